@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MacheConfig(AppConfig):
+    name = "mache"
+    verbose_name = "MACHE"

@@ -1,0 +1,25 @@
+"""`manage.py load_demo`: the demo cooperative of Ille-et-Vilaine, with one user per role."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from shops.demo import demo_members_load
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo_cooperative.json"
+
+
+class Command(BaseCommand):
+    help = "Charge la coopérative de démonstration (idempotent) et crée un utilisateur par rôle."
+
+    def handle(self, *args, **options):
+        data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+        users = demo_members_load(data)
+        self.stdout.write(self.style.SUCCESS("Coopérative de démonstration chargée."))
+        for username, role, password in users:
+            if password:
+                self.stdout.write(f"  {role:<12} {username:<14} mot de passe : {password}")
+            else:
+                self.stdout.write(f"  {role:<12} {username:<14} (existe déjà ; "
+                                  f"`manage.py changepassword {username}` pour le changer)")

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .health import healthz
+
+admin.site.site_header = "MACHE — administration"
+admin.site.site_title = "MACHE"
+admin.site.index_title = "Coopérative"
+
+# Every app's API lives under /api/; the tenancy walk (tests/test_tenancy_walk.py)
+# enumerates these patterns, so a new endpoint is covered as soon as it is routed here.
+api_patterns = [
+    path("", include("shops.urls")),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include(api_patterns)),
+]

@@ -1,0 +1,149 @@
+"""Members API: token, me, shops, users. Views parse, call one service, serialize."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mache.permissions import COORDINATOR_ONLY, ActionRoles
+
+from . import selectors, services
+from .models import Shop, User
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = ["id", "name", "legal_name", "siret", "kind", "address", "postcode",
+                  "commune", "zone", "status", "joined_on", "left_on", "shares", "email",
+                  "phone"]
+
+
+class ShopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ShopSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"create": COORDINATOR_ONLY}
+    scoped_model = Shop
+    shop_field = "pk"
+    filterset_fields = ["status", "zone", "kind"]
+
+    def get_queryset(self):
+        return selectors.shop_list(user=self.request.user)
+
+    def create(self, request):
+        data = self._validated(ShopSerializer(data=request.data))
+        shop = services.shop_create(data=data)
+        return Response(ShopSerializer(shop).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        shop = self.get_object()
+        data = self._validated(ShopSerializer(shop, data=request.data, partial=partial))
+        # Only the fields the caller sent are written (and judged by role).
+        sent = {field: value for field, value in data.items() if field in request.data}
+        shop = services.shop_update(shop=shop, user=request.user, data=sent)
+        return Response(ShopSerializer(shop).data)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @staticmethod
+    def _validated(serializer):
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class UserOutput(serializers.ModelSerializer):
+    role = serializers.CharField(source="effective_role")
+    shops = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "role", "shops",
+                  "is_active"]
+
+
+class UserInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    role = serializers.ChoiceField(choices=User.Role.choices)
+    shops = serializers.PrimaryKeyRelatedField(many=True, queryset=Shop.objects.all(),
+                                               required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    is_active = serializers.BooleanField(required=False)
+
+    def validate_username(self, value):
+        if User.objects.filter(username=value).exclude(pk=getattr(self.instance, "pk", None)
+                                                       ).exists():
+            raise serializers.ValidationError("Ce nom d'utilisateur est déjà pris.")
+        return value
+
+    def validate(self, attrs):
+        role = attrs.get("role", getattr(self.instance, "role", None))
+        shops = attrs.get("shops")
+        if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and shops == [] and \
+                self.instance is None:
+            raise serializers.ValidationError(
+                {"shops": ["Un commerçant ou un comptable doit avoir au moins un commerce."]})
+        return attrs
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = UserOutput
+    permission_classes = [ActionRoles]
+    default_roles = COORDINATOR_ONLY
+
+    def get_queryset(self):
+        return selectors.user_list(user=self.request.user)
+
+    @extend_schema(request=UserInput, responses=UserOutput)
+    def create(self, request):
+        serializer = UserInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("is_active", None)
+        user = services.user_create(**data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserInput, responses=UserOutput)
+    def partial_update(self, request, pk=None):
+        user = self.get_object()
+        serializer = UserInput(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=user, data=dict(serializer.validated_data))
+        return Response(UserOutput(user).data)
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class TokenView(APIView):
+    """POST {"username", "password"} -> {"token"}; failures are counted and throttled."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=TokenInput,
+                   responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    def post(self, request):
+        serializer = TokenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.login_check(ip=request.META.get("REMOTE_ADDR", ""),
+                                    **serializer.validated_data)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=inline_serializer("Me", {
+        "username": serializers.CharField(), "role": serializers.CharField(),
+        "shops": serializers.ListField(child=serializers.IntegerField())}))
+    def get(self, request):
+        user = request.user
+        return Response({"username": user.username, "role": user.effective_role,
+                         "shops": selectors.user_shop_ids(user)})

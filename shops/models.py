@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from mache.validators import validate_postcode, validate_siret
+
+
+class Cooperative(models.Model):
+    """The cooperative itself: exactly one row (a unique, checked constant enforces it)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField("nom", max_length=200)
+    legal_name = models.CharField("raison sociale", max_length=200)
+    siret = models.CharField("SIRET", max_length=14, validators=[validate_siret])
+    address = models.CharField("adresse", max_length=300, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True,
+                                validators=[validate_postcode])
+    commune = models.CharField("commune", max_length=120, blank=True)
+    service_fee_rate = models.DecimalField(
+        "taux de frais de service", max_digits=5, decimal_places=4, default=Decimal("0.02"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
+    )
+    share_value = models.DecimalField("valeur d'une part", max_digits=10, decimal_places=2,
+                                      default=Decimal("50.00"))
+
+    class Meta:
+        verbose_name = "coopérative"
+        verbose_name_plural = "coopérative"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=True),
+                                   name="cooperative_singleton"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def get(cls) -> "Cooperative":
+        return cls.objects.get()
+
+
+class Shop(models.Model):
+    class Kind(models.TextChoices):
+        EPICERIE = "epicerie", "Épicerie"
+        BOULANGERIE = "boulangerie", "Boulangerie"
+        BOUCHERIE = "boucherie", "Boucherie"
+        FROMAGERIE = "fromagerie", "Fromagerie"
+        PRIMEUR = "primeur", "Primeur"
+        BAR_EPICERIE = "bar_epicerie", "Bar-épicerie"
+        OTHER = "other", "Autre"
+
+    class Zone(models.TextChoices):
+        RURAL = "rural", "Rurale"
+        QPV = "qpv", "QPV"
+        URBAN = "urban", "Urbaine"
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidat"
+        ACTIVE = "active", "Actif"
+        SUSPENDED = "suspended", "Suspendu"
+        LEFT = "left", "Parti"
+
+    name = models.CharField("nom", max_length=200)
+    legal_name = models.CharField("raison sociale", max_length=200)
+    siret = models.CharField("SIRET", max_length=14, unique=True, validators=[validate_siret],
+                             error_messages={"unique": "Un commerce a déjà ce SIRET."})
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.EPICERIE)
+    address = models.CharField("adresse", max_length=300, blank=True)
+    postcode = models.CharField("code postal", max_length=5, validators=[validate_postcode])
+    commune = models.CharField("commune", max_length=120)
+    zone = models.CharField("zone", max_length=10, choices=Zone.choices, default=Zone.RURAL)
+    status = models.CharField("statut", max_length=10, choices=Status.choices,
+                              default=Status.CANDIDATE)
+    joined_on = models.DateField("adhésion le", null=True, blank=True)
+    left_on = models.DateField("départ le", null=True, blank=True)
+    shares = models.PositiveIntegerField("parts", default=1)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # What a shopkeeper may change on their own shop (api.md: "contact fields").
+    CONTACT_FIELDS = ("address", "postcode", "commune", "email", "phone")
+
+    class Meta:
+        verbose_name = "commerce"
+        verbose_name_plural = "commerces"
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", "Coordinateur"
+        SHOPKEEPER = "shopkeeper", "Commerçant"
+        ACCOUNTANT = "accountant", "Expert-comptable"
+
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.SHOPKEEPER)
+    shops = models.ManyToManyField(Shop, blank=True, related_name="users",
+                                   verbose_name="commerces visibles")
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["username"]
+
+    @property
+    def effective_role(self) -> str:
+        """A superuser acts as a coordinator (api.md, Roles)."""
+        return self.Role.COORDINATOR if self.is_superuser else self.role
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.effective_role == self.Role.COORDINATOR

@@ -1,0 +1,22 @@
+"""Reads of members: every queryset here is already scoped to what the user may see."""
+
+from django.db.models import QuerySet
+
+from mache.permissions import scope_to_user, sees_all_shops
+
+from .models import Shop, User
+
+
+def shop_list(*, user) -> QuerySet[Shop]:
+    return scope_to_user(Shop.objects.all(), user=user, shop_field="pk")
+
+
+def user_list(*, user) -> QuerySet[User]:
+    """Users are managed by coordinators only; others see nobody through this selector."""
+    if not sees_all_shops(user):
+        return User.objects.none()
+    return User.objects.prefetch_related("shops").order_by("username")
+
+
+def user_shop_ids(user) -> list[int]:
+    return sorted(user.shops.values_list("id", flat=True))

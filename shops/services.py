@@ -1,0 +1,130 @@
+"""Writes of members: shops, users, logins."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from mache.errors import InvalidInput, NotAllowed, Throttled
+
+from .models import Shop, User
+
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+
+
+def _full_clean(instance, *, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput(exc.message_dict) from exc
+
+
+def shop_create(*, data: dict) -> Shop:
+    shop = Shop(**data)
+    _full_clean(shop)
+    try:
+        with transaction.atomic():
+            shop.save()
+    except IntegrityError as exc:  # a concurrent insert of the same SIRET
+        raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
+    return shop
+
+
+def shop_update(*, shop: Shop, user: User, data: dict) -> Shop:
+    """Coordinators change anything; shopkeepers only the contact fields of their shop."""
+    if not user.is_coordinator:
+        if user.effective_role != User.Role.SHOPKEEPER:
+            raise NotAllowed()
+        forbidden = sorted(set(data) - set(Shop.CONTACT_FIELDS))
+        if forbidden:
+            raise NotAllowed(
+                "Un commerçant ne peut modifier que les coordonnées de son commerce "
+                f"(champs refusés : {', '.join(forbidden)})."
+            )
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().get(pk=shop.pk)
+        for field, value in data.items():
+            setattr(shop, field, value)
+        _full_clean(shop)
+        try:
+            shop.save()
+        except IntegrityError as exc:
+            raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
+    return shop
+
+
+def user_create(
+    *, username: str, password: str, role: str, shops=(), email: str = "",
+    first_name: str = "", last_name: str = "",
+) -> User:
+    user = User(username=username, role=role, email=email, first_name=first_name,
+                last_name=last_name, is_staff=role == User.Role.COORDINATOR)
+    _full_clean(user, exclude=["password"])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput({"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            user.shops.set(shops)
+    except IntegrityError as exc:  # a concurrent insert of the same username
+        raise InvalidInput({"username": ["Ce nom d'utilisateur est déjà pris."]}) from exc
+    return user
+
+
+def user_update(*, user: User, data: dict) -> User:
+    shops = data.pop("shops", None)
+    password = data.pop("password", None)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        for field, value in data.items():
+            setattr(user, field, value)
+        if "role" in data and not user.is_superuser:
+            user.is_staff = user.role == User.Role.COORDINATOR
+        _full_clean(user, exclude=["password"])
+        if password:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise InvalidInput({"password": list(exc.messages)}) from exc
+            user.set_password(password)
+        user.save()
+        if shops is not None:
+            user.shops.set(shops)
+    return user
+
+
+def _failure_keys(username: str, ip: str) -> list[tuple[str, int]]:
+    limit = settings.LOGIN_FAILURE_LIMIT
+    # An address may be shared (the cooperative's office): it gets more room than a name.
+    return [(f"login-failures:user:{username.lower()}", limit),
+            (f"login-failures:ip:{ip}", limit * 4)]
+
+
+def login_check(*, username: str, password: str, ip: str) -> User:
+    """The user behind these credentials, or a 400 that does not say which part was wrong.
+
+    After LOGIN_FAILURE_LIMIT failures for a name (or four times as many from one
+    address) within LOGIN_FAILURE_WINDOW seconds, every attempt is refused with 429,
+    right password or not, until the window passes.
+    """
+    keys = _failure_keys(username, ip)
+    counts = cache.get_many([key for key, _ in keys])
+    if any(counts.get(key, 0) >= limit for key, limit in keys):
+        raise Throttled(wait=settings.LOGIN_FAILURE_WINDOW)
+    user = authenticate(username=username, password=password)
+    if user is None:
+        for key, _ in keys:
+            # add() then incr() is atomic on Redis: concurrent failures all count.
+            cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+        raise InvalidInput({"non_field_errors": [BAD_CREDENTIALS]})
+    cache.delete(keys[0][0])
+    return user

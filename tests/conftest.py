@@ -1,0 +1,61 @@
+import pytest
+from rest_framework.test import APIClient
+
+from shops.models import User
+
+from .factories import CooperativeFactory, ShopFactory, UserFactory
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` authenticates it with the user's token."""
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+
+    def as_user(user):
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+@pytest.fixture
+def coop(db):
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory(name="Épicerie de Romazy")
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory(name="Boucherie Étrangère")
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coord", role=User.Role.COORDINATOR)
+
+
+@pytest.fixture
+def shopkeeper(shop):
+    return UserFactory(username="epicier", role=User.Role.SHOPKEEPER, shops=[shop])
+
+
+@pytest.fixture
+def accountant(shop):
+    return UserFactory(username="compta", role=User.Role.ACCOUNTANT, shops=[shop])
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login throttling counts live in the cache (Redis in tests): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
