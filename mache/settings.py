@@ -180,9 +180,9 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
 
-if not REDIS_URL or DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    for folder in (VAR_DIR, BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "results"):
-        folder.mkdir(parents=True, exist_ok=True)
+for folder in (VAR_DIR, STATIC_ROOT, *(() if REDIS_URL else (
+        BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "results"))):
+    folder.mkdir(parents=True, exist_ok=True)
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

@@ -95,6 +95,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = UserOutput
     permission_classes = [ActionRoles]
     default_roles = COORDINATOR_ONLY
+    scoped_model = User
+    shop_field = "shops"
 
     def get_queryset(self):
         return selectors.user_list(user=self.request.user)

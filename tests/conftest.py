@@ -53,9 +53,33 @@ def accountant(shop):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PBKDF2's deliberate slowness buys nothing in tests; the hasher is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Login throttling counts live in the cache (Redis in tests): start each test clean."""
     from django.core.cache import cache
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker (threads, real Redis broker) for the whole session.
+
+    Tests that use it need `transactional_db`: the worker reads the database through
+    its own connections, so it only sees committed rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from mache.celery import app
+
+    with django_db_blocker.unblock(), start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker

@@ -1,0 +1,36 @@
+import json
+
+from django.core.management import call_command
+
+from mache.management.commands.load_demo import DEMO_FILE
+from shops.models import Cooperative, Shop, User
+
+
+def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
+    call_command("load_demo")
+    first = capsys.readouterr().out
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    assert Shop.objects.count() == len(data["shops"])
+    assert Cooperative.get().siret == data["cooperative"]["siret"]
+    assert set(User.objects.values_list("role", flat=True)) == {
+        "coordinator", "shopkeeper", "accountant"}
+    assert first.count("mot de passe :") == 3
+
+    call_command("load_demo")
+    second = capsys.readouterr().out
+    assert "mot de passe :" not in second
+    assert Shop.objects.count() == len(data["shops"])
+    assert User.objects.count() == 3
+
+
+def test_the_demo_users_log_in_with_the_printed_passwords(db, api, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        if "mot de passe :" in line:
+            role, username, *_ , password = line.split()
+            response = api.post("/api/auth/token/", {"username": username, "password": password},
+                                format="json")
+            assert response.status_code == 200
+            api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+            assert api.get("/api/me/").json()["role"] == role

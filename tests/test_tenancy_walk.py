@@ -1,0 +1,176 @@
+"""Walk every URL under /api/ as users of each role, with another shop's ids.
+
+No endpoint may show a foreign shop's data or change anything of it. The walk finds
+the endpoints itself (Django's URL resolver), so an endpoint added later is walked
+as soon as it is routed; its objects come from `build_shop_world`, and a detail
+route whose view does not declare the model it serves (`scoped_model`, with
+`shop_field` the path to its shop) makes the walk fail until it does.
+"""
+
+import hashlib
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from shops.models import User
+
+from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
+
+PROJECT_APPS = ["shops", "purchasing", "inventory", "accounting", "worker", "authtoken"]
+# Not data endpoints: the schema, its viewer, and the login (which sees no shop).
+SKIPPED = {"api/schema/", "api/docs/", "api/auth/token/"}
+METHODS = ["get", "post", "put", "patch", "delete"]
+GROUP_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
+
+
+def api_routes():
+    """(route template, view callback) for every pattern under api/."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).lstrip("^").rstrip("$").replace("\\", "")
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                yield route, pattern.callback
+
+    for route, callback in walk(get_resolver().url_patterns, ""):
+        if route.startswith("api/") and route not in SKIPPED and ".(?P<format>" not in route \
+                and "<format>" not in route:
+            yield route, callback
+
+
+def snapshot() -> str:
+    """A digest of every row of the project's tables: any write changes it."""
+    digest = hashlib.sha256()
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            rows = model.objects.order_by("pk").values_list()
+            digest.update(repr((model._meta.label, list(rows))).encode())
+    return digest.hexdigest()
+
+
+def leaks(payload, foreign) -> list[str]:
+    """Places in a JSON body where a foreign shop's data shows."""
+    found = []
+    text = json.dumps(payload, ensure_ascii=False)
+    for marker in (foreign["shop"].name, foreign["shop"].siret):
+        if marker in text:
+            found.append(f"text {marker!r}")
+
+    def visit(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"shop", "shops"} and (value == foreign["shop"].id or (
+                        isinstance(value, list) and foreign["shop"].id in value)):
+                    found.append(f"{path}.{key}")
+                visit(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f"{path}[{index}]")
+
+    visit(payload, "$")
+    return found
+
+
+def methods_of(callback) -> list[str]:
+    if hasattr(callback, "actions"):  # a viewset route
+        return [m for m in METHODS if m in callback.actions]
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return [m for m in METHODS if view_class and hasattr(view_class, m)]
+
+
+def fill(route, value) -> str:
+    return "/" + GROUP_RE.sub(str(value), route)
+
+
+@pytest.fixture
+def worlds(db):
+    CooperativeFactory()
+    home = build_shop_world(ShopFactory(name="Épicerie du Walk"))
+    foreign = build_shop_world(ShopFactory(name="Commerce Étranger ZZQ"))
+    return home, foreign
+
+
+@pytest.mark.parametrize("role", [User.Role.SHOPKEEPER, User.Role.ACCOUNTANT])
+def test_no_endpoint_shows_or_changes_a_foreign_shop(worlds, role):
+    home, foreign = worlds
+    client = APIClient()
+    client.force_authenticate(home[role])
+    routes = list(api_routes())
+    assert len(routes) >= 5, routes  # the walk does find the API
+    problems = []
+    for route, callback in routes:
+        has_ids = bool(GROUP_RE.search(route))
+        if has_ids:
+            view_class = callback.cls
+            model = getattr(view_class, "scoped_model", None)
+            if model is None:
+                problems.append(f"{route}: the view declares no scoped_model")
+                continue
+            shop_field = getattr(view_class, "shop_field", "shop")
+            target = model.objects.filter(**{shop_field: foreign["shop"].pk}).first()
+            if target is None:
+                problems.append(f"{route}: build_shop_world makes no {model.__name__}")
+                continue
+            url = fill(route, target.pk)
+        else:
+            url = fill(route, "")
+        for method in methods_of(callback):
+            before = snapshot()
+            query = {"shop": foreign["shop"].id} if method == "get" else None
+            body = {"shop": foreign["shop"].id, "shops": [foreign["shop"].id]}
+            if method == "get":
+                response = client.get(url, query)
+            else:
+                response = getattr(client, method)(url, body, format="json")
+            status = response.status_code
+            if status >= 500:
+                problems.append(f"{method.upper()} {url}: {status}")
+            if has_ids and status < 400:
+                problems.append(f"{method.upper()} {url}: {status} on a foreign object")
+            if method != "get" and status < 400:
+                problems.append(f"{method.upper()} {url}: {status}, a write was accepted")
+            if snapshot() != before:
+                problems.append(f"{method.upper()} {url}: the database changed")
+            content_type = response.headers.get("Content-Type", "")
+            if status < 400 and content_type.startswith("application/json"):
+                problems.extend(f"{method.upper()} {url}: leak at {where}"
+                                for where in leaks(response.json(), foreign))
+    assert problems == []
+
+
+def test_a_coordinator_walks_every_endpoint_without_a_server_error(worlds):
+    home, foreign = worlds
+    client = APIClient()
+    client.force_authenticate(UserFactory(role=User.Role.COORDINATOR))
+    failures = []
+    for route, callback in api_routes():
+        if GROUP_RE.search(route):
+            model = callback.cls.scoped_model
+            shop_field = getattr(callback.cls, "shop_field", "shop")
+            url = fill(route, model.objects.filter(**{shop_field: foreign["shop"].pk}).first().pk)
+        else:
+            url = fill(route, "")
+        if "get" in methods_of(callback):
+            response = client.get(url)
+            if response.status_code >= 400 and response.status_code != 409:
+                failures.append(f"GET {url}: {response.status_code}")
+    assert failures == []
+
+
+def test_the_walk_notices_a_leak(worlds, monkeypatch):
+    """The walk itself can fail: with scoping switched off, it reports the foreign shop."""
+    from mache import permissions
+
+    home, foreign = worlds
+    monkeypatch.setattr(permissions, "role_of", lambda user: User.Role.COORDINATOR
+                        if user and user.is_authenticated else None)
+    client = APIClient()
+    client.force_authenticate(home[User.Role.SHOPKEEPER])
+    body = client.get("/api/shops/").json()
+    assert leaks(body, foreign)
