@@ -198,6 +198,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Rounds close by themselves: within a minute of the deadline, and whatever
+    # happened to the worker at that minute (the sweep catches up on every round due).
+    "sweep-rounds": {"task": "worker.sweep_rounds", "schedule": 60.0},
+}
 
 # --- E-mail: printed on the console in development. ---
 EMAIL_BACKEND = os.environ.get(

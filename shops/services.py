@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput, NotAllowed, Throttled
 
 from .models import Shop, User
@@ -14,16 +15,9 @@ from .models import Shop, User
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 
 
-def _full_clean(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise InvalidInput(exc.message_dict) from exc
-
-
 def shop_create(*, data: dict) -> Shop:
     shop = Shop(**data)
-    _full_clean(shop)
+    full_clean_or_invalid(shop)
     try:
         with transaction.atomic():
             shop.save()
@@ -47,7 +41,7 @@ def shop_update(*, shop: Shop, user: User, data: dict) -> Shop:
         shop = Shop.objects.select_for_update().get(pk=shop.pk)
         for field, value in data.items():
             setattr(shop, field, value)
-        _full_clean(shop)
+        full_clean_or_invalid(shop)
         try:
             shop.save()
         except IntegrityError as exc:
@@ -61,7 +55,7 @@ def user_create(
 ) -> User:
     user = User(username=username, role=role, email=email, first_name=first_name,
                 last_name=last_name, is_staff=role == User.Role.COORDINATOR)
-    _full_clean(user, exclude=["password"])
+    full_clean_or_invalid(user, exclude=["password"])
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -85,7 +79,7 @@ def user_update(*, user: User, data: dict) -> User:
             setattr(user, field, value)
         if "role" in data and not user.is_superuser:
             user.is_staff = user.role == User.Role.COORDINATOR
-        _full_clean(user, exclude=["password"])
+        full_clean_or_invalid(user, exclude=["password"])
         if password:
             try:
                 validate_password(password, user)

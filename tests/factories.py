@@ -11,7 +11,10 @@ from decimal import Decimal
 
 import factory
 
+from django.utils import timezone
+
 from mache.siret import luhn_ok
+from purchasing.models import Order, OrderLine, PriceTier, Product, Round, Supplier
 from shops.models import Cooperative, Shop, User
 
 _siret_counter = itertools.count(10_000_000_000)
@@ -77,9 +80,78 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
 
 
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+
+    name = factory.Sequence(lambda n: f"Fournisseur {n}")
+    siret = factory.LazyFunction(make_siret)
+    email = factory.Sequence(lambda n: f"commandes{n}@fournisseur.example")
+    min_order_amount = Decimal("0.00")
+    free_shipping_threshold = Decimal("300.00")
+    shipping_fee = Decimal("25.00")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    supplier = factory.SubFactory(SupplierFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Produit {n}")
+    unit_label = "unité"
+    case_size = 6
+    unit_price = Decimal("2.5000")
+    vat_rate = Decimal("5.50")
+    active = True
+
+
+def add_tiers(product, *tiers):
+    """add_tiers(p, (5, "1.1000"), (10, "1.0000"))"""
+    for min_cases, price in tiers:
+        PriceTier.objects.create(product=product, min_cases=min_cases, unit_price=Decimal(price))
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    supplier = factory.SubFactory(SupplierFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
+    delivery_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=3))
+    status = Round.Status.OPEN
+
+
+def make_order(round_, shop, *lines, created_at=None):
+    """make_order(r, shop, (product, quantity, tolerance), ...), straight to the database
+    (tests of the rules use it to build any situation, past deadlines included)."""
+    order = Order.objects.create(round=round_, shop=shop)
+    if created_at is not None:
+        Order.objects.filter(pk=order.pk).update(created_at=created_at)
+        order.refresh_from_db()
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, product=product, quantity=quantity, tolerance=tolerance)
+        for product, quantity, tolerance in lines)
+    return order
+
+
 def build_shop_world(shop: Shop) -> dict:
-    """One of every object that belongs to `shop`, for the tenancy walk."""
+    """One of every object that belongs to `shop`, for the tenancy walk: the shop's
+    users, an order in an open round, and a received round with its invoice."""
+    from purchasing.services.consolidation import round_consolidate
+    from purchasing.services.receipt import supplier_order_receive
+
     world = {"shop": shop}
     world["shopkeeper"] = UserFactory(role=User.Role.SHOPKEEPER, shops=[shop])
     world["accountant"] = UserFactory(role=User.Role.ACCOUNTANT, shops=[shop])
+    supplier = SupplierFactory()
+    product = ProductFactory(supplier=supplier, case_size=1)
+    open_round = RoundFactory(supplier=supplier)
+    world["order"] = make_order(open_round, shop, (product, 3, 0))
+    past = RoundFactory(supplier=supplier, closes_at=timezone.now() - dt.timedelta(minutes=1))
+    world["past_order"] = make_order(past, shop, (product, 4, 0))
+    world["supplier_order"] = round_consolidate(round_id=past.pk)
+    world["invoices"] = supplier_order_receive(supplier_order_id=world["supplier_order"].pk,
+                                               received={})
     return world

@@ -1,0 +1,92 @@
+"""Orders of shops in rounds, and the shops' invoices."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mache.errors import InvalidInput
+from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
+from shops.selectors import shop_list
+
+from .. import selectors
+from ..models import Invoice, Order
+from ..pdf import invoice_pdf
+from ..services import orders
+from .serializers import InvoiceSerializer, OrderInput, OrderLinesInput, OrderOutput
+
+ORDERING_ROLES = frozenset({COORDINATOR, SHOPKEEPER})
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderOutput
+    permission_classes = [ActionRoles]
+    action_roles = {"create": ORDERING_ROLES, "update": ORDERING_ROLES,
+                    "partial_update": ORDERING_ROLES, "destroy": ORDERING_ROLES}
+    scoped_model = Order
+    shop_field = "shop"
+    filterset_fields = ["round", "shop"]
+
+    def get_queryset(self):
+        return selectors.order_list(user=self.request.user)
+
+    @extend_schema(request=OrderInput, responses=OrderOutput)
+    def create(self, request):
+        serializer = OrderInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        round_ = get_object_or_404(selectors.round_list(user=request.user), pk=data["round"])
+        shop = _ordering_shop(request.user, data.get("shop"))
+        order = orders.order_place(round_id=round_.pk, shop=shop, lines=data["lines"],
+                                   user=request.user)
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OrderLinesInput, responses=OrderOutput)
+    def update(self, request, pk=None, partial=False):
+        order = self.get_object()
+        serializer = OrderLinesInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        orders.order_replace_lines(order=order, lines=serializer.validated_data["lines"])
+        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        orders.order_withdraw(order=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _ordering_shop(user, shop_id):
+    """The shop named, among those the user sees; or the user's only shop if none named."""
+    visible = shop_list(user=user)
+    if shop_id is None:
+        candidates = list(visible[:2])
+        if len(candidates) != 1:
+            raise InvalidInput({"shop": ["Précisez le commerce qui commande."]})
+        return candidates[0]
+    shop = visible.filter(pk=shop_id).first()
+    if shop is None:
+        raise InvalidInput({"shop": [f"Commerce {shop_id} inconnu."]})
+    return shop
+
+
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = InvoiceSerializer
+    permission_classes = [ActionRoles]
+    scoped_model = Invoice
+    shop_field = "shop"
+    filterset_fields = ["shop", "round"]
+
+    def get_queryset(self):
+        return selectors.invoice_list(user=self.request.user)
+
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+        return response

@@ -1,0 +1,127 @@
+"""Rounds: creation, live fill, consolidation, cancellation; supplier orders."""
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mache.permissions import COORDINATOR_ONLY, ActionRoles
+
+from .. import selectors
+from ..models import Round, SupplierOrder
+from ..pdf import purchase_order_pdf
+from ..services import consolidation, orders, receipt
+from .serializers import (
+    AllocationSerializer,
+    FillSerializer,
+    InvoiceSerializer,
+    ReceiptInput,
+    RoundSerializer,
+    SupplierOrderSerializer,
+)
+
+TaskSerializer = inline_serializer("TaskStarted", {"task_id": serializers.CharField()})
+
+
+class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RoundSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"create": COORDINATOR_ONLY, "consolidate": COORDINATOR_ONLY,
+                    "cancel": COORDINATOR_ONLY}
+    scoped_model = Round
+    shop_field = None  # rounds are open to every member
+    filterset_fields = ["status", "supplier"]
+
+    def get_queryset(self):
+        return selectors.round_list(user=self.request.user)
+
+    def create(self, request):
+        serializer = RoundSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        round_ = orders.round_create(user=request.user, **serializer.validated_data)
+        return Response(RoundSerializer(round_).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=FillSerializer)
+    @action(detail=True, methods=["get"])
+    def fill(self, request, pk=None):
+        return Response(FillSerializer(selectors.round_fill(round_=self.get_object())).data)
+
+    @extend_schema(request=None, responses={202: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def consolidate(self, request, pk=None):
+        from worker.tasks import consolidate_round
+
+        round_ = consolidation.round_close_now(round_id=self.get_object().pk)
+        result = consolidate_round.delay(round_.pk)
+        return Response({"task_id": result.id}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=inline_serializer("Consolidation", {
+        "supplier_order": serializers.IntegerField(), "status": serializers.CharField(),
+        "total_excl_vat": serializers.CharField(), "shipping": serializers.CharField(),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+        "lines": serializers.ListField(), "allocations": AllocationSerializer(many=True)}))
+    @action(detail=True, methods=["get"])
+    def consolidation(self, request, pk=None):
+        round_ = self.get_object()
+        supplier_order = selectors.round_supplier_order(round_=round_)
+        if supplier_order is None:
+            raise consolidation.NotConsolidated()
+        body = SupplierOrderSerializer(supplier_order).data
+        return Response({
+            "supplier_order": supplier_order.pk, "status": body["status"],
+            "total_excl_vat": body["total_excl_vat"], "shipping": body["shipping"],
+            "warnings": body["warnings"], "lines": body["lines"],
+            "allocations": AllocationSerializer(
+                selectors.allocation_list(user=request.user, supplier_order=supplier_order),
+                many=True).data,
+        })
+
+    @extend_schema(request=None, responses=RoundSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        round_ = receipt.round_cancel(round_id=self.get_object().pk)
+        return Response(RoundSerializer(round_).data)
+
+
+class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SupplierOrderSerializer
+    permission_classes = [ActionRoles]
+    default_roles = COORDINATOR_ONLY
+    scoped_model = SupplierOrder
+    shop_field = "allocations__shop"
+
+    def get_queryset(self):
+        return selectors.supplier_order_list(user=self.request.user)
+
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        supplier_order = self.get_object()
+        response = HttpResponse(purchase_order_pdf(supplier_order),
+                                content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="bon-de-commande-{supplier_order.pk}.pdf"')
+        return response
+
+    @extend_schema(request=None, responses=SupplierOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        supplier_order = receipt.supplier_order_confirm(supplier_order_id=self.get_object().pk)
+        return Response(SupplierOrderSerializer(self.get_queryset().get(pk=supplier_order.pk)
+                                                ).data)
+
+    @extend_schema(request=ReceiptInput, responses=InvoiceSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def receipt(self, request, pk=None):
+        supplier_order = self.get_object()
+        serializer = ReceiptInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        received = {ln["product"]: ln["received_units"]
+                    for ln in serializer.validated_data["lines"]}
+        invoices = receipt.supplier_order_receive(supplier_order_id=supplier_order.pk,
+                                                  received=received)
+        invoices = selectors.invoice_list(user=request.user).filter(
+            pk__in=[i.pk for i in invoices]).order_by("sequence")
+        return Response({"supplier_order": supplier_order.pk,
+                         "invoices": InvoiceSerializer(invoices, many=True).data},
+                        status=status.HTTP_201_CREATED)

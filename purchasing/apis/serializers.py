@@ -1,0 +1,181 @@
+"""Input and output serializers of the purchasing API (api.md field names)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from mache.fields import MoneyField, UnitPriceField, VatRateField
+
+from ..models import MAX_UNITS, Invoice, Order, Product, Round, Supplier
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    min_order_amount = MoneyField(min_value=Decimal("0"))
+    free_shipping_threshold = MoneyField(min_value=Decimal("0"), allow_null=True, required=False)
+    shipping_fee = MoneyField(min_value=Decimal("0"))
+
+    class Meta:
+        model = Supplier
+        fields = ["id", "name", "siret", "email", "address", "min_order_amount",
+                  "free_shipping_threshold", "shipping_fee"]
+
+
+class TierSerializer(serializers.Serializer):
+    min_cases = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    case_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
+    vat_rate = VatRateField()
+    price_tiers = TierSerializer(many=True, required=False)
+
+    class Meta:
+        model = Product
+        fields = ["id", "supplier", "sku", "name", "unit_label", "case_size", "unit_price",
+                  "vat_rate", "price_tiers", "active"]
+        validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+
+    class Meta:
+        model = Round
+        fields = ["id", "supplier", "opens_at", "closes_at", "delivery_date", "status"]
+        read_only_fields = ["status"]
+
+
+class LineSerializer(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_UNITS)
+    tolerance = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, default=0)
+
+
+class OrderInput(serializers.Serializer):
+    round = serializers.IntegerField(min_value=1)
+    shop = serializers.IntegerField(min_value=1, required=False)
+    lines = LineSerializer(many=True, allow_empty=False)
+
+
+class OrderLinesInput(serializers.Serializer):
+    lines = LineSerializer(many=True, allow_empty=False)
+
+
+class OrderOutput(serializers.ModelSerializer):
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = ["id", "round", "shop", "lines", "created_at", "updated_at"]
+
+    def get_lines(self, order) -> list[dict]:
+        return [{"product": ln.product_id, "quantity": ln.quantity, "tolerance": ln.tolerance}
+                for ln in order.lines.all()]
+
+
+class FillProductSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    name = serializers.CharField()
+    sku = serializers.CharField()
+    ordered = serializers.IntegerField()
+    tolerance = serializers.IntegerField()
+    case_size = serializers.IntegerField()
+    cases_if_closed_now = serializers.IntegerField()
+    missing_for_next_case = serializers.IntegerField()
+    unit_price = UnitPriceField()
+
+
+class FillSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    status = serializers.CharField()
+    closes_at = serializers.DateTimeField()
+    total_excl_vat = MoneyField()
+    min_order_amount = MoneyField()
+    free_shipping_threshold = MoneyField(allow_null=True)
+    shipping_if_closed_now = MoneyField()
+    products = FillProductSerializer(many=True)
+
+
+class SupplierOrderLineSerializer(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    cases = serializers.IntegerField()
+    units = serializers.IntegerField()
+    unit_price = UnitPriceField()
+    amount = MoneyField()
+    received_units = serializers.IntegerField(allow_null=True)
+
+
+class AllocationSerializer(serializers.Serializer):
+    shop = serializers.IntegerField(source="shop_id")
+    product = serializers.IntegerField(source="product_id")
+    quantity = serializers.IntegerField()
+    tolerance = serializers.IntegerField()
+    allocated = serializers.IntegerField()
+    received = serializers.IntegerField(allow_null=True)
+
+
+class SupplierOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    round = serializers.IntegerField(source="round_id")
+    supplier = serializers.IntegerField(source="round.supplier_id")
+    status = serializers.CharField()
+    total_excl_vat = MoneyField()
+    shipping = MoneyField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    lines = SupplierOrderLineSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReceiptLineInput(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1)
+    received_units = serializers.IntegerField(min_value=0, max_value=10 * MAX_UNITS)
+
+
+class ReceiptInput(serializers.Serializer):
+    lines = ReceiptLineInput(many=True, required=False, default=list)
+
+    def validate_lines(self, lines):
+        products = [line["product"] for line in lines]
+        if len(products) != len(set(products)):
+            raise serializers.ValidationError("Un produit figure deux fois.")
+        return lines
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    product = serializers.IntegerField(source="product_id", allow_null=True)
+    quantity = serializers.IntegerField()
+    unit_price = UnitPriceField()
+    amount = MoneyField()
+    vat_rate = VatRateField()
+
+
+class InvoiceVatSerializer(serializers.Serializer):
+    rate = VatRateField()
+    base = MoneyField()
+    amount = MoneyField()
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    lines = InvoiceLineSerializer(many=True)
+    vat = InvoiceVatSerializer(many=True, source="vat_lines")
+    total_excl_vat = MoneyField()
+    total_vat = MoneyField()
+    total_incl_vat = MoneyField()
+    savings = MoneyField()
+    goods_excl_vat = MoneyField()
+    shipping = MoneyField()
+    fee = MoneyField()
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "shop", "round", "supplier_order", "issued_on", "lines", "vat",
+                  "goods_excl_vat", "shipping", "fee", "total_excl_vat", "total_vat",
+                  "total_incl_vat", "savings"]

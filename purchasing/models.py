@@ -1,0 +1,342 @@
+"""Pooled purchasing: suppliers, catalogue, rounds, orders, supplier orders, invoices."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from mache.validators import validate_siret
+
+MAX_UNITS = 100_000  # per order line: more is a typing error, not a village shop's order
+
+
+class VatRate(models.TextChoices):
+    """The French VAT rates a product may carry (api.md)."""
+
+    ZERO = "0.00", "0 %"
+    SUPER_REDUCED = "2.10", "2,1 %"
+    REDUCED = "5.50", "5,5 %"
+    INTERMEDIATE = "10.00", "10 %"
+    STANDARD = "20.00", "20 %"
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+def unit_price_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=4, **kwargs)
+
+
+def vat_rate_field(verbose_name="taux de TVA", **kwargs):
+    return models.DecimalField(verbose_name, max_digits=4, decimal_places=2,
+                               choices=[(Decimal(v), label) for v, label in VatRate.choices],
+                               **kwargs)
+
+
+class Supplier(models.Model):
+    name = models.CharField("nom", max_length=200, unique=True,
+                            error_messages={"unique": "Un fournisseur porte déjà ce nom."})
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    email = models.EmailField("e-mail de commande", blank=True)
+    address = models.CharField("adresse", max_length=300, blank=True)
+    min_order_amount = money_field("minimum de commande HT", default=Decimal("0.00"),
+                                   validators=[MinValueValidator(Decimal("0"))])
+    free_shipping_threshold = money_field("franco de port HT", null=True, blank=True,
+                                          validators=[MinValueValidator(Decimal("0"))])
+    shipping_fee = money_field("frais de port HT", default=Decimal("0.00"),
+                               validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        verbose_name = "fournisseur"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_order_amount__gte=0) & Q(shipping_fee__gte=0),
+                                   name="supplier_amounts_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="products",
+                                 verbose_name="fournisseur")
+    sku = models.CharField("référence", max_length=64)
+    name = models.CharField("désignation", max_length=200)
+    unit_label = models.CharField("unité", max_length=40, default="unité")
+    case_size = models.PositiveIntegerField("unités par colis", default=1,
+                                            validators=[MinValueValidator(1)])
+    unit_price = unit_price_field("prix unitaire HT",
+                                  validators=[MinValueValidator(Decimal("0.0001"))])
+    vat_rate = vat_rate_field()
+    active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "produit"
+        ordering = ["supplier_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "sku"], name="product_sku_per_supplier",
+                                    violation_error_message="Cette référence existe déjà "
+                                                            "chez ce fournisseur."),
+            models.CheckConstraint(condition=Q(case_size__gte=1), name="product_case_size_min"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(
+                condition=Q(vat_rate__in=[Decimal(v) for v, _ in VatRate.choices]),
+                name="product_vat_rate_lawful"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class PriceTier(models.Model):
+    """A volume price: from `min_cases` cases of the whole group, every unit costs less."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
+    min_cases = models.PositiveIntegerField("à partir de (colis)",
+                                            validators=[MinValueValidator(1)])
+    unit_price = unit_price_field("prix unitaire HT",
+                                  validators=[MinValueValidator(Decimal("0.0001"))])
+
+    class Meta:
+        verbose_name = "palier de prix"
+        verbose_name_plural = "paliers de prix"
+        ordering = ["product_id", "min_cases"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "min_cases"], name="tier_min_cases_unique"),
+            models.CheckConstraint(condition=Q(min_cases__gte=1), name="tier_min_cases_min"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="tier_price_positive"),
+        ]
+
+
+class Round(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Ouverte"
+        CONSOLIDATED = "consolidated", "Consolidée"
+        RECEIVED = "received", "Reçue"
+        INVOICED = "invoiced", "Facturée"
+        CANCELLED = "cancelled", "Annulée"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="rounds",
+                                 verbose_name="fournisseur")
+    opens_at = models.DateTimeField("ouverture")
+    closes_at = models.DateTimeField("date limite")
+    delivery_date = models.DateField("livraison prévue")
+    status = models.CharField("statut", max_length=20, choices=Status.choices,
+                              default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "tournée de commande"
+        verbose_name_plural = "tournées de commande"
+        ordering = ["-closes_at", "-id"]
+        indexes = [models.Index(fields=["status", "closes_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
+                                   name="round_closes_after_opening"),
+        ]
+
+    def __str__(self):
+        return f"{self.supplier} — {self.closes_at:%d/%m/%Y}"
+
+
+class Order(models.Model):
+    """One shop's order in one round (at most one: a unique constraint says so)."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="orders",
+                              verbose_name="tournée")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="orders",
+                             verbose_name="commerce")
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "commande"
+        ordering = ["round_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "shop"], name="one_order_per_shop_and_round"),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} / {self.round}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField("quantité",
+                                           validators=[MinValueValidator(1),
+                                                       MaxValueValidator(MAX_UNITS)])
+    tolerance = models.PositiveIntegerField("tolérance", default=0,
+                                            validators=[MaxValueValidator(MAX_UNITS)])
+
+    class Meta:
+        verbose_name = "ligne de commande"
+        ordering = ["order_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="one_line_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(tolerance__gte=0),
+                                   name="order_line_quantities"),
+        ]
+
+
+class SupplierOrder(models.Model):
+    """The consolidated order of a round: exactly one per round (the idempotency key)."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmée"
+        NEEDS_REVIEW = "needs_review", "À valider"
+        RECEIVED = "received", "Reçue"
+        CANCELLED = "cancelled", "Annulée"
+
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="supplier_order")
+    status = models.CharField("statut", max_length=20, choices=Status.choices)
+    total_excl_vat = money_field("total HT")
+    shipping = money_field("frais de port HT")
+    warnings = models.JSONField("avertissements", default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "commande fournisseur"
+        verbose_name_plural = "commandes fournisseur"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"Commande fournisseur n°{self.pk} ({self.round})"
+
+
+class SupplierOrderLine(models.Model):
+    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE,
+                                       related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    cases = models.PositiveIntegerField("colis")
+    units = models.PositiveIntegerField("unités")
+    unit_price = unit_price_field("prix unitaire groupé HT")
+    base_unit_price = unit_price_field("prix unitaire de base HT")
+    amount = money_field("montant HT")
+    received_units = models.PositiveIntegerField("unités reçues", null=True, blank=True)
+
+    class Meta:
+        ordering = ["supplier_order_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier_order", "product"],
+                                    name="one_supplier_line_per_product"),
+            models.CheckConstraint(
+                condition=Q(received_units__isnull=True) | Q(received_units__lte=models.F("units")),
+                name="received_at_most_ordered"),
+        ]
+
+
+class Allocation(models.Model):
+    """What one shop's order line gets of a product: planned at consolidation, then received."""
+
+    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE,
+                                       related_name="allocations")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="allocations")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField("rang de la commande")
+    quantity = models.PositiveIntegerField("quantité demandée")
+    tolerance = models.PositiveIntegerField("tolérance")
+    allocated = models.PositiveIntegerField("unités attribuées")
+    received = models.PositiveIntegerField("unités reçues", null=True, blank=True)
+
+    class Meta:
+        ordering = ["supplier_order_id", "product_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier_order", "shop", "product"],
+                                    name="one_allocation_per_shop_product"),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=models.F("quantity") + models.F("tolerance")),
+                name="allocation_within_tolerance"),
+            models.CheckConstraint(
+                condition=Q(received__isnull=True) | Q(received__lte=models.F("allocated")),
+                name="allocation_received_at_most_allocated"),
+        ]
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number of a year: locked and moved in the invoice's transaction,
+    so numbers have no gap (a rolled-back invoice rolls its number back too)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Invoice(models.Model):
+    """The cooperative's invoice to one shop for one received round."""
+
+    number = models.CharField("numéro", max_length=32, unique=True)
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="invoices",
+                             verbose_name="commerce")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="invoices",
+                              verbose_name="tournée")
+    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.PROTECT,
+                                       related_name="invoices")
+    issued_on = models.DateField("émise le")
+    goods_excl_vat = money_field("marchandises HT")
+    shipping = money_field("quote-part de port HT")
+    fee = money_field("frais de service HT")
+    total_excl_vat = money_field("total HT")
+    total_vat = money_field("TVA")
+    total_incl_vat = money_field("total TTC")
+    savings = money_field("économie de mutualisation")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "facture"
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_per_year"),
+            models.UniqueConstraint(fields=["supplier_order", "shop"],
+                                    name="one_invoice_per_shop_and_supplier_order"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        GOODS = "goods", "Marchandises"
+        SHIPPING = "shipping", "Port"
+        FEE = "fee", "Frais de service"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    label = models.CharField(max_length=200)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = unit_price_field("prix unitaire HT")
+    amount = money_field("montant HT")
+    vat_rate = vat_rate_field()
+    base_unit_price = unit_price_field("prix de base HT", null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice_id", "position"]
+
+
+class InvoiceVat(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = vat_rate_field()
+    base = money_field("base HT")
+    amount = money_field("TVA")
+
+    class Meta:
+        ordering = ["invoice_id", "rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="one_vat_line_per_rate"),
+        ]

@@ -1,0 +1,189 @@
+"""The purchasing rules of consolidation.md, as pure functions (no ORM, no I/O).
+
+Services feed them plain values read from the database and write back what they
+return; tests run them alone, including the worked example and property tests.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mache.money import money, split, split_money
+
+
+@dataclass(frozen=True)
+class Tier:
+    min_cases: int
+    unit_price: Decimal
+
+
+def cases_for(ordered: int, tolerance: int, case_size: int) -> int:
+    """Rule 1: whole cases, plus one more if the group's tolerance can fill it."""
+    cases, rest = divmod(ordered, case_size)
+    if rest and case_size - rest <= tolerance:
+        cases += 1
+    return cases
+
+
+def missing_for_next_case(ordered: int, case_size: int) -> int:
+    """api.md, fill: units still missing to fill the current case, before tolerances."""
+    return (case_size - ordered % case_size) % case_size
+
+
+def group_price(base_price: Decimal, tiers: Sequence[Tier], cases: int) -> Decimal:
+    """Rule 3: the tier with the largest min_cases <= cases, else the base price."""
+    best = None
+    for tier in tiers:
+        if tier.min_cases <= cases and (best is None or tier.min_cases > best.min_cases):
+            best = tier
+    return best.unit_price if best else base_price
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One shop's line for a product, in tie-break order (order rank, then shop id)."""
+
+    key: object
+    quantity: int
+    tolerance: int
+
+
+def allocate(units: int, demands: Sequence[Demand]) -> list[int]:
+    """Rule 2: share `units` over the demands, in the order given (their tie-break order).
+
+    U >= Q: everyone gets their quantity plus a share of the extra over tolerances;
+    U < Q: everyone gets a share of U in proportion to what they asked.
+    """
+    asked = sum(d.quantity for d in demands)
+    if units >= asked:
+        extra = split(units - asked, [d.tolerance for d in demands])
+        return [d.quantity + e for d, e in zip(demands, extra, strict=True)]
+    return split(units, [d.quantity for d in demands])
+
+
+def reallocate(received: int, planned: Sequence[int]) -> list[int]:
+    """Rule 5: a short delivery is shared in proportion to the planned allocations."""
+    return split(received, list(planned))
+
+
+def line_amount(units: int, unit_price: Decimal) -> Decimal:
+    """Rule 3: amounts are rounded half-up to the cent per line."""
+    return money(units * unit_price)
+
+
+def shipping_for(total_excl_vat: Decimal, shipping_fee: Decimal,
+                 free_shipping_threshold: Decimal | None) -> Decimal:
+    """Rule 4: free from the threshold on, else the supplier's fee."""
+    if free_shipping_threshold is not None and total_excl_vat >= free_shipping_threshold:
+        return Decimal("0.00")
+    return money(shipping_fee)
+
+
+def needs_review(total_excl_vat: Decimal, min_order_amount: Decimal) -> bool:
+    return total_excl_vat < min_order_amount
+
+
+# --- Rule 6: the cooperative's invoice to a shop ---------------------------------
+
+FEE_VAT_RATE = Decimal("20.00")
+
+
+@dataclass(frozen=True)
+class GoodsLine:
+    product: object
+    label: str
+    units: int
+    unit_price: Decimal  # group price
+    base_unit_price: Decimal
+    vat_rate: Decimal
+
+
+@dataclass
+class InvoiceLineDraft:
+    kind: str  # goods, shipping, fee
+    label: str
+    product: object
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    vat_rate: Decimal
+    base_unit_price: Decimal | None = None
+
+
+@dataclass
+class InvoiceDraft:
+    shop: object
+    lines: list[InvoiceLineDraft] = field(default_factory=list)
+    vat: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)  # rate, base, tax
+    goods_excl_vat: Decimal = Decimal("0.00")
+    shipping: Decimal = Decimal("0.00")
+    fee: Decimal = Decimal("0.00")
+    total_excl_vat: Decimal = Decimal("0.00")
+    total_vat: Decimal = Decimal("0.00")
+    total_incl_vat: Decimal = Decimal("0.00")
+    savings: Decimal = Decimal("0.00")
+
+
+def vat_label(rate: Decimal) -> str:
+    return f"{rate.normalize():f}".replace(".", ",") + " %"
+
+
+def vat_amount(base: Decimal, rate: Decimal) -> Decimal:
+    return money(base * rate / 100)
+
+
+def shop_invoices(
+    shops: Sequence[tuple[object, Sequence[GoodsLine]]], *, shipping: Decimal,
+    fee_rate: Decimal, fee_label: str = "Frais de service de la coopérative",
+) -> list[InvoiceDraft]:
+    """Rule 6 for every shop of a round, in tie-break order (order rank, then shop id).
+
+    Shops with no goods received get no invoice and no share of shipping. When no shop
+    received anything, there is nothing to invoice (the shipping stays with the
+    cooperative).
+    """
+    drafts = []
+    for shop, goods in shops:
+        draft = InvoiceDraft(shop=shop)
+        for line in goods:
+            if line.units == 0:
+                continue
+            amount = line_amount(line.units, line.unit_price)
+            draft.lines.append(InvoiceLineDraft(
+                "goods", line.label, line.product, line.units, line.unit_price, amount,
+                line.vat_rate, line.base_unit_price))
+            draft.savings += money(line.units * (line.base_unit_price - line.unit_price))
+        draft.goods_excl_vat = sum((ln.amount for ln in draft.lines), Decimal("0.00"))
+        if draft.lines:
+            drafts.append(draft)
+    if not drafts:
+        return []
+
+    shares = split_money(shipping, [d.goods_excl_vat for d in drafts])
+    for draft, share in zip(drafts, shares, strict=True):
+        draft.shipping = share
+        goods_by_rate: dict[Decimal, Decimal] = {}
+        for line in draft.lines:
+            goods_by_rate[line.vat_rate] = goods_by_rate.get(line.vat_rate, Decimal("0")) + \
+                line.amount
+        rates = sorted(goods_by_rate)  # ties: lower rate first
+        for rate, part in zip(rates, split_money(share, [goods_by_rate[r] for r in rates]),
+                              strict=True):
+            if part:
+                draft.lines.append(InvoiceLineDraft(
+                    "shipping", f"Quote-part des frais de port (TVA {vat_label(rate)})", None,
+                    1, part, part, rate))
+        draft.fee = money(fee_rate * draft.goods_excl_vat)
+        if draft.fee:
+            draft.lines.append(InvoiceLineDraft(
+                "fee", f"{fee_label} ({vat_label(fee_rate * 100)})", None, 1, draft.fee,
+                draft.fee, FEE_VAT_RATE))
+
+        bases: dict[Decimal, Decimal] = {}
+        for line in draft.lines:
+            bases[line.vat_rate] = bases.get(line.vat_rate, Decimal("0")) + line.amount
+        draft.vat = [(rate, bases[rate], vat_amount(bases[rate], rate)) for rate in sorted(bases)]
+        draft.total_excl_vat = sum((base for _, base, _ in draft.vat), Decimal("0.00"))
+        draft.total_vat = sum((tax for _, _, tax in draft.vat), Decimal("0.00"))
+        draft.total_incl_vat = draft.total_excl_vat + draft.total_vat
+    return drafts

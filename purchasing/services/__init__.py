@@ -1,0 +1,1 @@
+"""Writes of pooled purchasing, one module per stage of a round."""

@@ -1,0 +1,149 @@
+"""Consolidation of a round into its supplier order (consolidation.md, rules 1 to 4).
+
+One transaction under the round's row lock: either everything (supplier order, lines,
+allocations, the round's new status) is written, or nothing. The supplier order is
+unique per round, so running it twice, or on two workers at once, yields one. Its
+query count does not depend on the number of shops or lines: totals come from one
+aggregate query, the lines from one query, and the allocations go in with one COPY.
+"""
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from mache.db import insert_rows
+from mache.errors import BusinessRuleError
+
+from .. import rules
+from ..models import Allocation, OrderLine, PriceTier, Product, Round, SupplierOrder
+from ..models import SupplierOrderLine as Line
+from . import notifications
+from .orders import round_lock
+
+log = logging.getLogger(__name__)
+
+
+class NotConsolidated(BusinessRuleError):
+    code = "not_consolidated"
+    default_detail = "La tournée n'est pas encore consolidée."
+
+
+class RoundCancelled(BusinessRuleError):
+    code = "round_cancelled"
+    default_detail = "La tournée est annulée."
+
+
+def round_close_now(*, round_id: int) -> Round:
+    """The coordinator closes an open round at once (its deadline becomes now)."""
+    with transaction.atomic():
+        round_ = round_lock(round_id)
+        if round_.status == Round.Status.CANCELLED:
+            raise RoundCancelled()
+        now = timezone.now()
+        if round_.status == Round.Status.OPEN and round_.closes_at > now:
+            round_.closes_at = max(now, round_.opens_at + timezone.timedelta(microseconds=1))
+            round_.save(update_fields=["closes_at"])
+    return round_
+
+
+def rounds_due_ids(now=None) -> list[int]:
+    """Open rounds whose deadline has passed: the sweep consolidates them."""
+    now = now or timezone.now()
+    return list(Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=now)
+                .order_by("closes_at", "id").values_list("id", flat=True))
+
+
+def round_consolidate(*, round_id: int) -> SupplierOrder | None:
+    """Consolidate a round whose deadline has passed. Idempotent.
+
+    Returns the round's supplier order (the existing one if it was done already), or
+    None when there is nothing to do (a cancelled round, a deadline not reached yet).
+    """
+    with transaction.atomic():
+        round_ = round_lock(round_id)
+        existing = SupplierOrder.objects.filter(round=round_).first()
+        if existing is not None:
+            return existing
+        if round_.status != Round.Status.OPEN or round_.closes_at > timezone.now():
+            return None
+        supplier_order = _consolidate_locked(round_)
+        notifications.on_commit_notify("round_consolidated", supplier_order.pk)
+    log.info("round %s consolidated: supplier order %s (%s)", round_id, supplier_order.pk,
+             supplier_order.status)
+    return supplier_order
+
+
+def _consolidate_locked(round_: Round) -> SupplierOrder:
+    supplier = round_.supplier
+    totals = {
+        row["product_id"]: row
+        for row in OrderLine.objects.filter(order__round=round_)
+        .values("product_id").annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))
+    }
+    products = Product.objects.in_bulk(list(totals))
+    tiers = defaultdict(list)
+    for tier in PriceTier.objects.filter(product_id__in=list(totals)):
+        tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
+
+    # Per product: cases, units, group price (rules 1 and 3).
+    plan = {}
+    warnings = []
+    for product_id in sorted(totals):
+        product, row = products[product_id], totals[product_id]
+        cases = rules.cases_for(row["ordered"], row["tolerance"], product.case_size)
+        if cases == 0:
+            warnings.append(
+                f"« {product.name} » ({product.sku}) retiré : {row['ordered']} unité(s) "
+                f"commandée(s), pas assez pour un colis de {product.case_size}.")
+        price = rules.group_price(product.unit_price, tiers[product_id], cases)
+        units = cases * product.case_size
+        plan[product_id] = (product, cases, units, price)
+
+    total = sum((rules.line_amount(units, price) for _, cases, units, price in plan.values()
+                 if cases), Decimal("0.00"))
+    status = (SupplierOrder.Status.NEEDS_REVIEW
+              if rules.needs_review(total, supplier.min_order_amount)
+              else SupplierOrder.Status.CONFIRMED)
+    if status == SupplierOrder.Status.NEEDS_REVIEW:
+        warnings.append(f"Total {total} € HT sous le minimum de commande de "
+                        f"{supplier.min_order_amount} € HT : à valider ou annuler.")
+    supplier_order = SupplierOrder.objects.create(
+        round=round_, status=status, total_excl_vat=total,
+        shipping=rules.shipping_for(total, supplier.shipping_fee,
+                                    supplier.free_shipping_threshold),
+        warnings=warnings,
+        confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None)
+    Line.objects.bulk_create(
+        Line(supplier_order=supplier_order, product=product, cases=cases, units=units,
+             unit_price=price, base_unit_price=product.unit_price,
+             amount=rules.line_amount(units, price))
+        for product, cases, units, price in plan.values() if cases)
+
+    # Allocations (rule 2): every line of the round, in tie-break order (order rank =
+    # creation order, then shop id), read once.
+    lines = (OrderLine.objects.filter(order__round=round_)
+             .order_by("order__created_at", "order_id", "order__shop_id")
+             .values_list("product_id", "order_id", "order__shop_id", "quantity", "tolerance"))
+    rank_of: dict[int, int] = {}
+    demands = defaultdict(list)
+    for product_id, order_id, shop_id, quantity, tolerance in lines.iterator(chunk_size=20_000):
+        rank = rank_of.setdefault(order_id, len(rank_of) + 1)
+        demands[product_id].append((rank, order_id, shop_id, quantity, tolerance))
+
+    def rows():
+        for product_id, entries in demands.items():
+            units = plan[product_id][2]
+            shares = rules.allocate(units, [rules.Demand(e[0], e[3], e[4]) for e in entries])
+            for (rank, order_id, shop_id, quantity, tolerance), share in zip(
+                    entries, shares, strict=True):
+                yield (supplier_order.pk, order_id, shop_id, product_id, rank, quantity,
+                       tolerance, share)
+
+    insert_rows(Allocation, ["supplier_order_id", "order_id", "shop_id", "product_id", "rank",
+                             "quantity", "tolerance", "allocated"], rows())
+    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CONSOLIDATED)
+    return supplier_order

@@ -1,0 +1,197 @@
+"""Review, cancellation and receipt of a supplier order; the shops' invoices.
+
+Receipt is one transaction under the supplier order's row lock: reallocation of
+shortfalls (rule 5), the goods into each shop's stock, one invoice per shop with a
+gap-free number (rule 6). A second receipt finds the order received: 409.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.services import ReceiptIn, stock_receipts_record
+from mache.errors import BusinessRuleError, InvalidInput
+from mache.periods import paris_today
+from shops.models import Cooperative
+
+from .. import rules
+from ..models import (
+    Allocation,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    InvoiceVat,
+    Round,
+    SupplierOrder,
+    SupplierOrderLine,
+)
+from . import notifications
+from .orders import round_lock
+
+
+class AlreadyReceived(BusinessRuleError):
+    code = "already_received"
+    default_detail = "Cette commande fournisseur a déjà été réceptionnée."
+
+
+class NotAwaitingReview(BusinessRuleError):
+    code = "not_needs_review"
+    default_detail = "Cette commande fournisseur n'attend pas de validation."
+
+
+class NeedsReview(BusinessRuleError):
+    code = "needs_review"
+    default_detail = ("Cette commande fournisseur est sous le minimum : confirmez-la avant "
+                      "de la réceptionner.")
+
+
+class SupplierOrderCancelled(BusinessRuleError):
+    code = "round_cancelled"
+    default_detail = "La tournée et sa commande fournisseur sont annulées."
+
+
+class RoundNotCancellable(BusinessRuleError):
+    code = "round_not_cancellable"
+    default_detail = "Une tournée déjà réceptionnée ne peut plus être annulée."
+
+
+def _lock_supplier_order(supplier_order_id: int) -> SupplierOrder:
+    # Lock order: round first, then supplier order (as consolidation does), no deadlock.
+    round_id = SupplierOrder.objects.values_list("round_id", flat=True).get(pk=supplier_order_id)
+    round_lock(round_id)
+    return SupplierOrder.objects.select_for_update().select_related("round__supplier").get(
+        pk=supplier_order_id)
+
+
+def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
+    with transaction.atomic():
+        supplier_order = _lock_supplier_order(supplier_order_id)
+        if supplier_order.status != SupplierOrder.Status.NEEDS_REVIEW:
+            raise NotAwaitingReview()
+        supplier_order.status = SupplierOrder.Status.CONFIRMED
+        supplier_order.confirmed_at = timezone.now()
+        supplier_order.save(update_fields=["status", "confirmed_at"])
+    return supplier_order
+
+
+def round_cancel(*, round_id: int) -> Round:
+    """The round and its supplier order are cancelled; orders stay for history."""
+    with transaction.atomic():
+        round_ = round_lock(round_id)
+        if round_.status == Round.Status.CANCELLED:
+            return round_
+        if round_.status not in (Round.Status.OPEN, Round.Status.CONSOLIDATED):
+            raise RoundNotCancellable()
+        round_.status = Round.Status.CANCELLED
+        round_.save(update_fields=["status"])
+        SupplierOrder.objects.filter(round=round_).update(status=SupplierOrder.Status.CANCELLED)
+        notifications.on_commit_notify("round_cancelled", round_.pk)
+    return round_
+
+
+def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int]) -> list[Invoice]:
+    """Record a delivery: `received` maps product ids to received units; products not
+    named were received in full. Returns the invoices issued."""
+    with transaction.atomic():
+        supplier_order = _lock_supplier_order(supplier_order_id)
+        status = supplier_order.status
+        if status == SupplierOrder.Status.RECEIVED:
+            raise AlreadyReceived()
+        if status == SupplierOrder.Status.CANCELLED:
+            raise SupplierOrderCancelled()
+        if status == SupplierOrder.Status.NEEDS_REVIEW:
+            raise NeedsReview()
+
+        lines = {line.product_id: line for line in
+                 supplier_order.lines.select_related("product")}
+        errors = []
+        for product_id, units in received.items():
+            line = lines.get(product_id)
+            if line is None:
+                errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
+            elif not 0 <= units <= line.units:
+                errors.append(f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
+                              "commandé(s) ; au plus la quantité commandée.")
+        if errors:
+            raise InvalidInput({"lines": errors})
+
+        for product_id, line in lines.items():
+            line.received_units = received.get(product_id, line.units)
+        SupplierOrderLine.objects.bulk_update(lines.values(), ["received_units"])
+
+        allocations = list(supplier_order.allocations.filter(allocated__gt=0)
+                           .order_by("product_id", "rank", "shop_id"))
+        by_product = defaultdict(list)
+        for allocation in allocations:
+            by_product[allocation.product_id].append(allocation)
+        for product_id, group in by_product.items():
+            shares = rules.reallocate(lines[product_id].received_units,
+                                      [a.allocated for a in group])
+            for allocation, share in zip(group, shares, strict=True):
+                allocation.received = share
+        Allocation.objects.bulk_update(allocations, ["received"], batch_size=5000)
+
+        now = timezone.now()
+        stock_receipts_record(receipts=[
+            ReceiptIn(shop_id=a.shop_id, product_id=a.product_id, quantity=a.received,
+                      unit_cost=lines[a.product_id].unit_price, allocation_id=a.pk,
+                      occurred_at=now)
+            for a in allocations])
+
+        invoices = _issue_invoices(supplier_order, lines, allocations)
+        supplier_order.status = SupplierOrder.Status.RECEIVED
+        supplier_order.received_at = now
+        supplier_order.save(update_fields=["status", "received_at"])
+        Round.objects.filter(pk=supplier_order.round_id).update(status=Round.Status.INVOICED)
+    return invoices
+
+
+def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
+    fee_rate = Cooperative.objects.values_list("service_fee_rate", flat=True).first()
+    if fee_rate is None:
+        fee_rate = Decimal("0.02")
+    per_shop: dict[int, list] = {}
+    shop_rank: dict[int, int] = {}
+    for allocation in allocations:
+        line = lines[allocation.product_id]
+        shop_rank.setdefault(allocation.shop_id, allocation.rank)
+        per_shop.setdefault(allocation.shop_id, []).append(rules.GoodsLine(
+            product=line.product_id, label=line.product.name, units=allocation.received,
+            unit_price=line.unit_price, base_unit_price=line.base_unit_price,
+            vat_rate=line.product.vat_rate))
+    ordered_shops = sorted(per_shop, key=lambda shop_id: (shop_rank[shop_id], shop_id))
+    drafts = rules.shop_invoices([(shop_id, per_shop[shop_id]) for shop_id in ordered_shops],
+                                 shipping=supplier_order.shipping, fee_rate=fee_rate)
+    if not drafts:
+        return []
+
+    issued_on = paris_today()
+    year = issued_on.year
+    # The year's counter row may not exist yet: insert it without conflict, then lock it.
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
+    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    invoices = []
+    for draft in drafts:
+        sequence.last_number += 1
+        invoices.append(Invoice(
+            number=f"MACHE-{year}-{sequence.last_number:06d}", year=year,
+            sequence=sequence.last_number, shop_id=draft.shop, round_id=supplier_order.round_id,
+            supplier_order=supplier_order, issued_on=issued_on,
+            goods_excl_vat=draft.goods_excl_vat, shipping=draft.shipping, fee=draft.fee,
+            total_excl_vat=draft.total_excl_vat, total_vat=draft.total_vat,
+            total_incl_vat=draft.total_incl_vat, savings=draft.savings))
+    sequence.save(update_fields=["last_number"])
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(invoice=invoice, position=position, kind=ln.kind, label=ln.label,
+                    product_id=ln.product, quantity=ln.quantity, unit_price=ln.unit_price,
+                    amount=ln.amount, vat_rate=ln.vat_rate, base_unit_price=ln.base_unit_price)
+        for invoice, draft in zip(invoices, drafts, strict=True)
+        for position, ln in enumerate(draft.lines, start=1))
+    InvoiceVat.objects.bulk_create(
+        InvoiceVat(invoice=invoice, rate=rate, base=base, amount=tax)
+        for invoice, draft in zip(invoices, drafts, strict=True)
+        for rate, base, tax in draft.vat)
+    return invoices
