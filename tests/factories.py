@@ -10,7 +10,6 @@ import itertools
 from decimal import Decimal
 
 import factory
-
 from django.utils import timezone
 
 from mache.siret import luhn_ok
