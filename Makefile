@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 # The test suite talks to the real services of this machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mache
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/2
 
 .PHONY: install run test lint bench clean
 

@@ -22,6 +22,7 @@ class UnitPriceField(serializers.DecimalField):
 
 
 VAT_RATES = ["0.00", "2.10", "5.50", "10.00", "20.00"]
+VAT_RATE_CHOICES = [(rate, rate) for rate in VAT_RATES]
 
 
 class VatRateField(serializers.ChoiceField):
@@ -33,11 +34,15 @@ class VatRateField(serializers.ChoiceField):
             "« {input} » n'est pas un taux de TVA permis (0.00, 2.10, 5.50, 10.00, 20.00).")
 
     def to_internal_value(self, data):
+        # "5.5" and "5.50" name the same rate; "5.499" does not name any (no rounding).
         try:
-            data = f"{Decimal(str(data)):.2f}"
+            value = Decimal(str(data))
         except ArithmeticError:
             self.fail("invalid_choice", input=data)
-        return Decimal(super().to_internal_value(data))
+        for rate in VAT_RATES:
+            if value.is_finite() and value == Decimal(rate):
+                return Decimal(rate)
+        self.fail("invalid_choice", input=data)
 
     def to_representation(self, value):
         return f"{Decimal(value):.2f}"

@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Back office d'une coopérative de commerces de village.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for the lawful VAT rates, whichever field carries them.
+    "ENUM_NAME_OVERRIDES": {"VatRateEnum": "mache.fields.VAT_RATE_CHOICES"},
 }
 
 # Login failures allowed per username and address before a pause.

@@ -17,6 +17,14 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_key(body: str) -> str:
+    """The digit that, appended to `body`, makes a number that passes `luhn_ok`."""
+    for key in "0123456789":
+        if luhn_ok(body + key):
+            return key
+    raise AssertionError("unreachable: one key digit always fits")
+
+
 def siret_ok(value: str) -> bool:
     return bool(SIRET_RE.match(value or "")) and luhn_ok(value)
 

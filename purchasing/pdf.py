@@ -1,9 +1,193 @@
-"""ReportLab documents of pooled purchasing (placeholder until the PDF module lands)."""
+"""ReportLab documents of pooled purchasing: the purchase order sent to a supplier, and
+the cooperative's invoice to a shop.
+
+Each function loads what it shows in a fixed number of queries, whatever the number
+of lines; an instance that arrives with its relations already fetched (the API's
+selectors do it) costs only the cooperative's row.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Spacer
+
+from mache.formats import (
+    NBSP,
+    format_date,
+    format_eur,
+    format_quantity,
+    format_rate,
+    format_unit_price,
+)
+from mache.pdf import (
+    PageFrame,
+    data_table,
+    info_blocks,
+    lines_para,
+    notice,
+    para,
+    render,
+    side_by_side,
+    summary_table,
+)
+from shops.models import Cooperative
+
+from .models import Invoice, SupplierOrder
+
+PAYMENT_TERM_DAYS = 30
+RECOVERY_INDEMNITY = f"40{NBSP}€"  # fixed by the Code de commerce (art. D441-5)
 
 
-def purchase_order_pdf(supplier_order) -> bytes:
-    raise NotImplementedError
+def _siret(siret: str) -> str:
+    """'12345678900012' -> 'SIRET 123 456 789 00012', as printed on French documents."""
+    if not siret:
+        return ""
+    spaced = NBSP.join([siret[:3], siret[3:6], siret[6:9], siret[9:]]) if len(siret) == 14 \
+        else siret
+    return f"SIRET {spaced}"
 
 
-def invoice_pdf(invoice) -> bytes:
-    raise NotImplementedError
+def _postal_line(postcode: str, commune: str) -> str:
+    return " ".join(part for part in (postcode, commune) if part)
+
+
+def _cooperative_lines(coop: Cooperative) -> list[str]:
+    return [coop.legal_name, coop.name if coop.name != coop.legal_name else "", coop.address,
+            _postal_line(coop.postcode, coop.commune), _siret(coop.siret)]
+
+
+def _frame(coop: Cooperative, document: str) -> PageFrame:
+    return PageFrame(header_left=coop.name, header_right=document,
+                     footer_left=" · ".join(part for part in (coop.legal_name,
+                                                              _siret(coop.siret)) if part))
+
+
+# --- Purchase order -----------------------------------------------------------------
+
+def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
+    """The purchase order (bon de commande) of a supplier order, as PDF bytes."""
+    coop = Cooperative.get()
+    prefetch_related_objects([supplier_order], "round__supplier", "lines__product")
+    round_ = supplier_order.round
+    supplier = round_.supplier
+    # Suppliers pick by their own reference: lines follow it.
+    lines = sorted(supplier_order.lines.all(), key=lambda line: (line.product.sku, line.pk))
+    ordered_at = supplier_order.confirmed_at or supplier_order.created_at
+    document = f"Bon de commande n°{NBSP}{supplier_order.pk}"
+
+    story = [
+        para(document, "title"),
+        para(f"Date de commande : {format_date(timezone.localdate(ordered_at))}", "subtitle"),
+    ]
+    if supplier_order.status == SupplierOrder.Status.NEEDS_REVIEW:
+        story.append(notice(
+            "À valider : sous le minimum de commande "
+            f"({format_eur(supplier.min_order_amount)} HT). Ne pas expédier avant notre "
+            "confirmation."))
+    elif supplier_order.status == SupplierOrder.Status.CANCELLED:
+        story.append(notice("Commande annulée : ne pas expédier."))
+
+    story += [
+        info_blocks([
+            ("Acheteur", _cooperative_lines(coop)),
+            ("Fournisseur", [supplier.name, supplier.address, supplier.email,
+                             _siret(supplier.siret)]),
+        ]),
+        Spacer(0, 4 * mm),
+        info_blocks([
+            ("Livraison", [f"Date de livraison souhaitée : {format_date(round_.delivery_date)}",
+                           "Adresse de livraison : " + ", ".join(
+                               part for part in (coop.address, _postal_line(
+                                   coop.postcode, coop.commune)) if part)]),
+        ]),
+        para("Articles commandés", "heading"),
+        data_table(
+            ["Référence", "Désignation", "Colis", "Unités", "Prix unitaire HT", "Montant HT"],
+            [[line.product.sku, line.product.name, format_quantity(line.cases),
+              format_quantity(line.units), format_unit_price(line.unit_price),
+              format_eur(line.amount)] for line in lines],
+            widths=[22, 56, 12, 14, 24, 22], right_columns={2, 3, 4, 5},
+            empty="Aucun article : aucun produit n'a atteint un colis complet."),
+        Spacer(0, 4 * mm),
+    ]
+
+    if supplier_order.shipping == 0 and supplier.free_shipping_threshold is not None:
+        shipping = "offerts"
+    else:
+        shipping = format_eur(supplier_order.shipping)
+    totals = [("Total HT", format_eur(supplier_order.total_excl_vat)),
+              ("Frais de port HT", shipping),
+              ("Total HT port compris",
+               format_eur(supplier_order.total_excl_vat + supplier_order.shipping))]
+    story.append(KeepTogether([
+        summary_table(totals, strong={2}),
+        Spacer(0, 5 * mm),
+        para("Montants en euros hors taxes. Merci de rappeler le numéro de commande sur le "
+             "bon de livraison et sur la facture.", "small"),
+    ]))
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+
+
+# --- Invoice --------------------------------------------------------------------------
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The cooperative's invoice (facture) to a shop, as PDF bytes."""
+    coop = Cooperative.get()
+    prefetch_related_objects([invoice], "shop", "round__supplier", "lines", "vat_lines")
+    shop, round_ = invoice.shop, invoice.round
+    lines = sorted(invoice.lines.all(), key=lambda line: line.position)
+    vat_lines = sorted(invoice.vat_lines.all(), key=lambda vat: vat.rate)
+    due_on = invoice.issued_on + dt.timedelta(days=PAYMENT_TERM_DAYS)
+    document = f"Facture n°{NBSP}{invoice.number}"
+
+    story = [
+        para(document, "title"),
+        para(f"Date d'émission : {format_date(invoice.issued_on)} — "
+             f"date de livraison : {format_date(round_.delivery_date)}", "subtitle"),
+        info_blocks([
+            ("Vendeur", _cooperative_lines(coop)),
+            ("Client", [shop.legal_name, shop.name if shop.name != shop.legal_name else "",
+                        shop.address, _postal_line(shop.postcode, shop.commune),
+                        _siret(shop.siret)]),
+        ]),
+        Spacer(0, 3 * mm),
+        lines_para([f"Achat groupé auprès de {round_.supplier.name}, livré le "
+                    f"{format_date(round_.delivery_date)} "
+                    f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id})."]),
+        para("Détail", "heading"),
+        data_table(
+            ["Désignation", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"],
+            [[line.label, format_quantity(line.quantity), format_unit_price(line.unit_price),
+              format_eur(line.amount), format_rate(line.vat_rate)] for line in lines],
+            widths=[70, 14, 24, 22, 12], right_columns={1, 2, 3, 4}),
+        Spacer(0, 5 * mm),
+    ]
+
+    vat_table = data_table(
+        ["Taux de TVA", "Base HT", "Montant TVA"],
+        [[format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
+         for vat in vat_lines],
+        widths=[1, 1, 1], right_columns={0, 1, 2}, width=80 * mm)
+    totals = summary_table([("Total HT", format_eur(invoice.total_excl_vat)),
+                            ("Total TVA", format_eur(invoice.total_vat)),
+                            ("Total TTC — net à payer", format_eur(invoice.total_incl_vat))],
+                           strong={2})
+    closing = [side_by_side([vat_table, totals], widths=[1, 1]), Spacer(0, 5 * mm)]
+    if invoice.savings > Decimal("0"):
+        closing.append(para("Économie réalisée grâce aux achats groupés : "
+                            f"{format_eur(invoice.savings)}", "heading"))
+    closing += [
+        para("Conditions de paiement", "heading"),
+        lines_para([
+            f"Paiement à {PAYMENT_TERM_DAYS} jours, au plus tard le {format_date(due_on)}.",
+            "Pas d'escompte pour paiement anticipé.",
+            "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
+            f"pour frais de recouvrement : {RECOVERY_INDEMNITY}.",
+        ], "small"),
+    ]
+    # The totals, the VAT and the legal mentions stay together, after the last line.
+    story.append(KeepTogether(closing))
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)

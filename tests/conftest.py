@@ -67,6 +67,18 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clean_broker():
+    """The suite owns its Redis database (`make test` gives it one): messages left by an
+    interrupted run must not reach this run's workers."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
 @pytest.fixture(scope="session")
 def live_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, real Redis broker) for the whole session.
@@ -83,3 +95,10 @@ def live_worker(django_db_setup, django_db_blocker):
         shutdown_timeout=30,
     ) as worker:
         yield worker
+    # The worker's threads keep their database connections: end them, or the test
+    # database cannot be dropped.
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
+                       " current_database() AND pid <> pg_backend_pid()")

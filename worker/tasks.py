@@ -2,10 +2,21 @@
 run twice (late acknowledgement redelivers a task whose worker died)."""
 
 import logging
+import uuid
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.db import InterfaceError, OperationalError, transaction
 
 log = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task_name: str, *args) -> str:
+    """Send a task once the current transaction commits; its id is known at once, so an
+    API can answer 202 {"task_id"} before the task exists in the broker."""
+    task_id = str(uuid.uuid4())
+    transaction.on_commit(
+        lambda: current_app.send_task(task_name, args=list(args), task_id=task_id))
+    return task_id
 
 
 @shared_task(name="worker.ping")
@@ -14,15 +25,21 @@ def ping() -> str:
     return "pong"
 
 
-@shared_task(name="worker.consolidate_round", acks_late=True, bind=True, max_retries=5,
-             autoretry_for=(Exception,), retry_backoff=True)
-def consolidate_round(self, round_id: int) -> dict:
-    """Consolidate one round. Retried on any error: the service is one transaction and
-    idempotent (one supplier order per round), so a retry either finds the work done
-    or does all of it."""
+@shared_task(name="worker.consolidate_round", acks_late=True, max_retries=5,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+def consolidate_round(round_id: int) -> dict:
+    """Consolidate one round. Retried when the database is unreachable (the error kinds
+    above): the service is one transaction and idempotent (one supplier order per
+    round), so a retry either finds the work done or does all of it. A round that does
+    not exist is not retried: it will not appear later."""
+    from purchasing.models import Round
     from purchasing.services.consolidation import round_consolidate
 
-    supplier_order = round_consolidate(round_id=round_id)
+    try:
+        supplier_order = round_consolidate(round_id=round_id)
+    except Round.DoesNotExist:
+        log.warning("consolidate_round: round %s does not exist", round_id)
+        return {"round": round_id, "supplier_order": None}
     if supplier_order is None:
         return {"round": round_id, "supplier_order": None}
     return {"round": round_id, "supplier_order": supplier_order.pk,
@@ -37,7 +54,7 @@ def sweep_rounds() -> list[int]:
 
     due = rounds_due_ids()
     for round_id in due:
-        consolidate_round.delay(round_id)
+        enqueue_on_commit("worker.consolidate_round", round_id)
     return due
 
 

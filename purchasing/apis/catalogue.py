@@ -1,6 +1,9 @@
 """Suppliers and products: everyone reads, coordinators write."""
 
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
@@ -8,10 +11,20 @@ from mache.permissions import COORDINATOR_ONLY, ActionRoles
 from .. import selectors
 from ..models import Product, Supplier
 from ..services import catalogue
+from ..services.catalogue_import import catalogue_import
 from .serializers import ProductSerializer, SupplierSerializer
 
 WRITES = {"create": COORDINATOR_ONLY, "update": COORDINATOR_ONLY,
           "partial_update": COORDINATOR_ONLY, "import_catalogue": COORDINATOR_ONLY}
+
+
+class CatalogueImportInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class CatalogueImportOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
 
 
 class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -40,6 +53,18 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(request={"multipart/form-data": CatalogueImportInput},
+                   responses=CatalogueImportOutput)
+    @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_catalogue(self, request, pk=None):
+        """CSV of the supplier's catalogue (sku;name;unit_label;case_size;unit_price;vat_rate;
+        price_tiers;active): every row is created or updated by SKU, or none is."""
+        supplier = self.get_object()
+        serializer = CatalogueImportInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = catalogue_import(supplier=supplier, file=serializer.validated_data["file"])
+        return Response(CatalogueImportOutput(result).data)
 
 
 class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -50,11 +50,11 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
     def consolidate(self, request, pk=None):
-        from worker.tasks import consolidate_round
+        from worker.tasks import enqueue_on_commit
 
         round_ = consolidation.round_close_now(round_id=self.get_object().pk)
-        result = consolidate_round.delay(round_.pk)
-        return Response({"task_id": result.id}, status=status.HTTP_202_ACCEPTED)
+        task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
+        return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=inline_serializer("Consolidation", {
         "supplier_order": serializers.IntegerField(), "status": serializers.CharField(),

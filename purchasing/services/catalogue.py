@@ -22,12 +22,16 @@ def supplier_create(*, data: dict) -> Supplier:
 
 
 def supplier_update(*, supplier: Supplier, data: dict) -> Supplier:
-    with transaction.atomic():
-        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        for name, value in data.items():
-            setattr(supplier, name, value)
-        full_clean_or_invalid(supplier)
-        supplier.save()
+    try:
+        with transaction.atomic():
+            supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+            for name, value in data.items():
+                setattr(supplier, name, value)
+            full_clean_or_invalid(supplier)
+            supplier.save()
+    except IntegrityError as exc:
+        # Another supplier took the name between the check and the save.
+        raise InvalidInput({"name": ["Un fournisseur porte déjà ce nom."]}) from exc
     return supplier
 
 

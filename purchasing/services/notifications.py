@@ -3,7 +3,6 @@ failing mail server never holds or undoes a consolidation or a receipt."""
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 
 from shops.models import User
 
@@ -12,9 +11,9 @@ from ..models import Round, SupplierOrder
 
 def on_commit_notify(kind: str, object_id: int) -> None:
     """Enqueue the e-mail `kind` about `object_id` once the current transaction commits."""
-    from worker.tasks import send_notification
+    from worker.tasks import enqueue_on_commit
 
-    transaction.on_commit(lambda: send_notification.delay(kind, object_id))
+    enqueue_on_commit("worker.send_notification", kind, object_id)
 
 
 def _coordinator_emails() -> list[str]:
