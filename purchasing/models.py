@@ -239,8 +239,9 @@ class SupplierOrderLine(models.Model):
 class Allocation(models.Model):
     """What one shop's order line gets of a product: planned at consolidation, then received."""
 
+    # No index of its own: the unique (supplier_order, shop, product) index starts with it.
     supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE,
-                                       related_name="allocations")
+                                       related_name="allocations", db_index=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="allocations")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")

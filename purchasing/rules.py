@@ -39,26 +39,19 @@ def group_price(base_price: Decimal, tiers: Sequence[Tier], cases: int) -> Decim
     return best.unit_price if best else base_price
 
 
-@dataclass(frozen=True)
-class Demand:
-    """One shop's line for a product, in tie-break order (order rank, then shop id)."""
+def allocate(units: int, quantities: Sequence[int], tolerances: Sequence[int]) -> list[int]:
+    """Rule 2: share `units` over the lines of one product, given in tie-break order
+    (order rank, then shop id).
 
-    key: object
-    quantity: int
-    tolerance: int
-
-
-def allocate(units: int, demands: Sequence[Demand]) -> list[int]:
-    """Rule 2: share `units` over the demands, in the order given (their tie-break order).
-
-    U >= Q: everyone gets their quantity plus a share of the extra over tolerances;
-    U < Q: everyone gets a share of U in proportion to what they asked.
+    U >= Q: every line gets its quantity plus a share of the extra over tolerances;
+    U < Q: every line gets a share of U in proportion to what it asked.
+    Plain integer lists: this runs once per product over up to thousands of lines.
     """
-    asked = sum(d.quantity for d in demands)
+    asked = sum(quantities)
     if units >= asked:
-        extra = split(units - asked, [d.tolerance for d in demands])
-        return [d.quantity + e for d, e in zip(demands, extra, strict=True)]
-    return split(units, [d.quantity for d in demands])
+        extra = split(units - asked, tolerances)
+        return [q + e for q, e in zip(quantities, extra, strict=True)]
+    return split(units, quantities)
 
 
 def reallocate(received: int, planned: Sequence[int]) -> list[int]:

@@ -52,6 +52,7 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                 continue
             password = secrets.token_urlsafe(9)
             shops = list(Shop.objects.filter(siret__in=sirets or []))
-            user_create(username=username, password=password, role=role, shops=shops)
+            user_create(username=username, password=password, role=role, shops=shops,
+                        email=f"{username}@mache.example")
             created.append((username, role, password))
     return created

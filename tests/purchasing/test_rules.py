@@ -6,7 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from purchasing.rules import (
-    Demand,
     GoodsLine,
     Tier,
     allocate,
@@ -51,10 +50,10 @@ def test_group_price_takes_the_best_reached_tier():
 
 
 def test_allocations_of_the_worked_example():
-    p1 = [Demand(101, 7, 2), Demand(102, 10, 0), Demand(103, 4, 3)]
-    assert allocate(24, p1) == [8, 10, 6]
-    p2 = [Demand(101, 4, 0), Demand(102, 3, 1)]
-    assert allocate(6, p2) == [3, 3]
+    # P1: shops 101, 102, 103 asked 7, 10, 4 with tolerances 2, 0, 3
+    assert allocate(24, [7, 10, 4], [2, 0, 3]) == [8, 10, 6]
+    # P2: shops 101, 102 asked 4, 3 with tolerances 0, 1
+    assert allocate(6, [4, 3], [0, 1]) == [3, 3]
 
 
 def test_supplier_total_shipping_and_minimum_of_the_worked_example():
@@ -105,25 +104,25 @@ def test_nothing_received_means_no_invoice():
 
 demands_st = st.lists(
     st.tuples(st.integers(0, 500), st.integers(0, 50)), min_size=1, max_size=30,
-).map(lambda rows: [Demand(i, q, t) for i, (q, t) in enumerate(rows)]).filter(
-    lambda ds: sum(d.quantity for d in ds) > 0)
+).filter(lambda rows: sum(q for q, _ in rows) > 0)
 
 
 @given(demands=demands_st, case_size=st.integers(1, 48))
 def test_allocation_invariants(demands, case_size):
-    ordered = sum(d.quantity for d in demands)
-    tolerance = sum(d.tolerance for d in demands)
+    quantities = [q for q, _ in demands]
+    tolerances = [t for _, t in demands]
+    ordered, tolerance = sum(quantities), sum(tolerances)
     units = cases_for(ordered, tolerance, case_size) * case_size
-    shares = allocate(units, demands)
+    shares = allocate(units, quantities, tolerances)
     assert sum(shares) == units
-    for demand, share in zip(demands, shares, strict=True):
-        assert 0 <= share <= demand.quantity + demand.tolerance
+    for quantity, tol, share in zip(quantities, tolerances, shares, strict=True):
+        assert 0 <= share <= quantity + tol
         if units < ordered:
             # a shortfall costs nobody more than their proportional share plus one unit
-            loss = demand.quantity - share
-            assert loss * ordered <= demand.quantity * (ordered - units) + ordered
+            loss = quantity - share
+            assert loss * ordered <= quantity * (ordered - units) + ordered
         else:
-            assert share >= demand.quantity
+            assert share >= quantity
 
 
 @given(planned=st.lists(st.integers(0, 200), min_size=1, max_size=30), data=st.data())

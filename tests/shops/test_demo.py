@@ -3,6 +3,7 @@ import json
 from django.core.management import call_command
 
 from mache.management.commands.load_demo import DEMO_FILE
+from purchasing.models import PriceTier, Product, Round, Supplier
 from shops.models import Cooperative, Shop, User
 
 
@@ -15,12 +16,20 @@ def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
     assert set(User.objects.values_list("role", flat=True)) == {
         "coordinator", "shopkeeper", "accountant"}
     assert first.count("mot de passe :") == 3
+    assert Supplier.objects.count() == len(data["suppliers"])
+    assert Product.objects.count() == len(data["products"])
+    assert Round.objects.filter(status="open").count() == 1
+    tiered = next(p for p in data["products"] if p["price_tiers"])
+    assert PriceTier.objects.filter(product__sku=tiered["sku"]).count() == len(
+        tiered["price_tiers"])
 
     call_command("load_demo")
     second = capsys.readouterr().out
     assert "mot de passe :" not in second
     assert Shop.objects.count() == len(data["shops"])
     assert User.objects.count() == 3
+    assert Product.objects.count() == len(data["products"])
+    assert Round.objects.filter(status="open").count() == 1
 
 
 def test_the_demo_users_log_in_with_the_printed_passwords(db, api, capsys):

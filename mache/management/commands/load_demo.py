@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from purchasing.demo import demo_catalogue_load
 from shops.demo import demo_members_load
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo_cooperative.json"
@@ -16,7 +17,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         users = demo_members_load(data)
-        self.stdout.write(self.style.SUCCESS("Coopérative de démonstration chargée."))
+        catalogue = demo_catalogue_load(data)
+        self.stdout.write(self.style.SUCCESS(
+            "Coopérative de démonstration chargée ("
+            f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "
+            f"{catalogue['rounds']} tournée(s) ouverte(s) ajoutés)."))
         for username, role, password in users:
             if password:
                 self.stdout.write(f"  {role:<12} {username:<14} mot de passe : {password}")
