@@ -1,7 +1,70 @@
-"""Stock per shop. Every change of stock is a movement; nothing edits a quantity."""
+"""Stock per shop. Every change of stock is a movement; nothing edits a quantity.
 
+The balance row of a (shop, product) is the lock every movement of that pair takes,
+and holds the running quantity, average cost and value. Each movement also keeps the
+state after it, so the stock of any past date is read from the last movement before it.
+Lots cover the quantity on hand exactly: every entry creates one, every exit consumes
+them first-expiry-first-out.
+"""
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def cost_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=4, **kwargs)
+
+
+def value_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class StockBalance(models.Model):
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="balances")
+    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT,
+                                related_name="balances")
+    quantity = models.IntegerField("quantité en stock", default=0)
+    average_cost = cost_field("coût unitaire moyen pondéré", default=0)
+    value = value_field("valeur", default=0)
+    minimum = models.PositiveIntegerField("stock minimum", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "stock"
+        verbose_name_plural = "stocks"
+        ordering = ["shop_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "product"], name="one_balance_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="balance_not_negative"),
+        ]
+
+
+class StockCount(models.Model):
+    """A physical count: its differences are posted as adjustments."""
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="counts")
+    counted_on = models.DateField("compté le")
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="compté par")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "inventaire"
+        ordering = ["-counted_on", "-id"]
+
+
+class StockCountLine(models.Model):
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT, related_name="+")
+    expected = models.IntegerField("attendu")
+    counted = models.PositiveIntegerField("compté")
+
+    class Meta:
+        ordering = ["count_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "product"], name="one_count_line_per_product"),
+        ]
 
 
 class StockMovement(models.Model):
@@ -11,28 +74,88 @@ class StockMovement(models.Model):
         LOSS = "loss", "Perte"
         ADJUSTMENT = "adjustment", "Ajustement"
 
+    class Reason(models.TextChoices):
+        EXPIRED = "expired", "Périmé"
+        DAMAGED = "damaged", "Abîmé"
+        THEFT = "theft", "Vol"
+        OTHER = "other", "Autre"
+
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT,
                              related_name="stock_movements")
     product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT,
                                 related_name="stock_movements")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.CharField("motif", max_length=10, choices=Reason.choices, blank=True)
     # Signed: receipts add, sales and losses take away, adjustments go either way.
     quantity = models.IntegerField()
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # What one unit moved at: the receipt's cost, else the average cost of the moment.
+    unit_cost = cost_field("coût unitaire")
     occurred_at = models.DateTimeField()
+    quantity_after = models.IntegerField()
+    average_cost_after = cost_field("coût moyen après")
+    value_after = value_field("valeur après")
     # A receipt comes from exactly one allocation of pooled purchasing: never twice.
     allocation = models.OneToOneField("purchasing.Allocation", on_delete=models.PROTECT,
                                       null=True, blank=True, related_name="stock_movement")
+    count = models.ForeignKey(StockCount, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="movements")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "mouvement de stock"
         verbose_name_plural = "mouvements de stock"
         ordering = ["shop_id", "occurred_at", "id"]
-        indexes = [models.Index(fields=["shop", "product", "occurred_at"])]
+        indexes = [models.Index(fields=["shop", "product", "occurred_at", "id"]),
+                   models.Index(fields=["shop", "kind", "occurred_at"])]
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_zero"),
-            models.CheckConstraint(
-                condition=~Q(kind="receipt") | (Q(quantity__gt=0) & Q(unit_cost__isnull=False)),
-                name="receipt_positive_with_cost"),
+            models.CheckConstraint(condition=Q(quantity_after__gte=0),
+                                   name="movement_never_below_zero"),
+            models.CheckConstraint(condition=~Q(kind="receipt") | Q(quantity__gt=0),
+                                   name="receipt_positive"),
+            models.CheckConstraint(condition=~Q(kind__in=["sale", "loss"]) | Q(quantity__lt=0),
+                                   name="exits_negative"),
+            models.CheckConstraint(condition=~Q(kind="loss") | ~Q(reason=""),
+                                   name="loss_has_reason"),
+        ]
+
+
+class StockLot(models.Model):
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="lots")
+    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField("lot", max_length=64, blank=True)
+    expires_on = models.DateField("date limite", null=True, blank=True)
+    received_at = models.DateTimeField("entré le")
+    initial = models.PositiveIntegerField("quantité entrée")
+    remaining = models.PositiveIntegerField("quantité restante")
+    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT,
+                                    related_name="created_lot")
+
+    class Meta:
+        verbose_name = "lot"
+        ordering = ["shop_id", "product_id", "expires_on", "received_at", "id"]
+        indexes = [models.Index(fields=["shop", "product"], condition=Q(remaining__gt=0),
+                                name="lot_open_idx"),
+                   models.Index(fields=["shop", "expires_on"], condition=Q(remaining__gt=0),
+                                name="lot_expiry_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(remaining__lte=models.F("initial")),
+                                   name="lot_remaining_at_most_initial"),
+        ]
+
+
+class MovementLot(models.Model):
+    """How many units of which lot an exit took."""
+
+    movement = models.ForeignKey(StockMovement, on_delete=models.PROTECT,
+                                 related_name="lot_parts")
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["movement", "lot"], name="one_part_per_lot"),
         ]

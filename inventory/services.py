@@ -1,10 +1,267 @@
-"""Writes of stock."""
+"""Writes of stock: every change is a movement, recorded by `movements_record`.
 
+`movements_record` locks the balance rows of the (shop, product) pairs it touches
+(SELECT ... FOR UPDATE, in primary-key order), so concurrent movements of one product
+queue up instead of losing an update, and it refuses any movement that would take a
+quantity below zero at its date (409 insufficient_stock). A movement dated before
+existing ones (a till export of yesterday) replays the later movements of its product:
+their running quantity, average cost and value are recomputed, and the replay is
+refused as a whole if any point would fall below zero.
+"""
+
+import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
-from .models import StockMovement
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from mache.errors import BusinessRuleError, InvalidInput
+from mache.periods import PARIS, paris_today
+
+from .costing import NegativeStock, StockState, apply_movement
+from .models import (
+    MovementLot,
+    StockBalance,
+    StockCount,
+    StockCountLine,
+    StockLot,
+    StockMovement,
+)
+
+Kind = StockMovement.Kind
+
+
+class InsufficientStock(BusinessRuleError):
+    code = "insufficient_stock"
+    default_detail = "Stock insuffisant."
+
+
+@dataclass(frozen=True)
+class MovementIn:
+    """One movement to record. `quantity` is signed (exits are negative)."""
+
+    shop_id: int
+    product_id: int
+    kind: str
+    quantity: int
+    occurred_at: dt.datetime
+    unit_cost: Decimal | None = None  # receipts only: the purchase cost excl. VAT
+    reason: str = ""
+    lot: str = ""
+    expires_on: dt.date | None = None
+    allocation_id: int | None = None
+    count_id: int | None = None
+    note: str = ""
+    user_id: int | None = None
+
+
+def _lock_balances(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
+    """Balance rows of `pairs`, created if missing, locked in primary-key order."""
+    StockBalance.objects.bulk_create(
+        [StockBalance(shop_id=s, product_id=p) for s, p in sorted(pairs)], ignore_conflicts=True)
+    shops = {s for s, _ in pairs}
+    products = {p for _, p in pairs}
+    # A superset of the pairs (every shop x product of them), enough for one query; the
+    # extra rows are locked too, harmlessly, in the same pk order as every other writer.
+    rows = (StockBalance.objects.select_for_update()
+            .filter(shop_id__in=shops, product_id__in=products).order_by("pk"))
+    return {(b.shop_id, b.product_id): b for b in rows if (b.shop_id, b.product_id) in pairs}
+
+
+def _state_of(row) -> StockState:
+    return StockState(row.quantity_after, row.average_cost_after, row.value_after)
+
+
+def _state_before(shop_id: int, product_id: int, moment: dt.datetime) -> StockState:
+    last = (StockMovement.objects.filter(shop_id=shop_id, product_id=product_id,
+                                         occurred_at__lte=moment)
+            .order_by("-occurred_at", "-id").first())
+    return _state_of(last) if last else StockState()
+
+
+def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
+    """Record movements (any shops and products) in one transaction; see the module doc.
+
+    Raises InsufficientStock (nothing written) if a quantity would go below zero.
+    """
+    if not movements:
+        return []
+    now = timezone.now()
+    if any(m.occurred_at > now for m in movements):
+        raise InvalidInput({"occurred_at": ["Un mouvement ne peut être daté dans le futur."]})
+    with transaction.atomic():
+        by_pair: dict[tuple[int, int], list[MovementIn]] = defaultdict(list)
+        for movement in movements:
+            by_pair[(movement.shop_id, movement.product_id)].append(movement)
+        balances = _lock_balances(set(by_pair))
+        earliest = min(m.occurred_at for m in movements)
+        later = defaultdict(list)
+        for row in (StockMovement.objects
+                    .filter(shop_id__in={s for s, _ in by_pair},
+                            product_id__in={p for _, p in by_pair}, occurred_at__gt=earliest)
+                    .order_by("occurred_at", "id")):
+            later[(row.shop_id, row.product_id)].append(row)
+
+        created: list[StockMovement] = []
+        replayed: list[StockMovement] = []
+        short: list[tuple[tuple[int, int], NegativeStock]] = []
+        for pair, entries in by_pair.items():
+            entries = sorted(entries, key=lambda m: m.occurred_at)
+            start = entries[0].occurred_at
+            after = [row for row in later[pair] if row.occurred_at > start]
+            state = (_state_before(*pair, start) if after else
+                     StockState(balances[pair].quantity, balances[pair].average_cost,
+                                balances[pair].value))
+            # New entries go after existing movements of the same instant.
+            timeline = sorted([(m.occurred_at, 0, m) for m in entries] +
+                              [(row.occurred_at, -1, row) for row in after],
+                              key=lambda item: (item[0], item[1]))
+            try:
+                for _, is_new, item in timeline:
+                    if is_new == 0:
+                        state, moved_at = apply_movement(state, item.quantity, item.unit_cost)
+                        created.append(_movement_row(item, moved_at, state, now))
+                    else:
+                        cost = item.unit_cost if item.kind == Kind.RECEIPT else None
+                        state, moved_at = apply_movement(state, item.quantity, cost)
+                        item.unit_cost = moved_at
+                        (item.quantity_after, item.average_cost_after,
+                         item.value_after) = state.quantity, state.average_cost, state.value
+                        replayed.append(item)
+            except NegativeStock as exc:
+                short.append((pair, exc))
+                continue
+            balance = balances[pair]
+            balance.quantity, balance.average_cost, balance.value = (
+                state.quantity, state.average_cost, state.value)
+        if short:
+            raise _insufficient(short)
+
+        StockMovement.objects.bulk_create(created)
+        if replayed:
+            StockMovement.objects.bulk_update(
+                replayed, ["unit_cost", "quantity_after", "average_cost_after", "value_after"])
+        StockBalance.objects.bulk_update(list(balances.values()),
+                                         ["quantity", "average_cost", "value", "updated_at"])
+        _move_lots(created)
+    return created
+
+
+def _movement_row(entry: MovementIn, moved_at: Decimal, state: StockState, now) -> StockMovement:
+    row = StockMovement(
+        shop_id=entry.shop_id, product_id=entry.product_id, kind=entry.kind,
+        reason=entry.reason, quantity=entry.quantity, unit_cost=moved_at,
+        occurred_at=entry.occurred_at, quantity_after=state.quantity,
+        average_cost_after=state.average_cost, value_after=state.value,
+        allocation_id=entry.allocation_id, count_id=entry.count_id, note=entry.note,
+        created_by_id=entry.user_id)
+    row._lot = (entry.lot, entry.expires_on)  # for _move_lots, not a column
+    return row
+
+
+def _insufficient(short) -> InsufficientStock:
+    from purchasing.models import Product
+
+    names = Product.objects.in_bulk([product_id for (_, product_id), _ in short])
+    parts = [f"« {names[p].name} » : {exc.available} en stock, {exc.asked} demandé(s)"
+             for (_, p), exc in short]
+    return InsufficientStock("Stock insuffisant : " + " ; ".join(parts) + ".")
+
+
+def _move_lots(created: list[StockMovement]) -> None:
+    """Entries open a lot each; exits consume open lots first-expiry-first-out.
+
+    Called under the balance locks of every pair, which guard the lots too.
+    """
+    exits = [m for m in created if m.quantity < 0]
+    open_lots = defaultdict(list)
+    if exits:
+        pairs = {(m.shop_id, m.product_id) for m in exits}
+        for lot in (StockLot.objects.filter(remaining__gt=0,
+                                            shop_id__in={s for s, _ in pairs},
+                                            product_id__in={p for _, p in pairs})
+                    .order_by("product_id", "expires_on", "received_at", "id")):
+            open_lots[(lot.shop_id, lot.product_id)].append(lot)
+    new_lots = []
+    for movement in created:
+        if movement.quantity > 0:
+            code, expires_on = movement._lot
+            new_lots.append(StockLot(
+                shop_id=movement.shop_id, product_id=movement.product_id, code=code,
+                expires_on=expires_on, received_at=movement.occurred_at,
+                initial=movement.quantity, remaining=movement.quantity, movement=movement))
+    StockLot.objects.bulk_create(new_lots)
+    parts, touched = [], {}
+    for movement in exits:
+        wanted = -movement.quantity
+        for lot in open_lots[(movement.shop_id, movement.product_id)]:
+            if wanted == 0:
+                break
+            take = min(wanted, lot.remaining)
+            if take == 0:
+                continue
+            lot.remaining -= take
+            wanted -= take
+            touched[lot.pk] = lot
+            parts.append(MovementLot(movement=movement, lot=lot, quantity=take))
+        # Lots cover the quantity on hand exactly and the balance check passed, so an
+        # exit always finds its units; if not, the books of lots are broken: stop.
+        if wanted:
+            raise AssertionError(f"lots of {movement.shop_id}/{movement.product_id} short")
+    MovementLot.objects.bulk_create(parts)
+    StockLot.objects.bulk_update(list(touched.values()), ["remaining"])
+
+
+# --- What people record -------------------------------------------------------------
+
+EXIT_KINDS = {Kind.SALE, Kind.LOSS}
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The moment a dated event is booked at: the end of that Paris day, or now if today."""
+    moment = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=PARIS)
+    return min(moment, timezone.now())
+
+
+def movement_create(*, shop, product, kind: str, quantity: int, reason: str = "",
+                    lot: str = "", expires_on: dt.date | None = None, user=None,
+                    occurred_on: dt.date | None = None) -> StockMovement:
+    """A sale, a loss or an adjustment from a person (receipts come from purchasing).
+
+    `quantity` is what people say: units sold or lost (>= 1), or the signed change of
+    an adjustment (not 0).
+    """
+    errors = {}
+    if kind not in (Kind.SALE, Kind.LOSS, Kind.ADJUSTMENT):
+        errors["kind"] = ["Choisissez vente, perte ou ajustement (les réceptions viennent "
+                          "des achats groupés)."]
+    elif kind in EXIT_KINDS and quantity < 1:
+        errors["quantity"] = ["La quantité vendue ou perdue doit être d'au moins 1."]
+    elif kind == Kind.ADJUSTMENT and quantity == 0:
+        errors["quantity"] = ["Un ajustement de 0 ne change rien."]
+    if kind == Kind.LOSS and reason not in StockMovement.Reason.values:
+        errors["reason"] = ["Précisez le motif de la perte : périmé, abîmé, vol ou autre."]
+    elif kind != Kind.LOSS and reason:
+        errors["reason"] = ["Seule une perte a un motif."]
+    delta = -quantity if kind in EXIT_KINDS else quantity
+    if (lot or expires_on) and delta < 0:
+        errors["lot"] = ["Un lot ou une date limite ne se donne que pour une entrée en stock "
+                         "(les sorties prennent les lots qui périment en premier)."]
+    day = occurred_on or paris_today()
+    if occurred_on and occurred_on > paris_today():
+        errors["occurred_on"] = ["La date ne peut être dans le futur."]
+    if expires_on and expires_on < day:
+        errors["expires_on"] = ["La date limite précède la date d'entrée en stock."]
+    if errors:
+        raise InvalidInput(errors)
+    [movement] = movements_record(movements=[MovementIn(
+        shop_id=shop.pk, product_id=product.pk, kind=kind, quantity=delta,
+        occurred_at=end_of_day(day) if occurred_on else timezone.now(), reason=reason,
+        lot=lot, expires_on=expires_on, user_id=getattr(user, "pk", None))])
+    return movement
 
 
 @dataclass(frozen=True)
@@ -14,7 +271,9 @@ class ReceiptIn:
     quantity: int
     unit_cost: Decimal  # the group unit price, excluding VAT and shipping
     allocation_id: int
-    occurred_at: datetime
+    occurred_at: dt.datetime
+    lot: str = ""
+    expires_on: dt.date | None = None
 
 
 def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
@@ -24,10 +283,65 @@ def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
     so a replayed receipt cannot add stock twice. Returns the number of movements.
     """
     movements = [
-        StockMovement(shop_id=r.shop_id, product_id=r.product_id, kind=StockMovement.Kind.RECEIPT,
-                      quantity=r.quantity, unit_cost=r.unit_cost, allocation_id=r.allocation_id,
-                      occurred_at=r.occurred_at)
-        for r in receipts if r.quantity > 0
-    ]
-    StockMovement.objects.bulk_create(movements)
-    return len(movements)
+        MovementIn(shop_id=r.shop_id, product_id=r.product_id, kind=Kind.RECEIPT,
+                   quantity=r.quantity, occurred_at=r.occurred_at, unit_cost=r.unit_cost,
+                   allocation_id=r.allocation_id, lot=r.lot, expires_on=r.expires_on)
+        for r in receipts if r.quantity > 0]
+    return len(movements_record(movements=movements))
+
+
+def stock_at(*, shop_id: int, product_ids, moment: dt.datetime) -> dict[int, StockState]:
+    """The stock of products at a moment (one query): the state after the last movement."""
+    last = (StockMovement.objects.filter(shop_id=shop_id, product_id=OuterRef("product_id"),
+                                         occurred_at__lte=moment)
+            .order_by("-occurred_at", "-id"))
+    rows = (StockBalance.objects.filter(shop_id=shop_id, product_id__in=list(product_ids))
+            .annotate(q=Subquery(last.values("quantity_after")[:1]),
+                      c=Subquery(last.values("average_cost_after")[:1]),
+                      v=Subquery(last.values("value_after")[:1]))
+            .values_list("product_id", "q", "c", "v"))
+    states = {product_id: StockState() for product_id in product_ids}
+    for product_id, quantity, cost, value in rows:
+        if quantity is not None:
+            states[product_id] = StockState(quantity, cost, value)
+    return states
+
+
+def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) -> StockCount:
+    """A physical count: the differences with the stock of that day become adjustments."""
+    errors = {}
+    products = [line["product"] for line in lines]
+    if not lines:
+        errors["lines"] = ["Comptez au moins un produit."]
+    elif len(products) != len(set(products)):
+        errors["lines"] = ["Un produit figure deux fois dans ce comptage."]
+    if counted_on > paris_today():
+        errors["counted_on"] = ["Un comptage ne peut être daté dans le futur."]
+    if errors:
+        raise InvalidInput(errors)
+    moment = end_of_day(counted_on)
+    with transaction.atomic():
+        _lock_balances({(shop.pk, p.pk) for p in products})
+        expected = stock_at(shop_id=shop.pk, product_ids=[p.pk for p in products],
+                            moment=moment)
+        count = StockCount.objects.create(shop=shop, counted_on=counted_on, counted_by=user)
+        StockCountLine.objects.bulk_create(
+            StockCountLine(count=count, product=line["product"],
+                           expected=expected[line["product"].pk].quantity,
+                           counted=line["quantity"]) for line in lines)
+        movements_record(movements=[
+            MovementIn(shop_id=shop.pk, product_id=line["product"].pk, kind=Kind.ADJUSTMENT,
+                       quantity=line["quantity"] - expected[line["product"].pk].quantity,
+                       occurred_at=moment, count_id=count.pk, user_id=user.pk,
+                       note=f"Inventaire du {counted_on:%d/%m/%Y}")
+            for line in lines if line["quantity"] != expected[line["product"].pk].quantity])
+    return count
+
+
+def minimum_set(*, shop, product, minimum: int | None) -> StockBalance:
+    with transaction.atomic():
+        balance = _lock_balances({(shop.pk, product.pk)})[(shop.pk, product.pk)]
+        balance.minimum = minimum
+        balance.save(update_fields=["minimum", "updated_at"])
+    return balance
+

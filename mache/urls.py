@@ -13,6 +13,7 @@ admin.site.index_title = "Coopérative"
 api_patterns = [
     path("", include("shops.urls")),
     path("", include("purchasing.urls")),
+    path("", include("inventory.urls")),
     path("", include("worker.urls")),
 ]
 

@@ -18,7 +18,7 @@ class ShopSerializer(serializers.ModelSerializer):
         model = Shop
         fields = ["id", "name", "legal_name", "siret", "kind", "address", "postcode",
                   "commune", "zone", "status", "joined_on", "left_on", "shares", "email",
-                  "phone"]
+                  "phone", "expiry_alert_days"]
 
 
 class ShopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

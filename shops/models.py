@@ -78,10 +78,13 @@ class Shop(models.Model):
     shares = models.PositiveIntegerField("parts", default=1)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    expiry_alert_days = models.PositiveSmallIntegerField(
+        "alerte de péremption (jours)", default=3,
+        help_text="Signaler les lots qui périment dans ce nombre de jours.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # What a shopkeeper may change on their own shop (api.md: "contact fields").
-    CONTACT_FIELDS = ("address", "postcode", "commune", "email", "phone")
+    CONTACT_FIELDS = ("address", "postcode", "commune", "email", "phone", "expiry_alert_days")
 
     class Meta:
         verbose_name = "commerce"

@@ -20,3 +20,11 @@ def user_list(*, user) -> QuerySet[User]:
 
 def user_shop_ids(user) -> list[int]:
     return sorted(user.shops.values_list("id", flat=True))
+
+
+def visible_shop(*, user, shop_id) -> Shop | None:
+    """The shop `shop_id` if the user may see it, else None (callers answer 404 or 400)."""
+    try:
+        return shop_list(user=user).filter(pk=int(shop_id)).first()
+    except (TypeError, ValueError):
+        return None

@@ -116,10 +116,13 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         supplier_order = self.get_object()
         serializer = ReceiptInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        received = {ln["product"]: ln["received_units"]
-                    for ln in serializer.validated_data["lines"]}
-        invoices = receipt.supplier_order_receive(supplier_order_id=supplier_order.pk,
-                                                  received=received)
+        lines = serializer.validated_data["lines"]
+        invoices = receipt.supplier_order_receive(
+            supplier_order_id=supplier_order.pk,
+            received={ln["product"]: ln["received_units"] for ln in lines
+                      if "received_units" in ln},
+            lots={ln["product"]: (ln["lot"], ln["expires_on"]) for ln in lines
+                  if ln["lot"] or ln["expires_on"]})
         invoices = selectors.invoice_list(user=request.user).filter(
             pk__in=[i.pk for i in invoices]).order_by("sequence")
         return Response({"supplier_order": supplier_order.pk,

@@ -135,7 +135,10 @@ class SupplierOrderSerializer(serializers.Serializer):
 
 class ReceiptLineInput(serializers.Serializer):
     product = serializers.IntegerField(min_value=1)
-    received_units = serializers.IntegerField(min_value=0, max_value=10 * MAX_UNITS)
+    received_units = serializers.IntegerField(min_value=0, max_value=10 * MAX_UNITS,
+                                              required=False)
+    lot = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ReceiptInput(serializers.Serializer):

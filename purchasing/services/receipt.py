@@ -91,9 +91,12 @@ def round_cancel(*, round_id: int) -> Round:
     return round_
 
 
-def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int]) -> list[Invoice]:
+def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
+                           lots: dict[int, tuple[str, object]] | None = None) -> list[Invoice]:
     """Record a delivery: `received` maps product ids to received units; products not
-    named were received in full. Returns the invoices issued."""
+    named were received in full. `lots` gives, per product, the (lot code, expiry date)
+    printed on the delivery, when it gives them. Returns the invoices issued."""
+    lots = lots or {}
     with transaction.atomic():
         supplier_order = _lock_supplier_order(supplier_order_id)
         status = supplier_order.status
@@ -114,8 +117,15 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int]) 
             elif not 0 <= units <= line.units:
                 errors.append(f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
                               "commandé(s) ; au plus la quantité commandée.")
+        today = paris_today()
+        for product_id, (_, expires_on) in lots.items():
+            if product_id not in lines:
+                errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
+            elif expires_on and expires_on < today:
+                errors.append(f"« {lines[product_id].product.name} » : la date limite "
+                              f"{expires_on:%d/%m/%Y} précède la réception.")
         if errors:
-            raise InvalidInput({"lines": errors})
+            raise InvalidInput({"lines": sorted(set(errors), key=errors.index)})
 
         for product_id, line in lines.items():
             line.received_units = received.get(product_id, line.units)
@@ -137,7 +147,8 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int]) 
         stock_receipts_record(receipts=[
             ReceiptIn(shop_id=a.shop_id, product_id=a.product_id, quantity=a.received,
                       unit_cost=lines[a.product_id].unit_price, allocation_id=a.pk,
-                      occurred_at=now)
+                      occurred_at=now, lot=lots.get(a.product_id, ("", None))[0],
+                      expires_on=lots.get(a.product_id, ("", None))[1])
             for a in allocations])
 
         invoices = _issue_invoices(supplier_order, lines, allocations)

@@ -1,0 +1,1 @@
+"""Stock API, one module per area."""

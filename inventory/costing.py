@@ -1,0 +1,59 @@
+"""Weighted average cost (coût unitaire moyen pondéré), as pure functions.
+
+A stock line is (quantity, average cost, value). Receipts move the average cost;
+everything else moves the quantity at the current average cost. Value is always
+money(quantity x average cost): it can be recomputed from any stored state.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from mache.money import UNIT_PRICE_PLACES, money
+
+ZERO_COST = Decimal("0.0000")
+
+
+class NegativeStock(Exception):
+    """A movement would take the quantity below zero."""
+
+    def __init__(self, available: int, asked: int):
+        self.available = available
+        self.asked = asked
+        super().__init__(f"{asked} asked, {available} available")
+
+
+@dataclass(frozen=True)
+class StockState:
+    quantity: int = 0
+    average_cost: Decimal = ZERO_COST
+    value: Decimal = Decimal("0.00")
+
+
+def cost_round(value: Decimal) -> Decimal:
+    return value.quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def apply_movement(state: StockState, delta: int, unit_cost: Decimal | None = None
+                   ) -> tuple[StockState, Decimal]:
+    """The state after a movement of `delta` units, and the unit cost it moved at.
+
+    An entry with a cost (a receipt) recomputes the average cost:
+    (q * avg + delta * cost) / (q + delta), to 4 decimals half-up; from an empty stock
+    the average is the cost itself. Entries without a cost (a count finding more) and
+    exits (sales, losses) move at the current average. The average survives an empty
+    stock, so that a later adjustment is valued at the last known cost.
+    Raises NegativeStock when the quantity would fall below zero.
+    """
+    quantity = state.quantity + delta
+    if quantity < 0:
+        raise NegativeStock(state.quantity, -delta)
+    average = state.average_cost
+    moved_at = average
+    if delta > 0 and unit_cost is not None:
+        moved_at = cost_round(unit_cost)
+        if state.quantity <= 0:
+            average = moved_at
+        else:
+            average = cost_round((state.quantity * state.average_cost + delta * moved_at)
+                                 / quantity)
+    return StockState(quantity, average, money(quantity * average)), moved_at

@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .apis import stock
+
+router = SimpleRouter()
+# The more specific prefixes first: "stock/" alone would otherwise shadow nothing, as it
+# has no detail route, but keeping them first makes the intent plain.
+router.register("stock/movements", stock.MovementViewSet, basename="stock-movement")
+router.register("stock/counts", stock.CountViewSet, basename="stock-count")
+router.register("stock", stock.StockViewSet, basename="stock")
+
+urlpatterns = [
+    path("stock/alerts/", stock.AlertsView.as_view(), name="stock-alerts"),
+    path("stock/minimums/", stock.MinimumView.as_view(), name="stock-minimums"),
+    path("stock/value/", stock.StockValueView.as_view(), name="stock-value"),
+    *router.urls,
+]
