@@ -149,4 +149,11 @@ def build_shop_world(shop: Shop) -> dict:
     world["supplier_order"] = round_consolidate(round_id=past.pk)
     world["invoices"] = supplier_order_receive(supplier_order_id=world["supplier_order"].pk,
                                                received={})
+    # Stock: the receipt above put 4 units in; sell one, count the rest.
+    from inventory.services import movement_create, stock_count_record
+
+    world["sale"] = movement_create(shop=shop, product=product, kind="sale", quantity=1)
+    world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
+                                        lines=[{"product": product, "quantity": 2}],
+                                        user=world["shopkeeper"])
     return world

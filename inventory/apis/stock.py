@@ -226,10 +226,25 @@ class MinimumView(APIView):
         return Response(BalanceOutput(balance).data)
 
 
+class ProductValueOutput(serializers.Serializer):
+    product = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    average_cost = UnitPriceField()
+    value = MoneyField()
+
+
+class StockValueOutput(serializers.Serializer):
+    shop = serializers.IntegerField()
+    date = serializers.DateField()
+    value = MoneyField()
+    products = ProductValueOutput(many=True)
+
+
 class StockValueView(APIView):
     """GET ?shop=&date=: the stock and its value at the end of a Paris day."""
 
-    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date)])
+    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date)],
+                   responses=StockValueOutput)
     def get(self, request):
         shop = shop_from_query(request, required=True)
         try:
@@ -237,9 +252,9 @@ class StockValueView(APIView):
         except ValueError:
             raise InvalidInput({"date": ["Date attendue au format AAAA-MM-JJ."]}) from None
         states = selectors.stock_value_at(shop=shop, day=day)
-        return Response({
-            "shop": shop.pk, "date": day.isoformat(),
-            "value": str(sum((s.value for _, s in states), start=Decimal("0.00"))),
+        return Response(StockValueOutput({
+            "shop": shop.pk, "date": day,
+            "value": sum((s.value for _, s in states), start=Decimal("0.00")),
             "products": [{"product": product_id, "quantity": s.quantity,
-                          "average_cost": str(s.average_cost), "value": str(s.value)}
-                         for product_id, s in states if s.quantity]})
+                          "average_cost": s.average_cost, "value": s.value}
+                         for product_id, s in states if s.quantity]}).data)

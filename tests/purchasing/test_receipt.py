@@ -240,3 +240,28 @@ def test_shipping_split_sums_to_the_supplier_shipping(api, coordinator, db):
     supplier_order = round_consolidate(round_id=round_.pk)
     invoices = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     assert sum(inv.shipping for inv in invoices) == Decimal("19.99")
+
+
+def test_a_delivery_gives_lots_and_expiry_dates_to_each_shops_stock(api, coordinator,
+                                                                     consolidated):
+    from inventory.models import StockBalance, StockLot
+
+    expiry = timezone.localdate() + dt.timedelta(days=12)
+    response = receive(api, coordinator, consolidated, [
+        {"product": consolidated["p1"].pk, "lot": "L2611", "expires_on": str(expiry)}])
+    assert response.status_code == 201
+    lots = {(lot.shop_id, lot.code, lot.expires_on, lot.remaining)
+            for lot in StockLot.objects.filter(product=consolidated["p1"])}
+    assert lots == {(101, "L2611", expiry, 8), (102, "L2611", expiry, 10),
+                    (103, "L2611", expiry, 6)}
+    stock = StockBalance.objects.get(shop_id=101, product=consolidated["p1"])
+    assert (stock.quantity, stock.average_cost, stock.value) == (8, Decimal("1.2000"),
+                                                                 Decimal("9.60"))
+
+
+def test_an_expiry_date_before_the_delivery_is_400(api, coordinator, consolidated):
+    response = receive(api, coordinator, consolidated, [
+        {"product": consolidated["p1"].pk, "lot": "OLD", "expires_on": "2020-01-01"}])
+    assert response.status_code == 400
+    assert "précède" in response.json()["lines"][0]
+    assert not Invoice.objects.exists()
