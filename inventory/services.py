@@ -75,11 +75,24 @@ def _state_of(row) -> StockState:
     return StockState(row.quantity_after, row.average_cost_after, row.value_after)
 
 
-def _state_before(shop_id: int, product_id: int, moment: dt.datetime) -> StockState:
-    last = (StockMovement.objects.filter(shop_id=shop_id, product_id=product_id,
+def _states_at(pairs, moment: dt.datetime) -> dict[tuple[int, int], StockState]:
+    """The state of each (shop, product) pair after its last movement at or before
+    `moment`, in one query (a correlated subquery per column on the balance rows)."""
+    last = (StockMovement.objects.filter(shop_id=OuterRef("shop_id"),
+                                         product_id=OuterRef("product_id"),
                                          occurred_at__lte=moment)
-            .order_by("-occurred_at", "-id").first())
-    return _state_of(last) if last else StockState()
+            .order_by("-occurred_at", "-id"))
+    rows = (StockBalance.objects
+            .filter(shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs})
+            .annotate(q=Subquery(last.values("quantity_after")[:1]),
+                      c=Subquery(last.values("average_cost_after")[:1]),
+                      v=Subquery(last.values("value_after")[:1]))
+            .values_list("shop_id", "product_id", "q", "c", "v"))
+    states = {pair: StockState() for pair in pairs}
+    for shop_id, product_id, quantity, cost, value in rows:
+        if (shop_id, product_id) in states and quantity is not None:
+            states[(shop_id, product_id)] = StockState(quantity, cost, value)
+    return states
 
 
 def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
@@ -105,6 +118,14 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
                     .order_by("occurred_at", "id")):
             later[(row.shop_id, row.product_id)].append(row)
 
+        # Pairs with movements after their first new one are replayed from the state
+        # before it: the state at `earliest` (one query for all), then the later rows
+        # already fetched up to the pair's own start.
+        starts = {pair: min(m.occurred_at for m in entries) for pair, entries in by_pair.items()}
+        replays = [pair for pair in by_pair
+                   if any(row.occurred_at > starts[pair] for row in later[pair])]
+        base = _states_at(replays, earliest) if replays else {}
+
         created: list[StockMovement] = []
         replayed: list[StockMovement] = []
         short: list[tuple[tuple[int, int], NegativeStock]] = []
@@ -112,9 +133,14 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
             entries = sorted(entries, key=lambda m: m.occurred_at)
             start = entries[0].occurred_at
             after = [row for row in later[pair] if row.occurred_at > start]
-            state = (_state_before(*pair, start) if after else
-                     StockState(balances[pair].quantity, balances[pair].average_cost,
-                                balances[pair].value))
+            if after:
+                state = base[pair]
+                for row in later[pair]:
+                    if row.occurred_at <= start:
+                        state = _state_of(row)
+            else:
+                state = StockState(balances[pair].quantity, balances[pair].average_cost,
+                                   balances[pair].value)
             # New entries go after existing movements of the same instant.
             timeline = sorted([(m.occurred_at, 0, m) for m in entries] +
                               [(row.occurred_at, -1, row) for row in after],
@@ -292,19 +318,8 @@ def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
 
 def stock_at(*, shop_id: int, product_ids, moment: dt.datetime) -> dict[int, StockState]:
     """The stock of products at a moment (one query): the state after the last movement."""
-    last = (StockMovement.objects.filter(shop_id=shop_id, product_id=OuterRef("product_id"),
-                                         occurred_at__lte=moment)
-            .order_by("-occurred_at", "-id"))
-    rows = (StockBalance.objects.filter(shop_id=shop_id, product_id__in=list(product_ids))
-            .annotate(q=Subquery(last.values("quantity_after")[:1]),
-                      c=Subquery(last.values("average_cost_after")[:1]),
-                      v=Subquery(last.values("value_after")[:1]))
-            .values_list("product_id", "q", "c", "v"))
-    states = {product_id: StockState() for product_id in product_ids}
-    for product_id, quantity, cost, value in rows:
-        if quantity is not None:
-            states[product_id] = StockState(quantity, cost, value)
-    return states
+    states = _states_at([(shop_id, p) for p in product_ids], moment)
+    return {product_id: states[(shop_id, product_id)] for product_id in product_ids}
 
 
 def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) -> StockCount:

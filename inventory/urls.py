@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .apis import stock
+from .apis import imports, stock
 
 router = SimpleRouter()
 # The more specific prefixes first: "stock/" alone would otherwise shadow nothing, as it
@@ -14,5 +14,8 @@ urlpatterns = [
     path("stock/alerts/", stock.AlertsView.as_view(), name="stock-alerts"),
     path("stock/minimums/", stock.MinimumView.as_view(), name="stock-minimums"),
     path("stock/value/", stock.StockValueView.as_view(), name="stock-value"),
+    path("stock/sales-import/", imports.SalesImportView.as_view(), name="stock-sales-import"),
+    path("rounds/<int:pk>/suggestion/", imports.RoundSuggestionView.as_view(),
+         name="round-suggestion"),
     *router.urls,
 ]

@@ -188,3 +188,23 @@ def test_the_value_of_stock_at_any_past_date(api, shopkeeper, shop, product):
     assert values[0]["products"] == [{"product": product.pk, "quantity": 15,
                                       "average_cost": "1.5000", "value": "22.50"}]
     assert client.get(f"/api/stock/value/?shop={shop.pk}&date=hier").status_code == 400
+
+
+def test_backdated_movements_of_many_products_cost_a_fixed_number_of_queries(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def backdated_sales(product_count):
+        products = [ProductFactory() for _ in range(product_count)]
+        for product in products:
+            receive(shop, product, 5, "1.0000", at=timezone.now() - dt.timedelta(days=3))
+            receive(shop, product, 5, "1.0000")
+        yesterday = dt.datetime.combine(days(-1), dt.time(12, 0), tzinfo=PARIS)
+        with CaptureQueriesContext(connection) as queries:
+            movements_record(movements=[
+                MovementIn(shop_id=shop.pk, product_id=p.pk, kind="sale", quantity=-2,
+                           occurred_at=yesterday) for p in products])
+        assert {b.quantity for b in StockBalance.objects.filter(product__in=products)} == {8}
+        return len(queries)
+
+    assert backdated_sales(3) == backdated_sales(20)
