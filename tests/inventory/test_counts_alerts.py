@@ -92,3 +92,19 @@ def test_alerts_make_a_fixed_number_of_queries(api, shopkeeper, shop,
     client = api.as_user(shopkeeper)
     with django_assert_num_queries(4):  # token, shop, lots, low stock
         assert len(client.get(f"/api/stock/alerts/?shop={shop.pk}").json()["expiring"]) == 10
+
+
+def test_the_count_list_makes_a_fixed_number_of_queries(api, shopkeeper, shop,
+                                                        django_assert_num_queries):
+    from inventory.services import stock_count_record
+
+    products = [ProductFactory() for _ in range(4)]
+    for product in products:
+        receive(shop, product, 3, "1.0000")
+    for n in range(6):
+        stock_count_record(shop=shop, counted_on=timezone.localdate(), user=shopkeeper,
+                           lines=[{"product": p, "quantity": n} for p in products])
+    client = api.as_user(shopkeeper)
+    with django_assert_num_queries(4):  # token, count, page, lines
+        body = client.get("/api/stock/counts/").json()
+    assert body["count"] == 6 and len(body["results"][0]["lines"]) == 4
