@@ -14,6 +14,7 @@ api_patterns = [
     path("", include("shops.urls")),
     path("", include("purchasing.urls")),
     path("", include("inventory.urls")),
+    path("", include("accounting.urls")),
     path("", include("worker.urls")),
 ]
 

@@ -34,9 +34,12 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                 "share_value": Decimal(coop_data["share_value"]),
             },
         )
+        from accounting.services import cooperative_ledger, ledger_for_shop
+
+        cooperative_ledger()
         for row in data["shops"]:
             joined = row.get("joined_on")
-            Shop.objects.update_or_create(
+            shop, _ = Shop.objects.update_or_create(
                 siret=row["siret"],
                 defaults={
                     "name": row["name"], "legal_name": row["legal_name"], "kind": row["kind"],
@@ -45,6 +48,7 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                     "joined_on": dt.date.fromisoformat(joined) if joined else None,
                 },
             )
+            ledger_for_shop(shop)
         created = []
         for username, role, sirets in DEMO_USERS:
             if User.objects.filter(username=username).exists():

@@ -18,9 +18,12 @@ BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 def shop_create(*, data: dict) -> Shop:
     shop = Shop(**data)
     full_clean_or_invalid(shop)
+    from accounting.services import ledger_for_shop
+
     try:
         with transaction.atomic():
             shop.save()
+            ledger_for_shop(shop)
     except IntegrityError as exc:  # a concurrent insert of the same SIRET
         raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
     return shop

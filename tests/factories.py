@@ -35,6 +35,14 @@ class CooperativeFactory(factory.django.DjangoModelFactory):
 
     singleton = True
     name = "MACHE Test"
+
+    @factory.post_generation
+    def ledger(self, create, extracted, **kwargs):
+        if create:
+            from accounting.services import cooperative_ledger
+
+            cooperative_ledger()
+
     legal_name = "SCIC MACHE TEST"
     siret = factory.LazyFunction(make_siret)
     service_fee_rate = Decimal("0.02")
@@ -56,6 +64,14 @@ class ShopFactory(factory.django.DjangoModelFactory):
     status = Shop.Status.ACTIVE
     joined_on = dt.date(2024, 3, 1)
     shares = 2
+
+    @factory.post_generation
+    def ledger(self, create, extracted, **kwargs):
+        # As shops.services.shop_create does: every shop has its books.
+        if create:
+            from accounting.services import ledger_for_shop
+
+            ledger_for_shop(self)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,51 @@
+"""Reads of the books, scoped: a shop's ledger to those who may see the shop; the
+cooperative's ledger (`shop=coop`) to coordinators only."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from mache.permissions import scope_to_user, sees_all_shops
+from shops.selectors import visible_shop
+
+from .models import Account, Entry, Journal, Ledger
+
+COOP = "coop"
+
+
+def ledger_list(*, user) -> QuerySet[Ledger]:
+    if sees_all_shops(user):
+        return Ledger.objects.select_related("shop")
+    return scope_to_user(Ledger.objects.select_related("shop"), user=user)
+
+
+def ledger_for(*, user, shop_param) -> Ledger:
+    """The ledger named by a `shop` parameter: a shop id, or "coop" for the cooperative.
+
+    Raises Http404 for a ledger the user may not see, exactly as for one that does not
+    exist (api.md, tenancy).
+    """
+    if shop_param == COOP:
+        if not sees_all_shops(user):
+            raise Http404
+        ledger = Ledger.objects.filter(kind=Ledger.Kind.COOPERATIVE).first()
+    else:
+        shop = visible_shop(user=user, shop_id=shop_param)
+        ledger = Ledger.objects.filter(shop=shop).select_related("shop").first() if shop else None
+    if ledger is None:
+        raise Http404
+    return ledger
+
+
+def entry_list(*, user) -> QuerySet[Entry]:
+    return scope_to_user(
+        Entry.objects.select_related("journal", "ledger").prefetch_related(
+            "lines__account", "lines__auxiliary").order_by("date", "journal__code", "number"),
+        user=user, shop_field="ledger__shop")
+
+
+def account_list(*, ledger) -> QuerySet[Account]:
+    return ledger.accounts.order_by("number")
+
+
+def journal_list(*, ledger) -> QuerySet[Journal]:
+    return ledger.journals.order_by("code")

@@ -1,0 +1,308 @@
+"""Writes of the books: ledgers, the posting engine, reversals, period closing.
+
+`entries_post` posts any number of entries in a fixed number of queries. It checks
+every rule first (two lines at least, one side per line, cents only, balanced,
+accounts of the ledger, an open month), then, in one transaction: locks the ledger rows
+(closing a month locks them too, so no entry slips into a month being closed) and the
+journal's counter row for the year (numbers without gaps, even with concurrent
+posting), skips entries whose source document was posted already (idempotent), and
+inserts. PostgreSQL checks the balance again at commit (migration 0002).
+"""
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mache.errors import BusinessRuleError, InvalidInput
+from mache.money import CENT
+
+from .models import (
+    Account,
+    AuxiliaryAccount,
+    ClosedPeriod,
+    Entry,
+    EntryLine,
+    EntrySequence,
+    Journal,
+    Ledger,
+)
+
+CHART_FILE = Path(__file__).resolve().parent / "chart_of_accounts.csv"
+JOURNALS = [("ACH", "Achats"), ("VTE", "Ventes"), ("BQ", "Banque"), ("CAI", "Caisse"),
+            ("OD", "Opérations diverses")]
+ZERO = Decimal("0.00")
+
+
+class PeriodClosed(BusinessRuleError):
+    code = "period_closed"
+    default_detail = "Ce mois est clôturé : il n'accepte plus d'écriture."
+
+
+class AlreadyReversed(BusinessRuleError):
+    code = "already_reversed"
+    default_detail = "Cette écriture a déjà été extournée."
+
+
+# --- Ledgers ------------------------------------------------------------------------
+
+def chart_of_accounts() -> list[tuple[str, str, str]]:
+    with CHART_FILE.open(encoding="utf-8") as handle:
+        return [(row["account"], row["label"], row["kind"]) for row in csv.DictReader(handle)]
+
+
+def _ledger_get_or_create(**lookup) -> Ledger:
+    ledger = Ledger.objects.filter(**lookup).first()
+    if ledger is not None:
+        return ledger
+    try:
+        with transaction.atomic():
+            ledger = Ledger.objects.create(**lookup)
+            Account.objects.bulk_create(
+                Account(ledger=ledger, number=number, label=label, kind=kind)
+                for number, label, kind in chart_of_accounts())
+            Journal.objects.bulk_create(Journal(ledger=ledger, code=code, label=label)
+                                        for code, label in JOURNALS)
+    except IntegrityError:  # created by a concurrent transaction meanwhile
+        ledger = Ledger.objects.get(**lookup)
+    return ledger
+
+
+def ledger_for_shop(shop) -> Ledger:
+    """The shop's ledger, created with the chart of accounts and the five journals."""
+    return _ledger_get_or_create(kind=Ledger.Kind.SHOP, shop=shop)
+
+
+def cooperative_ledger() -> Ledger:
+    return _ledger_get_or_create(kind=Ledger.Kind.COOPERATIVE, shop=None)
+
+
+# --- Posting --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineIn:
+    account: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    label: str = ""
+    auxiliary: tuple[str, str] | None = None  # (code, label), created when first used
+    vat_rate: Decimal | None = None
+
+
+@dataclass
+class EntryIn:
+    ledger: Ledger
+    journal: str
+    date: dt.date
+    label: str
+    piece_ref: str
+    lines: list[LineIn]
+    piece_date: dt.date | None = None
+    source: str | None = None
+    reversal_of: Entry | None = None
+    user: object = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _line_errors(lines: list[LineIn]) -> list[str]:
+    errors = []
+    if len(lines) < 2:
+        errors.append("Une écriture compte au moins deux lignes.")
+    for number, line in enumerate(lines, start=1):
+        for side in (line.debit, line.credit):
+            if side < 0:
+                errors.append(f"Ligne {number} : montant négatif.")
+            elif side != side.quantize(CENT):
+                errors.append(f"Ligne {number} : deux décimales au plus.")
+        if line.debit and line.credit:
+            errors.append(f"Ligne {number} : un débit ou un crédit, pas les deux.")
+        if not line.debit and not line.credit:
+            errors.append(f"Ligne {number} : montant nul.")
+    debit = sum((line.debit for line in lines), ZERO)
+    credit = sum((line.credit for line in lines), ZERO)
+    if debit != credit:
+        errors.append(f"Écriture déséquilibrée : débit {debit} ≠ crédit {credit}.")
+    return errors
+
+
+def _closed_months(ledger_ids) -> set[tuple[int, dt.date]]:
+    return set(ClosedPeriod.objects.filter(ledger_id__in=ledger_ids)
+               .values_list("ledger_id", "month"))
+
+
+def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
+    """Post entries (any ledgers); see the module doc. Returns them in the order given,
+    the already-posted entry standing for one whose source was posted before.
+
+    Raises InvalidInput ({"lines": [...]}, {"date": [...]}) and posts nothing when any
+    entry breaks a rule.
+    """
+    if not entries:
+        return []
+    problems = {}
+    for index, entry in enumerate(entries):
+        errors = _line_errors(entry.lines)
+        if errors:
+            problems.setdefault("lines", []).extend(
+                errors if len(entries) == 1 else [f"Écriture {index + 1} : {e}" for e in errors])
+    if problems:
+        raise InvalidInput(problems)
+
+    ledger_ids = sorted({entry.ledger.pk for entry in entries})
+    with transaction.atomic():
+        list(Ledger.objects.select_for_update().filter(pk__in=ledger_ids).order_by("pk"))
+        closed = _closed_months(ledger_ids)
+        for entry in entries:
+            if (entry.ledger.pk, entry.date.replace(day=1)) in closed:
+                raise PeriodClosed(f"Le mois de {entry.date:%m/%Y} est clôturé : "
+                                   "il n'accepte plus d'écriture.")
+
+        sources = {(e.ledger.pk, e.source) for e in entries if e.source}
+        posted = {}
+        if sources:
+            for existing in Entry.objects.filter(ledger_id__in=ledger_ids,
+                                                 source__in={s for _, s in sources}):
+                posted[(existing.ledger_id, existing.source)] = existing
+        todo = [e for e in entries if not e.source or (e.ledger.pk, e.source) not in posted]
+        # Two entries of one batch with the same source: the first one counts.
+        seen, unique = set(), []
+        for entry in todo:
+            key = (entry.ledger.pk, entry.source)
+            if entry.source and key in seen:
+                continue
+            seen.add(key)
+            unique.append(entry)
+
+        accounts = {(a.ledger_id, a.number): a
+                    for a in Account.objects.filter(ledger_id__in=ledger_ids)}
+        unknown = sorted({f"{line.account}" for e in unique for line in e.lines
+                          if (e.ledger.pk, line.account) not in accounts})
+        if unknown:
+            raise InvalidInput({"lines": [f"Compte {number} absent du plan comptable de ce "
+                                          "livre." for number in unknown]})
+        auxiliaries = _auxiliaries(unique, accounts)
+        journals = {(j.ledger_id, j.code): j for j in Journal.objects.filter(
+            ledger_id__in=ledger_ids)}
+        numbers = _next_numbers(unique, journals)
+
+        now = timezone.now()
+        rows = [_entry_row(entry, journals[(entry.ledger.pk, entry.journal)], numbers, now)
+                for entry in unique]
+        Entry.objects.bulk_create(rows)
+        EntryLine.objects.bulk_create(
+            EntryLine(entry=row, ledger_id=entry.ledger.pk, date=entry.date,
+                      account=accounts[(entry.ledger.pk, line.account)],
+                      auxiliary=auxiliaries.get((entry.ledger.pk, line.auxiliary[0]))
+                      if line.auxiliary else None,
+                      label=(line.label or entry.label)[:200], debit=line.debit,
+                      credit=line.credit, vat_rate=line.vat_rate)
+            for entry, row in zip(unique, rows, strict=True) for line in entry.lines)
+    by_key = {(e.ledger.pk, e.source): row for e, row in zip(unique, rows, strict=True)
+              if e.source}
+    result = []
+    new_rows = iter(rows)
+    for entry in entries:
+        if entry.source:
+            result.append(posted.get((entry.ledger.pk, entry.source))
+                          or by_key[(entry.ledger.pk, entry.source)])
+        else:
+            result.append(next(new_rows))
+    return result
+
+
+def _entry_row(entry: EntryIn, journal: Journal, numbers, now) -> Entry:
+    return Entry(
+        ledger=entry.ledger, journal=journal, fiscal_year=entry.date.year,
+        number=numbers[(journal.pk, entry.date.year)].pop(0), date=entry.date,
+        label=entry.label[:200], piece_ref=entry.piece_ref[:60],
+        piece_date=entry.piece_date or entry.date, source=entry.source,
+        reversal_of=entry.reversal_of, posted_at=now,
+        created_by=entry.user if getattr(entry.user, "pk", None) else None)
+
+
+def _auxiliaries(entries, accounts) -> dict[tuple[int, str], AuxiliaryAccount]:
+    wanted = {}
+    for entry in entries:
+        for line in entry.lines:
+            if line.auxiliary:
+                code, label = line.auxiliary
+                wanted[(entry.ledger.pk, code)] = (accounts[(entry.ledger.pk, line.account)],
+                                                   label)
+    if not wanted:
+        return {}
+    AuxiliaryAccount.objects.bulk_create(
+        [AuxiliaryAccount(ledger_id=ledger_id, code=code, account=account, label=label[:120])
+         for (ledger_id, code), (account, label) in wanted.items()], ignore_conflicts=True)
+    return {(a.ledger_id, a.code): a for a in AuxiliaryAccount.objects.filter(
+        ledger_id__in={k[0] for k in wanted}, code__in={k[1] for k in wanted})}
+
+
+def _next_numbers(entries, journals) -> dict[tuple[int, int], list[int]]:
+    """Reserve numbers from each (journal, year) counter, locked until commit."""
+    wanted = defaultdict(int)
+    for entry in entries:
+        wanted[(journals[(entry.ledger.pk, entry.journal)].pk, entry.date.year)] += 1
+    if not wanted:
+        return {}
+    EntrySequence.objects.bulk_create(
+        [EntrySequence(journal_id=j, fiscal_year=y) for j, y in wanted], ignore_conflicts=True)
+    sequences = (EntrySequence.objects.select_for_update()
+                 .filter(journal_id__in={j for j, _ in wanted},
+                         fiscal_year__in={y for _, y in wanted}).order_by("pk"))
+    numbers = {}
+    changed = []
+    for sequence in sequences:
+        key = (sequence.journal_id, sequence.fiscal_year)
+        if key in wanted:
+            first = sequence.last_number + 1
+            sequence.last_number += wanted[key]
+            numbers[key] = list(range(first, sequence.last_number + 1))
+            changed.append(sequence)
+    EntrySequence.objects.bulk_update(changed, ["last_number"])
+    return numbers
+
+
+def entry_post(**kwargs) -> Entry:
+    """One entry: see `entries_post`."""
+    return entries_post(entries=[EntryIn(**kwargs)])[0]
+
+
+def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> Entry:
+    """The reversal of a posted entry: the same lines, sides swapped, in an open month."""
+    with transaction.atomic():
+        original = Entry.objects.select_for_update().select_related("ledger", "journal").get(
+            pk=entry.pk)
+        if Entry.objects.filter(reversal_of=original).exists():
+            raise AlreadyReversed()
+        if original.reversal_of_id:
+            raise BusinessRuleError("Une extourne ne s'extourne pas : passez une nouvelle "
+                                    "écriture.", code="is_reversal")
+        lines = [LineIn(account=line.account.number, debit=line.credit, credit=line.debit,
+                        label=line.label,
+                        auxiliary=(line.auxiliary.code, line.auxiliary.label)
+                        if line.auxiliary else None, vat_rate=line.vat_rate)
+                 for line in original.lines.select_related("account", "auxiliary")]
+        try:
+            return entry_post(ledger=original.ledger, journal=original.journal.code,
+                              date=date or timezone.localdate(),
+                              label=f"Extourne de {original.reference} : {original.label}",
+                              piece_ref=original.piece_ref, piece_date=original.piece_date,
+                              lines=lines, reversal_of=original, user=user)
+        except IntegrityError as exc:  # a concurrent reversal won the unique reversal_of
+            raise AlreadyReversed() from exc
+
+
+def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:
+    """Close a month of a ledger: it accepts no entry afterwards. Idempotent."""
+    if month.day != 1:
+        raise InvalidInput({"month": ["Un mois se désigne par son premier jour."]})
+    with transaction.atomic():
+        Ledger.objects.select_for_update().get(pk=ledger.pk)
+        period, _ = ClosedPeriod.objects.get_or_create(ledger=ledger, month=month,
+                                                       defaults={"closed_by": user})
+    return period

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounting.apis.books")),
+    path("", include("accounting.apis.statements")),
+    path("", include("accounting.apis.fec")),
+    path("", include("accounting.apis.sales")),
+]
