@@ -1,13 +1,13 @@
 """Reads of the books, scoped: a shop's ledger to those who may see the shop; the
 cooperative's ledger (`shop=coop`) to coordinators only."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from mache.permissions import scope_to_user, sees_all_shops
 from shops.selectors import visible_shop
 
-from .models import Account, Entry, Journal, Ledger
+from .models import Account, Entry, EntryLine, Journal, Ledger
 
 COOP = "coop"
 
@@ -39,7 +39,9 @@ def ledger_for(*, user, shop_param) -> Ledger:
 def entry_list(*, user) -> QuerySet[Entry]:
     return scope_to_user(
         Entry.objects.select_related("journal", "ledger").prefetch_related(
-            "lines__account", "lines__auxiliary").order_by("date", "journal__code", "number"),
+            Prefetch("lines", queryset=EntryLine.objects.select_related("account", "auxiliary")
+                     .order_by("id")))
+        .order_by("date", "journal__code", "number"),
         user=user, shop_field="ledger__shop")
 
 

@@ -272,6 +272,19 @@ def entry_post(**kwargs) -> Entry:
     return entries_post(entries=[EntryIn(**kwargs)])[0]
 
 
+def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str,
+                      piece_ref: str, lines: list[LineIn], user) -> Entry:
+    """A correcting entry typed by an accountant or a coordinator (api.md: 400 when
+    unbalanced, empty or in a closed month, naming the field)."""
+    if not Journal.objects.filter(ledger=ledger, code=journal).exists():
+        raise InvalidInput({"journal": [f"Journal « {journal} » inconnu dans ce livre."]})
+    try:
+        return entry_post(ledger=ledger, journal=journal, date=date, label=label,
+                          piece_ref=piece_ref or f"OD-{date:%Y%m%d}", lines=lines, user=user)
+    except PeriodClosed as exc:
+        raise InvalidInput({"date": [exc.detail]}) from exc
+
+
 def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> Entry:
     """The reversal of a posted entry: the same lines, sides swapped, in an open month."""
     with transaction.atomic():
@@ -298,10 +311,23 @@ def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> En
 
 
 def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:
-    """Close a month of a ledger: it accepts no entry afterwards. Idempotent."""
+    """Close a month of a ledger: it accepts no entry afterwards. Idempotent.
+
+    A shop's month is closed with its stock variation posted first (once the month is
+    over), so that the closed month holds its inventory entry.
+    """
+    from mache.periods import current_month
+
     if month.day != 1:
         raise InvalidInput({"month": ["Un mois se désigne par son premier jour."]})
+    if month >= current_month():
+        raise InvalidInput({"month": ["Seul un mois terminé peut être clôturé."]})
     with transaction.atomic():
+        if ledger.shop_id and not ClosedPeriod.objects.filter(ledger=ledger,
+                                                              month=month).exists():
+            from .postings import stock_variation_post
+
+            stock_variation_post(shop=ledger.shop, month=month)
         Ledger.objects.select_for_update().get(pk=ledger.pk)
         period, _ = ClosedPeriod.objects.get_or_create(ledger=ledger, month=month,
                                                        defaults={"closed_by": user})

@@ -197,33 +197,45 @@ def _insufficient(short) -> InsufficientStock:
     return InsufficientStock("Stock insuffisant : " + " ; ".join(parts) + ".")
 
 
+def _fefo(lot: StockLot):
+    """First expiry first out; lots without a date last; then the oldest entry."""
+    return (lot.expires_on is None, lot.expires_on or dt.date.max, lot.received_at, lot.pk)
+
+
 def _move_lots(created: list[StockMovement]) -> None:
-    """Entries open a lot each; exits consume open lots first-expiry-first-out.
+    """Entries open a lot each; exits consume open lots first-expiry-first-out, in the
+    order the movements happened, so an exit can take from an entry of the same batch.
 
     Called under the balance locks of every pair, which guard the lots too.
     """
-    exits = [m for m in created if m.quantity < 0]
-    open_lots = defaultdict(list)
-    if exits:
-        pairs = {(m.shop_id, m.product_id) for m in exits}
-        for lot in (StockLot.objects.filter(remaining__gt=0,
-                                            shop_id__in={s for s, _ in pairs},
-                                            product_id__in={p for _, p in pairs})
-                    .order_by("product_id", "expires_on", "received_at", "id")):
-            open_lots[(lot.shop_id, lot.product_id)].append(lot)
-    new_lots = []
+    new_lots = {}
     for movement in created:
         if movement.quantity > 0:
             code, expires_on = movement._lot
-            new_lots.append(StockLot(
+            new_lots[id(movement)] = StockLot(
                 shop_id=movement.shop_id, product_id=movement.product_id, code=code,
                 expires_on=expires_on, received_at=movement.occurred_at,
-                initial=movement.quantity, remaining=movement.quantity, movement=movement))
-    StockLot.objects.bulk_create(new_lots)
+                initial=movement.quantity, remaining=movement.quantity, movement=movement)
+    StockLot.objects.bulk_create(list(new_lots.values()))
+    exits = [m for m in created if m.quantity < 0]
+    if not exits:
+        return
+    pairs = {(m.shop_id, m.product_id) for m in exits}
+    open_lots = defaultdict(list)
+    batch = {m.pk for m in created}
+    for lot in StockLot.objects.filter(remaining__gt=0, shop_id__in={s for s, _ in pairs},
+                                       product_id__in={p for _, p in pairs}):
+        if lot.movement_id not in batch:
+            open_lots[(lot.shop_id, lot.product_id)].append(lot)
     parts, touched = [], {}
-    for movement in exits:
+    for movement in sorted(created, key=lambda m: (m.occurred_at, m.pk)):
+        pair = (movement.shop_id, movement.product_id)
+        if movement.quantity > 0:
+            if pair in pairs:
+                open_lots[pair].append(new_lots[id(movement)])
+            continue
         wanted = -movement.quantity
-        for lot in open_lots[(movement.shop_id, movement.product_id)]:
+        for lot in sorted(open_lots[pair], key=_fefo):
             if wanted == 0:
                 break
             take = min(wanted, lot.remaining)

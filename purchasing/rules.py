@@ -125,6 +125,25 @@ def vat_amount(base: Decimal, rate: Decimal) -> Decimal:
     return money(base * rate / 100)
 
 
+def split_by_rate(amount: Decimal, goods_by_rate: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
+    """Share an amount (shipping) over VAT rates in proportion to the goods at each rate;
+    ties go to the lower rate (rule 6: shipping follows the VAT of the goods it carries).
+    With no goods at all, the amount stands alone at the standard rate."""
+    rates = sorted(goods_by_rate)
+    if not rates or not any(goods_by_rate.values()):
+        return {Decimal("20.00"): amount} if amount else {}
+    parts = split_money(amount, [goods_by_rate[rate] for rate in rates])
+    return {rate: part for rate, part in zip(rates, parts, strict=True) if part}
+
+
+def amounts_by_rate(lines) -> dict[Decimal, Decimal]:
+    """Sum of `.amount` per `.vat_rate`."""
+    totals: dict[Decimal, Decimal] = {}
+    for line in lines:
+        totals[line.vat_rate] = totals.get(line.vat_rate, Decimal("0.00")) + line.amount
+    return totals
+
+
 def shop_invoices(
     shops: Sequence[tuple[object, Sequence[GoodsLine]]], *, shipping: Decimal,
     fee_rate: Decimal, fee_label: str = "Frais de service de la coopérative",
@@ -155,26 +174,17 @@ def shop_invoices(
     shares = split_money(shipping, [d.goods_excl_vat for d in drafts])
     for draft, share in zip(drafts, shares, strict=True):
         draft.shipping = share
-        goods_by_rate: dict[Decimal, Decimal] = {}
-        for line in draft.lines:
-            goods_by_rate[line.vat_rate] = goods_by_rate.get(line.vat_rate, Decimal("0")) + \
-                line.amount
-        rates = sorted(goods_by_rate)  # ties: lower rate first
-        for rate, part in zip(rates, split_money(share, [goods_by_rate[r] for r in rates]),
-                              strict=True):
-            if part:
-                draft.lines.append(InvoiceLineDraft(
-                    "shipping", f"Quote-part des frais de port (TVA {vat_label(rate)})", None,
-                    1, part, part, rate))
+        for rate, part in split_by_rate(share, amounts_by_rate(draft.lines)).items():
+            draft.lines.append(InvoiceLineDraft(
+                "shipping", f"Quote-part des frais de port (TVA {vat_label(rate)})", None,
+                1, part, part, rate))
         draft.fee = money(fee_rate * draft.goods_excl_vat)
         if draft.fee:
             draft.lines.append(InvoiceLineDraft(
                 "fee", f"{fee_label} ({vat_label(fee_rate * 100)})", None, 1, draft.fee,
                 draft.fee, FEE_VAT_RATE))
 
-        bases: dict[Decimal, Decimal] = {}
-        for line in draft.lines:
-            bases[line.vat_rate] = bases.get(line.vat_rate, Decimal("0")) + line.amount
+        bases = amounts_by_rate(draft.lines)
         draft.vat = [(rate, bases[rate], vat_amount(bases[rate], rate)) for rate in sorted(bases)]
         draft.total_excl_vat = sum((base for _, base, _ in draft.vat), Decimal("0.00"))
         draft.total_vat = sum((tax for _, _, tax in draft.vat), Decimal("0.00"))

@@ -13,31 +13,31 @@ from django.db import migrations
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION accounting_check_entry() RETURNS trigger AS $$
 DECLARE
-    entry_id bigint;
+    target_entry bigint;
     line_count integer;
     total_debit numeric;
     total_credit numeric;
 BEGIN
     IF TG_TABLE_NAME = 'accounting_entry' THEN
-        entry_id := NEW.id;
+        target_entry := NEW.id;
     ELSIF TG_OP = 'DELETE' THEN
-        entry_id := OLD.entry_id;
+        target_entry := OLD.entry_id;
     ELSE
-        entry_id := NEW.entry_id;
+        target_entry := NEW.entry_id;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM accounting_entry WHERE id = entry_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM accounting_entry WHERE id = target_entry) THEN
         RETURN NULL;
     END IF;
     SELECT count(*), coalesce(sum(debit), 0), coalesce(sum(credit), 0)
       INTO line_count, total_debit, total_credit
-      FROM accounting_entryline WHERE accounting_entryline.entry_id = entry_id;
+      FROM accounting_entryline WHERE entry_id = target_entry;
     IF line_count < 2 THEN
         RAISE EXCEPTION 'écriture % : au moins deux lignes sont requises (% trouvée)',
-            entry_id, line_count USING ERRCODE = 'check_violation';
+            target_entry, line_count USING ERRCODE = 'check_violation';
     END IF;
     IF total_debit <> total_credit THEN
         RAISE EXCEPTION 'écriture % déséquilibrée : débit % <> crédit %',
-            entry_id, total_debit, total_credit USING ERRCODE = 'check_violation';
+            target_entry, total_debit, total_credit USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END

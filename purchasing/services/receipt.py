@@ -95,7 +95,10 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
                            lots: dict[int, tuple[str, object]] | None = None) -> list[Invoice]:
     """Record a delivery: `received` maps product ids to received units; products not
     named were received in full. `lots` gives, per product, the (lot code, expiry date)
-    printed on the delivery, when it gives them. Returns the invoices issued."""
+    printed on the delivery, when it gives them. Returns the invoices issued.
+
+    The supplier's goods go into the cooperative's books and each invoice into the
+    shop's and the cooperative's, in this same transaction."""
     lots = lots or {}
     with transaction.atomic():
         supplier_order = _lock_supplier_order(supplier_order_id)
@@ -152,6 +155,10 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             for a in allocations])
 
         invoices = _issue_invoices(supplier_order, lines, allocations)
+        from accounting.postings import receipt_post
+
+        receipt_post(supplier_order=supplier_order, lines=list(lines.values()),
+                     invoices=invoices, date=today)
         supplier_order.status = SupplierOrder.Status.RECEIVED
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])

@@ -208,3 +208,14 @@ def test_backdated_movements_of_many_products_cost_a_fixed_number_of_queries(sho
         return len(queries)
 
     assert backdated_sales(3) == backdated_sales(20)
+
+
+def test_a_sale_in_the_same_batch_as_a_receipt_takes_from_its_lot(shop, product):
+    earlier = timezone.now() - dt.timedelta(hours=2)
+    movements_record(movements=[
+        MovementIn(shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=6,
+                   unit_cost=Decimal("1.0000"), occurred_at=earlier, lot="B1"),
+        MovementIn(shop_id=shop.pk, product_id=product.pk, kind="sale", quantity=-4,
+                   occurred_at=earlier + dt.timedelta(hours=1))])
+    assert StockLot.objects.get(code="B1").remaining == 2
+    assert balance(shop, product).quantity == 2

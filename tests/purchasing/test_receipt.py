@@ -11,7 +11,14 @@ from inventory.models import StockMovement
 from purchasing.models import Allocation, Invoice, Round, SupplierOrder
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
-from tests.factories import ProductFactory, RoundFactory, ShopFactory, SupplierFactory, make_order
+from tests.factories import (
+    CooperativeFactory,
+    ProductFactory,
+    RoundFactory,
+    ShopFactory,
+    SupplierFactory,
+    make_order,
+)
 
 from .test_consolidation import close, place_example
 
@@ -211,6 +218,8 @@ def test_the_invoice_list_is_scoped_and_counted(api, coordinator, consolidated,
 
 
 def test_receipt_query_count_does_not_grow_with_shops(db):
+    CooperativeFactory()  # the cooperative and its books exist, as in every installation
+
     def queries(shop_count):
         supplier = SupplierFactory()
         products = [ProductFactory(supplier=supplier, case_size=1, vat_rate=rate)
