@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,6 +203,9 @@ CELERY_BEAT_SCHEDULE = {
     # Rounds close by themselves: within a minute of the deadline, and whatever
     # happened to the worker at that minute (the sweep catches up on every round due).
     "sweep-rounds": {"task": "worker.sweep_rounds", "schedule": 60.0},
+    # The month before, on the 1st (Paris): stock variation entries of every shop.
+    "stock-variations": {"task": "worker.post_stock_variations",
+                         "schedule": crontab(minute=30, hour=1, day_of_month=1)},
 }
 
 # --- E-mail: printed on the console in development. ---

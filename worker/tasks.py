@@ -66,3 +66,22 @@ def send_notification(kind: str, object_id: int) -> int:
     from purchasing.services.notifications import SENDERS
 
     return SENDERS[kind](object_id)
+
+
+@shared_task(name="worker.post_stock_variations", acks_late=True, max_retries=3,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+def post_stock_variations(month: str | None = None) -> dict:
+    """Post the stock variation of a finished month (default: the month before) for
+    every shop that has stock. Idempotent: each (shop, month) has a unique source key,
+    so a retry or a second run posts nothing new. Retried when the database is down."""
+    from accounting.postings import stock_variation_post
+    from inventory.models import StockBalance
+    from mache.periods import current_month, format_month, parse_month, previous_month
+    from shops.models import Shop
+
+    target = parse_month(month) if month else previous_month(current_month())
+    shops = Shop.objects.filter(pk__in=StockBalance.objects.values("shop_id")).order_by("pk")
+    posted = 0
+    for shop in shops:
+        posted += stock_variation_post(shop=shop, month=target) is not None
+    return {"month": format_month(target), "shops": shops.count(), "entries": posted}
