@@ -196,3 +196,52 @@ class ClosedPeriod(models.Model):
             models.UniqueConstraint(fields=["ledger", "month"], name="period_closed_once"),
             models.CheckConstraint(condition=Q(month__day=1), name="period_is_a_month"),
         ]
+
+
+class SalesDay(models.Model):
+    """A shop's daily till summary (Z ticket), posted to its books when recorded."""
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="sales_days")
+    date = models.DateField("date")
+    # How the day's sales were paid; they add up to the lines' total (the service checks).
+    cash = amount_field("espèces")
+    card = amount_field("carte bancaire")
+    other = amount_field("autres règlements")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="sales_day")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ticket Z"
+        verbose_name_plural = "tickets Z"
+        ordering = ["shop_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "date"], name="one_sales_day_per_shop"),
+            models.CheckConstraint(condition=Q(cash__gte=0) & Q(card__gte=0) & Q(other__gte=0),
+                                   name="sales_day_payments_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Ticket Z du {self.date:%d/%m/%Y} ({self.shop})"
+
+    @property
+    def total_incl_vat(self):
+        return self.cash + self.card + self.other
+
+
+class SalesDayLine(models.Model):
+    """The day's sales at one VAT rate, VAT included, as the till prints them."""
+
+    sales_day = models.ForeignKey(SalesDay, on_delete=models.CASCADE, related_name="lines")
+    vat_rate = models.DecimalField("taux de TVA", max_digits=4, decimal_places=2)
+    amount_incl_vat = amount_field("montant TTC")
+
+    class Meta:
+        ordering = ["sales_day_id", "vat_rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["sales_day", "vat_rate"],
+                                    name="one_sales_line_per_rate"),
+            models.CheckConstraint(condition=Q(amount_incl_vat__gte=0),
+                                   name="sales_line_not_negative"),
+        ]

@@ -19,16 +19,15 @@ below zero at any date. The query count does not depend on the number of rows.
 import csv
 import datetime as dt
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from mache.csvfiles import file_error, parse_day, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 from mache.periods import paris_today
 from purchasing.models import MAX_UNITS, Product
-from purchasing.services.catalogue_import import file_error, quoted, read_text
 
 from .models import StockBalance, StockMovement
 from .services import MovementIn, end_of_day, movements_record
@@ -40,9 +39,6 @@ ALIASES = {"jour": "date", "référence": "sku", "reference": "sku", "réf": "sk
 MAX_ROWS = 20_000
 NOTE = "Import caisse"
 
-ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-INTEGER_RE = re.compile(r"^\d+$")
 
 
 @dataclass(frozen=True)
@@ -55,26 +51,9 @@ class Row:
     units: int | None
 
 
-def parse_day(text: str) -> tuple[dt.date | None, str | None]:
-    """"2026-03-14" or "14/03/2026" as a date, or the error (without the line)."""
-    if match := ISO_DATE_RE.match(text):
-        year, month, day = match.groups()
-    elif match := FRENCH_DATE_RE.match(text):
-        day, month, year = match.groups()
-    else:
-        return None, f"date {quoted(text)} invalide (attendu AAAA-MM-JJ ou JJ/MM/AAAA)."
-    try:
-        return dt.date(int(year), int(month), int(day)), None
-    except ValueError:  # the right shape, but no such day: 31/02/2026
-        return None, f"date {quoted(text)} invalide."
-
-
 def parse_units(text: str) -> int | None:
     """A whole number of units sold, from 1 to MAX_UNITS."""
-    if not INTEGER_RE.match(text):
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_UNITS else None
+    return parse_whole(text, low=1, high=MAX_UNITS)
 
 
 def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> tuple[Row, list[str]]:

@@ -46,3 +46,16 @@ class VatRateField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return f"{Decimal(value):.2f}"
+
+
+class ShopField(serializers.IntegerField):
+    """A shop of the caller's, named in a body: another shop is 400 on the field."""
+
+    def to_internal_value(self, data):
+        from shops.selectors import visible_shop
+
+        shop = visible_shop(user=self.context["request"].user,
+                            shop_id=super().to_internal_value(data))
+        if shop is None:
+            raise serializers.ValidationError(f"Commerce {data} inconnu.")
+        return shop

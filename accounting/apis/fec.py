@@ -1,1 +1,69 @@
-urlpatterns = []
+"""`GET /api/exports/fec/?shop=<id>|coop&year=2026`: the FEC of a ledger's fiscal year,
+as an attachment named `<SIREN>FEC<AAAAMMJJ>.txt` (accounting.md, FEC)."""
+
+import json
+
+from django.http import HttpResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.views import APIView
+
+from mache.periods import paris_today
+from mache.permissions import ALL_ROLES, ActionRoles
+
+from ..fec import fec_export
+from ..selectors import ledger_for
+
+FIRST_YEAR = 2000
+
+
+class FecQuery(serializers.Serializer):
+    shop = serializers.CharField(help_text="Identifiant du commerce, ou « coop » pour les "
+                                           "livres de la coopérative")
+    year = serializers.IntegerField(help_text="Exercice (année civile)")
+
+    def validate_year(self, value):
+        last = paris_today().year + 1
+        if not FIRST_YEAR <= value <= last:
+            raise serializers.ValidationError(f"Exercice entre {FIRST_YEAR} et {last}.")
+        return value
+
+
+class PlainTextRenderer(renderers.BaseRenderer):
+    """Lets a client that asks for text/plain have the file rather than a 406; an error
+    then comes as JSON text."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class FecExportView(APIView):
+    """The FEC file. Read-only, open to every role: coordinators (any ledger), accountants
+    (the exports are theirs) and shopkeepers (their own books, which they may hand to
+    their accountant). Tenancy decides, not the role: `ledger_for` answers 404 for a
+    ledger the caller may not see, the cooperative's to anyone but a coordinator."""
+
+    permission_classes = [ActionRoles]
+    default_roles = ALL_ROLES
+    renderer_classes = [renderers.JSONRenderer, PlainTextRenderer]
+
+    @extend_schema(parameters=[FecQuery], responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request):
+        query = FecQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ledger = ledger_for(user=request.user, shop_param=query.validated_data["shop"])
+        filename, content = fec_export(ledger=ledger, year=query.validated_data["year"])
+        response = HttpResponse(content, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+urlpatterns = [
+    path("exports/fec/", FecExportView.as_view(), name="export-fec"),
+]

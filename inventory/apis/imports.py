@@ -8,13 +8,14 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mache.fields import ShopField
 from mache.permissions import ActionRoles
 from purchasing.models import Round
 from purchasing.selectors import round_list
 
 from ..sales_import import sales_import
 from ..suggestion import check_round_suggestible, round_suggestion
-from .stock import SHOP_PARAM, STOCK_WRITERS, ShopField, shop_from_query
+from .stock import SHOP_PARAM, STOCK_WRITERS, shop_from_query
 
 
 class SalesImportInput(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mache.errors import InvalidInput
-from mache.fields import MoneyField, UnitPriceField
+from mache.fields import MoneyField, ShopField, UnitPriceField
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from purchasing.models import MAX_UNITS, Product
@@ -38,17 +38,6 @@ def shop_from_query(request, *, required: bool):
     if required:
         raise InvalidInput({"shop": ["Précisez le commerce (?shop=)."]})
     return None
-
-
-class ShopField(serializers.IntegerField):
-    """A shop of the caller's, named in a body: another shop is 400 on the field."""
-
-    def to_internal_value(self, data):
-        shop = visible_shop(user=self.context["request"].user,
-                            shop_id=super().to_internal_value(data))
-        if shop is None:
-            raise serializers.ValidationError(f"Commerce {data} inconnu.")
-        return shop
 
 
 class ProductField(serializers.PrimaryKeyRelatedField):

@@ -12,12 +12,12 @@ the header line (column names contain neither `;` nor `,`).
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from mache.csvfiles import file_error, parse_decimal, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 
 from ..models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
@@ -26,15 +26,12 @@ from .catalogue import check_price_tiers
 COLUMNS = ["sku", "name", "unit_label", "case_size", "unit_price", "vat_rate", "price_tiers",
            "active"]
 OPTIONAL_COLUMNS = {"active"}
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
 BATCH_SIZE = 1_000  # rows per INSERT/UPDATE statement: bounded statements, few of them
 
 LAWFUL_VAT_RATES = frozenset(Decimal(value) for value in VatRate.values)
 ACTIVE_WORDS = {"1": True, "oui": True, "true": True, "0": False, "non": False, "false": False}
 # Digits, then at most one decimal separator (dot or comma) and its digits.
-DECIMAL_RE = re.compile(r"^(\d+)(?:[.,](\d+))?$")
-INTEGER_RE = re.compile(r"^\d+$")
 
 _PRICE = Product._meta.get_field("unit_price")
 _PRICE_PLACES = _PRICE.decimal_places
@@ -59,46 +56,6 @@ class Row:
     tiers: list[dict] = field(default_factory=list)
 
 
-def quoted(text: str) -> str:
-    return f"« {text} »" if text else "(vide)"
-
-
-def file_error(message: str) -> InvalidInput:
-    return InvalidInput({"file": [message]})
-
-
-def read_text(file) -> str:
-    """The file's text (UTF-8, with or without BOM), at most MAX_FILE_BYTES of it."""
-    too_big = f"Le fichier dépasse {MAX_FILE_BYTES // (1024 * 1024)} Mo."
-    if (getattr(file, "size", None) or 0) > MAX_FILE_BYTES:
-        raise file_error(too_big)
-    raw = file.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise file_error(too_big)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise file_error("Le fichier doit être encodé en UTF-8 (dans le tableur : "
-                         "« CSV UTF-8 »).") from exc
-    if not text.strip():
-        raise file_error("Le fichier est vide.")
-    if "\x00" in text:
-        # A spreadsheet's binary format (.xlsx, .ods) saved under a .csv name.
-        raise file_error("Le fichier n'est pas un CSV (enregistrez-le au format CSV UTF-8).")
-    return text
-
-
-def parse_decimal(text: str, *, places: int, int_digits: int) -> Decimal | None:
-    """"1,2000" or "1.2000" as a Decimal; None if malformed or too precise."""
-    match = DECIMAL_RE.match(text)
-    if match is None:
-        return None
-    whole, fraction = match.group(1), match.group(2) or ""
-    if len(fraction) > places or len(whole.lstrip("0")) > int_digits:
-        return None
-    return Decimal(f"{whole}.{fraction or '0'}")
-
-
 def parse_price(text: str) -> Decimal | None:
     """A unit price > 0 with at most four decimals (the model's precision)."""
     value = parse_decimal(text, places=_PRICE_PLACES, int_digits=_PRICE_INT_DIGITS)
@@ -107,10 +64,7 @@ def parse_price(text: str) -> Decimal | None:
 
 def parse_count(text: str) -> int | None:
     """A whole number between 1 and MAX_UNITS."""
-    if not INTEGER_RE.match(text):
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_UNITS else None
+    return parse_whole(text, low=1, high=MAX_UNITS)
 
 
 def parse_tiers(text: str) -> tuple[list[dict], list[str]]:

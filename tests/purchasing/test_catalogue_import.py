@@ -228,7 +228,9 @@ def test_a_request_without_a_file_is_400(api, coordinator):
 
 
 def test_a_file_over_the_size_cap_is_400(api, coordinator, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1024)
+    from mache import csvfiles
+
+    monkeypatch.setattr(csvfiles, "MAX_FILE_BYTES", 1024)
     text = HEADER + "\n" + "".join(f"S{n};Nom;u;1;1;5,5;;1\n" for n in range(100))
     response = post_file(api.as_user(coordinator), SupplierFactory(), text)
     assert response.status_code == 400

@@ -1,0 +1,474 @@
+"""The FEC, Fichier des Écritures Comptables (article A47 A-1 du LPF; accounting.md, FEC).
+
+The rules come first, as pure functions with no ORM: formatting (dates AAAAMMJJ,
+amounts "1234,50", text cleaned of separators and line breaks, the file name), the
+opening entry built from balances, and the validator `fec_violations`, which checks a
+file against every rule of the spec; the `fec_check` command and the export's tests both
+run it. Then the export, `fec_export`, which reads the books in three queries whatever
+their size.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.db.models import Sum
+
+from mache.money import money
+from mache.periods import paris_date
+from mache.siret import siren_of
+from shops.models import Cooperative
+
+from .models import EntryLine
+
+FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
+          "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
+          "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
+COLUMN = {name: index for index, name in enumerate(FIELDS)}
+SEPARATOR = "\t"  # the spec allows tab or pipe; we write tabs
+EOL = "\r\n"
+OPENING_JOURNAL = "AN"
+OPENING_LABEL = "À-nouveaux"
+BALANCE_SHEET_CLASSES = "12345"
+RESULT_CLASSES = "67"
+# The books hold no closing entries: the previous years' result (classes 6 and 7) reaches
+# the opening balances on the PCG's result accounts, or the AN entry would not balance.
+PROFIT_ACCOUNT = ("120000", "Résultat de l'exercice (bénéfice)")
+LOSS_ACCOUNT = ("129000", "Résultat de l'exercice (perte)")
+ZERO = Decimal("0.00")
+
+
+# --- Formatting ----------------------------------------------------------------------
+
+# Tab, pipe, CR, LF (the spec), and what other readers take for a line break.
+_UNSAFE = re.compile(r"[\t|\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def fec_date(day: dt.date) -> str:
+    """date(2026, 1, 5) -> "20260105"."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def fec_amount(amount: Decimal) -> str:
+    """Decimal("1234.5") -> "1234,50": a comma, no thousands separator, two decimals."""
+    if amount < 0:
+        raise ValueError(f"a FEC amount is never negative: {amount}")
+    return f"{money(amount):f}".replace(".", ",")
+
+
+def fec_text(value: str | None) -> str:
+    """A text field without the characters that would split a field or a line."""
+    return _UNSAFE.sub(" ", value or "")
+
+
+def fec_filename(*, siren: str, closing: dt.date) -> str:
+    return f"{siren}FEC{fec_date(closing)}.txt"
+
+
+def entry_number(journal_code: str, year: int, number: int) -> str:
+    """EcritureNum, as `Entry.reference` spells it: "VTE-2026-000012"."""
+    return f"{journal_code}-{year}-{number:06d}"
+
+
+def fec_row(values: Iterable[str]) -> str:
+    return SEPARATOR.join(values) + EOL
+
+
+def opening_rows(balances: Iterable[tuple], *, year: int, valid_date: dt.date) -> list[list[str]]:
+    """The fields of the lines of the AN entry `AN-<year>-000001`, dated January 1st.
+
+    `balances`: (account number, account label, auxiliary code or None, auxiliary label
+    or None, debit - credit) over every entry before `year`, any grouping finer than the
+    account and auxiliary account. Classes 1 to 5 are carried forward, one line per
+    account and auxiliary account, on the side of their balance, zero balances skipped,
+    in account order. Classes 6 and 7 are not: as no closing entry ever moved their
+    result to class 1, their net goes to 120000 (profit) or 129000 (loss), added to what
+    these accounts hold; the entry then balances as the books do. Class 8
+    (off-balance-sheet commitments) is not carried forward. No balance: no rows.
+    """
+    carried: dict[tuple[str, str], list] = {}
+    result = ZERO
+    for number, label, aux_code, aux_label, balance in balances:
+        if number[0] in RESULT_CLASSES:
+            result += balance
+        elif number[0] in BALANCE_SHEET_CLASSES:
+            carried.setdefault((number, aux_code or ""), [label, aux_label or "", ZERO])[2] \
+                += balance
+    if result:
+        number, label = LOSS_ACCOUNT if result > 0 else PROFIT_ACCOUNT
+        carried.setdefault((number, ""), [label, "", ZERO])[2] += result
+    day = fec_date(dt.date(year, 1, 1))
+    reference = entry_number(OPENING_JOURNAL, year, 1)
+    return [[OPENING_JOURNAL, OPENING_LABEL, reference, day, number, fec_text(label),
+             fec_text(aux_code), fec_text(aux_label), f"{OPENING_JOURNAL}-{year}", day,
+             OPENING_LABEL, fec_amount(max(balance, ZERO)), fec_amount(max(-balance, ZERO)),
+             "", "", fec_date(valid_date), "", ""]
+            for (number, aux_code), (label, aux_label, balance) in sorted(carried.items())
+            if balance]
+
+
+# --- Validation ----------------------------------------------------------------------
+
+MANDATORY = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
+             "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+             "ValidDate")
+DATE_FIELDS = ("EcritureDate", "PieceDate", "DateLet", "ValidDate")
+PAIRS = (("CompAuxNum", "CompAuxLib"), ("Montantdevise", "Idevise"))
+FILENAME_RE = re.compile(r"(\d{9})FEC(\d{8})\.txt")
+DATE_RE = re.compile(r"\d{8}")
+AMOUNT_RE = re.compile(r"\d+(,\d{1,2})?")
+ACCOUNT_RE = re.compile(r"[1-8]\d{2}")
+TRAILING_NUMBER_RE = re.compile(r"(\d+)$")
+C1_CONTROLS_RE = re.compile(r"[\x80-\x9f]")
+SEPARATOR_NAMES = {"\t": "la tabulation", "|": "« | »"}
+
+
+@dataclass
+class FecReport:
+    violations: list[tuple[int, str]] = field(default_factory=list)  # line 0: the file
+    lines: int = 0  # entry lines, the header not counted
+    entries: int = 0
+
+
+def format_violation(line: int, message: str) -> str:
+    return f"fichier : {message}" if line == 0 else f"ligne {line} : {message}"
+
+
+def parse_fec_date(text: str) -> dt.date | None:
+    if not DATE_RE.fullmatch(text):
+        return None
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def amount_problem(text: str) -> str | None:
+    """Why `text` is not a FEC amount ("1234,50"), or None when it is one."""
+    if AMOUNT_RE.fullmatch(text):
+        return None
+    if text.startswith("-"):
+        return "un montant n'est jamais négatif (la colonne donne le sens)"
+    if ("." in text and "," in text) or text.count(",") > 1 or re.search(r"[\s']", text):
+        return "pas de séparateur de milliers"
+    if "." in text:
+        return "la virgule est le séparateur décimal"
+    if re.fullmatch(r"\d+,\d{3,}", text):
+        return "deux décimales au plus"
+    return "des chiffres et une virgule décimale attendus"
+
+
+def parse_fec_amount(text: str) -> Decimal:
+    """A Decimal from an amount `amount_problem` accepts."""
+    return Decimal(text.replace(",", "."))
+
+
+def filename_problems(name: str) -> tuple[list[str], dt.date | None]:
+    """The problems of a FEC file's name, and the closing date it gives."""
+    base = PurePath(name).name
+    match = FILENAME_RE.fullmatch(base)
+    if not match:
+        return [f"nom « {base} » : <SIREN>FEC<AAAAMMJJ>.txt attendu"], None
+    closing = parse_fec_date(match.group(2))
+    if closing is None:
+        return [f"nom « {base} » : date de clôture « {match.group(2)} » invalide"], None
+    return [], closing
+
+
+def line_problems(values: list[str]) -> list[str]:
+    """The problems of one line's 18 fields taken alone."""
+    problems = [f"champ {name} vide" for name in MANDATORY if not values[COLUMN[name]].strip()]
+    if any("\r" in value for value in values):
+        problems.append("retour chariot (CR) dans un champ")
+    for name in DATE_FIELDS:
+        value = values[COLUMN[name]]
+        if value and parse_fec_date(value) is None:
+            problems.append(f"{name} « {value} » : date invalide (AAAAMMJJ attendu)")
+    account = values[COLUMN["CompteNum"]]
+    if account and not ACCOUNT_RE.match(account):
+        problems.append(f"compte « {account} » : un numéro de compte commence par trois "
+                        "chiffres du PCG (classes 1 à 8)")
+    amounts = {}
+    for name in ("Debit", "Credit"):
+        value = values[COLUMN[name]]
+        problem = amount_problem(value) if value else None
+        if problem:
+            problems.append(f"montant « {value} » : {problem} ({name})")
+        elif value:
+            amounts[name] = parse_fec_amount(value)
+    if len(amounts) == 2:
+        if amounts["Debit"] and amounts["Credit"]:
+            problems.append("un débit et un crédit sur la même ligne")
+        elif not amounts["Debit"] and not amounts["Credit"]:
+            problems.append("débit et crédit nuls")
+    currency_amount = values[COLUMN["Montantdevise"]]
+    problem = amount_problem(currency_amount.removeprefix("-")) if currency_amount else None
+    if problem:
+        problems.append(f"montant « {currency_amount} » : {problem} (Montantdevise)")
+    for first, second in PAIRS:
+        if bool(values[COLUMN[first]]) != bool(values[COLUMN[second]]):
+            problems.append(f"{first} et {second} : remplis tous deux ou vides tous deux")
+    return problems
+
+
+def _fields(count: int) -> str:
+    return f"{count} champ{'s' if count > 1 else ''}"
+
+
+@dataclass
+class _Entry:
+    first_line: int
+    journal: str
+    date: str
+    piece_ref: str
+    lines: int = 0
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    amounts_ok: bool = True
+
+
+class _Checker:
+    """Walks the lines once, keeping what the rules across lines need."""
+
+    def __init__(self, closing: dt.date | None):
+        self.report = FecReport()
+        self.closing = closing
+        self.separator = SEPARATOR
+        self.entries: dict[str, _Entry] = {}
+        self.current = None
+        self.last_valid: tuple[int, dt.date] | None = None
+        self.last_numbers: dict[str, int] = {}
+        self.other_seen = False
+
+    def add(self, line: int, message: str):
+        self.report.violations.append((line, message))
+
+    def header(self, names_line: str) -> bool:
+        """Finds the separator; False when there is none (nothing else can be read)."""
+        if "\t" in names_line:
+            self.separator = "\t"
+            if "|" in names_line:
+                self.add(1, "en-tête : séparateurs mêlés (tabulation et « | »)")
+        elif "|" in names_line:
+            self.separator = "|"
+        else:
+            self.add(1, "en-tête : ni tabulation ni « | » : le séparateur est l'un ou l'autre")
+            return False
+        names = names_line.split(self.separator)
+        if len(names) != len(FIELDS):
+            self.add(1, f"en-tête : {_fields(len(names))} au lieu de {len(FIELDS)}")
+        else:
+            for position, (name, expected) in enumerate(zip(names, FIELDS, strict=True), 1):
+                if name != expected:
+                    self.add(1, f"en-tête : champ {position} « {name} » au lieu de "
+                                f"« {expected} »")
+        return True
+
+    def line(self, number: int, text: str):
+        self.report.lines += 1
+        if not text:
+            self.add(number, "ligne vide")
+            return
+        other = "|" if self.separator == "\t" else "\t"
+        if other in text:
+            self.add(number, f"séparateurs mêlés : {SEPARATOR_NAMES[other]} dans un fichier "
+                             f"séparé par {SEPARATOR_NAMES[self.separator]}")
+        values = text.split(self.separator)
+        if len(values) != len(FIELDS):
+            self.add(number, f"{_fields(len(values))} au lieu de {len(FIELDS)}")
+            return
+        for problem in line_problems(values):
+            self.add(number, problem)
+        self.follow(number, values)
+
+    def follow(self, number: int, values: list[str]):
+        """The rules across lines: entries, numbering, order of validation, AN."""
+        num, journal, date, piece_ref, account = (
+            values[COLUMN[name]]
+            for name in ("EcritureNum", "JournalCode", "EcritureDate", "PieceRef", "CompteNum"))
+        entry = self.entries.get(num)
+        if num != self.current:
+            self.current = num
+            if entry is not None:
+                self.add(number, f"écriture {num} reprise après d'autres (ligne "
+                                 f"{entry.first_line}) : ses lignes se suivent et son numéro "
+                                 "est unique")
+            else:
+                entry = self.entries[num] = _Entry(number, journal, date, piece_ref)
+                self.entry_start(number, num, journal)
+        for name, value, expected in (("JournalCode", journal, entry.journal),
+                                      ("EcritureDate", date, entry.date),
+                                      ("PieceRef", piece_ref, entry.piece_ref)):
+            if value != expected:
+                self.add(number, f"écriture {num} : {name} « {value} » différent de celui de "
+                                 f"sa ligne {entry.first_line} (« {expected} »)")
+        entry.lines += 1
+        debit, credit = values[COLUMN["Debit"]], values[COLUMN["Credit"]]
+        if amount_problem(debit) is None and amount_problem(credit) is None:
+            entry.debit += parse_fec_amount(debit)
+            entry.credit += parse_fec_amount(credit)
+        else:
+            entry.amounts_ok = False
+        if journal == OPENING_JOURNAL and account and account[0] in RESULT_CLASSES:
+            self.add(number, f"compte {account} de classe {account[0]} dans les à-nouveaux : "
+                             "les charges et les produits ne se reportent pas")
+        valid = parse_fec_date(values[COLUMN["ValidDate"]])
+        if valid is not None:
+            if self.last_valid and valid < self.last_valid[1]:
+                self.add(number, f"ValidDate {fec_date(valid)} antérieure à celle de la ligne "
+                                 f"{self.last_valid[0]} ({fec_date(self.last_valid[1])}) : les "
+                                 "écritures suivent l'ordre de leur validation")
+            else:
+                self.last_valid = (number, valid)
+        day = parse_fec_date(date)
+        if self.closing and day and day > self.closing:
+            self.add(number, f"EcritureDate {date} après la clôture de l'exercice "
+                             f"({fec_date(self.closing)})")
+
+    def entry_start(self, number: int, num: str, journal: str):
+        if journal == OPENING_JOURNAL:
+            if self.other_seen:
+                self.add(number, f"écriture {num} : les à-nouveaux (journal AN) ouvrent le "
+                                 "fichier, avant toute autre écriture")
+        else:
+            self.other_seen = True
+        match = TRAILING_NUMBER_RE.search(num)
+        if match is None:
+            self.add(number, f"EcritureNum « {num} » : un numéro d'ordre le termine")
+            return
+        order = int(match.group(1))
+        last = self.last_numbers.get(journal, 0)
+        if order > last + 1:
+            self.add(number, f"écriture {num} : trou dans la numérotation du journal "
+                             f"{journal} (n° {last + 1} attendu)")
+        elif order <= last:
+            self.add(number, f"écriture {num} : n° {order} après le n° {last} dans le journal "
+                             f"{journal} : la numérotation croît sans trou")
+        self.last_numbers[journal] = max(last, order)
+
+    def finish(self):
+        for num, entry in self.entries.items():
+            if entry.lines < 2:
+                self.add(entry.first_line, f"écriture {num} : une seule ligne (deux au moins)")
+            if entry.amounts_ok and entry.debit != entry.credit:
+                self.add(entry.first_line, f"écriture {num} déséquilibrée : débit "
+                                           f"{fec_amount(entry.debit)} ≠ crédit "
+                                           f"{fec_amount(entry.credit)}")
+        self.report.entries = len(self.entries)
+        self.report.violations.sort(key=lambda violation: violation[0])
+
+
+def _decode(data: str | bytes) -> tuple[str, bool]:
+    """The text, and whether it was read as ISO 8859-15 (not being UTF-8)."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff"), False
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff"), False
+    except UnicodeDecodeError:
+        # ISO 8859-15 maps every byte: what betrays another encoding (Windows-1252 most
+        # often) is a C1 control character, looked for line by line below.
+        return data.decode("iso8859_15"), True
+
+
+def fec_inspect(data: str | bytes, filename: str | None = None) -> FecReport:
+    """Check a FEC file (its content, and its name when given) against every rule of
+    accounting.md; see `fec_violations`. Also counts its lines and entries."""
+    closing = None
+    problems = []
+    if filename is not None:
+        problems, closing = filename_problems(filename)
+    checker = _Checker(closing)
+    for problem in problems:
+        checker.add(0, problem)
+    text, latin = _decode(data)
+    lines = text.split("\n")
+    if lines[-1]:
+        checker.add(len(lines), "dernière ligne sans fin de ligne (CR LF ou LF)")
+    else:
+        lines.pop()
+    lines = [line.removesuffix("\r") for line in lines]
+    if latin:
+        for number, line in enumerate(lines, 1):
+            if C1_CONTROLS_RE.search(line):
+                checker.add(number, "caractère de contrôle (0x80 à 0x9F) : le fichier n'est "
+                                    "ni en UTF-8 ni en ISO 8859-15")
+    if not lines:
+        checker.add(1, "fichier vide : l'en-tête manque")
+    elif checker.header(lines[0]):
+        for number, line in enumerate(lines[1:], 2):
+            checker.line(number, line)
+    checker.finish()
+    return checker.report
+
+
+def fec_violations(data: str | bytes, filename: str | None = None) -> list[tuple[int, str]]:
+    """Every breach of the FEC rules, as (line number, message) sorted by line; line 0
+    stands for the file itself (its name). Bytes are read as UTF-8, else ISO 8859-15."""
+    return fec_inspect(data, filename).violations
+
+
+# --- Export --------------------------------------------------------------------------
+
+_LINE_FIELDS = ("entry__journal__code", "entry__journal__label", "entry__number",
+                "entry__date", "account__number", "account__label", "auxiliary__code",
+                "auxiliary__label", "entry__piece_ref", "entry__piece_date", "label", "debit",
+                "credit", "entry__posted_at")
+
+
+def _entry_line_row(line: tuple, year: int) -> list[str]:
+    (journal, journal_label, number, date, account, account_label, aux_code, aux_label,
+     piece_ref, piece_date, label, debit, credit, posted_at) = line
+    journal = fec_text(journal)
+    return [journal, fec_text(journal_label), entry_number(journal, year, number),
+            fec_date(date), account, fec_text(account_label), fec_text(aux_code),
+            fec_text(aux_label), fec_text(piece_ref), fec_date(piece_date), fec_text(label),
+            fec_amount(debit), fec_amount(credit), "", "", fec_date(paris_date(posted_at)),
+            "", ""]
+
+
+def fec_lines(*, ledger, year: int) -> Iterator[str]:
+    """The lines of the FEC of `ledger`'s fiscal year `year`, header first, CR LF ended.
+
+    The AN entry (see `opening_rows`), then every entry of the fiscal year in order of
+    validation: posted_at, then journal code, then number (the posting engine hands out
+    a journal's numbers under a lock, with posted_at taken after it, so numbers rise
+    with posted_at). Two queries, the year's lines streamed.
+    """
+    yield fec_row(FIELDS)
+    jan_first = dt.date(year, 1, 1)
+    lines = iter(EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
+                 .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
+                 .values_list(*_LINE_FIELDS).iterator(chunk_size=2000))
+    first = next(lines, None)
+    # The file runs in order of validation and the AN entry opens it: it is validated on
+    # January 1st, or with the year's first entry if that one was posted ahead of time.
+    valid_date = jan_first if first is None else min(jan_first, paris_date(first[-1]))
+    balances = (EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
+                .values("account__number", "account__label", "auxiliary__code",
+                        "auxiliary__label")
+                .annotate(balance=Sum("debit") - Sum("credit"))
+                .values_list("account__number", "account__label", "auxiliary__code",
+                             "auxiliary__label", "balance")
+                .order_by())
+    for row in opening_rows(balances, year=year, valid_date=valid_date):
+        yield fec_row(row)
+    if first is not None:
+        yield fec_row(_entry_line_row(first, year))
+    for line in lines:
+        yield fec_row(_entry_line_row(line, year))
+
+
+def _siret_of(ledger) -> str:
+    return ledger.shop.siret if ledger.shop_id else Cooperative.get().siret
+
+
+def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
+    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (the
+    calendar year). Three queries whatever the size of the books: the SIRET (none when
+    the ledger comes with its shop), the year's lines, the balances before the year."""
+    siren = siren_of(_siret_of(ledger))
+    filename = fec_filename(siren=siren, closing=dt.date(year, 12, 31))
+    return filename, "".join(fec_lines(ledger=ledger, year=year)).encode("utf-8")
