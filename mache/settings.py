@@ -206,6 +206,9 @@ CELERY_BEAT_SCHEDULE = {
     # The month before, on the 1st (Paris): stock variation entries of every shop.
     "stock-variations": {"task": "worker.post_stock_variations",
                          "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    # Then the monthly management reports of the month before (every shop, one task each).
+    "monthly-reports": {"task": "worker.monthly_reports",
+                        "schedule": crontab(minute=0, hour=3, day_of_month=1)},
 }
 
 # --- E-mail: printed on the console in development. ---

@@ -172,4 +172,8 @@ def build_shop_world(shop: Shop) -> dict:
     world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
                                         lines=[{"product": product, "quantity": 2}],
                                         user=world["shopkeeper"])
+    from mache.periods import current_month, previous_month
+    from worker.models import Report
+
+    world["report"] = Report.objects.create(shop=shop, month=previous_month(current_month()))
     return world

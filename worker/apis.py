@@ -1,36 +1,129 @@
-"""GET /api/tasks/{task_id}/: the state and progress of a task started through the API."""
+"""Tasks and monthly reports."""
 
 from celery.result import AsyncResult
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mache.celery import app
+from mache.errors import BusinessRuleError, InvalidInput
+from mache.periods import format_month, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+
+from . import selectors, services
+from .models import Report, TaskRun
+
+TaskState = inline_serializer("TaskState", {
+    "state": serializers.CharField(), "progress": serializers.DictField(),
+    "result": serializers.JSONField()})
 
 
 class TaskView(APIView):
-    """Tasks are started by coordinators (consolidations, reports); so are they followed."""
+    """Tasks are started by coordinators (consolidations, reports); so are they followed.
+    A run of many tasks (a month of reports) answers with its own progress."""
 
     permission_classes = [ActionRoles]
     default_roles = COORDINATOR_ONLY
 
-    @extend_schema(responses=inline_serializer("TaskState", {
-        "state": serializers.CharField(), "progress": serializers.DictField(),
-        "result": serializers.JSONField()}))
+    @extend_schema(responses=TaskState)
     def get(self, request, task_id):
+        run = TaskRun.objects.filter(pk=task_id).first()
+        if run is not None:
+            return Response(self._run_state(run))
         result = AsyncResult(task_id, app=app)
-        state = result.state
-        info = result.info
-        progress = {"done": 0, "total": 0}
-        payload = None
+        state, info = result.state, result.info
+        progress, payload = {"done": 0, "total": 0}, None
         if state == "PROGRESS" and isinstance(info, dict):
             progress = {"done": info.get("done", 0), "total": info.get("total", 0)}
         elif state == "SUCCESS":
             payload = result.result
-            total = payload.get("total", 1) if isinstance(payload, dict) else 1
-            progress = {"done": total, "total": total}
+            progress = {"done": 1, "total": 1}
         elif state == "FAILURE":
             payload = {"error": type(info).__name__}
         return Response({"state": state, "progress": progress, "result": payload})
+
+    @staticmethod
+    def _run_state(run: TaskRun) -> dict:
+        finished = run.done + run.failed >= run.total
+        if not finished:
+            state = "PROGRESS" if run.done + run.failed else "PENDING"
+        else:
+            state = "FAILURE" if run.failed else "SUCCESS"
+        reports = list(run.reports.order_by("pk").values_list("pk", flat=True))
+        return {"state": state, "progress": {"done": run.done, "total": run.total},
+                "result": {"reports": reports, "failed": run.failed} if finished else None}
+
+
+class ReportOutput(serializers.ModelSerializer):
+    shop = serializers.SerializerMethodField()
+    month = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "shop", "month", "status", "generated_at"]
+
+    def get_shop(self, report) -> int | str:
+        return report.shop_id or "coop"
+
+    def get_month(self, report) -> str:
+        return format_month(report.month)
+
+
+class GenerateInput(serializers.Serializer):
+    month = serializers.CharField()
+    shops = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
+                                  required=False, default=None, allow_empty=False)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReportOutput
+    permission_classes = [ActionRoles]
+    action_roles = {"generate": COORDINATOR_ONLY}
+    scoped_model = Report
+    shop_field = "shop"
+
+    def get_queryset(self):
+        queryset = selectors.report_list(user=self.request.user)
+        params = self.request.query_params
+        if self.action == "list":
+            shop = params.get("shop")
+            if shop == "coop":
+                queryset = queryset.filter(shop__isnull=True)
+            elif shop:
+                if not shop.isdigit():
+                    raise InvalidInput({"shop": ["Identifiant de commerce ou « coop »."]})
+                queryset = queryset.filter(shop_id=int(shop))
+            if params.get("month"):
+                try:
+                    queryset = queryset.filter(month=parse_month(params["month"]))
+                except ValueError as exc:
+                    raise InvalidInput({"month": [str(exc)]}) from None
+        return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("shop", str), OpenApiParameter("month", str)])
+    def list(self, request):
+        return super().list(request)
+
+    @extend_schema(request=GenerateInput,
+                   responses={202: inline_serializer("ReportsStarted",
+                                                     {"task_id": serializers.CharField()})})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        serializer = GenerateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = services.reports_generate(month=serializer.validated_data["month"],
+                                        shop_ids=serializer.validated_data["shops"])
+        return Response({"task_id": run.pk}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        report = self.get_object()
+        if report.status != Report.Status.READY or not report.file:
+            raise BusinessRuleError("Ce rapport n'est pas encore prêt.", code="report_not_ready")
+        who = report.shop.name if report.shop_id else "cooperative"
+        return FileResponse(report.file.open("rb"), content_type="application/pdf",
+                            filename=f"rapport-{who}-{format_month(report.month)}.pdf")

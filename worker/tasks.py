@@ -58,14 +58,51 @@ def sweep_rounds() -> list[int]:
     return due
 
 
+NOTIFICATIONS = {
+    "round_consolidated": "purchasing.services.notifications.round_consolidated",
+    "round_cancelled": "purchasing.services.notifications.round_cancelled",
+    "report_ready": "worker.services.report_ready_email",
+}
+
+
 @shared_task(name="worker.send_notification", acks_late=True, max_retries=5,
              autoretry_for=(OSError,), retry_backoff=True)
 def send_notification(kind: str, object_id: int) -> int:
-    """One e-mail about a round. Retried when the mail server is unreachable (OSError);
-    a duplicate e-mail after a crash is acceptable, a lost one is not."""
-    from purchasing.services.notifications import SENDERS
+    """One e-mail. Retried when the mail server is unreachable (OSError); a duplicate
+    e-mail after a crash is acceptable, a lost one is not."""
+    from django.utils.module_loading import import_string
 
-    return SENDERS[kind](object_id)
+    return import_string(NOTIFICATIONS[kind])(object_id)
+
+
+@shared_task(name="worker.generate_report", acks_late=True, max_retries=3,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+def generate_report(report_id: int) -> dict:
+    """Render and store one monthly report. Late acknowledgement redelivers it if the
+    worker dies; the service is idempotent (it replaces the file and counts once).
+    Retried when the database is unreachable; any other error marks the report failed."""
+    from worker.services import report_build, report_failed
+
+    try:
+        report = report_build(report_id=report_id)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        log.exception("report %s failed", report_id)
+        report_failed(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return {"report": report.pk, "file": report.file.name}
+
+
+@shared_task(name="worker.monthly_reports")
+def monthly_reports() -> str:
+    """Beat, on the 1st (Paris): the month before, for every active shop and the
+    cooperative. Not retried: a failed report shows as failed and can be regenerated."""
+    from mache.periods import current_month, format_month, previous_month
+    from worker.services import reports_generate
+
+    return reports_generate(month=format_month(previous_month(current_month())),
+                            shop_ids=None).pk
 
 
 @shared_task(name="worker.post_stock_variations", acks_late=True, max_retries=3,

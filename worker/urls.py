@@ -1,5 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from . import apis
 
-urlpatterns = [path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task")]
+router = SimpleRouter()
+router.register("reports", apis.ReportViewSet, basename="report")
+
+urlpatterns = [path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task"),
+               *router.urls]

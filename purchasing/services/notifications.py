@@ -57,5 +57,3 @@ def round_cancelled(round_id: int) -> int:
             "rien ne vous sera livré ni facturé pour cette tournée.")
     return send_mail(f"[MACHE] Tournée {round_.supplier.name} annulée", body, None, recipients)
 
-
-SENDERS = {"round_consolidated": round_consolidated, "round_cancelled": round_cancelled}
