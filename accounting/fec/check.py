@@ -1,116 +1,21 @@
-"""The FEC, Fichier des Écritures Comptables (article A47 A-1 du LPF; accounting.md, FEC).
-
-The rules come first, as pure functions with no ORM: formatting (dates AAAAMMJJ,
-amounts "1234,50", text cleaned of separators and line breaks, the file name), the
-opening entry built from balances, and the validator `fec_violations`, which checks a
-file against every rule of the spec; the `fec_check` command and the export's tests both
-run it. Then the export, `fec_export`, which reads the books in three queries whatever
-their size.
-"""
+"""FEC validation: every rule of accounting.md, each violation with its line number. Pure."""
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.db.models import Sum
-
-from mache.money import money
-from mache.periods import paris_date
-from mache.siret import siren_of
-from shops.models import Cooperative
-
-from .models import EntryLine
-
-FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
-          "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
-          "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
-COLUMN = {name: index for index, name in enumerate(FIELDS)}
-SEPARATOR = "\t"  # the spec allows tab or pipe; we write tabs
-EOL = "\r\n"
-OPENING_JOURNAL = "AN"
-OPENING_LABEL = "À-nouveaux"
-BALANCE_SHEET_CLASSES = "12345"
-RESULT_CLASSES = "67"
-# The books hold no closing entries: the previous years' result (classes 6 and 7) reaches
-# the opening balances on the PCG's result accounts, or the AN entry would not balance.
-PROFIT_ACCOUNT = ("120000", "Résultat de l'exercice (bénéfice)")
-LOSS_ACCOUNT = ("129000", "Résultat de l'exercice (perte)")
-ZERO = Decimal("0.00")
-
-
-# --- Formatting ----------------------------------------------------------------------
-
-# Tab, pipe, CR, LF (the spec), and what other readers take for a line break.
-_UNSAFE = re.compile(r"[\t|\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-
-
-def fec_date(day: dt.date) -> str:
-    """date(2026, 1, 5) -> "20260105"."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
-
-
-def fec_amount(amount: Decimal) -> str:
-    """Decimal("1234.5") -> "1234,50": a comma, no thousands separator, two decimals."""
-    if amount < 0:
-        raise ValueError(f"a FEC amount is never negative: {amount}")
-    return f"{money(amount):f}".replace(".", ",")
-
-
-def fec_text(value: str | None) -> str:
-    """A text field without the characters that would split a field or a line."""
-    return _UNSAFE.sub(" ", value or "")
-
-
-def fec_filename(*, siren: str, closing: dt.date) -> str:
-    return f"{siren}FEC{fec_date(closing)}.txt"
-
-
-def entry_number(journal_code: str, year: int, number: int) -> str:
-    """EcritureNum, as `Entry.reference` spells it: "VTE-2026-000012"."""
-    return f"{journal_code}-{year}-{number:06d}"
-
-
-def fec_row(values: Iterable[str]) -> str:
-    return SEPARATOR.join(values) + EOL
-
-
-def opening_rows(balances: Iterable[tuple], *, year: int, valid_date: dt.date) -> list[list[str]]:
-    """The fields of the lines of the AN entry `AN-<year>-000001`, dated January 1st.
-
-    `balances`: (account number, account label, auxiliary code or None, auxiliary label
-    or None, debit - credit) over every entry before `year`, any grouping finer than the
-    account and auxiliary account. Classes 1 to 5 are carried forward, one line per
-    account and auxiliary account, on the side of their balance, zero balances skipped,
-    in account order. Classes 6 and 7 are not: as no closing entry ever moved their
-    result to class 1, their net goes to 120000 (profit) or 129000 (loss), added to what
-    these accounts hold; the entry then balances as the books do. Class 8
-    (off-balance-sheet commitments) is not carried forward. No balance: no rows.
-    """
-    carried: dict[tuple[str, str], list] = {}
-    result = ZERO
-    for number, label, aux_code, aux_label, balance in balances:
-        if number[0] in RESULT_CLASSES:
-            result += balance
-        elif number[0] in BALANCE_SHEET_CLASSES:
-            carried.setdefault((number, aux_code or ""), [label, aux_label or "", ZERO])[2] \
-                += balance
-    if result:
-        number, label = LOSS_ACCOUNT if result > 0 else PROFIT_ACCOUNT
-        carried.setdefault((number, ""), [label, "", ZERO])[2] += result
-    day = fec_date(dt.date(year, 1, 1))
-    reference = entry_number(OPENING_JOURNAL, year, 1)
-    return [[OPENING_JOURNAL, OPENING_LABEL, reference, day, number, fec_text(label),
-             fec_text(aux_code), fec_text(aux_label), f"{OPENING_JOURNAL}-{year}", day,
-             OPENING_LABEL, fec_amount(max(balance, ZERO)), fec_amount(max(-balance, ZERO)),
-             "", "", fec_date(valid_date), "", ""]
-            for (number, aux_code), (label, aux_label, balance) in sorted(carried.items())
-            if balance]
-
-
-# --- Validation ----------------------------------------------------------------------
+from .format import (
+    COLUMN,
+    FIELDS,
+    OPENING_JOURNAL,
+    RESULT_CLASSES,
+    SEPARATOR,
+    ZERO,
+    fec_amount,
+    fec_date,
+)
 
 MANDATORY = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
              "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
@@ -408,67 +313,3 @@ def fec_violations(data: str | bytes, filename: str | None = None) -> list[tuple
     """Every breach of the FEC rules, as (line number, message) sorted by line; line 0
     stands for the file itself (its name). Bytes are read as UTF-8, else ISO 8859-15."""
     return fec_inspect(data, filename).violations
-
-
-# --- Export --------------------------------------------------------------------------
-
-_LINE_FIELDS = ("entry__journal__code", "entry__journal__label", "entry__number",
-                "entry__date", "account__number", "account__label", "auxiliary__code",
-                "auxiliary__label", "entry__piece_ref", "entry__piece_date", "label", "debit",
-                "credit", "entry__posted_at")
-
-
-def _entry_line_row(line: tuple, year: int) -> list[str]:
-    (journal, journal_label, number, date, account, account_label, aux_code, aux_label,
-     piece_ref, piece_date, label, debit, credit, posted_at) = line
-    journal = fec_text(journal)
-    return [journal, fec_text(journal_label), entry_number(journal, year, number),
-            fec_date(date), account, fec_text(account_label), fec_text(aux_code),
-            fec_text(aux_label), fec_text(piece_ref), fec_date(piece_date), fec_text(label),
-            fec_amount(debit), fec_amount(credit), "", "", fec_date(paris_date(posted_at)),
-            "", ""]
-
-
-def fec_lines(*, ledger, year: int) -> Iterator[str]:
-    """The lines of the FEC of `ledger`'s fiscal year `year`, header first, CR LF ended.
-
-    The AN entry (see `opening_rows`), then every entry of the fiscal year in order of
-    validation: posted_at, then journal code, then number (the posting engine hands out
-    a journal's numbers under a lock, with posted_at taken after it, so numbers rise
-    with posted_at). Two queries, the year's lines streamed.
-    """
-    yield fec_row(FIELDS)
-    jan_first = dt.date(year, 1, 1)
-    lines = iter(EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
-                 .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
-                 .values_list(*_LINE_FIELDS).iterator(chunk_size=2000))
-    first = next(lines, None)
-    # The file runs in order of validation and the AN entry opens it: it is validated on
-    # January 1st, or with the year's first entry if that one was posted ahead of time.
-    valid_date = jan_first if first is None else min(jan_first, paris_date(first[-1]))
-    balances = (EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
-                .values("account__number", "account__label", "auxiliary__code",
-                        "auxiliary__label")
-                .annotate(balance=Sum("debit") - Sum("credit"))
-                .values_list("account__number", "account__label", "auxiliary__code",
-                             "auxiliary__label", "balance")
-                .order_by())
-    for row in opening_rows(balances, year=year, valid_date=valid_date):
-        yield fec_row(row)
-    if first is not None:
-        yield fec_row(_entry_line_row(first, year))
-    for line in lines:
-        yield fec_row(_entry_line_row(line, year))
-
-
-def _siret_of(ledger) -> str:
-    return ledger.shop.siret if ledger.shop_id else Cooperative.get().siret
-
-
-def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
-    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (the
-    calendar year). Three queries whatever the size of the books: the SIRET (none when
-    the ledger comes with its shop), the year's lines, the balances before the year."""
-    siren = siren_of(_siret_of(ledger))
-    filename = fec_filename(siren=siren, closing=dt.date(year, 12, 31))
-    return filename, "".join(fec_lines(ledger=ledger, year=year)).encode("utf-8")

@@ -1,0 +1,78 @@
+"""The FEC, Fichier des Écritures Comptables (article A47 A-1 du LPF; accounting.md, FEC).
+
+The rules come first, as pure functions with no ORM: formatting (dates AAAAMMJJ,
+amounts "1234,50", text cleaned of separators and line breaks, the file name), the
+opening entry built from balances, and the validator `fec_violations`, which checks a
+file against every rule of the spec; the `fec_check` command and the export's tests both
+run it. Then the export, `fec_export`, which reads the books in three queries whatever
+their size.
+
+The package: `format` (pure formatting), `check` (pure validation, used by
+`manage.py fec_check` and by the export's tests) and `export` (the ORM reads).
+"""
+
+from .check import (
+    FecReport,
+    amount_problem,
+    fec_inspect,
+    fec_violations,
+    filename_problems,
+    format_violation,
+    line_problems,
+    parse_fec_date,
+)
+from .export import (
+    fec_export,
+    fec_lines,
+)
+from .format import (
+    BALANCE_SHEET_CLASSES,
+    COLUMN,
+    EOL,
+    FIELDS,
+    LOSS_ACCOUNT,
+    OPENING_JOURNAL,
+    OPENING_LABEL,
+    PROFIT_ACCOUNT,
+    RESULT_CLASSES,
+    SEPARATOR,
+    ZERO,
+    entry_number,
+    fec_amount,
+    fec_date,
+    fec_filename,
+    fec_row,
+    fec_text,
+    opening_rows,
+)
+
+__all__ = [
+    "BALANCE_SHEET_CLASSES",
+    "COLUMN",
+    "EOL",
+    "FIELDS",
+    "FecReport",
+    "LOSS_ACCOUNT",
+    "OPENING_JOURNAL",
+    "OPENING_LABEL",
+    "PROFIT_ACCOUNT",
+    "RESULT_CLASSES",
+    "SEPARATOR",
+    "ZERO",
+    "amount_problem",
+    "entry_number",
+    "fec_amount",
+    "fec_date",
+    "fec_export",
+    "fec_filename",
+    "fec_inspect",
+    "fec_lines",
+    "fec_row",
+    "fec_text",
+    "fec_violations",
+    "filename_problems",
+    "format_violation",
+    "line_problems",
+    "opening_rows",
+    "parse_fec_date",
+]

@@ -1,0 +1,83 @@
+"""FEC export of a ledger's fiscal year (ORM reads, a fixed number of queries)."""
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.db.models import Sum
+
+from mache.periods import paris_date
+from mache.siret import siren_of
+from shops.models import Cooperative
+
+from ..models import EntryLine
+from .format import (
+    FIELDS,
+    entry_number,
+    fec_amount,
+    fec_date,
+    fec_filename,
+    fec_row,
+    fec_text,
+    opening_rows,
+)
+
+_LINE_FIELDS = ("entry__journal__code", "entry__journal__label", "entry__number",
+                "entry__date", "account__number", "account__label", "auxiliary__code",
+                "auxiliary__label", "entry__piece_ref", "entry__piece_date", "label", "debit",
+                "credit", "entry__posted_at")
+
+
+def _entry_line_row(line: tuple, year: int) -> list[str]:
+    (journal, journal_label, number, date, account, account_label, aux_code, aux_label,
+     piece_ref, piece_date, label, debit, credit, posted_at) = line
+    journal = fec_text(journal)
+    return [journal, fec_text(journal_label), entry_number(journal, year, number),
+            fec_date(date), account, fec_text(account_label), fec_text(aux_code),
+            fec_text(aux_label), fec_text(piece_ref), fec_date(piece_date), fec_text(label),
+            fec_amount(debit), fec_amount(credit), "", "", fec_date(paris_date(posted_at)),
+            "", ""]
+
+
+def fec_lines(*, ledger, year: int) -> Iterator[str]:
+    """The lines of the FEC of `ledger`'s fiscal year `year`, header first, CR LF ended.
+
+    The AN entry (see `opening_rows`), then every entry of the fiscal year in order of
+    validation: posted_at, then journal code, then number (the posting engine hands out
+    a journal's numbers under a lock, with posted_at taken after it, so numbers rise
+    with posted_at). Two queries, the year's lines streamed.
+    """
+    yield fec_row(FIELDS)
+    jan_first = dt.date(year, 1, 1)
+    lines = iter(EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
+                 .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
+                 .values_list(*_LINE_FIELDS).iterator(chunk_size=2000))
+    first = next(lines, None)
+    # The file runs in order of validation and the AN entry opens it: it is validated on
+    # January 1st, or with the year's first entry if that one was posted ahead of time.
+    valid_date = jan_first if first is None else min(jan_first, paris_date(first[-1]))
+    balances = (EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
+                .values("account__number", "account__label", "auxiliary__code",
+                        "auxiliary__label")
+                .annotate(balance=Sum("debit") - Sum("credit"))
+                .values_list("account__number", "account__label", "auxiliary__code",
+                             "auxiliary__label", "balance")
+                .order_by())
+    for row in opening_rows(balances, year=year, valid_date=valid_date):
+        yield fec_row(row)
+    if first is not None:
+        yield fec_row(_entry_line_row(first, year))
+    for line in lines:
+        yield fec_row(_entry_line_row(line, year))
+
+
+def _siret_of(ledger) -> str:
+    return ledger.shop.siret if ledger.shop_id else Cooperative.get().siret
+
+
+def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
+    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (the
+    calendar year). Three queries whatever the size of the books: the SIRET (none when
+    the ledger comes with its shop), the year's lines, the balances before the year."""
+    siren = siren_of(_siret_of(ledger))
+    filename = fec_filename(siren=siren, closing=dt.date(year, 12, 31))
+    return filename, "".join(fec_lines(ledger=ledger, year=year)).encode("utf-8")
