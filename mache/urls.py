@@ -2,6 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounting.views import page_urlpatterns as accounting_pages
+from inventory.views import page_urlpatterns as inventory_pages
+from purchasing.views import page_urlpatterns as purchasing_pages
+from shops.views import page_urlpatterns as shops_pages
+from worker.views import page_urlpatterns as worker_pages
+
 from .health import healthz
 
 admin.site.site_header = "MACHE — administration"
@@ -24,4 +30,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include(api_patterns)),
+    # The pages people use (server-rendered): each app routes its own.
+    *shops_pages, *purchasing_pages, *inventory_pages, *accounting_pages, *worker_pages,
 ]
