@@ -130,6 +130,8 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- Language and time: French users, Paris business days. ---
 LANGUAGE_CODE = "fr-fr"
+# French only: without this, LocaleMiddleware would answer an English browser in English.
+LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -1,19 +1,39 @@
-"""Pages of members: login, the landing page of each role, the shop a shopkeeper is on."""
+"""Pages of members: login, the landing pages of shopkeepers and coordinators, the shop
+a shopkeeper is on, the coordinator's list and detail of member shops."""
 
 from django import forms
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from inventory.selectors import alerts
 from mache.errors import InvalidInput
 from mache.errors import Throttled as ThrottledError
+from purchasing.models import Round, SupplierOrder
+from purchasing.selectors import (
+    invoice_list,
+    order_list,
+    round_list,
+    supplier_order_list,
+)
+from worker.selectors import report_list
 
 from . import selectors, services
-from .models import User
+from .forms import MemberFilterForm, posted
+from .models import Shop, User
+
+# Pages show a few rows and link to the full lists: their cost stays the same whatever
+# the data.
+HOME_ROWS = 5
+DETAIL_ROWS = 10
+MEMBERS_PER_PAGE = 50
 
 HOMES = {User.Role.SHOPKEEPER: "shop-home", User.Role.COORDINATOR: "coord-home",
          User.Role.ACCOUNTANT: "acc-home"}
@@ -50,7 +70,7 @@ class LoginForm(forms.Form):
 def login_view(request):
     if request.user.is_authenticated:
         return redirect("home")
-    form = LoginForm(request.POST or None, request=request)
+    form = LoginForm(posted(request), request=request)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="shops.auth.RoleBackend")
         return redirect(request.GET.get("next") or "home")
@@ -96,7 +116,8 @@ def current_shop(request):
             if request.GET.get("shop"):
                 raise Http404
         else:
-            request.session["shop_id"] = shop.pk
+            if request.session.get("shop_id") != shop.pk:  # else no session write
+                request.session["shop_id"] = shop.pk
             return shop
     shop = shops.first()
     if shop is None:
@@ -104,19 +125,92 @@ def current_shop(request):
     return shop
 
 
-def _placeholder(title):
-    @login_required
-    def view(request):
-        return render(request, "mache/placeholder.html", {"title": title})
+def shop_page(request) -> dict:
+    """The context every shopkeeper page starts from: the current shop, and the shops
+    to switch between when the user has several (a switcher for one is noise)."""
+    shop = current_shop(request)
+    shops = list(selectors.shop_list(user=request.user))
+    return {"shop": shop, "shops": shops if len(shops) > 1 else []}
 
-    return view
+
+@role_required(User.Role.SHOPKEEPER)
+def shop_home(request):
+    context = shop_page(request)
+    shop = context["shop"]
+    stock_alerts = alerts(shop=shop)
+    rounds = list(round_list(user=request.user)
+                  .filter(status=Round.Status.OPEN, closes_at__gt=timezone.now())
+                  .order_by("closes_at", "pk")[:HOME_ROWS])
+    ordered = set(order_list(user=request.user).filter(shop=shop, round__in=rounds)
+                  .prefetch_related(None).values_list("round_id", flat=True))
+    context.update({
+        "rounds": [(round_, round_.pk in ordered) for round_ in rounds],
+        "expiring_count": len(stock_alerts["expiring"]),
+        "low_stock_count": len(stock_alerts["low_stock"]),
+        # The lines and VAT lines the selector prefetches are not shown here.
+        "invoices": invoice_list(user=request.user).filter(shop=shop)
+        .prefetch_related(None)[:HOME_ROWS],
+        "report": report_list(user=request.user).filter(shop=shop).first(),
+    })
+    return render(request, "shops/shop_home.html", context)
+
+
+@role_required(User.Role.COORDINATOR)
+def coord_home(request):
+    user = request.user
+    open_rounds = (round_list(user=user).filter(status=Round.Status.OPEN)
+                   .order_by("closes_at", "pk"))
+    supplier_orders = supplier_order_list(user=user).prefetch_related(None)
+    by_status = dict(supplier_orders.order_by().values_list("status")
+                     .annotate(n=Count("pk")))
+    members = dict(selectors.shop_list(user=user).order_by().values_list("status")
+                   .annotate(n=Count("pk")))
+    return render(request, "shops/coord_home.html", {
+        "open_count": open_rounds.count(),
+        "open_rounds": open_rounds[:HOME_ROWS],
+        "review_count": by_status.get(SupplierOrder.Status.NEEDS_REVIEW, 0),
+        "to_review": supplier_orders.filter(status=SupplierOrder.Status.NEEDS_REVIEW)
+        .order_by("round__closes_at", "pk")[:HOME_ROWS],
+        "receive_count": by_status.get(SupplierOrder.Status.CONFIRMED, 0),
+        "to_receive": supplier_orders.filter(status=SupplierOrder.Status.CONFIRMED)
+        .order_by("round__delivery_date", "pk")[:HOME_ROWS],
+        "members": [(value, label, members.get(value, 0))
+                    for value, label in Shop.Status.choices],
+        "member_count": sum(members.values()),
+    })
+
+
+@role_required(User.Role.COORDINATOR)
+def coord_members(request):
+    form = MemberFilterForm(request.GET)
+    shops = form.filter(selectors.shop_list(user=request.user))
+    counts = shops.aggregate(total=Count("pk"), **{
+        value: Count("pk", filter=Q(status=value)) for value in Shop.Status.values})
+    page = Paginator(shops, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "shops/coord_members.html", {
+        "form": form, "page": page, "total": counts.pop("total"),
+        "counts": [(label, counts[value]) for value, label in Shop.Status.choices]})
+
+
+@role_required(User.Role.COORDINATOR)
+def coord_member(request, pk):
+    shop = get_object_or_404(selectors.shop_list(user=request.user), pk=pk)
+    return render(request, "shops/coord_member.html", {
+        "shop": shop,
+        "users": selectors.user_list(user=request.user).filter(shops=shop)
+        .prefetch_related(None),
+        "invoices": invoice_list(user=request.user).filter(shop=shop)
+        .prefetch_related(None)[:DETAIL_ROWS],
+        "reports": report_list(user=request.user).filter(shop=shop)[:DETAIL_ROWS],
+    })
 
 
 page_urlpatterns = [
     path("", home, name="home"),
-    path("commerce/", _placeholder("Accueil"), name="shop-home"),
-    path("coordination/", _placeholder("Coordination"), name="coord-home"),
-    path("coordination/membres/", _placeholder("Membres"), name="coord-members"),
+    path("commerce/", shop_home, name="shop-home"),
+    path("coordination/", coord_home, name="coord-home"),
+    path("coordination/membres/", coord_members, name="coord-members"),
+    path("coordination/membres/<int:pk>/", coord_member, name="coord-member"),
     path("connexion/", login_view, name="login"),
     path("deconnexion/", logout_view, name="logout"),
 ]

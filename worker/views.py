@@ -1,19 +1,130 @@
-"""Pages of this app (server-rendered, French). Placeholders until each page lands."""
+"""Pages of monthly reports: a shop's reports, the coordinator's view of every report
+with the form that generates a month and its progress, and the download of a PDF."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+from django.db.models import F
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django_htmx.http import HttpResponseClientRefresh
+
+from mache.errors import InvalidInput
+from mache.periods import current_month, format_month, parse_month, previous_month
+from mache.templatetags.mache_format import frmonth
+from shops.forms import add_service_errors, posted
+from shops.models import User
+from shops.selectors import shop_list
+from shops.views import role_required, shop_page
+
+from . import selectors, services
+from .forms import GenerateForm
+from .models import Report, TaskRun
+
+MONTHS_LISTED = 12
+# htmx asks again this often while a run is going.
+POLL_SECONDS = 2
 
 
-def _placeholder(title):
-    @login_required
-    def view(request):
-        return render(request, "mache/placeholder.html", {"title": title})
+@role_required(User.Role.SHOPKEEPER)
+def shop_reports(request):
+    context = shop_page(request)
+    context["reports"] = selectors.report_list(user=request.user).filter(shop=context["shop"])
+    return render(request, "worker/shop_reports.html", context)
 
-    return view
+
+@role_required(User.Role.COORDINATOR)
+def coord_reports(request):
+    """The reports of a month (?mois=), the form that generates a month (POST), and the
+    progress of the run just started (?suivi=)."""
+    user = request.user
+    form = GenerateForm(posted(request), shops=shop_list(user=user),
+                        initial={"month": format_month(previous_month(current_month()))})
+    if request.method == "POST" and form.is_valid() and (run := _reports_start(request, form)):
+        query = urlencode({"mois": form.cleaned_data["month"], "suivi": run.pk})
+        return redirect(f"{reverse('coord-reports')}?{query}")
+    run_id = request.GET.get("suivi")
+    return render(request, "worker/coord_reports.html", {
+        "form": form, **_month_reports(user, request.GET.get("mois", "")),
+        "run": _run_progress(TaskRun.objects.filter(pk=run_id).first()) if run_id else None,
+    })
+
+
+def _reports_start(request, form) -> TaskRun | None:
+    """Start the run a valid form asks for; None with the service's refusal on the form."""
+    month = form.cleaned_data["month"]
+    try:
+        run = services.reports_generate(
+            month=month, shop_ids=[shop.pk for shop in form.cleaned_data["shops"]] or None)
+    except InvalidInput as exc:
+        add_service_errors(form, exc)
+        return None
+    plural = "s" if run.total > 1 else ""
+    messages.success(request, f"Génération lancée : {run.total} rapport{plural} "
+                              f"pour {frmonth(parse_month(month))}.")
+    return run
+
+
+def _month_reports(user, asked: str) -> dict:
+    reports = selectors.report_list(user=user)
+    months = list(reports.dates("month", "month", order="DESC")[:MONTHS_LISTED])
+    try:
+        month = parse_month(asked)
+    except ValueError:
+        month = months[0] if months else None  # no month asked, or a malformed one
+    return {
+        "months": months, "month": month,
+        # The cooperative's report first, then the shops by name.
+        "reports": reports.filter(month=month).order_by(F("shop__name").asc(nulls_first=True),
+                                                        "pk") if month else [],
+    }
+
+
+@role_required(User.Role.COORDINATOR)
+def coord_report_run(request, run_id):
+    """The progress of a run, polled by htmx until it has finished."""
+    run = _run_progress(get_object_or_404(TaskRun, pk=run_id))
+    if run["finished"] and request.htmx:
+        # Reload the page once: the list below then shows the new reports' states (the
+        # reloaded page sees the run finished and polls no more).
+        return HttpResponseClientRefresh()
+    return render(request, "worker/_run.html", {"run": run})
+
+
+def _run_progress(run: TaskRun | None) -> dict | None:
+    if run is None:
+        return None
+    ended = run.done + run.failed
+    return {"run": run, "finished": run.finished_at is not None,
+            "percent": 100 * ended // run.total if run.total else 100,
+            "poll": POLL_SECONDS}
+
+
+@login_required
+def report_download(request, pk):
+    """The stored PDF, found through the same selector as the lists: a report of a shop
+    the user may not see is not found."""
+    report = get_object_or_404(selectors.report_list(user=request.user), pk=pk)
+    if report.status == Report.Status.READY and report.file:
+        try:
+            handle = report.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("Le fichier de ce rapport est introuvable.") from None
+        who = slugify(report.shop.name) if report.shop_id else "cooperative"
+        return FileResponse(handle, as_attachment=True, content_type="application/pdf",
+                            filename=f"rapport-{who}-{format_month(report.month)}.pdf")
+    messages.warning(request, "Ce rapport n'est pas encore prêt.")
+    role = request.user.effective_role
+    return redirect({User.Role.COORDINATOR: "coord-reports",
+                     User.Role.SHOPKEEPER: "shop-reports"}.get(role, "home"))
 
 
 page_urlpatterns = [
-    path("rapports/", _placeholder("Rapports"), name="shop-reports"),
-    path("coordination/rapports/", _placeholder("Rapports"), name="coord-reports"),
+    path("rapports/", shop_reports, name="shop-reports"),
+    path("rapports/<int:pk>/pdf/", report_download, name="report-download"),
+    path("coordination/rapports/", coord_reports, name="coord-reports"),
+    path("coordination/rapports/suivi/<str:run_id>/", coord_report_run,
+         name="coord-report-run"),
 ]
