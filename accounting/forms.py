@@ -2,7 +2,7 @@
 decimal comma, dates, account numbers) and hold the messages shown beside each field;
 the rules of the books (a balanced entry, a day's single Z ticket, a closed month...)
 are the services' to judge, and their errors come back here through
-`shops.forms.add_service_errors`."""
+`mache.forms.add_service_errors`."""
 
 import datetime as dt
 import re

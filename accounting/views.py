@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_date, format_eur
+from mache.forms import add_service_errors
 from mache.periods import paris_today
 from mache.permissions import ACCOUNTANT, BOOKS_ROLES, COORDINATOR, SHOPKEEPER
-from shops.forms import add_service_errors
 from shops.views import role_required, shop_page
 
 from .apis.statements import statement_file

@@ -13,9 +13,9 @@ from django_htmx.http import reswap
 
 from mache.errors import InvalidInput
 from mache.formats import format_date
+from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
 from mache.permissions import scope_to_user
-from shops.forms import add_service_errors, posted
 from shops.models import User
 from shops.views import role_required, shop_page
 

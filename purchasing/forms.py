@@ -1,7 +1,7 @@
 """Forms of the purchasing pages: they parse what was typed and hold the errors shown
 beside each field. The rules themselves (deadline, catalogue, quantities received) are
 judged by the services; their errors come back onto these forms through
-shops.forms.add_service_errors, as on every page."""
+mache.forms.add_service_errors, as on every page."""
 
 from django import forms
 

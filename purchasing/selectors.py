@@ -1,5 +1,6 @@
 """Reads of pooled purchasing, scoped to what the user may see."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -103,3 +104,92 @@ def round_fill(*, round_: Round) -> dict:
                                                      supplier.free_shipping_threshold),
         "products": rows,
     }
+
+
+# --- The order form's estimate: the round as if it closed now, with what a shop typed
+
+def percent(part, whole) -> int:
+    """A gauge's width, 0 to 100."""
+    if not whole:
+        return 100 if part else 0
+    return max(0, min(100, int(part * 100 / whole)))
+
+
+def case_gauge(ordered: int, case_size: int) -> int:
+    """How full the group's current case is: a case just completed shows full."""
+    rest = ordered % case_size
+    return 100 if ordered and not rest else rest * 100 // case_size
+
+
+def group_summary(total: Decimal, supplier) -> dict:
+    """The group's total against the supplier's minimum and free-shipping threshold."""
+    minimum, franco = supplier.min_order_amount, supplier.free_shipping_threshold
+    return {
+        "total": total, "minimum": minimum, "franco": franco,
+        "below_minimum": rules.needs_review(total, minimum),
+        "minimum_missing": max(minimum - total, Decimal("0.00")),
+        "minimum_percent": percent(total, minimum),
+        "shipping": rules.shipping_for(total, supplier.shipping_fee, franco),
+        "franco_missing": max(franco - total, Decimal("0.00")) if franco is not None else None,
+        "franco_percent": percent(total, franco) if franco is not None else None,
+    }
+
+
+
+@dataclass
+class LineEstimate:
+    """One product of the order form, as if the round closed now with what was typed."""
+
+    product: object
+    tiers: list
+    ordered: int  # the group's units, the shop's typed quantity in place of its saved one
+    cases: int
+    unit_price: Decimal  # the group price for those cases (rule 3)
+    missing: int
+    gauge: int
+    quantity: int
+    tolerance: int
+    amount: Decimal  # the shop's line, excl. VAT
+    vat_rate: Decimal = field(init=False)
+
+    def __post_init__(self):
+        self.vat_rate = self.product.vat_rate
+
+
+def order_estimate(*, round_, fill, products, saved, typed) -> dict:
+    """The shop's totals and the group's fill if the round closed now, with the shop's
+    typed lines in place of its saved ones; nothing is written.
+
+    `fill` is selectors.round_fill(round_); `saved` and `typed` map product ids to
+    (quantity, tolerance). Prices and amounts come from purchasing.rules (rules 1, 3, 4
+    and the VAT of rule 6), as consolidation computes them.
+    """
+    by_product = {row["product"]: row for row in fill["products"]}
+    group_total = fill["total_excl_vat"]
+    lines = []
+    for product in products:
+        row = by_product.get(product.pk)
+        old_quantity, old_tolerance = saved.get(product.pk, (0, 0))
+        quantity, tolerance = typed.get(product.pk, (0, 0))
+        ordered = (row["ordered"] if row else 0) - old_quantity + quantity
+        group_tolerance = (row["tolerance"] if row else 0) - old_tolerance + tolerance
+        tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
+        cases = rules.cases_for(ordered, group_tolerance, product.case_size)
+        price = rules.group_price(product.unit_price, tiers, cases)
+        if row:
+            group_total -= rules.line_amount(row["cases_if_closed_now"] * row["case_size"],
+                                             row["unit_price"])
+        group_total += rules.line_amount(cases * product.case_size, price)
+        lines.append(LineEstimate(
+            product=product, tiers=tiers, ordered=ordered, cases=cases, unit_price=price,
+            missing=rules.missing_for_next_case(ordered, product.case_size),
+            gauge=case_gauge(ordered, product.case_size), quantity=quantity,
+            tolerance=tolerance, amount=rules.line_amount(quantity, price)))
+    shop_excl = sum((line.amount for line in lines), Decimal("0.00"))
+    shop_vat = sum((rules.vat_amount(base, rate)
+                    for rate, base in rules.amounts_by_rate(lines).items()), Decimal("0.00"))
+    return {"lines": lines, "shop_excl": shop_excl, "shop_vat": shop_vat,
+            "shop_incl": shop_excl + shop_vat,
+            "group": group_summary(group_total, round_.supplier)}
+
+

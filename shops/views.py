@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from inventory.selectors import alerts
 from mache.errors import InvalidInput
 from mache.errors import Throttled as ThrottledError
+from mache.forms import posted
 from purchasing.models import Round, SupplierOrder
 from purchasing.selectors import (
     invoice_list,
@@ -26,7 +27,7 @@ from purchasing.selectors import (
 from worker.selectors import report_list
 
 from . import selectors, services
-from .forms import MemberFilterForm, posted
+from .forms import MemberFilterForm
 from .models import Shop, User
 
 # Pages show a few rows and link to the full lists: their cost stays the same whatever

@@ -12,9 +12,9 @@ from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRefresh
 
 from mache.errors import InvalidInput
+from mache.forms import add_service_errors, posted
 from mache.periods import current_month, format_month, parse_month, previous_month
 from mache.templatetags.mache_format import frmonth
-from shops.forms import add_service_errors, posted
 from shops.models import User
 from shops.selectors import shop_list
 from shops.views import role_required, shop_page

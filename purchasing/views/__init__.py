@@ -1,0 +1,58 @@
+"""Pages of pooled purchasing: `shop` for shopkeepers, `coordinator` for the
+coordinator, `common` for what both share."""
+
+from django.urls import path
+
+from .coordinator import (
+    coord_purchase_order_pdf,
+    coord_round,
+    coord_round_cancel,
+    coord_round_confirm,
+    coord_round_consolidate,
+    coord_round_receipt,
+    coord_round_task,
+    coord_round_total,
+    coord_rounds,
+)
+from .shop import (
+    invoice_pdf_view,
+    shop_invoices,
+    shop_order,
+    shop_order_estimate,
+    shop_orders,
+    shop_rounds,
+)
+
+page_urlpatterns = [
+    path("commandes/", shop_rounds, name="shop-rounds"),
+    path("commandes/historique/", shop_orders, name="shop-orders"),
+    path("commandes/<int:pk>/", shop_order, name="shop-order"),
+    path("commandes/<int:pk>/estimation/", shop_order_estimate, name="shop-order-estimate"),
+    path("factures/", shop_invoices, name="shop-invoices"),
+    path("factures/<int:pk>/pdf/", invoice_pdf_view, name="shop-invoice-pdf"),
+    path("coordination/tournees/", coord_rounds, name="coord-rounds"),
+    path("coordination/tournees/<int:pk>/", coord_round, name="coord-round"),
+    path("coordination/tournees/<int:pk>/total/", coord_round_total, name="coord-round-total"),
+    path(
+        "coordination/tournees/<int:pk>/consolider/",
+        coord_round_consolidate,
+        name="coord-round-consolidate",
+    ),
+    path(
+        "coordination/tournees/<int:pk>/taches/<uuid:task_id>/",
+        coord_round_task,
+        name="coord-round-task",
+    ),
+    path(
+        "coordination/tournees/<int:pk>/valider/", coord_round_confirm, name="coord-round-confirm"
+    ),
+    path("coordination/tournees/<int:pk>/annuler/", coord_round_cancel, name="coord-round-cancel"),
+    path(
+        "coordination/tournees/<int:pk>/reception/", coord_round_receipt, name="coord-round-receipt"
+    ),
+    path(
+        "coordination/tournees/<int:pk>/bon-de-commande/",
+        coord_purchase_order_pdf,
+        name="coord-purchase-order-pdf",
+    ),
+]

@@ -1,0 +1,285 @@
+"""Shopkeepers' pages: open rounds, the order form with its live estimate, past orders,
+invoices."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mache.errors import BusinessRuleError, InvalidInput
+from mache.forms import add_service_errors, posted
+from shops.views import current_shop, role_required, shop_page
+
+from .. import selectors
+from ..forms import OrderForm
+from ..models import Allocation, OrderLine, Round
+from ..pdf import invoice_pdf
+from ..services import orders
+from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
+
+
+def _round_state(round_) -> str:
+    """open, upcoming or closed: the service's own check, read without writing."""
+    try:
+        orders.check_round_accepts_orders(round_)
+    except orders.RoundNotOpenYet:
+        return "upcoming"
+    except orders.RoundClosed:
+        return "closed"
+    return "open"
+
+
+def _shop_order(user, round_, shop):
+    return selectors.order_list(user=user).filter(round=round_, shop=shop).first()
+
+
+def _order_page(request, round_id, shop):
+    """What the order form and its estimate both need."""
+    round_ = get_object_or_404(selectors.round_list(user=request.user), pk=round_id)
+    products = (
+        selectors.product_list(user=request.user)
+        .filter(supplier_id=round_.supplier_id, active=True)
+        .order_by("name", "id")
+    )
+    return round_, _shop_order(request.user, round_, shop), products
+
+
+def _saved_lines(order) -> dict:
+    return (
+        {}
+        if order is None
+        else {line.product_id: (line.quantity, line.tolerance) for line in order.lines.all()}
+    )
+
+
+def _estimate_context(round_, order, form) -> dict:
+    form.is_valid()
+    estimate = selectors.order_estimate(
+        round_=round_,
+        fill=selectors.round_fill(round_=round_),
+        products=form.products,
+        saved=_saved_lines(order),
+        typed=form.typed(),
+    )
+    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
+    rows = [
+        {
+            "line": line,
+            "quantity": fields[line.product.pk][0],
+            "tolerance": fields[line.product.pk][1],
+        }
+        for line in estimate["lines"]
+    ]
+    return {"estimate": estimate, "rows": rows}
+
+
+@role_required(SHOPKEEPER)
+def shop_rounds(request):
+    """The rounds open to orders now and soon, with the time left before each deadline."""
+    page = shop_page(request)
+    shop = page["shop"]
+    rounds = list(
+        selectors.round_list(user=request.user)
+        .filter(status=Round.Status.OPEN, closes_at__gt=timezone.now())
+        .order_by("closes_at", "id")
+    )
+    ordered = dict(
+        selectors.order_list(user=request.user)
+        .filter(shop=shop, round__in=rounds)
+        .annotate(products=Count("lines"))
+        .values_list("round_id", "products")
+    )
+    rows = [{"round": r, "state": _round_state(r), "products": ordered.get(r.pk)} for r in rounds]
+    return render(
+        request,
+        "purchasing/shop_rounds.html",
+        {
+            **page,
+            "open": [row for row in rows if row["state"] == "open"],
+            "upcoming": [row for row in rows if row["state"] == "upcoming"],
+        },
+    )
+
+
+@role_required(SHOPKEEPER)
+def shop_order(request, pk):
+    """The order form of a round (its estimate updates as the shopkeeper types); after
+    the deadline, what the shop ordered and, once consolidated, what it was allocated."""
+    page = shop_page(request)
+    shop = page["shop"]
+    round_, order, products = _order_page(request, pk, shop)
+    if _round_state(round_) != "open":
+        if request.method == "POST":
+            messages.error(request, ROUND_CLOSED)
+            return _closed_order_page(request, page, round_, order, status=409)
+        return _closed_order_page(request, page, round_, order)
+    form = OrderForm(posted(request), products=products, initial=OrderForm.initial_from(order))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                return _order_save(request, shop, round_, order, form)
+            except orders.RoundClosed:
+                messages.error(request, ROUND_CLOSED)
+                round_.refresh_from_db()
+                return _closed_order_page(request, page, round_, order, status=409)
+            except InvalidInput as exc:
+                add_service_errors(form, exc)
+            except BusinessRuleError as exc:  # a suspended shop, an order made in another tab
+                add_service_errors(form, exc)
+                status = 409
+    return render(
+        request,
+        "purchasing/order_form.html",
+        {
+            **page,
+            "round": round_,
+            "order": order,
+            "form": form,
+            "state": "open",
+            **_estimate_context(round_, order, form),
+        },
+        status=status,
+    )
+
+
+def _order_save(request, shop, round_, order, form):
+    lines = form.lines()
+    if order is not None and not any(line["quantity"] for line in lines):
+        orders.order_withdraw(order=order)
+        messages.success(
+            request, "Votre commande a été retirée de la tournée : toutes les quantités sont à 0."
+        )
+    else:
+        if order is None:
+            order = orders.order_place(
+                round_id=round_.pk, shop=shop, lines=lines, user=request.user
+            )
+        else:
+            order = orders.order_replace_lines(order=order, lines=lines)
+        messages.success(
+            request, "Commande enregistrée. Vous pouvez la modifier jusqu'à la date limite."
+        )
+    return redirect("shop-order", pk=round_.pk)
+
+
+def _closed_order_page(request, page, round_, order, status=200):
+    shop = page["shop"]
+    supplier_order = (
+        selectors.round_supplier_order(round_=round_)
+        if round_.status != Round.Status.OPEN
+        else None
+    )
+    allocations = []
+    if supplier_order is not None:
+        allocations = list(
+            selectors.allocation_list(user=request.user, supplier_order=supplier_order)
+            .filter(shop=shop)
+            .select_related("product")
+        )
+    invoice = (
+        selectors.invoice_list(user=request.user)
+        .prefetch_related(None)
+        .filter(round=round_, shop=shop)
+        .first()
+    )
+    lines = [] if order is None else list(order.lines.select_related("product"))
+    return render(
+        request,
+        "purchasing/order_closed.html",
+        {
+            **page,
+            "round": round_,
+            "order": order,
+            "lines": lines,
+            "state": _round_state(round_),
+            "supplier_order": supplier_order,
+            "allocations": allocations,
+            "invoice": invoice,
+        },
+        status=status,
+    )
+
+
+@role_required(SHOPKEEPER)
+@require_POST
+def shop_order_estimate(request, pk):
+    """htmx: the totals and the gauges for what is typed, without saving anything."""
+    round_, order, products = _order_page(request, pk, current_shop(request))
+    form = OrderForm(request.POST, products=products)
+    context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
+    if not context["closed"]:
+        context.update(_estimate_context(round_, order, form))
+    return render(request, "purchasing/_order_estimate.html", context)
+
+
+@role_required(SHOPKEEPER)
+def shop_orders(request):
+    """The shop's orders, latest first, with what each line was allocated and received."""
+    context = shop_page(request)
+    shop = context["shop"]
+    queryset = (
+        selectors.order_list(user=request.user)
+        .filter(shop=shop)
+        .select_related("round__supplier")
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("lines", OrderLine.objects.select_related("product")),
+            Prefetch(
+                "allocations",
+                Allocation.objects.select_related("product").order_by(
+                    "product__name", "product_id"
+                ),
+            ),
+        )
+        .order_by("-round__closes_at", "-id")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    invoices = {
+        invoice.round_id: invoice
+        for invoice in selectors.invoice_list(user=request.user)
+        .prefetch_related(None)
+        .filter(shop=shop, round__in=[order.round_id for order in page])
+    }
+    rows = [
+        {
+            "order": order,
+            "invoice": invoices.get(order.round_id),
+            "allocations": list(order.allocations.all()),
+        }
+        for order in page
+    ]
+    return render(request, "purchasing/shop_orders.html", {**context, "page": page, "rows": rows})
+
+
+@role_required(SHOPKEEPER)
+def shop_invoices(request):
+    context = shop_page(request)
+    shop = context["shop"]
+    invoices = (
+        selectors.invoice_list(user=request.user)
+        .prefetch_related(None)
+        .filter(shop=shop)
+        .order_by("-year", "-sequence")
+    )
+    totals = invoices.aggregate(
+        excl=Sum("total_excl_vat"),
+        incl=Sum("total_incl_vat"),
+        savings=Sum("savings"),
+        count=Count("id"),
+    )
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "purchasing/shop_invoices.html", {**context, "page": page, "totals": totals}
+    )
+
+
+@login_required
+def invoice_pdf_view(request, pk):
+    """Any role, within its scope: a shop's users, its accountant, the coordinator."""
+    invoice = get_object_or_404(selectors.invoice_list(user=request.user), pk=pk)
+    return pdf_response(invoice_pdf(invoice), f"{invoice.number}.pdf")
