@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.formats import format_eur
 from mache.money import CENT
 
 from .models import (
@@ -126,7 +127,8 @@ def _line_errors(lines: list[LineIn]) -> list[str]:
     debit = sum((line.debit for line in lines), ZERO)
     credit = sum((line.credit for line in lines), ZERO)
     if debit != credit:
-        errors.append(f"Écriture déséquilibrée : débit {debit} ≠ crédit {credit}.")
+        errors.append(f"Écriture déséquilibrée : débit {format_eur(debit)} ≠ crédit "
+                      f"{format_eur(credit)}.")
     return errors
 
 

@@ -2,12 +2,13 @@
 a shopkeeper is on, the coordinator's list and detail of member shops."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -93,8 +94,14 @@ def role_required(*roles):
     """A page for some roles only: the others get 403, as in the API."""
 
     def decorator(view):
-        @login_required
         def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                # An htmx request would swap the login page into a part of the page:
+                # ask htmx to go there as a whole page instead.
+                login = f"{settings.LOGIN_URL}?next={request.get_full_path()}"
+                if getattr(request, "htmx", False):
+                    return HttpResponse(status=204, headers={"HX-Redirect": login})
+                return redirect(login)
             if request.user.effective_role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

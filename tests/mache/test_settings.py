@@ -17,7 +17,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env):
-    full_env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    # Nothing of the test session's own environment (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for themselves) may leak into a production check.
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full_env.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], capture_output=True, text=True,
                           env=full_env, cwd=settings.BASE_DIR, timeout=120)

@@ -304,3 +304,10 @@ def test_the_shopkeeper_dashboard_stays_within_a_fixed_query_budget(
     with django_assert_max_num_queries(PAGE_BUDGET):
         response = client.get(f"/commerce/?shop={world['shop'].pk}")
     assert response.status_code == 200
+
+
+def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(client, db):
+    response = client.get("/stock/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/connexion/?next=/stock/"
+    assert client.get("/stock/").status_code == 302
