@@ -452,7 +452,8 @@ def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
 
 
 @pytest.mark.parametrize(("changes", "where", "message"), [
-    ({"line2_credit": "12,31"}, "lines", "Écriture déséquilibrée : débit 12,30\u00a0€ ≠ crédit 12,31\u00a0€."),
+    ({"line2_credit": "12,31"}, "lines",
+     "Écriture déséquilibrée : débit 12,30\u00a0€ ≠ crédit 12,31\u00a0€."),
     ({"line1_account": "999999"}, "lines",
      "Compte 999999 absent du plan comptable de ce livre."),
     ({"line1_credit": "12,30", "line3_account": "512000", "line3_credit": "12,30"}, "lines",
