@@ -97,3 +97,82 @@ def best_of(runs: int, function) -> tuple[float, object]:
         result = function()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def reset_sequences(*models) -> None:
+    """Move the id sequences of `models` past the ids a COPY gave explicitly."""
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(statement)
+
+
+def database_url(name: str) -> str:
+    """A DATABASE_URL for another process: this connection's server and user, database
+    `name` (the throw-away one, whose name the connection holds during the run)."""
+    from urllib.parse import quote
+
+    params = connection.settings_dict
+    user = quote(params.get("USER") or "", safe="")
+    password = quote(params.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = params.get("HOST") or "localhost"
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(name, safe='')}"
+
+
+def redis_db_url(url: str, db: int) -> str:
+    """redis://host:6379/2 -> redis://host:6379/<db> (query string kept)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+@contextlib.contextmanager
+def celery_worker(*, queue: str, concurrency: int, env: dict[str, str], log_path: str,
+                  name: str = "bench", loglevel: str = "WARNING",
+                  ready_timeout: float = 90.0) -> Iterator[object]:
+    """A real Celery worker (prefork pool) of the project as a subprocess, consuming
+    `queue` only, with `env` on top of this process's environment; yields the Popen
+    once the worker answers a ping through the broker of `mache.celery.app` (which
+    must be the worker's: set it before). Stopped on the way out, even on error: warm
+    shutdown (SIGTERM, running tasks finish), then SIGKILL to its whole process group
+    (the pool's children) if it is still there after 30 s.
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mache.celery import app
+
+    node = f"{name}-{os.getpid()}-{concurrency}@localhost"
+    command = [sys.executable, "-m", "celery", "-A", "mache", "worker", "-Q", queue,
+               "-c", str(concurrency), "--pool", "prefork", "-n", node, "--loglevel", loglevel,
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, cwd=Path(settings.BASE_DIR), env={**os.environ, **env}, stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start (exit code "
+                                   f"{process.poll()}); see {log_path}")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        # Its own session and process group: whatever is left of its tree (a pool child
+        # that outlived its parent, or the whole worker after the timeout) and nothing else.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

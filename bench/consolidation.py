@@ -155,10 +155,10 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
     joined_on = dt.date(2024, 3, 1)
     insert_rows(Shop, ["name", "legal_name", "siret", "kind", "address", "postcode", "commune",
                        "zone", "status", "joined_on", "left_on", "shares", "email", "phone",
-                       "created_at"],
+                       "expiry_alert_days", "created_at"],
                 ((f"Épicerie bench {n}", f"ÉPICERIE BENCH {n}", siret, kinds[n % len(kinds)],
                   f"{n % 90 + 1} place de l'Église", "35560", "Rimou", zones[n % len(zones)],
-                  Shop.Status.ACTIVE, joined_on, None, 2, f"shop{n}@bench.example", "", now)
+                  Shop.Status.ACTIVE, joined_on, None, 2, f"shop{n}@bench.example", "", 3, now)
                  for n, siret in enumerate(sirets(shop_count))))
     shop_ids = list(Shop.objects.order_by("id").values_list("id", flat=True))
 

@@ -9,11 +9,13 @@ killed mid-way leaves no half-written report; the row then points to the new fil
 transaction, and the old file is removed after commit.
 """
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.mail import send_mail
@@ -84,11 +86,21 @@ def reports_generate(*, month: str, shop_ids: list[int] | None) -> TaskRun:
 
 
 def _render(report: Report) -> bytes:
-    from .reports.figures import cooperative_report_data, shop_report_data
+    from .reports.figures import cooperative_medians, cooperative_report_data, shop_report_data
     from .reports.pdf import cooperative_report_pdf, shop_report_pdf
 
     if report.shop_id:
-        return shop_report_pdf(shop_report_data(shop=report.shop, month=report.month))
+        # Every shop report of a run compares with the same medians: computed by the
+        # first task of the run, shared through the cache (they cost as much as the rest
+        # of a report, and grow with the number of shops).
+        if report.run_id:
+            medians = cache.get_or_set(
+                f"report-medians:{report.run_id}",
+                lambda: cooperative_medians(month=report.month), timeout=6 * 3600)
+        else:
+            medians = cooperative_medians(month=report.month)
+        return shop_report_pdf(shop_report_data(shop=report.shop, month=report.month,
+                                                peer_medians=medians))
     return cooperative_report_pdf(cooperative_report_data(month=report.month))
 
 
@@ -122,8 +134,10 @@ def _remove_stale_parts(folder: Path) -> None:
     """Parts left by a worker killed while writing (they never became a report)."""
     limit = timezone.now().timestamp() - STALE_PART_SECONDS
     for part in folder.glob(".*.part"):
-        if part.stat().st_mtime < limit:
-            part.unlink(missing_ok=True)
+        # Another worker may rename its part into a report between the listing and here.
+        with contextlib.suppress(FileNotFoundError):
+            if part.stat().st_mtime < limit:
+                part.unlink(missing_ok=True)
 
 
 def report_build(*, report_id: int) -> Report:

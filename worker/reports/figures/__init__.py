@@ -32,6 +32,7 @@ from .shop import (
     ShopReportData,
     SupplierAmount,
     TopProduct,
+    cooperative_medians,
     shop_report_data,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "CooperativeReportData", "DaySales", "ExpiringLot", "InvoiceSaving", "LossLine", "Medians",
     "MemberChange", "MemberRow", "MonthFigures", "RoundHeld", "Savings", "ShopFigures",
     "ShopLine", "ShopReportData", "SupplierAmount", "SupplierPurchase", "TopProduct",
-    "cooperative_report_data", "shipping_alone", "shop_report_data", "shops_figures",
+    "cooperative_medians", "cooperative_report_data", "shipping_alone", "shop_report_data",
+    "shops_figures",
     "statements_by_ledger", "window",
 ]

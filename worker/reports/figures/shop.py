@@ -266,7 +266,13 @@ def _benchmark(*, margin_rate, sales_per_day_open, losses_rate,
     ]
 
 
-def shop_report_data(*, shop, month: dt.date) -> "ShopReportData":
+def cooperative_medians(*, month: dt.date) -> "Medians":
+    """The cooperative's medians of a month over its active shops (grouped queries).
+    The same for every shop of a month: a run of reports computes them once."""
+    return medians(shops_figures(shops=active_shops(), win=window(month)).values())
+
+
+def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportData":
     """Every figure of a shop's report for `month` (its first day).
 
     - figures, previous, year_before: the shop's income statement of the month, of the
@@ -319,7 +325,8 @@ def shop_report_data(*, shop, month: dt.date) -> "ShopReportData":
     balances = _balances(ledger, win.date_to)
     days = days_open(shop_ids=[shop.pk], win=win).get(shop.pk, 0)
     sales_per_day_open = per_day(figures.sales_of_goods, days)
-    peers = shops_figures(shops=active_shops(), win=win)
+    if peer_medians is None:
+        peer_medians = cooperative_medians(month=month)
     cooperative_name = Cooperative.objects.values_list("name", flat=True).first()
 
     return ShopReportData(
@@ -341,4 +348,4 @@ def shop_report_data(*, shop, month: dt.date) -> "ShopReportData":
         daily_sales=_daily_sales(ledger, win),
         benchmark=_benchmark(margin_rate=figures.margin_rate,
                              sales_per_day_open=sales_per_day_open, losses_rate=losses_rate,
-                             peers=medians(peers.values())))
+                             peers=peer_medians))
