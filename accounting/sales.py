@@ -42,6 +42,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from mache import csvfiles
 from mache.csvfiles import file_error, parse_day, parse_decimal, quoted, read_text
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.fields import VAT_RATES
@@ -295,25 +296,8 @@ def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> Row:
 
 
 def read_header(reader) -> dict[str, int]:
-    try:
-        names = [cell.strip().lower() for cell in next(reader)]
-    except StopIteration as exc:
-        raise file_error("Le fichier est vide.") from exc
-    missing = [name for name in COLUMNS if name not in names]
-    unknown = sorted({name for name in names if name not in COLUMNS})
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    errors = []
-    if missing:
-        errors.append(f"Ligne 1 : colonnes manquantes : {', '.join(missing)}.")
-    if unknown:
-        errors.append(f"Ligne 1 : colonnes inconnues : {', '.join(unknown)}.")
-    if repeated:
-        errors.append(f"Ligne 1 : colonnes en double : {', '.join(repeated)}.")
-    if errors:
-        errors.append(f"L'en-tête attendu est : {';'.join(COLUMNS)}.")
-        raise InvalidInput({"file": errors})
+    names = csvfiles.read_header(reader, columns=COLUMNS)
     return {name: names.index(name) for name in COLUMNS}
-
 
 def parse_sales_days(text: str, *, today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every day of the file, and the (line, message) of every error found."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from mache import csvfiles
 from mache.csvfiles import file_error, parse_day, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 from mache.periods import paris_today
@@ -77,24 +78,9 @@ def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> tuple[Row,
 def read_header(reader) -> dict[str, int]:
     """The position of each column. Other columns (a label, a price) are ignored: tills
     export more than we need."""
-    try:
-        names = [ALIASES.get(name, name) for name in
-                 (cell.strip().lower() for cell in next(reader))]
-    except StopIteration as exc:
-        raise file_error("Le fichier est vide.") from exc
-    missing = [name for name in COLUMNS if name not in names]
-    repeated = [name for name in COLUMNS if names.count(name) > 1]
-    errors = []
-    if missing:
-        errors.append(f"Ligne 1 : colonnes manquantes : {', '.join(missing)}.")
-    if repeated:
-        errors.append(f"Ligne 1 : colonnes en double : {', '.join(repeated)}.")
-    if errors:
-        errors.append(f"L'en-tête attendu est : {';'.join(COLUMNS)} (ou date;référence;"
-                      f"quantité).")
-        raise InvalidInput({"file": errors})
+    names = csvfiles.read_header(reader, columns=COLUMNS, aliases=ALIASES, extra_allowed=True,
+                                 expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)")
     return {name: names.index(name) for name in COLUMNS}
-
 
 def parse_sales(text: str, *, today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every row of the file, and the (line, message) of every error found."""

@@ -27,6 +27,12 @@ def movement_list(*, user) -> QuerySet[StockMovement]:
         user=user)
 
 
+def open_lot_list(*, user) -> QuerySet[StockLot]:
+    """Lots still holding units, first to expire first (the order exits take them in)."""
+    return scope_to_user(StockLot.objects.filter(remaining__gt=0).select_related("product")
+                         .order_by("expires_on", "received_at", "pk"), user=user)
+
+
 def count_list(*, user) -> QuerySet[StockCount]:
     return scope_to_user(StockCount.objects.select_related("counted_by")
                          .prefetch_related("lines"), user=user)

@@ -15,13 +15,12 @@ from mache.errors import InvalidInput
 from mache.formats import format_date
 from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
-from mache.permissions import scope_to_user
 from shops.models import User
 from shops.views import role_required, shop_page
 
 from . import selectors, services
 from .forms import CountForm, LossForm, MinimumForm
-from .models import StockLot, StockMovement
+from .models import StockMovement
 from .services import InsufficientStock
 
 RECENT_MOVEMENTS = 20
@@ -116,10 +115,8 @@ def product_stock(request, product_id):
     context.update({
         "balance": balance, "form": form,
         "action": _shop_url("shop-stock-product", shop, product_id),
-        # The open lots, first to expire first (the order exits take them in).
-        "lots": scope_to_user(StockLot.objects.filter(shop=shop, product_id=product_id,
-                                                      remaining__gt=0), user=request.user)
-        .order_by("expires_on", "received_at", "pk"),
+        "lots": selectors.open_lot_list(user=request.user).filter(shop=shop,
+                                                                  product_id=product_id),
         "movements": selectors.movement_list(user=request.user)
         .filter(shop=shop, product_id=product_id)[:RECENT_MOVEMENTS],
     })

@@ -78,3 +78,34 @@ def parse_day(text: str) -> tuple[dt.date | None, str | None]:
         return dt.date(int(year), int(month), int(day)), None
     except ValueError:  # the right shape, but no such day: 31/02/2026
         return None, f"date {quoted(text)} invalide."
+
+
+def read_header(reader, *, columns: list[str], optional=frozenset(), aliases=None,
+                extra_allowed: bool = False, expected: str = "") -> list[str]:
+    """The header line's names (lowercased, aliases resolved), or a 400 on `file` that
+    names the missing, unknown and repeated columns and shows the expected header.
+
+    `optional` columns may be left out; with `extra_allowed`, other columns are ignored
+    (tills export more than an import needs) instead of refused.
+    """
+    aliases = aliases or {}
+    try:
+        names = [aliases.get(cell.strip().lower(), cell.strip().lower())
+                 for cell in next(reader)]
+    except StopIteration as exc:
+        raise file_error("Le fichier est vide.") from exc
+    missing = [n for n in columns if n not in names and n not in optional]
+    unknown = [] if extra_allowed else sorted({n for n in names if n not in columns})
+    repeated = sorted({n for n in names if n and names.count(n) > 1
+                       and (n in columns or not extra_allowed)})
+    errors = []
+    if missing:
+        errors.append(f"Ligne 1 : colonnes manquantes : {', '.join(missing)}.")
+    if unknown:
+        errors.append(f"Ligne 1 : colonnes inconnues : {', '.join(unknown)}.")
+    if repeated:
+        errors.append(f"Ligne 1 : colonnes en double : {', '.join(repeated)}.")
+    if errors:
+        errors.append(f"L'en-tête attendu est : {expected or ';'.join(columns)}.")
+        raise InvalidInput({"file": errors})
+    return names

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from mache import csvfiles
 from mache.csvfiles import file_error, parse_decimal, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 
@@ -129,25 +130,8 @@ def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
 
 
 def read_header(reader) -> list[str]:
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration as exc:
-        raise file_error("Le fichier est vide.") from exc
-    missing = [name for name in COLUMNS if name not in header and name not in OPTIONAL_COLUMNS]
-    unknown = sorted({name for name in header if name not in COLUMNS})
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    errors = []
-    if missing:
-        errors.append(f"Ligne 1 : colonnes manquantes : {', '.join(missing)}.")
-    if unknown:
-        errors.append(f"Ligne 1 : colonnes inconnues : {', '.join(unknown)}.")
-    if repeated:
-        errors.append(f"Ligne 1 : colonnes en double : {', '.join(repeated)}.")
-    if errors:
-        errors.append(f"L'en-tête attendu est : {';'.join(COLUMNS)} (active est facultative).")
-        raise InvalidInput({"file": errors})
-    return header
-
+    return csvfiles.read_header(reader, columns=COLUMNS, optional=OPTIONAL_COLUMNS,
+                                expected=f"{';'.join(COLUMNS)} (active est facultative)")
 
 def parse_catalogue(text: str) -> list[Row]:
     """Every row of the file, or InvalidInput on `file` listing every bad line."""
