@@ -8,6 +8,7 @@ MACHE_ENV chooses the profile:
 DATABASE_URL and REDIS_URL switch any profile to PostgreSQL and Redis.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -140,8 +141,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Stored files (monthly reports): local media by default; any Django storage otherwise,
+# e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage with its options in JSON.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND",
+                                          "django.core.files.storage.FileSystemStorage"),
+                "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

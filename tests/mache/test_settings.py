@@ -47,3 +47,15 @@ def test_language_and_time_zone():
     assert settings.LANGUAGE_CODE == "fr-fr"
     assert settings.TIME_ZONE == "Europe/Paris"
     assert settings.USE_TZ is True
+
+
+def test_the_file_storage_of_reports_is_configurable(tmp_path):
+    code = ("import django; django.setup(); from django.core.files.storage import "
+            "storages; s = storages['default']; print(type(s).__name__, s.location)")
+    env = {"MEDIA_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
+           "MEDIA_STORAGE_OPTIONS": f'{{"location": "{tmp_path}"}}',
+           "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    full_env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**full_env, **env}, cwd=settings.BASE_DIR, timeout=60)
+    assert result.stdout.split() == ["FileSystemStorage", str(tmp_path)], result.stderr
