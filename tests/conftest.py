@@ -79,6 +79,18 @@ def _clean_broker():
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup, django_db_blocker):
+    """Workers killed on purpose (and the live server's threads) may leave connections to
+    the test database behind; end them so that the database can be dropped."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
+                       " current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(scope="session")
 def live_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, real Redis broker) for the whole session.

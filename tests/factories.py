@@ -32,6 +32,7 @@ class CooperativeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cooperative
         django_get_or_create = ("singleton",)
+        skip_postgeneration_save = True
 
     singleton = True
     name = "MACHE Test"
@@ -52,6 +53,7 @@ class CooperativeFactory(factory.django.DjangoModelFactory):
 class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Shop
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Épicerie n°{n}")
     legal_name = factory.LazyAttribute(lambda o: o.name.upper())
