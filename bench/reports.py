@@ -484,13 +484,10 @@ def breakdown(shop, month: dt.date, runs: list[dict]) -> None:
     quarter = everyone[:max(1, len(everyone) // 4)]
     peers, _ = best(lambda: shops_figures(shops=everyone, win=window(month)))
     some, _ = best(lambda: shops_figures(shops=quarter, win=window(month)))
-    line = (f"the cooperative's medians in each shop report (shops_figures over the "
-            f"{len(everyone)} active shops): {peers:.3f} s of its figures' {figures:.3f} s; "
-            f"over {len(quarter)} shops {some:.3f} s")
-    if runs:
-        first = runs[0]
-        line += (f"; {len(everyone)} reports x {peers:.3f} s = {len(everyone) * peers:.1f} s "
-                 f"of the run of {first['pool']} ({first['seconds']:.1f} s)")
+    # The pipeline computes the medians once per run (worker.services._render, cached);
+    # shop_report_data called alone, as above, computes them each time.
+    line = (f"the cooperative's medians (shops_figures over the {len(everyone)} active "
+            f"shops): {peers:.3f} s, once per run; over {len(quarter)} shops {some:.3f} s")
     print(line)
 
 
