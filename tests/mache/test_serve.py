@@ -54,13 +54,19 @@ def serverless_env(tmp_path):
     return env
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def ignore_sigint():
+    # What a shell script does to a command it starts in the background.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "ctrl-c-when-started-from-a-script"])
 def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless_env, stop):
     port = free_port()
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--concurrency", "1"],
         env=serverless_env, cwd=settings.BASE_DIR, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=ignore_sigint if stop.endswith("script") else None)  # noqa: PLW1509
     try:
         health = None
         for _ in range(120):
@@ -82,7 +88,7 @@ def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless
 
         family = descendants(serve.pid)
         assert len(family) >= 2  # runserver, the worker (and its pool and beat)
-        if stop == "ctrl-c":
+        if stop.startswith("ctrl-c"):
             os.killpg(serve.pid, signal.SIGINT)  # what the terminal sends to the foreground
         else:
             serve.terminate()

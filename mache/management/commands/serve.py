@@ -44,12 +44,13 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
+        # Our own handlers for both: a command started from a script may inherit SIGINT
+        # as ignored, and Ctrl-C must stop everything all the same.
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         try:
             while not stopping and all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
             self._stop(children)
 
