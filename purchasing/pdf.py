@@ -69,7 +69,7 @@ def _frame(coop: Cooperative, document: str) -> PageFrame:
 
 def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
     """The purchase order (bon de commande) of a supplier order, as PDF bytes."""
-    coop = Cooperative.get()
+    coop = Cooperative.current()
     prefetch_related_objects([supplier_order], "round__supplier", "lines__product")
     round_ = supplier_order.round
     supplier = round_.supplier
@@ -135,7 +135,7 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop, as PDF bytes."""
-    coop = Cooperative.get()
+    coop = Cooperative.current()
     prefetch_related_objects([invoice], "shop", "round__supplier", "lines", "vat_lines")
     shop, round_ = invoice.shop, invoice.round
     lines = sorted(invoice.lines.all(), key=lambda line: line.position)

@@ -40,6 +40,13 @@ class Cooperative(models.Model):
     def get(cls) -> "Cooperative":
         return cls.objects.get()
 
+    @classmethod
+    def current(cls) -> "Cooperative":
+        """The cooperative, or an unsaved stand-in while none is recorded yet (documents
+        then print a generic name rather than fail)."""
+        return cls.objects.first() or cls(name="Coopérative", legal_name="Coopérative",
+                                          siret="")
+
 
 class Shop(models.Model):
     class Kind(models.TextChoices):

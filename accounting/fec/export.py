@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from django.db.models import Sum
 
+from mache.errors import BusinessRuleError
 from mache.periods import paris_date
 from mache.siret import siren_of
 from shops.models import Cooperative
@@ -71,7 +72,12 @@ def fec_lines(*, ledger, year: int) -> Iterator[str]:
 
 
 def _siret_of(ledger) -> str:
-    return ledger.shop.siret if ledger.shop_id else Cooperative.get().siret
+    siret = ledger.shop.siret if ledger.shop_id else Cooperative.current().siret
+    if not siret:
+        # The file is named after the SIREN: no lawful FEC without it.
+        raise BusinessRuleError("Renseignez d'abord la coopérative et son SIRET (administration)"
+                                " : le FEC porte son SIREN.", code="cooperative_missing")
+    return siret
 
 
 def fec_export(*, ledger, year: int) -> tuple[str, bytes]:

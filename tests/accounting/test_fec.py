@@ -306,3 +306,15 @@ def test_the_ledger_must_be_named(api, coordinator):
     response = api.as_user(coordinator).get(URL, {"year": 2026})
     assert response.status_code == 400
     assert list(response.json()) == ["shop"]
+
+
+def test_the_cooperatives_fec_needs_its_siret_first(api, db):
+    from accounting.services import cooperative_ledger
+    from shops.models import User
+    from tests.factories import UserFactory
+
+    cooperative_ledger()  # books exist, the cooperative itself is not recorded yet
+    coordinator = UserFactory(role=User.Role.COORDINATOR)
+    response = api.as_user(coordinator).get("/api/exports/fec/?shop=coop&year=2026")
+    assert response.status_code == 409
+    assert response.json()["code"] == "cooperative_missing"

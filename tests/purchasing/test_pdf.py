@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from mache.formats import NBSP, format_date, format_eur, format_rate
 from purchasing import selectors
-from purchasing.models import Invoice, SupplierOrder
+from purchasing.models import Invoice, Round, SupplierOrder
 from purchasing.pdf import invoice_pdf, purchase_order_pdf
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import round_cancel, supplier_order_receive
@@ -375,3 +375,18 @@ def test_a_shopkeeper_downloads_their_own_invoice_only(api, shopkeeper, shop, ot
     assert own["Content-Type"] == "application/pdf"
     assert own.content.startswith(b"%PDF")
     assert foreign.status_code == 404
+
+
+def test_documents_print_even_before_the_cooperative_is_recorded(db):
+    from shops.models import Cooperative
+    from tests.factories import ProductFactory, RoundFactory, ShopFactory, make_order
+
+    product = ProductFactory(case_size=1)
+    round_ = RoundFactory(supplier=product.supplier)
+    make_order(round_, ShopFactory(), (product, 3, 0))
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    supplier_order = round_consolidate(round_id=round_.pk)
+    [invoice] = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
+    assert not Cooperative.objects.exists()
+    assert purchase_order_pdf(supplier_order).startswith(b"%PDF")
+    assert invoice_pdf(invoice).startswith(b"%PDF")
