@@ -19,7 +19,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mache.errors import BusinessRuleError, InvalidInput
+from mache.errors import BusinessRuleError, InvalidInput, NotAllowed
 from mache.formats import format_eur
 from mache.money import CENT
 
@@ -320,6 +320,10 @@ def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:
     """
     from mache.periods import current_month
 
+    # Closing is for good: the coordinator's decision, not the accountant's (who may post
+    # and reverse). `user` is None for the system's own closings.
+    if user is not None and not user.is_coordinator:
+        raise NotAllowed("Seul le coordinateur peut clôturer un mois.")
     if month.day != 1:
         raise InvalidInput({"month": ["Un mois se désigne par son premier jour."]})
     if month >= current_month():

@@ -17,7 +17,7 @@ from accounting.models import Account, Entry, Journal
 from mache.errors import InvalidInput
 from mache.fields import MoneyField
 from mache.periods import parse_month
-from mache.permissions import BOOKS_ROLES, ActionRoles
+from mache.permissions import BOOKS_ROLES, COORDINATOR_ONLY, ActionRoles
 
 SHOP_PARAM = OpenApiParameter("shop", str, description="Identifiant du commerce, ou coop")
 
@@ -199,10 +199,13 @@ class CloseInput(serializers.Serializer):
 
 
 class PeriodCloseView(APIView):
-    """POST {"shop", "month": "2026-10"}: the month accepts no entry afterwards."""
+    """POST {"shop", "month": "2026-10"}: the month accepts no entry afterwards.
+
+    Closing is the coordinator's alone (docs/accounting.md): an accountant posts and
+    reverses entries but may not lock a month for good."""
 
     permission_classes = [ActionRoles]
-    default_roles = BOOKS_ROLES
+    default_roles = COORDINATOR_ONLY
 
     @extend_schema(request=CloseInput, responses=None)
     def post(self, request):

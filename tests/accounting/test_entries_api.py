@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from accounting.models import ClosedPeriod, Entry
-from accounting.services import LineIn, entry_post
+from accounting.services import LineIn, entry_post, period_close
+from mache.errors import NotAllowed
 from tests.factories import CooperativeFactory, ShopFactory
 
 TODAY = timezone.localdate()
@@ -152,9 +153,9 @@ def test_the_entry_list_makes_a_fixed_number_of_queries(api, accountant, shop,
         assert client.get(f"/api/entries/?shop={shop.pk}").json()["count"] == 15
 
 
-def test_closing_a_month_locks_it(api, accountant, shop):
+def test_closing_a_month_locks_it(api, coordinator, shop):
     last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    client = api.as_user(accountant)
+    client = api.as_user(coordinator)
     response = client.post("/api/periods/close/", {"shop": shop.pk,
                                                    "month": f"{last_month:%Y-%m}"},
                            format="json")
@@ -166,6 +167,23 @@ def test_closing_a_month_locks_it(api, accountant, shop):
     bad = client.post("/api/periods/close/", {"shop": shop.pk, "month": "2026-13"},
                       format="json")
     assert bad.status_code == 400 and "month" in bad.json()
+
+
+def test_accountants_post_entries_but_do_not_close_months(api, accountant, shop):
+    # Issue 10, point 6: closing a month is for good, and the coordinator's alone.
+    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    response = api.as_user(accountant).post("/api/periods/close/",
+                                            {"shop": shop.pk, "month": f"{last_month:%Y-%m}"},
+                                            format="json")
+    assert response.status_code == 403
+    assert not ClosedPeriod.objects.exists()
+
+
+def test_the_closing_service_refuses_an_accountant_too(accountant, shop):
+    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    with pytest.raises(NotAllowed):
+        period_close(ledger=shop.ledger, month=last_month, user=accountant)
+    assert not ClosedPeriod.objects.exists()
 
 
 def test_shopkeepers_do_not_close_months(api, shopkeeper, shop):
