@@ -81,7 +81,15 @@ class UserInput(serializers.Serializer):
             raise serializers.ValidationError("Ce nom d'utilisateur est déjà pris.")
         return value
 
+    # Django's own rights are the installation's, never given through the API: staff
+    # follows the role (shops.services), and superusers are made on the command line.
+    REFUSED_FIELDS = ("is_superuser", "is_staff")
+
     def validate(self, attrs):
+        refused = [name for name in self.REFUSED_FIELDS if name in self.initial_data]
+        if refused:
+            raise serializers.ValidationError(
+                {name: ["Ce droit ne se donne pas par l'API."] for name in refused})
         role = attrs.get("role", getattr(self.instance, "role", None))
         shops = attrs.get("shops")
         if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and shops == [] and \
