@@ -8,10 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from inventory.selectors import alerts
@@ -75,8 +76,25 @@ def login_view(request):
     form = LoginForm(posted(request), request=request)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="shops.auth.RoleBackend")
-        return redirect(request.GET.get("next") or "home")
+        return redirect(safe_next(request) or "home")
     return render(request, "shops/login.html", {"form": form})
+
+
+def safe_next(request) -> str | None:
+    """`?next=` when it stays on this site (a path, or this host), else None: a link to
+    the login page must not send people elsewhere once logged in."""
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+def login_url(request) -> str:
+    """The login page, coming back to this request's page afterwards (encoded)."""
+    query = QueryDict(mutable=True)
+    query["next"] = request.get_full_path()
+    return f"{settings.LOGIN_URL}?{query.urlencode(safe='/')}"
 
 
 @require_POST
@@ -98,7 +116,7 @@ def role_required(*roles):
             if not request.user.is_authenticated:
                 # An htmx request would swap the login page into a part of the page:
                 # ask htmx to go there as a whole page instead.
-                login = f"{settings.LOGIN_URL}?next={request.get_full_path()}"
+                login = login_url(request)
                 if getattr(request, "htmx", False):
                     return HttpResponse(status=204, headers={"HX-Redirect": login})
                 return redirect(login)
