@@ -128,7 +128,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(trim_whitespace=False)
 
 
@@ -143,8 +143,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.login_check(ip=request.META.get("REMOTE_ADDR", ""),
-                                    **serializer.validated_data)
+        user = services.login_check(request=request._request, **serializer.validated_data)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
