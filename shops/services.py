@@ -107,5 +107,6 @@ def login_check(*, request, username: str, password: str) -> User:
         if getattr(request, "axes_locked_out", False):
             raise Throttled(wait=throttle.retry_after(request))
         raise InvalidInput({"non_field_errors": [BAD_CREDENTIALS]})
-    throttle.release(scope=throttle.LOGIN, name=username, ip=request.axes_ip_address)
+    throttle.release(scope=throttle.LOGIN, name=username,
+                     ip=getattr(request, "axes_ip_address", None) or throttle.client_ip(request))
     return user
