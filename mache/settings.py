@@ -45,6 +45,10 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when MACHE_ENV=production.")
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when MACHE_ENV=production.")
+    if len(SECRET_KEY) < 50:
+        # Sessions, password reset links and CSRF tokens are signed with it.
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long when "
+                                   "MACHE_ENV=production.")
 elif not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
 
@@ -63,6 +67,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "mache",
     "shops",
     "purchasing",
@@ -119,12 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shops.User"
-AUTHENTICATION_BACKENDS = ["shops.auth.RoleBackend"]
+# axes' backend first: it refuses a throttled login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "shops.auth.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shops.auth.NotOnlySpacesValidator"},
 ]
 LOGIN_URL = "/connexion/"
 LOGIN_REDIRECT_URL = "/"
@@ -239,7 +247,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shops.auth.IdleTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -258,11 +266,51 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # One name for the lawful VAT rates, whichever field carries them.
     "ENUM_NAME_OVERRIDES": {"VatRateEnum": "mache.fields.VAT_RATE_CHOICES"},
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no third-party script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
-# Login failures allowed per username and address before a pause.
+# --- Logins, tokens and the Content-Security-Policy (issue 10; README, Security). ---
+# One throttle guards every way in (API token, login page, Django admin, password reset):
+# django-axes hooks authenticate(), with shops.throttle's atomic database handler.
+# Attempts per account from one address, and per account from anywhere, in the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT",
+                                                 str(4 * LOGIN_FAILURE_LIMIT)))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+# Proxies in front of the server whose X-Forwarded-For is believed (0: REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_HANDLER = "shops.throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "shops.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "shops.throttle.lockout_response"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # what our handler counts
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+MIDDLEWARE += ["csp.middleware.CSPMiddleware",
+               # Last, as axes asks: it turns a refused admin login into a 429 page.
+               "axes.middleware.AxesMiddleware"]
+# An API token unused for this long (seconds) is refused (401) and deleted.
+TOKEN_IDLE_TIMEOUT = int(os.environ.get("TOKEN_IDLE_TIMEOUT", str(14 * 24 * 3600)))
+# Every response says where scripts, styles and data may come from: this site only.
+# Style attributes stay allowed (the gauges' widths are data); <style> elements do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Production hardening (what check --deploy asks for). ---
 if PRODUCTION:

@@ -81,7 +81,15 @@ class UserInput(serializers.Serializer):
             raise serializers.ValidationError("Ce nom d'utilisateur est déjà pris.")
         return value
 
+    # Django's own rights are the installation's, never given through the API: staff
+    # follows the role (shops.services), and superusers are made on the command line.
+    REFUSED_FIELDS = ("is_superuser", "is_staff")
+
     def validate(self, attrs):
+        refused = [name for name in self.REFUSED_FIELDS if name in self.initial_data]
+        if refused:
+            raise serializers.ValidationError(
+                {name: ["Ce droit ne se donne pas par l'API."] for name in refused})
         role = attrs.get("role", getattr(self.instance, "role", None))
         shops = attrs.get("shops")
         if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and shops == [] and \
@@ -120,7 +128,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(trim_whitespace=False)
 
 
@@ -135,8 +143,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.login_check(ip=request.META.get("REMOTE_ADDR", ""),
-                                    **serializer.validated_data)
+        user = services.login_check(request=request._request, **serializer.validated_data)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

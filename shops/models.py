@@ -130,3 +130,45 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         return self.is_active and self.effective_role == self.Role.COORDINATOR
+
+    def save(self, *args, **kwargs):
+        # Every way a password changes (the API, the reset link, the admin,
+        # `changepassword`) ends here after set_password(): a new password, or a
+        # deactivated account, revokes the user's API tokens. (Django leaves `_password`
+        # unset when it only upgrades a hash at login, which is not a change.) Sessions
+        # need nothing: their auth hash is derived from the password hash.
+        revoke = not self._state.adding and (self._password is not None or not self.is_active)
+        super().save(*args, **kwargs)
+        if revoke:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user=self).delete()
+
+
+class LoginThrottle(models.Model):
+    """A counter of login attempts (or password reset requests) for one account, or for
+    one account from one address (`ip_address` blank: the account as a whole).
+    See shops.throttle."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of scope, name, address
+    scope = models.CharField(max_length=10)
+    name = models.CharField("identifiant", max_length=150)
+    ip_address = models.CharField("adresse", max_length=45, blank=True)
+    failures = models.PositiveIntegerField("tentatives", default=0)
+    window_started_at = models.DateTimeField("depuis")
+
+    class Meta:
+        verbose_name = "compteur de connexions"
+        verbose_name_plural = "compteurs de connexions"
+
+    def __str__(self):
+        return f"{self.name} {self.ip_address or '(tout)'}: {self.failures}"
+
+
+class TokenActivity(models.Model):
+    """When an API token was last used (to the minute), for the idle timeout
+    (shops.auth.IdleTokenAuthentication)."""
+
+    token = models.OneToOneField("authtoken.Token", primary_key=True, on_delete=models.CASCADE,
+                                 related_name="activity")
+    last_used_at = models.DateTimeField()

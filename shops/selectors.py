@@ -12,10 +12,18 @@ def shop_list(*, user) -> QuerySet[Shop]:
 
 
 def user_list(*, user) -> QuerySet[User]:
-    """Users are managed by coordinators only; others see nobody through this selector."""
+    """Users are managed by coordinators only; others see nobody through this selector.
+
+    A coordinator manages people, not the superusers who run the installation: they are
+    out of a coordinator's sight (404 as a foreign object, as in the admin); only a
+    superuser sees them.
+    """
     if not sees_all_shops(user):
         return User.objects.none()
-    return User.objects.prefetch_related("shops").order_by("username")
+    users = User.objects.prefetch_related("shops").order_by("username")
+    if not user.is_superuser:
+        users = users.filter(is_superuser=False)
+    return users
 
 
 def user_shop_ids(user) -> list[int]:

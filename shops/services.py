@@ -1,15 +1,14 @@
 """Writes of members: shops, users, logins."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput, NotAllowed, Throttled
 
+from . import throttle
 from .models import Shop, User
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
@@ -95,33 +94,19 @@ def user_update(*, user: User, data: dict) -> User:
     return user
 
 
-def _failure_keys(username: str, ip: str) -> list[tuple[str, int]]:
-    limit = settings.LOGIN_FAILURE_LIMIT
-    # An address may be shared (the cooperative's office): it gets more room than a name.
-    return [(f"login-failures:user:{username.lower()}", limit),
-            (f"login-failures:ip:{ip}", limit * 4)]
-
-
-def login_check(*, username: str, password: str, ip: str) -> User:
+def login_check(*, request, username: str, password: str) -> User:
     """The user behind these credentials, or a 400 that does not say which part was wrong.
 
-    After LOGIN_FAILURE_LIMIT failures for a name (or four times as many from one
-    address) within LOGIN_FAILURE_WINDOW seconds, every attempt is refused with 429,
-    right password or not, until the window passes.
+    `request` is Django's HttpRequest (not DRF's): authenticate() passes it to
+    django-axes, whose handler (shops.throttle) counts the attempt before the password
+    is checked and refuses it (429 here) once the account, or the account from this
+    address, has used LOGIN_FAILURE_LIMIT attempts in LOGIN_FAILURE_WINDOW seconds.
     """
-    keys = _failure_keys(username, ip)
-    counts = cache.get_many([key for key, _ in keys])
-    if any(counts.get(key, 0) >= limit for key, limit in keys):
-        raise Throttled(wait=settings.LOGIN_FAILURE_WINDOW)
-    user = authenticate(username=username, password=password)
+    user = authenticate(request, username=username, password=password)
     if user is None:
-        for key, _ in keys:
-            # add() then incr() is atomic on Redis: concurrent failures all count.
-            cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+        if getattr(request, "axes_locked_out", False):
+            raise Throttled(wait=throttle.retry_after(request))
         raise InvalidInput({"non_field_errors": [BAD_CREDENTIALS]})
-    cache.delete(keys[0][0])
+    throttle.release(scope=throttle.LOGIN, name=username,
+                     ip=getattr(request, "axes_ip_address", None) or throttle.client_ip(request))
     return user

@@ -4,14 +4,16 @@ a shopkeeper is on, the coordinator's list and detail of member shops."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from inventory.selectors import alerts
@@ -27,7 +29,7 @@ from purchasing.selectors import (
 )
 from worker.selectors import report_list
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .forms import MemberFilterForm
 from .models import Shop, User
 
@@ -51,6 +53,7 @@ class LoginForm(forms.Form):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         self.user = None
+        self.throttled = None
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -59,12 +62,13 @@ class LoginForm(forms.Form):
             return data
         try:
             # The same check as the API's: throttled, and silent on which part was wrong.
-            self.user = services.login_check(username=data["username"],
-                                             password=data["password"],
-                                             ip=self.request.META.get("REMOTE_ADDR", ""))
+            self.user = services.login_check(request=self.request,
+                                             username=data["username"],
+                                             password=data["password"])
         except InvalidInput as exc:
             raise forms.ValidationError(exc.errors["non_field_errors"]) from None
         except ThrottledError as exc:
+            self.throttled = exc
             raise forms.ValidationError(str(exc.detail)) from None
         return data
 
@@ -75,14 +79,69 @@ def login_view(request):
     form = LoginForm(posted(request), request=request)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="shops.auth.RoleBackend")
-        return redirect(request.GET.get("next") or "home")
-    return render(request, "shops/login.html", {"form": form})
+        return redirect(safe_next(request) or "home")
+    response = render(request, "shops/login.html", {"form": form},
+                      status=429 if form.throttled else 200)
+    if form.throttled:
+        response["Retry-After"] = str(form.throttled.wait)
+    return response
+
+
+def safe_next(request) -> str | None:
+    """`?next=` when it stays on this site (a path, or this host), else None: a link to
+    the login page must not send people elsewhere once logged in."""
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+def login_url(request) -> str:
+    """The login page, coming back to this request's page afterwards (encoded)."""
+    query = QueryDict(mutable=True)
+    query["next"] = request.get_full_path()
+    return f"{settings.LOGIN_URL}?{query.urlencode(safe='/')}"
 
 
 @require_POST
 def logout_view(request):
     logout(request)
     return redirect("login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail, throttled like a login: per e-mail address, and per
+    (address, client address). The link in the e-mail is built on SITE_URL, never on
+    the Host header of the request."""
+
+    template_name = "shops/password_reset_form.html"
+    email_template_name = "shops/password_reset_email.txt"
+    subject_template_name = "shops/password_reset_subject.txt"
+    success_url = reverse_lazy("password-reset-done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        ip = throttle.client_ip(self.request)
+        reservation = throttle.reserve(scope=throttle.PASSWORD_RESET, name=email, ip=ip)
+        if not reservation.allowed:
+            throttle.log.warning("Password reset refused (too many requests): email=%r ip=%s",
+                                 email, ip)
+            form.add_error(None, "Trop de demandes pour cette adresse. Réessayez plus tard.")
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(reservation.wait)
+            return response
+        throttle.log.info("Password reset requested: email=%r ip=%s", email, ip)
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The new password follows the validators; saving it revokes the user's API tokens
+    and ends their sessions (shops.models.User.save, the session auth hash)."""
+
+    template_name = "shops/password_reset_confirm.html"
+    success_url = reverse_lazy("password-reset-complete")
 
 
 @login_required
@@ -98,7 +157,7 @@ def role_required(*roles):
             if not request.user.is_authenticated:
                 # An htmx request would swap the login page into a part of the page:
                 # ask htmx to go there as a whole page instead.
-                login = f"{settings.LOGIN_URL}?next={request.get_full_path()}"
+                login = login_url(request)
                 if getattr(request, "htmx", False):
                     return HttpResponse(status=204, headers={"HX-Redirect": login})
                 return redirect(login)
@@ -221,4 +280,11 @@ page_urlpatterns = [
     path("coordination/membres/<int:pk>/", coord_member, name="coord-member"),
     path("connexion/", login_view, name="login"),
     path("deconnexion/", logout_view, name="logout"),
+    path("connexion/mot-de-passe/oublie/", PasswordResetView.as_view(), name="password-reset"),
+    path("connexion/mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(
+        template_name="shops/password_reset_done.html"), name="password-reset-done"),
+    path("connexion/mot-de-passe/nouveau/<uidb64>/<token>/",
+         PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("connexion/mot-de-passe/change/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="shops/password_reset_complete.html"), name="password-reset-complete"),
 ]

@@ -32,6 +32,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_a_short_secret_key():
+    result = run_manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "x9Z!q-" * 8})  # 48
+    assert result.returncode != 0
+    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+
+
 def test_production_refuses_to_start_with_debug():
     result = run_manage("check", env={**PRODUCTION_ENV, "DEBUG": "true"})
     assert result.returncode != 0

@@ -79,10 +79,15 @@ def test_throttling_one_name_does_not_lock_out_another(api, shopkeeper, accounta
 
 
 @override_settings(LOGIN_FAILURE_LIMIT=2)
-def test_failures_from_one_address_over_many_names_are_throttled(api, db):
-    # 4 x the limit from one address, whatever the names tried.
+def test_one_address_trying_many_names_does_not_lock_the_address(api, shopkeeper):
+    # Behind the production proxy every client may share one address: locking it would
+    # lock out everyone. Each name gets its own attempts.
     for n in range(8):
-        api.post("/api/auth/token/", {"username": f"guess{n}", "password": "x"}, format="json")
-    response = api.post("/api/auth/token/", {"username": "guess-new", "password": "x"},
+        for _ in range(2):
+            api.post("/api/auth/token/", {"username": f"guess{n}", "password": "x"},
+                     format="json")
+    assert api.post("/api/auth/token/", {"username": "guess0", "password": "x"},
+                    format="json").status_code == 429
+    response = api.post("/api/auth/token/", {"username": "epicier", "password": DEFAULT_PASSWORD},
                         format="json")
-    assert response.status_code == 429
+    assert response.status_code == 200
