@@ -57,6 +57,19 @@ class RoundNotCancellable(BusinessRuleError):
     default_detail = "Une tournée déjà réceptionnée ne peut plus être annulée."
 
 
+class EmptySupplierOrder(BusinessRuleError):
+    code = "empty_supplier_order"
+    default_detail = ("Cette commande fournisseur n'a aucune ligne : il n'y a rien à "
+                      "confirmer ni à réceptionner, la tournée ne peut qu'être annulée.")
+
+
+def _check_not_empty(supplier_order: SupplierOrder) -> None:
+    """A supplier order with no line (a round with no order, or none that filled a case)
+    orders nothing: confirming or receiving it would only owe the supplier its shipping."""
+    if not supplier_order.lines.exists():
+        raise EmptySupplierOrder()
+
+
 def _lock_supplier_order(supplier_order_id: int) -> SupplierOrder:
     # Lock order: round first, then supplier order (as consolidation does), no deadlock.
     round_id = SupplierOrder.objects.values_list("round_id", flat=True).get(pk=supplier_order_id)
@@ -70,6 +83,7 @@ def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
         supplier_order = _lock_supplier_order(supplier_order_id)
         if supplier_order.status != SupplierOrder.Status.NEEDS_REVIEW:
             raise NotAwaitingReview()
+        _check_not_empty(supplier_order)
         supplier_order.status = SupplierOrder.Status.CONFIRMED
         supplier_order.confirmed_at = timezone.now()
         supplier_order.save(update_fields=["status", "confirmed_at"])
@@ -107,6 +121,7 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             raise AlreadyReceived()
         if status == SupplierOrder.Status.CANCELLED:
             raise SupplierOrderCancelled()
+        _check_not_empty(supplier_order)
         if status == SupplierOrder.Status.NEEDS_REVIEW:
             raise NeedsReview()
 
