@@ -197,3 +197,24 @@ def test_any_insertion_order_gives_the_history_of_the_date_order(shopkeeper, sho
             assert found.quantity == line.counted - line.expected
             assert found.occurred_at == end_of_day(line.count.counted_on)
 
+
+
+def test_the_migration_gives_earlier_counts_that_found_no_difference_their_movement(
+        shopkeeper, shop, product):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("inventory.migrations.0002_counts_fixed_points")
+    receive(shop, product, 6, "1.5000", at=at_noon(-4))
+    counted = count(shop, product, days(-2), 6, shopkeeper)
+    StockMovement.objects.filter(count=counted).delete()  # as counts were recorded before
+    migration.zero_adjustments(apps, None)
+    found = count_movement(counted, product)
+    assert (found.quantity, found.quantity_after, found.average_cost_after, found.occurred_at) == (
+        0, 6, Decimal("1.5000"), end_of_day(days(-2)))
+    # From then on it is a fixed point: a backdated sale before it leaves it at 6.
+    movements_record(movements=[MovementIn(shop_id=shop.pk, product_id=product.pk,
+                                           kind="sale", quantity=-2, occurred_at=at_noon(-3))])
+    assert (count_movement(counted, product).quantity,
+            StockBalance.objects.get(shop=shop, product=product).quantity) == (2, 6)
