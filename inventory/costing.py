@@ -33,20 +33,25 @@ def cost_round(value: Decimal) -> Decimal:
     return value.quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def apply_movement(state: StockState, delta: int, unit_cost: Decimal | None = None
-                   ) -> tuple[StockState, Decimal]:
+def apply_movement(state: StockState, delta: int, unit_cost: Decimal | None = None,
+                   fallback_cost: Decimal | None = None) -> tuple[StockState, Decimal]:
     """The state after a movement of `delta` units, and the unit cost it moved at.
 
     An entry with a cost (a receipt) recomputes the average cost:
     (q * avg + delta * cost) / (q + delta), to 4 decimals half-up; from an empty stock
     the average is the cost itself. Entries without a cost (a count finding more) and
     exits (sales, losses) move at the current average. The average survives an empty
-    stock, so that a later adjustment is valued at the last known cost.
+    stock, so that a later adjustment is valued at the last known cost. When no cost is
+    known yet (an average of zero: nothing was ever received), an entry without a cost
+    moves at `fallback_cost` (the last purchase price) as a receipt would: units never
+    enter at 0 (docs/inventory.md).
     Raises NegativeStock when the quantity would fall below zero.
     """
     quantity = state.quantity + delta
     if quantity < 0:
         raise NegativeStock(state.quantity, -delta)
+    if delta > 0 and unit_cost is None and not state.average_cost and fallback_cost:
+        unit_cost = fallback_cost
     average = state.average_cost
     moved_at = average
     if delta > 0 and unit_cost is not None:

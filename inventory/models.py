@@ -86,7 +86,8 @@ class StockMovement(models.Model):
                                 related_name="stock_movements")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField("motif", max_length=10, choices=Reason.choices, blank=True)
-    # Signed: receipts add, sales and losses take away, adjustments go either way.
+    # Signed: receipts add, sales and losses take away, adjustments go either way (a
+    # count's is recomputed by a backdated movement's replay: docs/inventory.md).
     quantity = models.IntegerField()
     # What one unit moved at: the receipt's cost, else the average cost of the moment.
     unit_cost = cost_field("coût unitaire")
@@ -111,7 +112,11 @@ class StockMovement(models.Model):
         indexes = [models.Index(fields=["shop", "product", "occurred_at", "id"]),
                    models.Index(fields=["shop", "kind", "occurred_at"])]
         constraints = [
-            models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_zero"),
+            # A count line keeps its adjustment even at 0: the count's fixed point when a
+            # backdated movement replays it (docs/inventory.md).
+            models.CheckConstraint(condition=~Q(quantity=0) | Q(kind="adjustment",
+                                                                count__isnull=False),
+                                   name="movement_quantity_not_zero"),
             models.CheckConstraint(condition=Q(quantity_after__gte=0),
                                    name="movement_never_below_zero"),
             models.CheckConstraint(condition=~Q(kind="receipt") | Q(quantity__gt=0),

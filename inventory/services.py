@@ -7,6 +7,14 @@ quantity below zero at its date (409 insufficient_stock). A movement dated befor
 existing ones (a till export of yesterday) replays the later movements of its product:
 their running quantity, average cost and value are recomputed, and the replay is
 refused as a whole if any point would fall below zero.
+
+A count is a fixed point of that replay (docs/inventory.md): it states the quantity on
+hand at its date, so its adjustment is recomputed (counted - the quantity just before
+it) and the stock right after it stays what was counted, whatever is inserted before.
+Every count line therefore has its adjustment movement, of 0 when nothing differed.
+Units entered without a cost (a count or an adjustment finding more) carry the average
+cost of their date, or the product's catalogue price when the shop never had a cost
+for it before that date: never 0.
 """
 
 import datetime as dt
@@ -56,6 +64,9 @@ class MovementIn:
     count_id: int | None = None
     note: str = ""
     user_id: int | None = None
+    # A count line: the quantity found. The movement's quantity is then computed at its
+    # place in the timeline (counted - the quantity before it) and `quantity` ignored.
+    counted: int | None = None
 
 
 def _lock_balances(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
@@ -95,10 +106,43 @@ def _states_at(pairs, moment: dt.datetime) -> dict[tuple[int, int], StockState]:
     return states
 
 
+def _counted_lines(rows) -> dict[tuple[int, int], StockCountLine]:
+    """The count line behind each count movement of `rows`, by (count, product)."""
+    count_ids = {row.count_id for row in rows if row.count_id is not None}
+    if not count_ids:
+        return {}
+    return {(line.count_id, line.product_id): line
+            for line in StockCountLine.objects.filter(count_id__in=count_ids)}
+
+
+class _CataloguePrices(dict):
+    """Catalogue prices of the products of a batch, read once, only if one is needed."""
+
+    def __init__(self, product_ids):
+        super().__init__()
+        self.product_ids = product_ids
+
+    def __missing__(self, product_id):
+        from purchasing.models import Product
+
+        self.update(Product.objects.filter(pk__in=self.product_ids)
+                    .values_list("pk", "unit_price"))
+        return self[product_id]
+
+
+def _costless_entry(state: StockState, delta: int, cost: Decimal | None) -> bool:
+    """An entry with no cost of its own when the stock has none yet: see apply_movement."""
+    return delta > 0 and cost is None and not state.average_cost
+
+
 def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
     """Record movements (any shops and products) in one transaction; see the module doc.
 
-    Raises InsufficientStock (nothing written) if a quantity would go below zero.
+    Raises InsufficientStock (nothing written) if a quantity would go below zero, at the
+    movement's date or at any later point of the replay. A backdated exit that the
+    stock of its day cannot cover is refused even when a later count would absorb it:
+    the count states what was on hand at its date, not that the units were there
+    before (docs/inventory.md, "Backdated exits before a count").
     """
     if not movements:
         return []
@@ -125,9 +169,12 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
         replays = [pair for pair in by_pair
                    if any(row.occurred_at > starts[pair] for row in later[pair])]
         base = _states_at(replays, earliest) if replays else {}
+        count_lines = _counted_lines(row for pair in replays for row in later[pair])
+        prices = _CataloguePrices({p for _, p in by_pair})
 
         created: list[StockMovement] = []
         replayed: list[StockMovement] = []
+        recounted: list[tuple[StockMovement, int]] = []  # (count movement, old quantity)
         short: list[tuple[tuple[int, int], NegativeStock]] = []
         for pair, entries in by_pair.items():
             entries = sorted(entries, key=lambda m: m.occurred_at)
@@ -148,11 +195,24 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
             try:
                 for _, is_new, item in timeline:
                     if is_new == 0:
-                        state, moved_at = apply_movement(state, item.quantity, item.unit_cost)
-                        created.append(_movement_row(item, moved_at, state, now))
+                        delta = (item.quantity if item.counted is None
+                                 else item.counted - state.quantity)
+                        fallback = (prices[item.product_id]
+                                    if _costless_entry(state, delta, item.unit_cost) else None)
+                        state, moved_at = apply_movement(state, delta, item.unit_cost, fallback)
+                        created.append(_movement_row(item, delta, moved_at, state, now))
                     else:
+                        line = count_lines.get((item.count_id, item.product_id))
+                        if line is not None and line.counted - state.quantity != item.quantity:
+                            # A fixed point: the count keeps what it found.
+                            recounted.append((item, item.quantity))
+                            item.quantity = line.counted - state.quantity
+                            line.expected = state.quantity
                         cost = item.unit_cost if item.kind == Kind.RECEIPT else None
-                        state, moved_at = apply_movement(state, item.quantity, cost)
+                        # Units that entered at a cost keep it if none is known yet.
+                        fallback = ((item.unit_cost or prices[item.product_id])
+                                    if _costless_entry(state, item.quantity, cost) else None)
+                        state, moved_at = apply_movement(state, item.quantity, cost, fallback)
                         item.unit_cost = moved_at
                         (item.quantity_after, item.average_cost_after,
                          item.value_after) = state.quantity, state.average_cost, state.value
@@ -169,17 +229,27 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
         StockMovement.objects.bulk_create(created)
         if replayed:
             StockMovement.objects.bulk_update(
-                replayed, ["unit_cost", "quantity_after", "average_cost_after", "value_after"])
+                replayed, ["quantity", "unit_cost", "quantity_after", "average_cost_after",
+                           "value_after"])
+        if recounted:
+            StockCountLine.objects.bulk_update(
+                [count_lines[(row.count_id, row.product_id)] for row, _ in recounted],
+                ["expected"])
         StockBalance.objects.bulk_update(list(balances.values()),
                                          ["quantity", "average_cost", "value", "updated_at"])
+        # Units counts now find in addition come first, so that the batch's exits can
+        # take them; units they now find missing go last, once the batch's entries are in.
+        _recount_lots([(row, old) for row, old in recounted if row.quantity > old])
         _move_lots(created)
+        _recount_lots([(row, old) for row, old in recounted if row.quantity < old])
     return created
 
 
-def _movement_row(entry: MovementIn, moved_at: Decimal, state: StockState, now) -> StockMovement:
+def _movement_row(entry: MovementIn, quantity: int, moved_at: Decimal, state: StockState,
+                  now) -> StockMovement:
     row = StockMovement(
         shop_id=entry.shop_id, product_id=entry.product_id, kind=entry.kind,
-        reason=entry.reason, quantity=entry.quantity, unit_cost=moved_at,
+        reason=entry.reason, quantity=quantity, unit_cost=moved_at,
         occurred_at=entry.occurred_at, quantity_after=state.quantity,
         average_cost_after=state.average_cost, value_after=state.value,
         allocation_id=entry.allocation_id, count_id=entry.count_id, note=entry.note,
@@ -251,6 +321,91 @@ def _move_lots(created: list[StockMovement]) -> None:
             raise AssertionError(f"lots of {movement.shop_id}/{movement.product_id} short")
     MovementLot.objects.bulk_create(parts)
     StockLot.objects.bulk_update(list(touched.values()), ["remaining"])
+
+
+def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
+    """Lots follow the recomputed adjustments of counts, so that they still cover the
+    quantity on hand exactly. A count now finding k more units first gives back what it
+    took from lots (latest to expire first), then grows its own lot (created if it had
+    none: no code, no date, so taken last by FEFO). A count finding k fewer first
+    shrinks its own lot (the units still in it), then takes the rest from open lots,
+    first-expiry-first-out, as an exit does. Either way, its own lot's initial minus
+    what it took from other lots equals its quantity.
+
+    Called under the balance locks, after the movements are saved.
+    """
+    if not changes:
+        return
+    rows = [row for row, _ in changes]
+    own = {lot.movement_id: lot for lot in StockLot.objects.filter(movement__in=rows)}
+    parts = defaultdict(list)
+    for part in (MovementLot.objects.filter(movement__in=rows).select_related("lot")):
+        parts[part.movement_id].append(part)
+    pairs = {(row.shop_id, row.product_id) for row in rows}
+    open_lots = defaultdict(list)
+    if any(row.quantity < old for row, old in changes):
+        for lot in StockLot.objects.filter(remaining__gt=0,
+                                           shop_id__in={s for s, _ in pairs},
+                                           product_id__in={p for _, p in pairs}):
+            open_lots[(lot.shop_id, lot.product_id)].append(lot)
+    touched_lots, new_lots, touched_parts, gone_parts, new_parts = {}, [], {}, [], []
+    for row, old in sorted(changes, key=lambda change: (change[0].occurred_at, change[0].pk)):
+        change = row.quantity - old
+        lot = own.get(row.pk)
+        if change > 0:
+            for part in sorted(parts[row.pk], key=lambda p: _fefo(p.lot), reverse=True):
+                back = min(change, part.quantity)
+                if back == 0:
+                    continue
+                lot_back = touched_lots.setdefault(part.lot.pk, part.lot)
+                lot_back.remaining += back
+                part.quantity -= back
+                change -= back
+                if part.quantity:
+                    touched_parts[part.pk] = part
+                else:
+                    gone_parts.append(part.pk)
+                    touched_parts.pop(part.pk, None)
+            if change and lot is not None:
+                lot = touched_lots.setdefault(lot.pk, lot)
+                lot.initial += change
+                lot.remaining += change
+            elif change:
+                new_lots.append(StockLot(
+                    shop_id=row.shop_id, product_id=row.product_id, received_at=row.occurred_at,
+                    initial=change, remaining=change, movement=row))
+            continue
+        wanted = -change
+        if lot is not None:
+            lot = touched_lots.setdefault(lot.pk, lot)
+            shrink = min(wanted, lot.remaining)
+            lot.initial -= shrink
+            lot.remaining -= shrink
+            wanted -= shrink
+        taken = {part.lot_id: part for part in parts[row.pk]}
+        for other in sorted(open_lots[(row.shop_id, row.product_id)], key=_fefo):
+            if wanted == 0:
+                break
+            other = touched_lots.setdefault(other.pk, other)
+            take = min(wanted, other.remaining)
+            if take == 0:
+                continue
+            other.remaining -= take
+            wanted -= take
+            if other.pk in taken:
+                taken[other.pk].quantity += take
+                touched_parts[taken[other.pk].pk] = taken[other.pk]
+            else:
+                taken[other.pk] = MovementLot(movement=row, lot=other, quantity=take)
+                new_parts.append(taken[other.pk])
+        # As in _move_lots: the replay left every point >= 0, so the units are there.
+        if wanted:
+            raise AssertionError(f"lots of {row.shop_id}/{row.product_id} short")
+    StockLot.objects.bulk_update(list(touched_lots.values()), ["initial", "remaining"])
+    StockLot.objects.bulk_create(new_lots)
+    MovementLot.objects.filter(pk__in=gone_parts).delete()
+    MovementLot.objects.bulk_update(list(touched_parts.values()), ["quantity"])
+    MovementLot.objects.bulk_create(new_parts)
 
 
 # --- What people record -------------------------------------------------------------
@@ -335,7 +490,8 @@ def stock_at(*, shop_id: int, product_ids, moment: dt.datetime) -> dict[int, Sto
 
 
 def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) -> StockCount:
-    """A physical count: the differences with the stock of that day become adjustments."""
+    """A physical count: the differences with the stock of that day become adjustments,
+    recomputed whenever a movement is later inserted before it (module doc)."""
     errors = {}
     products = [line["product"] for line in lines]
     if not lines:
@@ -356,12 +512,15 @@ def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) ->
             StockCountLine(count=count, product=line["product"],
                            expected=expected[line["product"].pk].quantity,
                            counted=line["quantity"]) for line in lines)
+        # One movement per line, of 0 when nothing differs: the count's fixed point in
+        # later replays (see the module doc).
         movements_record(movements=[
             MovementIn(shop_id=shop.pk, product_id=line["product"].pk, kind=Kind.ADJUSTMENT,
                        quantity=line["quantity"] - expected[line["product"].pk].quantity,
+                       counted=line["quantity"],
                        occurred_at=moment, count_id=count.pk, user_id=user.pk,
                        note=f"Inventaire du {counted_on:%d/%m/%Y}")
-            for line in lines if line["quantity"] != expected[line["product"].pk].quantity])
+            for line in lines])
     return count
 
 

@@ -1,6 +1,7 @@
 """Pooled purchasing: suppliers, catalogue, rounds, orders, supplier orders, invoices."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -273,8 +274,19 @@ class InvoiceSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
 
+def party_field(verbose_name, max_length):
+    # A database default too: rows loaded by COPY (the benchmarks) without it still insert.
+    return models.CharField(verbose_name, max_length=max_length, blank=True, db_default="")
+
+
 class Invoice(models.Model):
-    """The cooperative's invoice to one shop for one received round."""
+    """The cooperative's invoice to one shop for one received round.
+
+    Issued once and never changed: PostgreSQL refuses any update or delete of an invoice,
+    its lines and its VAT lines (migration 0003_invoice_snapshot). The identities and
+    addresses of both parties are kept as issued (the `seller_*` and `buyer_*` fields),
+    so later changes of the shop or the cooperative never reach an issued invoice.
+    """
 
     number = models.CharField("numéro", max_length=32, unique=True)
     year = models.PositiveIntegerField()
@@ -294,6 +306,21 @@ class Invoice(models.Model):
     total_incl_vat = money_field("total TTC")
     savings = money_field("économie de mutualisation")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The parties as issued: the seller is the cooperative, the buyer the shop.
+    seller_name = party_field("vendeur : nom", 200)
+    seller_legal_name = party_field("vendeur : raison sociale", 200)
+    seller_siret = party_field("vendeur : SIRET", 14)
+    seller_address = party_field("vendeur : adresse", 300)
+    seller_postcode = party_field("vendeur : code postal", 5)
+    seller_commune = party_field("vendeur : commune", 120)
+    buyer_name = party_field("client : nom", 200)
+    buyer_legal_name = party_field("client : raison sociale", 200)
+    buyer_siret = party_field("client : SIRET", 14)
+    buyer_address = party_field("client : adresse", 300)
+    buyer_postcode = party_field("client : code postal", 5)
+    buyer_commune = party_field("client : commune", 120)
+
+    PARTY_FIELDS = ("name", "legal_name", "siret", "address", "postcode", "commune")
 
     class Meta:
         verbose_name = "facture"
@@ -306,6 +333,20 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.number
+
+    @classmethod
+    def parties(cls, *, seller, buyer) -> dict:
+        """The snapshot fields of an invoice from the cooperative and the shop as they are
+        now (at issue, or for the data migration)."""
+        return {f"{side}_{field}": getattr(party, field) or ""
+                for side, party in (("seller", seller), ("buyer", buyer))
+                for field in cls.PARTY_FIELDS}
+
+    def party(self, side: str) -> SimpleNamespace:
+        """The seller or the buyer ("seller" | "buyer") as issued: name, legal_name,
+        siret, address, postcode, commune."""
+        return SimpleNamespace(**{field: getattr(self, f"{side}_{field}")
+                                  for field in self.PARTY_FIELDS})
 
 
 class InvoiceLine(models.Model):

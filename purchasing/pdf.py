@@ -3,7 +3,8 @@ the cooperative's invoice to a shop.
 
 Each function loads what it shows in a fixed number of queries, whatever the number
 of lines; an instance that arrives with its relations already fetched (the API's
-selectors do it) costs only the cooperative's row.
+selectors do it) costs only the cooperative's row, and an invoice nothing: it prints
+both parties as they were when it was issued (its snapshot), never as they are now.
 """
 
 import datetime as dt
@@ -54,12 +55,13 @@ def _postal_line(postcode: str, commune: str) -> str:
     return " ".join(part for part in (postcode, commune) if part)
 
 
-def _cooperative_lines(coop: Cooperative) -> list[str]:
+def _cooperative_lines(coop) -> list[str]:
+    """The seller's block: the cooperative, live or as an invoice keeps it."""
     return [coop.legal_name, coop.name if coop.name != coop.legal_name else "", coop.address,
             _postal_line(coop.postcode, coop.commune), _siret(coop.siret)]
 
 
-def _frame(coop: Cooperative, document: str) -> PageFrame:
+def _frame(coop, document: str) -> PageFrame:
     return PageFrame(header_left=coop.name, header_right=document,
                      footer_left=" · ".join(part for part in (coop.legal_name,
                                                               _siret(coop.siret)) if part))
@@ -135,9 +137,9 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop, as PDF bytes."""
-    coop = Cooperative.current()
-    prefetch_related_objects([invoice], "shop", "round__supplier", "lines", "vat_lines")
-    shop, round_ = invoice.shop, invoice.round
+    prefetch_related_objects([invoice], "round__supplier", "lines", "vat_lines")
+    # The parties as issued, not the shop or the cooperative as they are now.
+    coop, shop, round_ = invoice.party("seller"), invoice.party("buyer"), invoice.round
     lines = sorted(invoice.lines.all(), key=lambda line: line.position)
     vat_lines = sorted(invoice.vat_lines.all(), key=lambda vat: vat.rate)
     due_on = invoice.issued_on + dt.timedelta(days=PAYMENT_TERM_DAYS)

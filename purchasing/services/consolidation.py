@@ -105,16 +105,21 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
 
     total = sum((rules.line_amount(units, price) for _, cases, units, price in plan.values()
                  if cases), Decimal("0.00"))
+    empty = not any(cases for _, cases, _, _ in plan.values())
     status = (SupplierOrder.Status.NEEDS_REVIEW
-              if rules.needs_review(total, supplier.min_order_amount)
+              if empty or rules.needs_review(total, supplier.min_order_amount)
               else SupplierOrder.Status.CONFIRMED)
-    if status == SupplierOrder.Status.NEEDS_REVIEW:
+    if empty:
+        # Nothing to order: no shipping is owed, and the round can only be cancelled
+        # (receipt.EmptySupplierOrder).
+        warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
+    elif status == SupplierOrder.Status.NEEDS_REVIEW:
         warnings.append(f"Total {total} € HT sous le minimum de commande de "
                         f"{supplier.min_order_amount} € HT : à valider ou annuler.")
     supplier_order = SupplierOrder.objects.create(
         round=round_, status=status, total_excl_vat=total,
-        shipping=rules.shipping_for(total, supplier.shipping_fee,
-                                    supplier.free_shipping_threshold),
+        shipping=Decimal("0.00") if empty else rules.shipping_for(
+            total, supplier.shipping_fee, supplier.free_shipping_threshold),
         warnings=warnings,
         confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None)
     Line.objects.bulk_create(

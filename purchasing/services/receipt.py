@@ -14,7 +14,7 @@ from django.utils import timezone
 from inventory.services import ReceiptIn, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.periods import paris_today
-from shops.models import Cooperative
+from shops.models import Cooperative, Shop
 
 from .. import rules
 from ..models import (
@@ -57,6 +57,19 @@ class RoundNotCancellable(BusinessRuleError):
     default_detail = "Une tournée déjà réceptionnée ne peut plus être annulée."
 
 
+class EmptySupplierOrder(BusinessRuleError):
+    code = "empty_supplier_order"
+    default_detail = ("Cette commande fournisseur n'a aucune ligne : il n'y a rien à "
+                      "confirmer ni à réceptionner, la tournée ne peut qu'être annulée.")
+
+
+def _check_not_empty(supplier_order: SupplierOrder) -> None:
+    """A supplier order with no line (a round with no order, or none that filled a case)
+    orders nothing: confirming or receiving it would only owe the supplier its shipping."""
+    if not supplier_order.lines.exists():
+        raise EmptySupplierOrder()
+
+
 def _lock_supplier_order(supplier_order_id: int) -> SupplierOrder:
     # Lock order: round first, then supplier order (as consolidation does), no deadlock.
     round_id = SupplierOrder.objects.values_list("round_id", flat=True).get(pk=supplier_order_id)
@@ -70,6 +83,7 @@ def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
         supplier_order = _lock_supplier_order(supplier_order_id)
         if supplier_order.status != SupplierOrder.Status.NEEDS_REVIEW:
             raise NotAwaitingReview()
+        _check_not_empty(supplier_order)
         supplier_order.status = SupplierOrder.Status.CONFIRMED
         supplier_order.confirmed_at = timezone.now()
         supplier_order.save(update_fields=["status", "confirmed_at"])
@@ -107,6 +121,7 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             raise AlreadyReceived()
         if status == SupplierOrder.Status.CANCELLED:
             raise SupplierOrderCancelled()
+        _check_not_empty(supplier_order)
         if status == SupplierOrder.Status.NEEDS_REVIEW:
             raise NeedsReview()
 
@@ -167,7 +182,10 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
 
 
 def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
-    fee_rate = Cooperative.objects.values_list("service_fee_rate", flat=True).first()
+    # The cooperative as it is now: its fee rate, and the seller printed on the invoices
+    # (a stand-in before it is recorded, with the default rate).
+    coop = Cooperative.current()
+    fee_rate = coop.service_fee_rate
     if fee_rate is None:
         fee_rate = Decimal("0.02")
     per_shop: dict[int, list] = {}
@@ -190,6 +208,7 @@ def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
     # The year's counter row may not exist yet: insert it without conflict, then lock it.
     InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
     sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    shops = Shop.objects.in_bulk([draft.shop for draft in drafts])
     invoices = []
     for draft in drafts:
         sequence.last_number += 1
@@ -199,7 +218,9 @@ def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
             supplier_order=supplier_order, issued_on=issued_on,
             goods_excl_vat=draft.goods_excl_vat, shipping=draft.shipping, fee=draft.fee,
             total_excl_vat=draft.total_excl_vat, total_vat=draft.total_vat,
-            total_incl_vat=draft.total_incl_vat, savings=draft.savings))
+            total_incl_vat=draft.total_incl_vat, savings=draft.savings,
+            # The parties as issued: later changes of either never reach the invoice.
+            **Invoice.parties(seller=coop, buyer=shops[draft.shop])))
     sequence.save(update_fields=["last_number"])
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(

@@ -62,3 +62,14 @@ def test_any_sequence_keeps_quantity_non_negative_and_value_consistent(steps):
         assert state.quantity >= 0
         assert state.value == money(state.quantity * state.average_cost)
         assert state.average_cost >= 0
+
+
+def test_units_found_without_a_known_cost_take_the_fallback_never_zero():
+    state, moved = apply_movement(StockState(), 5, None, D("2.4000"))
+    assert state == StockState(5, D("2.4000"), D("12.00")) and moved == D("2.4000")
+    # Once a cost is known (it survives an empty stock), the fallback is not used.
+    known = StockState(0, D("1.9000"), D("0.00"))
+    assert apply_movement(known, 3, None, D("2.4000")) == (
+        StockState(3, D("1.9000"), D("5.70")), D("1.9000"))
+    # Exits never take it.
+    assert apply_movement(StockState(2, D("0.0000"), D("0.00")), -1, None, D("2.4000"))[1] == 0
