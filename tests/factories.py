@@ -64,7 +64,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     commune = "Rimou"
     zone = Shop.Zone.RURAL
     status = Shop.Status.ACTIVE
-    joined_on = dt.date(2024, 3, 1)
+    joined_on = dt.date(2015, 1, 1)
     shares = 2
 
     @factory.post_generation
