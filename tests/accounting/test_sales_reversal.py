@@ -83,6 +83,23 @@ def test_the_till_lists_only_the_tickets_that_stand(api, client, shopkeeper, sho
     assert [(t.date, t.total_incl_vat) for t in tickets] == [(DAY, Decimal("60.00"))]
 
 
+def test_the_api_lists_only_the_tickets_that_stand(api, shopkeeper, shop, reversed_ticket,
+                                                   django_assert_num_queries):
+    api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
+    other_day = api.as_user(shopkeeper).post("/api/sales/", {
+        **z_ticket(shop, "30.00"), "date": str(DAY - dt.timedelta(days=1))}, format="json")
+    assert other_day.status_code == 201, other_day.json()
+
+    # token, user, count, page, lines (prefetched): whatever the number of tickets
+    with django_assert_num_queries(5):
+        body = api.get(f"/api/sales/?shop={shop.pk}").json()
+
+    assert body["count"] == 2
+    assert [(t["date"], t["total_incl_vat"]) for t in body["results"]] == [
+        (str(DAY), "60.00"), (str(DAY - dt.timedelta(days=1)), "30.00")]
+    assert api.get(f"/api/sales/?shop={shop.pk}&date={DAY}").json()["count"] == 1
+
+
 def test_the_report_counts_one_day_and_the_new_amount(api, shopkeeper, shop, reversed_ticket):
     api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
     month = DAY.replace(day=1)
