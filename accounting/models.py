@@ -208,6 +208,10 @@ class SalesDay(models.Model):
     card = amount_field("carte bancaire")
     other = amount_field("autres règlements")
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="sales_day")
+    # The reversal of the ticket's entry: set with it (accounting.services.entry_reverse),
+    # the ticket then no longer stands and its day takes a new ticket.
+    reversed_by = models.OneToOneField(Entry, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="reversed_sales_day")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -217,13 +221,20 @@ class SalesDay(models.Model):
         verbose_name_plural = "tickets Z"
         ordering = ["shop_id", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["shop", "date"], name="one_sales_day_per_shop"),
+            # One standing ticket per shop and day; reversed ones are kept beside it.
+            models.UniqueConstraint(fields=["shop", "date"],
+                                    condition=Q(reversed_by__isnull=True),
+                                    name="one_sales_day_per_shop"),
             models.CheckConstraint(condition=Q(cash__gte=0) & Q(card__gte=0) & Q(other__gte=0),
                                    name="sales_day_payments_not_negative"),
         ]
 
     def __str__(self):
         return f"Ticket Z du {self.date:%d/%m/%Y} ({self.shop})"
+
+    @property
+    def stands(self) -> bool:
+        return self.reversed_by_id is None
 
     @property
     def total_incl_vat(self):

@@ -4,6 +4,7 @@ A Z ticket gives the day's sales VAT included, per rate, and how they were paid.
 posted in the shop's books, in the same transaction as the ticket itself (accounting.md,
 "Daily sales"): journal VTE, dated the sales day, piece `Z-<YYYYMMDD>`, source
 `z:<shop id>:<YYYY-MM-DD>` (the unique key of the source: the books hold a day once).
+The day is a business date of the shop (shops.dates: from its joining, not in the future).
 
     debit  530000  cash                       credit 707000  sales excl. VAT, per rate
     debit  512000  card ("Carte bancaire")    credit 445710  VAT, per rate
@@ -14,8 +15,12 @@ amount excl. VAT is the rest, so each rate's two credits add up to its sales exa
 the entry balances whenever the payments equal the sales. Zero amounts give no line
 (the books refuse them); a rate that sold nothing is not kept on the ticket either.
 
-One ticket per shop and day: the check runs under the shop's ledger row lock, and the
-unique constraint (shop, date) stands behind it (409 `sales_exist` either way).
+One standing ticket per shop and day: the check runs under the shop's ledger row lock,
+and the unique constraint (shop, date) on standing tickets stands behind it (409
+`sales_exist` either way). A ticket whose entry the accountant reversed no longer stands
+(`SalesDay.reversed_by`, set with the reversal): its day takes a new ticket, posted under
+the source `z:<shop id>:<YYYY-MM-DD>/<n>`, n being the number of the day's reversed
+tickets, so that the posting engine does not take it for the reversed one.
 
 CSV import (`sales_days_import`): one row per day, every row or none, the header being
 
@@ -49,6 +54,7 @@ from mache.fields import VAT_RATES
 from mache.formats import format_date, format_eur, format_rate
 from mache.money import CENT, money
 from mache.periods import paris_today
+from shops.dates import Bounds, business_date_bounds, date_bounds_error
 
 from .models import Entry, Ledger, SalesDay, SalesDayLine
 from .services import EntryIn, LineIn, entries_post, ledger_for_shop
@@ -117,12 +123,16 @@ def sales_entry_lines(*, lines: Sequence[tuple[Decimal, Decimal]], cash: Decimal
     return entry_lines
 
 
-def sales_day_errors(day: SalesDayIn, *, today: dt.date) -> dict[str, list[str]]:
-    """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`); {} if nothing."""
+def sales_day_errors(day: SalesDayIn, *, bounds: Bounds,
+                     today: dt.date) -> dict[str, list[str]]:
+    """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`); {} if nothing.
+    `bounds`: the shop's business dates (shops.dates.business_date_bounds)."""
     errors: dict[str, list[str]] = {}
     if day.date > today:
         errors["date"] = [f"Le {format_date(day.date)} est dans le futur : un ticket Z se "
                           f"saisit le jour même ou après."]
+    elif error := date_bounds_error(day.date, bounds, today=today):
+        errors["date"] = [error]
     line_errors, seen = [], set()
     if not day.lines:
         line_errors.append("Un ticket Z compte au moins une ligne.")
@@ -151,8 +161,11 @@ def sales_day_errors(day: SalesDayIn, *, today: dt.date) -> dict[str, list[str]]
     return errors
 
 
-def source_of(shop, day: dt.date) -> str:
-    return f"z:{shop.pk}:{day.isoformat()}"
+def source_of(shop, day: dt.date, reissue: int = 0) -> str:
+    """The posting source of a shop's ticket of `day`, the `reissue`-th after as many
+    reversed ones (0: the first ticket of the day)."""
+    source = f"z:{shop.pk}:{day.isoformat()}"
+    return f"{source}/{reissue}" if reissue else source
 
 
 # --- Writes ---------------------------------------------------------------------------
@@ -163,24 +176,37 @@ def _locked_ledger(shop) -> Ledger:
     return Ledger.objects.select_for_update().get(pk=ledger_for_shop(shop).pk)
 
 
-def _posted(*, ledger, shop, dates) -> dict[dt.date, Entry]:
-    """The entries already posted for these days, by day (one query).
+def _posted(*, ledger, shop, dates) -> tuple[dict[dt.date, Entry], dict[dt.date, int]]:
+    """The entries of the standing tickets of these days, by day, and how many tickets
+    of each day were reversed (two queries).
 
-    The entry's source is asked rather than the SalesDay row: the books are what must
-    not hold a day twice."""
-    sources = {source_of(shop, day): day for day in dates}
-    return {sources[entry.source]: entry for entry in Entry.objects.filter(
-        ledger=ledger, source__in=sources).select_related("journal")}
+    The books are asked too, not only the tickets: an entry under the source a new
+    ticket would take means the books hold that day already."""
+    posted, reversed_count = {}, {}
+    for sales_day in (SalesDay.objects.filter(shop=shop, date__in=dates)
+                      .select_related("entry__journal")):
+        if sales_day.reversed_by_id is None:
+            posted[sales_day.date] = sales_day.entry
+        else:
+            reversed_count[sales_day.date] = reversed_count.get(sales_day.date, 0) + 1
+    sources = {source_of(shop, day, reversed_count.get(day, 0)): day for day in dates
+               if day not in posted}
+    posted.update({sources[entry.source]: entry for entry in Entry.objects.filter(
+        ledger=ledger, source__in=sources).select_related("journal")})
+    return posted, reversed_count
 
 
-def _sales_days_write(*, ledger, shop, days: list[SalesDayIn], user) -> list[SalesDay]:
-    """Post and keep checked tickets of distinct days none of which is posted yet.
+def _sales_days_write(*, ledger, shop, days: list[SalesDayIn], user,
+                      reissues: dict[dt.date, int]) -> list[SalesDay]:
+    """Post and keep checked tickets of distinct days none of which has a standing
+    ticket; `reissues`: the number of reversed tickets of a day (`_posted`).
 
     Call inside a transaction, under the ledger's lock (`_locked_ledger`).
     """
     entries = entries_post(entries=[EntryIn(
         ledger=ledger, journal=JOURNAL, date=day.date, label=f"Ventes du {format_date(day.date)}",
-        piece_ref=f"Z-{day.date:%Y%m%d}", source=source_of(shop, day.date), user=user,
+        piece_ref=f"Z-{day.date:%Y%m%d}", user=user,
+        source=source_of(shop, day.date, reissues.get(day.date, 0)),
         lines=sales_entry_lines(lines=day.lines, cash=day.cash, card=day.card,
                                 other=day.other)) for day in days])
     created_by = user if getattr(user, "pk", None) else None
@@ -219,15 +245,19 @@ def sales_day_record(*, shop, date: dt.date, lines: list[dict], payments: dict,
     day = SalesDayIn(date=date,
                      lines=[(line["vat_rate"], line["amount_incl_vat"]) for line in lines],
                      **{name: payments.get(name, ZERO) for name in ("cash", "card", "other")})
-    errors = sales_day_errors(day, today=paris_today())
+    today = paris_today()
+    errors = sales_day_errors(day, bounds=business_date_bounds(shop=shop, today=today),
+                              today=today)
     if errors:
         raise InvalidInput(errors)
     try:
         with transaction.atomic():
             ledger = _locked_ledger(shop)
-            if posted := _posted(ledger=ledger, shop=shop, dates=[date]):
+            posted, reissues = _posted(ledger=ledger, shop=shop, dates=[date])
+            if posted:
                 raise SalesExist(_already_recorded(date, posted[date]))
-            [sales_day] = _sales_days_write(ledger=ledger, shop=shop, days=[day], user=user)
+            [sales_day] = _sales_days_write(ledger=ledger, shop=shop, days=[day], user=user,
+                                            reissues=reissues)
     except IntegrityError as exc:
         # The day's ticket, written meanwhile by a writer that did not take the lock.
         if _is_duplicate_day(exc):
@@ -273,7 +303,7 @@ def parse_amount(text: str) -> tuple[Decimal, str | None]:
     return value.quantize(CENT), None
 
 
-def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> Row:
+def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds, today: dt.date) -> Row:
     errors = []
     day, error = parse_day(cells["date"])
     if error:
@@ -290,7 +320,7 @@ def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> Row:
     sales_day = SalesDayIn(date=day, lines=[(rate, amounts[name])
                                             for name, rate in RATE_COLUMNS.items()],
                            **{name: amounts[name] for name in PAYMENT_COLUMNS})
-    for messages in sales_day_errors(sales_day, today=today).values():
+    for messages in sales_day_errors(sales_day, bounds=bounds, today=today).values():
         errors.extend(lower_first(message) for message in messages)
     return Row(line=line, day=sales_day, errors=errors)
 
@@ -299,8 +329,10 @@ def read_header(reader) -> dict[str, int]:
     names = csvfiles.read_header(reader, columns=COLUMNS)
     return {name: names.index(name) for name in COLUMNS}
 
-def parse_sales_days(text: str, *, today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
-    """Every day of the file, and the (line, message) of every error found."""
+def parse_sales_days(text: str, *, bounds: Bounds,
+                     today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
+    """Every day of the file, and the (line, message) of every error found; `bounds`:
+    the shop's business dates."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -326,7 +358,7 @@ def parse_sales_days(text: str, *, today: dt.date) -> tuple[list[Row], list[tupl
                 errors.append((line, f"{len(cells)} colonnes au lieu de {width}{hint}."))
                 continue
             row = parse_row(line, {name: cells[index] for name, index in positions.items()},
-                            today=today)
+                            bounds=bounds, today=today)
             if row.day is not None:
                 if row.day.date in first_line_of_day:
                     row.errors.append(f"le {format_date(row.day.date)} figure déjà ligne "
@@ -347,14 +379,17 @@ def sales_days_import(*, shop, file, user) -> list[SalesDay]:
     Raises InvalidInput on `file` listing every bad line (a day that has its ticket
     already among them), or PeriodClosed (409) when a day falls in a closed month.
     """
-    rows, errors = parse_sales_days(read_text(file), today=paris_today())
+    today = paris_today()
+    rows, errors = parse_sales_days(read_text(file), today=today,
+                                    bounds=business_date_bounds(shop=shop, today=today))
     if not rows and not errors:
         raise file_error("Le fichier ne contient aucun ticket Z.")
     days = [row.day for row in rows if row.day is not None]
     try:
         with transaction.atomic():
             ledger = _locked_ledger(shop)
-            posted = _posted(ledger=ledger, shop=shop, dates=[day.date for day in days])
+            posted, reissues = _posted(ledger=ledger, shop=shop,
+                                       dates=[day.date for day in days])
             errors.extend((row.line, lower_first(_already_recorded(row.day.date,
                                                                    posted[row.day.date])))
                           for row in rows if row.day is not None and row.day.date in posted)
@@ -362,7 +397,8 @@ def sales_days_import(*, shop, file, user) -> list[SalesDay]:
                 # Sorted by line only: a line's own messages keep the order they were found in.
                 raise InvalidInput({"file": [f"Ligne {line} : {message}" for line, message
                                              in sorted(errors, key=lambda e: e[0])]})
-            sales_days = _sales_days_write(ledger=ledger, shop=shop, days=days, user=user)
+            sales_days = _sales_days_write(ledger=ledger, shop=shop, days=days, user=user,
+                                           reissues=reissues)
     except IntegrityError as exc:
         if not _is_duplicate_day(exc):
             raise

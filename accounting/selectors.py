@@ -7,7 +7,7 @@ from django.http import Http404
 from mache.permissions import scope_to_user, sees_all_shops
 from shops.selectors import visible_shop
 
-from .models import Account, Entry, EntryLine, Journal, Ledger
+from .models import Account, Entry, EntryLine, Journal, Ledger, SalesDay
 
 COOP = "coop"
 
@@ -51,3 +51,11 @@ def account_list(*, ledger) -> QuerySet[Account]:
 
 def journal_list(*, ledger) -> QuerySet[Journal]:
     return ledger.journals.order_by("code")
+
+
+def sales_day_list(*, user) -> QuerySet[SalesDay]:
+    """The Z tickets that stand (a reversed one gave its day back), latest first."""
+    return scope_to_user(
+        SalesDay.objects.filter(reversed_by__isnull=True)
+        .select_related("entry__journal").prefetch_related("lines").order_by("-date", "-id"),
+        user=user)

@@ -22,6 +22,8 @@ from django.utils import timezone
 from mache.errors import BusinessRuleError, InvalidInput, NotAllowed
 from mache.formats import format_eur
 from mache.money import CENT
+from mache.periods import paris_today
+from shops.dates import business_date_check
 
 from .models import (
     Account,
@@ -32,6 +34,7 @@ from .models import (
     EntrySequence,
     Journal,
     Ledger,
+    SalesDay,
 )
 
 CHART_FILE = Path(__file__).resolve().parent / "chart_of_accounts.csv"
@@ -277,9 +280,11 @@ def entry_post(**kwargs) -> Entry:
 def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str,
                       piece_ref: str, lines: list[LineIn], user) -> Entry:
     """A correcting entry typed by an accountant or a coordinator (api.md: 400 when
-    unbalanced, empty or in a closed month, naming the field)."""
+    unbalanced, empty, out of the ledger's business dates or in a closed month, naming
+    the field)."""
     if not Journal.objects.filter(ledger=ledger, code=journal).exists():
         raise InvalidInput({"journal": [f"Journal « {journal} » inconnu dans ce livre."]})
+    business_date_check(on=date, shop=ledger.shop, field="date")
     try:
         return entry_post(ledger=ledger, journal=journal, date=date, label=label,
                           piece_ref=piece_ref or f"OD-{date:%Y%m%d}", lines=lines, user=user)
@@ -288,28 +293,36 @@ def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str
 
 
 def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> Entry:
-    """The reversal of a posted entry: the same lines, sides swapped, in an open month."""
+    """The reversal of a posted entry: the same lines, sides swapped, in an open month,
+    dated (default today in Paris) within the ledger's business dates and not before the
+    entry it reverses. A Z ticket's entry reversed, the ticket no longer stands (its
+    day is free for a new ticket), in the same transaction."""
+    date = date or paris_today()
     with transaction.atomic():
-        original = Entry.objects.select_for_update().select_related("ledger", "journal").get(
-            pk=entry.pk)
+        original = Entry.objects.select_for_update(of=("self",)).select_related(
+            "ledger__shop", "journal").get(pk=entry.pk)
         if Entry.objects.filter(reversal_of=original).exists():
             raise AlreadyReversed()
         if original.reversal_of_id:
             raise BusinessRuleError("Une extourne ne s'extourne pas : passez une nouvelle "
                                     "écriture.", code="is_reversal")
+        business_date_check(on=date, shop=original.ledger.shop, field="date",
+                            not_before=(original.date, "date de l'écriture extournée"))
         lines = [LineIn(account=line.account.number, debit=line.credit, credit=line.debit,
                         label=line.label,
                         auxiliary=(line.auxiliary.code, line.auxiliary.label)
                         if line.auxiliary else None, vat_rate=line.vat_rate)
                  for line in original.lines.select_related("account", "auxiliary")]
         try:
-            return entry_post(ledger=original.ledger, journal=original.journal.code,
-                              date=date or timezone.localdate(),
-                              label=f"Extourne de {original.reference} : {original.label}",
-                              piece_ref=original.piece_ref, piece_date=original.piece_date,
-                              lines=lines, reversal_of=original, user=user)
+            reversal = entry_post(ledger=original.ledger, journal=original.journal.code,
+                                  date=date,
+                                  label=f"Extourne de {original.reference} : {original.label}",
+                                  piece_ref=original.piece_ref, piece_date=original.piece_date,
+                                  lines=lines, reversal_of=original, user=user)
         except IntegrityError as exc:  # a concurrent reversal won the unique reversal_of
             raise AlreadyReversed() from exc
+        SalesDay.objects.filter(entry=original).update(reversed_by=reversal)
+    return reversal
 
 
 def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:

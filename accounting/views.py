@@ -86,8 +86,9 @@ def till(request):
                                       f"({sales_day.entry.reference}).")
             return redirect(request.get_full_path())
     # The shop comes from the user's scope (current_shop): its tickets are theirs to see.
-    context["tickets"] = (shop.sales_days.select_related("entry__journal")
-                          .order_by("-date")[:RECENT_TICKETS])
+    # Standing tickets only: a reversed one gave its day back (see accounting.sales).
+    context["tickets"] = (shop.sales_days.filter(reversed_by__isnull=True)
+                          .select_related("entry__journal").order_by("-date")[:RECENT_TICKETS])
     context["form"] = form
     return render(request, "accounting/till.html", context)
 

@@ -29,6 +29,7 @@ from mache.csvfiles import file_error, parse_day, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 from mache.periods import paris_today
 from purchasing.models import MAX_UNITS, Product
+from shops.dates import Bounds, business_date_bounds, date_bounds_error
 
 from .models import StockBalance, StockMovement
 from .services import MovementIn, end_of_day, movements_record
@@ -57,13 +58,17 @@ def parse_units(text: str) -> int | None:
     return parse_whole(text, low=1, high=MAX_UNITS)
 
 
-def parse_row(line: int, cells: dict[str, str], *, today: dt.date) -> tuple[Row, list[str]]:
+def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds,
+              today: dt.date) -> tuple[Row, list[str]]:
     errors = []
     day, error = parse_day(cells["date"])
     if error:
         errors.append(error)
     elif day > today:
         errors.append(f"date {quoted(cells['date'])} dans le futur.")
+        day = None
+    elif error := date_bounds_error(day, bounds, today=today):
+        errors.append(f"date {quoted(cells['date'])} : {error[:1].lower()}{error[1:]}")
         day = None
     sku = cells["sku"]
     if not sku:
@@ -82,8 +87,10 @@ def read_header(reader) -> dict[str, int]:
                                  expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)")
     return {name: names.index(name) for name in COLUMNS}
 
-def parse_sales(text: str, *, today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
-    """Every row of the file, and the (line, message) of every error found."""
+def parse_sales(text: str, *, bounds: Bounds,
+                today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
+    """Every row of the file, and the (line, message) of every error found; `bounds`:
+    the shop's business dates (shops.dates)."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -108,7 +115,8 @@ def parse_sales(text: str, *, today: dt.date) -> tuple[list[Row], list[tuple[int
                 errors.append((line, f"{len(cells)} colonne(s) au lieu d'au moins {width}."))
                 continue
             row, row_errors = parse_row(
-                line, {name: cells[index] for name, index in positions.items()}, today=today)
+                line, {name: cells[index] for name, index in positions.items()},
+                bounds=bounds, today=today)
             rows.append(row)
             errors.extend((line, message) for message in row_errors)
     except csv.Error as exc:
@@ -150,7 +158,9 @@ def sales_import(*, shop, file, user) -> dict:
     Raises InvalidInput on `file` (every bad line; nothing written), or InsufficientStock
     (nothing written) if a sale would take more than the shop had at its date.
     """
-    rows, errors = parse_sales(read_text(file), today=paris_today())
+    today = paris_today()
+    rows, errors = parse_sales(read_text(file), today=today,
+                               bounds=business_date_bounds(shop=shop, today=today))
     products = resolve_skus(shop=shop, skus={row.sku for row in rows if row.sku})
     errors.extend((row.line, products[row.sku]) for row in rows
                   if row.sku and isinstance(products[row.sku], str))

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.periods import PARIS, paris_today
+from shops.dates import business_date_check
 
 from .costing import NegativeStock, StockState, apply_movement
 from .models import (
@@ -427,6 +428,7 @@ def movement_create(*, shop, product, kind: str, quantity: int, reason: str = ""
     `quantity` is what people say: units sold or lost (>= 1), or the signed change of
     an adjustment (not 0).
     """
+    business_date_check(on=occurred_on or paris_today(), shop=shop, field="occurred_on")
     errors = {}
     if kind not in (Kind.SALE, Kind.LOSS, Kind.ADJUSTMENT):
         errors["kind"] = ["Choisissez vente, perte ou ajustement (les réceptions viennent "
@@ -492,6 +494,7 @@ def stock_at(*, shop_id: int, product_ids, moment: dt.datetime) -> dict[int, Sto
 def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) -> StockCount:
     """A physical count: the differences with the stock of that day become adjustments,
     recomputed whenever a movement is later inserted before it (module doc)."""
+    business_date_check(on=counted_on, shop=shop, field="counted_on")
     errors = {}
     products = [line["product"] for line in lines]
     if not lines:

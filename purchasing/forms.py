@@ -6,6 +6,7 @@ mache.forms.add_service_errors, as on every page."""
 from django import forms
 
 from mache.formats import format_quantity
+from mache.periods import paris_today
 
 from .models import MAX_UNITS
 
@@ -67,10 +68,19 @@ class OrderForm(forms.Form):
 
 
 class ReceiptForm(forms.Form):
-    """Per line of the supplier order: units received (at most those ordered), and the
-    lot and expiry date printed on the delivery when there are some."""
+    """The day of the delivery (empty: today), then per line of the supplier order: units
+    received (at most those ordered), and the lot and expiry date printed on the
+    delivery when there are some."""
+
+    # Typed as dates are shown (26/11/2026), as on the count page.
+    received_on = forms.DateField(
+        label="Date de réception (JJ/MM/AAAA)", required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Une date comme 26/11/2026."},
+        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"))
 
     def __init__(self, *args, lines, **kwargs):
+        kwargs.setdefault("initial", {"received_on": paris_today()})
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
         for line in self.lines:

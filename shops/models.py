@@ -24,6 +24,9 @@ class Cooperative(models.Model):
     )
     share_value = models.DecimalField("valeur d'une part", max_digits=10, decimal_places=2,
                                       default=Decimal("50.00"))
+    # The first day of the cooperative's own business (its books, its rounds); unknown:
+    # shops.dates.EARLIEST_DATE.
+    founded_on = models.DateField("création le", null=True, blank=True)
 
     class Meta:
         verbose_name = "coopérative"

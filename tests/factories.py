@@ -64,7 +64,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     commune = "Rimou"
     zone = Shop.Zone.RURAL
     status = Shop.Status.ACTIVE
-    joined_on = dt.date(2024, 3, 1)
+    joined_on = dt.date(2015, 1, 1)
     shares = 2
 
     @factory.post_generation
@@ -151,7 +151,8 @@ def make_order(round_, shop, *lines, created_at=None):
 
 def build_shop_world(shop: Shop) -> dict:
     """One of every object that belongs to `shop`, for the tenancy walk: the shop's
-    users, an order in an open round, and a received round with its invoice."""
+    users, an order in an open round, a received round with its invoice, stock, a Z
+    ticket and a report."""
     from purchasing.services.consolidation import round_consolidate
     from purchasing.services.receipt import supplier_order_receive
 
@@ -174,6 +175,12 @@ def build_shop_world(shop: Shop) -> dict:
     world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
                                         lines=[{"product": product, "quantity": 2}],
                                         user=world["shopkeeper"])
+    from accounting.sales import sales_day_record
+
+    world["sales_day"] = sales_day_record(
+        shop=shop, date=timezone.localdate(), user=world["shopkeeper"],
+        lines=[{"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("10.00")}],
+        payments={"cash": Decimal("10.00")})
     from mache.periods import current_month, previous_month
     from worker.models import Report
 

@@ -24,7 +24,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from mache.errors import InvalidInput
-from mache.periods import current_month, format_month, last_day_of_month, parse_month
+from mache.formats import format_date
+from mache.periods import format_month, last_day_of_month, parse_month
+from shops.dates import cooperative_founded_on, member_by_month_end, report_month_error
 from shops.models import Shop, User
 
 from .models import Report, TaskRun
@@ -33,15 +35,24 @@ STALE_PART_SECONDS = 3600
 
 
 def _check_request(*, month: str, shop_ids) -> tuple:
+    """The month (over: shops.dates.report_month_error, or the whole request is refused)
+    and the shops: those named, each a member by the end of the month (400 naming the
+    others), or every active shop that had joined by then, with the cooperative."""
     errors = {}
     try:
         first_day = parse_month(month)
     except (TypeError, ValueError):
         raise InvalidInput({"month": ["Mois attendu au format AAAA-MM."]}) from None
-    if first_day > current_month():
-        errors["month"] = ["Ce mois n'a pas encore commencé."]
+    if error := report_month_error(first_day):
+        raise InvalidInput({"month": [error]})
     if shop_ids is None:
-        shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk"))
+        if not member_by_month_end(None, first_day):
+            raise InvalidInput({"month": [
+                f"La coopérative n'existait pas encore en {format_month(first_day)} "
+                f"(création le {format_date(cooperative_founded_on())})."]})
+        shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE, joined_on__isnull=False,
+                                         joined_on__lte=last_day_of_month(first_day))
+                     .order_by("pk"))
         with_cooperative = True
     else:
         found = Shop.objects.in_bulk(list(shop_ids))
@@ -49,9 +60,8 @@ def _check_request(*, month: str, shop_ids) -> tuple:
         if missing:
             errors["shops"] = [f"Commerce(s) inconnu(s) : {', '.join(missing)}."]
         shops = [found[i] for i in dict.fromkeys(shop_ids) if i in found]
-        late = [s.name for s in shops
-                if s.joined_on is None or s.joined_on > last_day_of_month(first_day)]
-        if late and "month" not in errors:
+        late = [s.name for s in shops if not member_by_month_end(s, first_day)]
+        if late:
             errors.setdefault("shops", []).append(
                 f"Pas encore adhérent(s) en {format_month(first_day)} : {', '.join(late)}.")
         with_cooperative = False

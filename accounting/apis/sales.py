@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 
 from ..models import SalesDay
 from ..sales import sales_day_record, sales_days_import
+from ..selectors import sales_day_list
 
 SALES_WRITERS = frozenset({COORDINATOR, SHOPKEEPER})
 ZERO = Decimal("0.00")
@@ -67,11 +68,22 @@ class SalesDayOutput(serializers.ModelSerializer):
         fields = ["id", "shop", "date", "lines", "payments", "total_incl_vat", "entry"]
 
 
-class SalesDayView(APIView):
-    """POST a shop's Z ticket: recorded and posted to its books (journal VTE) at once."""
+class SalesDayView(mixins.ListModelMixin, generics.GenericAPIView):
+    """GET the Z tickets that stand (?shop=, ?date=), latest first; POST a shop's Z
+    ticket: recorded and posted to its books (journal VTE) at once."""
 
+    serializer_class = SalesDayOutput
     permission_classes = [ActionRoles]
-    default_roles = SALES_WRITERS
+    action_roles = {"post": SALES_WRITERS}
+    scoped_model = SalesDay
+    shop_field = "shop"
+    filterset_fields = ["shop", "date"]
+
+    def get_queryset(self):
+        return sales_day_list(user=self.request.user)
+
+    def get(self, request):
+        return self.list(request)
 
     @extend_schema(request=SalesDayInput, responses={201: SalesDayOutput})
     def post(self, request):

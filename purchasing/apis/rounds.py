@@ -122,7 +122,8 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             received={ln["product"]: ln["received_units"] for ln in lines
                       if "received_units" in ln},
             lots={ln["product"]: (ln["lot"], ln["expires_on"]) for ln in lines
-                  if ln["lot"] or ln["expires_on"]})
+                  if ln["lot"] or ln["expires_on"]},
+            received_on=serializer.validated_data["received_on"])
         invoices = selectors.invoice_list(user=request.user).filter(
             pk__in=[i.pk for i in invoices]).order_by("sequence")
         return Response({"supplier_order": supplier_order.pk,

@@ -143,6 +143,9 @@ class ReceiptLineInput(serializers.Serializer):
 
 class ReceiptInput(serializers.Serializer):
     lines = ReceiptLineInput(many=True, required=False, default=list)
+    received_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                        help_text="Jour de la livraison (par défaut : "
+                                                  "aujourd'hui)")
 
     def validate_lines(self, lines):
         products = [line["product"] for line in lines]

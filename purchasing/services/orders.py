@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.periods import paris_date, paris_today
+from shops.dates import YEAR_AHEAD_DAYS, business_date_bounds, date_bounds_error
 from shops.models import Shop
 
 from ..models import MAX_UNITS, Order, OrderLine, Product, Round
@@ -37,11 +39,25 @@ class OrderExists(BusinessRuleError):
 
 
 def round_create(*, supplier, opens_at, closes_at, delivery_date, user=None) -> Round:
+    """A round of the cooperative: its dates are business dates of the cooperative (from
+    its founding to a year ahead, shops.dates), the deadline not yet past and after the
+    opening, the delivery not before the deadline's day. Raises InvalidInput (400 on
+    the field)."""
     errors = {}
-    if closes_at <= opens_at:
-        errors["closes_at"] = ["La date limite doit suivre l'ouverture."]
-    elif delivery_date < timezone.localdate(closes_at):
-        errors["delivery_date"] = ["La livraison ne peut précéder la date limite."]
+    today = paris_today()
+    bounds = business_date_bounds(shop=None, future_days=YEAR_AHEAD_DAYS, today=today)
+    for field, day in (("opens_at", paris_date(opens_at)), ("closes_at", paris_date(closes_at)),
+                       ("delivery_date", delivery_date)):
+        if error := date_bounds_error(day, bounds, today=today):
+            errors[field] = [error]
+    if "closes_at" not in errors:
+        if closes_at <= timezone.now():
+            errors["closes_at"] = ["La date limite est déjà passée : choisissez une date à "
+                                   "venir."]
+        elif closes_at <= opens_at:
+            errors["closes_at"] = ["La date limite doit suivre l'ouverture."]
+        elif "delivery_date" not in errors and delivery_date < paris_date(closes_at):
+            errors["delivery_date"] = ["La livraison ne peut précéder la date limite."]
     if errors:
         raise InvalidInput(errors)
     return Round.objects.create(supplier=supplier, opens_at=opens_at, closes_at=closes_at,

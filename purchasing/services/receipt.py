@@ -3,17 +3,25 @@
 Receipt is one transaction under the supplier order's row lock: reallocation of
 shortfalls (rule 5), the goods into each shop's stock, one invoice per shop with a
 gap-free number (rule 6). A second receipt finds the order received: 409.
+
+The receipt is dated (`received_on`, default today in Paris): the goods enter the stock
+that day, the invoices are issued and numbered in that day's year, the entries are
+dated that day. It is a business date (shops.dates) of the cooperative and of every
+shop served, not before the round closed (nor its supplier order was placed) and not
+in the future.
 """
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.services import ReceiptIn, stock_receipts_record
+from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
-from mache.periods import paris_today
+from mache.periods import paris_date, paris_today
+from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
 
 from .. import rules
@@ -105,15 +113,37 @@ def round_cancel(*, round_id: int) -> Round:
     return round_
 
 
+def receipt_date_error(supplier_order: SupplierOrder, received_on: dt.date, *,
+                       today: dt.date) -> str | None:
+    """Why `received_on` cannot date the receipt of `supplier_order`, or None: the latest
+    of the round's close, the supplier order's placing, the cooperative's founding and
+    the joining of each shop served bounds it below, today above (module doc)."""
+    closed = paris_date(supplier_order.round.closes_at)
+    placed = paris_date(supplier_order.created_at)
+    candidates = [(closed, "clôture de la tournée"), (placed, "commande au fournisseur"),
+                  earliest_date(None)]
+    shops = Shop.objects.filter(allocations__supplier_order=supplier_order,
+                                allocations__allocated__gt=0).distinct().order_by("pk")
+    candidates += [(shop.joined_on, f"adhésion de {shop.name}") for shop in shops
+                   if shop.joined_on]
+    earliest, since = max(candidates, key=lambda candidate: candidate[0])
+    return date_bounds_error(received_on, Bounds(earliest, since, today), today=today)
+
+
 def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
-                           lots: dict[int, tuple[str, object]] | None = None) -> list[Invoice]:
+                           lots: dict[int, tuple[str, object]] | None = None,
+                           received_on: dt.date | None = None) -> list[Invoice]:
     """Record a delivery: `received` maps product ids to received units; products not
     named were received in full. `lots` gives, per product, the (lot code, expiry date)
-    printed on the delivery, when it gives them. Returns the invoices issued.
+    printed on the delivery, when it gives them. `received_on`: the day of the delivery
+    (default today, Paris; see the module doc for its bounds). Returns the invoices
+    issued, dated `received_on`.
 
     The supplier's goods go into the cooperative's books and each invoice into the
     shop's and the cooperative's, in this same transaction."""
     lots = lots or {}
+    today = paris_today()
+    received_on = received_on or today
     with transaction.atomic():
         supplier_order = _lock_supplier_order(supplier_order_id)
         status = supplier_order.status
@@ -125,6 +155,8 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
         if status == SupplierOrder.Status.NEEDS_REVIEW:
             raise NeedsReview()
 
+        if error := receipt_date_error(supplier_order, received_on, today=today):
+            raise InvalidInput({"received_on": [error]})
         lines = {line.product_id: line for line in
                  supplier_order.lines.select_related("product")}
         errors = []
@@ -135,11 +167,10 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             elif not 0 <= units <= line.units:
                 errors.append(f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
                               "commandé(s) ; au plus la quantité commandée.")
-        today = paris_today()
         for product_id, (_, expires_on) in lots.items():
             if product_id not in lines:
                 errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
-            elif expires_on and expires_on < today:
+            elif expires_on and expires_on < received_on:
                 errors.append(f"« {lines[product_id].product.name} » : la date limite "
                               f"{expires_on:%d/%m/%Y} précède la réception.")
         if errors:
@@ -162,18 +193,20 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
         Allocation.objects.bulk_update(allocations, ["received"], batch_size=5000)
 
         now = timezone.now()
+        # Today's receipt enters the stock now; an earlier one at the end of its day.
+        occurred_at = end_of_day(received_on)
         stock_receipts_record(receipts=[
             ReceiptIn(shop_id=a.shop_id, product_id=a.product_id, quantity=a.received,
                       unit_cost=lines[a.product_id].unit_price, allocation_id=a.pk,
-                      occurred_at=now, lot=lots.get(a.product_id, ("", None))[0],
+                      occurred_at=occurred_at, lot=lots.get(a.product_id, ("", None))[0],
                       expires_on=lots.get(a.product_id, ("", None))[1])
             for a in allocations])
 
-        invoices = _issue_invoices(supplier_order, lines, allocations)
+        invoices = _issue_invoices(supplier_order, lines, allocations, issued_on=received_on)
         from accounting.postings import receipt_post
 
         receipt_post(supplier_order=supplier_order, lines=list(lines.values()),
-                     invoices=invoices, date=today)
+                     invoices=invoices, date=received_on)
         supplier_order.status = SupplierOrder.Status.RECEIVED
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])
@@ -181,7 +214,8 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
     return invoices
 
 
-def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
+def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -> list[Invoice]:
+    """The shops' invoices, issued on `issued_on` and numbered in its year."""
     # The cooperative as it is now: its fee rate, and the seller printed on the invoices
     # (a stand-in before it is recorded, with the default rate).
     coop = Cooperative.current()
@@ -203,7 +237,6 @@ def _issue_invoices(supplier_order, lines, allocations) -> list[Invoice]:
     if not drafts:
         return []
 
-    issued_on = paris_today()
     year = issued_on.year
     # The year's counter row may not exist yet: insert it without conflict, then lock it.
     InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)

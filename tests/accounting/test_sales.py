@@ -23,6 +23,7 @@ from accounting.services import entry_post, ledger_for_shop, period_close
 from mache.fields import VAT_RATES
 from mache.formats import format_eur
 from mache.periods import paris_today
+from shops.dates import Bounds
 from shops.models import User
 from tests.factories import ShopFactory, UserFactory
 
@@ -118,14 +119,19 @@ def test_a_ticket_whose_payments_equal_its_sales_always_balances(amounts, data):
 
 def test_a_ticket_is_judged_before_anything_is_written():
     today = dt.date(2026, 3, 20)
+    bounds = Bounds(dt.date(2024, 3, 1), "adhésion du commerce", today)
     ok = SalesDayIn(date=DAY, lines=[(D("20.00"), D("12.00"))], card=D("12.00"))
-    assert sales_day_errors(ok, today=today) == {}
+    assert sales_day_errors(ok, bounds=bounds, today=today) == {}
     assert sales_day_errors(SalesDayIn(date=DAY, lines=[(D("20.00"), D("0.00"))]),
-                            today=today) == {
+                            bounds=bounds, today=today) == {
         "lines": ["Le total des ventes est nul : il n'y a rien à comptabiliser."]}
     assert set(sales_day_errors(SalesDayIn(date=today + dt.timedelta(days=1), lines=[],
-                                           cash=D("-1.00")), today=today)) == {
+                                           cash=D("-1.00")), bounds=bounds, today=today)) == {
         "date", "lines", "payments"}
+    assert sales_day_errors(SalesDayIn(date=dt.date(2024, 2, 29), lines=ok.lines,
+                                       card=D("12.00")), bounds=bounds, today=today) == {
+        "date": ["La date doit être comprise entre le 01/03/2024 (adhésion du commerce) et "
+                 "aujourd'hui."]}
 
 
 # --- The API ------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ def test_the_members_filters_keep_their_values_and_count_by_status(client, coord
     assert 'name="q" value="Romazy"' in page
     assert '<option value="rural" selected>' in page
     assert "candidat : 0 · actif : 1 · suspendu : 0 · parti : 1" in page
-    assert "Boucherie partie" in page and format_date(dt.date(2024, 3, 1)) in page
+    assert "Boucherie partie" in page and format_date(dt.date(2015, 1, 1)) in page
 
 
 def test_a_bad_filter_value_is_said_beside_its_field_and_filters_nothing(client, coordinator,
@@ -250,7 +250,7 @@ def test_a_member_detail_shows_identity_membership_users_invoices_and_reports(cl
     assert response.status_code == 200
     page = text_of(response)
     assert shop.siret in page and "Parts : 7" in page
-    assert "Adhésion le : 01/03/2024" in page and "Départ le : 31/10/2026" in page
+    assert "Adhésion le : 01/01/2015" in page and "Départ le : 31/10/2026" in page
     assert f'href="/admin/shops/shop/{shop.pk}/change/"' in page
     assert world["shopkeeper"].username in page and world["accountant"].username in page
     assert "Expert-comptable" in page and "désactivé" in page

@@ -159,9 +159,11 @@ def statements_by_ledger(*, ledgers: Sequence[Ledger], win: Window) -> dict[int,
 
 
 def days_open(*, shop_ids: Sequence[int], win: Window) -> dict[int, int]:
-    """{shop id: number of days of the month with a Z ticket}: one grouped query."""
+    """{shop id: number of days of the month with a standing Z ticket (a reversed one
+    does not count: its day may have a new one)}: one grouped query."""
     return dict(SalesDay.objects
-                .filter(shop_id__in=shop_ids, date__gte=win.date_from, date__lte=win.date_to)
+                .filter(shop_id__in=shop_ids, date__gte=win.date_from, date__lte=win.date_to,
+                        reversed_by__isnull=True)
                 .values_list("shop_id").annotate(days=Count("id")).order_by())
 
 
