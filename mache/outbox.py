@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import partial
 
 import redis.exceptions
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -67,8 +67,8 @@ def _send_after_commit(message_ids: list[int]) -> None:
         sent, broker_down = outbox_send(message_ids=message_ids)
         if not broker_down and OutboxMessage.objects.filter(sent_at__isnull=True).exists():
             outbox_drain()
-    except DatabaseError:
-        log.exception("outbox: could not record the sending of %s; the drain will retry",
+    except Exception:  # whatever it is, the write committed: log it, the drain retries
+        log.exception("outbox: could not send %s after commit; the drain will retry",
                       message_ids)
 
 

@@ -6,10 +6,9 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-# Tasks are sent through the outbox (docs/tasks.md); the name stays for the callers.
-from mache.outbox import enqueue_many_on_commit, enqueue_on_commit
-
-__all__ = ["enqueue_on_commit"]
+# Tasks are sent through the outbox (docs/tasks.md); the name stays here for its callers.
+from mache.outbox import enqueue_many_on_commit
+from mache.outbox import enqueue_on_commit as enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
