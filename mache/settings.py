@@ -179,11 +179,14 @@ def _next_redis_db(url: str) -> str:
 
 
 if REDIS_URL:
+    # Redis down must cost a request about a second, not a hang: short socket timeouts
+    # here, and the readers fall back to computing (mache.cache, docs/tasks.md).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ.get("CACHE_URL") or _next_redis_db(REDIS_URL)}}
+                          "LOCATION": os.environ.get("CACHE_URL") or _next_redis_db(REDIS_URL),
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
 else:
     # The file-system transport and result backend let the web server and the worker,
     # two processes, talk without any server; the file cache is shared by both too
@@ -216,11 +219,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# --- Publishing while the broker is down (docs/tasks.md) ---
+# Tasks are sent after commit from the outbox (mache.outbox): a send that fails leaves
+# its row for the drain, so a publish gives up within about a second instead of Celery's
+# defaults (the result backend's 20 retries a second apart made a request wait 19 s).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.3,
+                     "interval_max": 0.5}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Rounds close by themselves: within a minute of the deadline, and whatever
     # happened to the worker at that minute (the sweep catches up on every round due).
     "sweep-rounds": {"task": "worker.sweep_rounds", "schedule": 60.0},
+    # Tasks the broker could not take when their work committed (mache.outbox).
+    "outbox-drain": {"task": "mache.outbox_drain", "schedule": 60.0},
     # The month before, on the 1st (Paris): stock variation entries of every shop.
     "stock-variations": {"task": "worker.post_stock_variations",
                          "schedule": crontab(minute=30, hour=1, day_of_month=1)},

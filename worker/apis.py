@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from mache.celery import app
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.models import OutboxMessage
 from mache.periods import format_month, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
@@ -33,6 +34,10 @@ class TaskView(APIView):
         run = TaskRun.objects.filter(pk=task_id).first()
         if run is not None:
             return Response(self._run_state(run))
+        if OutboxMessage.objects.filter(task_id=task_id, sent_at__isnull=True).exists():
+            # Still in the outbox (the broker was down): pending, without asking Redis.
+            return Response({"state": "PENDING", "progress": {"done": 0, "total": 0},
+                             "result": None})
         result = AsyncResult(task_id, app=app)
         state, info = result.state, result.info
         progress, payload = {"done": 0, "total": 0}, None

@@ -2,21 +2,15 @@
 run twice (late acknowledgement redelivers a task whose worker died)."""
 
 import logging
-import uuid
 
-from celery import current_app, shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# Tasks are sent through the outbox (docs/tasks.md); the name stays here for its callers.
+from mache.outbox import enqueue_many_on_commit
+from mache.outbox import enqueue_on_commit as enqueue_on_commit
 
 log = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task_name: str, *args) -> str:
-    """Send a task once the current transaction commits; its id is known at once, so an
-    API can answer 202 {"task_id"} before the task exists in the broker."""
-    task_id = str(uuid.uuid4())
-    transaction.on_commit(
-        lambda: current_app.send_task(task_name, args=list(args), task_id=task_id))
-    return task_id
 
 
 @shared_task(name="worker.ping")
@@ -53,8 +47,7 @@ def sweep_rounds() -> list[int]:
     from purchasing.services.consolidation import rounds_due_ids
 
     due = rounds_due_ids()
-    for round_id in due:
-        enqueue_on_commit("worker.consolidate_round", round_id)
+    enqueue_many_on_commit("worker.consolidate_round", [(round_id,) for round_id in due])
     return due
 
 

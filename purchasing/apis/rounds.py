@@ -1,5 +1,6 @@
 """Rounds: creation, live fill, consolidation, cancellation; supplier orders."""
 
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -50,10 +51,14 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
     def consolidate(self, request, pk=None):
-        from worker.tasks import enqueue_on_commit
+        from mache.outbox import enqueue_on_commit
 
-        round_ = consolidation.round_close_now(round_id=self.get_object().pk)
-        task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
+        # The round closes and its task is recorded in one transaction (docs/tasks.md):
+        # with the broker down the task waits in the outbox, and the id answered now is
+        # the one the drained task will run under.
+        with transaction.atomic():
+            round_ = consolidation.round_close_now(round_id=self.get_object().pk)
+            task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=inline_serializer("Consolidation", {

@@ -11,7 +11,7 @@ from ..models import Round, SupplierOrder
 
 def on_commit_notify(kind: str, object_id: int) -> None:
     """Enqueue the e-mail `kind` about `object_id` once the current transaction commits."""
-    from worker.tasks import enqueue_on_commit
+    from mache.outbox import enqueue_on_commit
 
     enqueue_on_commit("worker.send_notification", kind, object_id)
 

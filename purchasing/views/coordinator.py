@@ -7,6 +7,7 @@ from decimal import Decimal
 from celery.result import AsyncResult
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -112,15 +113,17 @@ def coord_round(request, pk):
 @require_POST
 def coord_round_consolidate(request, pk):
     """Close the round now and hand its consolidation to the worker."""
-    from worker.tasks import enqueue_on_commit
+    from mache.outbox import enqueue_on_commit
 
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
     try:
-        round_ = consolidation.round_close_now(round_id=round_.pk)
+        # One transaction for the round and its task (docs/tasks.md).
+        with transaction.atomic():
+            round_ = consolidation.round_close_now(round_id=round_.pk)
+            task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
     except BusinessRuleError as exc:
         messages.error(request, exc.detail)
         return redirect("coord-round", pk=round_.pk)
-    task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
     return redirect(f"{reverse('coord-round', args=[round_.pk])}?tache={task_id}")
 
 
