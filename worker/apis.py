@@ -10,8 +10,10 @@ from rest_framework.views import APIView
 
 from mache.celery import app
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.fields import ListField
 from mache.periods import format_month, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.query import parse_id
 
 from . import selectors, services
 from .models import Report, TaskRun
@@ -73,8 +75,8 @@ class ReportOutput(serializers.ModelSerializer):
 
 
 class GenerateInput(serializers.Serializer):
-    month = serializers.CharField()
-    shops = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
+    month = serializers.CharField(max_length=7)
+    shops = ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
                                   required=False, default=None, allow_empty=False)
 
 
@@ -93,9 +95,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if shop == "coop":
                 queryset = queryset.filter(shop__isnull=True)
             elif shop:
-                if not shop.isdigit():
-                    raise InvalidInput({"shop": ["Identifiant de commerce ou « coop »."]})
-                queryset = queryset.filter(shop_id=int(shop))
+                queryset = queryset.filter(shop_id=parse_id(shop, field="shop"))
             if params.get("month"):
                 try:
                     queryset = queryset.filter(month=parse_month(params["month"]))

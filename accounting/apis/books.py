@@ -16,6 +16,7 @@ from accounting import selectors, services
 from accounting.models import Account, Entry, Journal
 from mache.errors import InvalidInput
 from mache.fields import MoneyField
+from mache.limits import MAX_LIST_ITEMS
 from mache.periods import parse_month
 from mache.permissions import BOOKS_ROLES, ActionRoles
 
@@ -36,6 +37,10 @@ class LedgerParamMixin:
 
 class LedgerField(serializers.CharField):
     """A ledger in a request body: a shop id or "coop"; one the caller may not see is 400."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         value = str(super().to_internal_value(data))
@@ -106,7 +111,7 @@ class EntryOutput(serializers.ModelSerializer):
 
 
 class LineInput(serializers.Serializer):
-    account = serializers.RegexField(r"^\d{6,8}$", error_messages={
+    account = serializers.RegexField(r"^[0-9]{6,8}$", max_length=8, error_messages={
         "invalid": "Numéro de compte de 6 à 8 chiffres."})
     debit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     credit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
@@ -120,7 +125,7 @@ class EntryInput(serializers.Serializer):
     label = serializers.CharField(max_length=200)
     piece_ref = serializers.CharField(max_length=60, required=False, allow_blank=True,
                                       default="")
-    lines = LineInput(many=True, allow_empty=False)
+    lines = LineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
 class ReverseInput(serializers.Serializer):
@@ -189,7 +194,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 class CloseInput(serializers.Serializer):
     shop = LedgerField()
-    month = serializers.CharField()
+    month = serializers.CharField(max_length=7)
 
     def validate_month(self, value):
         try:
