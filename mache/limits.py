@@ -93,6 +93,11 @@ class BoundedStream:
     def readline(self, size=-1):
         return self._count(self._stream.readline(self._ask(size)))
 
+    def seekable(self):
+        # Not seekable, so that Django reads the body through `read` rather than asking
+        # the underlying stream for its size.
+        return False
+
     def __getattr__(self, name):
         return getattr(self._stream, name)
 
