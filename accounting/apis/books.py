@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -41,9 +42,13 @@ class LedgerField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
+        # The length is judged on the text, before it becomes a ledger.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
 
     def to_internal_value(self, data):
         value = str(super().to_internal_value(data))
+        if len(value) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         try:
             return selectors.ledger_for(user=self.context["request"].user, shop_param=value)
         except Http404:
