@@ -7,7 +7,8 @@ Services raise `BusinessRuleError` subclasses (409 with a code) or `InvalidInput
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -106,3 +107,18 @@ def _response_for(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+# Django's own answers, for what no view answered (an id that does not match the route,
+# a request Django refused): JSON in DRF's shape under /api/, the French pages elsewhere.
+
+def not_found(request, exception):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Introuvable."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Requête invalide."}, status=400)
+    return defaults.bad_request(request, exception)

@@ -251,7 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mache.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mache.schema.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "mache.errors.exception_handler",
     # JSON of bounded depth without lone surrogates (mache.parsers); a renderer that
     # never fails on a string it cannot encode.
