@@ -21,7 +21,8 @@ from mache.limits import MAX_LIST_ITEMS
 from mache.periods import parse_month
 from mache.permissions import BOOKS_ROLES, ActionRoles
 
-SHOP_PARAM = OpenApiParameter("shop", str, description="Identifiant du commerce, ou coop")
+SHOP_PARAM = OpenApiParameter("shop", str, required=True,
+                              description="Identifiant du commerce, ou coop")
 
 
 class LedgerParamMixin:

@@ -233,7 +233,7 @@ class StockValueOutput(serializers.Serializer):
 class StockValueView(APIView):
     """GET ?shop=&date=: the stock and its value at the end of a Paris day."""
 
-    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date)],
+    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date, required=True)],
                    responses=StockValueOutput)
     def get(self, request):
         shop = shop_from_query(request, required=True)
