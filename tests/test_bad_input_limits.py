@@ -50,6 +50,7 @@ def test_5001_lines_are_400_on_lines(keeper_api, shop):
     response = keeper_api.post("/api/stock/counts/", {"shop": shop.pk, **body}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["lines"]
+    assert "5000" in str(response.json()["lines"])  # refused on its count, not its items
 
 
 def test_every_list_of_a_body_is_bounded(api, coordinator, shop):
@@ -59,11 +60,13 @@ def test_every_list_of_a_body_is_bounded(api, coordinator, shop):
                            format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["shops"]
+    assert "5000" in str(response.json()["shops"])
     response = client.post("/api/users/", {"username": "nouveau", "password": "x" * 12,
                                            "role": "shopkeeper", "shops": too_many},
                            format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["shops"]
+    assert "5000" in str(response.json()["shops"])
 
 
 def upload(size: int) -> SimpleUploadedFile:
