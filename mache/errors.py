@@ -4,12 +4,16 @@ Services raise `BusinessRuleError` subclasses (409 with a code) or `InvalidInput
 (400 with DRF's field shape); views never build error responses themselves.
 """
 
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import SURROGATE_RE
 
 
 class DomainError(Exception):
@@ -50,13 +54,42 @@ class InvalidInput(DomainError):
         super().__init__(str(self.errors))
 
 
+class BadQuery(InvalidInput, BadRequest):
+    """A malformed value in the query string or the path (an id in other digits than
+    0-9...): 400 naming the parameter, on the API (DRF shape) as on the pages (Django
+    answers BadRequest with the 400 page)."""
+
+
 class Throttled(exceptions.Throttled):
     default_detail = "Trop de tentatives. Réessayez plus tard."
     extra_detail_singular = "Réessayez dans {wait} seconde."
     extra_detail_plural = "Réessayez dans {wait} secondes."
 
 
+def printable(data):
+    """`data` with every lone surrogate in its strings replaced by U+FFFD (the rest,
+    error codes included, unchanged)."""
+    if isinstance(data, exceptions.ErrorDetail):
+        if SURROGATE_RE.search(data):
+            return exceptions.ErrorDetail(SURROGATE_RE.sub("\ufffd", data), code=data.code)
+        return data
+    if isinstance(data, str):
+        return SURROGATE_RE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {printable(key): printable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [printable(value) for value in data]
+    return data
+
+
 def exception_handler(exc, context):
+    response = _response_for(exc, context)
+    if response is not None:
+        response.data = printable(response.data)
+    return response
+
+
+def _response_for(exc, context):
     if isinstance(exc, BusinessRuleError):
         return Response(
             {"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code
@@ -74,3 +107,18 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+# Django's own answers, for what no view answered (an id that does not match the route,
+# a request Django refused): JSON in DRF's shape under /api/, the French pages elsewhere.
+
+def not_found(request, exception):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Introuvable."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Requête invalide."}, status=400)
+    return defaults.bad_request(request, exception)

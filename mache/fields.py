@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from .limits import MAX_LIST_ITEMS
+from .query import as_id
+
 
 class MoneyField(serializers.DecimalField):
     """"12.30": two decimals, at most 10 digits before the point."""
@@ -54,8 +57,27 @@ class ShopField(serializers.IntegerField):
     def to_internal_value(self, data):
         from shops.selectors import visible_shop
 
+        if isinstance(data, str) and as_id(data) is None:
+            # IntegerField would read "٣" as 3: an id is written in ASCII digits.
+            self.fail("invalid")
         shop = visible_shop(user=self.context["request"].user,
                             shop_id=super().to_internal_value(data))
         if shop is None:
             raise serializers.ValidationError(f"Commerce {data} inconnu.")
         return shop
+
+
+
+class ListField(serializers.ListField):
+    """A list of at most MAX_LIST_ITEMS (unless told otherwise), counted before any item
+    is read: DRF's ListField would first validate every item (a query each, for ids)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_LIST_ITEMS)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and self.max_length is not None and \
+                len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)

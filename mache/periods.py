@@ -7,15 +7,24 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 PARIS = ZoneInfo("Europe/Paris")
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only (\d would take "２０２６"), and no trailing newline ($ would).
+MONTH_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+# The sane years of a month named in a request: outside them the cooperative has no
+# business, and year 1 or 9999 overflow the date arithmetic of previous/next months.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 
 
 def parse_month(value: str) -> dt.date:
-    """'2026-11' -> date(2026, 11, 1); ValueError on anything else."""
-    match = MONTH_RE.match(value or "")
+    """'2026-11' -> date(2026, 11, 1); ValueError (its message in French) on anything else,
+    a year outside FIRST_YEAR..LAST_YEAR included."""
+    match = MONTH_RE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError("Mois attendu au format AAAA-MM.")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"Mois entre {FIRST_YEAR}-01 et {LAST_YEAR}-12.")
+    return dt.date(year, int(match.group(2)), 1)
 
 
 def format_month(month: dt.date) -> str:

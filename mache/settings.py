@@ -10,6 +10,7 @@ DATABASE_URL and REDIS_URL switch any profile to PostgreSQL and Redis.
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +80,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Bad input is refused before anything reads it: control characters in the query or
+    # the path (400), bodies over their bound (413).
+    "mache.query.QueryValueMiddleware",
+    "mache.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -173,7 +178,7 @@ def _next_redis_db(url: str) -> str:
     """redis://host:6379/0 -> redis://host:6379/1: the cache may be flushed without
     touching the broker's queues."""
     base, _, db = url.rstrip("/").rpartition("/")
-    if base.endswith(":") or not db.isdigit():
+    if base.endswith(":") or not re.fullmatch(r"[0-9]+", db):
         return url.rstrip("/") + "/1"
     return f"{base}/{int(db) + 1}"
 
@@ -271,8 +276,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mache.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mache.schema.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "mache.errors.exception_handler",
+    # JSON of bounded depth without lone surrogates (mache.parsers); a renderer that
+    # never fails on a string it cannot encode.
+    "DEFAULT_PARSER_CLASSES": ["mache.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_RENDERER_CLASSES": ["mache.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -288,6 +299,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Request bodies (mache.limits): 413 above these; CSV uploads may be larger.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # --- Logins, tokens and the Content-Security-Policy (issue 10; README, Security). ---
 # One throttle guards every way in (API token, login page, Django admin, password reset):

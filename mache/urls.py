@@ -36,3 +36,6 @@ urlpatterns = [
     # The pages people use (server-rendered): each app routes its own.
     *shops_pages, *purchasing_pages, *inventory_pages, *accounting_pages, *worker_pages,
 ]
+
+handler400 = "mache.errors.bad_request"
+handler404 = "mache.errors.not_found"

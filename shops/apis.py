@@ -7,6 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mache.fields import ListField
+from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from . import selectors, services
@@ -66,11 +68,12 @@ class UserOutput(serializers.ModelSerializer):
 
 class UserInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    password = serializers.CharField(write_only=True, trim_whitespace=False,
+                                     max_length=MAX_PASSWORD_CHARS)
     role = serializers.ChoiceField(choices=User.Role.choices)
-    shops = serializers.PrimaryKeyRelatedField(many=True, queryset=Shop.objects.all(),
-                                               required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    shops = ListField(child=serializers.PrimaryKeyRelatedField(queryset=Shop.objects.all()),
+                      required=False)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     is_active = serializers.BooleanField(required=False)
@@ -129,7 +132,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(trim_whitespace=False)
+    password = serializers.CharField(trim_whitespace=False, max_length=MAX_PASSWORD_CHARS)
 
 
 class TokenView(APIView):

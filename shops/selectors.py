@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from mache.permissions import scope_to_user, sees_all_shops
+from mache.query import as_id
 
 from .models import Shop, User
 
@@ -32,7 +33,5 @@ def user_shop_ids(user) -> list[int]:
 
 def visible_shop(*, user, shop_id) -> Shop | None:
     """The shop `shop_id` if the user may see it, else None (callers answer 404 or 400)."""
-    try:
-        return shop_list(user=user).filter(pk=int(shop_id)).first()
-    except (TypeError, ValueError):
-        return None
+    pk = as_id(shop_id)  # ASCII digits only: "²" or "٣" name no shop
+    return None if pk is None else shop_list(user=user).filter(pk=pk).first()

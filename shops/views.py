@@ -20,6 +20,7 @@ from inventory.selectors import alerts
 from mache.errors import InvalidInput
 from mache.errors import Throttled as ThrottledError
 from mache.forms import posted
+from mache.limits import MAX_PASSWORD_CHARS
 from purchasing.models import Round, SupplierOrder
 from purchasing.selectors import (
     invoice_list,
@@ -47,7 +48,8 @@ class LoginForm(forms.Form):
     username = forms.CharField(label="Identifiant", max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username",
                                                              "autofocus": True}))
-    password = forms.CharField(label="Mot de passe", strip=False, widget=forms.PasswordInput(
+    password = forms.CharField(label="Mot de passe", strip=False,
+                               max_length=MAX_PASSWORD_CHARS, widget=forms.PasswordInput(
         attrs={"autocomplete": "current-password"}))
 
     def __init__(self, *args, request=None, **kwargs):

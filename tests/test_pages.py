@@ -6,34 +6,16 @@ with an id in its path is visited with the ids of `build_shop_world`'s objects w
 view declares `scoped_model` (else it is skipped here and tested in its own module).
 """
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
+from tests.urlwalk import PAGE_GROUP_RE as GROUP_RE
+from tests.urlwalk import page_routes
 
 QUERY_BUDGET = 25
-GROUP_RE = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-def page_routes():
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                yield route, pattern
-    for route, pattern in walk(get_resolver().url_patterns, ""):
-        if route.startswith(("api/", "admin/", "healthz", "connexion", "deconnexion")):
-            continue
-        if route.startswith("^") or "(?P" in route:
-            continue
-        yield route, pattern
 
 
 @pytest.fixture

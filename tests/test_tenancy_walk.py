@@ -13,40 +13,18 @@ foreign shop's data and that these roles cannot change them.
 
 import hashlib
 import json
-import re
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from mache.permissions import COORDINATOR_ONLY
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
+from .urlwalk import GROUP_RE, api_routes, fill, methods_of, target_of
 
 PROJECT_APPS = ["shops", "purchasing", "inventory", "accounting", "worker", "authtoken"]
-# Not data endpoints: the schema, its viewer, and the login (which sees no shop).
-SKIPPED = {"api/schema/", "api/docs/", "api/auth/token/"}
-METHODS = ["get", "post", "put", "patch", "delete"]
-GROUP_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
-
-
-def api_routes():
-    """(route template, view callback) for every pattern under api/."""
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern).lstrip("^").rstrip("$").replace("\\", "")
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                yield route, pattern.callback
-
-    for route, callback in walk(get_resolver().url_patterns, ""):
-        if route.startswith("api/") and route not in SKIPPED and ".(?P<format>" not in route \
-                and "<format>" not in route:
-            yield route, callback
 
 
 def snapshot() -> str:
@@ -80,24 +58,6 @@ def leaks(payload, foreign) -> list[str]:
 
     visit(payload, "$")
     return found
-
-
-def methods_of(callback) -> list[str]:
-    if hasattr(callback, "actions"):  # a viewset route
-        return [m for m in METHODS if m in callback.actions]
-    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
-    return [m for m in METHODS if view_class and hasattr(view_class, m)]
-
-
-def fill(route, value) -> str:
-    return "/" + GROUP_RE.sub(str(value), route)
-
-
-def target_of(model, shop_field, foreign):
-    """The foreign world's object of `model` (any object, for cooperative-wide models)."""
-    if shop_field is None:
-        return model.objects.order_by("-pk").first()
-    return model.objects.filter(**{shop_field: foreign["shop"].pk}).order_by("-pk").first()
 
 
 @pytest.fixture

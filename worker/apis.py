@@ -2,6 +2,7 @@
 
 from celery.result import AsyncResult
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,9 +11,11 @@ from rest_framework.views import APIView
 
 from mache.celery import app
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.fields import ListField
 from mache.models import OutboxMessage
 from mache.periods import format_month, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.query import parse_id
 
 from . import selectors, services
 from .models import Report, TaskRun
@@ -78,8 +81,8 @@ class ReportOutput(serializers.ModelSerializer):
 
 
 class GenerateInput(serializers.Serializer):
-    month = serializers.CharField()
-    shops = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
+    month = serializers.CharField(max_length=7)
+    shops = ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
                                   required=False, default=None, allow_empty=False)
 
 
@@ -98,9 +101,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if shop == "coop":
                 queryset = queryset.filter(shop__isnull=True)
             elif shop:
-                if not shop.isdigit():
-                    raise InvalidInput({"shop": ["Identifiant de commerce ou « coop »."]})
-                queryset = queryset.filter(shop_id=int(shop))
+                queryset = queryset.filter(shop_id=parse_id(shop, field="shop"))
             if params.get("month"):
                 try:
                     queryset = queryset.filter(month=parse_month(params["month"]))
@@ -123,7 +124,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                         shop_ids=serializer.validated_data["shops"])
         return Response({"task_id": run.pk}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         report = self.get_object()

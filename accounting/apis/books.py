@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,10 +17,12 @@ from accounting import selectors, services
 from accounting.models import Account, Entry, Journal
 from mache.errors import InvalidInput
 from mache.fields import MoneyField
+from mache.limits import MAX_LIST_ITEMS
 from mache.periods import parse_month
 from mache.permissions import BOOKS_ROLES, COORDINATOR_ONLY, ActionRoles
 
-SHOP_PARAM = OpenApiParameter("shop", str, description="Identifiant du commerce, ou coop")
+SHOP_PARAM = OpenApiParameter("shop", str, required=True,
+                              description="Identifiant du commerce, ou coop")
 
 
 class LedgerParamMixin:
@@ -37,8 +40,16 @@ class LedgerParamMixin:
 class LedgerField(serializers.CharField):
     """A ledger in a request body: a shop id or "coop"; one the caller may not see is 400."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        # The length is judged on the text, before it becomes a ledger.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
     def to_internal_value(self, data):
         value = str(super().to_internal_value(data))
+        if len(value) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         try:
             return selectors.ledger_for(user=self.context["request"].user, shop_param=value)
         except Http404:
@@ -106,7 +117,7 @@ class EntryOutput(serializers.ModelSerializer):
 
 
 class LineInput(serializers.Serializer):
-    account = serializers.RegexField(r"^\d{6,8}$", error_messages={
+    account = serializers.RegexField(r"^[0-9]{6,8}$", max_length=8, error_messages={
         "invalid": "Numéro de compte de 6 à 8 chiffres."})
     debit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     credit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
@@ -120,7 +131,7 @@ class EntryInput(serializers.Serializer):
     label = serializers.CharField(max_length=200)
     piece_ref = serializers.CharField(max_length=60, required=False, allow_blank=True,
                                       default="")
-    lines = LineInput(many=True, allow_empty=False)
+    lines = LineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
 class ReverseInput(serializers.Serializer):
@@ -189,7 +200,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 class CloseInput(serializers.Serializer):
     shop = LedgerField()
-    month = serializers.CharField()
+    month = serializers.CharField(max_length=7)
 
     def validate_month(self, value):
         try:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mache.fields import MoneyField, ShopField, VatRateField
+from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 
 from ..models import SalesDay
@@ -37,7 +38,7 @@ class SalesPaymentsInput(serializers.Serializer):
 class SalesDayInput(serializers.Serializer):
     shop = ShopField()
     date = serializers.DateField()
-    lines = SalesLineInput(many=True, allow_empty=False)
+    lines = SalesLineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
     payments = SalesPaymentsInput()
 
 

@@ -48,7 +48,8 @@ class ContractNames:
 class StatementQuery(ContractNames, serializers.Serializer):
     """?shop=<id>|coop&from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|xlsx|pdf"""
 
-    shop = serializers.CharField(help_text="Identifiant du commerce, ou « coop » pour les "
+    shop = serializers.CharField(max_length=20,
+                                 help_text="Identifiant du commerce, ou « coop » pour les "
                                            "livres de la coopérative.")
     date_from = serializers.DateField(source="date_from", input_formats=["%Y-%m-%d"],
                                       help_text="Premier jour de la période (AAAA-MM-JJ).")
@@ -64,7 +65,8 @@ class StatementQuery(ContractNames, serializers.Serializer):
 
 
 class JournalQuery(StatementQuery):
-    journal = serializers.CharField(required=False, help_text="Code d'un journal : VTE, ACH…")
+    journal = serializers.CharField(required=False, max_length=10,
+                                    help_text="Code d'un journal : VTE, ACH…")
 
 
 # --- Output ---------------------------------------------------------------------------

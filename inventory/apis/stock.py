@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from mache.errors import InvalidInput
 from mache.fields import MoneyField, ShopField, UnitPriceField
+from mache.limits import MAX_LIST_ITEMS
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from purchasing.models import MAX_UNITS, Product
@@ -123,7 +124,7 @@ class CountLineInput(serializers.Serializer):
 class CountInput(serializers.Serializer):
     shop = ShopField()
     counted_on = serializers.DateField(default=paris_today)
-    lines = CountLineInput(many=True, allow_empty=False)
+    lines = CountLineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
 class CountLineOutput(serializers.Serializer):
@@ -232,7 +233,7 @@ class StockValueOutput(serializers.Serializer):
 class StockValueView(APIView):
     """GET ?shop=&date=: the stock and its value at the end of a Paris day."""
 
-    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date)],
+    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date, required=True)],
                    responses=StockValueOutput)
     def get(self, request):
         shop = shop_from_query(request, required=True)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from mache.fields import MoneyField, UnitPriceField, VatRateField
+from mache.limits import MAX_LIST_ITEMS
 
 from ..models import MAX_UNITS, Invoice, Order, Product, Round, Supplier
 
@@ -30,7 +31,7 @@ class ProductSerializer(serializers.ModelSerializer):
     case_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
     unit_price = UnitPriceField(min_value=Decimal("0.0001"))
     vat_rate = VatRateField()
-    price_tiers = TierSerializer(many=True, required=False)
+    price_tiers = TierSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
 
     class Meta:
         model = Product
@@ -57,11 +58,11 @@ class LineSerializer(serializers.Serializer):
 class OrderInput(serializers.Serializer):
     round = serializers.IntegerField(min_value=1)
     shop = serializers.IntegerField(min_value=1, required=False)
-    lines = LineSerializer(many=True, allow_empty=False)
+    lines = LineSerializer(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
 class OrderLinesInput(serializers.Serializer):
-    lines = LineSerializer(many=True, allow_empty=False)
+    lines = LineSerializer(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
 class OrderOutput(serializers.ModelSerializer):
@@ -142,7 +143,8 @@ class ReceiptLineInput(serializers.Serializer):
 
 
 class ReceiptInput(serializers.Serializer):
-    lines = ReceiptLineInput(many=True, required=False, default=list)
+    lines = ReceiptLineInput(many=True, required=False, default=list,
+                             max_length=MAX_LIST_ITEMS)
     received_on = serializers.DateField(required=False, allow_null=True, default=None,
                                         help_text="Jour de la livraison (par défaut : "
                                                   "aujourd'hui)")

@@ -28,7 +28,10 @@ def test_a_late_evening_in_utc_is_already_the_next_paris_day():
     assert paris_date(moment) == dt.date(2026, 12, 1)
 
 
-@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "26-11", "", "2026/11", "2026-00", None])
+@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "26-11", "", "2026/11", "2026-00", None,
+                                 # out of the sane years, or not in ASCII digits
+                                 "0001-01", "9999-12", "1999-12", "2101-01",
+                                 "２０２６-01", "2026-01\n"])
 def test_parse_month_refuses_malformed_months(bad):
     with pytest.raises(ValueError):
         parse_month(bad)
