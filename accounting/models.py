@@ -1,4 +1,4 @@
-"""Double-entry books: one ledger per shop and one for the cooperative (accounting.md).
+"""Double-entry books: one ledger per shop and one for the cooperative (docs/postings.md).
 
 Invariants held by PostgreSQL itself (migration 0002): an entry balances and has two
 lines at least (a deferred constraint trigger, checked at commit); a line has one side,

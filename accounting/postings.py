@@ -1,4 +1,4 @@
-"""Automatic postings (accounting.md): each names its source document, and the unique
+"""Automatic postings (docs/postings.md): each names its source document, and the unique
 (ledger, source) key makes posting it again a no-op.
 
 - a shop invoice of the cooperative: in the shop's books (ACH) and in the

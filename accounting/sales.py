@@ -1,8 +1,8 @@
 """Daily till summaries (Z tickets): recorded and posted to the shop's books at once.
 
 A Z ticket gives the day's sales VAT included, per rate, and how they were paid. It is
-posted in the shop's books, in the same transaction as the ticket itself (accounting.md,
-"Daily sales"): journal VTE, dated the sales day, piece `Z-<YYYYMMDD>`, source
+posted in the shop's books, in the same transaction as the ticket itself (docs/postings.md,
+"Z tickets"): journal VTE, dated the sales day, piece `Z-<YYYYMMDD>`, source
 `z:<shop id>:<YYYY-MM-DD>` (the unique key of the source: the books hold a day once).
 The day is a business date of the shop (shops.dates: from its joining, not in the future).
 

@@ -22,7 +22,7 @@ def ledger_for(*, user, shop_param) -> Ledger:
     """The ledger named by a `shop` parameter: a shop id, or "coop" for the cooperative.
 
     Raises Http404 for a ledger the user may not see, exactly as for one that does not
-    exist (api.md, tenancy).
+    exist (docs/security.md, Tenancy).
     """
     if shop_param == COOP:
         if not sees_all_shops(user):

@@ -279,7 +279,7 @@ def entry_post(**kwargs) -> Entry:
 
 def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str,
                       piece_ref: str, lines: list[LineIn], user) -> Entry:
-    """A correcting entry typed by an accountant or a coordinator (api.md: 400 when
+    """A correcting entry typed by an accountant or a coordinator (docs/postings.md: 400 when
     unbalanced, empty, out of the ledger's business dates or in a closed month, naming
     the field)."""
     if not Journal.objects.filter(ledger=ledger, code=journal).exists():

@@ -1,7 +1,7 @@
 """Money and the largest-remainder split: pure functions, no ORM.
 
 Amounts are Decimal everywhere. `money()` is the one rounding rule of the project:
-half-up to the cent, applied per line (consolidation.md, rule 3).
+half-up to the cent, applied per line (docs/money.md).
 """
 
 from collections.abc import Sequence

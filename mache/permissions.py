@@ -2,7 +2,7 @@
 
 - `scope_to_user(qs, user=..., shop_field=...)` narrows any queryset to the shops the
   user may see (coordinators see every shop). Selectors call it; views never filter
-  by hand. Objects outside the scope are then simply not found: 404, as api.md asks.
+  by hand. Objects outside the scope are then simply not found: 404 (docs/security.md).
 - `ActionRoles` gives 403 to a caller whose role may not run the view's action.
 """
 

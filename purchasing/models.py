@@ -14,7 +14,7 @@ MAX_UNITS = 100_000  # per order line: more is a typing error, not a village sho
 
 
 class VatRate(models.TextChoices):
-    """The French VAT rates a product may carry (api.md)."""
+    """The French VAT rates a product may carry (docs/money.md)."""
 
     ZERO = "0.00", "0 %"
     SUPER_REDUCED = "2.10", "2,1 %"

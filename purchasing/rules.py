@@ -1,4 +1,4 @@
-"""The purchasing rules of consolidation.md, as pure functions (no ORM, no I/O).
+"""The purchasing rules of docs/consolidation.md, as pure functions (no ORM, no I/O).
 
 Services feed them plain values read from the database and write back what they
 return; tests run them alone, including the worked example and property tests.
@@ -26,7 +26,7 @@ def cases_for(ordered: int, tolerance: int, case_size: int) -> int:
 
 
 def missing_for_next_case(ordered: int, case_size: int) -> int:
-    """api.md, fill: units still missing to fill the current case, before tolerances."""
+    """The fill: units missing to complete the case, before tolerances (docs/consolidation.md)."""
     return (case_size - ordered % case_size) % case_size
 
 

@@ -67,7 +67,7 @@ def invoice_list(*, user) -> QuerySet[Invoice]:
 
 
 def round_fill(*, round_: Round) -> dict:
-    """The group's totals if the round closed now (api.md, fill): no shop is named."""
+    """The group's totals if the round closed now (docs/consolidation.md): no shop is named."""
     totals = {row["product_id"]: row for row in
               OrderLine.objects.filter(order__round=round_).values("product_id")
               .annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))}

@@ -93,7 +93,7 @@ class Shop(models.Model):
         help_text="Signaler les lots qui périment dans ce nombre de jours.")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # What a shopkeeper may change on their own shop (api.md: "contact fields").
+    # What a shopkeeper may change on their own shop (docs/api.md: "contact fields").
     CONTACT_FIELDS = ("address", "postcode", "commune", "email", "phone", "expiry_alert_days")
 
     class Meta:
@@ -127,7 +127,7 @@ class User(AbstractUser):
 
     @property
     def effective_role(self) -> str:
-        """A superuser acts as a coordinator (api.md, Roles)."""
+        """A superuser acts as a coordinator (docs/api.md, Who may do what)."""
         return self.Role.COORDINATOR if self.is_superuser else self.role
 
     @property

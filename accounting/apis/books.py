@@ -212,7 +212,7 @@ class CloseInput(serializers.Serializer):
 class PeriodCloseView(APIView):
     """POST {"shop", "month": "2026-10"}: the month accepts no entry afterwards.
 
-    Closing is the coordinator's alone (docs/accounting.md): an accountant posts and
+    Closing is the coordinator's alone (docs/postings.md): an accountant posts and
     reverses entries but may not lock a month for good."""
 
     permission_classes = [ActionRoles]

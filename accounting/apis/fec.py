@@ -1,5 +1,5 @@
 """`GET /api/exports/fec/?shop=<id>|coop&year=2026`: the FEC of a ledger's fiscal year,
-as an attachment named `<SIREN>FEC<AAAAMMJJ>.txt` (accounting.md, FEC)."""
+as an attachment named `<SIREN>FEC<AAAAMMJJ>.txt` (docs/fec.md)."""
 
 import json
 

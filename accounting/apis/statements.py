@@ -1,10 +1,10 @@
-"""Statements of a ledger over a period (api.md, Books):
+"""Statements of a ledger over a period (docs/postings.md, Statements):
 
     GET /api/statements/<statement>/?shop=<id>|coop&from=YYYY-MM-DD&to=YYYY-MM-DD
         &format=json|csv|xlsx|pdf    (the journal also takes &journal=<code>)
 
 Every role reads the statements of the ledgers it sees (accounting.selectors.ledger_for:
-404 for another shop's, `coop` for coordinators only). JSON follows api.md; the three
+404 for another shop's, `coop` for coordinators only). JSON follows docs/api.md; the three
 files come from the statement's neutral table (accounting.renderers).
 """
 

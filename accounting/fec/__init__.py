@@ -1,9 +1,9 @@
-"""The FEC, Fichier des Écritures Comptables (article A47 A-1 du LPF; accounting.md, FEC).
+"""The FEC, Fichier des Écritures Comptables (article A47 A-1 du LPF; docs/fec.md).
 
 The rules come first, as pure functions with no ORM: formatting (dates AAAAMMJJ,
 amounts "1234,50", text cleaned of separators and line breaks, the file name), the
 opening entry built from balances, and the validator `fec_violations`, which checks a
-file against every rule of the spec; the `fec_check` command and the export's tests both
+file against every rule of docs/fec.md; the `fec_check` command and the export's tests both
 run it. Then the export, `fec_export`, which reads the books in three queries whatever
 their size.
 

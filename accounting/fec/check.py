@@ -1,4 +1,4 @@
-"""FEC validation: every rule of accounting.md, each violation with its line number. Pure."""
+"""FEC validation: every rule of docs/fec.md, each violation with its line number. Pure."""
 
 import datetime as dt
 import re
@@ -280,7 +280,7 @@ def _decode(data: str | bytes) -> tuple[str, bool]:
 
 def fec_inspect(data: str | bytes, filename: str | None = None) -> FecReport:
     """Check a FEC file (its content, and its name when given) against every rule of
-    accounting.md; see `fec_violations`. Also counts its lines and entries."""
+    docs/fec.md; see `fec_violations`. Also counts its lines and entries."""
     closing = None
     problems = []
     if filename is not None:

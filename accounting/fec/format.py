@@ -11,7 +11,7 @@ FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum
           "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
           "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
 COLUMN = {name: index for index, name in enumerate(FIELDS)}
-SEPARATOR = "\t"  # the spec allows tab or pipe; we write tabs
+SEPARATOR = "\t"  # the law allows tab or pipe (docs/fec.md); we write tabs
 EOL = "\r\n"
 OPENING_JOURNAL = "AN"
 OPENING_LABEL = "À-nouveaux"
@@ -24,7 +24,7 @@ LOSS_ACCOUNT = ("129000", "Résultat de l'exercice (perte)")
 ZERO = Decimal("0.00")
 
 
-# Tab, pipe, CR, LF (the spec), and what other readers take for a line break.
+# Tab, pipe, CR, LF (docs/fec.md), and what other readers take for a line break.
 _UNSAFE = re.compile(r"[\t|\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 

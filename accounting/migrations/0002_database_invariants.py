@@ -1,4 +1,4 @@
-"""The invariants of accounting.md that PostgreSQL itself enforces, whatever code writes:
+"""The invariants of docs/postings.md that PostgreSQL itself enforces, whatever code writes:
 
 1. at commit, every entry has two lines at least and its debits equal its credits
    (a deferred constraint trigger on entries and on lines);

@@ -1,8 +1,8 @@
-"""The statements of a ledger over a period (accounting.md, Statements): trial balance,
+"""The statements of a ledger over a period (docs/postings.md, Statements): trial balance,
 general ledger, journal, income statement, VAT statement.
 
 Each computation reads a fixed number of queries, whatever the number of lines, and
-returns a typed result; the API serializes it to JSON (api.md) and `result.table()`
+returns a typed result; the API serializes it to JSON (docs/api.md) and `result.table()`
 gives the neutral StatementTable that accounting.renderers writes as CSV, XLSX or PDF.
 """
 

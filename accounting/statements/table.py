@@ -1,7 +1,7 @@
 """The neutral shape every statement takes for its files: a title, columns, rows and
 totals. The CSV, XLSX and PDF renderers (accounting.renderers) read only this shape, so
 no statement has file code of its own and the three files of a statement always show
-the same figures. JSON is not made from it: it keeps the contract's shape (api.md).
+the same figures. JSON is not made from it: it keeps the contract's shape (docs/api.md).
 
 A cell is typed by its Python value, which each renderer turns into its own notation:
 `str` text, `datetime.date` a date, `Decimal` an amount of money, `Percent` a rate,

@@ -22,7 +22,7 @@ SUBACCOUNT_RATE = re.compile(r"^445[67]\d(\d{3})$")
 
 def rate_of_vat_account(number: str) -> Decimal | None:
     """The rate a VAT sub-account names in its last three digits, in tenths of a percent
-    (accounting.md: 44571055 is 5.5 %, 44571200 is 20 %); None for any other account."""
+    (docs/money.md: 44571055 is 5.5 %, 44571200 is 20 %); None for any other account."""
     match = SUBACCOUNT_RATE.match(number)
     if not match:
         return None

@@ -1,4 +1,4 @@
-"""Input and output serializers of the purchasing API (api.md field names)."""
+"""Input and output serializers of the purchasing API (field names of docs/api.md)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Consolidation of a round into its supplier order (consolidation.md, rules 1 to 4).
+"""Consolidation of a round into its supplier order (docs/consolidation.md, rules 1 to 4).
 
 One transaction under the round's row lock: either everything (supplier order, lines,
 allocations, the round's new status) is written, or nothing. The supplier order is

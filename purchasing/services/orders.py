@@ -81,7 +81,7 @@ def check_round_accepts_orders(round_: Round) -> None:
 def check_lines(round_: Round, lines: list[dict]) -> list[dict]:
     """Lines of the round's supplier, active, once each, whole units in range.
 
-    Lines with quantity 0 are dropped (api.md). Raises InvalidInput on `lines`.
+    Lines with quantity 0 are dropped (docs/consolidation.md). Raises InvalidInput on `lines`.
     """
     errors = []
     seen = set()

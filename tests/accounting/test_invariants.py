@@ -1,4 +1,4 @@
-"""The invariants of accounting.md held by PostgreSQL itself: written around the
+"""The invariants of docs/postings.md held by PostgreSQL itself: written around the
 services, through the ORM and raw SQL, each violation is refused."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Automatic postings: each source document exactly once, lines as accounting.md says."""
+"""Automatic postings: each source document exactly once, lines as docs/postings.md says."""
 
 import datetime as dt
 from decimal import Decimal as D

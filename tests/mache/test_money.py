@@ -40,7 +40,7 @@ def test_to_cents_refuses_a_third_decimal():
 
 
 def test_split_of_the_spec_worked_example():
-    # consolidation.md: P1 extra 3 units over tolerances 2, 0, 3 -> 1, 0, 2
+    # docs/consolidation.md: P1 extra 3 units over tolerances 2, 0, 3 -> 1, 0, 2
     assert split(3, [2, 0, 3]) == [1, 0, 2]
     # P2: 6 units over quantities 4, 3 -> 3, 3 (the last unit to the larger remainder)
     assert split(6, [4, 3]) == [3, 3]

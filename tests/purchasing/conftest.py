@@ -18,7 +18,7 @@ from tests.factories import (
 
 @pytest.fixture
 def example(db):
-    """The worked example of consolidation.md: supplier, products P1-P3, shops 101-103,
+    """The worked example of docs/consolidation.md: supplier, products P1-P3, shops 101-103,
     each with a shopkeeper, and an open round."""
     coop = CooperativeFactory(service_fee_rate=Decimal("0.02"))
     supplier = SupplierFactory(name="Laiterie d'exemple", shipping_fee=Decimal("25.00"),

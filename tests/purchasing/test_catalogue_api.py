@@ -1,4 +1,4 @@
-"""Suppliers and products over the API (api.md, "Suppliers and catalogue")."""
+"""Suppliers and products over the API (docs/api.md, "Suppliers and catalogue")."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""consolidation.md as pure functions: the worked example, and the invariants."""
+"""docs/consolidation.md as pure functions: the worked example, and the invariants."""
 
 from decimal import Decimal as D
 

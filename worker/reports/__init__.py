@@ -1,4 +1,4 @@
-"""Monthly management reports (product.md, flow 6): their data (`figures`) and their
+"""Monthly management reports (docs/reports.md): their data (`figures`) and their
 PDFs (`pdf`, with the drawings of `charts`). The tasks, storage and API that call
 them live elsewhere in the worker."""
 

@@ -1,4 +1,4 @@
-"""`manage.py fec_check FILE`: checks a FEC file against every rule of accounting.md.
+"""`manage.py fec_check FILE`: checks a FEC file against every rule of docs/fec.md.
 
 Exit status 0 when the file is lawful, 1 otherwise, every breach listed with its line
 number; the rules are `accounting.fec.fec_inspect`, shared with the export's tests.

@@ -1,5 +1,5 @@
-"""The figures of the cooperative's monthly report for the coordinator (product.md,
-flow 6): members, purchases per supplier, savings produced, fees, rounds, shops.
+"""The figures of the cooperative's monthly report for the coordinator
+(docs/reports.md): members, purchases per supplier, savings produced, fees, rounds, shops.
 
 `cooperative_report_data` reads them in a fixed number of queries (12), whatever the
 number of shops, suppliers, rounds, invoices or entries.

@@ -1,4 +1,4 @@
-"""The figures of a shop's monthly management report (product.md, flow 6).
+"""The figures of a shop's monthly management report (docs/reports.md).
 
 `shop_report_data` reads them in a fixed number of queries (19), whatever the number of
 products, movements, entries or shops, and returns plain values only, so the report
