@@ -15,7 +15,7 @@ from mache.formats import format_rate
 from mache.periods import current_month, last_day_of_month, paris_today
 
 from .apis.fec import FIRST_YEAR
-from .sales import PAYMENT_COLUMNS, RATE_COLUMNS
+from .sales.csv_import import PAYMENT_COLUMNS, RATE_COLUMNS
 from .services import LineIn
 
 ZERO = Decimal("0.00")

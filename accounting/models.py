@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import accounts
+
 
 def amount_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
@@ -26,7 +28,7 @@ class Ledger(models.Model):
                                 related_name="ledger")
     # The PCG names no single account for the cooperative's fee: a setting of the ledger.
     fee_account = models.CharField("compte des frais de coopérative", max_length=8,
-                                   default="622800")
+                                   default=accounts.INTERMEDIARIES)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,147 +6,158 @@
 - a supplier order received: in the cooperative's books (ACH);
 - the month-end stock variation of a shop (OD, last day of the month).
 Z tickets are posted by `accounting.sales`.
+
+The documents come as plain data (`accounting.documents`): the app that issues them
+builds them. The `*_lines` functions are pure (no ORM): they give the lines of an
+entry, for the posting below and for the benchmarks' data alike.
 """
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
+from inventory.selectors import stock_value_at
 from mache.money import money
 from mache.periods import current_month, last_day_of_month, previous_month
-from purchasing import rules
-from purchasing.models import Invoice, InvoiceLine
 
-from .services import EntryIn, LineIn, cooperative_ledger, entries_post, ledger_for_shop
+from . import accounts
+from .documents import InvoiceToPost, SupplierOrderToPost
+from .services import (
+    EntryIn,
+    LineIn,
+    cooperative_ledger,
+    entries_post,
+    ledger_for_shop,
+    shop_ledgers,
+)
 
 COOP_AUX = ("COOP", "Coopérative MACHE")
 ZERO = Decimal("0.00")
 
 
-def shop_aux(shop) -> tuple[str, str]:
-    return (f"C{shop.pk:06d}", shop.name)
+def shop_aux(shop_id: int, name: str) -> tuple[str, str]:
+    return (f"C{shop_id:06d}", name)
 
 
-def supplier_aux(supplier) -> tuple[str, str]:
-    return (f"F{supplier.pk:06d}", supplier.name)
+def supplier_aux(supplier_id: int, name: str) -> tuple[str, str]:
+    return (f"F{supplier_id:06d}", name)
 
 
-def _by_rate(lines, kind) -> dict[Decimal, Decimal]:
-    totals = defaultdict(lambda: ZERO)
-    for line in lines:
-        if line.kind == kind:
-            totals[line.vat_rate] += line.amount
-    return dict(totals)
-
-
-def invoice_entries(invoice: Invoice, *, shop_ledger, coop_ledger) -> list[EntryIn]:
-    """The two entries of one invoice. `invoice` comes with its lines and VAT lines."""
-    lines = list(invoice.lines.all())
-    goods = _by_rate(lines, InvoiceLine.Kind.GOODS)
-    shipping = _by_rate(lines, InvoiceLine.Kind.SHIPPING)
-    fee = sum((ln.amount for ln in lines if ln.kind == InvoiceLine.Kind.FEE), ZERO)
-    vat = [(v.rate, v.amount) for v in invoice.vat_lines.all() if v.amount]
+def invoice_lines(invoice: InvoiceToPost, *,
+                  fee_account: str) -> tuple[list[LineIn], list[LineIn]]:
+    """The lines of an invoice's two entries: the shop's (its purchase, the fee on
+    `fee_account`, its ledger's setting) and the cooperative's (its sale)."""
     label = f"Facture {invoice.number}"
-    common = {"date": invoice.issued_on, "piece_ref": invoice.number, "label": label,
-              "source": f"invoice:{invoice.number}"}
-
     shop_lines = (
-        [LineIn("607000", debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-         for r, a in sorted(goods.items()) if a]
-        + [LineIn("624100", debit=a, vat_rate=r, label=f"Port TVA {r}")
-           for r, a in sorted(shipping.items()) if a]
-        + ([LineIn(shop_ledger.fee_account, debit=fee, vat_rate=rules.FEE_VAT_RATE,
-                   label="Frais de service de la coopérative")] if fee else [])
-        + [LineIn("445660", debit=a, vat_rate=r, label=f"TVA déductible {r}") for r, a in vat]
-        + [LineIn("401000", credit=invoice.total_incl_vat, auxiliary=COOP_AUX, label=label)])
+        [LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+         for r, a in sorted(invoice.goods.items()) if a]
+        + [LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Port TVA {r}")
+           for r, a in sorted(invoice.shipping.items()) if a]
+        + [LineIn(fee_account, debit=a, vat_rate=r, label="Frais de service de la coopérative")
+           for r, a in sorted(invoice.fee.items()) if a]
+        + [LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+           for r, a in sorted(invoice.vat.items()) if a]
+        + [LineIn(accounts.SUPPLIERS, credit=invoice.total_incl_vat, auxiliary=COOP_AUX,
+                  label=label)])
     coop_lines = (
-        [LineIn("411000", debit=invoice.total_incl_vat, auxiliary=shop_aux(invoice.shop),
-                label=label)]
-        + [LineIn("707000", credit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-           for r, a in sorted(goods.items()) if a]
-        + [LineIn("708000", credit=a, vat_rate=r, label=f"Port refacturé TVA {r}")
-           for r, a in sorted(shipping.items()) if a]
-        + ([LineIn("706000", credit=fee, vat_rate=rules.FEE_VAT_RATE,
-                   label="Frais de service")] if fee else [])
-        + [LineIn("445710", credit=a, vat_rate=r, label=f"TVA collectée {r}") for r, a in vat])
+        [LineIn(accounts.CUSTOMERS, debit=invoice.total_incl_vat,
+                auxiliary=shop_aux(invoice.shop_id, invoice.shop_name), label=label)]
+        + [LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+           for r, a in sorted(invoice.goods.items()) if a]
+        + [LineIn(accounts.ANCILLARY_INCOME, credit=a, vat_rate=r,
+                  label=f"Port refacturé TVA {r}")
+           for r, a in sorted(invoice.shipping.items()) if a]
+        + [LineIn(accounts.SERVICES_SOLD, credit=a, vat_rate=r, label="Frais de service")
+           for r, a in sorted(invoice.fee.items()) if a]
+        + [LineIn(accounts.VAT_COLLECTED, credit=a, vat_rate=r, label=f"TVA collectée {r}")
+           for r, a in sorted(invoice.vat.items()) if a])
+    return shop_lines, coop_lines
+
+
+def invoice_entries(invoice: InvoiceToPost, *, shop_ledger, coop_ledger) -> list[EntryIn]:
+    """The two entries of one invoice."""
+    shop_lines, coop_lines = invoice_lines(invoice, fee_account=shop_ledger.fee_account)
+    common = {"date": invoice.date, "piece_ref": invoice.number,
+              "label": f"Facture {invoice.number}", "source": f"invoice:{invoice.number}"}
     return [EntryIn(ledger=shop_ledger, journal="ACH", lines=shop_lines, **common),
             EntryIn(ledger=coop_ledger, journal="VTE", lines=coop_lines, **common)]
 
 
-def supplier_order_entry(supplier_order, lines, *, coop_ledger, date: dt.date) -> EntryIn | None:
-    """The supplier's invoice for what was received: goods at their VAT rates, shipping
-    split over the rates of the goods it carries (as for the shops), VAT per rate.
-    `lines` are the supplier order lines with their product and received units."""
-    goods = defaultdict(lambda: ZERO)
-    for line in lines:
-        if line.received_units:
-            goods[line.product.vat_rate] += rules.line_amount(line.received_units,
-                                                              line.unit_price)
-    shipping = rules.split_by_rate(supplier_order.shipping, dict(goods))
-    bases = defaultdict(lambda: ZERO)
-    for rate, amount in [*goods.items(), *shipping.items()]:
-        bases[rate] += amount
-    vat = {rate: rules.vat_amount(base, rate) for rate, base in bases.items()}
-    total = sum(bases.values(), ZERO) + sum(vat.values(), ZERO)
-    if not total:
+def supplier_order_label(order: SupplierOrderToPost) -> str:
+    return f"Commande {order.reference} reçue de {order.supplier_name}"
+
+
+def supplier_order_lines(order: SupplierOrderToPost) -> list[LineIn]:
+    """The supplier's invoice for what was received: goods and shipping at their VAT
+    rates, VAT per rate, the total owed to the supplier."""
+    return (
+        [LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+         for r, a in sorted(order.goods.items()) if a]
+        + [LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r,
+                  label=f"Transport TVA {r}")
+           for r, a in sorted(order.shipping.items()) if a]
+        + [LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+           for r, a in sorted(order.vat.items()) if a]
+        + [LineIn(accounts.SUPPLIERS, credit=order.total_incl_vat,
+                  auxiliary=supplier_aux(order.supplier_id, order.supplier_name),
+                  label=supplier_order_label(order))])
+
+
+def supplier_order_entry(order: SupplierOrderToPost, *, coop_ledger) -> EntryIn | None:
+    """The supplier order's entry; None when nothing was received (nothing is owed)."""
+    if not order.total_incl_vat:
         return None
-    supplier = supplier_order.round.supplier
-    reference = f"CF-{supplier_order.pk:06d}"
-    label = f"Commande {reference} reçue de {supplier.name}"
-    entry_lines = (
-        [LineIn("607000", debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-         for r, a in sorted(goods.items()) if a]
-        + [LineIn("624100", debit=a, vat_rate=r, label=f"Transport TVA {r}")
-           for r, a in sorted(shipping.items()) if a]
-        + [LineIn("445660", debit=a, vat_rate=r, label=f"TVA déductible {r}")
-           for r, a in sorted(vat.items()) if a]
-        + [LineIn("401000", credit=total, auxiliary=supplier_aux(supplier), label=label)])
-    return EntryIn(ledger=coop_ledger, journal="ACH", date=date, label=label,
-                   piece_ref=reference, lines=entry_lines,
-                   source=f"supplier-order:{supplier_order.pk}")
+    return EntryIn(ledger=coop_ledger, journal="ACH", date=order.date,
+                   label=supplier_order_label(order), piece_ref=order.reference,
+                   lines=supplier_order_lines(order), source=f"supplier-order:{order.id}")
 
 
-def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.date) -> None:
+def receipt_post(*, supplier_order: SupplierOrderToPost,
+                 invoices: list[InvoiceToPost]) -> None:
     """Post a received supplier order and the shops' invoices, in one batch.
 
     Call inside the receipt's transaction: the books move with the goods, or neither.
     """
     coop_ledger = cooperative_ledger()
-    invoices = list(Invoice.objects.filter(pk__in=[i.pk for i in invoices])
-                    .select_related("shop", "shop__ledger")
-                    .prefetch_related(Prefetch("lines"), "vat_lines").order_by("sequence"))
+    ledgers = shop_ledgers({invoice.shop_id for invoice in invoices})
     entries = []
-    supplier_entry = supplier_order_entry(supplier_order, lines, coop_ledger=coop_ledger,
-                                          date=date)
+    supplier_entry = supplier_order_entry(supplier_order, coop_ledger=coop_ledger)
     if supplier_entry:
         entries.append(supplier_entry)
     for invoice in invoices:
-        shop_ledger = getattr(invoice.shop, "ledger", None) or ledger_for_shop(invoice.shop)
-        entries += invoice_entries(invoice, shop_ledger=shop_ledger, coop_ledger=coop_ledger)
+        entries += invoice_entries(invoice, shop_ledger=ledgers[invoice.shop_id],
+                                   coop_ledger=coop_ledger)
     entries_post(entries=entries)
 
 
-def stock_variation_entry(*, shop, month: dt.date) -> EntryIn | None:
-    """The change of stock value over a month (weighted average cost), from the inventory:
-    stock falls: debit 603700 / credit 370000; rises: the reverse. None when unchanged."""
-    from inventory.selectors import stock_value_at
-
-    opening = sum((s.value for _, s in stock_value_at(
-        shop=shop, day=last_day_of_month(previous_month(month)))), ZERO)
-    closing = sum((s.value for _, s in stock_value_at(
-        shop=shop, day=last_day_of_month(month))), ZERO)
+def stock_variation_lines(*, month: dt.date, opening: Decimal,
+                          closing: Decimal) -> tuple[str, list[LineIn]] | None:
+    """The label and lines of a month's stock variation, from the stock values at the
+    opening and the closing of the month: stock falls: debit 603700 / credit 370000;
+    rises: the reverse. None when unchanged."""
     change = money(closing - opening)
     if not change:
         return None
     label = (f"Variation de stock {month:%m/%Y} : {opening} € → {closing} €")
     amount = abs(change)
-    lines = ([LineIn("603700", debit=amount, label=label), LineIn("370000", credit=amount,
-                                                                  label=label)]
+    lines = ([LineIn(accounts.STOCK_VARIATION, debit=amount, label=label),
+              LineIn(accounts.STOCK, credit=amount, label=label)]
              if change < 0 else
-             [LineIn("370000", debit=amount, label=label), LineIn("603700", credit=amount,
-                                                                  label=label)])
+             [LineIn(accounts.STOCK, debit=amount, label=label),
+              LineIn(accounts.STOCK_VARIATION, credit=amount, label=label)])
+    return label, lines
+
+
+def stock_variation_entry(*, shop, month: dt.date) -> EntryIn | None:
+    """The change of stock value over a month (weighted average cost), from the inventory.
+    None when unchanged."""
+    opening = sum((s.value for _, s in stock_value_at(
+        shop=shop, day=last_day_of_month(previous_month(month)))), ZERO)
+    closing = sum((s.value for _, s in stock_value_at(
+        shop=shop, day=last_day_of_month(month))), ZERO)
+    variation = stock_variation_lines(month=month, opening=opening, closing=closing)
+    if variation is None:
+        return None
+    label, lines = variation
     day = last_day_of_month(month)
     return EntryIn(ledger=ledger_for_shop(shop), journal="OD", date=day, label=label,
                    piece_ref=f"STOCK-{month:%Y%m}", lines=lines,

@@ -1,4 +1,5 @@
-"""Writes of the books: ledgers, the posting engine, reversals, period closing.
+"""Writes of the books: ledgers, the posting engine, reversals (closing a period:
+`accounting.closing`; the automatic postings: `accounting.postings`).
 
 `entries_post` posts any number of entries in a fixed number of queries. It checks
 every rule first (two lines at least, one side per line, cents only, balanced,
@@ -19,7 +20,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mache.errors import BusinessRuleError, InvalidInput, NotAllowed
+from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.money import CENT
 from mache.periods import paris_today
@@ -80,6 +81,16 @@ def _ledger_get_or_create(**lookup) -> Ledger:
 def ledger_for_shop(shop) -> Ledger:
     """The shop's ledger, created with the chart of accounts and the five journals."""
     return _ledger_get_or_create(kind=Ledger.Kind.SHOP, shop=shop)
+
+
+def shop_ledgers(shop_ids) -> dict[int, Ledger]:
+    """The ledgers of these shops by shop id (one query when they all exist), each
+    created as `ledger_for_shop` does when missing."""
+    ledgers = {ledger.shop_id: ledger for ledger in Ledger.objects.filter(
+        kind=Ledger.Kind.SHOP, shop_id__in=shop_ids)}
+    for shop_id in sorted(set(shop_ids) - set(ledgers)):
+        ledgers[shop_id] = _ledger_get_or_create(kind=Ledger.Kind.SHOP, shop_id=shop_id)
+    return ledgers
 
 
 def cooperative_ledger() -> Ledger:
@@ -323,31 +334,3 @@ def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> En
             raise AlreadyReversed() from exc
         SalesDay.objects.filter(entry=original).update(reversed_by=reversal)
     return reversal
-
-
-def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:
-    """Close a month of a ledger: it accepts no entry afterwards. Idempotent.
-
-    A shop's month is closed with its stock variation posted first (once the month is
-    over), so that the closed month holds its inventory entry.
-    """
-    from mache.periods import current_month
-
-    # Closing is for good: the coordinator's decision, not the accountant's (who may post
-    # and reverse). `user` is None for the system's own closings.
-    if user is not None and not user.is_coordinator:
-        raise NotAllowed("Seul le coordinateur peut clôturer un mois.")
-    if month.day != 1:
-        raise InvalidInput({"month": ["Un mois se désigne par son premier jour."]})
-    if month >= current_month():
-        raise InvalidInput({"month": ["Seul un mois terminé peut être clôturé."]})
-    with transaction.atomic():
-        if ledger.shop_id and not ClosedPeriod.objects.filter(ledger=ledger,
-                                                              month=month).exists():
-            from .postings import stock_variation_post
-
-            stock_variation_post(shop=ledger.shop, month=month)
-        Ledger.objects.select_for_update().get(pk=ledger.pk)
-        period, _ = ClosedPeriod.objects.get_or_create(ledger=ledger, month=month,
-                                                       defaults={"closed_by": user})
-    return period

@@ -31,7 +31,7 @@ from .apis.statements import statement_file
 from .fec import fec_export
 from .forms import BooksForm, FecForm, ManualEntryForm, StatementForm, ZTicketForm, month_period
 from .renderers import FORMATS
-from .sales import sales_day_record
+from .sales.services import sales_day_record
 from .selectors import COOP, account_list, entry_list, journal_list, ledger_for, ledger_list
 from .services import entry_reverse, manual_entry_post
 from .statements import (

@@ -46,7 +46,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from mache.db import insert_rows
-from mache.formats import format_date, format_rate
+from mache.formats import format_date
 from mache.periods import (
     PARIS,
     current_month,
@@ -177,9 +177,9 @@ def cost4(value: int) -> str:
     return f"{value // 10000}.{value % 10000:04d}"
 
 
-def vat_in(amount: int, rate: int) -> int:
-    """accounting.sales.vat_included in cents: amount * rate / (100 + rate), half-up."""
-    return (2 * amount * rate + 10000 + rate) // (2 * (10000 + rate))
+def euros(value: int) -> Decimal:
+    """Cents as an amount: 1234 -> Decimal("12.34")."""
+    return Decimal(value).scaleb(-2)
 
 
 def vat_on(base: int, rate: int) -> int:
@@ -913,69 +913,51 @@ def purchases(world: World, catalogue: list[dict], shops: list[dict], coop: dict
                           (invoice_id, rate, base, tax))
             shop["invoices"].append((delivered, number, draft))
             coop_books.add(delivered, "VTE", f"Facture {number}", number,
-                           invoice_lines(draft, number, shop, for_shop=False),
+                           invoice_lines(draft, number, delivered, shop, for_shop=False),
                            source=f"invoice:{number}")
         supplier_entry(world, coop, supplier, supplier_order_id, delivered, bought, shipping)
 
 
-def by_rate(lines, kind: str) -> dict:
-    totals = defaultdict(lambda: Decimal("0.00"))
-    for line in lines:
-        if line.kind == kind:
-            totals[line.vat_rate] += line.amount
-    return totals
+def line_rows(lines) -> list[tuple]:
+    """The lines of a posting builder (`accounting.services.LineIn`) as the rows `Books`
+    holds: (account, auxiliary code, label, debit, credit, rate)."""
+    return [(line.account, line.auxiliary[0] if line.auxiliary else None, line.label,
+             line.debit, line.credit, line.vat_rate) for line in lines]
 
 
-def invoice_lines(draft, number: str, shop: dict, *, for_shop: bool) -> list[tuple]:
-    """The lines of accounting.postings.invoice_entries: the shop's ACH entry or the
-    cooperative's VTE entry of one invoice."""
-    goods, shipping = by_rate(draft.lines, "goods"), by_rate(draft.lines, "shipping")
-    vat = [(rate, tax) for rate, _, tax in draft.vat if tax]
-    label = f"Facture {number}"
-    if for_shop:
-        return ([("607000", None, f"Marchandises TVA {r}", a, "0", r)
-                 for r, a in sorted(goods.items()) if a]
-                + [("624100", None, f"Port TVA {r}", a, "0", r)
-                   for r, a in sorted(shipping.items()) if a]
-                + ([("622800", None, "Frais de service de la coopérative", draft.fee, "0",
-                     Decimal("20.00"))] if draft.fee else [])
-                + [("445660", None, f"TVA déductible {r}", a, "0", r) for r, a in vat]
-                + [("401000", COOP_AUX[0], label, "0", draft.total_incl_vat, None)])
-    return ([("411000", f"C{shop['id']:06d}", label, draft.total_incl_vat, "0", None)]
-            + [("707000", None, f"Marchandises TVA {r}", "0", a, r)
-               for r, a in sorted(goods.items()) if a]
-            + [("708000", None, f"Port refacturé TVA {r}", "0", a, r)
-               for r, a in sorted(shipping.items()) if a]
-            + ([("706000", None, "Frais de service", "0", draft.fee, Decimal("20.00"))]
-               if draft.fee else [])
-            + [("445710", None, f"TVA collectée {r}", "0", a, r) for r, a in vat])
+def invoice_lines(draft, number: str, delivered: dt.date, shop: dict, *,
+                  for_shop: bool) -> list[tuple]:
+    """The lines of one invoice's entry, the shop's ACH one or the cooperative's VTE one,
+    by the builder the receipt posts them with (accounting.postings.invoice_lines)."""
+    from accounting import accounts
+    from accounting.postings import invoice_lines as posting_lines
+    from purchasing.services.receipt import invoice_to_post
+
+    invoice = invoice_to_post(number=number, date=delivered, shop_id=shop["id"],
+                              shop_name=shop["name"], lines=draft.lines,
+                              vat=[(rate, tax) for rate, _, tax in draft.vat],
+                              total_incl_vat=draft.total_incl_vat)
+    shop_lines, coop_lines = posting_lines(invoice, fee_account=accounts.INTERMEDIARIES)
+    return line_rows(shop_lines if for_shop else coop_lines)
 
 
 def supplier_entry(world: World, coop: dict, supplier: int, supplier_order_id: int,
                    delivered: dt.date, goods: dict, shipping: Decimal) -> None:
-    """accounting.postings.supplier_order_entry: the supplier's invoice in the
-    cooperative's books; and its payment thirty days later."""
-    from purchasing import rules
+    """The supplier's invoice in the cooperative's books, by the builders the receipt
+    posts it with (accounting.postings.supplier_order_entry); and its payment thirty
+    days later."""
+    from accounting.postings import supplier_order_label, supplier_order_lines
+    from purchasing.services.receipt import supplier_order_to_post
 
-    split = rules.split_by_rate(shipping, dict(goods))
-    bases = defaultdict(lambda: Decimal("0.00"))
-    for rate, amount in [*goods.items(), *split.items()]:
-        bases[rate] += amount
-    vat = {rate: rules.vat_amount(base, rate) for rate, base in bases.items()}
-    total = sum(bases.values(), Decimal("0.00")) + sum(vat.values(), Decimal("0.00"))
     name = SUPPLIERS[supplier][0]
-    reference = f"CF-{supplier_order_id:06d}"
-    label = f"Commande {reference} reçue de {name}"
+    order = supplier_order_to_post(supplier_order_id=supplier_order_id, date=delivered,
+                                   supplier_id=coop["suppliers"][supplier],
+                                   supplier_name=name, goods=dict(goods), shipping=shipping)
+    reference, total = order.reference, order.total_incl_vat
     aux = f"F{coop['suppliers'][supplier]:06d}"
     books = coop["books"]
-    books.add(delivered, "ACH", label, reference,
-              [("607000", None, f"Marchandises TVA {r}", a, "0", r)
-               for r, a in sorted(goods.items()) if a]
-              + [("624100", None, f"Transport TVA {r}", a, "0", r)
-                 for r, a in sorted(split.items()) if a]
-              + [("445660", None, f"TVA déductible {r}", a, "0", r)
-                 for r, a in sorted(vat.items()) if a]
-              + [("401000", aux, label, "0", total, None)],
+    books.add(delivered, "ACH", supplier_order_label(order), reference,
+              line_rows(supplier_order_lines(order)),
               source=f"supplier-order:{supplier_order_id}")
     paid = delivered + dt.timedelta(days=30)
     if paid <= world.last_day:
@@ -1008,15 +990,16 @@ def shop_year(world: World, shop: dict) -> None:
 
 def z_tickets(world: World, rng: random.Random, shop: dict, days: list[dt.date],
               books: Books) -> dict:
-    """A Z ticket a day the shop opens and its VTE entry (accounting.sales); cash
-    deposited at the bank every Saturday. Returns the sales excl. VAT per month."""
+    """A Z ticket a day the shop opens and its VTE entry (the lines by
+    accounting.sales.rules.sales_entry_lines); cash deposited at the bank every
+    Saturday. Returns the sales excl. VAT per month, in cents."""
+    from accounting import accounts
+    from accounting.sales.rules import sales_entry_lines
+
     bar = shop["kind"] == "bar_epicerie"
     daily = 380 * shop["size"] * (1.15 if bar else 1.0)
     sales = defaultdict(int)
     cash_box, till_float = 0, 15_000
-    labels = {rate: (f"Ventes TVA {format_rate(Decimal(text))}",
-                     f"TVA collectée {format_rate(Decimal(text))}")
-              for rate, text in RATES.items()}
     for day in days:
         total = int(daily * WEEKDAY[day.weekday()] * SEASON[day.month - 1]
                     * rng.uniform(0.7, 1.3) * 100)
@@ -1029,19 +1012,12 @@ def z_tickets(world: World, rng: random.Random, shop: dict, days: list[dt.date],
         other = int(total * rng.uniform(0.02, 0.08)) if rng.random() < 0.25 else 0
         cash = int((total - other) * rng.uniform(0.2, 0.45))
         card = total - other - cash
-        lines = [(account, None, label, cents(amount), "0", None)
-                 for account, amount, label in (("530000", cash, "Espèces"),
-                                                ("512000", card, "Carte bancaire"),
-                                                ("512000", other, "Autres règlements"))
-                 if amount]
-        for rate, amount in amounts:
-            vat = vat_in(amount, rate)
-            if amount - vat:
-                lines.append(("707000", None, labels[rate][0], "0", cents(amount - vat),
-                              RATES[rate]))
-                sales[(day.year, day.month)] += amount - vat
-            if vat:
-                lines.append(("445710", None, labels[rate][1], "0", cents(vat), RATES[rate]))
+        lines = sales_entry_lines(
+            lines=[(Decimal(RATES[rate]), euros(amount)) for rate, amount in amounts],
+            cash=euros(cash), card=euros(card), other=euros(other))
+        sales[(day.year, day.month)] += sum(int(line.credit * 100) for line in lines
+                                            if line.account == accounts.SALES)
+        lines = line_rows(lines)
         books.add(day, "VTE", f"Ventes du {format_date(day)}", f"Z-{day:%Y%m%d}", lines,
                   source=f"z:{shop['id']}:{day.isoformat()}",
                   sales_day=(shop["id"], cash, card, other, amounts))
@@ -1199,11 +1175,13 @@ def monthly_entries(world: World, rng: random.Random, shop: dict, books: Books, 
     """The cooperative's invoices (ACH, accounting.postings.invoice_entries), a local
     wholesaler's invoice a month (the purchases the cooperative does not make), the
     payments of both the next month, sundry charges, and the month's stock variation
-    (OD on its last day, accounting.postings.stock_variation_entry)."""
+    (OD on its last day, accounting.postings.stock_variation_lines)."""
+    from accounting.postings import stock_variation_lines
+
     invoiced = defaultdict(lambda: Decimal("0.00"))
     for delivered, number, draft in shop["invoices"]:
         books.add(delivered, "ACH", f"Facture {number}", number,
-                  invoice_lines(draft, number, shop, for_shop=True),
+                  invoice_lines(draft, number, delivered, shop, for_shop=True),
                   source=f"invoice:{number}")
         invoiced[(delivered.year, delivered.month)] += draft.total_incl_vat
     shop["paid"] = []
@@ -1231,15 +1209,12 @@ def monthly_entries(world: World, rng: random.Random, shop: dict, books: Books, 
                            ("512000", None, "", "0", amount, None)])
                 shop["paid"].append((paid_on, month, amount))
         closing = stock_values[index]
-        change = closing - opening
-        if change:
-            label = (f"Variation de stock {month:%m/%Y} : {cents(opening)} € → "
-                     f"{cents(closing)} €")
-            fell, amount = change < 0, cents(abs(change))
-            lines = [("603700" if fell else "370000", None, label, amount, "0", None),
-                     ("370000" if fell else "603700", None, label, "0", amount, None)]
-            books.add(last_day_of_month(month), "OD", label, f"STOCK-{month:%Y%m}", lines,
-                      source=f"stock:{month:%Y-%m}")
+        variation = stock_variation_lines(month=month, opening=euros(opening),
+                                          closing=euros(closing))
+        if variation:
+            label, lines = variation
+            books.add(last_day_of_month(month), "OD", label, f"STOCK-{month:%Y%m}",
+                      line_rows(lines), source=f"stock:{month:%Y-%m}")
         month, index, opening = following, index + 1, closing
 
 

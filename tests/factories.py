@@ -175,7 +175,7 @@ def build_shop_world(shop: Shop) -> dict:
     world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
                                         lines=[{"product": product, "quantity": 2}],
                                         user=world["shopkeeper"])
-    from accounting.sales import sales_day_record
+    from accounting.sales.services import sales_day_record
 
     world["sales_day"] = sales_day_record(
         shop=shop, date=timezone.localdate(), user=world["shopkeeper"],

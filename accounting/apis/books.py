@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from accounting import selectors, services
+from accounting import closing, selectors, services
 from accounting.models import Account, Entry, Journal
 from mache.errors import InvalidInput
 from mache.fields import MoneyField
@@ -222,7 +222,7 @@ class PeriodCloseView(APIView):
     def post(self, request):
         serializer = CloseInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        period = services.period_close(ledger=serializer.validated_data["shop"],
+        period = closing.period_close(ledger=serializer.validated_data["shop"],
                                        month=serializer.validated_data["month"],
                                        user=request.user)
         return Response({"shop": period.ledger.shop_id or selectors.COOP,

@@ -17,7 +17,7 @@ from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 
 from ..models import SalesDay
-from ..sales import sales_day_record, sales_days_import
+from ..sales.services import sales_day_record, sales_days_import
 from ..selectors import sales_day_list
 
 SALES_WRITERS = frozenset({COORDINATOR, SHOPKEEPER})
@@ -106,7 +106,7 @@ class ZTicketImportOutput(serializers.Serializer):
 
 class ZTicketImportView(APIView):
     """POST multipart {shop, file}: one Z ticket per CSV row, every row or none
-    (date;ttc_0;ttc_2_1;ttc_5_5;ttc_10;ttc_20;cash;card;other, see accounting.sales)."""
+    (date;ttc_0;ttc_2_1;ttc_5_5;ttc_10;ttc_20;cash;card;other, see accounting.sales.csv_import)."""
 
     permission_classes = [ActionRoles]
     default_roles = SALES_WRITERS

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from mache.money import money
 
+from .. import accounts
+
 FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
           "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
           "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
@@ -19,8 +21,8 @@ BALANCE_SHEET_CLASSES = "12345"
 RESULT_CLASSES = "67"
 # The books hold no closing entries: the previous years' result (classes 6 and 7) reaches
 # the opening balances on the PCG's result accounts, or the AN entry would not balance.
-PROFIT_ACCOUNT = ("120000", "Résultat de l'exercice (bénéfice)")
-LOSS_ACCOUNT = ("129000", "Résultat de l'exercice (perte)")
+PROFIT_ACCOUNT = (accounts.PROFIT, "Résultat de l'exercice (bénéfice)")
+LOSS_ACCOUNT = (accounts.LOSS, "Résultat de l'exercice (perte)")
 ZERO = Decimal("0.00")
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from mache.formats import format_date
+from shops.models import Cooperative
 
 from ..models import Ledger
 
@@ -99,8 +100,6 @@ def ledger_name(ledger: Ledger) -> str:
     """The name the statements print for a ledger: its shop's, or the cooperative's."""
     if ledger.shop_id:
         return ledger.shop.name
-    from shops.models import Cooperative
-
     return Cooperative.objects.values_list("name", flat=True).first() or "Coopérative"
 
 

@@ -15,7 +15,7 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class AccountMovements:
-    account: str  # the account number, "607000"
+    account: str  # the account number, 607000 say
     label: str
     debit: Decimal
     credit: Decimal

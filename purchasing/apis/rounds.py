@@ -13,7 +13,7 @@ from mache.permissions import COORDINATOR_ONLY, ActionRoles
 from .. import selectors
 from ..models import Round, SupplierOrder
 from ..pdf import purchase_order_pdf
-from ..services import consolidation, orders, receipt
+from ..services import consolidation, lifecycle, orders, receipt
 from .serializers import (
     AllocationSerializer,
     FillSerializer,
@@ -86,7 +86,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=RoundSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        round_ = receipt.round_cancel(round_id=self.get_object().pk)
+        round_ = lifecycle.round_cancel(round_id=self.get_object().pk)
         return Response(RoundSerializer(round_).data)
 
 
@@ -113,7 +113,7 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=SupplierOrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        supplier_order = receipt.supplier_order_confirm(supplier_order_id=self.get_object().pk)
+        supplier_order = lifecycle.supplier_order_confirm(supplier_order_id=self.get_object().pk)
         return Response(SupplierOrderSerializer(self.get_queryset().get(pk=supplier_order.pk)
                                                 ).data)
 

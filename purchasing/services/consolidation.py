@@ -111,7 +111,7 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
               else SupplierOrder.Status.CONFIRMED)
     if empty:
         # Nothing to order: no shipping is owed, and the round can only be cancelled
-        # (receipt.EmptySupplierOrder).
+        # (lifecycle.EmptySupplierOrder).
         warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
     elif status == SupplierOrder.Status.NEEDS_REVIEW:
         warnings.append(f"Total {total} € HT sous le minimum de commande de "

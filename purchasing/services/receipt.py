@@ -1,4 +1,5 @@
-"""Review, cancellation and receipt of a supplier order; the shops' invoices.
+"""Receipt of a supplier order; the shops' invoices and their posting (the review and
+the cancellation before it: `purchasing.services.lifecycle`).
 
 Receipt is one transaction under the supplier order's row lock: reallocation of
 shortfalls (rule 5), the goods into each shop's stock, one invoice per shop with a
@@ -18,6 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounting import postings
+from accounting.documents import InvoiceToPost, SupplierOrderToPost
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.periods import paris_date, paris_today
@@ -35,18 +38,14 @@ from ..models import (
     SupplierOrder,
     SupplierOrderLine,
 )
-from . import notifications
-from .orders import round_lock
+from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
+
+ZERO = Decimal("0.00")
 
 
 class AlreadyReceived(BusinessRuleError):
     code = "already_received"
     default_detail = "Cette commande fournisseur a déjà été réceptionnée."
-
-
-class NotAwaitingReview(BusinessRuleError):
-    code = "not_needs_review"
-    default_detail = "Cette commande fournisseur n'attend pas de validation."
 
 
 class NeedsReview(BusinessRuleError):
@@ -58,59 +57,6 @@ class NeedsReview(BusinessRuleError):
 class SupplierOrderCancelled(BusinessRuleError):
     code = "round_cancelled"
     default_detail = "La tournée et sa commande fournisseur sont annulées."
-
-
-class RoundNotCancellable(BusinessRuleError):
-    code = "round_not_cancellable"
-    default_detail = "Une tournée déjà réceptionnée ne peut plus être annulée."
-
-
-class EmptySupplierOrder(BusinessRuleError):
-    code = "empty_supplier_order"
-    default_detail = ("Cette commande fournisseur n'a aucune ligne : il n'y a rien à "
-                      "confirmer ni à réceptionner, la tournée ne peut qu'être annulée.")
-
-
-def _check_not_empty(supplier_order: SupplierOrder) -> None:
-    """A supplier order with no line (a round with no order, or none that filled a case)
-    orders nothing: confirming or receiving it would only owe the supplier its shipping."""
-    if not supplier_order.lines.exists():
-        raise EmptySupplierOrder()
-
-
-def _lock_supplier_order(supplier_order_id: int) -> SupplierOrder:
-    # Lock order: round first, then supplier order (as consolidation does), no deadlock.
-    round_id = SupplierOrder.objects.values_list("round_id", flat=True).get(pk=supplier_order_id)
-    round_lock(round_id)
-    return SupplierOrder.objects.select_for_update().select_related("round__supplier").get(
-        pk=supplier_order_id)
-
-
-def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
-    with transaction.atomic():
-        supplier_order = _lock_supplier_order(supplier_order_id)
-        if supplier_order.status != SupplierOrder.Status.NEEDS_REVIEW:
-            raise NotAwaitingReview()
-        _check_not_empty(supplier_order)
-        supplier_order.status = SupplierOrder.Status.CONFIRMED
-        supplier_order.confirmed_at = timezone.now()
-        supplier_order.save(update_fields=["status", "confirmed_at"])
-    return supplier_order
-
-
-def round_cancel(*, round_id: int) -> Round:
-    """The round and its supplier order are cancelled; orders stay for history."""
-    with transaction.atomic():
-        round_ = round_lock(round_id)
-        if round_.status == Round.Status.CANCELLED:
-            return round_
-        if round_.status not in (Round.Status.OPEN, Round.Status.CONSOLIDATED):
-            raise RoundNotCancellable()
-        round_.status = Round.Status.CANCELLED
-        round_.save(update_fields=["status"])
-        SupplierOrder.objects.filter(round=round_).update(status=SupplierOrder.Status.CANCELLED)
-        notifications.on_commit_notify("round_cancelled", round_.pk)
-    return round_
 
 
 def receipt_date_error(supplier_order: SupplierOrder, received_on: dt.date, *,
@@ -145,13 +91,13 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
     today = paris_today()
     received_on = received_on or today
     with transaction.atomic():
-        supplier_order = _lock_supplier_order(supplier_order_id)
+        supplier_order = supplier_order_lock(supplier_order_id)
         status = supplier_order.status
         if status == SupplierOrder.Status.RECEIVED:
             raise AlreadyReceived()
         if status == SupplierOrder.Status.CANCELLED:
             raise SupplierOrderCancelled()
-        _check_not_empty(supplier_order)
+        supplier_order_check_not_empty(supplier_order)
         if status == SupplierOrder.Status.NEEDS_REVIEW:
             raise NeedsReview()
 
@@ -203,8 +149,6 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             for a in allocations])
 
         invoices = _issue_invoices(supplier_order, lines, allocations, issued_on=received_on)
-        from accounting.postings import receipt_post
-
         receipt_post(supplier_order=supplier_order, lines=list(lines.values()),
                      invoices=invoices, date=received_on)
         supplier_order.status = SupplierOrder.Status.RECEIVED
@@ -212,6 +156,65 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
         supplier_order.save(update_fields=["status", "received_at"])
         Round.objects.filter(pk=supplier_order.round_id).update(status=Round.Status.INVOICED)
     return invoices
+
+
+def invoice_to_post(*, number: str, date: dt.date, shop_id: int, shop_name: str, lines,
+                    vat, total_incl_vat: Decimal) -> InvoiceToPost:
+    """An invoice as accounting posts it. `lines`: its lines (`.kind`, `.vat_rate`,
+    `.amount`: the invoice's rows or `rules.shop_invoices`' drafts); `vat`: its
+    (rate, VAT) pairs."""
+    by_kind = {kind: defaultdict(lambda: ZERO) for kind in InvoiceLine.Kind.values}
+    for line in lines:
+        by_kind[line.kind][line.vat_rate] += line.amount
+    return InvoiceToPost(
+        number=number, date=date, shop_id=shop_id, shop_name=shop_name,
+        total_incl_vat=total_incl_vat, goods=dict(by_kind[InvoiceLine.Kind.GOODS]),
+        shipping=dict(by_kind[InvoiceLine.Kind.SHIPPING]),
+        fee=dict(by_kind[InvoiceLine.Kind.FEE]), vat=dict(vat))
+
+
+def supplier_order_to_post(*, supplier_order_id: int, date: dt.date, supplier_id: int,
+                           supplier_name: str, goods: dict[Decimal, Decimal],
+                           shipping: Decimal) -> SupplierOrderToPost:
+    """The supplier's invoice for what was received, as accounting posts it: `goods`
+    (excl. VAT per VAT rate) and the shipping, split over the rates of the goods it
+    carries (as for the shops, rule 6), VAT per rate."""
+    split = rules.split_by_rate(shipping, dict(goods))
+    bases = defaultdict(lambda: ZERO)
+    for rate, amount in [*goods.items(), *split.items()]:
+        bases[rate] += amount
+    vat = {rate: rules.vat_amount(base, rate) for rate, base in bases.items()}
+    return SupplierOrderToPost(
+        id=supplier_order_id, date=date, supplier_id=supplier_id, supplier_name=supplier_name,
+        total_incl_vat=sum(bases.values(), ZERO) + sum(vat.values(), ZERO),
+        goods=dict(goods), shipping=split, vat=vat)
+
+
+def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.date) -> None:
+    """Post a received supplier order and the shops' invoices, in one batch (posting them
+    again posts nothing). `lines`: the supplier order's lines with their product and
+    received units.
+
+    Call inside the receipt's transaction: the books move with the goods, or neither.
+    """
+    goods = defaultdict(lambda: ZERO)
+    for line in lines:
+        if line.received_units:
+            goods[line.product.vat_rate] += rules.line_amount(line.received_units,
+                                                              line.unit_price)
+    supplier = supplier_order.round.supplier
+    invoices = (Invoice.objects.filter(pk__in=[i.pk for i in invoices]).select_related("shop")
+                .prefetch_related("lines", "vat_lines").order_by("sequence"))
+    postings.receipt_post(
+        supplier_order=supplier_order_to_post(
+            supplier_order_id=supplier_order.pk, date=date, supplier_id=supplier.pk,
+            supplier_name=supplier.name, goods=goods, shipping=supplier_order.shipping),
+        invoices=[invoice_to_post(number=invoice.number, date=invoice.issued_on,
+                                  shop_id=invoice.shop_id, shop_name=invoice.shop.name,
+                                  lines=invoice.lines.all(),
+                                  vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
+                                  total_incl_vat=invoice.total_incl_vat)
+                  for invoice in invoices])
 
 
 def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -> list[Invoice]:

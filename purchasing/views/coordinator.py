@@ -22,7 +22,7 @@ from .. import rules, selectors
 from ..forms import ReceiptForm
 from ..models import Round, SupplierOrder
 from ..pdf import purchase_order_pdf
-from ..services import consolidation, receipt
+from ..services import consolidation, lifecycle, receipt
 from .common import COORDINATOR, PAGE_SIZE, pdf_response
 
 # --- Coordinator ------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def _supplier_order(request, round_id) -> SupplierOrder:
 @require_POST
 def coord_round_confirm(request, pk):
     try:
-        receipt.supplier_order_confirm(supplier_order_id=_supplier_order(request, pk).pk)
+        lifecycle.supplier_order_confirm(supplier_order_id=_supplier_order(request, pk).pk)
     except BusinessRuleError as exc:
         messages.error(request, exc.detail)
     else:
@@ -199,7 +199,7 @@ def coord_round_confirm(request, pk):
 def coord_round_cancel(request, pk):
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
     try:
-        receipt.round_cancel(round_id=round_.pk)
+        lifecycle.round_cancel(round_id=round_.pk)
     except BusinessRuleError as exc:
         messages.error(request, exc.detail)
     else:

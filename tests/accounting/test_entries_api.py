@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounting.closing import period_close
 from accounting.models import ClosedPeriod, Entry
-from accounting.services import LineIn, entry_post, period_close
+from accounting.services import LineIn, entry_post
 from mache.errors import NotAllowed
 from tests.factories import CooperativeFactory, ShopFactory
 

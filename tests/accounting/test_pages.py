@@ -13,7 +13,7 @@ import pytest
 from accounting.fec import fec_violations
 from accounting.models import ClosedPeriod, Entry, SalesDay
 from accounting.renderers import FORMATS
-from accounting.sales import sales_day_record
+from accounting.sales.services import sales_day_record
 from accounting.services import LineIn, cooperative_ledger, entry_post
 from mache.formats import format_eur
 from mache.periods import last_day_of_month, paris_today

@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from accounting.models import Entry, Ledger
-from accounting.postings import receipt_post, stock_variation_post
+from accounting.postings import stock_variation_post
 from inventory.services import MovementIn, movements_record
 from mache.periods import PARIS, current_month, previous_month
 from purchasing.models import Invoice, SupplierOrder
 from purchasing.services.consolidation import round_consolidate
-from purchasing.services.receipt import supplier_order_receive
+from purchasing.services.receipt import receipt_post, supplier_order_receive
 from tests.factories import ProductFactory, ShopFactory
 from tests.purchasing.conftest import example  # noqa: F401  (the worked example fixture)
 from tests.purchasing.test_consolidation import close, place_example

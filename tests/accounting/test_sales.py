@@ -10,16 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounting.closing import period_close
 from accounting.models import Entry, EntryLine, SalesDay, SalesDayLine
-from accounting.sales import (
-    SalesDayIn,
-    SalesExist,
-    sales_day_errors,
-    sales_day_record,
-    sales_entry_lines,
-    vat_included,
-)
-from accounting.services import entry_post, ledger_for_shop, period_close
+from accounting.sales.rules import SalesDayIn, sales_day_errors, sales_entry_lines, vat_included
+from accounting.sales.services import SalesExist, sales_day_record
+from accounting.services import entry_post, ledger_for_shop
 from mache.fields import VAT_RATES
 from mache.formats import format_eur
 from mache.periods import paris_today

@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounting.closing import period_close
 from accounting.models import Entry, EntryLine, SalesDay, SalesDayLine
-from accounting.sales import MAX_ROWS
-from accounting.services import ledger_for_shop, period_close
+from accounting.sales.csv_import import MAX_ROWS
+from accounting.services import ledger_for_shop
 from mache.formats import format_eur
 from mache.periods import paris_today
 

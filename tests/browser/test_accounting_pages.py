@@ -11,7 +11,7 @@ from pathlib import Path
 
 from accounting.fec import fec_violations
 from accounting.models import Entry, SalesDay
-from accounting.sales import sales_day_record
+from accounting.sales.services import sales_day_record
 from accounting.services import LineIn, entry_post
 from mache.periods import last_day_of_month, paris_today
 from shops.models import User

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from purchasing.models import Invoice, Order, Round, SupplierOrder
 from purchasing.services.consolidation import round_consolidate
-from purchasing.services.receipt import supplier_order_confirm, supplier_order_receive
+from purchasing.services.lifecycle import supplier_order_confirm
+from purchasing.services.receipt import supplier_order_receive
 from shops.models import User
 from tests.factories import (
     CooperativeFactory,

@@ -16,7 +16,8 @@ from purchasing import selectors
 from purchasing.models import Invoice, Round, SupplierOrder
 from purchasing.pdf import invoice_pdf, purchase_order_pdf
 from purchasing.services.consolidation import round_consolidate
-from purchasing.services.receipt import round_cancel, supplier_order_receive
+from purchasing.services.lifecycle import round_cancel
+from purchasing.services.receipt import supplier_order_receive
 from tests.factories import (
     CooperativeFactory,
     ProductFactory,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounting.models import Ledger
 from accounting.postings import COOP_AUX, stock_variation_post
-from accounting.sales import sales_day_record
+from accounting.sales.services import sales_day_record
 from accounting.services import LineIn, entry_post
 from accounting.statements import income_statement, trial_balance
 from inventory.models import StockBalance, StockLot

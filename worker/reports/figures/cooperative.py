@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from accounting import accounts
 from accounting.models import Ledger
 from accounting.statements import income_statement
 from mache.periods import paris_date
@@ -30,7 +31,7 @@ from .common import (
     window,
 )
 
-FEE_ACCOUNT = "706"  # the cooperative's service fees (accounting.postings)
+FEE_ACCOUNT = accounts.SERVICES_SOLD[:3]  # the cooperative's service fees
 
 
 @dataclass(frozen=True)

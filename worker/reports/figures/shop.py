@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from accounting import accounts
 from accounting.models import Entry, EntryLine, Ledger
 from accounting.postings import COOP_AUX
-from accounting.sales import BANK_ACCOUNT, CASH_ACCOUNT, SALES_ACCOUNT
 from accounting.statements import IncomeStatement, income_statement
 from inventory.models import StockLot, StockMovement
 from inventory.selectors import stock_value_at
@@ -44,7 +44,6 @@ from .common import (
 # what the shopkeeper must sell or withdraw in the first week of the next month.
 EXPIRY_HORIZON_DAYS = 7
 TOP_PRODUCTS = 10
-SUPPLIER_ACCOUNT = "401000"
 
 
 @dataclass(frozen=True)
@@ -233,9 +232,9 @@ def _balances(ledger: Ledger, day: dt.date) -> dict[str, Decimal]:
 
     debit_balance, credit_balance = F("debit") - F("credit"), F("credit") - F("debit")
     return EntryLine.objects.filter(ledger=ledger, date__lte=day).aggregate(
-        cash=total(debit_balance, Q(account__number=CASH_ACCOUNT)),
-        bank=total(debit_balance, Q(account__number=BANK_ACCOUNT)),
-        due=total(credit_balance, Q(account__number=SUPPLIER_ACCOUNT,
+        cash=total(debit_balance, Q(account__number=accounts.CASH)),
+        bank=total(debit_balance, Q(account__number=accounts.BANK)),
+        due=total(credit_balance, Q(account__number=accounts.SUPPLIERS,
                                     auxiliary__code=COOP_AUX[0])))
 
 
@@ -245,7 +244,7 @@ def _daily_sales(ledger: Ledger, win: Window) -> list[DaySales]:
     query."""
     by_day = dict(EntryLine.objects
                   .filter(ledger=ledger, date__gte=win.date_from, date__lte=win.date_to,
-                          account__number__startswith=SALES_ACCOUNT[:3])
+                          account__number__startswith=accounts.SALES[:3])
                   .values_list("date").annotate(sales=Sum("credit") - Sum("debit"))
                   .order_by())
     days = (win.date_to - win.date_from).days + 1

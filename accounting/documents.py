@@ -1,0 +1,46 @@
+"""The documents accounting posts, as plain data (docs/accounting.md, "Automatic
+postings"): the app that issues a document builds one of these and calls
+`accounting.postings`; accounting never reads another app's models.
+
+Amounts are Decimal, excl. VAT unless named otherwise; `{rate: amount}` maps hold the
+amounts per VAT rate (a rate with a zero amount gives no line).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceToPost:
+    """An invoice of the cooperative to a shop: posted in the shop's books (purchases)
+    and in the cooperative's (sales), under the source `invoice:<number>`."""
+
+    number: str
+    date: dt.date
+    shop_id: int
+    shop_name: str  # the label of the shop's auxiliary account in the cooperative's books
+    total_incl_vat: Decimal
+    goods: dict[Decimal, Decimal] = field(default_factory=dict)
+    shipping: dict[Decimal, Decimal] = field(default_factory=dict)
+    fee: dict[Decimal, Decimal] = field(default_factory=dict)  # the cooperative's fee
+    vat: dict[Decimal, Decimal] = field(default_factory=dict)  # the VAT per rate
+
+
+@dataclass(frozen=True)
+class SupplierOrderToPost:
+    """What a supplier delivered (its invoice to the cooperative): posted in the
+    cooperative's books, under the source `supplier-order:<id>`."""
+
+    id: int
+    date: dt.date
+    supplier_id: int
+    supplier_name: str
+    total_incl_vat: Decimal
+    goods: dict[Decimal, Decimal] = field(default_factory=dict)
+    shipping: dict[Decimal, Decimal] = field(default_factory=dict)
+    vat: dict[Decimal, Decimal] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        return f"CF-{self.id:06d}"

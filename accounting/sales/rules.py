@@ -1,0 +1,125 @@
+"""The rules of a Z ticket (daily till summary), pure functions: what makes it valid,
+the lines of its entry, the source it is posted under.
+
+A Z ticket gives the day's sales VAT included, per rate, and how they were paid. It is
+posted in the shop's books, in the same transaction as the ticket itself (docs/postings.md,
+"Z tickets"): journal VTE, dated the sales day, piece `Z-<YYYYMMDD>`, source
+`z:<shop id>:<YYYY-MM-DD>` (the unique key of the source: the books hold a day once).
+The day is a business date of the shop (shops.dates: from its joining, not in the future).
+
+    debit  530000  cash                       credit 707000  sales excl. VAT, per rate
+    debit  512000  card ("Carte bancaire")    credit 445710  VAT, per rate
+    debit  512000  other ("Autres règlements")
+
+The VAT inside an amount incl. VAT is round(ttc * rate / (100 + rate), 2), half-up; the
+amount excl. VAT is the rest, so each rate's two credits add up to its sales exactly and
+the entry balances whenever the payments equal the sales. Zero amounts give no line
+(the books refuse them); a rate that sold nothing is not kept on the ticket either.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from mache.fields import VAT_RATES
+from mache.formats import format_date, format_eur, format_rate
+from mache.money import CENT, money
+from shops.dates import Bounds, date_bounds_error
+
+from .. import accounts
+from ..services import LineIn
+
+ZERO = Decimal("0.00")
+JOURNAL = "VTE"
+LAWFUL_RATES = frozenset(Decimal(rate) for rate in VAT_RATES)
+
+
+@dataclass(frozen=True)
+class SalesDayIn:
+    """A Z ticket as entered: (rate, amount incl. VAT) lines and the three payments."""
+
+    date: dt.date
+    lines: Sequence[tuple[Decimal, Decimal]]
+    cash: Decimal = ZERO
+    card: Decimal = ZERO
+    other: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount in self.lines), ZERO)
+
+    @property
+    def paid(self) -> Decimal:
+        return self.cash + self.card + self.other
+
+
+def vat_included(amount_incl_vat: Decimal, rate: Decimal) -> Decimal:
+    """The VAT inside an amount incl. VAT: 120.00 at 20 % -> 20.00; 10.55 at 5.5 % -> 0.55."""
+    return money(amount_incl_vat * rate / (100 + rate))
+
+
+def sales_entry_lines(*, lines: Sequence[tuple[Decimal, Decimal]], cash: Decimal,
+                      card: Decimal, other: Decimal) -> list[LineIn]:
+    """The lines of a Z ticket's entry: payments debited, then per rate (ascending) the
+    sales excl. VAT and the VAT credited. No line for a zero amount.
+
+    Balanced whenever cash + card + other equals the lines' total (check that first).
+    """
+    entry_lines = [LineIn(account, debit=amount, label=label) for account, amount, label in (
+        (accounts.CASH, cash, "Espèces"), (accounts.BANK, card, "Carte bancaire"),
+        (accounts.BANK, other, "Autres règlements")) if amount]
+    for rate, amount in sorted(lines):
+        vat = vat_included(amount, rate)
+        if amount - vat:
+            entry_lines.append(LineIn(accounts.SALES, credit=amount - vat, vat_rate=rate,
+                                      label=f"Ventes TVA {format_rate(rate)}"))
+        if vat:
+            entry_lines.append(LineIn(accounts.VAT_COLLECTED, credit=vat, vat_rate=rate,
+                                      label=f"TVA collectée {format_rate(rate)}"))
+    return entry_lines
+
+
+def sales_day_errors(day: SalesDayIn, *, bounds: Bounds,
+                     today: dt.date) -> dict[str, list[str]]:
+    """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`); {} if nothing.
+    `bounds`: the shop's business dates (shops.dates.business_date_bounds)."""
+    errors: dict[str, list[str]] = {}
+    if day.date > today:
+        errors["date"] = [f"Le {format_date(day.date)} est dans le futur : un ticket Z se "
+                          f"saisit le jour même ou après."]
+    elif error := date_bounds_error(day.date, bounds, today=today):
+        errors["date"] = [error]
+    line_errors, seen = [], set()
+    if not day.lines:
+        line_errors.append("Un ticket Z compte au moins une ligne.")
+    for rate, amount in day.lines:
+        if rate not in LAWFUL_RATES:
+            line_errors.append(f"Taux de TVA {rate} non permis.")
+        elif rate in seen:
+            line_errors.append(f"Le taux {format_rate(rate)} figure deux fois : une ligne "
+                               f"par taux.")
+        seen.add(rate)
+        if amount < 0 or amount != amount.quantize(CENT):
+            line_errors.append(f"Montant {amount} invalide (positif, deux décimales au plus).")
+    payment_errors = [f"Règlement {amount} invalide (positif, deux décimales au plus)."
+                      for amount in (day.cash, day.card, day.other)
+                      if amount < 0 or amount != amount.quantize(CENT)]
+    if not line_errors and not payment_errors:
+        if not day.total:
+            line_errors.append("Le total des ventes est nul : il n'y a rien à comptabiliser.")
+        elif day.paid != day.total:
+            payment_errors.append(f"Les règlements ({format_eur(day.paid)}) ne correspondent "
+                                  f"pas au total des ventes ({format_eur(day.total)}).")
+    if line_errors:
+        errors["lines"] = line_errors
+    if payment_errors:
+        errors["payments"] = payment_errors
+    return errors
+
+
+def source_of(shop, day: dt.date, reissue: int = 0) -> str:
+    """The posting source of a shop's ticket of `day`, the `reissue`-th after as many
+    reversed ones (0: the first ticket of the day)."""
+    source = f"z:{shop.pk}:{day.isoformat()}"
+    return f"{source}/{reissue}" if reissue else source
