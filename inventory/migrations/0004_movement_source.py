@@ -13,13 +13,6 @@ def fill_source(apps, schema_editor):
                       Cast("allocation_id", output_field=models.CharField())))
 
 
-def fill_allocation(apps, schema_editor):
-    StockMovement = apps.get_model("inventory", "StockMovement")
-    for movement in StockMovement.objects.filter(source__startswith="allocation:"):
-        movement.allocation_id = int(movement.source.removeprefix("allocation:"))
-        movement.save(update_fields=["allocation"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -32,5 +25,6 @@ class Migration(migrations.Migration):
             name='source',
             field=models.CharField(blank=True, default='', max_length=80, verbose_name="document d'origine"),
         ),
-        migrations.RunPython(fill_source, fill_allocation),
+        # Back, the old key is filled again by 0005 once its column is back.
+        migrations.RunPython(fill_source, migrations.RunPython.noop),
     ]

@@ -1,6 +1,14 @@
 from django.db import migrations, models
 
 
+def fill_allocation(apps, schema_editor):
+    """Back to the one-to-one key: each receipt's allocation from its source."""
+    StockMovement = apps.get_model("inventory", "StockMovement")
+    for movement in StockMovement.objects.filter(source__startswith="allocation:"):
+        movement.allocation_id = int(movement.source.removeprefix("allocation:"))
+        movement.save(update_fields=["allocation"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -8,6 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, fill_allocation),
         migrations.RemoveField(
             model_name='stockmovement',
             name='allocation',
