@@ -122,7 +122,8 @@ def run(shops: int, lines_per_order: int, products: int, seed: int) -> None:
 def build_round(rng: random.Random, shop_count: int, lines_per_order: int, product_count: int):
     """Supplier, catalogue and round through the ORM (a few hundred rows); shops, orders
     and their lines through COPY."""
-    from purchasing.models import Order, OrderLine, PriceTier, Product, Round, Supplier
+    from catalogue.models import PriceTier, Product, Supplier
+    from purchasing.models import Order, OrderLine, Round
     from shops.models import Shop
 
     now = timezone.now()

@@ -659,7 +659,7 @@ def verify() -> None:
 
 def build_catalogue(rng: random.Random) -> list[dict]:
     """The suppliers, their products and volume prices, through the ORM (60 rows)."""
-    from purchasing.models import PriceTier, Product, Supplier
+    from catalogue.models import PriceTier, Product, Supplier
 
     catalogue = []
     codes = sirets(len(SUPPLIERS), start=80_000_000_000)
@@ -690,7 +690,7 @@ def build_shops(rng: random.Random, count: int, month: dt.date):
     the cooperative and its books. Returns the shops as dicts and the cooperative's."""
     from accounting.models import Account, AuxiliaryAccount, Journal, Ledger
     from accounting.services import cooperative_ledger, ledger_for_shop
-    from purchasing.models import Supplier
+    from catalogue.models import Supplier
     from shops.models import Cooperative, Shop
 
     Cooperative.objects.create(name="Coopérative MACHE", legal_name="MACHE SCIC",
@@ -1055,7 +1055,9 @@ class Shelf:
         moment = world.moments[day][slot]
         self.movements.append((movement_id, self.shop_id, self.product_id, kind, reason, delta,
                                cost4(unit_cost), moment, self.quantity, cost4(self.average),
-                               cents(self.value), allocation_id, "", moment))
+                               cents(self.value),
+                               f"allocation:{allocation_id}" if allocation_id else "", "",
+                               moment))
         first = world.first_month
         self.values[(day.year - first.year) * 12 + day.month - first.month] = self.value
         return movement_id
@@ -1123,7 +1125,7 @@ def stock_year(world: World, rng: random.Random, shop: dict, days: list[dt.date]
     totals = [0] * months
     world.fields.setdefault(StockMovement, [
         "id", "shop_id", "product_id", "kind", "reason", "quantity", "unit_cost", "occurred_at",
-        "quantity_after", "average_cost_after", "value_after", "allocation_id", "note",
+        "quantity_after", "average_cost_after", "value_after", "source", "note",
         "created_at"])
     world.fields.setdefault(MovementLot, ["movement_id", "lot_id", "quantity"])
     world.fields.setdefault(StockLot, ["id", "shop_id", "product_id", "code", "expires_on",

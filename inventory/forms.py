@@ -5,8 +5,8 @@ and their messages are put beside these fields by the views."""
 
 from django import forms
 
+from catalogue.models import MAX_UNITS
 from mache.periods import paris_today
-from purchasing.models import MAX_UNITS
 
 from .models import StockMovement
 

@@ -22,7 +22,7 @@ def value_field(verbose_name, **kwargs):
 
 class StockBalance(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="balances")
-    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT,
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT,
                                 related_name="balances")
     quantity = models.IntegerField("quantité en stock", default=0)
     average_cost = cost_field("coût unitaire moyen pondéré", default=0)
@@ -56,7 +56,7 @@ class StockCount(models.Model):
 
 class StockCountLine(models.Model):
     count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
     expected = models.IntegerField("attendu")
     counted = models.PositiveIntegerField("compté")
 
@@ -82,7 +82,7 @@ class StockMovement(models.Model):
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT,
                              related_name="stock_movements")
-    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT,
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT,
                                 related_name="stock_movements")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField("motif", max_length=10, choices=Reason.choices, blank=True)
@@ -95,9 +95,9 @@ class StockMovement(models.Model):
     quantity_after = models.IntegerField()
     average_cost_after = cost_field("coût moyen après")
     value_after = value_field("valeur après")
-    # A receipt comes from exactly one allocation of pooled purchasing: never twice.
-    allocation = models.OneToOneField("purchasing.Allocation", on_delete=models.PROTECT,
-                                      null=True, blank=True, related_name="stock_movement")
+    # The source document of a movement recorded by another app, by a key of its own
+    # ("allocation:<id>" for a receipt of pooled purchasing): never recorded twice.
+    source = models.CharField("document d'origine", max_length=80, blank=True, default="")
     count = models.ForeignKey(StockCount, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="movements")
     note = models.CharField(max_length=200, blank=True)
@@ -125,12 +125,14 @@ class StockMovement(models.Model):
                                    name="exits_negative"),
             models.CheckConstraint(condition=~Q(kind="loss") | ~Q(reason=""),
                                    name="loss_has_reason"),
+            models.UniqueConstraint(fields=["source"], condition=~Q(source=""),
+                                    name="movement_source_once"),
         ]
 
 
 class StockLot(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="lots")
-    product = models.ForeignKey("purchasing.Product", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
     code = models.CharField("lot", max_length=64, blank=True)
     expires_on = models.DateField("date limite", null=True, blank=True)
     received_at = models.DateTimeField("entré le")

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from catalogue.models import MAX_UNITS, Product
 from mache import csvfiles
 from mache.csvfiles import file_error, parse_day, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 from mache.periods import paris_today
-from purchasing.models import MAX_UNITS, Product
 from shops.dates import Bounds, business_date_bounds, date_bounds_error
 
 from .models import StockBalance, StockMovement

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from catalogue.models import Product
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.periods import PARIS, paris_today
 from shops.dates import business_date_check
@@ -61,7 +62,7 @@ class MovementIn:
     reason: str = ""
     lot: str = ""
     expires_on: dt.date | None = None
-    allocation_id: int | None = None
+    source: str = ""  # the source document's key, unique (receipts: "allocation:<id>")
     count_id: int | None = None
     note: str = ""
     user_id: int | None = None
@@ -124,8 +125,6 @@ class _CataloguePrices(dict):
         self.product_ids = product_ids
 
     def __missing__(self, product_id):
-        from purchasing.models import Product
-
         self.update(Product.objects.filter(pk__in=self.product_ids)
                     .values_list("pk", "unit_price"))
         return self[product_id]
@@ -253,15 +252,13 @@ def _movement_row(entry: MovementIn, quantity: int, moved_at: Decimal, state: St
         reason=entry.reason, quantity=quantity, unit_cost=moved_at,
         occurred_at=entry.occurred_at, quantity_after=state.quantity,
         average_cost_after=state.average_cost, value_after=state.value,
-        allocation_id=entry.allocation_id, count_id=entry.count_id, note=entry.note,
+        source=entry.source, count_id=entry.count_id, note=entry.note,
         created_by_id=entry.user_id)
     row._lot = (entry.lot, entry.expires_on)  # for _move_lots, not a column
     return row
 
 
 def _insufficient(short) -> InsufficientStock:
-    from purchasing.models import Product
-
     names = Product.objects.in_bulk([product_id for (_, product_id), _ in short])
     parts = [f"« {names[p].name} » : {exc.available} en stock, {exc.asked} demandé(s)"
              for (_, p), exc in short]
@@ -465,7 +462,7 @@ class ReceiptIn:
     product_id: int
     quantity: int
     unit_cost: Decimal  # the group unit price, excluding VAT and shipping
-    allocation_id: int
+    source: str  # the key of the document received, unique: one movement per document
     occurred_at: dt.datetime
     lot: str = ""
     expires_on: dt.date | None = None
@@ -474,13 +471,13 @@ class ReceiptIn:
 def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
     """Goods received through pooled purchasing enter each shop's stock.
 
-    Call inside the receipt's transaction. One movement per allocation (a unique key),
-    so a replayed receipt cannot add stock twice. Returns the number of movements.
+    Call inside the receipt's transaction. One movement per source document (a unique
+    key), so a replayed receipt cannot add stock twice. Returns the number of movements.
     """
     movements = [
         MovementIn(shop_id=r.shop_id, product_id=r.product_id, kind=Kind.RECEIPT,
                    quantity=r.quantity, occurred_at=r.occurred_at, unit_cost=r.unit_cost,
-                   allocation_id=r.allocation_id, lot=r.lot, expires_on=r.expires_on)
+                   source=r.source, lot=r.lot, expires_on=r.expires_on)
         for r in receipts if r.quantity > 0]
     return len(movements_record(movements=movements))
 

@@ -15,7 +15,5 @@ urlpatterns = [
     path("stock/minimums/", stock.MinimumView.as_view(), name="stock-minimums"),
     path("stock/value/", stock.StockValueView.as_view(), name="stock-value"),
     path("stock/sales-import/", imports.SalesImportView.as_view(), name="stock-sales-import"),
-    path("rounds/<int:pk>/suggestion/", imports.RoundSuggestionView.as_view(),
-         name="round-suggestion"),
     *router.urls,
 ]

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "mache",
     "shops",
+    "catalogue",
     "purchasing",
     "inventory",
     "accounting",

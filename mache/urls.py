@@ -18,6 +18,7 @@ admin.site.index_title = "Coopérative"
 # enumerates these patterns, so a new endpoint is covered as soon as it is routed here.
 api_patterns = [
     path("", include("shops.urls")),
+    path("", include("catalogue.urls")),
     path("", include("purchasing.urls")),
     path("", include("inventory.urls")),
     path("", include("accounting.urls")),

@@ -6,8 +6,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Product, Round, Supplier
-from .services.catalogue import product_save, supplier_create, supplier_update
+from catalogue.models import Product, Supplier
+from catalogue.services import product_save, supplier_create, supplier_update
+
+from .models import Round
 from .services.orders import round_create
 
 

@@ -5,10 +5,9 @@ mache.forms.add_service_errors, as on every page."""
 
 from django import forms
 
+from catalogue.models import MAX_UNITS
 from mache.formats import format_quantity
 from mache.periods import paris_today
-
-from .models import MAX_UNITS
 
 
 def units_field(label, *, max_value=MAX_UNITS, max_message=None, **kwargs):

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
+from catalogue.models import Product
 from mache.permissions import scope_to_user, sees_all_shops
 
 from . import rules
@@ -13,22 +14,9 @@ from .models import (
     Invoice,
     Order,
     OrderLine,
-    PriceTier,
-    Product,
     Round,
-    Supplier,
     SupplierOrder,
 )
-
-
-def supplier_list(*, user) -> QuerySet[Supplier]:
-    # The catalogue is the cooperative's, shared by every member: no shop scope.
-    return Supplier.objects.all()
-
-
-def product_list(*, user) -> QuerySet[Product]:
-    return Product.objects.select_related("supplier").prefetch_related(
-        Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_cases")))
 
 
 def round_list(*, user) -> QuerySet[Round]:

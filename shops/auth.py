@@ -11,7 +11,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-COORDINATOR_APPS = {"shops", "purchasing", "inventory", "accounting", "worker", "authtoken"}
+COORDINATOR_APPS = {"shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
+                    "authtoken"}
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 

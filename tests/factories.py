@@ -12,8 +12,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from catalogue.models import PriceTier, Product, Supplier
 from mache.siret import luhn_key
-from purchasing.models import Order, OrderLine, PriceTier, Product, Round, Supplier
+from purchasing.models import Order, OrderLine, Round
 from shops.models import Cooperative, Shop, User
 
 _siret_counter = itertools.count(10_000_000_000)

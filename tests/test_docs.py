@@ -9,7 +9,7 @@ DOCS = ROOT / "docs"
 SOURCES = ("mache", "shops", "catalogue", "inventory", "accounting", "purchasing", "payments",
            "worker", "tests", "bench")
 # A page name not preceded by "docs/", or a path into the shared folder outside the repo.
-OUTSIDE = re.compile(r"\.\./shared|shared/" "spec|(?<![\w/])(?<!docs/)"
+OUTSIDE = re.compile(r"\.\./shared|shared/" r"spec|(?<![\w/])(?<!docs/)"
                      r"(?:consolidation|accounting|api|product|money|einvoicing)\.md")
 CITED = re.compile(r"docs/([\w-]+\.md)")
 

@@ -24,7 +24,8 @@ from shops.models import User
 from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
 from .urlwalk import GROUP_RE, api_routes, fill, methods_of, target_of
 
-PROJECT_APPS = ["shops", "purchasing", "inventory", "accounting", "worker", "authtoken"]
+PROJECT_APPS = ["shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
+                "authtoken"]
 
 
 def snapshot() -> str:

@@ -9,12 +9,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalogue.models import MAX_UNITS, Product
 from mache.errors import InvalidInput
 from mache.fields import MoneyField, ShopField, UnitPriceField
 from mache.limits import MAX_LIST_ITEMS
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
-from purchasing.models import MAX_UNITS, Product
 from shops.selectors import shop_list, visible_shop
 
 from .. import selectors, services
@@ -93,7 +93,7 @@ class MovementOutput(serializers.ModelSerializer):
         model = StockMovement
         fields = ["id", "shop", "product", "kind", "reason", "quantity", "unit_cost",
                   "occurred_at", "quantity_after", "average_cost_after", "value_after",
-                  "allocation", "count", "note"]
+                  "source", "count", "note"]
 
 
 class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -1,43 +1,12 @@
 """Input and output serializers of the purchasing API (field names of docs/api.md)."""
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
+from catalogue.models import MAX_UNITS, Supplier
 from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 
-from ..models import MAX_UNITS, Invoice, Order, Product, Round, Supplier
-
-
-class SupplierSerializer(serializers.ModelSerializer):
-    min_order_amount = MoneyField(min_value=Decimal("0"))
-    free_shipping_threshold = MoneyField(min_value=Decimal("0"), allow_null=True, required=False)
-    shipping_fee = MoneyField(min_value=Decimal("0"))
-
-    class Meta:
-        model = Supplier
-        fields = ["id", "name", "siret", "email", "address", "min_order_amount",
-                  "free_shipping_threshold", "shipping_fee"]
-
-
-class TierSerializer(serializers.Serializer):
-    min_cases = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
-    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
-
-
-class ProductSerializer(serializers.ModelSerializer):
-    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
-    case_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
-    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
-    vat_rate = VatRateField()
-    price_tiers = TierSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
-
-    class Meta:
-        model = Product
-        fields = ["id", "supplier", "sku", "name", "unit_label", "case_size", "unit_price",
-                  "vat_rate", "price_tiers", "active"]
-        validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`
+from ..models import Invoice, Order, Round
 
 
 class RoundSerializer(serializers.ModelSerializer):

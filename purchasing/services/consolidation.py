@@ -15,11 +15,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from catalogue.models import PriceTier, Product
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
 
 from .. import rules
-from ..models import Allocation, OrderLine, PriceTier, Product, Round, SupplierOrder
+from ..models import Allocation, OrderLine, Round, SupplierOrder
 from ..models import SupplierOrderLine as Line
 from . import notifications
 from .orders import round_lock

@@ -10,12 +10,13 @@ closed (409 round_closed). Never half-way.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalogue.models import MAX_UNITS, Product
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.periods import paris_date, paris_today
 from shops.dates import YEAR_AHEAD_DAYS, business_date_bounds, date_bounds_error
 from shops.models import Shop
 
-from ..models import MAX_UNITS, Order, OrderLine, Product, Round
+from ..models import Order, OrderLine, Round
 
 
 class RoundClosed(BusinessRuleError):

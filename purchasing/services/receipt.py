@@ -143,7 +143,7 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
         occurred_at = end_of_day(received_on)
         stock_receipts_record(receipts=[
             ReceiptIn(shop_id=a.shop_id, product_id=a.product_id, quantity=a.received,
-                      unit_cost=lines[a.product_id].unit_price, allocation_id=a.pk,
+                      unit_cost=lines[a.product_id].unit_price, source=f"allocation:{a.pk}",
                       occurred_at=occurred_at, lot=lots.get(a.product_id, ("", None))[0],
                       expires_on=lots.get(a.product_id, ("", None))[1])
             for a in allocations])

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from catalogue import selectors as catalogue_selectors
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.forms import add_service_errors, posted
 from shops.views import current_shop, role_required, shop_page
@@ -40,7 +41,7 @@ def _order_page(request, round_id, shop):
     """What the order form and its estimate both need."""
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=round_id)
     products = (
-        selectors.product_list(user=request.user)
+        catalogue_selectors.product_list(user=request.user)
         .filter(supplier_id=round_.supplier_id, active=True)
         .order_by("name", "id")
     )

@@ -4,11 +4,18 @@ from decimal import Decimal
 
 import pytest
 
-from purchasing.models import Invoice, Product, Supplier, SupplierOrder
+from catalogue.models import Product, Supplier
+from purchasing.models import Invoice, SupplierOrder
 from tests.factories import ProductFactory, add_tiers, build_shop_world
 
 MODELS = ["supplier", "product", "round", "order", "supplierorder", "invoice"]
 READ_ONLY = ["round", "order", "supplierorder", "invoice"]
+CATALOGUE = {"supplier", "product"}  # the catalogue app's own admin
+
+
+def admin_base(model_name: str) -> str:
+    app = "catalogue" if model_name in CATALOGUE else "purchasing"
+    return f"/admin/{app}/{model_name}/"
 
 
 @pytest.fixture
@@ -34,7 +41,7 @@ def object_of(model_name, world):
 
 @pytest.mark.parametrize("model_name", MODELS)
 def test_a_coordinator_opens_each_changelist_and_change_page(coordinator_admin, world, model_name):
-    base = f"/admin/purchasing/{model_name}/"
+    base = admin_base(model_name)
     assert coordinator_admin.get(base).status_code == 200
     assert coordinator_admin.get(base, {"q": "a"}).status_code == 200
     obj = object_of(model_name, world)
@@ -53,14 +60,14 @@ def test_a_coordinator_opens_each_changelist_and_change_page(coordinator_admin, 
 )
 def test_the_changelist_filters_answer(coordinator_admin, world, model_name, query):
     # An unknown lookup would redirect to "?e=1": a 200 means the filter exists.
-    response = coordinator_admin.get(f"/admin/purchasing/{model_name}/", query)
+    response = coordinator_admin.get(admin_base(model_name), query)
     assert response.status_code == 200
 
 
 def test_filters_and_search_find_the_right_rows(coordinator_admin, world):
     supplier = world["supplier_order"].round.supplier
     product = Product.objects.get(supplier=supplier)
-    response = coordinator_admin.get("/admin/purchasing/product/",
+    response = coordinator_admin.get("/admin/catalogue/product/",
                                 {"supplier__id__exact": supplier.pk, "q": product.sku})
     assert list(response.context["cl"].result_list) == [product]
 
@@ -77,16 +84,16 @@ def test_filters_and_search_find_the_right_rows(coordinator_admin, world):
 
 def test_a_supplier_lists_its_products_with_links_to_them(coordinator_admin, world):
     product = Product.objects.first()
-    response = coordinator_admin.get(f"/admin/purchasing/supplier/{product.supplier_id}/change/")
+    response = coordinator_admin.get(f"/admin/catalogue/supplier/{product.supplier_id}/change/")
     page = response.content.decode()
     assert product.sku in page
-    assert f"/admin/purchasing/product/{product.pk}/change/" in page
+    assert f"/admin/catalogue/product/{product.pk}/change/" in page
 
 
 def test_a_product_page_shows_its_rate_and_tiers(coordinator_admin, coop):
     product = ProductFactory(vat_rate=Decimal("5.50"), unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"))
-    response = coordinator_admin.get(f"/admin/purchasing/product/{product.pk}/change/")
+    response = coordinator_admin.get(f"/admin/catalogue/product/{product.pk}/change/")
     form = response.context["adminform"].form
     assert form["vat_rate"].value() == Decimal("5.50")
     assert '<option value="5.50" selected>' in response.content.decode()
@@ -105,7 +112,7 @@ def test_a_round_shows_its_orders_and_dates(coordinator_admin, world):
 
 @pytest.mark.parametrize("model_name", READ_ONLY)
 def test_shown_only_data_has_no_add_save_or_delete(coordinator_admin, world, model_name):
-    base = f"/admin/purchasing/{model_name}/"
+    base = admin_base(model_name)
     obj = object_of(model_name, world)
     changelist = coordinator_admin.get(base).content.decode()
     assert f"{base}add/" not in changelist
@@ -144,7 +151,7 @@ def test_bulk_deleting_supplier_orders_is_not_offered(coordinator_admin, world):
 def test_other_roles_are_sent_to_the_login(client, request, role_fixture):
     client.force_login(request.getfixturevalue(role_fixture))
     for model_name in MODELS:
-        response = client.get(f"/admin/purchasing/{model_name}/")
+        response = client.get(admin_base(model_name))
         assert response.status_code == 302
         assert response.url.startswith("/admin/login/")
 
@@ -170,7 +177,7 @@ def test_a_coordinator_edits_a_product_and_its_tiers(coordinator_admin, coop):
     product = ProductFactory(unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"))
     response = coordinator_admin.post(
-        f"/admin/purchasing/product/{product.pk}/change/",
+        f"/admin/catalogue/product/{product.pk}/change/",
         product_form(product, name="Farine T80", **{"price_tiers-0-unit_price": "2.1000"}))
     assert response.status_code == 302, response.context["errors"]
     product.refresh_from_db()
@@ -181,7 +188,7 @@ def test_a_coordinator_edits_a_product_and_its_tiers(coordinator_admin, coop):
 def test_the_admin_refuses_a_base_price_below_a_tier(coordinator_admin, coop):
     product = ProductFactory(unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"))
-    response = coordinator_admin.post(f"/admin/purchasing/product/{product.pk}/change/",
+    response = coordinator_admin.post(f"/admin/catalogue/product/{product.pk}/change/",
                                  product_form(product, unit_price="2.0000"))
     assert response.status_code == 200
     assert "dépasse le prix de base" in response.content.decode()
@@ -192,7 +199,7 @@ def test_the_admin_refuses_a_base_price_below_a_tier(coordinator_admin, coop):
 def test_the_admin_refuses_a_sku_taken_at_the_same_supplier(coordinator_admin, coop):
     product = ProductFactory(sku="A")
     ProductFactory(supplier=product.supplier, sku="B")
-    response = coordinator_admin.post(f"/admin/purchasing/product/{product.pk}/change/",
+    response = coordinator_admin.post(f"/admin/catalogue/product/{product.pk}/change/",
                                  product_form(product, sku="B"))
     assert response.status_code == 200
     assert "Cette référence existe déjà chez ce fournisseur." in response.content.decode()

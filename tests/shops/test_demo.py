@@ -2,8 +2,9 @@ import json
 
 from django.core.management import call_command
 
+from catalogue.models import PriceTier, Product, Supplier
 from mache.management.commands.load_demo import DEMO_FILE
-from purchasing.models import PriceTier, Product, Round, Supplier
+from purchasing.models import Round
 from shops.models import Cooperative, Shop, User
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from purchasing.models import PriceTier, Product
-from purchasing.services import catalogue_import as importer
+from catalogue import csv_import as importer
+from catalogue.models import PriceTier, Product
 from tests.factories import ProductFactory, SupplierFactory, add_tiers
 
 HEADER = "sku;name;unit_label;case_size;unit_price;vat_rate;price_tiers;active"

@@ -21,8 +21,8 @@ from mache import csvfiles
 from mache.csvfiles import file_error, parse_decimal, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 
-from ..models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
-from .catalogue import check_price_tiers
+from .models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
+from .services import check_price_tiers
 
 COLUMNS = ["sku", "name", "unit_label", "case_size", "unit_price", "vat_rate", "price_tiers",
            "active"]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from purchasing.models import PriceTier, Product, Supplier
+from catalogue.models import PriceTier, Product, Supplier
 from tests.factories import ProductFactory, SupplierFactory, add_tiers
 
 VALID_SUPPLIER = {

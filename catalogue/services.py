@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput
 
-from ..models import PriceTier, Product, Supplier
+from .models import PriceTier, Product, Supplier
 
 
 def supplier_create(*, data: dict) -> Supplier:

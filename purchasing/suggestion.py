@@ -28,11 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import IntegerField, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
+from catalogue.models import Product
+from inventory.models import StockBalance, StockMovement
 from mache.periods import PARIS, paris_today
-from purchasing.models import Product, Round
-from purchasing.services.orders import RoundClosed
 
-from .models import StockBalance, StockMovement
+from .models import Round
+from .services.orders import RoundClosed
 
 WINDOW_DAYS = 28
 DEFAULT_GAP_DAYS = 7

@@ -1,21 +1,53 @@
 """Suppliers and products: everyone reads, coordinators write."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from mache.fields import MoneyField, UnitPriceField, VatRateField
+from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
-from .. import selectors
-from ..models import Product, Supplier
-from ..services import catalogue
-from ..services.catalogue_import import catalogue_import
-from .serializers import ProductSerializer, SupplierSerializer
+from . import selectors, services
+from .csv_import import catalogue_import
+from .models import MAX_UNITS, Product, Supplier
 
 WRITES = {"create": COORDINATOR_ONLY, "update": COORDINATOR_ONLY,
           "partial_update": COORDINATOR_ONLY, "import_catalogue": COORDINATOR_ONLY}
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    min_order_amount = MoneyField(min_value=Decimal("0"))
+    free_shipping_threshold = MoneyField(min_value=Decimal("0"), allow_null=True, required=False)
+    shipping_fee = MoneyField(min_value=Decimal("0"))
+
+    class Meta:
+        model = Supplier
+        fields = ["id", "name", "siret", "email", "address", "min_order_amount",
+                  "free_shipping_threshold", "shipping_fee"]
+
+
+class TierSerializer(serializers.Serializer):
+    min_cases = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    case_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    unit_price = UnitPriceField(min_value=Decimal("0.0001"))
+    vat_rate = VatRateField()
+    price_tiers = TierSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
+
+    class Meta:
+        model = Product
+        fields = ["id", "supplier", "sku", "name", "unit_label", "case_size", "unit_price",
+                  "vat_rate", "price_tiers", "active"]
+        validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`
 
 
 class CatalogueImportInput(serializers.Serializer):
@@ -41,14 +73,14 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         serializer = SupplierSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        supplier = catalogue.supplier_create(data=serializer.validated_data)
+        supplier = services.supplier_create(data=serializer.validated_data)
         return Response(SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
         supplier = self.get_object()
         serializer = SupplierSerializer(supplier, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        supplier = catalogue.supplier_update(supplier=supplier, data=serializer.validated_data)
+        supplier = services.supplier_update(supplier=supplier, data=serializer.validated_data)
         return Response(SupplierSerializer(supplier).data)
 
     def partial_update(self, request, pk=None):
@@ -82,7 +114,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         serializer = ProductSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = catalogue.product_save(product=None, data=serializer.validated_data)
+        product = services.product_save(product=None, data=serializer.validated_data)
         return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -90,7 +122,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         product = self.get_object()
         serializer = ProductSerializer(product, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        product = catalogue.product_save(product=product, data=serializer.validated_data)
+        product = services.product_save(product=product, data=serializer.validated_data)
         return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data)
 
     def partial_update(self, request, pk=None):

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inventory.services import MovementIn, end_of_day, movements_record
-from inventory.suggestion import average_daily_sales, next_delivery, suggested_quantity
 from mache.periods import paris_today
 from purchasing.models import Round
+from purchasing.suggestion import average_daily_sales, next_delivery, suggested_quantity
 from tests.factories import ProductFactory, RoundFactory, SupplierFactory
 
 
