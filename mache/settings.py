@@ -204,13 +204,14 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The exchanges' bindings (kombu's default is ./control, in the working folder).
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
 
-for folder in (VAR_DIR, STATIC_ROOT, *(() if REDIS_URL else (
-        BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "results"))):
-    folder.mkdir(parents=True, exist_ok=True)
+# The folders above are created at start-up (mache.apps.var_folders_create), not here:
+# importing the settings writes nothing.
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

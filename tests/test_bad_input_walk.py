@@ -1,7 +1,7 @@
 """Issue 10, point 7: bad input answers 400 (or 404/405...), never 500, on every endpoint.
 
 Each class of bad input is sent to every route and method of the API (found by the URL
-walk, tests/urlwalk.py) and to every page: JSON nested 100,000 deep, NUL bytes in query
+walk, tests/helpers.py) and to every page: JSON nested 100,000 deep, NUL bytes in query
 values and paths, lone surrogates in bodies, ids in other digits than 0-9 ("²", "٣"),
 absurd months and years.
 """
@@ -17,7 +17,7 @@ from mache.renderers import JSONRenderer
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
-from .urlwalk import (
+from .helpers import (
     GROUP_RE,
     PAGE_GROUP_RE,
     api_routes,

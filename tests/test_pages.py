@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
-from tests.urlwalk import PAGE_GROUP_RE as GROUP_RE
-from tests.urlwalk import page_routes
+from tests.helpers import PAGE_GROUP_RE as GROUP_RE
+from tests.helpers import page_routes
 
 QUERY_BUDGET = 25
 

@@ -11,18 +11,16 @@ every member may read them, so the walk checks only that reading them shows no
 foreign shop's data and that these roles cannot change them.
 """
 
-import hashlib
 import json
 
 import pytest
-from django.apps import apps
 from rest_framework.test import APIClient
 
 from mache.permissions import COORDINATOR_ONLY
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
-from .urlwalk import GROUP_RE, api_routes, fill, methods_of, target_of
+from .helpers import GROUP_RE, api_routes, fill, methods_of, tables_digest, target_of
 
 PROJECT_APPS = ["shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
                 "authtoken"]
@@ -30,12 +28,7 @@ PROJECT_APPS = ["shops", "catalogue", "purchasing", "inventory", "accounting", "
 
 def snapshot() -> str:
     """A digest of every row of the project's tables: any write changes it."""
-    digest = hashlib.sha256()
-    for label in PROJECT_APPS:
-        for model in apps.get_app_config(label).get_models():
-            rows = model.objects.order_by("pk").values_list()
-            digest.update(repr((model._meta.label, list(rows))).encode())
-    return digest.hexdigest()
+    return tables_digest(PROJECT_APPS)
 
 
 def leaks(payload, foreign) -> list[str]:

@@ -3,22 +3,19 @@ posting (two connections) and with a posting rolled back."""
 
 import datetime as dt
 import threading
-from decimal import Decimal
 
 import pytest
 from django.db import connections, transaction
 
 from accounting.models import Entry
-from accounting.services import LineIn, entry_post
-from tests.factories import ShopFactory
+from tests.factories import ShopFactory, post_bank_charge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post(ledger, day=dt.date(2026, 10, 15), journal="OD"):
-    return entry_post(ledger=ledger, journal=journal, date=day, label="Test", piece_ref="T",
-                      lines=[LineIn("658000", debit=Decimal("1.00")),
-                             LineIn("512000", credit=Decimal("1.00"))])
+    return post_bank_charge(ledger, "1.00", day=day, journal=journal, label="Test",
+                            piece_ref="T", line_labels=("", ""))
 
 
 def test_concurrent_postings_get_consecutive_numbers():

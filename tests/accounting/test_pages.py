@@ -14,9 +14,10 @@ from accounting.fec import fec_violations
 from accounting.models import ClosedPeriod, Entry, SalesDay
 from accounting.renderers import FORMATS
 from accounting.sales.services import sales_day_record
-from accounting.services import LineIn, cooperative_ledger, entry_post
+from accounting.services import cooperative_ledger
 from mache.formats import format_eur
 from mache.periods import last_day_of_month, paris_today
+from tests.factories import post_bank_charge
 
 TODAY = paris_today()
 MONTH_START = TODAY.replace(day=1)
@@ -44,13 +45,6 @@ def value_of(page: str, name: str) -> str:
     tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
     found = re.search(r'value="([^"]*)"', tag)
     return html.unescape(found.group(1)) if found else ""
-
-
-def post_entry(ledger, *, day=TODAY, amount="12.30", journal="OD", label="Régularisation"):
-    return entry_post(ledger=ledger, journal=journal, date=day, label=label,
-                      piece_ref="PIECE-1", lines=[
-                          LineIn("658000", debit=Decimal(amount), label="Charge"),
-                          LineIn("512000", credit=Decimal(amount), label="Banque")])
 
 
 def books_url(shop_or_coop) -> str:
@@ -197,7 +191,7 @@ def test_a_coordinator_sees_every_shop_and_the_cooperative(client, coordinator, 
 # --- The books ------------------------------------------------------------------------
 
 def test_the_books_show_the_period_statements_and_entries(client, accountant, shop):
-    entry = post_entry(shop.ledger, amount="1234.56")
+    entry = post_bank_charge(shop.ledger, amount="1234.56")
     client.force_login(accountant)
     response = client.get(books_url(shop))
     assert response.status_code == 200
@@ -218,7 +212,7 @@ def test_the_books_show_the_period_statements_and_entries(client, accountant, sh
 
 def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, shopkeeper,
                                                                         shop):
-    entry = post_entry(shop.ledger)
+    entry = post_bank_charge(shop.ledger)
     client.force_login(shopkeeper)
     page = client.get(books_url(shop)).content.decode()
     assert entry.reference in page
@@ -235,7 +229,7 @@ def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, s
 def test_another_shops_books_and_the_cooperatives_are_404(client, request, shop, other_shop,
                                                          coop, role):
     user = request.getfixturevalue(role)
-    foreign = post_entry(other_shop.ledger)
+    foreign = post_bank_charge(other_shop.ledger)
     client.force_login(user)
     for key in (other_shop.pk, "coop", "abc", 999999):
         for url in (f"/comptable/{key}/", f"/comptable/{key}/releves/balance.csv",
@@ -253,7 +247,7 @@ def test_another_shops_books_and_the_cooperatives_are_404(client, request, shop,
 
 
 def test_a_coordinator_opens_the_cooperatives_books(client, coordinator, coop):
-    entry = post_entry(cooperative_ledger())
+    entry = post_bank_charge(cooperative_ledger())
     client.force_login(coordinator)
     page = client.get("/comptable/coop/").content.decode()
     assert "Livres — MACHE Test" in page and entry.reference in page
@@ -268,7 +262,7 @@ def test_a_coordinator_opens_the_cooperatives_books(client, coordinator, coop):
     ({"journal": "XYZ"}, "journal", "Choisissez un journal de la liste."),
 ])
 def test_a_bad_period_is_said_beside_its_field(client, accountant, shop, query, field, message):
-    post_entry(shop.ledger)
+    post_bank_charge(shop.ledger)
     client.force_login(accountant)
     response = client.get(books_url(shop), query)
     assert response.status_code == 200
@@ -280,8 +274,8 @@ def test_a_bad_period_is_said_beside_its_field(client, accountant, shop, query, 
 
 
 def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop):
-    sale = post_entry(shop.ledger, journal="VTE", label="Vente")
-    other = post_entry(shop.ledger, journal="OD")
+    sale = post_bank_charge(shop.ledger, journal="VTE", label="Vente")
+    other = post_bank_charge(shop.ledger, journal="OD")
     client.force_login(accountant)
     response = client.get(books_url(shop), {**PERIOD, "journal": "VTE"},
                           HTTP_HX_REQUEST="true", HTTP_HX_TARGET="entries")
@@ -295,7 +289,7 @@ def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop):
 def test_the_books_stay_within_their_query_budget(client, accountant, shop, entries,
                                                  django_assert_max_num_queries):
     for number in range(entries):
-        post_entry(shop.ledger, amount=f"{number + 1}.00")
+        post_bank_charge(shop.ledger, amount=f"{number + 1}.00")
     client.force_login(accountant)
     with django_assert_max_num_queries(BUDGET):
         response = client.get(books_url(shop))
@@ -307,7 +301,7 @@ def test_the_books_stay_within_their_query_budget(client, accountant, shop, entr
 def test_the_cooperatives_books_stay_within_the_query_budget(client, coordinator, coop,
                                                             django_assert_max_num_queries):
     for number in range(30):
-        post_entry(cooperative_ledger(), amount=f"{number + 1}.00")
+        post_bank_charge(cooperative_ledger(), amount=f"{number + 1}.00")
     client.force_login(coordinator)
     with django_assert_max_num_queries(BUDGET):
         assert client.get("/comptable/coop/").status_code == 200
@@ -323,7 +317,7 @@ API_NAMES = {"balance": "trial-balance", "grand-livre": "general-ledger",
 @pytest.mark.parametrize("slug", list(API_NAMES))
 def test_each_statement_downloads_as_the_apis_file(client, api, accountant, shop, slug,
                                                     extension):
-    post_entry(shop.ledger)
+    post_bank_charge(shop.ledger)
     client.force_login(accountant)
     response = client.get(f"/comptable/{shop.pk}/releves/{slug}.{extension}", PERIOD)
     assert response.status_code == 200
@@ -339,7 +333,7 @@ def test_each_statement_downloads_as_the_apis_file(client, api, accountant, shop
 
 def test_the_journal_of_one_journal_downloads_and_an_unknown_one_is_said(client, accountant,
                                                                          shop):
-    post_entry(shop.ledger, journal="VTE")
+    post_bank_charge(shop.ledger, journal="VTE")
     client.force_login(accountant)
     response = client.get(f"/comptable/{shop.pk}/releves/journal.csv",
                           {**PERIOD, "journal": "VTE"})
@@ -363,7 +357,7 @@ def test_a_bad_period_in_a_download_is_said_beside_its_field(client, accountant,
 
 
 def test_the_fec_of_a_year_downloads_as_the_apis(client, api, accountant, shop):
-    post_entry(shop.ledger)
+    post_bank_charge(shop.ledger)
     client.force_login(accountant)
     response = client.get(f"/comptable/{shop.pk}/fec/", {"year": TODAY.year})
     assert response.status_code == 200
@@ -388,7 +382,7 @@ def test_a_bad_fec_year_is_said_beside_the_year(client, accountant, shop, year):
 # --- Reversals ------------------------------------------------------------------------
 
 def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
-    entry = post_entry(shop.ledger)
+    entry = post_bank_charge(shop.ledger)
     client.force_login(accountant)
     url = f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/"
     back = f"start={PERIOD['start']}&end={PERIOD['end']}&journal=OD"
@@ -413,7 +407,7 @@ def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
 
 
 def test_a_reversal_into_a_closed_month_is_refused(client, coordinator, shop):
-    entry = post_entry(shop.ledger)
+    entry = post_bank_charge(shop.ledger)
     # The reversal is dated today: the current month closed (straight in the table, as
     # period_close closes only months that are over).
     ClosedPeriod.objects.create(ledger=shop.ledger, month=MONTH_START)

@@ -23,7 +23,7 @@ from tests.accounting.test_statements import (
     post_month,
 )
 from tests.factories import CooperativeFactory
-from tests.purchasing.test_pdf import page_count, pdf_text, save_first_page_png
+from tests.helpers import page_count, pdf_text, save_first_page_png
 
 STATEMENTS = {"trial-balance": "balance", "general-ledger": "grand-livre",
               "journal": "journal", "income-statement": "compte-de-resultat", "vat": "tva"}

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounting.models import Account, Entry
-from accounting.services import LineIn, entry_post
 from accounting.statements import (
     general_ledger,
     income_statement,
@@ -20,7 +19,8 @@ from accounting.statements import (
 )
 from mache.errors import InvalidInput
 from shops.models import User
-from tests.factories import CooperativeFactory, ShopFactory, UserFactory
+from tests.factories import CooperativeFactory, ShopFactory, UserFactory, credit, debit
+from tests.factories import post_entry as post
 
 MARCH = {"date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
 MARCH_QUERY = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -28,19 +28,6 @@ COOP = ("COOP", "Coopérative")
 
 
 # --- The books of a month -------------------------------------------------------------
-
-def debit(account, amount, **kwargs) -> LineIn:
-    return LineIn(account=account, debit=Decimal(amount), **kwargs)
-
-
-def credit(account, amount, **kwargs) -> LineIn:
-    return LineIn(account=account, credit=Decimal(amount), **kwargs)
-
-
-def post(ledger, journal, day, label, piece_ref, *lines):
-    return entry_post(ledger=ledger, journal=journal, date=day, label=label,
-                      piece_ref=piece_ref, lines=list(lines))
-
 
 RATE_55, RATE_20 = Decimal("5.50"), Decimal("20.00")
 

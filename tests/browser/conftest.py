@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ARTEFACTS
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "fr-FR",
          "timezone_id": "Europe/Paris"}
@@ -61,6 +62,11 @@ def log_in(page, live_server, username, password):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def fits_the_width(page) -> bool:
+    """No horizontal scroll of the whole page (wide tables scroll inside .table-wrap)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def screenshot(page, name: str) -> Path:

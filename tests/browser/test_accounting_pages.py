@@ -11,13 +11,11 @@ from pathlib import Path
 
 from accounting.fec import fec_violations
 from accounting.models import Entry, SalesDay
-from accounting.sales.services import sales_day_record
-from accounting.services import LineIn, entry_post
 from mache.periods import last_day_of_month, paris_today
 from shops.models import User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory, post_bank_charge, record_sales_day
 
-from .conftest import log_in, screenshot
+from .conftest import fits_the_width, log_in, screenshot
 
 TODAY = paris_today()
 MONTH_START = TODAY.replace(day=1)
@@ -25,20 +23,12 @@ MONTH_START = TODAY.replace(day=1)
 
 def books_with_entries(shop):
     """A Z ticket two days ago (or today early in the month) and a bank charge today."""
-    sales_day_record(shop=shop, date=max(MONTH_START, TODAY - dt.timedelta(days=2)),
-                     user=None,
+    record_sales_day(shop, date=max(MONTH_START, TODAY - dt.timedelta(days=2)),
                      lines=[{"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("211.00")},
                             {"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("48.00")}],
                      payments={"cash": Decimal("59.00"), "card": Decimal("200.00")})
-    return entry_post(ledger=shop.ledger, journal="OD", date=TODAY, label="Frais bancaires",
-                      piece_ref="RELEVE-11", lines=[
-                          LineIn("658000", debit=Decimal("8.40"), label="Frais de tenue"),
-                          LineIn("512000", credit=Decimal("8.40"), label="Banque")])
-
-
-def fits_the_width(page) -> bool:
-    """No horizontal scroll of the whole page (wide tables scroll inside .table-wrap)."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return post_bank_charge(shop.ledger, "8.40", day=TODAY, label="Frais bancaires",
+                            piece_ref="RELEVE-11", line_labels=("Frais de tenue", "Banque"))
 
 
 def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry(

@@ -3,7 +3,6 @@ up and the totals change as she types, then her allocation after the deadline; t
 coordinator consolidates through a real worker and records a short delivery."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -15,52 +14,26 @@ from purchasing.services.receipt import supplier_order_receive
 from shops.models import User
 from tests.factories import (
     DEFAULT_PASSWORD,
-    CooperativeFactory,
-    ProductFactory,
-    RoundFactory,
-    ShopFactory,
-    SupplierFactory,
     UserFactory,
-    add_tiers,
+    biscuit_round,
     make_order,
 )
+from tests.helpers import eur
 
-from .conftest import log_in, screenshot
+from .conftest import fits_the_width, log_in, screenshot
 
 # live_server already makes the database transactional; the worker needs it too (it
 # reads through its own connections, so only committed rows).
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NBSP = "\u00a0"
-
-
-def eur(text: str) -> str:
-    return text.replace(" €", f"{NBSP}€")
-
-
 @pytest.fixture
 def catalogue(db):
-    CooperativeFactory()
-    supplier = SupplierFactory(name="Biscuiterie de Rimou", min_order_amount=Decimal("20.00"),
-                               free_shipping_threshold=Decimal("300.00"),
-                               shipping_fee=Decimal("25.00"))
-    galettes = ProductFactory(supplier=supplier, name="Galettes au beurre", sku="GAL-250",
-                              unit_label="sachet", case_size=6, unit_price=Decimal("2.5000"),
-                              vat_rate=Decimal("5.50"))
-    add_tiers(galettes, (2, "2.2000"))
-    cidre = ProductFactory(supplier=supplier, name="Cidre brut fermier", sku="CID-75",
-                           unit_label="bouteille", case_size=12, unit_price=Decimal("1.0000"),
-                           vat_rate=Decimal("20.00"))
-    round_ = RoundFactory(supplier=supplier,
-                          closes_at=timezone.now() + dt.timedelta(days=1, hours=2))
-    other = ShopFactory(name="Bar de Vieux-Vy")
-    make_order(round_, other, (galettes, 4, 0))
-    return {"supplier": supplier, "galettes": galettes, "cidre": cidre, "round": round_,
-            "other": other}
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The round of the page tests (tests/purchasing/test_pages.py), its products named
+    # as on a shelf.
+    return biscuit_round(
+        min_order_amount="20.00", closes_at=timezone.now() + dt.timedelta(days=1, hours=2),
+        galettes={"name": "Galettes au beurre", "sku": "GAL-250", "unit_label": "sachet"},
+        cidre={"name": "Cidre brut fermier", "sku": "CID-75", "unit_label": "bouteille"})
 
 
 def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, phone, shop,
@@ -93,7 +66,7 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     expect(phone.locator("#shop-incl")).to_have_text(eur("19,68 €"))  # + 0.28 + 2.40
     expect(phone.locator("#order-totals")).to_contain_text("minimum 20,00\u00a0€ atteint")
     assert not Order.objects.filter(shop=shop).exists()
-    assert no_horizontal_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "purchasing-order-phone")
 
     phone.click("text=Enregistrer ma commande")
@@ -113,12 +86,12 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     row = phone.locator("tr", has_text="Galettes au beurre")
     assert row.locator("td.num").all_inner_texts() == ["2", "2", "à venir"]
     assert phone.locator(f"#id_q{galettes.pk}").count() == 0
-    assert no_horizontal_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "purchasing-allocation-phone")
 
     phone.click("text=← Mes commandes")
     expect(phone.locator("main")).to_contain_text("Cidre brut fermier")
-    assert no_horizontal_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "purchasing-history-phone")
 
     # Delivered in full: the invoice is listed with its PDF.
@@ -131,7 +104,7 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     expect(card).to_contain_text(eur(f"{invoice.total_incl_vat} €".replace(".", ",")) + " TTC")
     pdf = phone.request.get(live_server.url + card.locator("a").get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    assert no_horizontal_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "purchasing-invoices-phone")
 
 

@@ -2,21 +2,21 @@
 table is redrawn in place by htmx), a count, then the monthly report downloaded."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from inventory.models import StockBalance
-from inventory.services import MovementIn, movements_record
-from mache.periods import current_month, previous_month
-from tests.factories import DEFAULT_PASSWORD, ProductFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    REPORT_PDF,
+    ProductFactory,
+    ready_report,
+    receive_stock,
+)
 from worker.models import Report
 
-from .conftest import log_in, screenshot
-
-PDF = b"%PDF-1.4\n% rapport de test\n%%EOF\n"
+from .conftest import fits_the_width, log_in, screenshot
 
 
 @pytest.fixture
@@ -29,20 +29,9 @@ def stocked(shop):
     butter = ProductFactory(name="Beurre demi-sel")
     cream = ProductFactory(name="Crème fraîche épaisse de Normandie")
     today = timezone.localdate()
-    movements_record(movements=[
-        MovementIn(shop_id=shop.pk, product_id=butter.pk, kind="receipt", quantity=10,
-                   unit_cost=Decimal("1.2000"), occurred_at=timezone.now(), lot="B1",
-                   expires_on=today + dt.timedelta(days=1)),
-        MovementIn(shop_id=shop.pk, product_id=cream.pk, kind="receipt", quantity=6,
-                   unit_cost=Decimal("2.3500"), occurred_at=timezone.now(), lot="C7",
-                   expires_on=today + dt.timedelta(days=20)),
-    ])
+    receive_stock(shop, butter, 10, "1.2000", lot="B1", expires_on=today + dt.timedelta(days=1))
+    receive_stock(shop, cream, 6, "2.3500", lot="C7", expires_on=today + dt.timedelta(days=20))
     return {"butter": butter, "cream": cream}
-
-
-def no_page_scroll(page) -> bool:
-    """The page itself is no wider than the screen (tables scroll in their .table-wrap)."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def quantity_in_table(page, product) -> str:
@@ -52,9 +41,7 @@ def quantity_in_table(page, product) -> str:
 def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_phone(
         live_server, phone, shop, shopkeeper, stocked, media):
     butter, cream = stocked["butter"], stocked["cream"]
-    report = Report.objects.create(shop=shop, month=previous_month(current_month()),
-                                   status=Report.Status.READY, generated_at=timezone.now())
-    report.file.save("rapport-test.pdf", ContentFile(PDF))
+    ready_report(shop)
 
     log_in(phone, live_server, "epicier", DEFAULT_PASSWORD)
     assert phone.url == f"{live_server.url}/commerce/"
@@ -66,7 +53,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
     alerts = phone.inner_text("#alertes")
     assert "Beurre demi-sel" in alerts and "B1" in alerts and "C7" not in alerts
     assert quantity_in_table(phone, butter) == "10"
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "stock-alert-phone")
 
     # More than in stock: said beside the quantity, what was typed kept, nothing changed.
@@ -85,7 +72,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
     phone.wait_for_selector("text=Perte enregistrée : 3 × Beurre demi-sel (périmé).")
     assert quantity_in_table(phone, butter) == "7"
     assert phone.url == f"{live_server.url}/stock/"  # redrawn in place, not reloaded
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "stock-loss-phone")
 
     # The product's lots, and a minimum above what is left: a second alert.
@@ -95,7 +82,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
     phone.fill("input[name=minimum]", "8")
     phone.click("text=Enregistrer")
     phone.wait_for_selector("text=Stock minimum de Beurre demi-sel : 8 unités.")
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "stock-product-phone")
     phone.click("text=← Stock")
     assert "Produits sous le stock minimum" in phone.inner_text("#alertes")
@@ -103,7 +90,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
     phone.click("text=Faire un inventaire")
     phone.wait_for_url(f"{live_server.url}/stock/inventaire/?shop={shop.pk}")
     phone.fill(f"input[name=counted_{cream.pk}]", "5")
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "stock-count-phone")
     phone.click("text=Enregistrer l'inventaire")
     phone.wait_for_url(f"{live_server.url}/stock/?shop={shop.pk}")
@@ -113,13 +100,13 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
 
     phone.click("header nav >> text=Rapports")
     phone.wait_for_url(f"{live_server.url}/rapports/")
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "reports-phone")
     with phone.expect_download() as download:
         phone.click("text=Télécharger le PDF")
     assert download.value.suggested_filename.startswith("rapport-epicerie-de-romazy-")
     with open(download.value.path(), "rb") as handle:
-        assert handle.read() == PDF
+        assert handle.read() == REPORT_PDF
 
 
 def test_a_coordinator_follows_members_and_a_month_of_reports_on_a_laptop(
@@ -159,8 +146,8 @@ def test_a_coordinator_follows_members_and_a_month_of_reports_on_a_laptop(
 
     log_in(phone, live_server, "coord", DEFAULT_PASSWORD)
     phone.goto(f"{live_server.url}/coordination/membres/")
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "coord-members-phone")
     phone.goto(f"{live_server.url}/coordination/rapports/")
-    assert no_page_scroll(phone)
+    assert fits_the_width(phone)
     screenshot(phone, "coord-reports-phone")

@@ -11,13 +11,11 @@ from hypothesis import strategies as st
 from inventory.models import StockBalance, StockCountLine, StockLot, StockMovement
 from inventory.services import (
     InsufficientStock,
-    MovementIn,
     end_of_day,
-    movements_record,
     stock_count_record,
 )
 from mache.periods import PARIS
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, record_movement
 
 from .conftest import days, receive
 
@@ -80,8 +78,7 @@ def test_a_backdated_sale_before_a_count_leaves_the_count_as_found(shopkeeper, s
     receive(shop, product, 10, "1.0000", at=at_noon(-6), lot="L1", expires_on=days(30))
     counted = count(shop, product, days(-2), 10, shopkeeper)
     assert count_movement(counted, product).quantity == 0
-    movements_record(movements=[MovementIn(shop_id=shop.pk, product_id=product.pk,
-                                           kind="sale", quantity=-3, occurred_at=at_noon(-4))])
+    record_movement(shop, product, "sale", -3, at=at_noon(-4))
     adjustment = count_movement(counted, product)
     assert (adjustment.quantity, adjustment.quantity_after, adjustment.unit_cost) == (
         3, 10, Decimal("1.0000"))
@@ -112,9 +109,7 @@ def test_a_backdated_exit_the_stock_of_its_day_cannot_cover_is_refused_before_a_
     receive(shop, product, 4, "1.0000", at=at_noon(-6))
     counted = count(shop, product, days(-2), 10, shopkeeper)  # 6 more found
     with pytest.raises(InsufficientStock):
-        movements_record(movements=[MovementIn(
-            shop_id=shop.pk, product_id=product.pk, kind="sale", quantity=-5,
-            occurred_at=at_noon(-4))])
+        record_movement(shop, product, "sale", -5, at=at_noon(-4))
     adjustment = count_movement(counted, product)
     assert (adjustment.quantity, adjustment.quantity_after) == (6, 10)
     assert StockMovement.objects.filter(product=product).count() == 2
@@ -151,10 +146,8 @@ def insert(shop, product, user, event) -> bool:
             count(shop, product, days(day), quantity, user)
         else:
             delta = -quantity if kind in ("sale", "loss") else quantity
-            movements_record(movements=[MovementIn(
-                shop_id=shop.pk, product_id=product.pk, kind=kind, quantity=delta,
-                occurred_at=at_noon(day), unit_cost=Decimal(cost) if cost else None,
-                reason="damaged" if kind == "loss" else "")])
+            record_movement(shop, product, kind, delta, at=at_noon(day), cost=cost or None,
+                            reason="damaged" if kind == "loss" else "")
     except InsufficientStock:
         return False
     return True
@@ -214,7 +207,6 @@ def test_the_migration_gives_earlier_counts_that_found_no_difference_their_movem
     assert (found.quantity, found.quantity_after, found.average_cost_after, found.occurred_at) == (
         0, 6, Decimal("1.5000"), end_of_day(days(-2)))
     # From then on it is a fixed point: a backdated sale before it leaves it at 6.
-    movements_record(movements=[MovementIn(shop_id=shop.pk, product_id=product.pk,
-                                           kind="sale", quantity=-2, occurred_at=at_noon(-3))])
+    record_movement(shop, product, "sale", -2, at=at_noon(-3))
     assert (count_movement(counted, product).quantity,
             StockBalance.objects.get(shop=shop, product=product).quantity) == (2, 6)

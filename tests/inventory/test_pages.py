@@ -13,7 +13,8 @@ from inventory.models import StockBalance, StockCount, StockMovement
 from inventory.services import minimum_set
 from shops.models import User
 from tests.factories import ProductFactory, ShopFactory, UserFactory
-from tests.shops.test_pages import PAGE_BUDGET, errors_beside, text_of
+from tests.helpers import text_of
+from tests.shops.test_pages import PAGE_BUDGET, errors_beside
 
 from .conftest import days, receive
 

@@ -8,12 +8,9 @@ from django.utils import timezone
 from purchasing.models import Allocation, Round, SupplierOrder
 from purchasing.services.consolidation import round_consolidate, rounds_due_ids
 from tests.factories import ProductFactory, RoundFactory, ShopFactory, SupplierFactory, make_order
+from tests.factories import close_round as close
 
 from .conftest import example_orders
-
-
-def close(round_):
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
 
 
 def place_example(ex):

@@ -2,9 +2,6 @@
 (409 empty_supplier_order), so no shipping is ever owed for it; its round can only be
 cancelled."""
 
-import datetime as dt
-import html
-import re
 from decimal import Decimal
 
 import pytest
@@ -23,10 +20,8 @@ from tests.factories import (
     UserFactory,
     make_order,
 )
-
-
-def close(round_):
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+from tests.factories import close_round as close
+from tests.helpers import page_text
 
 
 @pytest.fixture
@@ -102,10 +97,6 @@ def test_an_empty_supplier_order_already_confirmed_cannot_be_received(api, coord
     assert response.json()["code"] == "empty_supplier_order"
     assert SupplierOrder.objects.get(pk=supplier_order.pk).status == "confirmed"
     nothing_owed()
-
-
-def page_text(response) -> str:
-    return re.sub(r"[ \t\r\n]+", " ", html.unescape(response.content.decode()))
 
 
 def test_the_coordinator_page_offers_only_to_cancel_an_empty_round(client, empty_round):

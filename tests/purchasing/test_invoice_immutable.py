@@ -2,7 +2,6 @@
 any update or delete of it, its lines and its VAT lines, whatever code writes."""
 
 import importlib
-import subprocess
 
 import pytest
 from django.apps import apps
@@ -14,6 +13,7 @@ from purchasing.pdf import invoice_pdf
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
 from shops.models import Cooperative, Shop
+from tests.helpers import pdf_text
 
 from .test_consolidation import close, place_example
 
@@ -25,13 +25,6 @@ def invoice(example):
     supplier_order = round_consolidate(round_id=example["round"].pk)
     issued = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     return Invoice.objects.get(pk=next(i.pk for i in issued if i.shop_id == 101))
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "invoice.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          check=True, text=True).stdout
 
 
 def refused(statement):

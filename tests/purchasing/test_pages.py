@@ -3,7 +3,6 @@ coordinator's rounds, consolidation, review and receipt. Through Django's test c
 against the same services and selectors as the API."""
 
 import datetime as dt
-import html
 import re
 import uuid
 from decimal import Decimal
@@ -26,38 +25,26 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
     add_tiers,
+    biscuit_round,
+    close_round,
     make_order,
 )
+from tests.helpers import eur
+from tests.helpers import page_text as text
 
 NBSP = "\u00a0"
 QUERY_BUDGET = 20
-
-
-def eur(text: str) -> str:
-    """'5,28 €' with the no-break space the pages print before the euro sign."""
-    return text.replace(" €", f"{NBSP}€")
 
 
 @pytest.fixture
 def world(db):
     """A supplier with two products (one with a tier), an open round where another shop
     ordered 4 of the case of 6, and a shopkeeper who has not ordered yet."""
-    CooperativeFactory()
-    supplier = SupplierFactory(name="Biscuiterie de Rimou", min_order_amount=Decimal("50.00"),
-                               free_shipping_threshold=Decimal("300.00"),
-                               shipping_fee=Decimal("25.00"))
-    galettes = ProductFactory(supplier=supplier, name="Galettes", sku="GAL", case_size=6,
-                              unit_price=Decimal("2.5000"), vat_rate=Decimal("5.50"))
-    add_tiers(galettes, (2, "2.2000"))
-    cidre = ProductFactory(supplier=supplier, name="Cidre", sku="CID", case_size=12,
-                           unit_price=Decimal("1.0000"), vat_rate=Decimal("20.00"))
-    ProductFactory(supplier=supplier, name="Ancien produit", active=False)
     shop = ShopFactory(name="Épicerie de Romazy")
-    other = ShopFactory(name="Bar de Vieux-Vy")
-    round_ = RoundFactory(supplier=supplier)
-    make_order(round_, other, (galettes, 4, 0))
-    return {"supplier": supplier, "galettes": galettes, "cidre": cidre, "shop": shop,
-            "other": other, "round": round_,
+    world = biscuit_round(min_order_amount="50.00")
+    ProductFactory(supplier=world["supplier"], name="Ancien produit", active=False)
+    other = world["other"]
+    return {**world, "shop": shop,
             "keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[shop]),
             "other_keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[other]),
             "coordinator": UserFactory(role=User.Role.COORDINATOR)}
@@ -73,18 +60,13 @@ def order_data(world, **values):
     return data
 
 
-def text(response) -> str:
-    # Collapse the layout's whitespace, not the no-break spaces of amounts.
-    return re.sub(r"[ \t\r\n]+", " ", html.unescape(response.content.decode()))
-
-
 def gauge(response, product) -> int:
     return int(re.search(rf'id="fill-{product.pk}"[^>]*data-gauge="(\d+)"',
                          response.content.decode()).group(1))
 
 
 def close(round_):
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    close_round(round_, ago=dt.timedelta(minutes=1))
     round_.refresh_from_db()
 
 

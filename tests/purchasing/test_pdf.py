@@ -2,16 +2,14 @@
 
 import datetime as dt
 import re
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mache.formats import NBSP, format_date, format_eur, format_rate
+from mache.formats import format_date, format_eur, format_rate
 from purchasing import selectors
 from purchasing.models import Invoice, Round, SupplierOrder
 from purchasing.pdf import invoice_pdf, purchase_order_pdf
@@ -27,44 +25,7 @@ from tests.factories import (
     add_tiers,
     make_order,
 )
-
-ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
-
-
-# --- Reading PDFs back ------------------------------------------------------------------
-
-def pdf_text(data: bytes, tmp_path: Path, *, page: int | None = None) -> str:
-    """The PDF's text laid out as on the page; no-break spaces read as plain ones, so
-    that expected values built with mache.formats compare through `plain()`."""
-    path = tmp_path / "document.pdf"
-    path.write_bytes(data)
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    result = subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"],
-                            capture_output=True, check=True, text=True)
-    return plain(result.stdout)
-
-
-def plain(text: str) -> str:
-    return text.replace(NBSP, " ")
-
-
-def page_count(data: bytes, tmp_path: Path) -> int:
-    path = tmp_path / "document.pdf"
-    path.write_bytes(data)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True,
-                          text=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE).group(1))
-
-
-def save_first_page_png(data: bytes, tmp_path: Path, name: str) -> Path:
-    """Page 1 as a PNG in artefacts/ (git-ignored), for people to look at the layout."""
-    ARTEFACTS.mkdir(exist_ok=True)
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
-                    str(path), str(ARTEFACTS / name)], check=True)
-    return ARTEFACTS / f"{name}.png"
-
+from tests.helpers import page_count, pdf_text, plain, save_first_page_png
 
 # --- The data: a real round, consolidated and received ------------------------------------
 

@@ -12,11 +12,17 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.services import MovementIn, end_of_day, movements_record
+from inventory.services import end_of_day
 from mache.periods import paris_today
 from purchasing.models import Round
 from purchasing.suggestion import average_daily_sales, next_delivery, suggested_quantity
-from tests.factories import ProductFactory, RoundFactory, SupplierFactory
+from tests.factories import (
+    ProductFactory,
+    RoundFactory,
+    SupplierFactory,
+    receive_stock,
+    record_movement,
+)
 
 
 def day(offset: int) -> dt.date:
@@ -24,16 +30,12 @@ def day(offset: int) -> dt.date:
 
 
 def stock_up(shop, product, quantity, *, days_ago=60):
-    movements_record(movements=[MovementIn(
-        shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=quantity,
-        occurred_at=end_of_day(day(-days_ago)), unit_cost=Decimal("1.2000"), lot="L1")])
+    receive_stock(shop, product, quantity, "1.2000", lot="L1", at=end_of_day(day(-days_ago)))
 
 
 def sell(shop, product, quantity, *, days_ago):
     """A sale booked as the till import books it: at the end of that Paris day."""
-    movements_record(movements=[MovementIn(
-        shop_id=shop.pk, product_id=product.pk, kind="sale", quantity=-quantity,
-        occurred_at=end_of_day(day(-days_ago)))])
+    record_movement(shop, product, "sale", -quantity, at=end_of_day(day(-days_ago)))
 
 
 def open_round(supplier, *, delivery_in=3):

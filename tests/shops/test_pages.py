@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     build_shop_world,
 )
+from tests.helpers import text_of
 from worker.models import Report
 
 PAGE_BUDGET = 20
@@ -44,10 +45,6 @@ def errors_beside(page: str, name: str) -> list[str]:
     return [html.unescape(re.sub(r"<[^>]+>", "", item)).strip()
             for errors in ERRORLIST_RE.findall(chunk)
             for item in re.findall(r"<li>(.*?)</li>", errors, re.S)]
-
-
-def text_of(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 @pytest.fixture

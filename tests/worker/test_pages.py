@@ -3,18 +3,18 @@ that generates a month (bad input beside the fields, nothing written) and the pr
 polled by htmx; tenancy of downloads; query budgets."""
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from mache.periods import current_month, format_month, next_month, previous_month
 from mache.templatetags.mache_format import frdatetime
 from shops.models import Shop, User
-from tests.factories import CooperativeFactory, ShopFactory, UserFactory
-from tests.shops.test_pages import PAGE_BUDGET, errors_beside, text_of
+from tests.factories import REPORT_PDF as PDF
+from tests.factories import CooperativeFactory, ShopFactory, UserFactory, ready_report
+from tests.helpers import text_of
+from tests.shops.test_pages import PAGE_BUDGET, errors_beside
 from worker.models import Report, TaskRun
 
 LAST_MONTH = previous_month(current_month())
-PDF = b"%PDF-1.4\n% un rapport de test\n%%EOF\n"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -22,14 +22,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-def ready_report(shop, month=LAST_MONTH, content=PDF) -> Report:
-    report = Report.objects.create(shop=shop, month=month, status=Report.Status.READY,
-                                   generated_at=timezone.now())
-    report.file.save(f"rapport-{shop.pk if shop else 'coop'}-{month:%Y-%m}.pdf",
-                     ContentFile(content))
-    return report
 
 
 def body_of(response) -> bytes:

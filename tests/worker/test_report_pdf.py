@@ -2,16 +2,14 @@
 the shop's report are left as PNG in artefacts/ for people to look at."""
 
 import datetime as dt
-import subprocess
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
 from mache.formats import format_date, format_eur, format_quantity, format_rate
 from shops.models import Shop
+from tests.helpers import page_count, pdf_text, plain, save_pages_png, squeezed
 from tests.purchasing.conftest import example  # noqa: F401  (fixture)
-from tests.purchasing.test_pdf import ARTEFACTS, page_count, pdf_text
 from tests.worker.test_report_figures import LAST_DAY, MONTH, trade_month
 from worker.reports import (
     cooperative_report_data,
@@ -23,26 +21,6 @@ from worker.reports.pdf import month_label
 
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre"]
-
-
-def save_pages_png(data: bytes, tmp_path: Path, name: str, pages=(1, 2)) -> list[Path]:
-    """Pages of the PDF as PNG in artefacts/ (git-ignored): <name>-1.png, <name>-2.png."""
-    ARTEFACTS.mkdir(exist_ok=True)
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(data)
-    saved = []
-    for page in pages:
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page),
-                        "-singlefile", str(path), str(ARTEFACTS / f"{name}-{page}")],
-                       check=True)
-        saved.append(ARTEFACTS / f"{name}-{page}.png")
-    return saved
-
-
-def squeezed(text: str) -> str:
-    """pdftotext -layout pads columns with runs of spaces: one space is enough to
-    compare a row's cells in order."""
-    return " ".join(text.split())
 
 
 @pytest.fixture
@@ -97,10 +75,6 @@ def test_the_shops_report(traded, tmp_path):
     others = Shop.objects.exclude(pk=shop.pk).values_list("name", flat=True)
     assert len(others) == 4
     assert not [name for name in others if name in text]
-
-
-def plain(text: str) -> str:
-    return text.replace("\u00a0", " ")
 
 
 def test_absent_months_print_blank(example, tmp_path):  # noqa: F811

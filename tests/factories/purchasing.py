@@ -1,0 +1,66 @@
+"""Rounds, orders and their consolidation and receipt; the round of the pages' tests."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from purchasing.models import Order, OrderLine, Round
+
+from .catalogue import ProductFactory, SupplierFactory, add_tiers
+from .shops import CooperativeFactory, ShopFactory
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    supplier = factory.SubFactory(SupplierFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
+    delivery_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=3))
+    status = Round.Status.OPEN
+
+
+def make_order(round_, shop, *lines, created_at=None):
+    """make_order(r, shop, (product, quantity, tolerance), ...), straight to the database
+    (tests of the rules use it to build any situation, past deadlines included)."""
+    order = Order.objects.create(round=round_, shop=shop)
+    if created_at is not None:
+        Order.objects.filter(pk=order.pk).update(created_at=created_at)
+        order.refresh_from_db()
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, product=product, quantity=quantity, tolerance=tolerance)
+        for product, quantity, tolerance in lines)
+    return order
+
+
+def close_round(round_, *, ago=dt.timedelta(seconds=1)):
+    """The round's deadline passes (`ago` before now), straight to the database."""
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - ago)
+
+
+def biscuit_round(*, min_order_amount="50.00", galettes=None, cidre=None, closes_at=None):
+    """The round of the purchasing pages, shared by tests/purchasing/test_pages.py and the
+    browser's tests/browser/test_purchasing_pages.py: the Biscuiterie de Rimou with
+    galettes (case of 6, 2.20 from 2 cases) and cider (case of 12), an open round in which
+    the Bar de Vieux-Vy ordered 4 galettes. `galettes` and `cidre` change their products'
+    fields (names, labels)."""
+    CooperativeFactory()
+    supplier = SupplierFactory(name="Biscuiterie de Rimou",
+                               min_order_amount=Decimal(min_order_amount),
+                               free_shipping_threshold=Decimal("300.00"),
+                               shipping_fee=Decimal("25.00"))
+    galettes = ProductFactory(supplier=supplier, **{
+        "name": "Galettes", "sku": "GAL", "case_size": 6, "unit_price": Decimal("2.5000"),
+        "vat_rate": Decimal("5.50"), **(galettes or {})})
+    add_tiers(galettes, (2, "2.2000"))
+    cidre = ProductFactory(supplier=supplier, **{
+        "name": "Cidre", "sku": "CID", "case_size": 12, "unit_price": Decimal("1.0000"),
+        "vat_rate": Decimal("20.00"), **(cidre or {})})
+    round_ = RoundFactory(supplier=supplier, **({"closes_at": closes_at} if closes_at else {}))
+    other = ShopFactory(name="Bar de Vieux-Vy")
+    make_order(round_, other, (galettes, 4, 0))
+    return {"supplier": supplier, "galettes": galettes, "cidre": cidre, "round": round_,
+            "other": other}

@@ -1,0 +1,48 @@
+"""`build_shop_world`: one of every shop-scoped object.
+
+The tenancy walk (tests/test_tenancy_walk.py) builds a world for a foreign shop and
+checks that no endpoint lets another shop's user see or change any of it. When an
+app adds a shop-scoped model, it adds one of it here, and the walk covers it.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from inventory.services import movement_create, stock_count_record
+from purchasing.services.consolidation import round_consolidate
+from purchasing.services.receipt import supplier_order_receive
+from shops.models import Shop, User
+
+from .accounting import record_sales_day
+from .catalogue import ProductFactory, SupplierFactory
+from .purchasing import RoundFactory, make_order
+from .shops import UserFactory
+from .worker import ReportFactory
+
+
+def build_shop_world(shop: Shop) -> dict:
+    """One of every object that belongs to `shop`, for the tenancy walk: the shop's
+    users, an order in an open round, a received round with its invoice, stock, a Z
+    ticket and a report."""
+    world = {"shop": shop}
+    world["shopkeeper"] = UserFactory(role=User.Role.SHOPKEEPER, shops=[shop])
+    world["accountant"] = UserFactory(role=User.Role.ACCOUNTANT, shops=[shop])
+    supplier = SupplierFactory()
+    product = ProductFactory(supplier=supplier, case_size=1)
+    open_round = RoundFactory(supplier=supplier)
+    world["order"] = make_order(open_round, shop, (product, 3, 0))
+    past = RoundFactory(supplier=supplier, closes_at=timezone.now() - dt.timedelta(minutes=1))
+    world["past_order"] = make_order(past, shop, (product, 4, 0))
+    world["supplier_order"] = round_consolidate(round_id=past.pk)
+    world["invoices"] = supplier_order_receive(supplier_order_id=world["supplier_order"].pk,
+                                               received={})
+    # Stock: the receipt above put 4 units in; sell one, count the rest.
+    world["sale"] = movement_create(shop=shop, product=product, kind="sale", quantity=1)
+    world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
+                                        lines=[{"product": product, "quantity": 2}],
+                                        user=world["shopkeeper"])
+    world["sales_day"] = record_sales_day(shop, date=timezone.localdate(),
+                                          user=world["shopkeeper"])
+    world["report"] = ReportFactory(shop=shop)
+    return world
