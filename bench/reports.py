@@ -404,7 +404,7 @@ def check(runs: list[dict], media: Path, expected: int) -> int:
                 print(f"  report {report.pk} (shop {report.shop_id}): {report.status} "
                       f"{report.error}")
                 if "FileNotFoundError" in report.error and ".part" in report.error:
-                    print("  (worker.services._remove_stale_parts: another worker renamed "
+                    print("  (worker.reports.build._remove_stale_parts: another worker renamed "
                           "its .part file between glob() and stat(); a race of concurrent "
                           "workers in one month's folder)")
     else:
@@ -434,12 +434,12 @@ def in_process(month: dt.date, first_month: dt.date, runs: list[dict]) -> None:
     its queries; then where the time of one shop's report goes."""
     from shops.models import Shop
     from worker.models import Report
+    from worker.reports.build import report_build
     from worker.reports.figures import shop_report_data
-    from worker.services import report_build
 
     reports = list(Report.objects.filter(month=month, shop__isnull=False).order_by("shop_id")
                    .values_list("pk", flat=True)[:6])
-    with mock.patch("worker.tasks.enqueue_on_commit"):  # no e-mail task from here
+    with mock.patch("mache.notifications.enqueue_on_commit"):  # no e-mail task from here
         report_build(report_id=reports[0])
         with CaptureQueriesContext(connection) as queries:
             report_build(report_id=reports[0])
@@ -484,7 +484,7 @@ def breakdown(shop, month: dt.date, runs: list[dict]) -> None:
     quarter = everyone[:max(1, len(everyone) // 4)]
     peers, _ = best(lambda: shops_figures(shops=everyone, win=window(month)))
     some, _ = best(lambda: shops_figures(shops=quarter, win=window(month)))
-    # The pipeline computes the medians once per run (worker.services._render, cached);
+    # The pipeline computes the medians once per run (worker.reports.build._render, cached);
     # shop_report_data called alone, as above, computes them each time.
     line = (f"the cooperative's medians (shops_figures over the {len(everyone)} active "
             f"shops): {peers:.3f} s, once per run; over {len(quarter)} shops {some:.3f} s")

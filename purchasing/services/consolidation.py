@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
+from mache.notifications import notify_on_commit
 
 from .. import rules
 from ..models import Allocation, OrderLine, PriceTier, Product, Round, SupplierOrder
@@ -71,7 +72,7 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
         if round_.status != Round.Status.OPEN or round_.closes_at > timezone.now():
             return None
         supplier_order = _consolidate_locked(round_)
-        notifications.on_commit_notify("round_consolidated", supplier_order.pk)
+        notify_on_commit(notifications.round_consolidated, supplier_order.pk)
     log.info("round %s consolidated: supplier order %s (%s)", round_id, supplier_order.pk,
              supplier_order.status)
     return supplier_order

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.notifications import notify_on_commit
 from mache.periods import paris_date, paris_today
 from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
@@ -109,7 +110,7 @@ def round_cancel(*, round_id: int) -> Round:
         round_.status = Round.Status.CANCELLED
         round_.save(update_fields=["status"])
         SupplierOrder.objects.filter(round=round_).update(status=SupplierOrder.Status.CANCELLED)
-        notifications.on_commit_notify("round_cancelled", round_.pk)
+        notify_on_commit(notifications.round_cancelled, round_.pk)
     return round_
 
 
