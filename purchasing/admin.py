@@ -10,6 +10,7 @@ match its ledger entries or its number sequence.
 from django import forms
 from django.contrib import admin
 
+from mache.admin import ReadOnlyAdmin, ReadOnlyInline
 from mache.errors import InvalidInput
 
 from .models import (
@@ -27,35 +28,6 @@ from .models import (
     SupplierOrderLine,
 )
 from .services.catalogue import check_price_tiers
-
-
-class ReadOnlyMixin:
-    """Viewable by whoever may view the model; nobody adds, changes or deletes."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    related = ()  # foreign keys shown in the rows, fetched with them (no query per row)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # Only when named: select_related() without arguments would follow every key.
-        return queryset.select_related(*self.related) if self.related else queryset
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    pass
-
 
 # --- Catalogue: editable ---
 
