@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from mache.money import money
+from mache.money import ZERO, money
 from mache.periods import current_month, last_day_of_month, previous_month
 from purchasing import rules
 from purchasing.models import Invoice, InvoiceLine
@@ -22,7 +22,6 @@ from purchasing.models import Invoice, InvoiceLine
 from .services import EntryIn, LineIn, cooperative_ledger, entries_post, ledger_for_shop
 
 COOP_AUX = ("COOP", "Coopérative MACHE")
-ZERO = Decimal("0.00")
 
 
 def shop_aux(shop) -> tuple[str, str]:

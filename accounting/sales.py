@@ -52,14 +52,13 @@ from mache.csvfiles import file_error, parse_day, parse_decimal, quoted, read_te
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.fields import VAT_RATES
 from mache.formats import format_date, format_eur, format_rate
-from mache.money import CENT, money
+from mache.money import CENT, ZERO, money
 from mache.periods import paris_today
 from shops.dates import Bounds, business_date_bounds, date_bounds_error
 
 from .models import Entry, Ledger, SalesDay, SalesDayLine
 from .services import EntryIn, LineIn, entries_post, ledger_for_shop
 
-ZERO = Decimal("0.00")
 JOURNAL = "VTE"
 CASH_ACCOUNT = "530000"
 BANK_ACCOUNT = "512000"

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from mache.money import money
+from mache.money import ZERO, money
 
 FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
           "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
@@ -21,7 +21,6 @@ RESULT_CLASSES = "67"
 # the opening balances on the PCG's result accounts, or the AN entry would not balance.
 PROFIT_ACCOUNT = ("120000", "Résultat de l'exercice (bénéfice)")
 LOSS_ACCOUNT = ("129000", "Résultat de l'exercice (perte)")
-ZERO = Decimal("0.00")
 
 
 # Tab, pipe, CR, LF (the spec), and what other readers take for a line break.

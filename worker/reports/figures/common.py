@@ -19,11 +19,10 @@ from accounting.statements import IncomeStatement
 from accounting.statements.income import income_from_movements
 from accounting.statements.trial_balance import AccountMovements
 from inventory.models import StockMovement
-from mache.money import money
+from mache.money import ZERO, money
 from mache.periods import last_day_of_month, month_bounds
 from shops.models import Shop
 
-ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.01")
 # Below three shops a median gives another shop away: with two, the median is their
 # average, from which the reader's own figure recovers the other shop's.
