@@ -846,15 +846,13 @@ def purchases(world: World, catalogue: list[dict], shops: list[dict], coop: dict
             product = products[product_id]
             quantities = [q for *_, q, _ in ordered]
             tolerances = [t for *_, t in ordered]
-            cases = rules.cases_for(sum(quantities), sum(tolerances), product["case"])
-            units = cases * product["case"]
-            price = product["price"]
-            for min_cases, tier_price in product["tiers"]:
-                if cases >= min_cases:
-                    price = tier_price
+            base = Decimal(product["price"]).scaleb(-4)
+            line = rules.group_line(
+                ordered=sum(quantities), tolerance=sum(tolerances), case_size=product["case"],
+                base_price=base, tiers=[rules.Tier(min_cases, Decimal(price).scaleb(-4))
+                                        for min_cases, price in product["tiers"]])
+            cases, units, unit_price, amount = line.cases, line.units, line.unit_price, line.amount
             shares = rules.allocate(units, quantities, tolerances)
-            unit_price, base = Decimal(price).scaleb(-4), Decimal(product["price"]).scaleb(-4)
-            amount = rules.line_amount(units, unit_price)
             total += amount
             bought[product["rate"]] += amount
             world.add(SupplierOrderLine, ["supplier_order_id", "product_id", "cases", "units",
@@ -871,8 +869,8 @@ def purchases(world: World, catalogue: list[dict], shops: list[dict], coop: dict
                           (allocation_id, supplier_order_id, order, shop["id"], product_id,
                            rank_, quantity, tolerance, share, share))
                 if share:
-                    shop["receipts"][product_id].append((delivered, share, price,
-                                                         allocation_id))
+                    cost = int(unit_price.scaleb(4))  # ten-thousandths, as the shelf counts
+                    shop["receipts"][product_id].append((delivered, share, cost, allocation_id))
                     goods[shop["id"]].append(rules.GoodsLine(
                         product=product_id, label=product["name"], units=share,
                         unit_price=unit_price, base_unit_price=base, vat_rate=product["rate"]))
