@@ -13,8 +13,8 @@ from mache.permissions import ActionRoles
 from purchasing.models import Round
 from purchasing.selectors import round_list
 
-from ..sales_import import sales_import
 from ..suggestion import check_round_suggestible, round_suggestion
+from ..till_export import sales_import
 from .stock import SHOP_PARAM, STOCK_WRITERS, shop_from_query
 
 

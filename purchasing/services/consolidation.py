@@ -143,7 +143,7 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         positions[product_id].append(index)
     allocated = [0] * len(lines)
     for product_id, indexes in positions.items():
-        shares = rules.allocate(plan[product_id][2], [lines[i][3] for i in indexes],
+        shares = rules.allocate(plan[product_id][1].units, [lines[i][3] for i in indexes],
                                 [lines[i][4] for i in indexes])
         for index, share in zip(indexes, shares, strict=True):
             allocated[index] = share
