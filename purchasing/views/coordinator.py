@@ -4,7 +4,6 @@ review, receipt."""
 import uuid
 from decimal import Decimal
 
-from celery.result import AsyncResult
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from mache.celery import app
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.forms import add_service_errors, posted
 from mache.outbox import enqueue_on_commit
+from mache.progress import ENDED, task_progress
 from shops.views import role_required
 
 from .. import rules, selectors
@@ -138,7 +137,7 @@ def _uuid(text):
 def _task_state(round_, task_id) -> dict:
     """The consolidation task's state, as worker.apis.TaskView reads it; a round already
     consolidated (by this task or by the minute's sweep) is done whatever the task says."""
-    state = AsyncResult(str(task_id), app=app).state
+    state = task_progress(task_id).state
     if state == "SUCCESS":
         # The round was read before the task's state: the task may have committed since.
         round_.refresh_from_db(fields=["status"])
@@ -160,7 +159,7 @@ def _task_state(round_, task_id) -> dict:
         "state": state,
         "label": label,
         "percent": percent,
-        "done": state in ("SUCCESS", "FAILURE"),
+        "done": state in ENDED,
         "failed": state == "FAILURE",
         "consolidated": round_.status != Round.Status.OPEN,
     }
