@@ -3,21 +3,12 @@ database refuses to change them anyway."""
 
 from django.contrib import admin
 
+from mache.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Account, ClosedPeriod, Entry, EntryLine, Journal, Ledger
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EntryLineInline(ReadOnly, admin.TabularInline):
+class EntryLineInline(ReadOnlyInline):
     model = EntryLine
     fields = ["account", "auxiliary", "label", "debit", "credit", "vat_rate"]
     readonly_fields = fields
@@ -25,7 +16,7 @@ class EntryLineInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnly, admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "ledger", "date", "label", "piece_ref", "reversal_of"]
     list_filter = ["journal__code", "ledger__kind", "fiscal_year"]
     search_fields = ["label", "piece_ref", "ledger__shop__name"]
@@ -35,14 +26,14 @@ class EntryAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Ledger)
-class LedgerAdmin(ReadOnly, admin.ModelAdmin):
+class LedgerAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "fee_account", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["shop"]
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnly, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ["number", "label", "kind", "ledger"]
     list_filter = ["kind", "ledger__kind"]
     search_fields = ["number", "label"]
@@ -50,12 +41,12 @@ class AccountAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Journal)
-class JournalAdmin(ReadOnly, admin.ModelAdmin):
+class JournalAdmin(ReadOnlyAdmin):
     list_display = ["code", "label", "ledger"]
     list_select_related = ["ledger__shop"]
 
 
 @admin.register(ClosedPeriod)
-class ClosedPeriodAdmin(ReadOnly, admin.ModelAdmin):
+class ClosedPeriodAdmin(ReadOnlyAdmin):
     list_display = ["ledger", "month", "closed_at", "closed_by"]
     list_select_related = ["ledger__shop", "closed_by"]

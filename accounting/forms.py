@@ -6,19 +6,18 @@ are the services' to judge, and their errors come back here through
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from mache.formats import format_rate
+from mache.money import ZERO
 from mache.periods import current_month, last_day_of_month, paris_today
 
 from .apis.fec import FIRST_YEAR
 from .sales.csv_import import PAYMENT_COLUMNS, RATE_COLUMNS
 from .services import LineIn
 
-ZERO = Decimal("0.00")
 # Spaces people or spreadsheets put between thousands: plain, no-break, narrow no-break.
 SPACES_RE = re.compile(r"[\s\u00a0\u202f]")
 AMOUNT_RE = re.compile(r"^-?\d+(?:\.\d+)?$")

@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from inventory.selectors import stock_value_at
-from mache.money import money
+from mache.money import ZERO, money
 from mache.periods import current_month, last_day_of_month, previous_month
 
 from . import accounts
@@ -31,7 +31,6 @@ from .services import (
 )
 
 COOP_AUX = ("COOP", "Coopérative MACHE")
-ZERO = Decimal("0.00")
 
 
 def shop_aux(shop_id: int, name: str) -> tuple[str, str]:

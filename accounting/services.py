@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
-from mache.money import CENT
+from mache.money import CENT, ZERO
 from mache.periods import paris_today
 from shops.dates import business_date_check
 
@@ -41,7 +41,6 @@ from .models import (
 CHART_FILE = Path(__file__).resolve().parent / "chart_of_accounts.csv"
 JOURNALS = [("ACH", "Achats"), ("VTE", "Ventes"), ("BQ", "Banque"), ("CAI", "Caisse"),
             ("OD", "Opérations diverses")]
-ZERO = Decimal("0.00")
 
 
 class PeriodClosed(BusinessRuleError):

@@ -50,8 +50,8 @@ def no_notifications() -> Iterator[list]:
     real database (where it may name another supplier order) and e-mail coordinators.
     """
     calls: list = []
-    with mock.patch("purchasing.services.notifications.on_commit_notify",
-                    side_effect=lambda kind, object_id: calls.append((kind, object_id))):
+    with mock.patch("mache.notifications.enqueue_on_commit",
+                    side_effect=lambda task, kind, object_id: calls.append((kind, object_id))):
         yield calls
 
 

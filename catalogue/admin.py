@@ -1,46 +1,17 @@
 """Admin of the catalogue, for coordinators (shops/auth.py gives them the permissions).
 
 Suppliers and products are edited here as through the API: a product's price tiers are
-checked against its price by the service's own rule. The read-only classes below serve
-every app's admin of what only services write.
+checked against its price by the service's own rule.
 """
 
 from django import forms
 from django.contrib import admin
 
+from mache.admin import ReadOnlyInline
 from mache.errors import InvalidInput
 
 from .models import PriceTier, Product, Supplier
 from .services import check_price_tiers
-
-
-class ReadOnlyMixin:
-    """Viewable by whoever may view the model; nobody adds, changes or deletes."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    related = ()  # foreign keys shown in the rows, fetched with them (no query per row)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # Only when named: select_related() without arguments would follow every key.
-        return queryset.select_related(*self.related) if self.related else queryset
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    pass
-
 
 # --- Catalogue: editable ---
 

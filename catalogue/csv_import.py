@@ -10,8 +10,6 @@ often with a byte order mark: all three are accepted, the delimiter being read f
 the header line (column names contain neither `;` nor `,`).
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,54 +127,27 @@ def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
     return values, errors
 
 
-def read_header(reader) -> list[str]:
-    return csvfiles.read_header(reader, columns=COLUMNS, optional=OPTIONAL_COLUMNS,
-                                expected=f"{';'.join(COLUMNS)} (active est facultative)")
-
 def parse_catalogue(text: str) -> list[Row]:
     """Every row of the file, or InvalidInput on `file` listing every bad line."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header = read_header(reader)
+    records = csvfiles.CsvRecords(text, columns=COLUMNS, optional=OPTIONAL_COLUMNS,
+                                  expected=f"{';'.join(COLUMNS)} (active est facultative)",
+                                  max_rows=MAX_ROWS, what="produits")
     rows: list[Row] = []
-    errors: list[str] = []
     first_line_of_sku: dict[str, int] = {}
-    count = 0
-    last_line = reader.line_num
-    try:
-        for record in reader:
-            # A record may span lines (a quoted newline): it is named by its first one.
-            line, last_line = last_line + 1, reader.line_num
-            cells = [cell.strip() for cell in record]
-            if not any(cells):
-                continue  # blank lines, or `;;;;;;;` left by a spreadsheet
-            count += 1
-            if count > MAX_ROWS:
-                raise file_error(f"Le fichier compte plus de {MAX_ROWS:,} produits : "
-                                 f"découpez-le.".replace(",", " "))
-            if len(cells) < len(header) or any(cells[len(header):]):
-                hint = (" (un nombre à virgule doit être entre guillemets quand le séparateur "
-                        "est la virgule)" if delimiter == "," and len(cells) > len(header)
-                        else "")
-                errors.append(f"Ligne {line} : {len(cells)} colonnes au lieu de "
-                              f"{len(header)}{hint}.")
-                continue
-            values, line_errors = parse_row(dict(zip(header, cells, strict=False)))
-            sku = values["sku"]
-            if sku in first_line_of_sku:
-                line_errors.append(f"la référence « {sku} » figure déjà ligne "
-                                   f"{first_line_of_sku[sku]}.")
-            elif sku:
-                first_line_of_sku[sku] = line
-            if line_errors:
-                errors.extend(f"Ligne {line} : {message}" for message in line_errors)
-            else:
-                rows.append(Row(line=line, **values))
-    except csv.Error as exc:
-        errors.append(f"Ligne {reader.line_num} : ligne illisible ({exc}).")
-    if errors:
-        raise InvalidInput({"file": errors})
+    for line, cells in records:
+        values, line_errors = parse_row(cells)
+        sku = values["sku"]
+        if sku in first_line_of_sku:
+            line_errors.append(f"la référence « {sku} » figure déjà ligne "
+                               f"{first_line_of_sku[sku]}.")
+        elif sku:
+            first_line_of_sku[sku] = line
+        if line_errors:
+            records.errors.extend((line, message) for message in line_errors)
+        else:
+            rows.append(Row(line=line, **values))
+    if records.errors:
+        raise InvalidInput({"file": records.messages()})
     if not rows:
         raise file_error("Le fichier ne contient aucun produit.")
     return rows

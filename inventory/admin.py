@@ -3,18 +3,9 @@ written by the services (under the balance lock), so nothing here is editable.""
 
 from django.contrib import admin
 
+from mache.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import StockBalance, StockCount, StockCountLine, StockLot, StockMovement
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockBalance)
@@ -44,15 +35,10 @@ class StockLotAdmin(ReadOnlyAdmin):
     list_select_related = ["shop", "product"]
 
 
-class StockCountLineInline(admin.TabularInline):
+class StockCountLineInline(ReadOnlyInline):
     model = StockCountLine
     fields = ["product", "expected", "counted"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockCount)

@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mache.settings")
 
 app = Celery("mache")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["mache", "worker"])
+# Every installed app's tasks module (mache.tasks, purchasing.tasks, worker.tasks).
+app.autodiscover_tasks()

@@ -2,11 +2,15 @@
 
 Imports are all-or-none and list their errors by line number under `file`; the parsers
 here return None (or an error text) instead of raising, so that an import can collect
-every bad line before answering.
+every bad line before answering. `CsvRecords` is the loop every import shares: the
+header, then each record with its line number, the malformed ones set aside as errors.
 """
 
+import csv
 import datetime as dt
+import io
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 from .errors import InvalidInput
@@ -109,3 +113,76 @@ def read_header(reader, *, columns: list[str], optional=frozenset(), aliases=Non
         errors.append(f"L'en-tête attendu est : {expected or ';'.join(columns)}.")
         raise InvalidInput({"file": errors})
     return names
+
+
+class CsvRecords:
+    """The records of a CSV text, for an import that judges the whole file first.
+
+    The delimiter is taken from the header line (`;` if it holds one, else `,`; a column
+    name holds neither), the header is checked by `read_header` (same arguments). Iterate
+    to get `(line, cells)` for each record: `line` numbers it as a spreadsheet does (the
+    header is line 1; a record spanning lines, with a quoted newline, is named by its
+    first), `cells` maps each column of the header to its stripped text. Blank records
+    are skipped; a record with too few cells (or, unless `extra_allowed`, too many) is
+    not given out but added to `errors`, as is an unreadable line (which ends the
+    reading). The caller adds its own `(line, message)` to `errors` as it goes, so they
+    stay in line order. More than `max_rows` records: a 400 on `file` at once.
+    """
+
+    def __init__(self, text: str, *, columns: list[str], max_rows: int, what: str = "lignes",
+                 optional=frozenset(), aliases=None, extra_allowed: bool = False,
+                 expected: str = ""):
+        first_line = text.split("\n", 1)[0]
+        self.delimiter = ";" if ";" in first_line else ","
+        self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter,
+                                  strict=True)
+        self.names = read_header(self._reader, columns=columns, optional=optional,
+                                 aliases=aliases, extra_allowed=extra_allowed,
+                                 expected=expected)
+        self.positions = {name: index for index, name in enumerate(self.names)
+                          if name in columns}
+        self.extra_allowed = extra_allowed
+        self.width = (max(self.positions.values()) + 1 if extra_allowed
+                      else len(self.names))
+        self.max_rows, self.what = max_rows, what
+        self.errors: list[tuple[int, str]] = []
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        reader = self._reader
+        count = 0
+        last_line = reader.line_num
+        try:
+            for record in reader:
+                # A record may span lines (a quoted newline): it is named by its first one.
+                line, last_line = last_line + 1, reader.line_num
+                cells = [cell.strip() for cell in record]
+                if not any(cells):
+                    continue  # blank lines, or `;;;;` left by a spreadsheet
+                count += 1
+                if count > self.max_rows:
+                    raise file_error(f"Le fichier compte plus de {self.max_rows:,} "
+                                     f"{self.what} : découpez-le.".replace(",", " "))
+                if error := self._width_error(cells):
+                    self.errors.append((line, error))
+                    continue
+                yield line, {name: cells[index] for name, index in self.positions.items()}
+        except csv.Error as exc:
+            self.errors.append((reader.line_num, f"ligne illisible ({exc})."))
+
+    def _width_error(self, cells: list[str]) -> str | None:
+        width = self.width
+        if self.extra_allowed:
+            if len(cells) < width:
+                return f"{len(cells)} colonne(s) au lieu d'au moins {width}."
+            return None
+        if len(cells) < width or any(cells[width:]):
+            hint = (" (un nombre à virgule doit être entre guillemets quand le séparateur "
+                    "est la virgule)" if self.delimiter == "," and len(cells) > width else "")
+            return f"{len(cells)} colonnes au lieu de {width}{hint}."
+        return None
+
+    def messages(self) -> list[str]:
+        """The errors as an import lists them under `file`, by line (a line's own
+        messages in the order they were found)."""
+        return [f"Ligne {line} : {message}"
+                for line, message in sorted(self.errors, key=lambda error: error[0])]

@@ -7,6 +7,7 @@ half-up to the cent, applied per line (docs/money.md).
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 UNIT_PRICE_PLACES = Decimal("0.0001")
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from .celery import app
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,11 @@ BROKER_DOWN = (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.T
 
 
 def task_name(task) -> str:
-    """A task given by its registered name or by the task itself."""
-    return task if isinstance(task, str) else task.name
+    """The registered name of a task, given as the task itself (its function decorated
+    with @shared_task): a name typed as a string would fail only in the worker."""
+    if isinstance(task, str):
+        raise TypeError(f"enqueue the task itself, not its name: {task!r}")
+    return task.name
 
 
 def enqueue_on_commit(task, *args) -> str:
@@ -104,8 +108,6 @@ def outbox_prune(*, now=None) -> int:
 def _publish(rows: list[OutboxMessage]) -> tuple[int, bool]:
     """Send locked rows in order and record each attempt. Call inside the transaction
     that locked them."""
-    from .celery import app
-
     if not rows:
         return 0, False
     touched, sent, broker_down = [], 0, False

@@ -1,7 +1,9 @@
-"""Tasks of the shared machinery: draining the outbox (docs/tasks.md)."""
+"""Tasks of the shared machinery: draining the outbox, sending the e-mails of the apps
+(docs/tasks.md)."""
 
 from celery import shared_task
 
+from .notifications import send_notification as send_notification
 from .outbox import outbox_drain as drain
 from .outbox import outbox_prune
 

@@ -9,7 +9,7 @@ match its ledger entries or its number sequence.
 
 from django.contrib import admin
 
-from catalogue.admin import ReadOnlyAdmin, ReadOnlyInline
+from mache.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     Allocation,

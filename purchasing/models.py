@@ -49,6 +49,11 @@ class Round(models.Model):
     def __str__(self):
         return f"{self.supplier} — {self.closes_at:%d/%m/%Y}"
 
+    def takes_orders(self, now) -> bool:
+        """Open and before its deadline (it may not have opened yet: see opens_at). For a
+        write, read `now` after taking the round's row lock."""
+        return self.status == self.Status.OPEN and now < self.closes_at
+
 
 class Order(models.Model):
     """One shop's order in one round (at most one: a unique constraint says so)."""

@@ -64,6 +64,27 @@ def line_amount(units: int, unit_price: Decimal) -> Decimal:
     return money(units * unit_price)
 
 
+@dataclass(frozen=True)
+class GroupLine:
+    """What the group's orders of one product come to: whole cases, the units they hold,
+    the group price for that many cases and the line's amount."""
+
+    cases: int
+    units: int
+    unit_price: Decimal
+    amount: Decimal
+
+
+def group_line(*, ordered: int, tolerance: int, case_size: int, base_price: Decimal,
+               tiers: Sequence[Tier]) -> GroupLine:
+    """Rules 1 and 3 together: cases -> group price -> line amount, as consolidation
+    writes the supplier order's line and the fill and the order form estimate it."""
+    cases = cases_for(ordered, tolerance, case_size)
+    price = group_price(base_price, tiers, cases)
+    units = cases * case_size
+    return GroupLine(cases, units, price, line_amount(units, price))
+
+
 def shipping_for(total_excl_vat: Decimal, shipping_fee: Decimal,
                  free_shipping_threshold: Decimal | None) -> Decimal:
     """Rule 4: free from the threshold on, else the supplier's fee."""

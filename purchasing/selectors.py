@@ -68,17 +68,18 @@ def round_fill(*, round_: Round) -> dict:
     total = Decimal("0.00")
     for product in products:
         row = totals.get(product.pk, {"ordered": 0, "tolerance": 0})
-        cases = rules.cases_for(row["ordered"], row["tolerance"], product.case_size)
         tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
-        price = rules.group_price(product.unit_price, tiers, cases)
-        total += rules.line_amount(cases * product.case_size, price)
+        line = rules.group_line(ordered=row["ordered"], tolerance=row["tolerance"],
+                                case_size=product.case_size, base_price=product.unit_price,
+                                tiers=tiers)
+        total += line.amount
         rows.append({
             "product": product.pk, "name": product.name, "sku": product.sku,
             "ordered": row["ordered"], "tolerance": row["tolerance"],
-            "case_size": product.case_size, "cases_if_closed_now": cases,
+            "case_size": product.case_size, "cases_if_closed_now": line.cases,
             "missing_for_next_case": rules.missing_for_next_case(row["ordered"],
                                                                  product.case_size),
-            "unit_price": price,
+            "unit_price": line.unit_price,
         })
     supplier = round_.supplier
     return {
@@ -162,14 +163,16 @@ def order_estimate(*, round_, fill, products, saved, typed) -> dict:
         ordered = (row["ordered"] if row else 0) - old_quantity + quantity
         group_tolerance = (row["tolerance"] if row else 0) - old_tolerance + tolerance
         tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
-        cases = rules.cases_for(ordered, group_tolerance, product.case_size)
-        price = rules.group_price(product.unit_price, tiers, cases)
+        group = rules.group_line(ordered=ordered, tolerance=group_tolerance,
+                                 case_size=product.case_size, base_price=product.unit_price,
+                                 tiers=tiers)
+        price = group.unit_price
         if row:
             group_total -= rules.line_amount(row["cases_if_closed_now"] * row["case_size"],
                                              row["unit_price"])
-        group_total += rules.line_amount(cases * product.case_size, price)
+        group_total += group.amount
         lines.append(LineEstimate(
-            product=product, tiers=tiers, ordered=ordered, cases=cases, unit_price=price,
+            product=product, tiers=tiers, ordered=ordered, cases=group.cases, unit_price=price,
             missing=rules.missing_for_next_case(ordered, product.case_size),
             gauge=case_gauge(ordered, product.case_size), quantity=quantity,
             tolerance=tolerance, amount=rules.line_amount(quantity, price)))

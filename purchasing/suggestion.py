@@ -70,7 +70,7 @@ def next_delivery(*, delivery_date: dt.date, following: dt.date | None,
 
 def check_round_suggestible(round_: Round) -> None:
     """A suggestion serves to place an order: only for a round still taking orders."""
-    if round_.status != Round.Status.OPEN or round_.closes_at <= timezone.now():
+    if not round_.takes_orders(timezone.now()):
         raise RoundClosed("La tournée est close : elle ne prend plus de commandes, il n'y a "
                           "rien à suggérer.")
 

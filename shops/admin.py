@@ -1,7 +1,27 @@
+"""Shops and users in the admin: written through their services, as by the API and the
+pages (a shop gets its ledger, a user's admin access follows their role, a new password
+is checked and revokes the user's tokens)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from .models import Cooperative, Shop, User
+from .services import shop_create, shop_update, user_create, user_update
+
+
+def _model_fields(form, model, names) -> dict:
+    """The values of the form's fields named in `names` that are plain fields of `model`
+    (many-to-many relations are saved by the admin afterwards, with the inlines)."""
+    concrete = {f.name for f in model._meta.concrete_fields}
+    return {name: form.cleaned_data[name] for name in names if name in concrete}
+
+
+def _became(obj, saved) -> None:
+    """The admin goes on (inlines, many-to-many, its messages) with `obj`: make it the
+    row the service saved."""
+    obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
+    obj.refresh_from_db()
 
 
 @admin.register(Cooperative)
@@ -38,6 +58,22 @@ class ShopAdmin(admin.ModelAdmin):
         ("Adhésion", {"fields": ["zone", "status", "joined_on", "left_on", "shares"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            shop_update(shop=obj, user=request.user,
+                        data=_model_fields(form, Shop, form.changed_data))
+        else:
+            _became(obj, shop_create(data=_model_fields(form, Shop, form.cleaned_data)))
+
+
+class ServicePasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" page, through user_update (checks, token revocation)."""
+
+    def save(self, commit=True):
+        if not self.cleaned_data.get("set_usable_password", True):
+            return super().save(commit=commit)
+        return user_update(user=self.user, data={"password": self.cleaned_data["password1"]})
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
@@ -71,8 +107,14 @@ class UserAdmin(BaseUserAdmin):
             queryset = queryset.filter(is_superuser=False)
         return queryset
 
+    change_password_form = ServicePasswordChangeForm
+
     def save_model(self, request, obj, form, change):
-        # Coordinators reach the admin; the others use the pages and the API.
-        if not obj.is_superuser:
-            obj.is_staff = obj.role == User.Role.COORDINATOR
-        super().save_model(request, obj, form, change)
+        if change:
+            fields = [name for name in form.changed_data if name != "password"]
+            user_update(user=obj, data=_model_fields(form, User, fields))
+            obj.refresh_from_db()
+        else:
+            _became(obj, user_create(username=form.cleaned_data["username"],
+                                     password=form.cleaned_data["password1"],
+                                     role=form.cleaned_data["role"]))

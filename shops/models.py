@@ -134,6 +134,12 @@ class User(AbstractUser):
     def is_coordinator(self) -> bool:
         return self.is_active and self.effective_role == self.Role.COORDINATOR
 
+    def staff_follows_role(self) -> None:
+        """Coordinators reach the Django admin; the others use the pages and the API. A
+        superuser keeps the admin whatever the role. Call before saving a role."""
+        if not self.is_superuser:
+            self.is_staff = self.role == self.Role.COORDINATOR
+
     def save(self, *args, **kwargs):
         # Every way a password changes (the API, the reset link, the admin,
         # `changepassword`) ends here after set_password(): a new password, or a

@@ -56,7 +56,8 @@ def user_create(
     first_name: str = "", last_name: str = "",
 ) -> User:
     user = User(username=username, role=role, email=email, first_name=first_name,
-                last_name=last_name, is_staff=role == User.Role.COORDINATOR)
+                last_name=last_name)
+    user.staff_follows_role()
     full_clean_or_invalid(user, exclude=["password"])
     try:
         validate_password(password, user)
@@ -79,8 +80,7 @@ def user_update(*, user: User, data: dict) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         for field, value in data.items():
             setattr(user, field, value)
-        if "role" in data and not user.is_superuser:
-            user.is_staff = user.role == User.Role.COORDINATOR
+        user.staff_follows_role()
         full_clean_or_invalid(user, exclude=["password"])
         if password:
             try:

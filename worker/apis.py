@@ -1,6 +1,5 @@
 """Tasks and monthly reports."""
 
-from celery.result import AsyncResult
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -9,12 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mache.celery import app
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.fields import ListField
-from mache.models import OutboxMessage
 from mache.periods import format_month, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.progress import task_progress
 from mache.query import parse_id
 
 from . import selectors, services
@@ -37,32 +35,12 @@ class TaskView(APIView):
         run = TaskRun.objects.filter(pk=task_id).first()
         if run is not None:
             return Response(self._run_state(run))
-        if OutboxMessage.objects.filter(task_id=task_id, sent_at__isnull=True).exists():
-            # Still in the outbox (the broker was down): pending, without asking Redis.
-            return Response({"state": "PENDING", "progress": {"done": 0, "total": 0},
-                             "result": None})
-        result = AsyncResult(task_id, app=app)
-        state, info = result.state, result.info
-        progress, payload = {"done": 0, "total": 0}, None
-        if state == "PROGRESS" and isinstance(info, dict):
-            progress = {"done": info.get("done", 0), "total": info.get("total", 0)}
-        elif state == "SUCCESS":
-            payload = result.result
-            progress = {"done": 1, "total": 1}
-        elif state == "FAILURE":
-            payload = {"error": type(info).__name__}
-        return Response({"state": state, "progress": progress, "result": payload})
+        return Response(task_progress(task_id).as_json())
 
     @staticmethod
     def _run_state(run: TaskRun) -> dict:
-        finished = run.done + run.failed >= run.total
-        if not finished:
-            state = "PROGRESS" if run.done + run.failed else "PENDING"
-        else:
-            state = "FAILURE" if run.failed else "SUCCESS"
         reports = list(run.reports.order_by("pk").values_list("pk", flat=True))
-        return {"state": state, "progress": {"done": run.done, "total": run.total},
-                "result": {"reports": reports, "failed": run.failed} if finished else None}
+        return run.progress(result={"reports": reports, "failed": run.failed}).as_json()
 
 
 class ReportOutput(serializers.ModelSerializer):

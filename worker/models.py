@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from mache.progress import Progress, run_progress
+
 
 class TaskRun(models.Model):
     """Progress of work fanned out over many tasks (one per shop): the id is the one
@@ -21,6 +23,11 @@ class TaskRun(models.Model):
             models.CheckConstraint(condition=Q(done__lte=models.F("total")),
                                    name="taskrun_done_at_most_total"),
         ]
+
+    def progress(self, result=None) -> Progress:
+        """Where the run stands (mache.progress); `result` is shown once it is finished."""
+        return run_progress(done=self.done, failed=self.failed, total=self.total,
+                            result=result)
 
 
 class Report(models.Model):

@@ -96,9 +96,8 @@ def coord_report_run(request, run_id):
 def _run_progress(run: TaskRun | None) -> dict | None:
     if run is None:
         return None
-    ended = run.done + run.failed
-    return {"run": run, "finished": run.finished_at is not None,
-            "percent": 100 * ended // run.total if run.total else 100,
+    progress = run.progress()
+    return {"run": run, "finished": progress.finished, "percent": progress.percent,
             "poll": POLL_SECONDS}
 
 

@@ -3,7 +3,6 @@
 Coordinators and shopkeepers record them; accountants post manual entries, not tickets.
 """
 
-from decimal import Decimal
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from mache.fields import MoneyField, ShopField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
+from mache.money import ZERO
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 
 from ..models import SalesDay
@@ -21,7 +21,6 @@ from ..sales.services import sales_day_record, sales_days_import
 from ..selectors import sales_day_list
 
 SALES_WRITERS = frozenset({COORDINATOR, SHOPKEEPER})
-ZERO = Decimal("0.00")
 
 
 class SalesLineInput(serializers.Serializer):

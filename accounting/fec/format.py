@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from mache.money import money
+from mache.money import ZERO, money
 
 from .. import accounts
 
@@ -23,7 +23,6 @@ RESULT_CLASSES = "67"
 # the opening balances on the PCG's result accounts, or the AN entry would not balance.
 PROFIT_ACCOUNT = (accounts.PROFIT, "Résultat de l'exercice (bénéfice)")
 LOSS_ACCOUNT = (accounts.LOSS, "Résultat de l'exercice (perte)")
-ZERO = Decimal("0.00")
 
 
 # Tab, pipe, CR, LF (docs/fec.md), and what other readers take for a line break.

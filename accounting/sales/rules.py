@@ -24,13 +24,12 @@ from decimal import Decimal
 
 from mache.fields import VAT_RATES
 from mache.formats import format_date, format_eur, format_rate
-from mache.money import CENT, money
+from mache.money import CENT, ZERO, money
 from shops.dates import Bounds, date_bounds_error
 
 from .. import accounts
 from ..services import LineIn
 
-ZERO = Decimal("0.00")
 JOURNAL = "VTE"
 LAWFUL_RATES = frozenset(Decimal(rate) for rate in VAT_RATES)
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
+from mache.money import ZERO
+
 from ..models import EntryLine, Ledger
 from .table import (
     Column,
@@ -19,7 +21,6 @@ from .table import (
     money_or_blank,
 )
 
-ZERO = Decimal("0.00")
 # Income and expense accounts start every fiscal year (the calendar year, as entry
 # numbers do) at zero: at year end their balance goes to the result, so what they held
 # in earlier years is no part of their opening balance.

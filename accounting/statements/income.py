@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from mache.money import ZERO
+
 from ..models import Ledger
 from .table import Column, ColumnKind, Percent, Row, RowKind, StatementTable, ledger_name
 from .trial_balance import AccountMovements, account_movements
 
-ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.01")
 
 

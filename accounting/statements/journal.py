@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mache.errors import InvalidInput
+from mache.money import ZERO
 
 from ..models import EntryLine, Ledger
 from .table import (
@@ -18,8 +19,6 @@ from .table import (
     ledger_name,
     money_or_blank,
 )
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from mache.money import ZERO
+
 from ..models import EntryLine, Ledger
 from .table import Column, ColumnKind, Row, RowKind, StatementTable, ledger_name
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

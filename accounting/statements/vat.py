@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from mache.fields import VAT_RATES
+from mache.money import ZERO
 
 from ..models import EntryLine, Ledger
 from .table import Column, ColumnKind, Percent, Row, RowKind, StatementTable, ledger_name
 
-ZERO = Decimal("0.00")
 COLLECTED_TAX = "4457"
 DEDUCTIBLE_TAX = "4456"
 SUBACCOUNT_RATE = re.compile(r"^445[67]\d(\d{3})$")

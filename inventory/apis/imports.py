@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from mache.fields import ShopField
 from mache.permissions import ActionRoles
 
-from ..sales_import import sales_import
+from ..till_export import sales_import
 from .stock import STOCK_WRITERS
 
 

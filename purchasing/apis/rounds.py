@@ -8,12 +8,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from mache.outbox import enqueue_on_commit
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from .. import selectors
 from ..models import Round, SupplierOrder
 from ..pdf import purchase_order_pdf
 from ..services import consolidation, lifecycle, orders, receipt
+from ..tasks import consolidate_round
 from .serializers import (
     AllocationSerializer,
     FillSerializer,
@@ -52,14 +54,12 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
     def consolidate(self, request, pk=None):
-        from mache.outbox import enqueue_on_commit
-
         # The round closes and its task is recorded in one transaction (docs/tasks.md):
         # with the broker down the task waits in the outbox, and the id answered now is
         # the one the drained task will run under.
         with transaction.atomic():
             round_ = consolidation.round_close_now(round_id=self.get_object().pk)
-            task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
+            task_id = enqueue_on_commit(consolidate_round, round_.pk)
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=inline_serializer("Consolidation", {

@@ -9,7 +9,6 @@ aggregate query, the lines from one query, and the allocations go in with one CO
 
 import logging
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -18,6 +17,8 @@ from django.utils import timezone
 from catalogue.models import PriceTier, Product
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
+from mache.money import ZERO
+from mache.notifications import notify_on_commit
 
 from .. import rules
 from ..models import Allocation, OrderLine, Round, SupplierOrder
@@ -72,7 +73,7 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
         if round_.status != Round.Status.OPEN or round_.closes_at > timezone.now():
             return None
         supplier_order = _consolidate_locked(round_)
-        notifications.on_commit_notify("round_consolidated", supplier_order.pk)
+        notify_on_commit(notifications.round_consolidated, supplier_order.pk)
     log.info("round %s consolidated: supplier order %s (%s)", round_id, supplier_order.pk,
              supplier_order.status)
     return supplier_order
@@ -95,18 +96,17 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
     warnings = []
     for product_id in sorted(totals):
         product, row = products[product_id], totals[product_id]
-        cases = rules.cases_for(row["ordered"], row["tolerance"], product.case_size)
-        if cases == 0:
+        line = rules.group_line(ordered=row["ordered"], tolerance=row["tolerance"],
+                                case_size=product.case_size, base_price=product.unit_price,
+                                tiers=tiers[product_id])
+        if line.cases == 0:
             warnings.append(
                 f"« {product.name} » ({product.sku}) retiré : {row['ordered']} unité(s) "
                 f"commandée(s), pas assez pour un colis de {product.case_size}.")
-        price = rules.group_price(product.unit_price, tiers[product_id], cases)
-        units = cases * product.case_size
-        plan[product_id] = (product, cases, units, price)
+        plan[product_id] = (product, line)
 
-    total = sum((rules.line_amount(units, price) for _, cases, units, price in plan.values()
-                 if cases), Decimal("0.00"))
-    empty = not any(cases for _, cases, _, _ in plan.values())
+    total = sum((line.amount for _, line in plan.values()), ZERO)
+    empty = not any(line.cases for _, line in plan.values())
     status = (SupplierOrder.Status.NEEDS_REVIEW
               if empty or rules.needs_review(total, supplier.min_order_amount)
               else SupplierOrder.Status.CONFIRMED)
@@ -119,15 +119,15 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
                         f"{supplier.min_order_amount} € HT : à valider ou annuler.")
     supplier_order = SupplierOrder.objects.create(
         round=round_, status=status, total_excl_vat=total,
-        shipping=Decimal("0.00") if empty else rules.shipping_for(
+        shipping=ZERO if empty else rules.shipping_for(
             total, supplier.shipping_fee, supplier.free_shipping_threshold),
         warnings=warnings,
         confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None)
     Line.objects.bulk_create(
-        Line(supplier_order=supplier_order, product=product, cases=cases, units=units,
-             unit_price=price, base_unit_price=product.unit_price,
-             amount=rules.line_amount(units, price))
-        for product, cases, units, price in plan.values() if cases)
+        Line(supplier_order=supplier_order, product=product, cases=line.cases,
+             units=line.units, unit_price=line.unit_price,
+             base_unit_price=product.unit_price, amount=line.amount)
+        for product, line in plan.values() if line.cases)
 
     # Allocations (rule 2): every line of the round, read once in tie-break order
     # (order rank = creation order; ranks are distinct, so shop ids never have to break
@@ -144,7 +144,7 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         positions[product_id].append(index)
     allocated = [0] * len(lines)
     for product_id, indexes in positions.items():
-        shares = rules.allocate(plan[product_id][2], [lines[i][3] for i in indexes],
+        shares = rules.allocate(plan[product_id][1].units, [lines[i][3] for i in indexes],
                                 [lines[i][4] for i in indexes])
         for index, share in zip(indexes, shares, strict=True):
             allocated[index] = share

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mache.errors import BusinessRuleError
+from mache.notifications import notify_on_commit
 
 from ..models import Round, SupplierOrder
 from . import notifications
@@ -67,5 +68,5 @@ def round_cancel(*, round_id: int) -> Round:
         round_.status = Round.Status.CANCELLED
         round_.save(update_fields=["status"])
         SupplierOrder.objects.filter(round=round_).update(status=SupplierOrder.Status.CANCELLED)
-        notifications.on_commit_notify("round_cancelled", round_.pk)
+        notify_on_commit(notifications.round_cancelled, round_.pk)
     return round_

@@ -1,19 +1,14 @@
 """E-mails about rounds. Sent by worker tasks enqueued after commit, so that a slow or
-failing mail server never holds or undoes a consolidation or a receipt."""
+failing mail server never holds or undoes a consolidation or a receipt: a service
+calls `mache.notifications.notify_on_commit(round_consolidated, pk)`."""
 
 from django.conf import settings
 from django.core.mail import send_mail
 
+from mache.notifications import notification
 from shops.models import User
 
 from ..models import Round, SupplierOrder
-
-
-def on_commit_notify(kind: str, object_id: int) -> None:
-    """Enqueue the e-mail `kind` about `object_id` once the current transaction commits."""
-    from mache.outbox import enqueue_on_commit
-
-    enqueue_on_commit("worker.send_notification", kind, object_id)
 
 
 def _coordinator_emails() -> list[str]:
@@ -21,6 +16,7 @@ def _coordinator_emails() -> list[str]:
                 .exclude(email="").values_list("email", flat=True))
 
 
+@notification("round_consolidated")
 def round_consolidated(supplier_order_id: int) -> int:
     supplier_order = SupplierOrder.objects.select_related("round__supplier").get(
         pk=supplier_order_id)
@@ -44,6 +40,7 @@ def round_consolidated(supplier_order_id: int) -> int:
     return send_mail(subject, "\n".join(lines), None, recipients)
 
 
+@notification("round_cancelled")
 def round_cancelled(round_id: int) -> int:
     round_ = Round.objects.select_related("supplier").get(pk=round_id)
     recipients = sorted(set(

@@ -73,7 +73,7 @@ def round_lock(round_id: int) -> Round:
 def check_round_accepts_orders(round_: Round) -> None:
     """Call under the round's row lock; the clock is read after the lock is held."""
     now = timezone.now()
-    if round_.status != Round.Status.OPEN or now >= round_.closes_at:
+    if not round_.takes_orders(now):
         raise RoundClosed()
     if now < round_.opens_at:
         raise RoundNotOpenYet()

@@ -23,6 +23,7 @@ from accounting import postings
 from accounting.documents import InvoiceToPost, SupplierOrderToPost
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.money import ZERO
 from mache.periods import paris_date, paris_today
 from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
@@ -39,8 +40,6 @@ from ..models import (
     SupplierOrderLine,
 )
 from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
-
-ZERO = Decimal("0.00")
 
 
 class AlreadyReceived(BusinessRuleError):

@@ -4,7 +4,6 @@ review, receipt."""
 import uuid
 from decimal import Decimal
 
-from celery.result import AsyncResult
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_POST
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.forms import add_service_errors, posted
+from mache.outbox import enqueue_on_commit
+from mache.progress import ENDED, task_progress
 from shops.views import role_required
 
 from .. import rules, selectors
@@ -23,6 +24,7 @@ from ..forms import ReceiptForm
 from ..models import Round, SupplierOrder
 from ..pdf import purchase_order_pdf
 from ..services import consolidation, lifecycle, receipt
+from ..tasks import consolidate_round
 from .common import COORDINATOR, PAGE_SIZE, pdf_response
 
 # --- Coordinator ------------------------------------------------------------------------
@@ -113,14 +115,12 @@ def coord_round(request, pk):
 @require_POST
 def coord_round_consolidate(request, pk):
     """Close the round now and hand its consolidation to the worker."""
-    from mache.outbox import enqueue_on_commit
-
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
     try:
         # One transaction for the round and its task (docs/tasks.md).
         with transaction.atomic():
             round_ = consolidation.round_close_now(round_id=round_.pk)
-            task_id = enqueue_on_commit("worker.consolidate_round", round_.pk)
+            task_id = enqueue_on_commit(consolidate_round, round_.pk)
     except BusinessRuleError as exc:
         messages.error(request, exc.detail)
         return redirect("coord-round", pk=round_.pk)
@@ -137,9 +137,7 @@ def _uuid(text):
 def _task_state(round_, task_id) -> dict:
     """The consolidation task's state, as worker.apis.TaskView reads it; a round already
     consolidated (by this task or by the minute's sweep) is done whatever the task says."""
-    from mache.celery import app
-
-    state = AsyncResult(str(task_id), app=app).state
+    state = task_progress(task_id).state
     if state == "SUCCESS":
         # The round was read before the task's state: the task may have committed since.
         round_.refresh_from_db(fields=["status"])
@@ -161,7 +159,7 @@ def _task_state(round_, task_id) -> dict:
         "state": state,
         "label": label,
         "percent": percent,
-        "done": state in ("SUCCESS", "FAILURE"),
+        "done": state in ENDED,
         "failed": state == "FAILURE",
         "consolidated": round_.status != Round.Status.OPEN,
     }

@@ -111,7 +111,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
 
 def test_a_coordinator_follows_members_and_a_month_of_reports_on_a_laptop(
         live_server, laptop, phone, coop, shop, other_shop, coordinator, media):
-    from worker.services import report_build
+    from worker.reports.build import report_build
 
     shop.commune = "Romazy"
     shop.save()

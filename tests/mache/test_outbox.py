@@ -20,6 +20,7 @@ from mache.outbox import enqueue_on_commit, outbox_drain, outbox_prune
 from mache.periods import current_month, format_month, previous_month
 from tests.factories import CooperativeFactory, ShopFactory
 from worker.models import Report
+from worker.tasks import ping
 
 
 def closed_port() -> int:
@@ -58,7 +59,7 @@ def test_beat_drains_the_outbox_every_minute():
 @pytest.mark.django_db(transaction=True)
 def test_the_task_row_commits_with_the_work_and_is_sent_after_commit():
     with transaction.atomic():
-        task_id = enqueue_on_commit("worker.ping")
+        task_id = enqueue_on_commit(ping)
         waiting = OutboxMessage.objects.get(task_id=task_id)
         assert waiting.task_name == "worker.ping" and waiting.sent_at is None
     sent = OutboxMessage.objects.get(task_id=task_id)
@@ -68,7 +69,7 @@ def test_the_task_row_commits_with_the_work_and_is_sent_after_commit():
 @pytest.mark.django_db(transaction=True)
 def test_work_rolled_back_sends_nothing():
     with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit("worker.ping")
+        enqueue_on_commit(ping)
         raise RuntimeError("the write failed")
     assert not OutboxMessage.objects.exists()
 
@@ -76,7 +77,7 @@ def test_work_rolled_back_sends_nothing():
 @pytest.mark.django_db(transaction=True)
 def test_the_next_send_drains_what_the_broker_could_not_take():
     left = a_waiting_message(attempts=1, last_error="OperationalError: Connection refused")
-    enqueue_on_commit("worker.ping")
+    enqueue_on_commit(ping)
     left.refresh_from_db()
     assert left.sent_at is not None and left.attempts == 2 and left.last_error == ""
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
@@ -141,7 +142,8 @@ def media(settings, tmp_path):
 
 @pytest.mark.django_db
 def test_a_shop_report_is_built_with_the_cache_down(cache_down, media):
-    from worker.services import report_build, reports_generate
+    from worker.reports.build import report_build
+    from worker.services import reports_generate
 
     CooperativeFactory()
     shop = ShopFactory()

@@ -131,3 +131,16 @@ def test_reallocation_never_gives_more_than_planned(planned, data):
     shares = reallocate(received, planned)
     assert sum(shares) == received
     assert all(0 <= s <= p for s, p in zip(shares, planned, strict=True))
+
+
+def test_a_round_takes_orders_while_open_and_before_its_deadline():
+    import datetime as dt
+
+    from purchasing.models import Round
+
+    closes_at = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    round_ = Round(status=Round.Status.OPEN, closes_at=closes_at)
+    assert round_.takes_orders(closes_at - dt.timedelta(seconds=1))
+    assert not round_.takes_orders(closes_at)
+    round_.status = Round.Status.CONSOLIDATED
+    assert not round_.takes_orders(closes_at - dt.timedelta(days=1))

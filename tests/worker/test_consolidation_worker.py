@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from purchasing.models import Allocation, Round, SupplierOrder
+from purchasing.tasks import consolidate_round, sweep_rounds
 from shops.models import User
 from tests.factories import (
     CooperativeFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     UserFactory,
     make_order,
 )
-from worker.tasks import consolidate_round, sweep_rounds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,8 @@ from mache.periods import current_month, format_month, previous_month
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory
 from worker.models import Report, TaskRun
-from worker.services import report_build, reports_generate
+from worker.reports.build import report_build
+from worker.services import reports_generate
 from worker.tasks import monthly_reports
 
 LAST_MONTH = format_month(previous_month(current_month()))
@@ -193,7 +194,7 @@ def children_of(pid: int) -> list[int]:
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_path):
     from mache.celery import app
-    from worker.tasks import generate_report
+    from worker.reports.build import generate_report
 
     CooperativeFactory()
     shop = ShopFactory()

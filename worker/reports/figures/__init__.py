@@ -6,7 +6,6 @@ from .common import (
     InvoiceSaving,
     Medians,
     ShopFigures,
-    shipping_alone,
     shops_figures,
     statements_by_ledger,
     window,
@@ -41,7 +40,7 @@ __all__ = [
     "CooperativeReportData", "DaySales", "ExpiringLot", "InvoiceSaving", "LossLine", "Medians",
     "MemberChange", "MemberRow", "MonthFigures", "RoundHeld", "Savings", "ShopFigures",
     "ShopLine", "ShopReportData", "SupplierAmount", "SupplierPurchase", "TopProduct",
-    "cooperative_medians", "cooperative_report_data", "shipping_alone", "shop_report_data",
+    "cooperative_medians", "cooperative_report_data", "shop_report_data",
     "shops_figures",
     "statements_by_ledger", "window",
 ]

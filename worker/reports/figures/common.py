@@ -19,11 +19,11 @@ from accounting.statements import IncomeStatement
 from accounting.statements.income import income_from_movements
 from accounting.statements.trial_balance import AccountMovements
 from inventory.models import StockMovement
-from mache.money import money
+from mache.money import ZERO, money
 from mache.periods import last_day_of_month, month_bounds
+from purchasing import rules
 from shops.models import Shop
 
-ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.01")
 # Below three shops a median gives another shop away: with two, the median is their
 # average, from which the reader's own figure recovers the other shop's.
@@ -67,16 +67,6 @@ def median_of(values: Iterable[Decimal | None]) -> tuple[Decimal | None, int]:
 
 # --- Pooling savings ----------------------------------------------------------------------
 
-def shipping_alone(*, shipping_fee: Decimal, free_shipping_threshold: Decimal | None,
-                   goods_excl_vat: Decimal) -> Decimal:
-    """What a shop would have paid for shipping ordering the same goods alone: the
-    supplier's fee, unless its goods reach the supplier's free-shipping threshold.
-    The supplier's fee and threshold as they stand now (suppliers keep no history)."""
-    if free_shipping_threshold is not None and goods_excl_vat >= free_shipping_threshold:
-        return ZERO
-    return shipping_fee
-
-
 @dataclass(frozen=True)
 class InvoiceSaving:
     """One invoice's pooling savings: volume prices (Invoice.savings, computed when
@@ -103,8 +93,9 @@ def invoice_savings(rows: Iterable[tuple]) -> list[InvoiceSaving]:
     """InvoiceSaving of each row of `Invoice.objects.values_list(*INVOICE_FIELDS)`."""
     savings = []
     for number, shop_id, supplier, goods, volume, share, fee, threshold in rows:
-        alone = shipping_alone(shipping_fee=fee, free_shipping_threshold=threshold,
-                               goods_excl_vat=goods)
+        # What the shop would have paid for shipping ordering the same goods alone, with
+        # the supplier's fee and threshold as they stand now (suppliers keep no history).
+        alone = rules.shipping_for(goods, fee, threshold)
         savings.append(InvoiceSaving(number, shop_id, supplier, goods, volume, alone, share,
                                      alone - share, volume + alone - share))
     return savings

@@ -16,9 +16,7 @@ transaction, refused as a whole (409 insufficient_stock) if any stock would go
 below zero at any date. The query count does not depend on the number of rows.
 """
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -80,48 +78,20 @@ def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds,
     return Row(line=line, day=day, sku=sku, units=units), errors
 
 
-def read_header(reader) -> dict[str, int]:
-    """The position of each column. Other columns (a label, a price) are ignored: tills
-    export more than we need."""
-    names = csvfiles.read_header(reader, columns=COLUMNS, aliases=ALIASES, extra_allowed=True,
-                                 expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)")
-    return {name: names.index(name) for name in COLUMNS}
-
 def parse_sales(text: str, *, bounds: Bounds,
                 today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every row of the file, and the (line, message) of every error found; `bounds`:
-    the shop's business dates (shops.dates)."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    positions = read_header(reader)
-    width = max(positions.values()) + 1
+    the shop's business dates (shops.dates). Other columns (a label, a price) are
+    ignored: tills export more than we need."""
+    records = csvfiles.CsvRecords(
+        text, columns=COLUMNS, aliases=ALIASES, extra_allowed=True, max_rows=MAX_ROWS,
+        expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)")
     rows: list[Row] = []
-    errors: list[tuple[int, str]] = []
-    count = 0
-    last_line = reader.line_num
-    try:
-        for record in reader:
-            # A record may span lines (a quoted newline): it is named by its first one.
-            line, last_line = last_line + 1, reader.line_num
-            cells = [cell.strip() for cell in record]
-            if not any(cells):
-                continue  # blank lines, or `;;` left by a spreadsheet
-            count += 1
-            if count > MAX_ROWS:
-                raise file_error(f"Le fichier compte plus de {MAX_ROWS:,} lignes : "
-                                 f"découpez-le.".replace(",", " "))
-            if len(cells) < width:
-                errors.append((line, f"{len(cells)} colonne(s) au lieu d'au moins {width}."))
-                continue
-            row, row_errors = parse_row(
-                line, {name: cells[index] for name, index in positions.items()},
-                bounds=bounds, today=today)
-            rows.append(row)
-            errors.extend((line, message) for message in row_errors)
-    except csv.Error as exc:
-        errors.append((reader.line_num, f"ligne illisible ({exc})."))
-    return rows, errors
+    for line, cells in records:
+        row, row_errors = parse_row(line, cells, bounds=bounds, today=today)
+        rows.append(row)
+        records.errors.extend((line, message) for message in row_errors)
+    return rows, records.errors
 
 
 def resolve_skus(*, shop, skus: set[str]) -> dict[str, int | str]:
