@@ -1,4 +1,4 @@
-"""Load the demo cooperative's members (mache/demo/demo_cooperative.json). Idempotent."""
+"""Load the demo cooperative's members (wiring/demo/demo_cooperative.json). Idempotent."""
 
 import datetime as dt
 import secrets
