@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import services
 from .models import Cooperative, Shop, User
 
 
@@ -37,6 +38,13 @@ class ShopAdmin(admin.ModelAdmin):
         ("Coordonnées", {"fields": ["address", "postcode", "commune", "email", "phone"]}),
         ("Adhésion", {"fields": ["zone", "status", "joined_on", "left_on", "shares"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # A new shop goes through the service, as in the API: it gets its ledger.
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.shop_insert(shop=obj)
 
 
 @admin.register(User)
