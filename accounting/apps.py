@@ -8,9 +8,9 @@ class AccountingConfig(AppConfig):
     def ready(self):
         # Imported here: models and services cannot be imported before the app registry
         # is ready (Django's rule for AppConfig.ready).
-        from shops.hooks import shop_created
+        from shops.hooks import shop_created  # in ready(): the registry must be ready first
 
-        from .services import ledger_for_shop
+        from .services import ledger_for_shop  # idem: it imports the models
 
         # A new shop gets its ledger with it: shops sits below accounting and cannot
         # call it (mache/hooks.py).

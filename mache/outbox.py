@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from .celery import app
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,6 @@ def outbox_prune(*, now=None) -> int:
 def _publish(rows: list[OutboxMessage]) -> tuple[int, bool]:
     """Send locked rows in order and record each attempt. Call inside the transaction
     that locked them."""
-    from .celery import app
-
     if not rows:
         return 0, False
     touched, sent, broker_down = [], 0, False
