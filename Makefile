@@ -27,8 +27,10 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MACHE_VAR_DIR=$(CURDIR)/var/test \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# ruff, then the layers of the apps (import-linter, contract in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench

@@ -8,6 +8,7 @@ from mache.periods import paris_today
 from mache.permissions import scope_to_user
 
 from .models import StockBalance, StockCount, StockLot, StockMovement
+from .services import end_of_day, stock_at
 
 
 def balance_list(*, user) -> QuerySet[StockBalance]:
@@ -54,8 +55,6 @@ def alerts(*, shop, today: dt.date | None = None) -> dict:
 def stock_value_at(*, shop, day: dt.date) -> list:
     """[(product id, StockState)] at the end of `day` (Paris), for every product the shop
     ever stocked. Exact: the state stored after the last movement of that moment."""
-    from .services import end_of_day, stock_at
-
     product_ids = list(StockBalance.objects.filter(shop=shop).order_by("product_id")
                        .values_list("product_id", flat=True))
     states = stock_at(shop_id=shop.pk, product_ids=product_ids, moment=end_of_day(day))

@@ -1,14 +1,13 @@
 """Database helpers shared by the apps."""
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models
+
+from .errors import InvalidInput
 
 
 def full_clean_or_invalid(instance, *, exclude=None, validate_constraints=True) -> None:
     """Model validation, raised as the contract's 400 (fields named)."""
-    from django.core.exceptions import ValidationError
-
-    from .errors import InvalidInput
-
     try:
         instance.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as exc:

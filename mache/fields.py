@@ -5,7 +5,6 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from .limits import MAX_LIST_ITEMS
-from .query import as_id
 
 
 class MoneyField(serializers.DecimalField):
@@ -49,23 +48,6 @@ class VatRateField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return f"{Decimal(value):.2f}"
-
-
-class ShopField(serializers.IntegerField):
-    """A shop of the caller's, named in a body: another shop is 400 on the field."""
-
-    def to_internal_value(self, data):
-        from shops.selectors import visible_shop
-
-        if isinstance(data, str) and as_id(data) is None:
-            # IntegerField would read "٣" as 3: an id is written in ASCII digits.
-            self.fail("invalid")
-        shop = visible_shop(user=self.context["request"].user,
-                            shop_id=super().to_internal_value(data))
-        if shop is None:
-            raise serializers.ValidationError(f"Commerce {data} inconnu.")
-        return shop
-
 
 
 class ListField(serializers.ListField):

@@ -6,17 +6,24 @@
 - `ActionRoles` gives 403 to a caller whose role may not run the view's action.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 
-from shops.models import User
+from .roles import Role
 
-COORDINATOR = User.Role.COORDINATOR
-SHOPKEEPER = User.Role.SHOPKEEPER
-ACCOUNTANT = User.Role.ACCOUNTANT
+COORDINATOR = Role.COORDINATOR
+SHOPKEEPER = Role.SHOPKEEPER
+ACCOUNTANT = Role.ACCOUNTANT
 ALL_ROLES = frozenset({COORDINATOR, SHOPKEEPER, ACCOUNTANT})
 COORDINATOR_ONLY = frozenset({COORDINATOR})
 BOOKS_ROLES = frozenset({COORDINATOR, ACCOUNTANT})
+
+
+def shop_access():
+    """The rows (user_id, shop_id) of who may see which shop. The user model (shops.User)
+    is looked up at call time: mache sits below shops and does not import it."""
+    return get_user_model().shops.through.objects.all()
 
 
 def role_of(user) -> str | None:
@@ -27,7 +34,7 @@ def role_of(user) -> str | None:
 
 def visible_shop_ids(user):
     """A subquery of the ids of the shops `user` may see (not evaluated here)."""
-    return User.shops.through.objects.filter(user_id=user.pk).values("shop_id")
+    return shop_access().filter(user_id=user.pk).values("shop_id")
 
 
 def sees_all_shops(user) -> bool:
@@ -53,7 +60,7 @@ def may_see_shop(user, shop_id) -> bool:
         return True
     if role_of(user) is None:
         return False
-    return User.shops.through.objects.filter(user_id=user.pk, shop_id=shop_id).exists()
+    return shop_access().filter(user_id=user.pk, shop_id=shop_id).exists()
 
 
 class ActionRoles(BasePermission):

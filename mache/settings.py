@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "inventory",
     "accounting",
     "worker",
+    "wiring",  # the top layer: urls, landing pages, demo loading (README "Architecture")
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "mache.urls"
+ROOT_URLCONF = "wiring.urls"
 WSGI_APPLICATION = "mache.wsgi.application"
 ASGI_APPLICATION = "mache.asgi.application"
 

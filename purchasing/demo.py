@@ -1,4 +1,4 @@
-"""Load the demo catalogue (mache/demo/demo_cooperative.json) and open one round. Idempotent."""
+"""Load the demo catalogue (wiring/demo/demo_cooperative.json) and open one round. Idempotent."""
 
 import datetime as dt
 from decimal import Decimal

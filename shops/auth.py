@@ -11,6 +11,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from .models import TokenActivity
+
 COORDINATOR_APPS = {"shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
                     "authtoken"}
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
@@ -36,8 +38,6 @@ class IdleTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        from .models import TokenActivity
-
         try:
             token = Token.objects.select_related("user", "activity").get(key=key)
         except Token.DoesNotExist:

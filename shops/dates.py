@@ -19,6 +19,8 @@ from mache.errors import InvalidInput
 from mache.formats import format_date
 from mache.periods import last_day_of_month, paris_today
 
+from .models import Cooperative
+
 # When nothing says when the cooperative started: no business of it is older (the FEC
 # export starts at the same year).
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -36,8 +38,6 @@ class Bounds:
 
 
 def cooperative_founded_on() -> dt.date:
-    from .models import Cooperative
-
     founded = Cooperative.objects.values_list("founded_on", flat=True).first()
     return founded or EARLIEST_DATE
 

@@ -1,4 +1,4 @@
-"""Load the demo cooperative's members (mache/demo/demo_cooperative.json). Idempotent."""
+"""Load the demo cooperative's members (wiring/demo/demo_cooperative.json). Idempotent."""
 
 import datetime as dt
 import secrets
@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from . import hooks
 from .models import Cooperative, Shop, User
 from .services import user_create
 
@@ -34,12 +35,9 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                 "share_value": Decimal(coop_data["share_value"]),
             },
         )
-        from accounting.services import cooperative_ledger, ledger_for_shop
-
-        cooperative_ledger()
         for row in data["shops"]:
             joined = row.get("joined_on")
-            shop, _ = Shop.objects.update_or_create(
+            shop, created = Shop.objects.update_or_create(
                 siret=row["siret"],
                 defaults={
                     "name": row["name"], "legal_name": row["legal_name"], "kind": row["kind"],
@@ -48,7 +46,9 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                     "joined_on": dt.date.fromisoformat(joined) if joined else None,
                 },
             )
-            ledger_for_shop(shop)
+            if created:
+                # What the API does for a new shop (its ledger: accounting/apps.py).
+                hooks.shop_created.run(shop)
         created = []
         for username, role, sirets in DEMO_USERS:
             if User.objects.filter(username=username).exists():

@@ -3,7 +3,9 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from rest_framework.authtoken.models import Token
 
+from mache.roles import Role
 from mache.validators import validate_postcode, validate_siret
 
 
@@ -111,10 +113,7 @@ class Shop(models.Model):
 
 
 class User(AbstractUser):
-    class Role(models.TextChoices):
-        COORDINATOR = "coordinator", "Coordinateur"
-        SHOPKEEPER = "shopkeeper", "Commerçant"
-        ACCOUNTANT = "accountant", "Expert-comptable"
+    Role = Role
 
     role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.SHOPKEEPER)
     shops = models.ManyToManyField(Shop, blank=True, related_name="users",
@@ -149,8 +148,6 @@ class User(AbstractUser):
         revoke = not self._state.adding and (self._password is not None or not self.is_active)
         super().save(*args, **kwargs)
         if revoke:
-            from rest_framework.authtoken.models import Token
-
             Token.objects.filter(user=self).delete()
 
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput, NotAllowed, Throttled
 
-from . import throttle
+from . import hooks, throttle
 from .models import Shop, User
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
@@ -17,12 +17,16 @@ BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 def shop_create(*, data: dict) -> Shop:
     shop = Shop(**data)
     full_clean_or_invalid(shop)
-    from accounting.services import ledger_for_shop
+    return shop_insert(shop=shop)
 
+
+def shop_insert(*, shop: Shop) -> Shop:
+    """Save a new, validated shop, and run what the apps above add to a new shop
+    (`hooks.shop_created`: accounting opens its ledger), in the same transaction."""
     try:
         with transaction.atomic():
             shop.save()
-            ledger_for_shop(shop)
+            hooks.shop_created.run(shop)
     except IntegrityError as exc:  # a concurrent insert of the same SIRET
         raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
     return shop

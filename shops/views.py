@@ -1,47 +1,29 @@
-"""Pages of members: login, the landing pages of shopkeepers and coordinators, the shop
-a shopkeeper is on, the coordinator's list and detail of member shops."""
+"""Pages of members: login, the shop a shopkeeper is on, the coordinator's list of member
+shops. The landing pages, which gather every app's news, are in wiring/views.py."""
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from inventory.selectors import alerts
 from mache.errors import InvalidInput
 from mache.errors import Throttled as ThrottledError
 from mache.forms import posted
 from mache.limits import MAX_PASSWORD_CHARS
-from purchasing.models import Round, SupplierOrder
-from purchasing.selectors import (
-    invoice_list,
-    order_list,
-    round_list,
-    supplier_order_list,
-)
-from worker.selectors import report_list
 
 from . import selectors, services, throttle
 from .forms import MemberFilterForm
 from .models import Shop, User
 
-# Pages show a few rows and link to the full lists: their cost stays the same whatever
-# the data.
-HOME_ROWS = 5
-DETAIL_ROWS = 10
 MEMBERS_PER_PAGE = 50
-
-HOMES = {User.Role.SHOPKEEPER: "shop-home", User.Role.COORDINATOR: "coord-home",
-         User.Role.ACCOUNTANT: "acc-home"}
 
 
 class LoginForm(forms.Form):
@@ -146,11 +128,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password-reset-complete")
 
 
-@login_required
-def home(request):
-    return redirect(HOMES[request.user.effective_role])
-
-
 def role_required(*roles):
     """A page for some roles only: the others get 403, as in the API."""
 
@@ -202,53 +179,6 @@ def shop_page(request) -> dict:
     return {"shop": shop, "shops": shops if len(shops) > 1 else []}
 
 
-@role_required(User.Role.SHOPKEEPER)
-def shop_home(request):
-    context = shop_page(request)
-    shop = context["shop"]
-    stock_alerts = alerts(shop=shop)
-    rounds = list(round_list(user=request.user)
-                  .filter(status=Round.Status.OPEN, closes_at__gt=timezone.now())
-                  .order_by("closes_at", "pk")[:HOME_ROWS])
-    ordered = set(order_list(user=request.user).filter(shop=shop, round__in=rounds)
-                  .prefetch_related(None).values_list("round_id", flat=True))
-    context.update({
-        "rounds": [(round_, round_.pk in ordered) for round_ in rounds],
-        "expiring_count": len(stock_alerts["expiring"]),
-        "low_stock_count": len(stock_alerts["low_stock"]),
-        # The lines and VAT lines the selector prefetches are not shown here.
-        "invoices": invoice_list(user=request.user).filter(shop=shop)
-        .prefetch_related(None)[:HOME_ROWS],
-        "report": report_list(user=request.user).filter(shop=shop).first(),
-    })
-    return render(request, "shops/shop_home.html", context)
-
-
-@role_required(User.Role.COORDINATOR)
-def coord_home(request):
-    user = request.user
-    open_rounds = (round_list(user=user).filter(status=Round.Status.OPEN)
-                   .order_by("closes_at", "pk"))
-    supplier_orders = supplier_order_list(user=user).prefetch_related(None)
-    by_status = dict(supplier_orders.order_by().values_list("status")
-                     .annotate(n=Count("pk")))
-    members = dict(selectors.shop_list(user=user).order_by().values_list("status")
-                   .annotate(n=Count("pk")))
-    return render(request, "shops/coord_home.html", {
-        "open_count": open_rounds.count(),
-        "open_rounds": open_rounds[:HOME_ROWS],
-        "review_count": by_status.get(SupplierOrder.Status.NEEDS_REVIEW, 0),
-        "to_review": supplier_orders.filter(status=SupplierOrder.Status.NEEDS_REVIEW)
-        .order_by("round__closes_at", "pk")[:HOME_ROWS],
-        "receive_count": by_status.get(SupplierOrder.Status.CONFIRMED, 0),
-        "to_receive": supplier_orders.filter(status=SupplierOrder.Status.CONFIRMED)
-        .order_by("round__delivery_date", "pk")[:HOME_ROWS],
-        "members": [(value, label, members.get(value, 0))
-                    for value, label in Shop.Status.choices],
-        "member_count": sum(members.values()),
-    })
-
-
 @role_required(User.Role.COORDINATOR)
 def coord_members(request):
     form = MemberFilterForm(request.GET)
@@ -261,25 +191,8 @@ def coord_members(request):
         "counts": [(label, counts[value]) for value, label in Shop.Status.choices]})
 
 
-@role_required(User.Role.COORDINATOR)
-def coord_member(request, pk):
-    shop = get_object_or_404(selectors.shop_list(user=request.user), pk=pk)
-    return render(request, "shops/coord_member.html", {
-        "shop": shop,
-        "users": selectors.user_list(user=request.user).filter(shops=shop)
-        .prefetch_related(None),
-        "invoices": invoice_list(user=request.user).filter(shop=shop)
-        .prefetch_related(None)[:DETAIL_ROWS],
-        "reports": report_list(user=request.user).filter(shop=shop)[:DETAIL_ROWS],
-    })
-
-
 page_urlpatterns = [
-    path("", home, name="home"),
-    path("commerce/", shop_home, name="shop-home"),
-    path("coordination/", coord_home, name="coord-home"),
     path("coordination/membres/", coord_members, name="coord-members"),
-    path("coordination/membres/<int:pk>/", coord_member, name="coord-member"),
     path("connexion/", login_view, name="login"),
     path("deconnexion/", logout_view, name="logout"),
     path("connexion/mot-de-passe/oublie/", PasswordResetView.as_view(), name="password-reset"),

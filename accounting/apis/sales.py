@@ -11,10 +11,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mache.fields import MoneyField, ShopField, VatRateField
+from mache.fields import MoneyField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 from mache.money import ZERO
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
+from shops.fields import ShopField
 
 from ..models import SalesDay
 from ..sales.services import sales_day_record, sales_days_import

@@ -6,8 +6,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mache.fields import ShopField
 from mache.permissions import ActionRoles
+from shops.fields import ShopField
 
 from ..till_export import sales_import
 from .stock import STOCK_WRITERS

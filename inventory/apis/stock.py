@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 
 from catalogue.models import MAX_UNITS, Product
 from mache.errors import InvalidInput
-from mache.fields import MoneyField, ShopField, UnitPriceField
+from mache.fields import MoneyField, UnitPriceField
 from mache.limits import MAX_LIST_ITEMS
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
+from shops.fields import ShopField
 from shops.selectors import shop_list, visible_shop
 
 from .. import selectors, services

@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django import template
+from django.utils import timezone
 
 from mache.formats import format_date, format_eur, format_quantity, format_rate, format_unit_price
+from mache.periods import PARIS, paris_date
 
 register = template.Library()
 
@@ -27,8 +29,6 @@ def frdate(value):
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        from mache.periods import paris_date
-
         value = paris_date(value)
     return format_date(value)
 
@@ -37,8 +37,6 @@ def frdate(value):
 def frdatetime(value):
     if not value:
         return ""
-    from mache.periods import PARIS
-
     local = value.astimezone(PARIS)
     return f"{format_date(local.date())} à {local:%H:%M}"
 
@@ -61,8 +59,6 @@ def qty(value):
 @register.filter
 def time_left(deadline):
     """"2 j 5 h", "3 h 10 min", "12 min" or "clos" before a deadline."""
-    from django.utils import timezone
-
     seconds = int((deadline - timezone.now()).total_seconds())
     if seconds <= 0:
         return "clos"

@@ -3,9 +3,9 @@ import json
 from django.core.management import call_command
 
 from catalogue.models import PriceTier, Product, Supplier
-from mache.management.commands.load_demo import DEMO_FILE
 from purchasing.models import Round
 from shops.models import Cooperative, Shop, User
+from wiring.management.commands.load_demo import DEMO_FILE
 
 
 def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):

@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from accounting.services import cooperative_ledger
 from purchasing.demo import demo_catalogue_load
 from shops.demo import demo_members_load
 
@@ -16,8 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
-        users = demo_members_load(data)
-        catalogue = demo_catalogue_load(data)
+        with transaction.atomic():
+            cooperative_ledger()
+            users = demo_members_load(data)
+            catalogue = demo_catalogue_load(data)
         self.stdout.write(self.style.SUCCESS(
             "Coopérative de démonstration chargée ("
             f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "

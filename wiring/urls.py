@@ -1,14 +1,17 @@
+"""The project's urls: every app's API and pages (ROOT_URLCONF)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounting.views import page_urlpatterns as accounting_pages
 from inventory.views import page_urlpatterns as inventory_pages
+from mache.health import healthz
 from purchasing.views import page_urlpatterns as purchasing_pages
 from shops.views import page_urlpatterns as shops_pages
 from worker.views import page_urlpatterns as worker_pages
 
-from .health import healthz
+from .views import page_urlpatterns as wiring_pages
 
 admin.site.site_header = "MACHE — administration"
 admin.site.site_title = "MACHE"
@@ -35,7 +38,9 @@ urlpatterns = [
         url_name="schema", template_name="mache/swagger_ui.html"), name="docs"),
     path("api/", include(api_patterns)),
     # The pages people use (server-rendered): each app routes its own.
-    *shops_pages, *purchasing_pages, *inventory_pages, *accounting_pages, *worker_pages,
+    # The landing pages (wiring) gather them all.
+    *wiring_pages, *shops_pages, *purchasing_pages, *inventory_pages, *accounting_pages,
+    *worker_pages,
 ]
 
 handler400 = "mache.errors.bad_request"
