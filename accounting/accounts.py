@@ -1,4 +1,4 @@
-"""The account numbers the code posts to or reads, by name (docs/accounting.md).
+"""The account numbers the code posts to or reads, by name (docs/postings.md, "Chart of accounts").
 
 Every one is in the chart every ledger starts with (chart_of_accounts.csv). Code names
 an account through these constants, never by its number: the chart's vocabulary lives

@@ -1,4 +1,4 @@
-"""The documents accounting posts, as plain data (docs/accounting.md, "Automatic
+"""The documents accounting posts, as plain data (docs/postings.md, "Automatic
 postings"): the app that issues a document builds one of these and calls
 `accounting.postings`; accounting never reads another app's models.
 
