@@ -27,9 +27,11 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MACHE_VAR_DIR=$(CURDIR)/var/test \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# ruff, then the layers of the apps (import-linter, contract in pyproject.toml).
+# ruff (rules, then the one format), then the layers of the apps (import-linter,
+# contract in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 bench: install

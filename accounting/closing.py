@@ -31,10 +31,10 @@ def period_close(*, ledger: Ledger, month: dt.date, user=None) -> ClosedPeriod:
     if month >= current_month():
         raise InvalidInput({"month": ["Seul un mois terminé peut être clôturé."]})
     with transaction.atomic():
-        if ledger.shop_id and not ClosedPeriod.objects.filter(ledger=ledger,
-                                                              month=month).exists():
+        if ledger.shop_id and not ClosedPeriod.objects.filter(ledger=ledger, month=month).exists():
             stock_variation_post(shop=ledger.shop, month=month)
         Ledger.objects.select_for_update().get(pk=ledger.pk)
-        period, _ = ClosedPeriod.objects.get_or_create(ledger=ledger, month=month,
-                                                       defaults={"closed_by": user})
+        period, _ = ClosedPeriod.objects.get_or_create(
+            ledger=ledger, month=month, defaults={"closed_by": user}
+        )
     return period

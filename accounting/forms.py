@@ -27,9 +27,12 @@ REQUIRED = "Ce champ est obligatoire."
 def date_field(label, **kwargs):
     """A day: the browser's date picker sends AAAA-MM-JJ; typed by hand, JJ/MM/AAAA."""
     return forms.DateField(
-        label=label, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        label=label,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"required": REQUIRED, "invalid": "Une date comme 26/11/2026."},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
 
 
 class AmountField(forms.DecimalField):
@@ -48,9 +51,13 @@ class AmountField(forms.DecimalField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         # As the API's MoneyField: ten digits before the decimals, two after.
-        super().__init__(max_digits=12, decimal_places=2, min_value=ZERO,
-                         widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                       "autocomplete": "off"}), **kwargs)
+        super().__init__(
+            max_digits=12,
+            decimal_places=2,
+            min_value=ZERO,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            **kwargs,
+        )
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -105,13 +112,18 @@ class ZTicketForm(forms.Form):
         """The arguments of `sales_day_record` (call after is_valid()). Every rate goes,
         an empty one as 0: the service keeps no line for it and says when all are 0."""
         data = self.cleaned_data
-        return {"date": data["date"],
-                "lines": [{"vat_rate": rate, "amount_incl_vat": data[name] or ZERO}
-                          for name, rate in RATE_COLUMNS.items()],
-                "payments": {name: data[name] or ZERO for name in PAYMENT_COLUMNS}}
+        return {
+            "date": data["date"],
+            "lines": [
+                {"vat_rate": rate, "amount_incl_vat": data[name] or ZERO}
+                for name, rate in RATE_COLUMNS.items()
+            ],
+            "payments": {name: data[name] or ZERO for name in PAYMENT_COLUMNS},
+        }
 
 
 # --- The books: period, FEC year ------------------------------------------------------
+
 
 class PeriodForm(forms.Form):
     """The period the statements and the entries cover; the current month unless said."""
@@ -140,13 +152,18 @@ class PeriodForm(forms.Form):
 class BooksForm(PeriodForm):
     """The books page: the period, and the journal the entries' list is narrowed to."""
 
-    journal = forms.ChoiceField(label="Journal", required=False, error_messages={
-        "invalid_choice": "Choisissez un journal de la liste."})
+    journal = forms.ChoiceField(
+        label="Journal",
+        required=False,
+        error_messages={"invalid_choice": "Choisissez un journal de la liste."},
+    )
 
     def __init__(self, *args, journals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["journal"].choices = [("", "Tous les journaux"), *(
-            (journal.code, f"{journal.code} — {journal.label}") for journal in journals)]
+        self.fields["journal"].choices = [
+            ("", "Tous les journaux"),
+            *((journal.code, f"{journal.code} — {journal.label}") for journal in journals),
+        ]
 
 
 class StatementForm(PeriodForm):
@@ -167,8 +184,12 @@ class FecForm(forms.Form):
         field = self.fields["year"]
         field.choices = [(year, str(year)) for year in range(last, FIRST_YEAR - 1, -1)]
         field.initial = paris_today().year
-        field.error_messages.update({"required": "Choisissez un exercice.", "invalid_choice":
-                                     f"Un exercice entre {FIRST_YEAR} et {last}."})
+        field.error_messages.update(
+            {
+                "required": "Choisissez un exercice.",
+                "invalid_choice": f"Un exercice entre {FIRST_YEAR} et {last}.",
+            }
+        )
 
 
 # --- A manual entry -------------------------------------------------------------------
@@ -181,8 +202,10 @@ def _rows_packed(data):
     """The typed rows moved up over the empty ones: the service numbers the lines it is
     given ("Ligne 2 : ..."), and the page's second row must be that line."""
     data = data.copy()
-    rows = [{part: str(data.get(f"line{number}_{part}", "")) for part in ROW_PARTS}
-            for number in range(1, LINE_ROWS + 1)]
+    rows = [
+        {part: str(data.get(f"line{number}_{part}", "")) for part in ROW_PARTS}
+        for number in range(1, LINE_ROWS + 1)
+    ]
     typed = [row for row in rows if any(value.strip() for value in row.values())]
     typed += [dict.fromkeys(ROW_PARTS, "")] * (LINE_ROWS - len(typed))
     for number, row in enumerate(typed, start=1):
@@ -196,36 +219,58 @@ class ManualEntryForm(forms.Form):
     it balances, has two lines, one side per line and accounts of the ledger is for
     `manual_entry_post` to say: its `lines` errors land on the spot below the lines."""
 
-    journal = forms.ChoiceField(label="Journal", error_messages={
-        "required": REQUIRED, "invalid_choice": "Choisissez un journal de la liste."})
+    journal = forms.ChoiceField(
+        label="Journal",
+        error_messages={
+            "required": REQUIRED,
+            "invalid_choice": "Choisissez un journal de la liste.",
+        },
+    )
     date = date_field("Date")
-    label = forms.CharField(label="Libellé", max_length=200, error_messages={
-        "required": REQUIRED, "max_length": "200 caractères au plus."})
-    piece_ref = forms.CharField(label="Pièce", max_length=60, required=False,
-                                help_text="Vide : OD-AAAAMMJJ.",
-                                error_messages={"max_length": "60 caractères au plus."})
+    label = forms.CharField(
+        label="Libellé",
+        max_length=200,
+        error_messages={"required": REQUIRED, "max_length": "200 caractères au plus."},
+    )
+    piece_ref = forms.CharField(
+        label="Pièce",
+        max_length=60,
+        required=False,
+        help_text="Vide : OD-AAAAMMJJ.",
+        error_messages={"max_length": "60 caractères au plus."},
+    )
     lines = ErrorSpot()
 
     def __init__(self, data=None, *args, journals, **kwargs):
         super().__init__(_rows_packed(data) if data is not None else None, *args, **kwargs)
-        self.fields["journal"].choices = [(journal.code, f"{journal.code} — {journal.label}")
-                                          for journal in journals]
+        self.fields["journal"].choices = [
+            (journal.code, f"{journal.code} — {journal.label}") for journal in journals
+        ]
         for number in range(1, LINE_ROWS + 1):
             self.fields[f"line{number}_account"] = forms.RegexField(
-                r"^\d{6,8}$", label="Compte", required=False,
+                r"^\d{6,8}$",
+                label="Compte",
+                required=False,
                 error_messages={"invalid": "Numéro de compte de 6 à 8 chiffres."},
-                widget=forms.TextInput(attrs={"list": "accounts", "inputmode": "numeric",
-                                              "autocomplete": "off"}))
+                widget=forms.TextInput(
+                    attrs={"list": "accounts", "inputmode": "numeric", "autocomplete": "off"}
+                ),
+            )
             self.fields[f"line{number}_debit"] = AmountField(label="Débit")
             self.fields[f"line{number}_credit"] = AmountField(label="Crédit")
             self.fields[f"line{number}_label"] = forms.CharField(
-                label="Libellé de la ligne", max_length=200, required=False,
-                error_messages={"max_length": "200 caractères au plus."})
+                label="Libellé de la ligne",
+                max_length=200,
+                required=False,
+                error_messages={"max_length": "200 caractères au plus."},
+            )
 
     def rows(self):
         """(number, [account, debit, credit, label]) of each row, for the template."""
-        return [(number, [self[f"line{number}_{part}"] for part in ROW_PARTS])
-                for number in range(1, LINE_ROWS + 1)]
+        return [
+            (number, [self[f"line{number}_{part}"] for part in ROW_PARTS])
+            for number in range(1, LINE_ROWS + 1)
+        ]
 
     def clean(self):
         data = super().clean()
@@ -238,18 +283,27 @@ class ManualEntryForm(forms.Form):
                 if names["account"] not in self.errors:
                     self.add_error(names["account"], "Indiquez le compte de cette ligne.")
                 continue
-            lines.append(LineIn(account=data[names["account"]],
-                                debit=data.get(names["debit"]) or ZERO,
-                                credit=data.get(names["credit"]) or ZERO,
-                                label=data.get(names["label"]) or ""))
+            lines.append(
+                LineIn(
+                    account=data[names["account"]],
+                    debit=data.get(names["debit"]) or ZERO,
+                    credit=data.get(names["credit"]) or ZERO,
+                    label=data.get(names["label"]) or "",
+                )
+            )
         data["entry_lines"] = lines
         return data
 
     def entry(self) -> dict:
         """The arguments of `manual_entry_post` but the ledger and the user."""
         data = self.cleaned_data
-        return {"journal": data["journal"], "date": data["date"], "label": data["label"],
-                "piece_ref": data["piece_ref"], "lines": data["entry_lines"]}
+        return {
+            "journal": data["journal"],
+            "date": data["date"],
+            "label": data["label"],
+            "piece_ref": data["piece_ref"],
+            "lines": data["entry_lines"],
+        }
 
 
 def period_query(start: dt.date, end: dt.date) -> str:

@@ -24,11 +24,13 @@ class Ledger(models.Model):
         COOPERATIVE = "cooperative", "Coopérative"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    shop = models.OneToOneField("shops.Shop", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="ledger")
+    shop = models.OneToOneField(
+        "shops.Shop", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
     # The PCG names no single account for the cooperative's fee: a setting of the ledger.
-    fee_account = models.CharField("compte des frais de coopérative", max_length=8,
-                                   default=accounts.INTERMEDIARIES)
+    fee_account = models.CharField(
+        "compte des frais de coopérative", max_length=8, default=accounts.INTERMEDIARIES
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,9 +40,11 @@ class Ledger(models.Model):
             models.CheckConstraint(
                 condition=(Q(kind="shop") & Q(shop__isnull=False))
                 | (Q(kind="cooperative") & Q(shop__isnull=True)),
-                name="ledger_kind_matches_shop"),
-            models.UniqueConstraint(fields=["kind"], condition=Q(kind="cooperative"),
-                                    name="one_cooperative_ledger"),
+                name="ledger_kind_matches_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind="cooperative"), name="one_cooperative_ledger"
+            ),
         ]
 
     def __str__(self):
@@ -65,8 +69,9 @@ class Account(models.Model):
         ordering = ["ledger_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["ledger", "number"], name="account_number_per_ledger"),
-            models.CheckConstraint(condition=Q(number__regex=r"^[1-8][0-9]{2}[0-9]{0,5}$"),
-                                   name="account_number_pcg"),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[1-8][0-9]{2}[0-9]{0,5}$"), name="account_number_pcg"
+            ),
         ]
 
     def __str__(self):
@@ -115,8 +120,9 @@ class EntrySequence(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["journal", "fiscal_year"],
-                                    name="one_sequence_per_journal_year"),
+            models.UniqueConstraint(
+                fields=["journal", "fiscal_year"], name="one_sequence_per_journal_year"
+            ),
         ]
 
 
@@ -132,19 +138,22 @@ class Entry(models.Model):
     # The automatic posting's source document: never posted twice (unique key).
     # NULL for manual entries: the unique key then ignores them (an empty string would not).
     source = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
-    reversal_of = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="reversed_by")
+    reversal_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
     posted_at = models.DateTimeField("validée le")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "écriture"
         ordering = ["ledger_id", "date", "journal_id", "number"]
         indexes = [models.Index(fields=["ledger", "date"])]
         constraints = [
-            models.UniqueConstraint(fields=["journal", "fiscal_year", "number"],
-                                    name="entry_number_unique"),
+            models.UniqueConstraint(
+                fields=["journal", "fiscal_year", "number"], name="entry_number_unique"
+            ),
             models.UniqueConstraint(fields=["ledger", "source"], name="entry_source_once"),
         ]
 
@@ -162,8 +171,9 @@ class EntryLine(models.Model):
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    auxiliary = models.ForeignKey(AuxiliaryAccount, on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="lines")
+    auxiliary = models.ForeignKey(
+        AuxiliaryAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+    )
     label = models.CharField(max_length=200)
     debit = amount_field("débit", default=0)
     credit = amount_field("crédit", default=0)
@@ -172,14 +182,18 @@ class EntryLine(models.Model):
 
     class Meta:
         ordering = ["entry_id", "id"]
-        indexes = [models.Index(fields=["ledger", "account", "date"]),
-                   models.Index(fields=["ledger", "date"])]
+        indexes = [
+            models.Index(fields=["ledger", "account", "date"]),
+            models.Index(fields=["ledger", "date"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(debit__gte=0) & Q(credit__gte=0),
-                                   name="line_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(debit__gte=0) & Q(credit__gte=0), name="line_amounts_not_negative"
+            ),
             models.CheckConstraint(
                 condition=(Q(debit=0) & Q(credit__gt=0)) | (Q(credit=0) & Q(debit__gt=0)),
-                name="line_one_side_only"),
+                name="line_one_side_only",
+            ),
         ]
 
 
@@ -189,8 +203,9 @@ class ClosedPeriod(models.Model):
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="closed_periods")
     month = models.DateField("mois")  # the first day of the month
     closed_at = models.DateTimeField(auto_now_add=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["ledger_id", "month"]
@@ -212,10 +227,12 @@ class SalesDay(models.Model):
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="sales_day")
     # The reversal of the ticket's entry: set with it (accounting.services.entry_reverse),
     # the ticket then no longer stands and its day takes a new ticket.
-    reversed_by = models.OneToOneField(Entry, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="reversed_sales_day")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    reversed_by = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_sales_day"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -224,11 +241,15 @@ class SalesDay(models.Model):
         ordering = ["shop_id", "date"]
         constraints = [
             # One standing ticket per shop and day; reversed ones are kept beside it.
-            models.UniqueConstraint(fields=["shop", "date"],
-                                    condition=Q(reversed_by__isnull=True),
-                                    name="one_sales_day_per_shop"),
-            models.CheckConstraint(condition=Q(cash__gte=0) & Q(card__gte=0) & Q(other__gte=0),
-                                   name="sales_day_payments_not_negative"),
+            models.UniqueConstraint(
+                fields=["shop", "date"],
+                condition=Q(reversed_by__isnull=True),
+                name="one_sales_day_per_shop",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash__gte=0) & Q(card__gte=0) & Q(other__gte=0),
+                name="sales_day_payments_not_negative",
+            ),
         ]
 
     def __str__(self):
@@ -253,8 +274,10 @@ class SalesDayLine(models.Model):
     class Meta:
         ordering = ["sales_day_id", "vat_rate"]
         constraints = [
-            models.UniqueConstraint(fields=["sales_day", "vat_rate"],
-                                    name="one_sales_line_per_rate"),
-            models.CheckConstraint(condition=Q(amount_incl_vat__gte=0),
-                                   name="sales_line_not_negative"),
+            models.UniqueConstraint(
+                fields=["sales_day", "vat_rate"], name="one_sales_line_per_rate"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_incl_vat__gte=0), name="sales_line_not_negative"
+            ),
         ]

@@ -41,44 +41,83 @@ def supplier_aux(supplier_id: int, name: str) -> tuple[str, str]:
     return (f"F{supplier_id:06d}", name)
 
 
-def invoice_lines(invoice: InvoiceToPost, *,
-                  fee_account: str) -> tuple[list[LineIn], list[LineIn]]:
+def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[LineIn], list[LineIn]]:
     """The lines of an invoice's two entries: the shop's (its purchase, the fee on
     `fee_account`, its ledger's setting) and the cooperative's (its sale)."""
     label = f"Facture {invoice.number}"
     shop_lines = (
-        [LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-         for r, a in sorted(invoice.goods.items()) if a]
-        + [LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Port TVA {r}")
-           for r, a in sorted(invoice.shipping.items()) if a]
-        + [LineIn(fee_account, debit=a, vat_rate=r, label="Frais de service de la coopérative")
-           for r, a in sorted(invoice.fee.items()) if a]
-        + [LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
-           for r, a in sorted(invoice.vat.items()) if a]
-        + [LineIn(accounts.SUPPLIERS, credit=invoice.total_incl_vat, auxiliary=COOP_AUX,
-                  label=label)])
+        [
+            LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            for r, a in sorted(invoice.goods.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Port TVA {r}")
+            for r, a in sorted(invoice.shipping.items())
+            if a
+        ]
+        + [
+            LineIn(fee_account, debit=a, vat_rate=r, label="Frais de service de la coopérative")
+            for r, a in sorted(invoice.fee.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+            for r, a in sorted(invoice.vat.items())
+            if a
+        ]
+        + [
+            LineIn(
+                accounts.SUPPLIERS, credit=invoice.total_incl_vat, auxiliary=COOP_AUX, label=label
+            )
+        ]
+    )
     coop_lines = (
-        [LineIn(accounts.CUSTOMERS, debit=invoice.total_incl_vat,
-                auxiliary=shop_aux(invoice.shop_id, invoice.shop_name), label=label)]
-        + [LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-           for r, a in sorted(invoice.goods.items()) if a]
-        + [LineIn(accounts.ANCILLARY_INCOME, credit=a, vat_rate=r,
-                  label=f"Port refacturé TVA {r}")
-           for r, a in sorted(invoice.shipping.items()) if a]
-        + [LineIn(accounts.SERVICES_SOLD, credit=a, vat_rate=r, label="Frais de service")
-           for r, a in sorted(invoice.fee.items()) if a]
-        + [LineIn(accounts.VAT_COLLECTED, credit=a, vat_rate=r, label=f"TVA collectée {r}")
-           for r, a in sorted(invoice.vat.items()) if a])
+        [
+            LineIn(
+                accounts.CUSTOMERS,
+                debit=invoice.total_incl_vat,
+                auxiliary=shop_aux(invoice.shop_id, invoice.shop_name),
+                label=label,
+            )
+        ]
+        + [
+            LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            for r, a in sorted(invoice.goods.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.ANCILLARY_INCOME, credit=a, vat_rate=r, label=f"Port refacturé TVA {r}")
+            for r, a in sorted(invoice.shipping.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.SERVICES_SOLD, credit=a, vat_rate=r, label="Frais de service")
+            for r, a in sorted(invoice.fee.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.VAT_COLLECTED, credit=a, vat_rate=r, label=f"TVA collectée {r}")
+            for r, a in sorted(invoice.vat.items())
+            if a
+        ]
+    )
     return shop_lines, coop_lines
 
 
 def invoice_entries(invoice: InvoiceToPost, *, shop_ledger, coop_ledger) -> list[EntryIn]:
     """The two entries of one invoice."""
     shop_lines, coop_lines = invoice_lines(invoice, fee_account=shop_ledger.fee_account)
-    common = {"date": invoice.date, "piece_ref": invoice.number,
-              "label": f"Facture {invoice.number}", "source": f"invoice:{invoice.number}"}
-    return [EntryIn(ledger=shop_ledger, journal="ACH", lines=shop_lines, **common),
-            EntryIn(ledger=coop_ledger, journal="VTE", lines=coop_lines, **common)]
+    common = {
+        "date": invoice.date,
+        "piece_ref": invoice.number,
+        "label": f"Facture {invoice.number}",
+        "source": f"invoice:{invoice.number}",
+    }
+    return [
+        EntryIn(ledger=shop_ledger, journal="ACH", lines=shop_lines, **common),
+        EntryIn(ledger=coop_ledger, journal="VTE", lines=coop_lines, **common),
+    ]
 
 
 def supplier_order_label(order: SupplierOrderToPost) -> str:
@@ -89,29 +128,48 @@ def supplier_order_lines(order: SupplierOrderToPost) -> list[LineIn]:
     """The supplier's invoice for what was received: goods and shipping at their VAT
     rates, VAT per rate, the total owed to the supplier."""
     return (
-        [LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
-         for r, a in sorted(order.goods.items()) if a]
-        + [LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r,
-                  label=f"Transport TVA {r}")
-           for r, a in sorted(order.shipping.items()) if a]
-        + [LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
-           for r, a in sorted(order.vat.items()) if a]
-        + [LineIn(accounts.SUPPLIERS, credit=order.total_incl_vat,
-                  auxiliary=supplier_aux(order.supplier_id, order.supplier_name),
-                  label=supplier_order_label(order))])
+        [
+            LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            for r, a in sorted(order.goods.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Transport TVA {r}")
+            for r, a in sorted(order.shipping.items())
+            if a
+        ]
+        + [
+            LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+            for r, a in sorted(order.vat.items())
+            if a
+        ]
+        + [
+            LineIn(
+                accounts.SUPPLIERS,
+                credit=order.total_incl_vat,
+                auxiliary=supplier_aux(order.supplier_id, order.supplier_name),
+                label=supplier_order_label(order),
+            )
+        ]
+    )
 
 
 def supplier_order_entry(order: SupplierOrderToPost, *, coop_ledger) -> EntryIn | None:
     """The supplier order's entry; None when nothing was received (nothing is owed)."""
     if not order.total_incl_vat:
         return None
-    return EntryIn(ledger=coop_ledger, journal="ACH", date=order.date,
-                   label=supplier_order_label(order), piece_ref=order.reference,
-                   lines=supplier_order_lines(order), source=f"supplier-order:{order.id}")
+    return EntryIn(
+        ledger=coop_ledger,
+        journal="ACH",
+        date=order.date,
+        label=supplier_order_label(order),
+        piece_ref=order.reference,
+        lines=supplier_order_lines(order),
+        source=f"supplier-order:{order.id}",
+    )
 
 
-def receipt_post(*, supplier_order: SupplierOrderToPost,
-                 invoices: list[InvoiceToPost]) -> None:
+def receipt_post(*, supplier_order: SupplierOrderToPost, invoices: list[InvoiceToPost]) -> None:
     """Post a received supplier order and the shops' invoices, in one batch.
 
     Call inside the receipt's transaction: the books move with the goods, or neither.
@@ -123,44 +181,64 @@ def receipt_post(*, supplier_order: SupplierOrderToPost,
     if supplier_entry:
         entries.append(supplier_entry)
     for invoice in invoices:
-        entries += invoice_entries(invoice, shop_ledger=ledgers[invoice.shop_id],
-                                   coop_ledger=coop_ledger)
+        entries += invoice_entries(
+            invoice, shop_ledger=ledgers[invoice.shop_id], coop_ledger=coop_ledger
+        )
     entries_post(entries=entries)
 
 
-def stock_variation_lines(*, month: dt.date, opening: Decimal,
-                          closing: Decimal) -> tuple[str, list[LineIn]] | None:
+def stock_variation_lines(
+    *, month: dt.date, opening: Decimal, closing: Decimal
+) -> tuple[str, list[LineIn]] | None:
     """The label and lines of a month's stock variation, from the stock values at the
     opening and the closing of the month: stock falls: debit 603700 / credit 370000;
     rises: the reverse. None when unchanged."""
     change = money(closing - opening)
     if not change:
         return None
-    label = (f"Variation de stock {month:%m/%Y} : {opening} € → {closing} €")
+    label = f"Variation de stock {month:%m/%Y} : {opening} € → {closing} €"
     amount = abs(change)
-    lines = ([LineIn(accounts.STOCK_VARIATION, debit=amount, label=label),
-              LineIn(accounts.STOCK, credit=amount, label=label)]
-             if change < 0 else
-             [LineIn(accounts.STOCK, debit=amount, label=label),
-              LineIn(accounts.STOCK_VARIATION, credit=amount, label=label)])
+    lines = (
+        [
+            LineIn(accounts.STOCK_VARIATION, debit=amount, label=label),
+            LineIn(accounts.STOCK, credit=amount, label=label),
+        ]
+        if change < 0
+        else [
+            LineIn(accounts.STOCK, debit=amount, label=label),
+            LineIn(accounts.STOCK_VARIATION, credit=amount, label=label),
+        ]
+    )
     return label, lines
 
 
 def stock_variation_entry(*, shop, month: dt.date) -> EntryIn | None:
     """The change of stock value over a month (weighted average cost), from the inventory.
     None when unchanged."""
-    opening = sum((s.value for _, s in stock_value_at(
-        shop=shop, day=last_day_of_month(previous_month(month)))), ZERO)
-    closing = sum((s.value for _, s in stock_value_at(
-        shop=shop, day=last_day_of_month(month))), ZERO)
+    opening = sum(
+        (
+            s.value
+            for _, s in stock_value_at(shop=shop, day=last_day_of_month(previous_month(month)))
+        ),
+        ZERO,
+    )
+    closing = sum(
+        (s.value for _, s in stock_value_at(shop=shop, day=last_day_of_month(month))), ZERO
+    )
     variation = stock_variation_lines(month=month, opening=opening, closing=closing)
     if variation is None:
         return None
     label, lines = variation
     day = last_day_of_month(month)
-    return EntryIn(ledger=ledger_for_shop(shop), journal="OD", date=day, label=label,
-                   piece_ref=f"STOCK-{month:%Y%m}", lines=lines,
-                   source=f"stock:{month:%Y-%m}")
+    return EntryIn(
+        ledger=ledger_for_shop(shop),
+        journal="OD",
+        date=day,
+        label=label,
+        piece_ref=f"STOCK-{month:%Y%m}",
+        lines=lines,
+        source=f"stock:{month:%Y-%m}",
+    )
 
 
 def stock_variation_post(*, shop, month: dt.date):

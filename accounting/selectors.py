@@ -38,11 +38,17 @@ def ledger_for(*, user, shop_param) -> Ledger:
 
 def entry_list(*, user) -> QuerySet[Entry]:
     return scope_to_user(
-        Entry.objects.select_related("journal", "ledger").prefetch_related(
-            Prefetch("lines", queryset=EntryLine.objects.select_related("account", "auxiliary")
-                     .order_by("id")))
+        Entry.objects.select_related("journal", "ledger")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=EntryLine.objects.select_related("account", "auxiliary").order_by("id"),
+            )
+        )
         .order_by("date", "journal__code", "number"),
-        user=user, shop_field="ledger__shop")
+        user=user,
+        shop_field="ledger__shop",
+    )
 
 
 def account_list(*, ledger) -> QuerySet[Account]:
@@ -57,5 +63,8 @@ def sales_day_list(*, user) -> QuerySet[SalesDay]:
     """The Z tickets that stand (a reversed one gave its day back), latest first."""
     return scope_to_user(
         SalesDay.objects.filter(reversed_by__isnull=True)
-        .select_related("entry__journal").prefetch_related("lines").order_by("-date", "-id"),
-        user=user)
+        .select_related("entry__journal")
+        .prefetch_related("lines")
+        .order_by("-date", "-id"),
+        user=user,
+    )

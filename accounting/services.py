@@ -39,8 +39,13 @@ from .models import (
 )
 
 CHART_FILE = Path(__file__).resolve().parent / "chart_of_accounts.csv"
-JOURNALS = [("ACH", "Achats"), ("VTE", "Ventes"), ("BQ", "Banque"), ("CAI", "Caisse"),
-            ("OD", "Opérations diverses")]
+JOURNALS = [
+    ("ACH", "Achats"),
+    ("VTE", "Ventes"),
+    ("BQ", "Banque"),
+    ("CAI", "Caisse"),
+    ("OD", "Opérations diverses"),
+]
 
 
 class PeriodClosed(BusinessRuleError):
@@ -54,6 +59,7 @@ class AlreadyReversed(BusinessRuleError):
 
 
 # --- Ledgers ------------------------------------------------------------------------
+
 
 def chart_of_accounts() -> list[tuple[str, str, str]]:
     with CHART_FILE.open(encoding="utf-8") as handle:
@@ -69,9 +75,11 @@ def _ledger_get_or_create(**lookup) -> Ledger:
             ledger = Ledger.objects.create(**lookup)
             Account.objects.bulk_create(
                 Account(ledger=ledger, number=number, label=label, kind=kind)
-                for number, label, kind in chart_of_accounts())
-            Journal.objects.bulk_create(Journal(ledger=ledger, code=code, label=label)
-                                        for code, label in JOURNALS)
+                for number, label, kind in chart_of_accounts()
+            )
+            Journal.objects.bulk_create(
+                Journal(ledger=ledger, code=code, label=label) for code, label in JOURNALS
+            )
     except IntegrityError:  # created by a concurrent transaction meanwhile
         ledger = Ledger.objects.get(**lookup)
     return ledger
@@ -85,8 +93,10 @@ def ledger_for_shop(shop) -> Ledger:
 def shop_ledgers(shop_ids) -> dict[int, Ledger]:
     """The ledgers of these shops by shop id (one query when they all exist), each
     created as `ledger_for_shop` does when missing."""
-    ledgers = {ledger.shop_id: ledger for ledger in Ledger.objects.filter(
-        kind=Ledger.Kind.SHOP, shop_id__in=shop_ids)}
+    ledgers = {
+        ledger.shop_id: ledger
+        for ledger in Ledger.objects.filter(kind=Ledger.Kind.SHOP, shop_id__in=shop_ids)
+    }
     for shop_id in sorted(set(shop_ids) - set(ledgers)):
         ledgers[shop_id] = _ledger_get_or_create(kind=Ledger.Kind.SHOP, shop_id=shop_id)
     return ledgers
@@ -97,6 +107,7 @@ def cooperative_ledger() -> Ledger:
 
 
 # --- Posting --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LineIn:
@@ -140,14 +151,16 @@ def _line_errors(lines: list[LineIn]) -> list[str]:
     debit = sum((line.debit for line in lines), ZERO)
     credit = sum((line.credit for line in lines), ZERO)
     if debit != credit:
-        errors.append(f"Écriture déséquilibrée : débit {format_eur(debit)} ≠ crédit "
-                      f"{format_eur(credit)}.")
+        errors.append(
+            f"Écriture déséquilibrée : débit {format_eur(debit)} ≠ crédit {format_eur(credit)}."
+        )
     return errors
 
 
 def _closed_months(ledger_ids) -> set[tuple[int, dt.date]]:
-    return set(ClosedPeriod.objects.filter(ledger_id__in=ledger_ids)
-               .values_list("ledger_id", "month"))
+    return set(
+        ClosedPeriod.objects.filter(ledger_id__in=ledger_ids).values_list("ledger_id", "month")
+    )
 
 
 def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
@@ -164,7 +177,8 @@ def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
         errors = _line_errors(entry.lines)
         if errors:
             problems.setdefault("lines", []).extend(
-                errors if len(entries) == 1 else [f"Écriture {index + 1} : {e}" for e in errors])
+                errors if len(entries) == 1 else [f"Écriture {index + 1} : {e}" for e in errors]
+            )
     if problems:
         raise InvalidInput(problems)
 
@@ -174,14 +188,16 @@ def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
         closed = _closed_months(ledger_ids)
         for entry in entries:
             if (entry.ledger.pk, entry.date.replace(day=1)) in closed:
-                raise PeriodClosed(f"Le mois de {entry.date:%m/%Y} est clôturé : "
-                                   "il n'accepte plus d'écriture.")
+                raise PeriodClosed(
+                    f"Le mois de {entry.date:%m/%Y} est clôturé : il n'accepte plus d'écriture."
+                )
 
         sources = {(e.ledger.pk, e.source) for e in entries if e.source}
         posted = {}
         if sources:
-            for existing in Entry.objects.filter(ledger_id__in=ledger_ids,
-                                                 source__in={s for _, s in sources}):
+            for existing in Entry.objects.filter(
+                ledger_id__in=ledger_ids, source__in={s for _, s in sources}
+            ):
                 posted[(existing.ledger_id, existing.source)] = existing
         todo = [e for e in entries if not e.source or (e.ledger.pk, e.source) not in posted]
         # Two entries of one batch with the same source: the first one counts.
@@ -193,38 +209,64 @@ def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
             seen.add(key)
             unique.append(entry)
 
-        accounts = {(a.ledger_id, a.number): a
-                    for a in Account.objects.filter(ledger_id__in=ledger_ids)}
-        unknown = sorted({f"{line.account}" for e in unique for line in e.lines
-                          if (e.ledger.pk, line.account) not in accounts})
+        accounts = {
+            (a.ledger_id, a.number): a for a in Account.objects.filter(ledger_id__in=ledger_ids)
+        }
+        unknown = sorted(
+            {
+                f"{line.account}"
+                for e in unique
+                for line in e.lines
+                if (e.ledger.pk, line.account) not in accounts
+            }
+        )
         if unknown:
-            raise InvalidInput({"lines": [f"Compte {number} absent du plan comptable de ce "
-                                          "livre." for number in unknown]})
+            raise InvalidInput(
+                {
+                    "lines": [
+                        f"Compte {number} absent du plan comptable de ce livre."
+                        for number in unknown
+                    ]
+                }
+            )
         auxiliaries = _auxiliaries(unique, accounts)
-        journals = {(j.ledger_id, j.code): j for j in Journal.objects.filter(
-            ledger_id__in=ledger_ids)}
+        journals = {
+            (j.ledger_id, j.code): j for j in Journal.objects.filter(ledger_id__in=ledger_ids)
+        }
         numbers = _next_numbers(unique, journals)
 
         now = timezone.now()
-        rows = [_entry_row(entry, journals[(entry.ledger.pk, entry.journal)], numbers, now)
-                for entry in unique]
+        rows = [
+            _entry_row(entry, journals[(entry.ledger.pk, entry.journal)], numbers, now)
+            for entry in unique
+        ]
         Entry.objects.bulk_create(rows)
         EntryLine.objects.bulk_create(
-            EntryLine(entry=row, ledger_id=entry.ledger.pk, date=entry.date,
-                      account=accounts[(entry.ledger.pk, line.account)],
-                      auxiliary=auxiliaries.get((entry.ledger.pk, line.auxiliary[0]))
-                      if line.auxiliary else None,
-                      label=(line.label or entry.label)[:200], debit=line.debit,
-                      credit=line.credit, vat_rate=line.vat_rate)
-            for entry, row in zip(unique, rows, strict=True) for line in entry.lines)
-    by_key = {(e.ledger.pk, e.source): row for e, row in zip(unique, rows, strict=True)
-              if e.source}
+            EntryLine(
+                entry=row,
+                ledger_id=entry.ledger.pk,
+                date=entry.date,
+                account=accounts[(entry.ledger.pk, line.account)],
+                auxiliary=auxiliaries.get((entry.ledger.pk, line.auxiliary[0]))
+                if line.auxiliary
+                else None,
+                label=(line.label or entry.label)[:200],
+                debit=line.debit,
+                credit=line.credit,
+                vat_rate=line.vat_rate,
+            )
+            for entry, row in zip(unique, rows, strict=True)
+            for line in entry.lines
+        )
+    by_key = {(e.ledger.pk, e.source): row for e, row in zip(unique, rows, strict=True) if e.source}
     result = []
     new_rows = iter(rows)
     for entry in entries:
         if entry.source:
-            result.append(posted.get((entry.ledger.pk, entry.source))
-                          or by_key[(entry.ledger.pk, entry.source)])
+            result.append(
+                posted.get((entry.ledger.pk, entry.source))
+                or by_key[(entry.ledger.pk, entry.source)]
+            )
         else:
             result.append(next(new_rows))
     return result
@@ -232,12 +274,19 @@ def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
 
 def _entry_row(entry: EntryIn, journal: Journal, numbers, now) -> Entry:
     return Entry(
-        ledger=entry.ledger, journal=journal, fiscal_year=entry.date.year,
-        number=numbers[(journal.pk, entry.date.year)].pop(0), date=entry.date,
-        label=entry.label[:200], piece_ref=entry.piece_ref[:60],
-        piece_date=entry.piece_date or entry.date, source=entry.source,
-        reversal_of=entry.reversal_of, posted_at=now,
-        created_by=entry.user if getattr(entry.user, "pk", None) else None)
+        ledger=entry.ledger,
+        journal=journal,
+        fiscal_year=entry.date.year,
+        number=numbers[(journal.pk, entry.date.year)].pop(0),
+        date=entry.date,
+        label=entry.label[:200],
+        piece_ref=entry.piece_ref[:60],
+        piece_date=entry.piece_date or entry.date,
+        source=entry.source,
+        reversal_of=entry.reversal_of,
+        posted_at=now,
+        created_by=entry.user if getattr(entry.user, "pk", None) else None,
+    )
 
 
 def _auxiliaries(entries, accounts) -> dict[tuple[int, str], AuxiliaryAccount]:
@@ -246,15 +295,22 @@ def _auxiliaries(entries, accounts) -> dict[tuple[int, str], AuxiliaryAccount]:
         for line in entry.lines:
             if line.auxiliary:
                 code, label = line.auxiliary
-                wanted[(entry.ledger.pk, code)] = (accounts[(entry.ledger.pk, line.account)],
-                                                   label)
+                wanted[(entry.ledger.pk, code)] = (accounts[(entry.ledger.pk, line.account)], label)
     if not wanted:
         return {}
     AuxiliaryAccount.objects.bulk_create(
-        [AuxiliaryAccount(ledger_id=ledger_id, code=code, account=account, label=label[:120])
-         for (ledger_id, code), (account, label) in wanted.items()], ignore_conflicts=True)
-    return {(a.ledger_id, a.code): a for a in AuxiliaryAccount.objects.filter(
-        ledger_id__in={k[0] for k in wanted}, code__in={k[1] for k in wanted})}
+        [
+            AuxiliaryAccount(ledger_id=ledger_id, code=code, account=account, label=label[:120])
+            for (ledger_id, code), (account, label) in wanted.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return {
+        (a.ledger_id, a.code): a
+        for a in AuxiliaryAccount.objects.filter(
+            ledger_id__in={k[0] for k in wanted}, code__in={k[1] for k in wanted}
+        )
+    }
 
 
 def _next_numbers(entries, journals) -> dict[tuple[int, int], list[int]]:
@@ -265,10 +321,13 @@ def _next_numbers(entries, journals) -> dict[tuple[int, int], list[int]]:
     if not wanted:
         return {}
     EntrySequence.objects.bulk_create(
-        [EntrySequence(journal_id=j, fiscal_year=y) for j, y in wanted], ignore_conflicts=True)
-    sequences = (EntrySequence.objects.select_for_update()
-                 .filter(journal_id__in={j for j, _ in wanted},
-                         fiscal_year__in={y for _, y in wanted}).order_by("pk"))
+        [EntrySequence(journal_id=j, fiscal_year=y) for j, y in wanted], ignore_conflicts=True
+    )
+    sequences = (
+        EntrySequence.objects.select_for_update()
+        .filter(journal_id__in={j for j, _ in wanted}, fiscal_year__in={y for _, y in wanted})
+        .order_by("pk")
+    )
     numbers = {}
     changed = []
     for sequence in sequences:
@@ -287,8 +346,16 @@ def entry_post(**kwargs) -> Entry:
     return entries_post(entries=[EntryIn(**kwargs)])[0]
 
 
-def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str,
-                      piece_ref: str, lines: list[LineIn], user) -> Entry:
+def manual_entry_post(
+    *,
+    ledger: Ledger,
+    journal: str,
+    date: dt.date,
+    label: str,
+    piece_ref: str,
+    lines: list[LineIn],
+    user,
+) -> Entry:
     """A correcting entry typed by an accountant or a coordinator (docs/postings.md: 400 when
     unbalanced, empty, out of the ledger's business dates or in a closed month, naming
     the field)."""
@@ -296,8 +363,15 @@ def manual_entry_post(*, ledger: Ledger, journal: str, date: dt.date, label: str
         raise InvalidInput({"journal": [f"Journal « {journal} » inconnu dans ce livre."]})
     business_date_check(on=date, shop=ledger.shop, field="date")
     try:
-        return entry_post(ledger=ledger, journal=journal, date=date, label=label,
-                          piece_ref=piece_ref or f"OD-{date:%Y%m%d}", lines=lines, user=user)
+        return entry_post(
+            ledger=ledger,
+            journal=journal,
+            date=date,
+            label=label,
+            piece_ref=piece_ref or f"OD-{date:%Y%m%d}",
+            lines=lines,
+            user=user,
+        )
     except PeriodClosed as exc:
         raise InvalidInput({"date": [exc.detail]}) from exc
 
@@ -309,26 +383,46 @@ def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> En
     day is free for a new ticket), in the same transaction."""
     date = date or paris_today()
     with transaction.atomic():
-        original = Entry.objects.select_for_update(of=("self",)).select_related(
-            "ledger__shop", "journal").get(pk=entry.pk)
+        original = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("ledger__shop", "journal")
+            .get(pk=entry.pk)
+        )
         if Entry.objects.filter(reversal_of=original).exists():
             raise AlreadyReversed()
         if original.reversal_of_id:
-            raise BusinessRuleError("Une extourne ne s'extourne pas : passez une nouvelle "
-                                    "écriture.", code="is_reversal")
-        business_date_check(on=date, shop=original.ledger.shop, field="date",
-                            not_before=(original.date, "date de l'écriture extournée"))
-        lines = [LineIn(account=line.account.number, debit=line.credit, credit=line.debit,
-                        label=line.label,
-                        auxiliary=(line.auxiliary.code, line.auxiliary.label)
-                        if line.auxiliary else None, vat_rate=line.vat_rate)
-                 for line in original.lines.select_related("account", "auxiliary")]
+            raise BusinessRuleError(
+                "Une extourne ne s'extourne pas : passez une nouvelle écriture.", code="is_reversal"
+            )
+        business_date_check(
+            on=date,
+            shop=original.ledger.shop,
+            field="date",
+            not_before=(original.date, "date de l'écriture extournée"),
+        )
+        lines = [
+            LineIn(
+                account=line.account.number,
+                debit=line.credit,
+                credit=line.debit,
+                label=line.label,
+                auxiliary=(line.auxiliary.code, line.auxiliary.label) if line.auxiliary else None,
+                vat_rate=line.vat_rate,
+            )
+            for line in original.lines.select_related("account", "auxiliary")
+        ]
         try:
-            reversal = entry_post(ledger=original.ledger, journal=original.journal.code,
-                                  date=date,
-                                  label=f"Extourne de {original.reference} : {original.label}",
-                                  piece_ref=original.piece_ref, piece_date=original.piece_date,
-                                  lines=lines, reversal_of=original, user=user)
+            reversal = entry_post(
+                ledger=original.ledger,
+                journal=original.journal.code,
+                date=date,
+                label=f"Extourne de {original.reference} : {original.label}",
+                piece_ref=original.piece_ref,
+                piece_date=original.piece_date,
+                lines=lines,
+                reversal_of=original,
+                user=user,
+            )
         except IntegrityError as exc:  # a concurrent reversal won the unique reversal_of
             raise AlreadyReversed() from exc
         SalesDay.objects.filter(entry=original).update(reversed_by=reversal)

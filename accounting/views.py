@@ -67,12 +67,14 @@ def _books_url(ledger, query: str = "") -> str:
 
 # --- The till -------------------------------------------------------------------------
 
+
 @role_required(SHOPKEEPER, COORDINATOR)
 def till(request):
     context = shop_page(request)
     shop = context["shop"]
-    form = ZTicketForm(request.POST if request.method == "POST" else None,
-                       initial={"date": paris_today()})
+    form = ZTicketForm(
+        request.POST if request.method == "POST" else None, initial={"date": paris_today()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             sales_day = sales_day_record(shop=shop, user=request.user, **form.ticket())
@@ -81,19 +83,26 @@ def till(request):
             # closed) are about the day.
             add_service_errors(form, exc, field="date")
         else:
-            messages.success(request, f"Ticket Z du {format_date(sales_day.date)} enregistré : "
-                                      f"{format_eur(sales_day.total_incl_vat)} "
-                                      f"({sales_day.entry.reference}).")
+            messages.success(
+                request,
+                f"Ticket Z du {format_date(sales_day.date)} enregistré : "
+                f"{format_eur(sales_day.total_incl_vat)} "
+                f"({sales_day.entry.reference}).",
+            )
             return redirect(request.get_full_path())
     # The shop comes from the user's scope (current_shop): its tickets are theirs to see.
     # Standing tickets only: a reversed one gave its day back (see accounting.sales).
-    context["tickets"] = (shop.sales_days.filter(reversed_by__isnull=True)
-                          .select_related("entry__journal").order_by("-date")[:RECENT_TICKETS])
+    context["tickets"] = (
+        shop.sales_days.filter(reversed_by__isnull=True)
+        .select_related("entry__journal")
+        .order_by("-date")[:RECENT_TICKETS]
+    )
     context["form"] = form
     return render(request, "accounting/till.html", context)
 
 
 # --- The books ------------------------------------------------------------------------
+
 
 @login_required
 def books_home(request):
@@ -107,24 +116,34 @@ def books(request, ledger_key):
     requests of its journal filter and its pages."""
     ledger = ledger_for(user=request.user, shop_param=ledger_key)
     form = BooksForm.of_query(request.GET, journals=journal_list(ledger=ledger))
-    context = {"ledger": ledger, "key": _key(ledger), "form": form,
-               "may_write": request.user.effective_role in BOOKS_ROLES}
+    context = {
+        "ledger": ledger,
+        "key": _key(ledger),
+        "form": form,
+        "may_write": request.user.effective_role in BOOKS_ROLES,
+    }
     if form.is_valid():
         period = form.cleaned_data
-        entries = (entry_list(user=request.user)
-                   .filter(ledger=ledger, date__gte=period["start"], date__lte=period["end"])
-                   .select_related("reversed_by__journal"))
+        entries = (
+            entry_list(user=request.user)
+            .filter(ledger=ledger, date__gte=period["start"], date__lte=period["end"])
+            .select_related("reversed_by__journal")
+        )
         if period["journal"]:
             entries = entries.filter(journal__code=period["journal"])
-        context["entries"] = Paginator(entries, ENTRIES_PER_PAGE).get_page(
-            request.GET.get("page"))
+        context["entries"] = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
         if request.htmx.target == "entries":
             return render(request, "accounting/_entries.html", context)
-        context.update({
-            "period_query": form.query(), "statements": STATEMENTS, "formats": FORMATS,
-            "trial_balance": trial_balance(ledger=ledger, date_from=period["start"],
-                                           date_to=period["end"]),
-        })
+        context.update(
+            {
+                "period_query": form.query(),
+                "statements": STATEMENTS,
+                "formats": FORMATS,
+                "trial_balance": trial_balance(
+                    ledger=ledger, date_from=period["start"], date_to=period["end"]
+                ),
+            }
+        )
     context.update({"ledger_name": ledger_name(ledger), "fec_form": FecForm()})
     return render(request, "accounting/books.html", context)
 
@@ -140,18 +159,28 @@ def statement_download(request, ledger_key, statement, file_format):
     form = StatementForm.of_query(request.GET)
     if form.is_valid():
         period = form.cleaned_data
-        extra = {"journal": period["journal"]} if statement == "journal" and period[
-            "journal"] else {}
+        extra = (
+            {"journal": period["journal"]} if statement == "journal" and period["journal"] else {}
+        )
         try:
-            result = compute(ledger=ledger, date_from=period["start"],
-                             date_to=period["end"], **extra)
+            result = compute(
+                ledger=ledger, date_from=period["start"], date_to=period["end"], **extra
+            )
         except InvalidInput as exc:
             add_service_errors(form, exc)
         else:
             return statement_file(result, FORMATS[file_format])
-    return render(request, "accounting/download.html",
-                  {"ledger": ledger, "key": _key(ledger), "form": form,
-                   "title": f"{title} ({file_format.upper()})"}, status=400)
+    return render(
+        request,
+        "accounting/download.html",
+        {
+            "ledger": ledger,
+            "key": _key(ledger),
+            "form": form,
+            "title": f"{title} ({file_format.upper()})",
+        },
+        status=400,
+    )
 
 
 @login_required
@@ -164,10 +193,17 @@ def fec_download(request, ledger_key):
         response = HttpResponse(content, content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    return render(request, "accounting/download.html",
-                  {"ledger": ledger, "key": _key(ledger), "form": form,
-                   "title": "Fichier des écritures comptables (FEC)"},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "accounting/download.html",
+        {
+            "ledger": ledger,
+            "key": _key(ledger),
+            "form": form,
+            "title": "Fichier des écritures comptables (FEC)",
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @role_required(ACCOUNTANT, COORDINATOR)
@@ -180,8 +216,11 @@ def entry_reverse_view(request, ledger_key, entry_id):
     except BusinessRuleError as exc:  # reversed already, a reversal, a closed month
         messages.error(request, f"{entry.reference} : {exc.detail}")
     else:
-        messages.success(request, f"Écriture {entry.reference} extournée par "
-                                  f"{reversal.reference} du {format_date(reversal.date)}.")
+        messages.success(
+            request,
+            f"Écriture {entry.reference} extournée par "
+            f"{reversal.reference} du {format_date(reversal.date)}.",
+        )
     # Back to the period the user was looking at (only a query string: no open redirect).
     return redirect(_books_url(ledger, QueryDict(request.POST.get("back", "")).urlencode()))
 
@@ -189,9 +228,11 @@ def entry_reverse_view(request, ledger_key, entry_id):
 @role_required(ACCOUNTANT, COORDINATOR)
 def entry_new(request, ledger_key):
     ledger = ledger_for(user=request.user, shop_param=ledger_key)
-    form = ManualEntryForm(request.POST if request.method == "POST" else None,
-                           journals=journal_list(ledger=ledger),
-                           initial={"journal": "OD", "date": paris_today()})
+    form = ManualEntryForm(
+        request.POST if request.method == "POST" else None,
+        journals=journal_list(ledger=ledger),
+        initial={"journal": "OD", "date": paris_today()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entry = manual_entry_post(ledger=ledger, user=request.user, **form.entry())
@@ -200,9 +241,17 @@ def entry_new(request, ledger_key):
         else:
             messages.success(request, f"Écriture {entry.reference} passée.")
             return redirect(_books_url(ledger, month_period(entry.date)))
-    return render(request, "accounting/entry_form.html", {
-        "ledger": ledger, "key": _key(ledger), "ledger_name": ledger_name(ledger),
-        "form": form, "accounts": account_list(ledger=ledger)})
+    return render(
+        request,
+        "accounting/entry_form.html",
+        {
+            "ledger": ledger,
+            "key": _key(ledger),
+            "ledger_name": ledger_name(ledger),
+            "form": form,
+            "accounts": account_list(ledger=ledger),
+        },
+    )
 
 
 page_urlpatterns = [
@@ -210,10 +259,16 @@ page_urlpatterns = [
     path("comptable/", books_home, name="acc-home"),
     # <ledger_key>: a shop's id or "coop", as the API's ?shop= (ledger_for reads both).
     path("comptable/<str:ledger_key>/", books, name="acc-books"),
-    path("comptable/<str:ledger_key>/releves/<slug:statement>.<slug:file_format>",
-         statement_download, name="acc-statement-file"),
+    path(
+        "comptable/<str:ledger_key>/releves/<slug:statement>.<slug:file_format>",
+        statement_download,
+        name="acc-statement-file",
+    ),
     path("comptable/<str:ledger_key>/fec/", fec_download, name="acc-fec"),
     path("comptable/<str:ledger_key>/ecritures/nouvelle/", entry_new, name="acc-entry-new"),
-    path("comptable/<str:ledger_key>/ecritures/<int:entry_id>/extourne/", entry_reverse_view,
-         name="acc-entry-reverse"),
+    path(
+        "comptable/<str:ledger_key>/ecritures/<int:entry_id>/extourne/",
+        entry_reverse_view,
+        name="acc-entry-reverse",
+    ),
 ]

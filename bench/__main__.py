@@ -15,7 +15,8 @@ def main() -> int:
     django.setup()
     only = set(sys.argv[1:])
     names = sorted(
-        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent)])
+        module.name
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)])
         if not module.name.startswith("_") and (not only or module.name in only)
     )
     if not names:

@@ -32,7 +32,8 @@ def throwaway_database(name: str = "mache_bench") -> Iterator[str]:
     alias_settings.setdefault("TEST", {})["NAME"] = name
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
     old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+        verbosity=0, autoclobber=True, serialize=False, keepdb=False
+    )
     try:
         yield connection.settings_dict["NAME"]
     finally:
@@ -50,8 +51,10 @@ def no_notifications() -> Iterator[list]:
     real database (where it may name another supplier order) and e-mail coordinators.
     """
     calls: list = []
-    with mock.patch("mache.notifications.enqueue_on_commit",
-                    side_effect=lambda task, kind, object_id: calls.append((kind, object_id))):
+    with mock.patch(
+        "mache.notifications.enqueue_on_commit",
+        side_effect=lambda task, kind, object_id: calls.append((kind, object_id)),
+    ):
         yield calls
 
 
@@ -131,9 +134,16 @@ def redis_db_url(url: str, db: int) -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(*, queue: str, concurrency: int, env: dict[str, str], log_path: str,
-                  name: str = "bench", loglevel: str = "WARNING",
-                  ready_timeout: float = 90.0) -> Iterator[object]:
+def celery_worker(
+    *,
+    queue: str,
+    concurrency: int,
+    env: dict[str, str],
+    log_path: str,
+    name: str = "bench",
+    loglevel: str = "WARNING",
+    ready_timeout: float = 90.0,
+) -> Iterator[object]:
     """A real Celery worker (prefork pool) of the project as a subprocess, consuming
     `queue` only, with `env` on top of this process's environment; yields the Popen
     once the worker answers a ping through the broker of `mache.celery.app` (which
@@ -150,19 +160,44 @@ def celery_worker(*, queue: str, concurrency: int, env: dict[str, str], log_path
     from mache.celery import app
 
     node = f"{name}-{os.getpid()}-{concurrency}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "mache", "worker", "-Q", queue,
-               "-c", str(concurrency), "--pool", "prefork", "-n", node, "--loglevel", loglevel,
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "mache",
+        "worker",
+        "-Q",
+        queue,
+        "-c",
+        str(concurrency),
+        "--pool",
+        "prefork",
+        "-n",
+        node,
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            command, cwd=Path(settings.BASE_DIR), env={**os.environ, **env}, stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            command,
+            cwd=Path(settings.BASE_DIR),
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + ready_timeout
         while not app.control.ping(destination=[node], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start (exit code "
-                                   f"{process.poll()}); see {log_path}")
+                raise RuntimeError(
+                    f"the Celery worker did not start (exit code {process.poll()}); see {log_path}"
+                )
         yield process
     finally:
         if process.poll() is None:

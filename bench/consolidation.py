@@ -45,8 +45,14 @@ BARE_GROUP_BY = """
 
 # Case sizes as a grocery wholesaler sells them: many 6 and 12, some odd ones.
 CASE_SIZES = (1, 1, 2, 3, 4, 5, 6, 6, 6, 8, 10, 12, 12, 12, 15, 18, 20, 24, 24, 7, 9, 16)
-VAT_RATES = (Decimal("5.50"), Decimal("5.50"), Decimal("5.50"), Decimal("20.00"),
-             Decimal("10.00"), Decimal("2.10"))
+VAT_RATES = (
+    Decimal("5.50"),
+    Decimal("5.50"),
+    Decimal("5.50"),
+    Decimal("20.00"),
+    Decimal("10.00"),
+    Decimal("2.10"),
+)
 TIER_STEPS = (5, 10, 20, 50, 100, 200, 500)
 
 
@@ -90,8 +96,10 @@ def run(shops: int, lines_per_order: int, products: int, seed: int) -> None:
             supplier_order = round_consolidate(round_id=round_.pk)
     allocations = supplier_order.allocations.count()
     # insert_rows writes through the raw psycopg cursor: its COPY is not among `queries`.
-    print(f"consolidate: {consolidate.seconds:.2f} s ({len(queries)} queries, "
-          f"{allocations} allocations)")
+    print(
+        f"consolidate: {consolidate.seconds:.2f} s ({len(queries)} queries, "
+        f"{allocations} allocations)"
+    )
     # The allocations' foreign keys are checked at COMMIT (Django makes them DEFERRABLE
     # INITIALLY DEFERRED): its share says how much of the time goes to those checks.
     commit = sum(float(q["time"]) for q in queries.captured_queries if q["sql"] == "COMMIT")
@@ -108,9 +116,11 @@ def run(shops: int, lines_per_order: int, products: int, seed: int) -> None:
     bare_seconds, bare_rows = best_of(5, bare)
     print(f"bare GROUP BY: {bare_seconds:.3f} s (best of 5, {len(bare_rows)} products)")
     print(f"ratio: {consolidate.seconds / bare_seconds:.1f}x")
-    print(f"supplier order: {supplier_order.status}, {supplier_order.lines.count()} lines, "
-          f"{supplier_order.total_excl_vat} EUR excl. VAT, {len(supplier_order.warnings)} "
-          f"warnings, {len(notified)} notification(s) held back")
+    print(
+        f"supplier order: {supplier_order.status}, {supplier_order.lines.count()} lines, "
+        f"{supplier_order.total_excl_vat} EUR excl. VAT, {len(supplier_order.warnings)} "
+        f"warnings, {len(notified)} notification(s) held back"
+    )
 
     failures = check(round_, supplier_order, shops * lines_per_order, bare_rows)
     if os.environ.get("BENCH_PROFILE"):
@@ -128,39 +138,87 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
 
     now = timezone.now()
     supplier = Supplier.objects.create(
-        name="Grossiste bench", siret=sirets(1, start=80_000_000_000)[0],
-        email="commandes@grossiste.example", min_order_amount=Decimal("500.00"),
-        free_shipping_threshold=Decimal("1000.00"), shipping_fee=Decimal("45.00"))
+        name="Grossiste bench",
+        siret=sirets(1, start=80_000_000_000)[0],
+        email="commandes@grossiste.example",
+        min_order_amount=Decimal("500.00"),
+        free_shipping_threshold=Decimal("1000.00"),
+        shipping_fee=Decimal("45.00"),
+    )
     catalogue = Product.objects.bulk_create(
-        Product(supplier=supplier, sku=f"BEN-{n:04d}", name=f"Produit bench {n}",
-                case_size=rng.choice(CASE_SIZES),
-                unit_price=Decimal(rng.randint(3_000, 400_000)) / 10_000,
-                vat_rate=rng.choice(VAT_RATES))
-        for n in range(product_count))
+        Product(
+            supplier=supplier,
+            sku=f"BEN-{n:04d}",
+            name=f"Produit bench {n}",
+            case_size=rng.choice(CASE_SIZES),
+            unit_price=Decimal(rng.randint(3_000, 400_000)) / 10_000,
+            vat_rate=rng.choice(VAT_RATES),
+        )
+        for n in range(product_count)
+    )
     tiers = []
     for product in catalogue:
         if rng.random() < 0.4:  # some products have volume prices, one to three steps
             price = product.unit_price
             for min_cases in sorted(rng.sample(TIER_STEPS, rng.randint(1, 3))):
-                price = max(Decimal("0.0001"), (price * Decimal("0.95")).quantize(
-                    Decimal("0.0001")))
+                price = max(
+                    Decimal("0.0001"), (price * Decimal("0.95")).quantize(Decimal("0.0001"))
+                )
                 tiers.append(PriceTier(product=product, min_cases=min_cases, unit_price=price))
     PriceTier.objects.bulk_create(tiers)
     opens_at = now - dt.timedelta(days=7)
-    round_ = Round.objects.create(supplier=supplier, opens_at=opens_at,
-                                  closes_at=now - dt.timedelta(minutes=5),
-                                  delivery_date=timezone.localdate() + dt.timedelta(days=3))
+    round_ = Round.objects.create(
+        supplier=supplier,
+        opens_at=opens_at,
+        closes_at=now - dt.timedelta(minutes=5),
+        delivery_date=timezone.localdate() + dt.timedelta(days=3),
+    )
 
     kinds = [kind for kind, _ in Shop.Kind.choices]
     zones = [zone for zone, _ in Shop.Zone.choices]
     joined_on = dt.date(2024, 3, 1)
-    insert_rows(Shop, ["name", "legal_name", "siret", "kind", "address", "postcode", "commune",
-                       "zone", "status", "joined_on", "left_on", "shares", "email", "phone",
-                       "expiry_alert_days", "created_at"],
-                ((f"Épicerie bench {n}", f"ÉPICERIE BENCH {n}", siret, kinds[n % len(kinds)],
-                  f"{n % 90 + 1} place de l'Église", "35560", "Rimou", zones[n % len(zones)],
-                  Shop.Status.ACTIVE, joined_on, None, 2, f"shop{n}@bench.example", "", 3, now)
-                 for n, siret in enumerate(sirets(shop_count))))
+    insert_rows(
+        Shop,
+        [
+            "name",
+            "legal_name",
+            "siret",
+            "kind",
+            "address",
+            "postcode",
+            "commune",
+            "zone",
+            "status",
+            "joined_on",
+            "left_on",
+            "shares",
+            "email",
+            "phone",
+            "expiry_alert_days",
+            "created_at",
+        ],
+        (
+            (
+                f"Épicerie bench {n}",
+                f"ÉPICERIE BENCH {n}",
+                siret,
+                kinds[n % len(kinds)],
+                f"{n % 90 + 1} place de l'Église",
+                "35560",
+                "Rimou",
+                zones[n % len(zones)],
+                Shop.Status.ACTIVE,
+                joined_on,
+                None,
+                2,
+                f"shop{n}@bench.example",
+                "",
+                3,
+                now,
+            )
+            for n, siret in enumerate(sirets(shop_count))
+        ),
+    )
     shop_ids = list(Shop.objects.order_by("id").values_list("id", flat=True))
 
     # Orders come in over the week, in an order unrelated to shop ids; a few share their
@@ -172,8 +230,9 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
         if rng.random() > 0.02:
             created_at += dt.timedelta(seconds=rng.randint(1, 300))
         order_rows.append((round_.pk, shop_id, created_at, created_at, None))
-    insert_rows(Order, ["round_id", "shop_id", "created_at", "updated_at", "created_by_id"],
-                order_rows)
+    insert_rows(
+        Order, ["round_id", "shop_id", "created_at", "updated_at", "created_by_id"], order_rows
+    )
     order_ids = list(Order.objects.filter(round=round_).order_by("id").values_list("id", flat=True))
 
     # Tolerance habits per product: a quarter accept no extra unit at all (their rounding
@@ -184,8 +243,9 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
 
     def line_rows():
         for order_id in order_ids:
-            chosen = product_ids if every_product else sorted(
-                rng.sample(product_ids, lines_per_order))
+            chosen = (
+                product_ids if every_product else sorted(rng.sample(product_ids, lines_per_order))
+            )
             for product_id in chosen:
                 # Mostly a few units, sometimes a lot: 1..30 (0 is no line at all).
                 quantity = min(30, 1 + int(rng.expovariate(0.15)))
@@ -201,22 +261,32 @@ def check(round_, supplier_order, expected_lines: int, bare_rows) -> int:
     from purchasing.models import Allocation
 
     units = dict(supplier_order.lines.values_list("product_id", "units"))
-    allocated = dict(Allocation.objects.filter(supplier_order=supplier_order)
-                     .values("product_id").annotate(total=Sum("allocated"))
-                     .values_list("product_id", "total"))
+    allocated = dict(
+        Allocation.objects.filter(supplier_order=supplier_order)
+        .values("product_id")
+        .annotate(total=Sum("allocated"))
+        .values_list("product_id", "total")
+    )
     ordered = {product_id: quantity for product_id, quantity, _ in bare_rows}
-    mismatched = [product_id for product_id in ordered
-                  if allocated.get(product_id, 0) != units.get(product_id, 0)]
+    mismatched = [
+        product_id
+        for product_id in ordered
+        if allocated.get(product_id, 0) != units.get(product_id, 0)
+    ]
     count = Allocation.objects.filter(supplier_order=supplier_order).count()
     short = sum(1 for product_id in ordered if units.get(product_id, 0) < ordered[product_id])
     failures = 0
     if mismatched:
         failures += 1
-        print(f"check FAILED: allocations do not sum to the supplier units for "
-              f"{len(mismatched)} product(s), e.g. {mismatched[:5]}")
+        print(
+            f"check FAILED: allocations do not sum to the supplier units for "
+            f"{len(mismatched)} product(s), e.g. {mismatched[:5]}"
+        )
     else:
-        print(f"check ok: allocations sum to the supplier units for all {len(ordered)} "
-              f"products ({short} rounded down, shared in proportion)")
+        print(
+            f"check ok: allocations sum to the supplier units for all {len(ordered)} "
+            f"products ({short} rounded down, shared in proportion)"
+        )
     if count != expected_lines:
         failures += 1
         print(f"check FAILED: {count} allocations, {expected_lines} order lines")
@@ -232,8 +302,10 @@ def profile(round_) -> None:
 
     with connection.cursor() as cursor:
         # CASCADE: inventory's stock movements point at allocations (none in this database).
-        cursor.execute("TRUNCATE purchasing_allocation, purchasing_supplierorderline, "
-                       "purchasing_supplierorder CASCADE")
+        cursor.execute(
+            "TRUNCATE purchasing_allocation, purchasing_supplierorderline, "
+            "purchasing_supplierorder CASCADE"
+        )
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.OPEN)
     profiler = cProfile.Profile()
     with no_notifications(), Stopwatch() as profiled:

@@ -39,22 +39,27 @@ BARE_GROUP_BY = """
 
 # 22 accounts on top of the 18 of the chart: 40 in all.
 EXTRA_ACCOUNTS = [
-    ("44566055", "TVA déductible 5,5 %", "asset"), ("44566200", "TVA déductible 20 %", "asset"),
+    ("44566055", "TVA déductible 5,5 %", "asset"),
+    ("44566200", "TVA déductible 20 %", "asset"),
     ("44571055", "TVA collectée 5,5 %", "liability"),
     ("44571100", "TVA collectée 10 %", "liability"),
     ("44571200", "TVA collectée 20 %", "liability"),
     ("606100", "Fournitures non stockables (eau, énergie)", "expense"),
     ("606300", "Fournitures d'entretien et de petit équipement", "expense"),
-    ("613200", "Locations immobilières", "expense"), ("615000", "Entretien et réparations",
-                                                      "expense"),
-    ("616000", "Primes d'assurances", "expense"), ("623000", "Publicité", "expense"),
+    ("613200", "Locations immobilières", "expense"),
+    ("615000", "Entretien et réparations", "expense"),
+    ("616000", "Primes d'assurances", "expense"),
+    ("623000", "Publicité", "expense"),
     ("626000", "Frais postaux et de télécommunications", "expense"),
-    ("627000", "Services bancaires", "expense"), ("635100", "Impôts directs", "expense"),
+    ("627000", "Services bancaires", "expense"),
+    ("635100", "Impôts directs", "expense"),
     ("641000", "Rémunérations du personnel", "expense"),
-    ("645100", "Cotisations à l'URSSAF", "expense"), ("661100", "Intérêts des emprunts",
-                                                      "expense"),
-    ("707100", "Ventes épicerie", "income"), ("707200", "Ventes produits frais", "income"),
-    ("707300", "Ventes boissons", "income"), ("401100", "Fournisseurs locaux", "liability"),
+    ("645100", "Cotisations à l'URSSAF", "expense"),
+    ("661100", "Intérêts des emprunts", "expense"),
+    ("707100", "Ventes épicerie", "income"),
+    ("707200", "Ventes produits frais", "income"),
+    ("707300", "Ventes boissons", "income"),
+    ("401100", "Fournisseurs locaux", "liability"),
     ("421000", "Personnel, rémunérations dues", "liability"),
 ]
 
@@ -136,8 +141,10 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
     journals = dict(Journal.objects.filter(ledger=ledger).values_list("code", "id"))
     with Stopwatch() as generating:
         entries = generate(line_count // 2, rng, ledger.pk, accounts, journals)
-    print(f"generate: {len(entries)} two-line entries over {YEAR}, {len(accounts)} accounts: "
-          f"{generating.seconds:.1f} s")
+    print(
+        f"generate: {len(entries)} two-line entries over {YEAR}, {len(accounts)} accounts: "
+        f"{generating.seconds:.1f} s"
+    )
 
     # The sample first, the way the services write: balance triggers on, checked at COMMIT.
     sample = checked // 2
@@ -148,9 +155,11 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
     commit = time.perf_counter() - copied
     if sample:
         per_line = commit / (sample * 2)
-        print(f"balance check at COMMIT: {sample} entries, {sample * 2} lines: {commit:.2f} s "
-              f"(COPY {copied - started:.2f} s); {per_line * 1e6:.0f} µs a line, "
-              f"about {per_line * line_count:.0f} s for {line_count} lines")
+        print(
+            f"balance check at COMMIT: {sample} entries, {sample * 2} lines: {commit:.2f} s "
+            f"(COPY {copied - started:.2f} s); {per_line * 1e6:.0f} µs a line, "
+            f"about {per_line * line_count:.0f} s for {line_count} lines"
+        )
 
     # The rest with the triggers off. Checked at commit, 1,000,000 lines cost tens of
     # seconds of per-row trigger calls (measured above) for data that is balanced by
@@ -161,20 +170,23 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             for start in range(sample, len(entries), CHUNK // 2):
-                load(entries[start:start + CHUNK // 2])
-    print(f"load: {len(entries) - sample} entries, {(len(entries) - sample) * 2} lines by COPY "
-          f"in {bulk.seconds:.1f} s (triggers off: session_replication_role = replica)")
+                load(entries[start : start + CHUNK // 2])
+    print(
+        f"load: {len(entries) - sample} entries, {(len(entries) - sample) * 2} lines by COPY "
+        f"in {bulk.seconds:.1f} s (triggers off: session_replication_role = replica)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('accounting_entry', 'id'), "
-                       "(SELECT max(id) FROM accounting_entry))")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('accounting_entry', 'id'), "
+            "(SELECT max(id) FROM accounting_entry))"
+        )
         with Stopwatch() as check:
             cursor.execute("""
                 SELECT count(*) FROM (
                     SELECT entry_id FROM accounting_entryline GROUP BY entry_id
                     HAVING sum(debit) <> sum(credit) OR count(*) < 2) unbalanced""")
             unbalanced = cursor.fetchone()[0]
-    print(f"balances checked in one query: {unbalanced} unbalanced entries "
-          f"({check.seconds:.2f} s)")
+    print(f"balances checked in one query: {unbalanced} unbalanced entries ({check.seconds:.2f} s)")
     if unbalanced:
         raise AssertionError("ledger bench: the generated entries do not balance")
 
@@ -189,8 +201,10 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
     year = {"ledger": ledger, "date_from": FIRST_DAY, "date_to": LAST_DAY}
     total_lines = EntryLine.objects.filter(ledger=ledger).count()
     seconds, balance, queries = timed(lambda: trial_balance(**year))
-    print(f"trial balance: {total_lines} lines, {len(balance.accounts)} accounts: "
-          f"{seconds:.3f} s ({queries} query)")
+    print(
+        f"trial balance: {total_lines} lines, {len(balance.accounts)} accounts: "
+        f"{seconds:.3f} s ({queries} query)"
+    )
     if balance.total_debit != balance.total_credit:
         raise AssertionError("ledger bench: the trial balance does not balance")
 
@@ -205,17 +219,20 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
         explain(trial_balance, year)
 
     seconds, vat, queries = timed(lambda: vat_statement(**year))
-    print(f"VAT statement: {len(vat.collected)} collected and {len(vat.deductible)} deductible "
-          f"rates, net due {vat.net_due} EUR: {seconds:.3f} s ({queries} query)")
+    print(
+        f"VAT statement: {len(vat.collected)} collected and {len(vat.deductible)} deductible "
+        f"rates, net due {vat.net_due} EUR: {seconds:.3f} s ({queries} query)"
+    )
     seconds, income, queries = timed(lambda: income_statement(**year))
-    print(f"income statement: result {income.result} EUR, margin rate {income.margin_rate} %: "
-          f"{seconds:.3f} s ({queries} query)")
+    print(
+        f"income statement: result {income.result} EUR, margin rate {income.margin_rate} %: "
+        f"{seconds:.3f} s ({queries} query)"
+    )
 
     january = {"ledger": ledger, "date_from": FIRST_DAY, "date_to": dt.date(YEAR, 1, 31)}
     seconds, book, queries = timed(lambda: general_ledger(**january), runs=1)
     month_lines = sum(len(account.lines) for account in book.accounts)
-    print(f"general ledger of January: {month_lines} lines: {seconds:.2f} s "
-          f"({queries} queries)")
+    print(f"general ledger of January: {month_lines} lines: {seconds:.2f} s ({queries} queries)")
 
 
 def timed(compute, runs: int = 3):
@@ -243,11 +260,18 @@ def build_ledger():
     from shops.models import Shop
 
     shop = Shop.objects.create(
-        name="Épicerie bench", legal_name="ÉPICERIE BENCH", siret=sirets(1)[0],
-        postcode="35560", commune="Rimou", status=Shop.Status.ACTIVE)
+        name="Épicerie bench",
+        legal_name="ÉPICERIE BENCH",
+        siret=sirets(1)[0],
+        postcode="35560",
+        commune="Rimou",
+        status=Shop.Status.ACTIVE,
+    )
     ledger = ledger_for_shop(shop)
-    Account.objects.bulk_create(Account(ledger=ledger, number=number, label=label, kind=kind)
-                                for number, label, kind in EXTRA_ACCOUNTS)
+    Account.objects.bulk_create(
+        Account(ledger=ledger, number=number, label=label, kind=kind)
+        for number, label, kind in EXTRA_ACCOUNTS
+    )
     return ledger
 
 
@@ -255,9 +279,19 @@ def generate(count: int, rng: random.Random, ledger_id: int, accounts: dict, jou
     """`count` entries as (entry row, two line rows), in date order as posted in a year;
     numbers follow per journal. Amounts are text ("123.45"): COPY parses them as numeric,
     exactly, and no Decimal is built a million times."""
-    templates = [(journals[journal], journal, accounts[debit], accounts[credit], debit_rate,
-                  credit_rate, low, high)
-                 for _, journal, debit, credit, debit_rate, credit_rate, low, high in TEMPLATES]
+    templates = [
+        (
+            journals[journal],
+            journal,
+            accounts[debit],
+            accounts[credit],
+            debit_rate,
+            credit_rate,
+            low,
+            high,
+        )
+        for _, journal, debit, credit, debit_rate, credit_rate, low, high in TEMPLATES
+    ]
     weights = [template[0] for template in TEMPLATES]
     chosen = rng.choices(templates, weights=weights, k=count)
     numbers = dict.fromkeys(journals.values(), 0)
@@ -273,19 +307,37 @@ def generate(count: int, rng: random.Random, ledger_id: int, accounts: dict, jou
         amount = f"{cents // 100}.{cents % 100:02d}"
         label = f"{code} {number}"
         piece = f"P-{index}"
-        entries.append((
-            (index, ledger_id, journal_id, YEAR, number, day, label, piece, day, posted_at),
-            (index, ledger_id, day, debit_id, label, amount, "0", debit_rate),
-            (index, ledger_id, day, credit_id, label, "0", amount, credit_rate)))
+        entries.append(
+            (
+                (index, ledger_id, journal_id, YEAR, number, day, label, piece, day, posted_at),
+                (index, ledger_id, day, debit_id, label, amount, "0", debit_rate),
+                (index, ledger_id, day, credit_id, label, "0", amount, credit_rate),
+            )
+        )
     return entries
 
 
 def load(entries) -> None:
     from accounting.models import Entry, EntryLine
 
-    insert_rows(Entry, ["id", "ledger_id", "journal_id", "fiscal_year", "number", "date",
-                        "label", "piece_ref", "piece_date", "posted_at"],
-                (entry for entry, _, _ in entries))
-    insert_rows(EntryLine, ["entry_id", "ledger_id", "date", "account_id", "label", "debit",
-                            "credit", "vat_rate"],
-                (line for _, debit, credit in entries for line in (debit, credit)))
+    insert_rows(
+        Entry,
+        [
+            "id",
+            "ledger_id",
+            "journal_id",
+            "fiscal_year",
+            "number",
+            "date",
+            "label",
+            "piece_ref",
+            "piece_date",
+            "posted_at",
+        ],
+        (entry for entry, _, _ in entries),
+    )
+    insert_rows(
+        EntryLine,
+        ["entry_id", "ledger_id", "date", "account_id", "label", "debit", "credit", "vat_rate"],
+        (line for _, debit, credit in entries for line in (debit, credit)),
+    )

@@ -15,6 +15,7 @@ from .services import check_price_tiers
 
 # --- Catalogue: editable ---
 
+
 class SupplierProductInline(ReadOnlyInline):
     """The supplier's products at a glance; each is edited on its own page, where its
     price tiers are checked against its price."""
@@ -37,12 +38,16 @@ class PriceTierFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors) or self.instance.unit_price is None:
             return  # the parent's own errors are shown first
-        tiers = [form.cleaned_data for form in self.forms
-                 if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        tiers = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
         try:
             check_price_tiers(
                 [{"min_cases": t["min_cases"], "unit_price": t["unit_price"]} for t in tiers],
-                self.instance.unit_price)
+                self.instance.unit_price,
+            )
         except InvalidInput as exc:
             raise forms.ValidationError(exc.errors["price_tiers"]) from exc
 

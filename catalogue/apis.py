@@ -16,8 +16,12 @@ from . import selectors, services
 from .csv_import import catalogue_import
 from .models import MAX_UNITS, Product, Supplier
 
-WRITES = {"create": COORDINATOR_ONLY, "update": COORDINATOR_ONLY,
-          "partial_update": COORDINATOR_ONLY, "import_catalogue": COORDINATOR_ONLY}
+WRITES = {
+    "create": COORDINATOR_ONLY,
+    "update": COORDINATOR_ONLY,
+    "partial_update": COORDINATOR_ONLY,
+    "import_catalogue": COORDINATOR_ONLY,
+}
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -27,8 +31,16 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["id", "name", "siret", "email", "address", "min_order_amount",
-                  "free_shipping_threshold", "shipping_fee"]
+        fields = [
+            "id",
+            "name",
+            "siret",
+            "email",
+            "address",
+            "min_order_amount",
+            "free_shipping_threshold",
+            "shipping_fee",
+        ]
 
 
 class TierSerializer(serializers.Serializer):
@@ -45,8 +57,18 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "supplier", "sku", "name", "unit_label", "case_size", "unit_price",
-                  "vat_rate", "price_tiers", "active"]
+        fields = [
+            "id",
+            "supplier",
+            "sku",
+            "name",
+            "unit_label",
+            "case_size",
+            "unit_price",
+            "vat_rate",
+            "price_tiers",
+            "active",
+        ]
         validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`
 
 
@@ -59,8 +81,7 @@ class CatalogueImportOutput(serializers.Serializer):
     updated = serializers.IntegerField()
 
 
-class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = SupplierSerializer
     permission_classes = [ActionRoles]
     action_roles = WRITES
@@ -86,8 +107,9 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
 
-    @extend_schema(request={"multipart/form-data": CatalogueImportInput},
-                   responses=CatalogueImportOutput)
+    @extend_schema(
+        request={"multipart/form-data": CatalogueImportInput}, responses=CatalogueImportOutput
+    )
     @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_catalogue(self, request, pk=None):
         """CSV of the supplier's catalogue (sku;name;unit_label;case_size;unit_price;vat_rate;
@@ -99,8 +121,7 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(CatalogueImportOutput(result).data)
 
 
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                     viewsets.GenericViewSet):
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ActionRoles]
     action_roles = WRITES
@@ -115,8 +136,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = ProductSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = services.product_save(product=None, data=serializer.validated_data)
-        return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            ProductSerializer(self.get_queryset().get(pk=product.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, pk=None, partial=False):
         product = self.get_object()

@@ -22,8 +22,16 @@ from mache.errors import InvalidInput
 from .models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
 from .services import check_price_tiers
 
-COLUMNS = ["sku", "name", "unit_label", "case_size", "unit_price", "vat_rate", "price_tiers",
-           "active"]
+COLUMNS = [
+    "sku",
+    "name",
+    "unit_label",
+    "case_size",
+    "unit_price",
+    "vat_rate",
+    "price_tiers",
+    "active",
+]
 OPTIONAL_COLUMNS = {"active"}
 MAX_ROWS = 10_000
 BATCH_SIZE = 1_000  # rows per INSERT/UPDATE statement: bounded statements, few of them
@@ -35,8 +43,9 @@ ACTIVE_WORDS = {"1": True, "oui": True, "true": True, "0": False, "non": False, 
 _PRICE = Product._meta.get_field("unit_price")
 _PRICE_PLACES = _PRICE.decimal_places
 _PRICE_INT_DIGITS = _PRICE.max_digits - _PRICE.decimal_places
-_MAX_LENGTHS = {name: Product._meta.get_field(name).max_length
-                for name in ("sku", "name", "unit_label")}
+_MAX_LENGTHS = {
+    name: Product._meta.get_field(name).max_length for name in ("sku", "name", "unit_label")
+}
 _DEFAULT_UNIT_LABEL = Product._meta.get_field("unit_label").default
 
 
@@ -67,7 +76,7 @@ def parse_count(text: str) -> int | None:
 
 
 def parse_tiers(text: str) -> tuple[list[dict], list[str]]:
-    """"5:1,1000|10:1,0000" as [{"min_cases", "unit_price"}], and the errors found."""
+    """ "5:1,1000|10:1,0000" as [{"min_cases", "unit_price"}], and the errors found."""
     tiers, errors = [], []
     if not text:
         return tiers, errors
@@ -75,8 +84,7 @@ def parse_tiers(text: str) -> tuple[list[dict], list[str]]:
         min_cases, colon, price = (piece.strip() for piece in part.partition(":"))
         tier = {"min_cases": parse_count(min_cases), "unit_price": parse_price(price)}
         if not colon or None in tier.values():
-            errors.append(f"palier « {part} » invalide (attendu colis:prix, "
-                          f"par exemple 5:1,1000).")
+            errors.append(f"palier « {part} » invalide (attendu colis:prix, par exemple 5:1,1000).")
         else:
             tiers.append(tier)
     return tiers, errors
@@ -85,19 +93,25 @@ def parse_tiers(text: str) -> tuple[list[dict], list[str]]:
 def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
     """The values of one line, and what is wrong with it (messages without the line)."""
     errors = []
-    values = {"sku": cells["sku"], "name": cells["name"],
-              "unit_label": cells["unit_label"] or _DEFAULT_UNIT_LABEL}
+    values = {
+        "sku": cells["sku"],
+        "name": cells["name"],
+        "unit_label": cells["unit_label"] or _DEFAULT_UNIT_LABEL,
+    }
     for name, label in (("sku", "référence"), ("name", "désignation"), ("unit_label", "unité")):
         if not values[name]:
             errors.append(f"{label} ({name}) manquante.")
         elif len(values[name]) > _MAX_LENGTHS[name]:
-            errors.append(f"{label} ({name}) trop longue ({_MAX_LENGTHS[name]} caractères "
-                          f"au plus).")
+            errors.append(
+                f"{label} ({name}) trop longue ({_MAX_LENGTHS[name]} caractères au plus)."
+            )
 
     values["case_size"] = parse_count(cells["case_size"])
     if values["case_size"] is None:
-        errors.append(f"unités par colis {quoted(cells['case_size'])} invalide "
-                      f"(nombre entier de 1 à {MAX_UNITS}).")
+        errors.append(
+            f"unités par colis {quoted(cells['case_size'])} invalide "
+            f"(nombre entier de 1 à {MAX_UNITS})."
+        )
 
     values["unit_price"] = parse_price(cells["unit_price"])
     if values["unit_price"] is None:
@@ -106,8 +120,9 @@ def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
     # Compared as Decimals: "5,5" and "5.50" are the same rate, "5.499" is none of them.
     rate = parse_decimal(cells["vat_rate"].removesuffix("%").strip(), places=10, int_digits=2)
     if rate is None or rate not in LAWFUL_VAT_RATES:
-        errors.append(f"taux de TVA {quoted(cells['vat_rate'])} non permis "
-                      f"(0, 2,1, 5,5, 10 ou 20).")
+        errors.append(
+            f"taux de TVA {quoted(cells['vat_rate'])} non permis (0, 2,1, 5,5, 10 ou 20)."
+        )
     else:
         values["vat_rate"] = rate.quantize(Decimal("0.01"))
 
@@ -122,24 +137,31 @@ def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
         try:
             values["tiers"] = check_price_tiers(values["tiers"], values["unit_price"])
         except InvalidInput as exc:
-            errors.extend(message[:1].lower() + message[1:]
-                          for message in exc.errors["price_tiers"])
+            errors.extend(
+                message[:1].lower() + message[1:] for message in exc.errors["price_tiers"]
+            )
     return values, errors
 
 
 def parse_catalogue(text: str) -> list[Row]:
     """Every row of the file, or InvalidInput on `file` listing every bad line."""
-    records = csvfiles.CsvRecords(text, columns=COLUMNS, optional=OPTIONAL_COLUMNS,
-                                  expected=f"{';'.join(COLUMNS)} (active est facultative)",
-                                  max_rows=MAX_ROWS, what="produits")
+    records = csvfiles.CsvRecords(
+        text,
+        columns=COLUMNS,
+        optional=OPTIONAL_COLUMNS,
+        expected=f"{';'.join(COLUMNS)} (active est facultative)",
+        max_rows=MAX_ROWS,
+        what="produits",
+    )
     rows: list[Row] = []
     first_line_of_sku: dict[str, int] = {}
     for line, cells in records:
         values, line_errors = parse_row(cells)
         sku = values["sku"]
         if sku in first_line_of_sku:
-            line_errors.append(f"la référence « {sku} » figure déjà ligne "
-                               f"{first_line_of_sku[sku]}.")
+            line_errors.append(
+                f"la référence « {sku} » figure déjà ligne {first_line_of_sku[sku]}."
+            )
         elif sku:
             first_line_of_sku[sku] = line
         if line_errors:
@@ -164,9 +186,12 @@ def catalogue_import(*, supplier: Supplier, file) -> dict:
         with transaction.atomic():
             # Two imports for one supplier run one after the other, never interleaved.
             supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
-            existing = {product.sku: product for product in Product.objects.select_for_update()
-                        .filter(supplier=supplier, sku__in=[row.sku for row in rows])
-                        .order_by("pk")}
+            existing = {
+                product.sku: product
+                for product in Product.objects.select_for_update()
+                .filter(supplier=supplier, sku__in=[row.sku for row in rows])
+                .order_by("pk")
+            }
             created, updated = [], []
             for row in rows:
                 product = existing.get(row.sku)
@@ -183,12 +208,18 @@ def catalogue_import(*, supplier: Supplier, file) -> dict:
                 PriceTier.objects.filter(product__in=updated).delete()
             products = {product.sku: product for product in [*created, *updated]}
             PriceTier.objects.bulk_create(
-                (PriceTier(product=products[row.sku], **tier) for row in rows
-                 for tier in row.tiers),
-                batch_size=BATCH_SIZE)
+                (
+                    PriceTier(product=products[row.sku], **tier)
+                    for row in rows
+                    for tier in row.tiers
+                ),
+                batch_size=BATCH_SIZE,
+            )
     except IntegrityError as exc:
         # Only a product created meanwhile by someone else can collide (the file's own
         # SKUs are distinct): the coordinator simply sends the file again.
-        raise file_error("Le catalogue de ce fournisseur a changé pendant l'import ; "
-                         "envoyez le fichier à nouveau.") from exc
+        raise file_error(
+            "Le catalogue de ce fournisseur a changé pendant l'import ; "
+            "envoyez le fichier à nouveau."
+        ) from exc
     return {"created": len(created), "updated": len(updated)}

@@ -34,31 +34,46 @@ def unit_price_field(verbose_name, **kwargs):
 
 
 def vat_rate_field(verbose_name="taux de TVA", **kwargs):
-    return models.DecimalField(verbose_name, max_digits=4, decimal_places=2,
-                               choices=[(Decimal(v), label) for v, label in VatRate.choices],
-                               **kwargs)
+    return models.DecimalField(
+        verbose_name,
+        max_digits=4,
+        decimal_places=2,
+        choices=[(Decimal(v), label) for v, label in VatRate.choices],
+        **kwargs,
+    )
 
 
 class Supplier(models.Model):
-    name = models.CharField("nom", max_length=200, unique=True,
-                            error_messages={"unique": "Un fournisseur porte déjà ce nom."})
+    name = models.CharField(
+        "nom",
+        max_length=200,
+        unique=True,
+        error_messages={"unique": "Un fournisseur porte déjà ce nom."},
+    )
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
     email = models.EmailField("e-mail de commande", blank=True)
     address = models.CharField("adresse", max_length=300, blank=True)
-    min_order_amount = money_field("minimum de commande HT", default=Decimal("0.00"),
-                                   validators=[MinValueValidator(Decimal("0"))])
-    free_shipping_threshold = money_field("franco de port HT", null=True, blank=True,
-                                          validators=[MinValueValidator(Decimal("0"))])
-    shipping_fee = money_field("frais de port HT", default=Decimal("0.00"),
-                               validators=[MinValueValidator(Decimal("0"))])
+    min_order_amount = money_field(
+        "minimum de commande HT",
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    free_shipping_threshold = money_field(
+        "franco de port HT", null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    shipping_fee = money_field(
+        "frais de port HT", default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
 
     class Meta:
         db_table = "purchasing_supplier"
         verbose_name = "fournisseur"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(min_order_amount__gte=0) & Q(shipping_fee__gte=0),
-                                   name="supplier_amounts_positive"),
+            models.CheckConstraint(
+                condition=Q(min_order_amount__gte=0) & Q(shipping_fee__gte=0),
+                name="supplier_amounts_positive",
+            ),
         ]
 
     def __str__(self):
@@ -66,15 +81,18 @@ class Supplier(models.Model):
 
 
 class Product(models.Model):
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="products",
-                                 verbose_name="fournisseur")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="products", verbose_name="fournisseur"
+    )
     sku = models.CharField("référence", max_length=64)
     name = models.CharField("désignation", max_length=200)
     unit_label = models.CharField("unité", max_length=40, default="unité")
-    case_size = models.PositiveIntegerField("unités par colis", default=1,
-                                            validators=[MinValueValidator(1)])
-    unit_price = unit_price_field("prix unitaire HT",
-                                  validators=[MinValueValidator(Decimal("0.0001"))])
+    case_size = models.PositiveIntegerField(
+        "unités par colis", default=1, validators=[MinValueValidator(1)]
+    )
+    unit_price = unit_price_field(
+        "prix unitaire HT", validators=[MinValueValidator(Decimal("0.0001"))]
+    )
     vat_rate = vat_rate_field()
     active = models.BooleanField("actif", default=True)
 
@@ -83,14 +101,17 @@ class Product(models.Model):
         verbose_name = "produit"
         ordering = ["supplier_id", "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "sku"], name="product_sku_per_supplier",
-                                    violation_error_message="Cette référence existe déjà "
-                                                            "chez ce fournisseur."),
+            models.UniqueConstraint(
+                fields=["supplier", "sku"],
+                name="product_sku_per_supplier",
+                violation_error_message="Cette référence existe déjà chez ce fournisseur.",
+            ),
             models.CheckConstraint(condition=Q(case_size__gte=1), name="product_case_size_min"),
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="product_price_positive"),
             models.CheckConstraint(
                 condition=Q(vat_rate__in=[Decimal(v) for v, _ in VatRate.choices]),
-                name="product_vat_rate_lawful"),
+                name="product_vat_rate_lawful",
+            ),
         ]
 
     def __str__(self):
@@ -101,10 +122,12 @@ class PriceTier(models.Model):
     """A volume price: from `min_cases` cases of the whole group, every unit costs less."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
-    min_cases = models.PositiveIntegerField("à partir de (colis)",
-                                            validators=[MinValueValidator(1)])
-    unit_price = unit_price_field("prix unitaire HT",
-                                  validators=[MinValueValidator(Decimal("0.0001"))])
+    min_cases = models.PositiveIntegerField(
+        "à partir de (colis)", validators=[MinValueValidator(1)]
+    )
+    unit_price = unit_price_field(
+        "prix unitaire HT", validators=[MinValueValidator(Decimal("0.0001"))]
+    )
 
     class Meta:
         db_table = "purchasing_pricetier"

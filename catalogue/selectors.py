@@ -12,4 +12,5 @@ def supplier_list(*, user) -> QuerySet[Supplier]:
 
 def product_list(*, user) -> QuerySet[Product]:
     return Product.objects.select_related("supplier").prefetch_related(
-        Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_cases")))
+        Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_cases"))
+    )

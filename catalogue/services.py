@@ -47,8 +47,10 @@ def check_price_tiers(tiers: list[dict], base_price: Decimal) -> list[dict]:
             errors.append(f"Palier {index} : {tier['min_cases']} colis figure déjà.")
         seen.add(tier["min_cases"])
         if tier["unit_price"] > base_price:
-            errors.append(f"Palier {index} : le prix {tier['unit_price']} dépasse le prix de "
-                          f"base {base_price}.")
+            errors.append(
+                f"Palier {index} : le prix {tier['unit_price']} dépasse le prix de "
+                f"base {base_price}."
+            )
     if errors:
         raise InvalidInput({"price_tiers": errors})
     return sorted(tiers, key=lambda t: t["min_cases"])
@@ -65,8 +67,11 @@ def product_save(*, product: Product | None, data: dict) -> Product:
             product = Product.objects.select_for_update().get(pk=product.pk)
             for name, value in data.items():
                 setattr(product, name, value)
-        if Product.objects.filter(supplier_id=product.supplier_id, sku=product.sku).exclude(
-                pk=product.pk).exists():
+        if (
+            Product.objects.filter(supplier_id=product.supplier_id, sku=product.sku)
+            .exclude(pk=product.pk)
+            .exists()
+        ):
             raise InvalidInput({"sku": ["Cette référence existe déjà chez ce fournisseur."]})
         full_clean_or_invalid(product, validate_constraints=False)
         if tiers is None and product.pk:
@@ -76,12 +81,14 @@ def product_save(*, product: Product | None, data: dict) -> Product:
             with transaction.atomic():
                 product.save()
         except IntegrityError as exc:
-            raise InvalidInput({"sku": ["Cette référence existe déjà chez ce fournisseur."]}
-                               ) from exc
+            raise InvalidInput(
+                {"sku": ["Cette référence existe déjà chez ce fournisseur."]}
+            ) from exc
         if tiers is not None:
             tiers = check_price_tiers(tiers, product.unit_price)
             product.price_tiers.all().delete()
             PriceTier.objects.bulk_create(
                 PriceTier(product=product, min_cases=t["min_cases"], unit_price=t["unit_price"])
-                for t in tiers)
+                for t in tiers
+            )
     return product

@@ -18,8 +18,17 @@ class StockBalanceAdmin(ReadOnlyAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "shop", "product", "kind", "reason", "quantity", "unit_cost",
-                    "quantity_after", "value_after"]
+    list_display = [
+        "occurred_at",
+        "shop",
+        "product",
+        "kind",
+        "reason",
+        "quantity",
+        "unit_cost",
+        "quantity_after",
+        "value_after",
+    ]
     list_filter = ["kind", "reason", "shop"]
     search_fields = ["product__name", "product__sku", "shop__name", "note"]
     date_hierarchy = "occurred_at"

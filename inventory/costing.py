@@ -33,8 +33,12 @@ def cost_round(value: Decimal) -> Decimal:
     return value.quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def apply_movement(state: StockState, delta: int, unit_cost: Decimal | None = None,
-                   fallback_cost: Decimal | None = None) -> tuple[StockState, Decimal]:
+def apply_movement(
+    state: StockState,
+    delta: int,
+    unit_cost: Decimal | None = None,
+    fallback_cost: Decimal | None = None,
+) -> tuple[StockState, Decimal]:
     """The state after a movement of `delta` units, and the unit cost it moved at.
 
     An entry with a cost (a receipt) recomputes the average cost:
@@ -59,6 +63,7 @@ def apply_movement(state: StockState, delta: int, unit_cost: Decimal | None = No
         if state.quantity <= 0:
             average = moved_at
         else:
-            average = cost_round((state.quantity * state.average_cost + delta * moved_at)
-                                 / quantity)
+            average = cost_round(
+                (state.quantity * state.average_cost + delta * moved_at) / quantity
+            )
     return StockState(quantity, average, money(quantity * average)), moved_at

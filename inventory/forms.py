@@ -33,23 +33,30 @@ class ProductChoiceField(forms.TypedChoiceField):
 
 class LossForm(forms.Form):
     product = ProductChoiceField(label="Produit", balances=[])
-    quantity = forms.IntegerField(label="Quantité perdue", max_value=MAX_UNITS,
-                                  widget=quantity_input())
-    reason = forms.ChoiceField(label="Motif", required=False,
-                               choices=[EMPTY_CHOICE, *StockMovement.Reason.choices])
+    quantity = forms.IntegerField(
+        label="Quantité perdue", max_value=MAX_UNITS, widget=quantity_input()
+    )
+    reason = forms.ChoiceField(
+        label="Motif", required=False, choices=[EMPTY_CHOICE, *StockMovement.Reason.choices]
+    )
 
     def __init__(self, *args, balances, **kwargs):
         super().__init__(*args, **kwargs)
         # Only what is on the shelves can be lost.
         self.fields["product"] = ProductChoiceField(
-            label="Produit", balances=[b for b in balances if b.quantity > 0])
+            label="Produit", balances=[b for b in balances if b.quantity > 0]
+        )
 
 
 class MinimumForm(forms.Form):
     minimum = forms.IntegerField(
-        label="Stock minimum", required=False, min_value=0, max_value=MAX_UNITS,
+        label="Stock minimum",
+        required=False,
+        min_value=0,
+        max_value=MAX_UNITS,
         widget=quantity_input(),
-        help_text="Sous ce nombre d'unités, le produit est signalé. Vide : plus d'alerte.")
+        help_text="Sous ce nombre d'unités, le produit est signalé. Vide : plus d'alerte.",
+    )
 
 
 class CountForm(forms.Form):
@@ -59,8 +66,10 @@ class CountForm(forms.Form):
     # Typed as dates are shown (26/11/2026), whatever language the browser is in; a
     # type="date" input would show the browser's own format.
     counted_on = forms.DateField(
-        label="Date de l'inventaire (JJ/MM/AAAA)", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"))
+        label="Date de l'inventaire (JJ/MM/AAAA)",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"),
+    )
 
     def __init__(self, *args, balances, **kwargs):
         kwargs.setdefault("initial", {"counted_on": paris_today()})
@@ -68,8 +77,12 @@ class CountForm(forms.Form):
         self.balances = list(balances)
         for balance in self.balances:
             self.fields[self.field_name(balance)] = forms.IntegerField(
-                label=balance.product.name, required=False, min_value=0, max_value=MAX_UNITS,
-                widget=quantity_input(min=0))
+                label=balance.product.name,
+                required=False,
+                min_value=0,
+                max_value=MAX_UNITS,
+                widget=quantity_input(min=0),
+            )
 
     @staticmethod
     def field_name(balance) -> str:
@@ -81,6 +94,8 @@ class CountForm(forms.Form):
 
     def lines(self) -> list[dict]:
         """The counted products, as `stock_count_record` takes them."""
-        return [{"product": balance.product, "quantity": self.cleaned_data[name]}
-                for balance in self.balances
-                if self.cleaned_data.get(name := self.field_name(balance)) is not None]
+        return [
+            {"product": balance.product, "quantity": self.cleaned_data[name]}
+            for balance in self.balances
+            if self.cleaned_data.get(name := self.field_name(balance)) is not None
+        ]

@@ -22,8 +22,9 @@ def value_field(verbose_name, **kwargs):
 
 class StockBalance(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="balances")
-    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT,
-                                related_name="balances")
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.PROTECT, related_name="balances"
+    )
     quantity = models.IntegerField("quantité en stock", default=0)
     average_cost = cost_field("coût unitaire moyen pondéré", default=0)
     value = value_field("valeur", default=0)
@@ -45,8 +46,12 @@ class StockCount(models.Model):
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="counts")
     counted_on = models.DateField("compté le")
-    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="compté par")
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="compté par",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,10 +85,10 @@ class StockMovement(models.Model):
         THEFT = "theft", "Vol"
         OTHER = "other", "Autre"
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT,
-                             related_name="stock_movements")
-    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT,
-                                related_name="stock_movements")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="stock_movements")
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.PROTECT, related_name="stock_movements"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField("motif", max_length=10, choices=Reason.choices, blank=True)
     # Signed: receipts add, sales and losses take away, adjustments go either way (a
@@ -98,35 +103,45 @@ class StockMovement(models.Model):
     # The source document of a movement recorded by another app, by a key of its own
     # ("allocation:<id>" for a receipt of pooled purchasing): never recorded twice.
     source = models.CharField("document d'origine", max_length=80, blank=True, default="")
-    count = models.ForeignKey(StockCount, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="movements")
+    count = models.ForeignKey(
+        StockCount, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
     note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "mouvement de stock"
         verbose_name_plural = "mouvements de stock"
         ordering = ["shop_id", "occurred_at", "id"]
-        indexes = [models.Index(fields=["shop", "product", "occurred_at", "id"]),
-                   models.Index(fields=["shop", "kind", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["shop", "product", "occurred_at", "id"]),
+            models.Index(fields=["shop", "kind", "occurred_at"]),
+        ]
         constraints = [
             # A count line keeps its adjustment even at 0: the count's fixed point when a
             # backdated movement replays it (docs/inventory.md).
-            models.CheckConstraint(condition=~Q(quantity=0) | Q(kind="adjustment",
-                                                                count__isnull=False),
-                                   name="movement_quantity_not_zero"),
-            models.CheckConstraint(condition=Q(quantity_after__gte=0),
-                                   name="movement_never_below_zero"),
-            models.CheckConstraint(condition=~Q(kind="receipt") | Q(quantity__gt=0),
-                                   name="receipt_positive"),
-            models.CheckConstraint(condition=~Q(kind__in=["sale", "loss"]) | Q(quantity__lt=0),
-                                   name="exits_negative"),
-            models.CheckConstraint(condition=~Q(kind="loss") | ~Q(reason=""),
-                                   name="loss_has_reason"),
-            models.UniqueConstraint(fields=["source"], condition=~Q(source=""),
-                                    name="movement_source_once"),
+            models.CheckConstraint(
+                condition=~Q(quantity=0) | Q(kind="adjustment", count__isnull=False),
+                name="movement_quantity_not_zero",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_after__gte=0), name="movement_never_below_zero"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="receipt") | Q(quantity__gt=0), name="receipt_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["sale", "loss"]) | Q(quantity__lt=0), name="exits_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="loss") | ~Q(reason=""), name="loss_has_reason"
+            ),
+            models.UniqueConstraint(
+                fields=["source"], condition=~Q(source=""), name="movement_source_once"
+            ),
         ]
 
 
@@ -138,27 +153,33 @@ class StockLot(models.Model):
     received_at = models.DateTimeField("entré le")
     initial = models.PositiveIntegerField("quantité entrée")
     remaining = models.PositiveIntegerField("quantité restante")
-    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT,
-                                    related_name="created_lot")
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="created_lot"
+    )
 
     class Meta:
         verbose_name = "lot"
         ordering = ["shop_id", "product_id", "expires_on", "received_at", "id"]
-        indexes = [models.Index(fields=["shop", "product"], condition=Q(remaining__gt=0),
-                                name="lot_open_idx"),
-                   models.Index(fields=["shop", "expires_on"], condition=Q(remaining__gt=0),
-                                name="lot_expiry_idx")]
+        indexes = [
+            models.Index(
+                fields=["shop", "product"], condition=Q(remaining__gt=0), name="lot_open_idx"
+            ),
+            models.Index(
+                fields=["shop", "expires_on"], condition=Q(remaining__gt=0), name="lot_expiry_idx"
+            ),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(remaining__lte=models.F("initial")),
-                                   name="lot_remaining_at_most_initial"),
+            models.CheckConstraint(
+                condition=Q(remaining__lte=models.F("initial")),
+                name="lot_remaining_at_most_initial",
+            ),
         ]
 
 
 class MovementLot(models.Model):
     """How many units of which lot an exit took."""
 
-    movement = models.ForeignKey(StockMovement, on_delete=models.PROTECT,
-                                 related_name="lot_parts")
+    movement = models.ForeignKey(StockMovement, on_delete=models.PROTECT, related_name="lot_parts")
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
 

@@ -12,50 +12,76 @@ from .services import end_of_day, stock_at
 
 
 def balance_list(*, user) -> QuerySet[StockBalance]:
-    next_expiry = (StockLot.objects.filter(shop=OuterRef("shop"), product=OuterRef("product"),
-                                           remaining__gt=0, expires_on__isnull=False)
-                   .order_by("expires_on").values("expires_on")[:1])
+    next_expiry = (
+        StockLot.objects.filter(
+            shop=OuterRef("shop"),
+            product=OuterRef("product"),
+            remaining__gt=0,
+            expires_on__isnull=False,
+        )
+        .order_by("expires_on")
+        .values("expires_on")[:1]
+    )
     return scope_to_user(
         StockBalance.objects.select_related("product")
         .annotate(next_expiry=Subquery(next_expiry))
         .order_by("shop_id", "product__name", "product_id"),
-        user=user)
+        user=user,
+    )
 
 
 def movement_list(*, user) -> QuerySet[StockMovement]:
     return scope_to_user(
-        StockMovement.objects.select_related("product").order_by("-occurred_at", "-id"),
-        user=user)
+        StockMovement.objects.select_related("product").order_by("-occurred_at", "-id"), user=user
+    )
 
 
 def open_lot_list(*, user) -> QuerySet[StockLot]:
     """Lots still holding units, first to expire first (the order exits take them in)."""
-    return scope_to_user(StockLot.objects.filter(remaining__gt=0).select_related("product")
-                         .order_by("expires_on", "received_at", "pk"), user=user)
+    return scope_to_user(
+        StockLot.objects.filter(remaining__gt=0)
+        .select_related("product")
+        .order_by("expires_on", "received_at", "pk"),
+        user=user,
+    )
 
 
 def count_list(*, user) -> QuerySet[StockCount]:
-    return scope_to_user(StockCount.objects.select_related("counted_by")
-                         .prefetch_related("lines"), user=user)
+    return scope_to_user(
+        StockCount.objects.select_related("counted_by").prefetch_related("lines"), user=user
+    )
 
 
 def alerts(*, shop, today: dt.date | None = None) -> dict:
     """Lots expiring within the shop's alert window, and products under their minimum."""
     today = today or paris_today()
     horizon = today + dt.timedelta(days=shop.expiry_alert_days)
-    expiring = (StockLot.objects.filter(shop=shop, remaining__gt=0, expires_on__lte=horizon)
-                .select_related("product").order_by("expires_on", "product__name", "id"))
-    low = (StockBalance.objects.filter(shop=shop, minimum__isnull=False)
-           .filter(quantity__lt=F("minimum")).select_related("product")
-           .order_by("product__name", "product_id"))
-    return {"shop": shop.pk, "expiry_alert_days": shop.expiry_alert_days,
-            "expiring": list(expiring), "low_stock": list(low)}
+    expiring = (
+        StockLot.objects.filter(shop=shop, remaining__gt=0, expires_on__lte=horizon)
+        .select_related("product")
+        .order_by("expires_on", "product__name", "id")
+    )
+    low = (
+        StockBalance.objects.filter(shop=shop, minimum__isnull=False)
+        .filter(quantity__lt=F("minimum"))
+        .select_related("product")
+        .order_by("product__name", "product_id")
+    )
+    return {
+        "shop": shop.pk,
+        "expiry_alert_days": shop.expiry_alert_days,
+        "expiring": list(expiring),
+        "low_stock": list(low),
+    }
 
 
 def stock_value_at(*, shop, day: dt.date) -> list:
     """[(product id, StockState)] at the end of `day` (Paris), for every product the shop
     ever stocked. Exact: the state stored after the last movement of that moment."""
-    product_ids = list(StockBalance.objects.filter(shop=shop).order_by("product_id")
-                       .values_list("product_id", flat=True))
+    product_ids = list(
+        StockBalance.objects.filter(shop=shop)
+        .order_by("product_id")
+        .values_list("product_id", flat=True)
+    )
     states = stock_at(shop_id=shop.pk, product_ids=product_ids, moment=end_of_day(day))
     return [(product_id, states[product_id]) for product_id in product_ids]

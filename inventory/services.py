@@ -74,13 +74,17 @@ class MovementIn:
 def _lock_balances(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
     """Balance rows of `pairs`, created if missing, locked in primary-key order."""
     StockBalance.objects.bulk_create(
-        [StockBalance(shop_id=s, product_id=p) for s, p in sorted(pairs)], ignore_conflicts=True)
+        [StockBalance(shop_id=s, product_id=p) for s, p in sorted(pairs)], ignore_conflicts=True
+    )
     shops = {s for s, _ in pairs}
     products = {p for _, p in pairs}
     # A superset of the pairs (every shop x product of them), enough for one query; the
     # extra rows are locked too, harmlessly, in the same pk order as every other writer.
-    rows = (StockBalance.objects.select_for_update()
-            .filter(shop_id__in=shops, product_id__in=products).order_by("pk"))
+    rows = (
+        StockBalance.objects.select_for_update()
+        .filter(shop_id__in=shops, product_id__in=products)
+        .order_by("pk")
+    )
     return {(b.shop_id, b.product_id): b for b in rows if (b.shop_id, b.product_id) in pairs}
 
 
@@ -91,16 +95,20 @@ def _state_of(row) -> StockState:
 def _states_at(pairs, moment: dt.datetime) -> dict[tuple[int, int], StockState]:
     """The state of each (shop, product) pair after its last movement at or before
     `moment`, in one query (a correlated subquery per column on the balance rows)."""
-    last = (StockMovement.objects.filter(shop_id=OuterRef("shop_id"),
-                                         product_id=OuterRef("product_id"),
-                                         occurred_at__lte=moment)
-            .order_by("-occurred_at", "-id"))
-    rows = (StockBalance.objects
-            .filter(shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs})
-            .annotate(q=Subquery(last.values("quantity_after")[:1]),
-                      c=Subquery(last.values("average_cost_after")[:1]),
-                      v=Subquery(last.values("value_after")[:1]))
-            .values_list("shop_id", "product_id", "q", "c", "v"))
+    last = StockMovement.objects.filter(
+        shop_id=OuterRef("shop_id"), product_id=OuterRef("product_id"), occurred_at__lte=moment
+    ).order_by("-occurred_at", "-id")
+    rows = (
+        StockBalance.objects.filter(
+            shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
+        )
+        .annotate(
+            q=Subquery(last.values("quantity_after")[:1]),
+            c=Subquery(last.values("average_cost_after")[:1]),
+            v=Subquery(last.values("value_after")[:1]),
+        )
+        .values_list("shop_id", "product_id", "q", "c", "v")
+    )
     states = {pair: StockState() for pair in pairs}
     for shop_id, product_id, quantity, cost, value in rows:
         if (shop_id, product_id) in states and quantity is not None:
@@ -113,8 +121,10 @@ def _counted_lines(rows) -> dict[tuple[int, int], StockCountLine]:
     count_ids = {row.count_id for row in rows if row.count_id is not None}
     if not count_ids:
         return {}
-    return {(line.count_id, line.product_id): line
-            for line in StockCountLine.objects.filter(count_id__in=count_ids)}
+    return {
+        (line.count_id, line.product_id): line
+        for line in StockCountLine.objects.filter(count_id__in=count_ids)
+    }
 
 
 class _CataloguePrices(dict):
@@ -125,8 +135,7 @@ class _CataloguePrices(dict):
         self.product_ids = product_ids
 
     def __missing__(self, product_id):
-        self.update(Product.objects.filter(pk__in=self.product_ids)
-                    .values_list("pk", "unit_price"))
+        self.update(Product.objects.filter(pk__in=self.product_ids).values_list("pk", "unit_price"))
         return self[product_id]
 
 
@@ -156,18 +165,20 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
         balances = _lock_balances(set(by_pair))
         earliest = min(m.occurred_at for m in movements)
         later = defaultdict(list)
-        for row in (StockMovement.objects
-                    .filter(shop_id__in={s for s, _ in by_pair},
-                            product_id__in={p for _, p in by_pair}, occurred_at__gt=earliest)
-                    .order_by("occurred_at", "id")):
+        for row in StockMovement.objects.filter(
+            shop_id__in={s for s, _ in by_pair},
+            product_id__in={p for _, p in by_pair},
+            occurred_at__gt=earliest,
+        ).order_by("occurred_at", "id"):
             later[(row.shop_id, row.product_id)].append(row)
 
         # Pairs with movements after their first new one are replayed from the state
         # before it: the state at `earliest` (one query for all), then the later rows
         # already fetched up to the pair's own start.
         starts = {pair: min(m.occurred_at for m in entries) for pair, entries in by_pair.items()}
-        replays = [pair for pair in by_pair
-                   if any(row.occurred_at > starts[pair] for row in later[pair])]
+        replays = [
+            pair for pair in by_pair if any(row.occurred_at > starts[pair] for row in later[pair])
+        ]
         base = _states_at(replays, earliest) if replays else {}
         count_lines = _counted_lines(row for pair in replays for row in later[pair])
         prices = _CataloguePrices({p for _, p in by_pair})
@@ -186,19 +197,26 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
                     if row.occurred_at <= start:
                         state = _state_of(row)
             else:
-                state = StockState(balances[pair].quantity, balances[pair].average_cost,
-                                   balances[pair].value)
+                state = StockState(
+                    balances[pair].quantity, balances[pair].average_cost, balances[pair].value
+                )
             # New entries go after existing movements of the same instant.
-            timeline = sorted([(m.occurred_at, 0, m) for m in entries] +
-                              [(row.occurred_at, -1, row) for row in after],
-                              key=lambda item: (item[0], item[1]))
+            timeline = sorted(
+                [(m.occurred_at, 0, m) for m in entries]
+                + [(row.occurred_at, -1, row) for row in after],
+                key=lambda item: (item[0], item[1]),
+            )
             try:
                 for _, is_new, item in timeline:
                     if is_new == 0:
-                        delta = (item.quantity if item.counted is None
-                                 else item.counted - state.quantity)
-                        fallback = (prices[item.product_id]
-                                    if _costless_entry(state, delta, item.unit_cost) else None)
+                        delta = (
+                            item.quantity if item.counted is None else item.counted - state.quantity
+                        )
+                        fallback = (
+                            prices[item.product_id]
+                            if _costless_entry(state, delta, item.unit_cost)
+                            else None
+                        )
                         state, moved_at = apply_movement(state, delta, item.unit_cost, fallback)
                         created.append(_movement_row(item, delta, moved_at, state, now))
                     else:
@@ -210,33 +228,44 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
                             line.expected = state.quantity
                         cost = item.unit_cost if item.kind == Kind.RECEIPT else None
                         # Units that entered at a cost keep it if none is known yet.
-                        fallback = ((item.unit_cost or prices[item.product_id])
-                                    if _costless_entry(state, item.quantity, cost) else None)
+                        fallback = (
+                            (item.unit_cost or prices[item.product_id])
+                            if _costless_entry(state, item.quantity, cost)
+                            else None
+                        )
                         state, moved_at = apply_movement(state, item.quantity, cost, fallback)
                         item.unit_cost = moved_at
-                        (item.quantity_after, item.average_cost_after,
-                         item.value_after) = state.quantity, state.average_cost, state.value
+                        (item.quantity_after, item.average_cost_after, item.value_after) = (
+                            state.quantity,
+                            state.average_cost,
+                            state.value,
+                        )
                         replayed.append(item)
             except NegativeStock as exc:
                 short.append((pair, exc))
                 continue
             balance = balances[pair]
             balance.quantity, balance.average_cost, balance.value = (
-                state.quantity, state.average_cost, state.value)
+                state.quantity,
+                state.average_cost,
+                state.value,
+            )
         if short:
             raise _insufficient(short)
 
         StockMovement.objects.bulk_create(created)
         if replayed:
             StockMovement.objects.bulk_update(
-                replayed, ["quantity", "unit_cost", "quantity_after", "average_cost_after",
-                           "value_after"])
+                replayed,
+                ["quantity", "unit_cost", "quantity_after", "average_cost_after", "value_after"],
+            )
         if recounted:
             StockCountLine.objects.bulk_update(
-                [count_lines[(row.count_id, row.product_id)] for row, _ in recounted],
-                ["expected"])
-        StockBalance.objects.bulk_update(list(balances.values()),
-                                         ["quantity", "average_cost", "value", "updated_at"])
+                [count_lines[(row.count_id, row.product_id)] for row, _ in recounted], ["expected"]
+            )
+        StockBalance.objects.bulk_update(
+            list(balances.values()), ["quantity", "average_cost", "value", "updated_at"]
+        )
         # Units counts now find in addition come first, so that the batch's exits can
         # take them; units they now find missing go last, once the batch's entries are in.
         _recount_lots([(row, old) for row, old in recounted if row.quantity > old])
@@ -245,23 +274,35 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
     return created
 
 
-def _movement_row(entry: MovementIn, quantity: int, moved_at: Decimal, state: StockState,
-                  now) -> StockMovement:
+def _movement_row(
+    entry: MovementIn, quantity: int, moved_at: Decimal, state: StockState, now
+) -> StockMovement:
     row = StockMovement(
-        shop_id=entry.shop_id, product_id=entry.product_id, kind=entry.kind,
-        reason=entry.reason, quantity=quantity, unit_cost=moved_at,
-        occurred_at=entry.occurred_at, quantity_after=state.quantity,
-        average_cost_after=state.average_cost, value_after=state.value,
-        source=entry.source, count_id=entry.count_id, note=entry.note,
-        created_by_id=entry.user_id)
+        shop_id=entry.shop_id,
+        product_id=entry.product_id,
+        kind=entry.kind,
+        reason=entry.reason,
+        quantity=quantity,
+        unit_cost=moved_at,
+        occurred_at=entry.occurred_at,
+        quantity_after=state.quantity,
+        average_cost_after=state.average_cost,
+        value_after=state.value,
+        source=entry.source,
+        count_id=entry.count_id,
+        note=entry.note,
+        created_by_id=entry.user_id,
+    )
     row._lot = (entry.lot, entry.expires_on)  # for _move_lots, not a column
     return row
 
 
 def _insufficient(short) -> InsufficientStock:
     names = Product.objects.in_bulk([product_id for (_, product_id), _ in short])
-    parts = [f"« {names[p].name} » : {exc.available} en stock, {exc.asked} demandé(s)"
-             for (_, p), exc in short]
+    parts = [
+        f"« {names[p].name} » : {exc.available} en stock, {exc.asked} demandé(s)"
+        for (_, p), exc in short
+    ]
     return InsufficientStock("Stock insuffisant : " + " ; ".join(parts) + ".")
 
 
@@ -281,9 +322,15 @@ def _move_lots(created: list[StockMovement]) -> None:
         if movement.quantity > 0:
             code, expires_on = movement._lot
             new_lots[id(movement)] = StockLot(
-                shop_id=movement.shop_id, product_id=movement.product_id, code=code,
-                expires_on=expires_on, received_at=movement.occurred_at,
-                initial=movement.quantity, remaining=movement.quantity, movement=movement)
+                shop_id=movement.shop_id,
+                product_id=movement.product_id,
+                code=code,
+                expires_on=expires_on,
+                received_at=movement.occurred_at,
+                initial=movement.quantity,
+                remaining=movement.quantity,
+                movement=movement,
+            )
     StockLot.objects.bulk_create(list(new_lots.values()))
     exits = [m for m in created if m.quantity < 0]
     if not exits:
@@ -291,8 +338,9 @@ def _move_lots(created: list[StockMovement]) -> None:
     pairs = {(m.shop_id, m.product_id) for m in exits}
     open_lots = defaultdict(list)
     batch = {m.pk for m in created}
-    for lot in StockLot.objects.filter(remaining__gt=0, shop_id__in={s for s, _ in pairs},
-                                       product_id__in={p for _, p in pairs}):
+    for lot in StockLot.objects.filter(
+        remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
+    ):
         if lot.movement_id not in batch:
             open_lots[(lot.shop_id, lot.product_id)].append(lot)
     parts, touched = [], {}
@@ -337,14 +385,14 @@ def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
     rows = [row for row, _ in changes]
     own = {lot.movement_id: lot for lot in StockLot.objects.filter(movement__in=rows)}
     parts = defaultdict(list)
-    for part in (MovementLot.objects.filter(movement__in=rows).select_related("lot")):
+    for part in MovementLot.objects.filter(movement__in=rows).select_related("lot"):
         parts[part.movement_id].append(part)
     pairs = {(row.shop_id, row.product_id) for row in rows}
     open_lots = defaultdict(list)
     if any(row.quantity < old for row, old in changes):
-        for lot in StockLot.objects.filter(remaining__gt=0,
-                                           shop_id__in={s for s, _ in pairs},
-                                           product_id__in={p for _, p in pairs}):
+        for lot in StockLot.objects.filter(
+            remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
+        ):
             open_lots[(lot.shop_id, lot.product_id)].append(lot)
     touched_lots, new_lots, touched_parts, gone_parts, new_parts = {}, [], {}, [], []
     for row, old in sorted(changes, key=lambda change: (change[0].occurred_at, change[0].pk)):
@@ -369,9 +417,16 @@ def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
                 lot.initial += change
                 lot.remaining += change
             elif change:
-                new_lots.append(StockLot(
-                    shop_id=row.shop_id, product_id=row.product_id, received_at=row.occurred_at,
-                    initial=change, remaining=change, movement=row))
+                new_lots.append(
+                    StockLot(
+                        shop_id=row.shop_id,
+                        product_id=row.product_id,
+                        received_at=row.occurred_at,
+                        initial=change,
+                        remaining=change,
+                        movement=row,
+                    )
+                )
             continue
         wanted = -change
         if lot is not None:
@@ -417,9 +472,18 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return min(moment, timezone.now())
 
 
-def movement_create(*, shop, product, kind: str, quantity: int, reason: str = "",
-                    lot: str = "", expires_on: dt.date | None = None, user=None,
-                    occurred_on: dt.date | None = None) -> StockMovement:
+def movement_create(
+    *,
+    shop,
+    product,
+    kind: str,
+    quantity: int,
+    reason: str = "",
+    lot: str = "",
+    expires_on: dt.date | None = None,
+    user=None,
+    occurred_on: dt.date | None = None,
+) -> StockMovement:
     """A sale, a loss or an adjustment from a person (receipts come from purchasing).
 
     `quantity` is what people say: units sold or lost (>= 1), or the signed change of
@@ -428,8 +492,9 @@ def movement_create(*, shop, product, kind: str, quantity: int, reason: str = ""
     business_date_check(on=occurred_on or paris_today(), shop=shop, field="occurred_on")
     errors = {}
     if kind not in (Kind.SALE, Kind.LOSS, Kind.ADJUSTMENT):
-        errors["kind"] = ["Choisissez vente, perte ou ajustement (les réceptions viennent "
-                          "des achats groupés)."]
+        errors["kind"] = [
+            "Choisissez vente, perte ou ajustement (les réceptions viennent des achats groupés)."
+        ]
     elif kind in EXIT_KINDS and quantity < 1:
         errors["quantity"] = ["La quantité vendue ou perdue doit être d'au moins 1."]
     elif kind == Kind.ADJUSTMENT and quantity == 0:
@@ -440,8 +505,10 @@ def movement_create(*, shop, product, kind: str, quantity: int, reason: str = ""
         errors["reason"] = ["Seule une perte a un motif."]
     delta = -quantity if kind in EXIT_KINDS else quantity
     if (lot or expires_on) and delta < 0:
-        errors["lot"] = ["Un lot ou une date limite ne se donne que pour une entrée en stock "
-                         "(les sorties prennent les lots qui périment en premier)."]
+        errors["lot"] = [
+            "Un lot ou une date limite ne se donne que pour une entrée en stock "
+            "(les sorties prennent les lots qui périment en premier)."
+        ]
     day = occurred_on or paris_today()
     if occurred_on and occurred_on > paris_today():
         errors["occurred_on"] = ["La date ne peut être dans le futur."]
@@ -449,10 +516,21 @@ def movement_create(*, shop, product, kind: str, quantity: int, reason: str = ""
         errors["expires_on"] = ["La date limite précède la date d'entrée en stock."]
     if errors:
         raise InvalidInput(errors)
-    [movement] = movements_record(movements=[MovementIn(
-        shop_id=shop.pk, product_id=product.pk, kind=kind, quantity=delta,
-        occurred_at=end_of_day(day) if occurred_on else timezone.now(), reason=reason,
-        lot=lot, expires_on=expires_on, user_id=getattr(user, "pk", None))])
+    [movement] = movements_record(
+        movements=[
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                kind=kind,
+                quantity=delta,
+                occurred_at=end_of_day(day) if occurred_on else timezone.now(),
+                reason=reason,
+                lot=lot,
+                expires_on=expires_on,
+                user_id=getattr(user, "pk", None),
+            )
+        ]
+    )
     return movement
 
 
@@ -475,10 +553,20 @@ def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
     key), so a replayed receipt cannot add stock twice. Returns the number of movements.
     """
     movements = [
-        MovementIn(shop_id=r.shop_id, product_id=r.product_id, kind=Kind.RECEIPT,
-                   quantity=r.quantity, occurred_at=r.occurred_at, unit_cost=r.unit_cost,
-                   source=r.source, lot=r.lot, expires_on=r.expires_on)
-        for r in receipts if r.quantity > 0]
+        MovementIn(
+            shop_id=r.shop_id,
+            product_id=r.product_id,
+            kind=Kind.RECEIPT,
+            quantity=r.quantity,
+            occurred_at=r.occurred_at,
+            unit_cost=r.unit_cost,
+            source=r.source,
+            lot=r.lot,
+            expires_on=r.expires_on,
+        )
+        for r in receipts
+        if r.quantity > 0
+    ]
     return len(movements_record(movements=movements))
 
 
@@ -505,22 +593,35 @@ def stock_count_record(*, shop, counted_on: dt.date, lines: list[dict], user) ->
     moment = end_of_day(counted_on)
     with transaction.atomic():
         _lock_balances({(shop.pk, p.pk) for p in products})
-        expected = stock_at(shop_id=shop.pk, product_ids=[p.pk for p in products],
-                            moment=moment)
+        expected = stock_at(shop_id=shop.pk, product_ids=[p.pk for p in products], moment=moment)
         count = StockCount.objects.create(shop=shop, counted_on=counted_on, counted_by=user)
         StockCountLine.objects.bulk_create(
-            StockCountLine(count=count, product=line["product"],
-                           expected=expected[line["product"].pk].quantity,
-                           counted=line["quantity"]) for line in lines)
+            StockCountLine(
+                count=count,
+                product=line["product"],
+                expected=expected[line["product"].pk].quantity,
+                counted=line["quantity"],
+            )
+            for line in lines
+        )
         # One movement per line, of 0 when nothing differs: the count's fixed point in
         # later replays (see the module doc).
-        movements_record(movements=[
-            MovementIn(shop_id=shop.pk, product_id=line["product"].pk, kind=Kind.ADJUSTMENT,
-                       quantity=line["quantity"] - expected[line["product"].pk].quantity,
-                       counted=line["quantity"],
-                       occurred_at=moment, count_id=count.pk, user_id=user.pk,
-                       note=f"Inventaire du {counted_on:%d/%m/%Y}")
-            for line in lines])
+        movements_record(
+            movements=[
+                MovementIn(
+                    shop_id=shop.pk,
+                    product_id=line["product"].pk,
+                    kind=Kind.ADJUSTMENT,
+                    quantity=line["quantity"] - expected[line["product"].pk].quantity,
+                    counted=line["quantity"],
+                    occurred_at=moment,
+                    count_id=count.pk,
+                    user_id=user.pk,
+                    note=f"Inventaire du {counted_on:%d/%m/%Y}",
+                )
+                for line in lines
+            ]
+        )
     return count
 
 
@@ -530,4 +631,3 @@ def minimum_set(*, shop, product, minimum: int | None) -> StockBalance:
         balance.minimum = minimum
         balance.save(update_fields=["minimum", "updated_at"])
     return balance
-

@@ -34,11 +34,19 @@ from .services import MovementIn, end_of_day, movements_record
 
 COLUMNS = ["date", "sku", "quantity"]
 # What French tills and spreadsheets call the same columns (compared lowercased).
-ALIASES = {"jour": "date", "référence": "sku", "reference": "sku", "réf": "sku", "ref": "sku",
-           "quantité": "quantity", "quantite": "quantity", "qté": "quantity", "qte": "quantity"}
+ALIASES = {
+    "jour": "date",
+    "référence": "sku",
+    "reference": "sku",
+    "réf": "sku",
+    "ref": "sku",
+    "quantité": "quantity",
+    "quantite": "quantity",
+    "qté": "quantity",
+    "qte": "quantity",
+}
 MAX_ROWS = 20_000
 NOTE = "Import caisse"
-
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,9 @@ def parse_units(text: str) -> int | None:
     return parse_whole(text, low=1, high=MAX_UNITS)
 
 
-def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds,
-              today: dt.date) -> tuple[Row, list[str]]:
+def parse_row(
+    line: int, cells: dict[str, str], *, bounds: Bounds, today: dt.date
+) -> tuple[Row, list[str]]:
     errors = []
     day, error = parse_day(cells["date"])
     if error:
@@ -73,19 +82,26 @@ def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds,
         errors.append("référence (sku) manquante.")
     units = parse_units(cells["quantity"])
     if units is None:
-        errors.append(f"quantité {quoted(cells['quantity'])} invalide (nombre entier de 1 à "
-                      f"{MAX_UNITS}).")
+        errors.append(
+            f"quantité {quoted(cells['quantity'])} invalide (nombre entier de 1 à {MAX_UNITS})."
+        )
     return Row(line=line, day=day, sku=sku, units=units), errors
 
 
-def parse_sales(text: str, *, bounds: Bounds,
-                today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
+def parse_sales(
+    text: str, *, bounds: Bounds, today: dt.date
+) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every row of the file, and the (line, message) of every error found; `bounds`:
     the shop's business dates (shops.dates). Other columns (a label, a price) are
     ignored: tills export more than we need."""
     records = csvfiles.CsvRecords(
-        text, columns=COLUMNS, aliases=ALIASES, extra_allowed=True, max_rows=MAX_ROWS,
-        expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)")
+        text,
+        columns=COLUMNS,
+        aliases=ALIASES,
+        extra_allowed=True,
+        max_rows=MAX_ROWS,
+        expected=f"{';'.join(COLUMNS)} (ou date;référence;quantité)",
+    )
     rows: list[Row] = []
     for line, cells in records:
         row, row_errors = parse_row(line, cells, bounds=bounds, today=today)
@@ -98,9 +114,12 @@ def resolve_skus(*, shop, skus: set[str]) -> dict[str, int | str]:
     """Each SKU's product id, or why it names none (one query)."""
     stocked = StockBalance.objects.filter(shop=shop, product=OuterRef("pk"))
     candidates: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-    for sku, product_id, in_shop in (Product.objects.filter(sku__in=skus)
-                                     .annotate(in_shop=Exists(stocked))
-                                     .order_by("pk").values_list("sku", "pk", "in_shop")):
+    for sku, product_id, in_shop in (
+        Product.objects.filter(sku__in=skus)
+        .annotate(in_shop=Exists(stocked))
+        .order_by("pk")
+        .values_list("sku", "pk", "in_shop")
+    ):
         candidates[sku].append((product_id, in_shop))
     resolved: dict[str, int | str] = {}
     for sku in skus:
@@ -113,12 +132,16 @@ def resolve_skus(*, shop, skus: set[str]) -> dict[str, int | str]:
         elif not products:
             resolved[sku] = f"référence {quoted(sku)} inconnue."
         elif not in_shop:
-            resolved[sku] = (f"référence {quoted(sku)} ambiguë : {len(products)} fournisseurs "
-                             f"la portent et ce commerce n'a en stock aucun de ces produits.")
+            resolved[sku] = (
+                f"référence {quoted(sku)} ambiguë : {len(products)} fournisseurs "
+                f"la portent et ce commerce n'a en stock aucun de ces produits."
+            )
         else:
-            resolved[sku] = (f"référence {quoted(sku)} ambiguë : ce commerce a en stock "
-                             f"{len(in_shop)} produits de fournisseurs différents qui la "
-                             f"portent.")
+            resolved[sku] = (
+                f"référence {quoted(sku)} ambiguë : ce commerce a en stock "
+                f"{len(in_shop)} produits de fournisseurs différents qui la "
+                f"portent."
+            )
     return resolved
 
 
@@ -129,15 +152,25 @@ def sales_import(*, shop, file, user) -> dict:
     (nothing written) if a sale would take more than the shop had at its date.
     """
     today = paris_today()
-    rows, errors = parse_sales(read_text(file), today=today,
-                               bounds=business_date_bounds(shop=shop, today=today))
+    rows, errors = parse_sales(
+        read_text(file), today=today, bounds=business_date_bounds(shop=shop, today=today)
+    )
     products = resolve_skus(shop=shop, skus={row.sku for row in rows if row.sku})
-    errors.extend((row.line, products[row.sku]) for row in rows
-                  if row.sku and isinstance(products[row.sku], str))
+    errors.extend(
+        (row.line, products[row.sku])
+        for row in rows
+        if row.sku and isinstance(products[row.sku], str)
+    )
     if errors:
         # Sorted by line only: a line's own messages keep the order they were found in.
-        raise InvalidInput({"file": [f"Ligne {line} : {message}"
-                                     for line, message in sorted(errors, key=lambda e: e[0])]})
+        raise InvalidInput(
+            {
+                "file": [
+                    f"Ligne {line} : {message}"
+                    for line, message in sorted(errors, key=lambda e: e[0])
+                ]
+            }
+        )
     if not rows:
         raise file_error("Le fichier ne contient aucune vente.")
     units: dict[tuple[dt.date, int], int] = defaultdict(int)
@@ -145,9 +178,18 @@ def sales_import(*, shop, file, user) -> dict:
         units[(row.day, products[row.sku])] += row.units
     user_id = getattr(user, "pk", None)
     # One call, so one transaction: every sale is recorded, or none.
-    movements_record(movements=[
-        MovementIn(shop_id=shop.pk, product_id=product_id, kind=StockMovement.Kind.SALE,
-                   quantity=-quantity, occurred_at=end_of_day(day), note=NOTE,
-                   user_id=user_id)
-        for (day, product_id), quantity in sorted(units.items())])
+    movements_record(
+        movements=[
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product_id,
+                kind=StockMovement.Kind.SALE,
+                quantity=-quantity,
+                occurred_at=end_of_day(day),
+                note=NOTE,
+                user_id=user_id,
+            )
+            for (day, product_id), quantity in sorted(units.items())
+        ]
+    )
     return {"movements": len(units), "units": sum(units.values())}

@@ -44,22 +44,21 @@ def stock(request):
     shop = context["shop"]
     balances = _balances(request, shop)
     form = LossForm(posted(request), balances=balances)
-    recorded = request.method == "POST" and form.is_valid() and _loss_record(request, shop,
-                                                                             form)
+    recorded = request.method == "POST" and form.is_valid() and _loss_record(request, shop, form)
     if recorded:
         if not request.htmx:
             return redirect(_shop_url("shop-stock", shop))
         balances = _balances(request, shop)  # the new quantities, and a fresh form
         form = LossForm(balances=balances)
-    context.update(_stock_figures(shop, balances), form=form,
-                   action=_shop_url("shop-stock", shop))
+    context.update(_stock_figures(shop, balances), form=form, action=_shop_url("shop-stock", shop))
     if not request.htmx:
         return render(request, "inventory/stock.html", context)
     # After a loss the reader goes back to the top, where the message and the new
     # figures are; after an error, to the form and its messages.
     response = render(request, "inventory/_stock_panel.html", context)
-    return reswap(response, "outerHTML show:window:top" if recorded
-                  else "outerHTML show:#perte:top")
+    return reswap(
+        response, "outerHTML show:window:top" if recorded else "outerHTML show:#perte:top"
+    )
 
 
 def _balances(request, shop) -> list:
@@ -70,9 +69,14 @@ def _loss_record(request, shop, form) -> bool:
     """Record the loss of a valid form; False with the service's refusal on the form."""
     data = form.cleaned_data
     try:
-        services.movement_create(shop=shop, product=data["product"], kind="loss",
-                                 quantity=data["quantity"], reason=data["reason"],
-                                 user=request.user)
+        services.movement_create(
+            shop=shop,
+            product=data["product"],
+            kind="loss",
+            quantity=data["quantity"],
+            reason=data["reason"],
+            user=request.user,
+        )
     except InvalidInput as exc:
         add_service_errors(form, exc)
         return False
@@ -80,15 +84,18 @@ def _loss_record(request, shop, form) -> bool:
         add_service_errors(form, exc, field="quantity")
         return False
     reason = StockMovement.Reason(data["reason"]).label.lower()
-    messages.success(request, f"Perte enregistrée : {data['quantity']} × "
-                              f"{data['product'].name} ({reason}).")
+    messages.success(
+        request, f"Perte enregistrée : {data['quantity']} × {data['product'].name} ({reason})."
+    )
     return True
 
 
 def _stock_figures(shop, balances) -> dict:
     alerts = selectors.alerts(shop=shop)
     return {
-        "balances": balances, "alerts": alerts, "today": paris_today(),
+        "balances": balances,
+        "alerts": alerts,
+        "today": paris_today(),
         "low_ids": {balance.product_id for balance in alerts["low_stock"]},
         # The sum of the values shown, each already rounded to the cent.
         "total": sum((balance.value for balance in balances), start=Decimal("0.00")),
@@ -100,26 +107,35 @@ def product_stock(request, product_id):
     """One product: its lots, its recent movements, its minimum level (POST)."""
     context = shop_page(request)
     shop = context["shop"]
-    balance = (selectors.balance_list(user=request.user)
-               .filter(shop=shop, product_id=product_id).first())
+    balance = (
+        selectors.balance_list(user=request.user).filter(shop=shop, product_id=product_id).first()
+    )
     if balance is None:
         raise Http404
     form = MinimumForm(posted(request), initial={"minimum": balance.minimum})
     if request.method == "POST" and form.is_valid():
         minimum = form.cleaned_data["minimum"]
         services.minimum_set(shop=shop, product=balance.product, minimum=minimum)
-        messages.success(request, f"Stock minimum de {balance.product.name} : {minimum} "
-                                  f"unité{_plural(minimum)}." if minimum is not None else
-                         f"{balance.product.name} n'a plus de stock minimum.")
+        messages.success(
+            request,
+            f"Stock minimum de {balance.product.name} : {minimum} unité{_plural(minimum)}."
+            if minimum is not None
+            else f"{balance.product.name} n'a plus de stock minimum.",
+        )
         return redirect(_shop_url("shop-stock-product", shop, product_id))
-    context.update({
-        "balance": balance, "form": form,
-        "action": _shop_url("shop-stock-product", shop, product_id),
-        "lots": selectors.open_lot_list(user=request.user).filter(shop=shop,
-                                                                  product_id=product_id),
-        "movements": selectors.movement_list(user=request.user)
-        .filter(shop=shop, product_id=product_id)[:RECENT_MOVEMENTS],
-    })
+    context.update(
+        {
+            "balance": balance,
+            "form": form,
+            "action": _shop_url("shop-stock-product", shop, product_id),
+            "lots": selectors.open_lot_list(user=request.user).filter(
+                shop=shop, product_id=product_id
+            ),
+            "movements": selectors.movement_list(user=request.user).filter(
+                shop=shop, product_id=product_id
+            )[:RECENT_MOVEMENTS],
+        }
+    )
     return render(request, "inventory/product.html", context)
 
 
@@ -133,23 +149,36 @@ def stock_count(request):
     if request.method == "POST" and form.is_valid():
         try:
             count = services.stock_count_record(
-                shop=shop, counted_on=form.cleaned_data["counted_on"], lines=form.lines(),
-                user=request.user)
+                shop=shop,
+                counted_on=form.cleaned_data["counted_on"],
+                lines=form.lines(),
+                user=request.user,
+            )
         except InvalidInput as exc:
             add_service_errors(form, exc)
         else:
             _, lines, gaps = _count_summary(count)
             counted, moved = _plural(lines), _plural(gaps)
-            messages.success(request, f"Inventaire du {format_date(count.counted_on)} "
-                                      f"enregistré : {lines} produit{counted} "
-                                      f"compté{counted}, {gaps} écart{moved} corrigé{moved} "
-                                      "dans le stock.")
+            messages.success(
+                request,
+                f"Inventaire du {format_date(count.counted_on)} "
+                f"enregistré : {lines} produit{counted} "
+                f"compté{counted}, {gaps} écart{moved} corrigé{moved} "
+                "dans le stock.",
+            )
             return redirect(_shop_url("shop-stock", shop))
-    context.update({
-        "form": form, "action": _shop_url("shop-stock-count", shop),
-        "counts": [_count_summary(count) for count in
-                   selectors.count_list(user=request.user).filter(shop=shop)[:RECENT_COUNTS]],
-    })
+    context.update(
+        {
+            "form": form,
+            "action": _shop_url("shop-stock-count", shop),
+            "counts": [
+                _count_summary(count)
+                for count in selectors.count_list(user=request.user).filter(shop=shop)[
+                    :RECENT_COUNTS
+                ]
+            ],
+        }
+    )
     return render(request, "inventory/count.html", context)
 
 

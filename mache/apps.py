@@ -10,8 +10,10 @@ def var_folders() -> list[Path]:
     folders = [Path(settings.VAR_DIR), Path(settings.STATIC_ROOT)]
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        folders += [Path(options[key]) for key in (
-            "data_folder_in", "data_folder_out", "processed_folder", "control_folder")]
+        folders += [
+            Path(options[key])
+            for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+        ]
     if settings.CELERY_RESULT_BACKEND.startswith("file://"):
         folders.append(Path(settings.CELERY_RESULT_BACKEND.removeprefix("file://")))
     return folders

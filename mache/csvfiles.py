@@ -41,8 +41,9 @@ def read_text(file) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise file_error("Le fichier doit être encodé en UTF-8 (dans le tableur : "
-                         "« CSV UTF-8 »).") from exc
+        raise file_error(
+            "Le fichier doit être encodé en UTF-8 (dans le tableur : « CSV UTF-8 »)."
+        ) from exc
     if not text.strip():
         raise file_error("Le fichier est vide.")
     if "\x00" in text:
@@ -52,7 +53,7 @@ def read_text(file) -> str:
 
 
 def parse_decimal(text: str, *, places: int, int_digits: int) -> Decimal | None:
-    """"1,2000" or "1.2000" as a Decimal; None if malformed or too precise."""
+    """ "1,2000" or "1.2000" as a Decimal; None if malformed or too precise."""
     match = DECIMAL_RE.match(text)
     if match is None:
         return None
@@ -71,7 +72,7 @@ def parse_whole(text: str, *, low: int, high: int) -> int | None:
 
 
 def parse_day(text: str) -> tuple[dt.date | None, str | None]:
-    """"2026-03-14" or "14/03/2026" as a date, or the error (without the line)."""
+    """ "2026-03-14" or "14/03/2026" as a date, or the error (without the line)."""
     if match := ISO_DATE_RE.match(text):
         year, month, day = match.groups()
     elif match := FRENCH_DATE_RE.match(text):
@@ -84,8 +85,15 @@ def parse_day(text: str) -> tuple[dt.date | None, str | None]:
         return None, f"date {quoted(text)} invalide."
 
 
-def read_header(reader, *, columns: list[str], optional=frozenset(), aliases=None,
-                extra_allowed: bool = False, expected: str = "") -> list[str]:
+def read_header(
+    reader,
+    *,
+    columns: list[str],
+    optional=frozenset(),
+    aliases=None,
+    extra_allowed: bool = False,
+    expected: str = "",
+) -> list[str]:
     """The header line's names (lowercased, aliases resolved), or a 400 on `file` that
     names the missing, unknown and repeated columns and shows the expected header.
 
@@ -94,14 +102,14 @@ def read_header(reader, *, columns: list[str], optional=frozenset(), aliases=Non
     """
     aliases = aliases or {}
     try:
-        names = [aliases.get(cell.strip().lower(), cell.strip().lower())
-                 for cell in next(reader)]
+        names = [aliases.get(cell.strip().lower(), cell.strip().lower()) for cell in next(reader)]
     except StopIteration as exc:
         raise file_error("Le fichier est vide.") from exc
     missing = [n for n in columns if n not in names and n not in optional]
     unknown = [] if extra_allowed else sorted({n for n in names if n not in columns})
-    repeated = sorted({n for n in names if n and names.count(n) > 1
-                       and (n in columns or not extra_allowed)})
+    repeated = sorted(
+        {n for n in names if n and names.count(n) > 1 and (n in columns or not extra_allowed)}
+    )
     errors = []
     if missing:
         errors.append(f"Ligne 1 : colonnes manquantes : {', '.join(missing)}.")
@@ -129,21 +137,34 @@ class CsvRecords:
     stay in line order. More than `max_rows` records: a 400 on `file` at once.
     """
 
-    def __init__(self, text: str, *, columns: list[str], max_rows: int, what: str = "lignes",
-                 optional=frozenset(), aliases=None, extra_allowed: bool = False,
-                 expected: str = ""):
+    def __init__(
+        self,
+        text: str,
+        *,
+        columns: list[str],
+        max_rows: int,
+        what: str = "lignes",
+        optional=frozenset(),
+        aliases=None,
+        extra_allowed: bool = False,
+        expected: str = "",
+    ):
         first_line = text.split("\n", 1)[0]
         self.delimiter = ";" if ";" in first_line else ","
-        self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter,
-                                  strict=True)
-        self.names = read_header(self._reader, columns=columns, optional=optional,
-                                 aliases=aliases, extra_allowed=extra_allowed,
-                                 expected=expected)
-        self.positions = {name: index for index, name in enumerate(self.names)
-                          if name in columns}
+        self._reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True
+        )
+        self.names = read_header(
+            self._reader,
+            columns=columns,
+            optional=optional,
+            aliases=aliases,
+            extra_allowed=extra_allowed,
+            expected=expected,
+        )
+        self.positions = {name: index for index, name in enumerate(self.names) if name in columns}
         self.extra_allowed = extra_allowed
-        self.width = (max(self.positions.values()) + 1 if extra_allowed
-                      else len(self.names))
+        self.width = max(self.positions.values()) + 1 if extra_allowed else len(self.names)
         self.max_rows, self.what = max_rows, what
         self.errors: list[tuple[int, str]] = []
 
@@ -160,8 +181,10 @@ class CsvRecords:
                     continue  # blank lines, or `;;;;` left by a spreadsheet
                 count += 1
                 if count > self.max_rows:
-                    raise file_error(f"Le fichier compte plus de {self.max_rows:,} "
-                                     f"{self.what} : découpez-le.".replace(",", " "))
+                    raise file_error(
+                        f"Le fichier compte plus de {self.max_rows:,} "
+                        f"{self.what} : découpez-le.".replace(",", " ")
+                    )
                 if error := self._width_error(cells):
                     self.errors.append((line, error))
                     continue
@@ -176,13 +199,19 @@ class CsvRecords:
                 return f"{len(cells)} colonne(s) au lieu d'au moins {width}."
             return None
         if len(cells) < width or any(cells[width:]):
-            hint = (" (un nombre à virgule doit être entre guillemets quand le séparateur "
-                    "est la virgule)" if self.delimiter == "," and len(cells) > width else "")
+            hint = (
+                " (un nombre à virgule doit être entre guillemets quand le séparateur "
+                "est la virgule)"
+                if self.delimiter == "," and len(cells) > width
+                else ""
+            )
             return f"{len(cells)} colonnes au lieu de {width}{hint}."
         return None
 
     def messages(self) -> list[str]:
         """The errors as an import lists them under `file`, by line (a line's own
         messages in the order they were found)."""
-        return [f"Ligne {line} : {message}"
-                for line, message in sorted(self.errors, key=lambda error: error[0])]
+        return [
+            f"Ligne {line} : {message}"
+            for line, message in sorted(self.errors, key=lambda error: error[0])
+        ]

@@ -25,8 +25,9 @@ def insert_rows(model: type[models.Model], fields: list[str], rows) -> int:
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column)
-                            for f in fields)
+        columns = ", ".join(
+            connection.ops.quote_name(model._meta.get_field(f).column) for f in fields
+        )
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

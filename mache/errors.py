@@ -112,6 +112,7 @@ def _response_for(exc, context):
 # Django's own answers, for what no view answered (an id that does not match the route,
 # a request Django refused): JSON in DRF's shape under /api/, the French pages elsewhere.
 
+
 def not_found(request, exception):
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Introuvable."}, status=404)

@@ -8,7 +8,7 @@ from .limits import MAX_LIST_ITEMS
 
 
 class MoneyField(serializers.DecimalField):
-    """"12.30": two decimals, at most 10 digits before the point."""
+    """ "12.30": two decimals, at most 10 digits before the point."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)
@@ -16,7 +16,7 @@ class MoneyField(serializers.DecimalField):
 
 
 class UnitPriceField(serializers.DecimalField):
-    """"1.2000": up to four decimals."""
+    """ "1.2000": up to four decimals."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)
@@ -33,7 +33,8 @@ class VatRateField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=VAT_RATES, **kwargs)
         self.error_messages["invalid_choice"] = (
-            "« {input} » n'est pas un taux de TVA permis (0.00, 2.10, 5.50, 10.00, 20.00).")
+            "« {input} » n'est pas un taux de TVA permis (0.00, 2.10, 5.50, 10.00, 20.00)."
+        )
 
     def to_internal_value(self, data):
         # "5.5" and "5.50" name the same rate; "5.499" does not name any (no rounding).
@@ -59,7 +60,6 @@ class ListField(serializers.ListField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, list) and self.max_length is not None and \
-                len(data) > self.max_length:
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)

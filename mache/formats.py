@@ -16,7 +16,7 @@ NBSP = "\u00a0"
 def _group_thousands(digits: str) -> str:
     """'1234567' -> '1 234 567' (no-break spaces)."""
     head = len(digits) % 3 or 3
-    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
     return NBSP.join(groups)
 
 

@@ -15,8 +15,9 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def add_service_errors(form: forms.Form, exc: InvalidInput | BusinessRuleError, *,
-                       field: str | None = None) -> None:
+def add_service_errors(
+    form: forms.Form, exc: InvalidInput | BusinessRuleError, *, field: str | None = None
+) -> None:
     """Put what a service refused beside the form's fields.
 
     InvalidInput names its fields: each message goes beside the field of that name, or

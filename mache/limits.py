@@ -45,10 +45,12 @@ def takes_uploads(view) -> bool:
     view_class = getattr(view, "cls", None)
     if view_class is None:
         return False
-    parser_classes = getattr(view, "initkwargs", {}).get("parser_classes") or \
-        view_class.parser_classes
-    return bool(parser_classes) and all(issubclass(parser, MultiPartParser)
-                                        for parser in parser_classes)
+    parser_classes = (
+        getattr(view, "initkwargs", {}).get("parser_classes") or view_class.parser_classes
+    )
+    return bool(parser_classes) and all(
+        issubclass(parser, MultiPartParser) for parser in parser_classes
+    )
 
 
 def body_limit(request) -> int:
@@ -106,9 +108,12 @@ def too_large(request, limit: int):
     message = too_large_message(limit)
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)
-    return HttpResponse(render_to_string(
-        "mache/error.html", {"title": "Requête trop volumineuse", "message": message}),
-        status=413)
+    return HttpResponse(
+        render_to_string(
+            "mache/error.html", {"title": "Requête trop volumineuse", "message": message}
+        ),
+        status=413,
+    )
 
 
 class RequestSizeLimitMiddleware:

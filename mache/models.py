@@ -27,8 +27,7 @@ class OutboxMessage(models.Model):
         verbose_name_plural = "tâches à envoyer"
         indexes = [
             # The drain and the after-commit check read only what is left to send.
-            models.Index(fields=["id"], condition=Q(sent_at__isnull=True),
-                         name="outbox_unsent"),
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_unsent"),
             models.Index(fields=["sent_at"], name="outbox_sent_at"),
         ]
 

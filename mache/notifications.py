@@ -47,8 +47,13 @@ def notify_on_commit(function: Notification, object_id: int) -> str:
     return enqueue_on_commit(send_notification, function.notification_kind, object_id)
 
 
-@shared_task(name="worker.send_notification", acks_late=True, max_retries=5,
-             autoretry_for=(OSError,), retry_backoff=True)
+@shared_task(
+    name="worker.send_notification",
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+)
 def send_notification(kind: str, object_id: int) -> int:
     """One e-mail. Retried when the mail server is unreachable (OSError); a duplicate
     e-mail after a crash is acceptable, a lost one is not."""

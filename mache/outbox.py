@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 DRAIN_BATCH = 200
 KEEP_SENT = dt.timedelta(days=7)
 # The broker is unreachable: stop the batch there, the next drain tries again.
-BROKER_DOWN = (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-               OSError)
+BROKER_DOWN = (
+    BrokerError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
 
 
 def task_name(task) -> str:
@@ -55,9 +59,12 @@ def enqueue_on_commit(task, *args) -> str:
 def enqueue_many_on_commit(task, args_list: Iterable[Iterable]) -> list[str]:
     """One task per argument tuple, written in one INSERT; their ids in the same order."""
     name = task_name(task)
-    rows = OutboxMessage.objects.bulk_create([
-        OutboxMessage(task_id=str(uuid.uuid4()), task_name=name, args=list(args))
-        for args in args_list])
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(task_id=str(uuid.uuid4()), task_name=name, args=list(args))
+            for args in args_list
+        ]
+    )
     if rows:
         ids = [row.pk for row in rows]
         transaction.on_commit(partial(_send_after_commit, ids))
@@ -72,16 +79,18 @@ def _send_after_commit(message_ids: list[int]) -> None:
         if not broker_down and OutboxMessage.objects.filter(sent_at__isnull=True).exists():
             outbox_drain()
     except Exception:  # whatever it is, the write committed: log it, the drain retries
-        log.exception("outbox: could not send %s after commit; the drain will retry",
-                      message_ids)
+        log.exception("outbox: could not send %s after commit; the drain will retry", message_ids)
 
 
 def outbox_send(*, message_ids: list[int]) -> tuple[int, bool]:
     """Send these rows if still unsent and not being sent by someone else.
     Returns (how many were sent, whether the broker was found down)."""
     with transaction.atomic():
-        rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                    .filter(pk__in=message_ids, sent_at__isnull=True).order_by("pk"))
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=message_ids, sent_at__isnull=True)
+            .order_by("pk")
+        )
         return _publish(rows)
 
 
@@ -91,8 +100,11 @@ def outbox_drain(*, batch: int = DRAIN_BATCH) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                        .filter(sent_at__isnull=True).order_by("pk")[:batch])
+            rows = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True)
+                .order_by("pk")[:batch]
+            )
             sent, broker_down = _publish(rows)
         total += sent
         if broker_down or not sent or len(rows) < batch:
@@ -120,8 +132,9 @@ def _publish(rows: list[OutboxMessage]) -> tuple[int, bool]:
         except BROKER_DOWN as exc:
             row.last_error = _describe(exc)
             broker_down = True
-            log.warning("outbox: broker unreachable, %s left for the drain: %s",
-                        row, row.last_error)
+            log.warning(
+                "outbox: broker unreachable, %s left for the drain: %s", row, row.last_error
+            )
             break
         except Exception as exc:  # this message only (say, a bad name): record, go on
             row.last_error = _describe(exc)
@@ -130,7 +143,8 @@ def _publish(rows: list[OutboxMessage]) -> tuple[int, bool]:
         row.sent_at, row.last_error = timezone.now(), ""
         sent += 1
     OutboxMessage.objects.bulk_update(
-        touched, ["attempts", "last_attempt_at", "sent_at", "last_error"])
+        touched, ["attempts", "last_attempt_at", "sent_at", "last_error"]
+    )
     return sent, broker_down
 
 

@@ -33,8 +33,7 @@ class JSONParser(parsers.JSONParser):
         try:
             data = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            raise ParseError(
-                f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}).") from None
+            raise ParseError(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}).") from None
         except ValueError as exc:  # NaN, Infinity
             raise ParseError(f"JSON invalide : {exc}") from None
         except RecursionError:
@@ -51,8 +50,7 @@ def check_tree(data) -> None:
         node, depth = stack.pop()
         if isinstance(node, str):
             if SURROGATE_RE.search(node):
-                raise ParseError("Le JSON contient un caractère invalide (substitut UTF-16 "
-                                 "isolé).")
+                raise ParseError("Le JSON contient un caractère invalide (substitut UTF-16 isolé).")
         elif isinstance(node, dict | list):
             if depth >= MAX_DEPTH:
                 raise ParseError(f"JSON trop imbriqué ({MAX_DEPTH} niveaux au plus).")

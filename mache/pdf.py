@@ -53,25 +53,54 @@ def styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
     return {
         "body": body,
-        "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=16,
-                                leading=20, spaceAfter=2 * mm),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=13,
-                                   spaceAfter=4 * mm),
-        "heading": ParagraphStyle("heading", parent=body, fontName=FONT_BOLD, fontSize=10,
-                                  leading=13, spaceBefore=4 * mm, spaceAfter=2 * mm),
-        "label": ParagraphStyle("label", parent=body, fontName=FONT_BOLD, fontSize=7.5,
-                                leading=10, textColor=MUTED, spaceAfter=1 * mm),
-        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5,
-                                textColor=MUTED),
+        "title": ParagraphStyle(
+            "title", parent=body, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=2 * mm
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=body, fontSize=10, leading=13, spaceAfter=4 * mm
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=10,
+            leading=13,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
+        ),
+        "label": ParagraphStyle(
+            "label",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=7.5,
+            leading=10,
+            textColor=MUTED,
+            spaceAfter=1 * mm,
+        ),
+        "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
-        "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=8.5, leading=10.5,
-                                     alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName=FONT_BOLD, fontSize=8,
-                               leading=10, alignment=TA_LEFT),
-        "head_right": ParagraphStyle("head_right", parent=body, fontName=FONT_BOLD,
-                                     fontSize=8, leading=10, alignment=TA_RIGHT),
-        "notice": ParagraphStyle("notice", parent=body, fontName=FONT_BOLD, fontSize=10,
-                                 leading=13, textColor=WARNING_INK),
+        "cell_right": ParagraphStyle(
+            "cell_right", parent=body, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
+        ),
+        "head": ParagraphStyle(
+            "head", parent=body, fontName=FONT_BOLD, fontSize=8, leading=10, alignment=TA_LEFT
+        ),
+        "head_right": ParagraphStyle(
+            "head_right",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=8,
+            leading=10,
+            alignment=TA_RIGHT,
+        ),
+        "notice": ParagraphStyle(
+            "notice",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=10,
+            leading=13,
+            textColor=WARNING_INK,
+        ),
     }
 
 
@@ -88,21 +117,31 @@ def lines_para(lines: Sequence[str], style: str = "body") -> Paragraph:
 def notice(text: str, *, width: float = CONTENT_WIDTH) -> Table:
     """A framed warning, for a status the reader must not miss."""
     # A table cell rather than a paragraph border: the frame then stays within the margins.
-    table = Table([[para(text, "notice")]], colWidths=[width], hAlign="LEFT",
-                  spaceBefore=1 * mm, spaceAfter=5 * mm)
-    table.setStyle(TableStyle([
-        ("BOX", (0, 0), (-1, -1), 0.75, WARNING_INK),
-        ("BACKGROUND", (0, 0), (-1, -1), WARNING_FILL),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
-    ]))
+    table = Table(
+        [[para(text, "notice")]],
+        colWidths=[width],
+        hAlign="LEFT",
+        spaceBefore=1 * mm,
+        spaceAfter=5 * mm,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.75, WARNING_INK),
+                ("BACKGROUND", (0, 0), (-1, -1), WARNING_FILL),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
+            ]
+        )
+    )
     return table
 
 
-def info_blocks(blocks: Sequence[tuple[str, Sequence[str]]], *,
-                width: float = CONTENT_WIDTH) -> Table:
+def info_blocks(
+    blocks: Sequence[tuple[str, Sequence[str]]], *, width: float = CONTENT_WIDTH
+) -> Table:
     """Titled blocks of lines side by side (seller and buyer, delivery...)."""
     gap = 6 * mm
     column = (width - gap * (len(blocks) - 1)) / len(blocks)
@@ -114,21 +153,31 @@ def info_blocks(blocks: Sequence[tuple[str, Sequence[str]]], *,
         cells.append([para(title.upper(), "label"), lines_para(lines)])
         widths.append(column)
     table = Table([cells], colWidths=widths, hAlign="LEFT")
-    commands = [("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm)]
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
+    ]
     for index in range(0, len(cells), 2):
-        commands += [("BOX", (index, 0), (index, 0), 0.5, RULE),
-                     ("BACKGROUND", (index, 0), (index, 0), STRIPE_FILL)]
+        commands += [
+            ("BOX", (index, 0), (index, 0), 0.5, RULE),
+            ("BACKGROUND", (index, 0), (index, 0), STRIPE_FILL),
+        ]
     table.setStyle(TableStyle(commands))
     return table
 
 
-def data_table(header: Sequence[str], rows: Sequence[Sequence], *, widths: Sequence[float],
-               right_columns: Collection[int] = (), width: float = CONTENT_WIDTH,
-               empty: str = "Aucune ligne.") -> Table:
+def data_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    widths: Sequence[float],
+    right_columns: Collection[int] = (),
+    width: float = CONTENT_WIDTH,
+    empty: str = "Aucune ligne.",
+) -> Table:
     """A table of `rows` under a `header` row that repeats at the top of every page.
 
     `widths` are the columns' shares of `width` (any scale: (1, 4, 1) works). Columns
@@ -147,8 +196,12 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence], *, widths: Seque
             return str(value)  # drawn as one string: an amount is never cut in two
         return Paragraph(escape(str(value)), styles()["cell"])
 
-    data = [[Paragraph(escape(title), styles()["head_right" if i in right else "head"])
-             for i, title in enumerate(header)]]
+    data = [
+        [
+            Paragraph(escape(title), styles()["head_right" if i in right else "head"])
+            for i, title in enumerate(header)
+        ]
+    ]
     data += [[cell(value, i) for i, value in enumerate(row)] for row in rows]
     spans = []
     if not rows:
@@ -176,8 +229,9 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence], *, widths: Seque
     return table
 
 
-def summary_table(rows: Sequence[tuple[str, str]], *, strong: Collection[int] = (),
-                  width: float = 85 * mm) -> Table:
+def summary_table(
+    rows: Sequence[tuple[str, str]], *, strong: Collection[int] = (), width: float = 85 * mm
+) -> Table:
     """Label and value pairs (totals), right-aligned on the page; the rows listed in
     `strong` are bold, with a rule above them."""
     commands = [
@@ -191,32 +245,48 @@ def summary_table(rows: Sequence[tuple[str, str]], *, strong: Collection[int] = 
         ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
     ]
     for row in strong:
-        commands += [("FONTNAME", (1, row), (1, row), FONT_BOLD),
-                     ("LINEABOVE", (0, row), (-1, row), 0.75, MUTED),
-                     ("BACKGROUND", (0, row), (-1, row), HEADER_FILL)]
-    table = Table([[Paragraph(f"<b>{escape(label)}</b>" if i in strong else escape(label),
-                              styles()["cell_right"]), value]
-                   for i, (label, value) in enumerate(rows)],
-                  colWidths=[width * 0.55, width * 0.45], hAlign="RIGHT")
+        commands += [
+            ("FONTNAME", (1, row), (1, row), FONT_BOLD),
+            ("LINEABOVE", (0, row), (-1, row), 0.75, MUTED),
+            ("BACKGROUND", (0, row), (-1, row), HEADER_FILL),
+        ]
+    table = Table(
+        [
+            [
+                Paragraph(
+                    f"<b>{escape(label)}</b>" if i in strong else escape(label),
+                    styles()["cell_right"],
+                ),
+                value,
+            ]
+            for i, (label, value) in enumerate(rows)
+        ],
+        colWidths=[width * 0.55, width * 0.45],
+        hAlign="RIGHT",
+    )
     table.setStyle(TableStyle(commands))
     return table
 
 
-def side_by_side(flowables: Sequence[Flowable], *, widths: Sequence[float],
-                 width: float = CONTENT_WIDTH) -> Table:
+def side_by_side(
+    flowables: Sequence[Flowable], *, widths: Sequence[float], width: float = CONTENT_WIDTH
+) -> Table:
     """Flowables in columns (`widths` are shares of `width`), tops aligned; the last one
     is pushed to the right edge (totals beside a VAT table)."""
     scale = width / sum(widths)
-    table = Table([list(flowables)], colWidths=[share * scale for share in widths],
-                  hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ALIGN", (-1, 0), (-1, 0), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))
+    table = Table([list(flowables)], colWidths=[share * scale for share in widths], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (-1, 0), (-1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return table
 
 
@@ -277,12 +347,32 @@ def render(story: list, *, frame: PageFrame, title: str, author: str = "") -> by
     """The PDF bytes of `story` (a list of flowables) on A4 pages framed by `frame`."""
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=A4, title=title, author=author, creator="MACHE",
-        leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm)
-    body = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        buffer,
+        pagesize=A4,
+        title=title,
+        author=author,
+        creator="MACHE",
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
+    )
+    body = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
-    doc.build(story, canvasmaker=functools.partial(
-        _CountedPagesCanvas, decorate=functools.partial(_draw_frame, frame=frame)))
+    doc.build(
+        story,
+        canvasmaker=functools.partial(
+            _CountedPagesCanvas, decorate=functools.partial(_draw_frame, frame=frame)
+        ),
+    )
     return buffer.getvalue()

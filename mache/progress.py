@@ -39,8 +39,11 @@ class Progress:
 
     def as_json(self) -> dict:
         """The shape of GET /api/tasks/{id}/."""
-        return {"state": self.state, "progress": {"done": self.done, "total": self.total},
-                "result": self.result}
+        return {
+            "state": self.state,
+            "progress": {"done": self.done, "total": self.total},
+            "result": self.result,
+        }
 
 
 def task_progress(task_id: str) -> Progress:

@@ -25,8 +25,9 @@ def is_api(request) -> bool:
 
 def bad_request_page(request, message: str):
     """The French 400 page (not an API's)."""
-    return HttpResponseBadRequest(render_to_string(
-        "mache/error.html", {"title": "Requête incorrecte", "message": message}))
+    return HttpResponseBadRequest(
+        render_to_string("mache/error.html", {"title": "Requête incorrecte", "message": message})
+    )
 
 
 class QueryValueMiddleware:

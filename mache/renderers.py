@@ -14,5 +14,6 @@ class JSONRenderer(renderers.JSONRenderer):
             # the answer stays valid JSON rather than becoming a 500.
             ascii_renderer = copy.copy(self)
             ascii_renderer.ensure_ascii = True
-            return renderers.JSONRenderer.render(ascii_renderer, data, accepted_media_type,
-                                                 renderer_context)
+            return renderers.JSONRenderer.render(
+                ascii_renderer, data, accepted_media_type, renderer_context
+            )

@@ -40,11 +40,17 @@ class AutoSchema(openapi.AutoSchema):
             errors["429"] = "Trop de tentatives."
         # Errors come in the view's renderers' types that are not files (JSON, and the
         # FEC's text/plain, whose errors are JSON text).
-        content = {media_type: {"schema": ERROR_SCHEMA} for media_type in
-                   {r.media_type for r in self.view.get_renderers()}
-                   if media_type in ("application/json", "text/plain")}
+        content = {
+            media_type: {"schema": ERROR_SCHEMA}
+            for media_type in {r.media_type for r in self.view.get_renderers()}
+            if media_type in ("application/json", "text/plain")
+        }
         for code, description in errors.items():
-            responses.setdefault(code, {"description": description,
-                                        "content": content or {
-                                            "application/json": {"schema": ERROR_SCHEMA}}})
+            responses.setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": content or {"application/json": {"schema": ERROR_SCHEMA}},
+                },
+            )
         return responses

@@ -48,8 +48,9 @@ if PRODUCTION:
         raise ImproperlyConfigured("DEBUG must be off when MACHE_ENV=production.")
     if len(SECRET_KEY) < 50:
         # Sessions, password reset links and CSRF tokens are signed with it.
-        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long when "
-                                   "MACHE_ENV=production.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 characters long when MACHE_ENV=production."
+        )
 elif not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
 
@@ -159,9 +160,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Stored files (monthly reports): local media by default; any Django storage otherwise,
 # e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage with its options in JSON.
 STORAGES = {
-    "default": {"BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND",
-                                          "django.core.files.storage.FileSystemStorage"),
-                "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")},
+    "default": {
+        "BACKEND": os.environ.get(
+            "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}"),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -188,9 +192,13 @@ def _next_redis_db(url: str) -> str:
 if REDIS_URL:
     # Redis down must cost a request about a second, not a hang: short socket timeouts
     # here, and the readers fall back to computing (mache.cache, docs/tasks.md).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ.get("CACHE_URL") or _next_redis_db(REDIS_URL),
-                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_URL") or _next_redis_db(REDIS_URL),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
@@ -198,8 +206,12 @@ else:
     # The file-system transport and result backend let the web server and the worker,
     # two processes, talk without any server; the file cache is shared by both too
     # (login throttling must count failures across processes).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -232,13 +244,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # its row for the drain, so a publish gives up within about a second instead of Celery's
 # defaults (the result backend's 20 retries a second apart made a request wait 19 s).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
-                                    "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.3,
-                     "interval_max": 0.5}}
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.3,
+        "interval_max": 0.5,
+    }
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Rounds close by themselves: within a minute of the deadline, and whatever
@@ -247,11 +268,15 @@ CELERY_BEAT_SCHEDULE = {
     # Tasks the broker could not take when their work committed (mache.outbox).
     "outbox-drain": {"task": "mache.outbox_drain", "schedule": 60.0},
     # The month before, on the 1st (Paris): stock variation entries of every shop.
-    "stock-variations": {"task": "worker.post_stock_variations",
-                         "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    "stock-variations": {
+        "task": "worker.post_stock_variations",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
     # Then the monthly management reports of the month before (every shop, one task each).
-    "monthly-reports": {"task": "worker.monthly_reports",
-                        "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    "monthly-reports": {
+        "task": "worker.monthly_reports",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+    },
 }
 
 # --- E-mail: printed on the console in development. ---
@@ -283,10 +308,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "mache.errors.exception_handler",
     # JSON of bounded depth without lone surrogates (mache.parsers); a renderer that
     # never fails on a string it cannot encode.
-    "DEFAULT_PARSER_CLASSES": ["mache.parsers.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
-    "DEFAULT_RENDERER_CLASSES": ["mache.renderers.JSONRenderer",
-                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "mache.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "mache.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -312,8 +342,9 @@ MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 # django-axes hooks authenticate(), with shops.throttle's atomic database handler.
 # Attempts per account from one address, and per account from anywhere, in the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT",
-                                                 str(4 * LOGIN_FAILURE_LIMIT)))
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(
+    os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", str(4 * LOGIN_FAILURE_LIMIT))
+)
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
 # Proxies in front of the server whose X-Forwarded-For is believed (0: REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -324,9 +355,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # what our h
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-MIDDLEWARE += ["csp.middleware.CSPMiddleware",
-               # Last, as axes asks: it turns a refused admin login into a 429 page.
-               "axes.middleware.AxesMiddleware"]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: it turns a refused admin login into a 429 page.
+    "axes.middleware.AxesMiddleware",
+]
 # An API token unused for this long (seconds) is refused (401) and deleted.
 TOKEN_IDLE_TIMEOUT = int(os.environ.get("TOKEN_IDLE_TIMEOUT", str(14 * 24 * 3600)))
 # Every response says where scripts, styles and data may come from: this site only.

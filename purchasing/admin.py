@@ -25,6 +25,7 @@ from .models import (
 
 # --- Rounds and orders: shown only ---
 
+
 class RoundOrderInline(ReadOnlyInline):
     model = Order
     fields = ["shop", "created_at", "updated_at", "created_by"]
@@ -60,10 +61,18 @@ class OrderAdmin(ReadOnlyAdmin):
 
 # --- Consolidated data: produced by the services, shown only ---
 
+
 class SupplierOrderLineInline(ReadOnlyInline):
     model = SupplierOrderLine
-    fields = ["product", "cases", "units", "unit_price", "base_unit_price", "amount",
-              "received_units"]
+    fields = [
+        "product",
+        "cases",
+        "units",
+        "unit_price",
+        "base_unit_price",
+        "amount",
+        "received_units",
+    ]
     related = ("product",)
 
 
@@ -75,8 +84,7 @@ class AllocationInline(ReadOnlyInline):
 
 @admin.register(SupplierOrder)
 class SupplierOrderAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "total_excl_vat", "shipping", "created_at",
-                    "received_at"]
+    list_display = ["__str__", "status", "total_excl_vat", "shipping", "created_at", "received_at"]
     list_filter = ["status", "round__supplier"]
     list_select_related = ["round__supplier"]
     search_fields = ["round__supplier__name"]
@@ -95,8 +103,7 @@ class InvoiceVatInline(ReadOnlyInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ["number", "shop", "issued_on", "total_excl_vat", "total_vat",
-                    "total_incl_vat"]
+    list_display = ["number", "shop", "issued_on", "total_excl_vat", "total_vat", "total_incl_vat"]
     list_filter = ["year", "shop"]
     list_select_related = ["shop"]
     search_fields = ["number", "shop__name"]

@@ -21,10 +21,14 @@ def demo_catalogue_load(data: dict) -> dict:
         suppliers = {}
         for row in data["suppliers"]:
             fields = {
-                "siret": row["siret"], "email": row["email"],
+                "siret": row["siret"],
+                "email": row["email"],
                 "min_order_amount": Decimal(row["min_order_amount"]),
-                "free_shipping_threshold": (Decimal(row["free_shipping_threshold"])
-                                            if row["free_shipping_threshold"] else None),
+                "free_shipping_threshold": (
+                    Decimal(row["free_shipping_threshold"])
+                    if row["free_shipping_threshold"]
+                    else None
+                ),
                 "shipping_fee": Decimal(row["shipping_fee"]),
             }
             supplier = Supplier.objects.filter(name=row["name"]).first()
@@ -38,18 +42,30 @@ def demo_catalogue_load(data: dict) -> dict:
             supplier = suppliers[row["supplier"]]
             product = Product.objects.filter(supplier=supplier, sku=row["sku"]).first()
             created["products"] += product is None
-            product_save(product=product, data={
-                "supplier": supplier, "sku": row["sku"], "name": row["name"],
-                "unit_label": row["unit_label"], "case_size": row["case_size"],
-                "unit_price": Decimal(row["unit_price"]), "vat_rate": Decimal(row["vat_rate"]),
-                "price_tiers": [{"min_cases": t["min_cases"],
-                                 "unit_price": Decimal(t["unit_price"])}
-                                for t in row["price_tiers"]],
-            })
+            product_save(
+                product=product,
+                data={
+                    "supplier": supplier,
+                    "sku": row["sku"],
+                    "name": row["name"],
+                    "unit_label": row["unit_label"],
+                    "case_size": row["case_size"],
+                    "unit_price": Decimal(row["unit_price"]),
+                    "vat_rate": Decimal(row["vat_rate"]),
+                    "price_tiers": [
+                        {"min_cases": t["min_cases"], "unit_price": Decimal(t["unit_price"])}
+                        for t in row["price_tiers"]
+                    ],
+                },
+            )
         first = suppliers[data["suppliers"][0]["name"]]
         if not Round.objects.filter(supplier=first, status=Round.Status.OPEN).exists():
             now = timezone.now()
-            round_create(supplier=first, opens_at=now, closes_at=now + dt.timedelta(days=2),
-                         delivery_date=timezone.localdate() + dt.timedelta(days=4))
+            round_create(
+                supplier=first,
+                opens_at=now,
+                closes_at=now + dt.timedelta(days=2),
+                delivery_date=timezone.localdate() + dt.timedelta(days=4),
+            )
             created["rounds"] += 1
     return created

@@ -13,16 +13,20 @@ from mache.periods import paris_today
 def units_field(label, *, max_value=MAX_UNITS, max_message=None, **kwargs):
     """A whole number of units typed on a phone: numeric keypad, French messages."""
     return forms.IntegerField(
-        label=label, min_value=0, max_value=max_value,
+        label=label,
+        min_value=0,
+        max_value=max_value,
         error_messages={
             "invalid": "Saisissez un nombre entier d'unités.",
             "min_value": "Pas de nombre négatif.",
             "max_value": max_message or f"Au plus {format_quantity(max_value)} unités.",
             "required": "Saisissez le nombre d'unités.",
         },
-        widget=forms.NumberInput(attrs={"min": 0, "max": max_value, "step": 1,
-                                        "inputmode": "numeric"}),
-        **kwargs)
+        widget=forms.NumberInput(
+            attrs={"min": 0, "max": max_value, "step": 1, "inputmode": "numeric"}
+        ),
+        **kwargs,
+    )
 
 
 class OrderForm(forms.Form):
@@ -46,14 +50,15 @@ class OrderForm(forms.Form):
         """Product id -> (quantity, tolerance) of the fields that parsed; a field in error
         counts as 0 (call after is_valid()). Unbound, the initial (saved) lines."""
         data = self.cleaned_data if self.is_bound else self.initial
-        return {p.pk: (data.get(f"q{p.pk}") or 0, data.get(f"t{p.pk}") or 0)
-                for p in self.products}
+        return {p.pk: (data.get(f"q{p.pk}") or 0, data.get(f"t{p.pk}") or 0) for p in self.products}
 
     def lines(self) -> list[dict]:
         """The lines for order_place / order_replace_lines (the service drops zeros)."""
-        return [{"product": pk, "quantity": quantity, "tolerance": tolerance}
-                for pk, (quantity, tolerance) in self.typed().items()
-                if quantity or tolerance]
+        return [
+            {"product": pk, "quantity": quantity, "tolerance": tolerance}
+            for pk, (quantity, tolerance) in self.typed().items()
+            if quantity or tolerance
+        ]
 
     @staticmethod
     def initial_from(order) -> dict:
@@ -73,10 +78,12 @@ class ReceiptForm(forms.Form):
 
     # Typed as dates are shown (26/11/2026), as on the count page.
     received_on = forms.DateField(
-        label="Date de réception (JJ/MM/AAAA)", required=False,
+        label="Date de réception (JJ/MM/AAAA)",
+        required=False,
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         error_messages={"invalid": "Une date comme 26/11/2026."},
-        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"))
+        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"),
+    )
 
     def __init__(self, *args, lines, **kwargs):
         kwargs.setdefault("initial", {"received_on": paris_today()})
@@ -85,16 +92,24 @@ class ReceiptForm(forms.Form):
         for line in self.lines:
             pk = line.product_id
             self.fields[f"r{pk}"] = units_field(
-                "Unités reçues", max_value=line.units, initial=line.units,
-                max_message=f"Au plus {format_quantity(line.units)} unités (commandées).")
+                "Unités reçues",
+                max_value=line.units,
+                initial=line.units,
+                max_message=f"Au plus {format_quantity(line.units)} unités (commandées).",
+            )
             self.fields[f"lot{pk}"] = forms.CharField(
-                label="Lot", required=False, max_length=64,
-                error_messages={"max_length": "Au plus 64 caractères."})
+                label="Lot",
+                required=False,
+                max_length=64,
+                error_messages={"max_length": "Au plus 64 caractères."},
+            )
             self.fields[f"exp{pk}"] = forms.DateField(
-                label="Date limite", required=False,
+                label="Date limite",
+                required=False,
                 input_formats=["%Y-%m-%d", "%d/%m/%Y"],
                 error_messages={"invalid": "Une date comme 26/11/2026."},
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
 
     def rows(self):
         for line in self.lines:
@@ -102,8 +117,7 @@ class ReceiptForm(forms.Form):
             yield line, self[f"r{pk}"], self[f"lot{pk}"], self[f"exp{pk}"]
 
     def received(self) -> dict[int, int]:
-        return {line.product_id: self.cleaned_data[f"r{line.product_id}"]
-                for line in self.lines}
+        return {line.product_id: self.cleaned_data[f"r{line.product_id}"] for line in self.lines}
 
     def lots(self) -> dict[int, tuple]:
         lots = {}

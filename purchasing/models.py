@@ -25,16 +25,17 @@ class Round(models.Model):
         INVOICED = "invoiced", "Facturée"
         CANCELLED = "cancelled", "Annulée"
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="rounds",
-                                 verbose_name="fournisseur")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="rounds", verbose_name="fournisseur"
+    )
     opens_at = models.DateTimeField("ouverture")
     closes_at = models.DateTimeField("date limite")
     delivery_date = models.DateField("livraison prévue")
-    status = models.CharField("statut", max_length=20, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "tournée de commande"
@@ -42,8 +43,9 @@ class Round(models.Model):
         ordering = ["-closes_at", "-id"]
         indexes = [models.Index(fields=["status", "closes_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
-                                   name="round_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
         ]
 
     def __str__(self):
@@ -58,14 +60,17 @@ class Round(models.Model):
 class Order(models.Model):
     """One shop's order in one round (at most one: a unique constraint says so)."""
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="orders",
-                              verbose_name="tournée")
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="orders",
-                             verbose_name="commerce")
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="orders", verbose_name="tournée"
+    )
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.PROTECT, related_name="orders", verbose_name="commerce"
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "commande"
@@ -81,19 +86,21 @@ class Order(models.Model):
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField("quantité",
-                                           validators=[MinValueValidator(1),
-                                                       MaxValueValidator(MAX_UNITS)])
-    tolerance = models.PositiveIntegerField("tolérance", default=0,
-                                            validators=[MaxValueValidator(MAX_UNITS)])
+    quantity = models.PositiveIntegerField(
+        "quantité", validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)]
+    )
+    tolerance = models.PositiveIntegerField(
+        "tolérance", default=0, validators=[MaxValueValidator(MAX_UNITS)]
+    )
 
     class Meta:
         verbose_name = "ligne de commande"
         ordering = ["order_id", "product_id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "product"], name="one_line_per_product"),
-            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(tolerance__gte=0),
-                                   name="order_line_quantities"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(tolerance__gte=0), name="order_line_quantities"
+            ),
         ]
 
 
@@ -125,8 +132,9 @@ class SupplierOrder(models.Model):
 
 
 class SupplierOrderLine(models.Model):
-    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE,
-                                       related_name="lines")
+    supplier_order = models.ForeignKey(
+        SupplierOrder, on_delete=models.CASCADE, related_name="lines"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     cases = models.PositiveIntegerField("colis")
     units = models.PositiveIntegerField("unités")
@@ -138,11 +146,13 @@ class SupplierOrderLine(models.Model):
     class Meta:
         ordering = ["supplier_order_id", "product_id"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier_order", "product"],
-                                    name="one_supplier_line_per_product"),
+            models.UniqueConstraint(
+                fields=["supplier_order", "product"], name="one_supplier_line_per_product"
+            ),
             models.CheckConstraint(
                 condition=Q(received_units__isnull=True) | Q(received_units__lte=models.F("units")),
-                name="received_at_most_ordered"),
+                name="received_at_most_ordered",
+            ),
         ]
 
 
@@ -150,8 +160,9 @@ class Allocation(models.Model):
     """What one shop's order line gets of a product: planned at consolidation, then received."""
 
     # No index of its own: the unique (supplier_order, shop, product) index starts with it.
-    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.CASCADE,
-                                       related_name="allocations", db_index=False)
+    supplier_order = models.ForeignKey(
+        SupplierOrder, on_delete=models.CASCADE, related_name="allocations", db_index=False
+    )
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="allocations")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -164,14 +175,17 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["supplier_order_id", "product_id", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier_order", "shop", "product"],
-                                    name="one_allocation_per_shop_product"),
+            models.UniqueConstraint(
+                fields=["supplier_order", "shop", "product"], name="one_allocation_per_shop_product"
+            ),
             models.CheckConstraint(
                 condition=Q(allocated__lte=models.F("quantity") + models.F("tolerance")),
-                name="allocation_within_tolerance"),
+                name="allocation_within_tolerance",
+            ),
             models.CheckConstraint(
                 condition=Q(received__isnull=True) | Q(received__lte=models.F("allocated")),
-                name="allocation_received_at_most_allocated"),
+                name="allocation_received_at_most_allocated",
+            ),
         ]
 
 
@@ -200,12 +214,15 @@ class Invoice(models.Model):
     number = models.CharField("numéro", max_length=32, unique=True)
     year = models.PositiveIntegerField()
     sequence = models.PositiveIntegerField()
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="invoices",
-                             verbose_name="commerce")
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="invoices",
-                              verbose_name="tournée")
-    supplier_order = models.ForeignKey(SupplierOrder, on_delete=models.PROTECT,
-                                       related_name="invoices")
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.PROTECT, related_name="invoices", verbose_name="commerce"
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="invoices", verbose_name="tournée"
+    )
+    supplier_order = models.ForeignKey(
+        SupplierOrder, on_delete=models.PROTECT, related_name="invoices"
+    )
     issued_on = models.DateField("émise le")
     goods_excl_vat = money_field("marchandises HT")
     shipping = money_field("quote-part de port HT")
@@ -236,8 +253,9 @@ class Invoice(models.Model):
         ordering = ["-year", "-sequence"]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_per_year"),
-            models.UniqueConstraint(fields=["supplier_order", "shop"],
-                                    name="one_invoice_per_shop_and_supplier_order"),
+            models.UniqueConstraint(
+                fields=["supplier_order", "shop"], name="one_invoice_per_shop_and_supplier_order"
+            ),
         ]
 
     def __str__(self):
@@ -247,15 +265,18 @@ class Invoice(models.Model):
     def parties(cls, *, seller, buyer) -> dict:
         """The snapshot fields of an invoice from the cooperative and the shop as they are
         now (at issue, or for the data migration)."""
-        return {f"{side}_{field}": getattr(party, field) or ""
-                for side, party in (("seller", seller), ("buyer", buyer))
-                for field in cls.PARTY_FIELDS}
+        return {
+            f"{side}_{field}": getattr(party, field) or ""
+            for side, party in (("seller", seller), ("buyer", buyer))
+            for field in cls.PARTY_FIELDS
+        }
 
     def party(self, side: str) -> SimpleNamespace:
         """The seller or the buyer ("seller" | "buyer") as issued: name, legal_name,
         siret, address, postcode, commune."""
-        return SimpleNamespace(**{field: getattr(self, f"{side}_{field}")
-                                  for field in self.PARTY_FIELDS})
+        return SimpleNamespace(
+            **{field: getattr(self, f"{side}_{field}") for field in self.PARTY_FIELDS}
+        )
 
 
 class InvoiceLine(models.Model):
@@ -268,8 +289,9 @@ class InvoiceLine(models.Model):
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     label = models.CharField(max_length=200)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     quantity = models.PositiveIntegerField()
     unit_price = unit_price_field("prix unitaire HT")
     amount = money_field("montant HT")

@@ -46,8 +46,9 @@ def _siret(siret: str) -> str:
     """'12345678900012' -> 'SIRET 123 456 789 00012', as printed on French documents."""
     if not siret:
         return ""
-    spaced = NBSP.join([siret[:3], siret[3:6], siret[6:9], siret[9:]]) if len(siret) == 14 \
-        else siret
+    spaced = (
+        NBSP.join([siret[:3], siret[3:6], siret[6:9], siret[9:]]) if len(siret) == 14 else siret
+    )
     return f"SIRET {spaced}"
 
 
@@ -57,17 +58,25 @@ def _postal_line(postcode: str, commune: str) -> str:
 
 def _cooperative_lines(coop) -> list[str]:
     """The seller's block: the cooperative, live or as an invoice keeps it."""
-    return [coop.legal_name, coop.name if coop.name != coop.legal_name else "", coop.address,
-            _postal_line(coop.postcode, coop.commune), _siret(coop.siret)]
+    return [
+        coop.legal_name,
+        coop.name if coop.name != coop.legal_name else "",
+        coop.address,
+        _postal_line(coop.postcode, coop.commune),
+        _siret(coop.siret),
+    ]
 
 
 def _frame(coop, document: str) -> PageFrame:
-    return PageFrame(header_left=coop.name, header_right=document,
-                     footer_left=" · ".join(part for part in (coop.legal_name,
-                                                              _siret(coop.siret)) if part))
+    return PageFrame(
+        header_left=coop.name,
+        header_right=document,
+        footer_left=" · ".join(part for part in (coop.legal_name, _siret(coop.siret)) if part),
+    )
 
 
 # --- Purchase order -----------------------------------------------------------------
+
 
 def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
     """The purchase order (bon de commande) of a supplier order, as PDF bytes."""
@@ -85,34 +94,61 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
         para(f"Date de commande : {format_date(timezone.localdate(ordered_at))}", "subtitle"),
     ]
     if supplier_order.status == SupplierOrder.Status.NEEDS_REVIEW:
-        story.append(notice(
-            "À valider : sous le minimum de commande "
-            f"({format_eur(supplier.min_order_amount)} HT). Ne pas expédier avant notre "
-            "confirmation."))
+        story.append(
+            notice(
+                "À valider : sous le minimum de commande "
+                f"({format_eur(supplier.min_order_amount)} HT). Ne pas expédier avant notre "
+                "confirmation."
+            )
+        )
     elif supplier_order.status == SupplierOrder.Status.CANCELLED:
         story.append(notice("Commande annulée : ne pas expédier."))
 
     story += [
-        info_blocks([
-            ("Acheteur", _cooperative_lines(coop)),
-            ("Fournisseur", [supplier.name, supplier.address, supplier.email,
-                             _siret(supplier.siret)]),
-        ]),
+        info_blocks(
+            [
+                ("Acheteur", _cooperative_lines(coop)),
+                (
+                    "Fournisseur",
+                    [supplier.name, supplier.address, supplier.email, _siret(supplier.siret)],
+                ),
+            ]
+        ),
         Spacer(0, 4 * mm),
-        info_blocks([
-            ("Livraison", [f"Date de livraison souhaitée : {format_date(round_.delivery_date)}",
-                           "Adresse de livraison : " + ", ".join(
-                               part for part in (coop.address, _postal_line(
-                                   coop.postcode, coop.commune)) if part)]),
-        ]),
+        info_blocks(
+            [
+                (
+                    "Livraison",
+                    [
+                        f"Date de livraison souhaitée : {format_date(round_.delivery_date)}",
+                        "Adresse de livraison : "
+                        + ", ".join(
+                            part
+                            for part in (coop.address, _postal_line(coop.postcode, coop.commune))
+                            if part
+                        ),
+                    ],
+                ),
+            ]
+        ),
         para("Articles commandés", "heading"),
         data_table(
             ["Référence", "Désignation", "Colis", "Unités", "Prix unitaire HT", "Montant HT"],
-            [[line.product.sku, line.product.name, format_quantity(line.cases),
-              format_quantity(line.units), format_unit_price(line.unit_price),
-              format_eur(line.amount)] for line in lines],
-            widths=[22, 56, 12, 14, 24, 22], right_columns={2, 3, 4, 5},
-            empty="Aucun article : aucun produit n'a atteint un colis complet."),
+            [
+                [
+                    line.product.sku,
+                    line.product.name,
+                    format_quantity(line.cases),
+                    format_quantity(line.units),
+                    format_unit_price(line.unit_price),
+                    format_eur(line.amount),
+                ]
+                for line in lines
+            ],
+            widths=[22, 56, 12, 14, 24, 22],
+            right_columns={2, 3, 4, 5},
+            empty="Aucun article : aucun produit n'a atteint un colis complet.",
+        ),
         Spacer(0, 4 * mm),
     ]
 
@@ -120,20 +156,32 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
         shipping = "offerts"
     else:
         shipping = format_eur(supplier_order.shipping)
-    totals = [("Total HT", format_eur(supplier_order.total_excl_vat)),
-              ("Frais de port HT", shipping),
-              ("Total HT port compris",
-               format_eur(supplier_order.total_excl_vat + supplier_order.shipping))]
-    story.append(KeepTogether([
-        summary_table(totals, strong={2}),
-        Spacer(0, 5 * mm),
-        para("Montants en euros hors taxes. Merci de rappeler le numéro de commande sur le "
-             "bon de livraison et sur la facture.", "small"),
-    ]))
+    totals = [
+        ("Total HT", format_eur(supplier_order.total_excl_vat)),
+        ("Frais de port HT", shipping),
+        (
+            "Total HT port compris",
+            format_eur(supplier_order.total_excl_vat + supplier_order.shipping),
+        ),
+    ]
+    story.append(
+        KeepTogether(
+            [
+                summary_table(totals, strong={2}),
+                Spacer(0, 5 * mm),
+                para(
+                    "Montants en euros hors taxes. Merci de rappeler le numéro de commande sur le "
+                    "bon de livraison et sur la facture.",
+                    "small",
+                ),
+            ]
+        )
+    )
     return render(story, frame=_frame(coop, document), title=document, author=coop.name)
 
 
 # --- Invoice --------------------------------------------------------------------------
+
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop, as PDF bytes."""
@@ -147,48 +195,90 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
     story = [
         para(document, "title"),
-        para(f"Date d'émission : {format_date(invoice.issued_on)} — "
-             f"date de livraison : {format_date(round_.delivery_date)}", "subtitle"),
-        info_blocks([
-            ("Vendeur", _cooperative_lines(coop)),
-            ("Client", [shop.legal_name, shop.name if shop.name != shop.legal_name else "",
-                        shop.address, _postal_line(shop.postcode, shop.commune),
-                        _siret(shop.siret)]),
-        ]),
+        para(
+            f"Date d'émission : {format_date(invoice.issued_on)} — "
+            f"date de livraison : {format_date(round_.delivery_date)}",
+            "subtitle",
+        ),
+        info_blocks(
+            [
+                ("Vendeur", _cooperative_lines(coop)),
+                (
+                    "Client",
+                    [
+                        shop.legal_name,
+                        shop.name if shop.name != shop.legal_name else "",
+                        shop.address,
+                        _postal_line(shop.postcode, shop.commune),
+                        _siret(shop.siret),
+                    ],
+                ),
+            ]
+        ),
         Spacer(0, 3 * mm),
-        lines_para([f"Achat groupé auprès de {round_.supplier.name}, livré le "
-                    f"{format_date(round_.delivery_date)} "
-                    f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id})."]),
+        lines_para(
+            [
+                f"Achat groupé auprès de {round_.supplier.name}, livré le "
+                f"{format_date(round_.delivery_date)} "
+                f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id})."
+            ]
+        ),
         para("Détail", "heading"),
         data_table(
             ["Désignation", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"],
-            [[line.label, format_quantity(line.quantity), format_unit_price(line.unit_price),
-              format_eur(line.amount), format_rate(line.vat_rate)] for line in lines],
-            widths=[70, 14, 24, 22, 12], right_columns={1, 2, 3, 4}),
+            [
+                [
+                    line.label,
+                    format_quantity(line.quantity),
+                    format_unit_price(line.unit_price),
+                    format_eur(line.amount),
+                    format_rate(line.vat_rate),
+                ]
+                for line in lines
+            ],
+            widths=[70, 14, 24, 22, 12],
+            right_columns={1, 2, 3, 4},
+        ),
         Spacer(0, 5 * mm),
     ]
 
     vat_table = data_table(
         ["Taux de TVA", "Base HT", "Montant TVA"],
-        [[format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
-         for vat in vat_lines],
-        widths=[1, 1, 1], right_columns={0, 1, 2}, width=80 * mm)
-    totals = summary_table([("Total HT", format_eur(invoice.total_excl_vat)),
-                            ("Total TVA", format_eur(invoice.total_vat)),
-                            ("Total TTC — net à payer", format_eur(invoice.total_incl_vat))],
-                           strong={2})
+        [
+            [format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
+            for vat in vat_lines
+        ],
+        widths=[1, 1, 1],
+        right_columns={0, 1, 2},
+        width=80 * mm,
+    )
+    totals = summary_table(
+        [
+            ("Total HT", format_eur(invoice.total_excl_vat)),
+            ("Total TVA", format_eur(invoice.total_vat)),
+            ("Total TTC — net à payer", format_eur(invoice.total_incl_vat)),
+        ],
+        strong={2},
+    )
     closing = [side_by_side([vat_table, totals], widths=[1, 1]), Spacer(0, 5 * mm)]
     if invoice.savings > Decimal("0"):
-        closing.append(para("Économie réalisée grâce aux achats groupés : "
-                            f"{format_eur(invoice.savings)}", "heading"))
+        closing.append(
+            para(
+                f"Économie réalisée grâce aux achats groupés : {format_eur(invoice.savings)}",
+                "heading",
+            )
+        )
     closing += [
         para("Conditions de paiement", "heading"),
-        lines_para([
-            f"Paiement à {PAYMENT_TERM_DAYS} jours, au plus tard le {format_date(due_on)}.",
-            "Pas d'escompte pour paiement anticipé.",
-            "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
-            f"pour frais de recouvrement : {RECOVERY_INDEMNITY}.",
-        ], "small"),
+        lines_para(
+            [
+                f"Paiement à {PAYMENT_TERM_DAYS} jours, au plus tard le {format_date(due_on)}.",
+                "Pas d'escompte pour paiement anticipé.",
+                "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
+                f"pour frais de recouvrement : {RECOVERY_INDEMNITY}.",
+            ],
+            "small",
+        ),
     ]
     # The totals, the VAT and the legal mentions stay together, after the last line.
     story.append(KeepTogether(closing))

@@ -75,8 +75,9 @@ class GroupLine:
     amount: Decimal
 
 
-def group_line(*, ordered: int, tolerance: int, case_size: int, base_price: Decimal,
-               tiers: Sequence[Tier]) -> GroupLine:
+def group_line(
+    *, ordered: int, tolerance: int, case_size: int, base_price: Decimal, tiers: Sequence[Tier]
+) -> GroupLine:
     """Rules 1 and 3 together: cases -> group price -> line amount, as consolidation
     writes the supplier order's line and the fill and the order form estimate it."""
     cases = cases_for(ordered, tolerance, case_size)
@@ -85,8 +86,9 @@ def group_line(*, ordered: int, tolerance: int, case_size: int, base_price: Deci
     return GroupLine(cases, units, price, line_amount(units, price))
 
 
-def shipping_for(total_excl_vat: Decimal, shipping_fee: Decimal,
-                 free_shipping_threshold: Decimal | None) -> Decimal:
+def shipping_for(
+    total_excl_vat: Decimal, shipping_fee: Decimal, free_shipping_threshold: Decimal | None
+) -> Decimal:
     """Rule 4: free from the threshold on, else the supplier's fee."""
     if free_shipping_threshold is not None and total_excl_vat >= free_shipping_threshold:
         return Decimal("0.00")
@@ -166,8 +168,11 @@ def amounts_by_rate(lines) -> dict[Decimal, Decimal]:
 
 
 def shop_invoices(
-    shops: Sequence[tuple[object, Sequence[GoodsLine]]], *, shipping: Decimal,
-    fee_rate: Decimal, fee_label: str = "Frais de service de la coopérative",
+    shops: Sequence[tuple[object, Sequence[GoodsLine]]],
+    *,
+    shipping: Decimal,
+    fee_rate: Decimal,
+    fee_label: str = "Frais de service de la coopérative",
 ) -> list[InvoiceDraft]:
     """Rule 6 for every shop of a round, in tie-break order (order rank, then shop id).
 
@@ -182,9 +187,18 @@ def shop_invoices(
             if line.units == 0:
                 continue
             amount = line_amount(line.units, line.unit_price)
-            draft.lines.append(InvoiceLineDraft(
-                "goods", line.label, line.product, line.units, line.unit_price, amount,
-                line.vat_rate, line.base_unit_price))
+            draft.lines.append(
+                InvoiceLineDraft(
+                    "goods",
+                    line.label,
+                    line.product,
+                    line.units,
+                    line.unit_price,
+                    amount,
+                    line.vat_rate,
+                    line.base_unit_price,
+                )
+            )
             draft.savings += money(line.units * (line.base_unit_price - line.unit_price))
         draft.goods_excl_vat = sum((ln.amount for ln in draft.lines), Decimal("0.00"))
         if draft.lines:
@@ -196,14 +210,30 @@ def shop_invoices(
     for draft, share in zip(drafts, shares, strict=True):
         draft.shipping = share
         for rate, part in split_by_rate(share, amounts_by_rate(draft.lines)).items():
-            draft.lines.append(InvoiceLineDraft(
-                "shipping", f"Quote-part des frais de port (TVA {vat_label(rate)})", None,
-                1, part, part, rate))
+            draft.lines.append(
+                InvoiceLineDraft(
+                    "shipping",
+                    f"Quote-part des frais de port (TVA {vat_label(rate)})",
+                    None,
+                    1,
+                    part,
+                    part,
+                    rate,
+                )
+            )
         draft.fee = money(fee_rate * draft.goods_excl_vat)
         if draft.fee:
-            draft.lines.append(InvoiceLineDraft(
-                "fee", f"{fee_label} ({vat_label(fee_rate * 100)})", None, 1, draft.fee,
-                draft.fee, FEE_VAT_RATE))
+            draft.lines.append(
+                InvoiceLineDraft(
+                    "fee",
+                    f"{fee_label} ({vat_label(fee_rate * 100)})",
+                    None,
+                    1,
+                    draft.fee,
+                    draft.fee,
+                    FEE_VAT_RATE,
+                )
+            )
 
         bases = amounts_by_rate(draft.lines)
         draft.vat = [(rate, bases[rate], vat_amount(bases[rate], rate)) for rate in sorted(bases)]

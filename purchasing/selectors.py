@@ -25,22 +25,26 @@ def round_list(*, user) -> QuerySet[Round]:
 
 
 def order_list(*, user) -> QuerySet[Order]:
-    return scope_to_user(Order.objects.select_related("round").prefetch_related("lines"),
-                         user=user)
+    return scope_to_user(Order.objects.select_related("round").prefetch_related("lines"), user=user)
 
 
 def supplier_order_list(*, user) -> QuerySet[SupplierOrder]:
     if not sees_all_shops(user):
         return SupplierOrder.objects.none()
     return SupplierOrder.objects.select_related("round__supplier").prefetch_related(
-        "lines__product")
+        "lines__product"
+    )
 
 
 def round_supplier_order(*, round_: Round) -> SupplierOrder | None:
     """The supplier order of a round the caller may see: its totals are the group's, shown
     to every member; the allocations are scoped separately (`allocation_list`)."""
-    return (SupplierOrder.objects.select_related("round__supplier")
-            .prefetch_related("lines__product").filter(round=round_).first())
+    return (
+        SupplierOrder.objects.select_related("round__supplier")
+        .prefetch_related("lines__product")
+        .filter(round=round_)
+        .first()
+    )
 
 
 def allocation_list(*, user, supplier_order) -> QuerySet[Allocation]:
@@ -50,37 +54,57 @@ def allocation_list(*, user, supplier_order) -> QuerySet[Allocation]:
 def invoice_list(*, user) -> QuerySet[Invoice]:
     return scope_to_user(
         Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
-            "lines", "vat_lines"),
-        user=user)
+            "lines", "vat_lines"
+        ),
+        user=user,
+    )
 
 
 def round_fill(*, round_: Round) -> dict:
     """The group's totals if the round closed now (docs/consolidation.md): no shop is named."""
-    totals = {row["product_id"]: row for row in
-              OrderLine.objects.filter(order__round=round_).values("product_id")
-              .annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))}
+    totals = {
+        row["product_id"]: row
+        for row in OrderLine.objects.filter(order__round=round_)
+        .values("product_id")
+        .annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))
+    }
     # Every active product of the supplier (a shop may start a case), and any product
     # already ordered (even if withdrawn from the catalogue since).
-    products = (Product.objects
-                .filter(Q(supplier_id=round_.supplier_id, active=True) | Q(pk__in=list(totals)))
-                .prefetch_related("price_tiers").order_by("name", "id"))
+    products = (
+        Product.objects.filter(
+            Q(supplier_id=round_.supplier_id, active=True) | Q(pk__in=list(totals))
+        )
+        .prefetch_related("price_tiers")
+        .order_by("name", "id")
+    )
     rows = []
     total = Decimal("0.00")
     for product in products:
         row = totals.get(product.pk, {"ordered": 0, "tolerance": 0})
         tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
-        line = rules.group_line(ordered=row["ordered"], tolerance=row["tolerance"],
-                                case_size=product.case_size, base_price=product.unit_price,
-                                tiers=tiers)
+        line = rules.group_line(
+            ordered=row["ordered"],
+            tolerance=row["tolerance"],
+            case_size=product.case_size,
+            base_price=product.unit_price,
+            tiers=tiers,
+        )
         total += line.amount
-        rows.append({
-            "product": product.pk, "name": product.name, "sku": product.sku,
-            "ordered": row["ordered"], "tolerance": row["tolerance"],
-            "case_size": product.case_size, "cases_if_closed_now": line.cases,
-            "missing_for_next_case": rules.missing_for_next_case(row["ordered"],
-                                                                 product.case_size),
-            "unit_price": line.unit_price,
-        })
+        rows.append(
+            {
+                "product": product.pk,
+                "name": product.name,
+                "sku": product.sku,
+                "ordered": row["ordered"],
+                "tolerance": row["tolerance"],
+                "case_size": product.case_size,
+                "cases_if_closed_now": line.cases,
+                "missing_for_next_case": rules.missing_for_next_case(
+                    row["ordered"], product.case_size
+                ),
+                "unit_price": line.unit_price,
+            }
+        )
     supplier = round_.supplier
     return {
         "round": round_.pk,
@@ -89,13 +113,15 @@ def round_fill(*, round_: Round) -> dict:
         "total_excl_vat": total,
         "min_order_amount": supplier.min_order_amount,
         "free_shipping_threshold": supplier.free_shipping_threshold,
-        "shipping_if_closed_now": rules.shipping_for(total, supplier.shipping_fee,
-                                                     supplier.free_shipping_threshold),
+        "shipping_if_closed_now": rules.shipping_for(
+            total, supplier.shipping_fee, supplier.free_shipping_threshold
+        ),
         "products": rows,
     }
 
 
 # --- The order form's estimate: the round as if it closed now, with what a shop typed
+
 
 def percent(part, whole) -> int:
     """A gauge's width, 0 to 100."""
@@ -114,7 +140,9 @@ def group_summary(total: Decimal, supplier) -> dict:
     """The group's total against the supplier's minimum and free-shipping threshold."""
     minimum, franco = supplier.min_order_amount, supplier.free_shipping_threshold
     return {
-        "total": total, "minimum": minimum, "franco": franco,
+        "total": total,
+        "minimum": minimum,
+        "franco": franco,
         "below_minimum": rules.needs_review(total, minimum),
         "minimum_missing": max(minimum - total, Decimal("0.00")),
         "minimum_percent": percent(total, minimum),
@@ -122,7 +150,6 @@ def group_summary(total: Decimal, supplier) -> dict:
         "franco_missing": max(franco - total, Decimal("0.00")) if franco is not None else None,
         "franco_percent": percent(total, franco) if franco is not None else None,
     }
-
 
 
 @dataclass
@@ -163,24 +190,42 @@ def order_estimate(*, round_, fill, products, saved, typed) -> dict:
         ordered = (row["ordered"] if row else 0) - old_quantity + quantity
         group_tolerance = (row["tolerance"] if row else 0) - old_tolerance + tolerance
         tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
-        group = rules.group_line(ordered=ordered, tolerance=group_tolerance,
-                                 case_size=product.case_size, base_price=product.unit_price,
-                                 tiers=tiers)
+        group = rules.group_line(
+            ordered=ordered,
+            tolerance=group_tolerance,
+            case_size=product.case_size,
+            base_price=product.unit_price,
+            tiers=tiers,
+        )
         price = group.unit_price
         if row:
-            group_total -= rules.line_amount(row["cases_if_closed_now"] * row["case_size"],
-                                             row["unit_price"])
+            group_total -= rules.line_amount(
+                row["cases_if_closed_now"] * row["case_size"], row["unit_price"]
+            )
         group_total += group.amount
-        lines.append(LineEstimate(
-            product=product, tiers=tiers, ordered=ordered, cases=group.cases, unit_price=price,
-            missing=rules.missing_for_next_case(ordered, product.case_size),
-            gauge=case_gauge(ordered, product.case_size), quantity=quantity,
-            tolerance=tolerance, amount=rules.line_amount(quantity, price)))
+        lines.append(
+            LineEstimate(
+                product=product,
+                tiers=tiers,
+                ordered=ordered,
+                cases=group.cases,
+                unit_price=price,
+                missing=rules.missing_for_next_case(ordered, product.case_size),
+                gauge=case_gauge(ordered, product.case_size),
+                quantity=quantity,
+                tolerance=tolerance,
+                amount=rules.line_amount(quantity, price),
+            )
+        )
     shop_excl = sum((line.amount for line in lines), Decimal("0.00"))
-    shop_vat = sum((rules.vat_amount(base, rate)
-                    for rate, base in rules.amounts_by_rate(lines).items()), Decimal("0.00"))
-    return {"lines": lines, "shop_excl": shop_excl, "shop_vat": shop_vat,
-            "shop_incl": shop_excl + shop_vat,
-            "group": group_summary(group_total, round_.supplier)}
-
-
+    shop_vat = sum(
+        (rules.vat_amount(base, rate) for rate, base in rules.amounts_by_rate(lines).items()),
+        Decimal("0.00"),
+    )
+    return {
+        "lines": lines,
+        "shop_excl": shop_excl,
+        "shop_vat": shop_vat,
+        "shop_incl": shop_excl + shop_vat,
+        "group": group_summary(group_total, round_.supplier),
+    }

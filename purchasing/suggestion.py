@@ -42,6 +42,7 @@ CENT = Decimal("0.01")
 
 # --- The rule, pure ------------------------------------------------------------------
 
+
 def suggested_quantity(*, sold_28_days: int, horizon_days: int, on_hand: int) -> int:
     """max(0, ceil(sold / 28 x horizon - on hand)), computed exactly in integers."""
     needed = sold_28_days * horizon_days - WINDOW_DAYS * on_hand
@@ -55,8 +56,9 @@ def average_daily_sales(sold_28_days: int) -> Decimal:
     return (Decimal(sold_28_days) / WINDOW_DAYS).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def next_delivery(*, delivery_date: dt.date, following: dt.date | None,
-                  previous: dt.date | None) -> dt.date:
+def next_delivery(
+    *, delivery_date: dt.date, following: dt.date | None, previous: dt.date | None
+) -> dt.date:
     """The delivery after `delivery_date`: the next round's, else the same gap as since
     the previous round's, else a week later."""
     if following is not None:
@@ -68,11 +70,13 @@ def next_delivery(*, delivery_date: dt.date, following: dt.date | None,
 
 # --- The reads around it ---------------------------------------------------------------
 
+
 def check_round_suggestible(round_: Round) -> None:
     """A suggestion serves to place an order: only for a round still taking orders."""
     if not round_.takes_orders(timezone.now()):
-        raise RoundClosed("La tournée est close : elle ne prend plus de commandes, il n'y a "
-                          "rien à suggérer.")
+        raise RoundClosed(
+            "La tournée est close : elle ne prend plus de commandes, il n'y a rien à suggérer."
+        )
 
 
 def _paris_midnight(day: dt.date) -> dt.datetime:
@@ -87,37 +91,65 @@ def round_suggestion(*, round_: Round, shop, today: dt.date | None = None) -> di
     (`check_round_suggestible`).
     """
     today = today or paris_today()
-    neighbours = (Round.objects.filter(supplier_id=round_.supplier_id)
-                  .exclude(status=Round.Status.CANCELLED).exclude(pk=round_.pk)
-                  .aggregate(following=Min("delivery_date",
-                                           filter=Q(delivery_date__gt=round_.delivery_date)),
-                             previous=Max("delivery_date",
-                                          filter=Q(delivery_date__lt=round_.delivery_date))))
+    neighbours = (
+        Round.objects.filter(supplier_id=round_.supplier_id)
+        .exclude(status=Round.Status.CANCELLED)
+        .exclude(pk=round_.pk)
+        .aggregate(
+            following=Min("delivery_date", filter=Q(delivery_date__gt=round_.delivery_date)),
+            previous=Max("delivery_date", filter=Q(delivery_date__lt=round_.delivery_date)),
+        )
+    )
     covers_until = next_delivery(delivery_date=round_.delivery_date, **neighbours)
     horizon_days = max(0, (covers_until - today).days)
 
-    sold = (StockMovement.objects
-            .filter(shop=shop, product=OuterRef("pk"), kind=StockMovement.Kind.SALE,
-                    occurred_at__gte=_paris_midnight(today - dt.timedelta(days=WINDOW_DAYS)),
-                    occurred_at__lt=_paris_midnight(today))
-            .order_by().values("product").annotate(total=Sum("quantity")).values("total"))
+    sold = (
+        StockMovement.objects.filter(
+            shop=shop,
+            product=OuterRef("pk"),
+            kind=StockMovement.Kind.SALE,
+            occurred_at__gte=_paris_midnight(today - dt.timedelta(days=WINDOW_DAYS)),
+            occurred_at__lt=_paris_midnight(today),
+        )
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
     on_hand = StockBalance.objects.filter(shop=shop, product=OuterRef("pk")).values("quantity")
-    products = (Product.objects.filter(supplier_id=round_.supplier_id, active=True)
-                .annotate(sold_total=Subquery(sold, output_field=IntegerField()),
-                          on_hand=Subquery(on_hand[:1], output_field=IntegerField()))
-                .order_by("name", "id"))
+    products = (
+        Product.objects.filter(supplier_id=round_.supplier_id, active=True)
+        .annotate(
+            sold_total=Subquery(sold, output_field=IntegerField()),
+            on_hand=Subquery(on_hand[:1], output_field=IntegerField()),
+        )
+        .order_by("name", "id")
+    )
     rows = []
     for product in products:
         sold_28_days = -(product.sold_total or 0)  # sales are negative movements
         quantity = product.on_hand or 0
-        rows.append({
-            "product": product.pk, "name": product.name, "sku": product.sku,
-            "case_size": product.case_size, "on_hand": quantity,
-            "sold_28_days": sold_28_days,
-            "average_daily_sales": average_daily_sales(sold_28_days),
-            "horizon_days": horizon_days, "covers_until": covers_until,
-            "suggested_quantity": suggested_quantity(
-                sold_28_days=sold_28_days, horizon_days=horizon_days, on_hand=quantity),
-        })
-    return {"round": round_.pk, "shop": shop.pk, "delivery_date": round_.delivery_date,
-            "covers_until": covers_until, "horizon_days": horizon_days, "products": rows}
+        rows.append(
+            {
+                "product": product.pk,
+                "name": product.name,
+                "sku": product.sku,
+                "case_size": product.case_size,
+                "on_hand": quantity,
+                "sold_28_days": sold_28_days,
+                "average_daily_sales": average_daily_sales(sold_28_days),
+                "horizon_days": horizon_days,
+                "covers_until": covers_until,
+                "suggested_quantity": suggested_quantity(
+                    sold_28_days=sold_28_days, horizon_days=horizon_days, on_hand=quantity
+                ),
+            }
+        )
+    return {
+        "round": round_.pk,
+        "shop": shop.pk,
+        "delivery_date": round_.delivery_date,
+        "covers_until": covers_until,
+        "horizon_days": horizon_days,
+        "products": rows,
+    }

@@ -16,8 +16,13 @@ from .services.consolidation import round_consolidate, rounds_due_ids
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="worker.consolidate_round", acks_late=True, max_retries=5,
-             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+@shared_task(
+    name="worker.consolidate_round",
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+)
 def consolidate_round(round_id: int) -> dict:
     """Consolidate one round. Retried when the database is unreachable (the error kinds
     above): the service is one transaction and idempotent (one supplier order per
@@ -30,8 +35,7 @@ def consolidate_round(round_id: int) -> dict:
         return {"round": round_id, "supplier_order": None}
     if supplier_order is None:
         return {"round": round_id, "supplier_order": None}
-    return {"round": round_id, "supplier_order": supplier_order.pk,
-            "status": supplier_order.status}
+    return {"round": round_id, "supplier_order": supplier_order.pk, "status": supplier_order.status}
 
 
 @shared_task(name="worker.sweep_rounds")

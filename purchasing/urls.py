@@ -10,7 +10,10 @@ router.register("orders", orders.OrderViewSet, basename="order")
 router.register("invoices", orders.InvoiceViewSet, basename="invoice")
 
 urlpatterns = [
-    path("rounds/<int:pk>/suggestion/", suggestion.RoundSuggestionView.as_view(),
-         name="round-suggestion"),
+    path(
+        "rounds/<int:pk>/suggestion/",
+        suggestion.RoundSuggestionView.as_view(),
+        name="round-suggestion",
+    ),
     *router.urls,
 ]

@@ -46,8 +46,7 @@ class ShopAccessInline(admin.TabularInline):
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["name", "commune", "postcode", "kind", "zone", "status", "shares",
-                    "joined_on"]
+    list_display = ["name", "commune", "postcode", "kind", "zone", "status", "shares", "joined_on"]
     list_filter = ["status", "zone", "kind"]
     search_fields = ["name", "legal_name", "siret", "commune", "postcode"]
     date_hierarchy = "joined_on"
@@ -60,8 +59,9 @@ class ShopAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            shop_update(shop=obj, user=request.user,
-                        data=_model_fields(form, Shop, form.changed_data))
+            shop_update(
+                shop=obj, user=request.user, data=_model_fields(form, Shop, form.changed_data)
+            )
         else:
             _became(obj, shop_create(data=_model_fields(form, Shop, form.cleaned_data)))
 
@@ -89,8 +89,13 @@ class UserAdmin(BaseUserAdmin):
     ]
     superuser_fieldsets = [("Droits Django", {"fields": ["is_staff", "is_superuser"]})]
     add_fieldsets = [
-        (None, {"classes": ["wide"],
-                "fields": ["username", "password1", "password2", "role", "shops"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "password1", "password2", "role", "shops"],
+            },
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
 
@@ -115,6 +120,11 @@ class UserAdmin(BaseUserAdmin):
             user_update(user=obj, data=_model_fields(form, User, fields))
             obj.refresh_from_db()
         else:
-            _became(obj, user_create(username=form.cleaned_data["username"],
-                                     password=form.cleaned_data["password1"],
-                                     role=form.cleaned_data["role"]))
+            _became(
+                obj,
+                user_create(
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password1"],
+                    role=form.cleaned_data["role"],
+                ),
+            )

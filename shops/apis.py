@@ -18,9 +18,24 @@ from .models import Shop, User
 class ShopSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shop
-        fields = ["id", "name", "legal_name", "siret", "kind", "address", "postcode",
-                  "commune", "zone", "status", "joined_on", "left_on", "shares", "email",
-                  "phone", "expiry_alert_days"]
+        fields = [
+            "id",
+            "name",
+            "legal_name",
+            "siret",
+            "kind",
+            "address",
+            "postcode",
+            "commune",
+            "zone",
+            "status",
+            "joined_on",
+            "left_on",
+            "shares",
+            "email",
+            "phone",
+            "expiry_alert_days",
+        ]
 
 
 class ShopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -62,25 +77,38 @@ class UserOutput(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "role", "shops",
-                  "is_active"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "shops",
+            "is_active",
+        ]
 
 
 class UserInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, trim_whitespace=False,
-                                     max_length=MAX_PASSWORD_CHARS)
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, max_length=MAX_PASSWORD_CHARS
+    )
     role = serializers.ChoiceField(choices=User.Role.choices)
-    shops = ListField(child=serializers.PrimaryKeyRelatedField(queryset=Shop.objects.all()),
-                      required=False)
+    shops = ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=Shop.objects.all()), required=False
+    )
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     is_active = serializers.BooleanField(required=False)
 
     def validate_username(self, value):
-        if User.objects.filter(username=value).exclude(pk=getattr(self.instance, "pk", None)
-                                                       ).exists():
+        if (
+            User.objects.filter(username=value)
+            .exclude(pk=getattr(self.instance, "pk", None))
+            .exists()
+        ):
             raise serializers.ValidationError("Ce nom d'utilisateur est déjà pris.")
         return value
 
@@ -92,13 +120,18 @@ class UserInput(serializers.Serializer):
         refused = [name for name in self.REFUSED_FIELDS if name in self.initial_data]
         if refused:
             raise serializers.ValidationError(
-                {name: ["Ce droit ne se donne pas par l'API."] for name in refused})
+                {name: ["Ce droit ne se donne pas par l'API."] for name in refused}
+            )
         role = attrs.get("role", getattr(self.instance, "role", None))
         shops = attrs.get("shops")
-        if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and shops == [] and \
-                self.instance is None:
+        if (
+            role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT)
+            and shops == []
+            and self.instance is None
+        ):
             raise serializers.ValidationError(
-                {"shops": ["Un commerçant ou un comptable doit avoir au moins un commerce."]})
+                {"shops": ["Un commerçant ou un comptable doit avoir au moins un commerce."]}
+            )
         return attrs
 
 
@@ -141,8 +174,9 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=TokenInput,
-                   responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    @extend_schema(
+        request=TokenInput, responses=inline_serializer("Token", {"token": serializers.CharField()})
+    )
     def post(self, request):
         serializer = TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -152,10 +186,22 @@ class TokenView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=inline_serializer("Me", {
-        "username": serializers.CharField(), "role": serializers.CharField(),
-        "shops": serializers.ListField(child=serializers.IntegerField())}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "role": serializers.CharField(),
+                "shops": serializers.ListField(child=serializers.IntegerField()),
+            },
+        )
+    )
     def get(self, request):
         user = request.user
-        return Response({"username": user.username, "role": user.effective_role,
-                         "shops": selectors.user_shop_ids(user)})
+        return Response(
+            {
+                "username": user.username,
+                "role": user.effective_role,
+                "shops": selectors.user_shop_ids(user),
+            }
+        )

@@ -13,8 +13,15 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .models import TokenActivity
 
-COORDINATOR_APPS = {"shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
-                    "authtoken"}
+COORDINATOR_APPS = {
+    "shops",
+    "catalogue",
+    "purchasing",
+    "inventory",
+    "accounting",
+    "worker",
+    "authtoken",
+}
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
@@ -52,8 +59,11 @@ class IdleTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed("Jeton expiré faute d'usage : demandez-en un nouveau.")
         if now - last_used >= TOKEN_USE_RESOLUTION:
             TokenActivity.objects.bulk_create(
-                [TokenActivity(token=token, last_used_at=now)], update_conflicts=True,
-                unique_fields=["token"], update_fields=["last_used_at"])
+                [TokenActivity(token=token, last_used_at=now)],
+                update_conflicts=True,
+                unique_fields=["token"],
+                update_fields=["last_used_at"],
+            )
         return token.user, token
 
 
@@ -62,8 +72,9 @@ class NotOnlySpacesValidator:
 
     def validate(self, password, user=None):
         if not password.strip():
-            raise ValidationError("Le mot de passe ne peut pas être fait que d'espaces.",
-                                  code="password_blank")
+            raise ValidationError(
+                "Le mot de passe ne peut pas être fait que d'espaces.", code="password_blank"
+            )
 
     def get_help_text(self):
         return "Votre mot de passe ne peut pas être fait que d'espaces."

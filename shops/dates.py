@@ -49,8 +49,13 @@ def earliest_date(shop) -> tuple[dt.date, str]:
     return cooperative_founded_on(), "création de la coopérative"
 
 
-def business_date_bounds(*, shop, future_days: int = 0, today: dt.date | None = None,
-                         not_before: tuple[dt.date, str] | None = None) -> Bounds:
+def business_date_bounds(
+    *,
+    shop,
+    future_days: int = 0,
+    today: dt.date | None = None,
+    not_before: tuple[dt.date, str] | None = None,
+) -> Bounds:
     """The bounds of a business date of `shop` (None: the cooperative). `not_before`
     (a date and what it is) raises the lower bound when it is later (a receipt comes
     after the round closed)."""
@@ -66,28 +71,38 @@ def date_bounds_error(on: dt.date, bounds: Bounds, *, today: dt.date) -> str | N
     if bounds.earliest <= on <= bounds.latest:
         return None
     if bounds.earliest > bounds.latest:
-        return (f"Aucune date n'est encore possible : le {format_date(bounds.earliest)} "
-                f"({bounds.since}) n'est pas arrivé.")
-    until = ("aujourd'hui" if bounds.latest == today
-             else f"le {format_date(bounds.latest)}")
-    return (f"La date doit être comprise entre le {format_date(bounds.earliest)} "
-            f"({bounds.since}) et {until}.")
+        return (
+            f"Aucune date n'est encore possible : le {format_date(bounds.earliest)} "
+            f"({bounds.since}) n'est pas arrivé."
+        )
+    until = "aujourd'hui" if bounds.latest == today else f"le {format_date(bounds.latest)}"
+    return (
+        f"La date doit être comprise entre le {format_date(bounds.earliest)} "
+        f"({bounds.since}) et {until}."
+    )
 
 
-def business_date_error(*, on: dt.date, shop, future_days: int = 0,
-                        not_before: tuple[dt.date, str] | None = None) -> str | None:
+def business_date_error(
+    *, on: dt.date, shop, future_days: int = 0, not_before: tuple[dt.date, str] | None = None
+) -> str | None:
     today = paris_today()
-    bounds = business_date_bounds(shop=shop, future_days=future_days, today=today,
-                                  not_before=not_before)
+    bounds = business_date_bounds(
+        shop=shop, future_days=future_days, today=today, not_before=not_before
+    )
     return date_bounds_error(on, bounds, today=today)
 
 
-def business_date_check(*, on: dt.date, shop, field: str, future_days: int = 0,
-                        not_before: tuple[dt.date, str] | None = None) -> None:
+def business_date_check(
+    *,
+    on: dt.date,
+    shop,
+    field: str,
+    future_days: int = 0,
+    not_before: tuple[dt.date, str] | None = None,
+) -> None:
     """Raise InvalidInput (400 on `field`) when `on` is not a business date of `shop`
     (None: the cooperative); see the module doc."""
-    error = business_date_error(on=on, shop=shop, future_days=future_days,
-                                not_before=not_before)
+    error = business_date_error(on=on, shop=shop, future_days=future_days, not_before=not_before)
     if error:
         raise InvalidInput({field: [error]})
 

@@ -29,7 +29,8 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
         Cooperative.objects.update_or_create(
             singleton=True,
             defaults={
-                "name": coop_data["name"], "legal_name": coop_data["legal_name"],
+                "name": coop_data["name"],
+                "legal_name": coop_data["legal_name"],
                 "siret": coop_data["siret"],
                 "service_fee_rate": Decimal(coop_data["service_fee_rate"]),
                 "share_value": Decimal(coop_data["share_value"]),
@@ -40,9 +41,14 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
             shop, created = Shop.objects.update_or_create(
                 siret=row["siret"],
                 defaults={
-                    "name": row["name"], "legal_name": row["legal_name"], "kind": row["kind"],
-                    "commune": row["commune"], "postcode": row["postcode"],
-                    "zone": row["zone"], "status": row["status"], "shares": row["shares"],
+                    "name": row["name"],
+                    "legal_name": row["legal_name"],
+                    "kind": row["kind"],
+                    "commune": row["commune"],
+                    "postcode": row["postcode"],
+                    "zone": row["zone"],
+                    "status": row["status"],
+                    "shares": row["shares"],
                     "joined_on": dt.date.fromisoformat(joined) if joined else None,
                 },
             )
@@ -56,7 +62,12 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                 continue
             password = secrets.token_urlsafe(9)
             shops = list(Shop.objects.filter(siret__in=sirets or []))
-            user_create(username=username, password=password, role=role, shops=shops,
-                        email=f"{username}@mache.example")
+            user_create(
+                username=username,
+                password=password,
+                role=role,
+                shops=shops,
+                email=f"{username}@mache.example",
+            )
             created.append((username, role, password))
     return created

@@ -14,8 +14,9 @@ class ShopField(serializers.IntegerField):
         if isinstance(data, str) and as_id(data) is None:
             # IntegerField would read "٣" as 3: an id is written in ASCII digits.
             self.fail("invalid")
-        shop = visible_shop(user=self.context["request"].user,
-                            shop_id=super().to_internal_value(data))
+        shop = visible_shop(
+            user=self.context["request"].user, shop_id=super().to_internal_value(data)
+        )
         if shop is None:
             raise serializers.ValidationError(f"Commerce {data} inconnu.")
         return shop

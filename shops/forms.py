@@ -15,12 +15,15 @@ class MemberFilterForm(forms.Form):
     is said beside its field and left out of the filter."""
 
     q = forms.CharField(label="Nom ou commune", required=False, max_length=100)
-    status = forms.ChoiceField(label="Statut", required=False,
-                               choices=_choices(Shop.Status.choices, "Tous"))
-    zone = forms.ChoiceField(label="Zone", required=False,
-                             choices=_choices(Shop.Zone.choices, "Toutes"))
-    kind = forms.ChoiceField(label="Type", required=False,
-                             choices=_choices(Shop.Kind.choices, "Tous"))
+    status = forms.ChoiceField(
+        label="Statut", required=False, choices=_choices(Shop.Status.choices, "Tous")
+    )
+    zone = forms.ChoiceField(
+        label="Zone", required=False, choices=_choices(Shop.Zone.choices, "Toutes")
+    )
+    kind = forms.ChoiceField(
+        label="Type", required=False, choices=_choices(Shop.Kind.choices, "Tous")
+    )
 
     def filter(self, shops):
         self.is_valid()

@@ -17,15 +17,20 @@ class Cooperative(models.Model):
     legal_name = models.CharField("raison sociale", max_length=200)
     siret = models.CharField("SIRET", max_length=14, validators=[validate_siret])
     address = models.CharField("adresse", max_length=300, blank=True)
-    postcode = models.CharField("code postal", max_length=5, blank=True,
-                                validators=[validate_postcode])
+    postcode = models.CharField(
+        "code postal", max_length=5, blank=True, validators=[validate_postcode]
+    )
     commune = models.CharField("commune", max_length=120, blank=True)
     service_fee_rate = models.DecimalField(
-        "taux de frais de service", max_digits=5, decimal_places=4, default=Decimal("0.02"),
+        "taux de frais de service",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.02"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
     )
-    share_value = models.DecimalField("valeur d'une part", max_digits=10, decimal_places=2,
-                                      default=Decimal("50.00"))
+    share_value = models.DecimalField(
+        "valeur d'une part", max_digits=10, decimal_places=2, default=Decimal("50.00")
+    )
     # The first day of the cooperative's own business (its books, its rounds); unknown:
     # shops.dates.EARLIEST_DATE.
     founded_on = models.DateField("création le", null=True, blank=True)
@@ -34,8 +39,9 @@ class Cooperative(models.Model):
         verbose_name = "coopérative"
         verbose_name_plural = "coopérative"
         constraints = [
-            models.CheckConstraint(condition=models.Q(singleton=True),
-                                   name="cooperative_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="cooperative_singleton"
+            ),
         ]
 
     def __str__(self):
@@ -49,8 +55,7 @@ class Cooperative(models.Model):
     def current(cls) -> "Cooperative":
         """The cooperative, or an unsaved stand-in while none is recorded yet (documents
         then print a generic name rather than fail)."""
-        return cls.objects.first() or cls(name="Coopérative", legal_name="Coopérative",
-                                          siret="")
+        return cls.objects.first() or cls(name="Coopérative", legal_name="Coopérative", siret="")
 
 
 class Shop(models.Model):
@@ -76,23 +81,31 @@ class Shop(models.Model):
 
     name = models.CharField("nom", max_length=200)
     legal_name = models.CharField("raison sociale", max_length=200)
-    siret = models.CharField("SIRET", max_length=14, unique=True, validators=[validate_siret],
-                             error_messages={"unique": "Un commerce a déjà ce SIRET."})
+    siret = models.CharField(
+        "SIRET",
+        max_length=14,
+        unique=True,
+        validators=[validate_siret],
+        error_messages={"unique": "Un commerce a déjà ce SIRET."},
+    )
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.EPICERIE)
     address = models.CharField("adresse", max_length=300, blank=True)
     postcode = models.CharField("code postal", max_length=5, validators=[validate_postcode])
     commune = models.CharField("commune", max_length=120)
     zone = models.CharField("zone", max_length=10, choices=Zone.choices, default=Zone.RURAL)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.CANDIDATE)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.CANDIDATE
+    )
     joined_on = models.DateField("adhésion le", null=True, blank=True)
     left_on = models.DateField("départ le", null=True, blank=True)
     shares = models.PositiveIntegerField("parts", default=1)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     expiry_alert_days = models.PositiveSmallIntegerField(
-        "alerte de péremption (jours)", default=3,
-        help_text="Signaler les lots qui périment dans ce nombre de jours.")
+        "alerte de péremption (jours)",
+        default=3,
+        help_text="Signaler les lots qui périment dans ce nombre de jours.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # What a shopkeeper may change on their own shop (docs/api.md: "contact fields").
@@ -116,8 +129,9 @@ class User(AbstractUser):
     Role = Role
 
     role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.SHOPKEEPER)
-    shops = models.ManyToManyField(Shop, blank=True, related_name="users",
-                                   verbose_name="commerces visibles")
+    shops = models.ManyToManyField(
+        Shop, blank=True, related_name="users", verbose_name="commerces visibles"
+    )
 
     class Meta:
         verbose_name = "utilisateur"
@@ -175,6 +189,7 @@ class TokenActivity(models.Model):
     """When an API token was last used (to the minute), for the idle timeout
     (shops.auth.IdleTokenAuthentication)."""
 
-    token = models.OneToOneField("authtoken.Token", primary_key=True, on_delete=models.CASCADE,
-                                 related_name="activity")
+    token = models.OneToOneField(
+        "authtoken.Token", primary_key=True, on_delete=models.CASCADE, related_name="activity"
+    )
     last_used_at = models.DateTimeField()

@@ -56,11 +56,18 @@ def shop_update(*, shop: Shop, user: User, data: dict) -> Shop:
 
 
 def user_create(
-    *, username: str, password: str, role: str, shops=(), email: str = "",
-    first_name: str = "", last_name: str = "",
+    *,
+    username: str,
+    password: str,
+    role: str,
+    shops=(),
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
-    user = User(username=username, role=role, email=email, first_name=first_name,
-                last_name=last_name)
+    user = User(
+        username=username, role=role, email=email, first_name=first_name, last_name=last_name
+    )
     user.staff_follows_role()
     full_clean_or_invalid(user, exclude=["password"])
     try:
@@ -111,6 +118,9 @@ def login_check(*, request, username: str, password: str) -> User:
         if getattr(request, "axes_locked_out", False):
             raise Throttled(wait=throttle.retry_after(request))
         raise InvalidInput({"non_field_errors": [BAD_CREDENTIALS]})
-    throttle.release(scope=throttle.LOGIN, name=username,
-                     ip=getattr(request, "axes_ip_address", None) or throttle.client_ip(request))
+    throttle.release(
+        scope=throttle.LOGIN,
+        name=username,
+        ip=getattr(request, "axes_ip_address", None) or throttle.client_ip(request),
+    )
     return user

@@ -50,8 +50,11 @@ def client_ip(request) -> str:
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
-    forwarded = [part.strip() for part in
-                 request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
     if len(forwarded) < count:
         return remote  # not through the proxies: the peer is the client
     candidate = forwarded[-count]
@@ -71,8 +74,15 @@ def _counters(scope: str, name: str, ip: str) -> list[tuple[str, str, str, int]]
     """(key, name, address, limit) of the account's counter and the pair's counter."""
     name = (name or "").strip().lower()
     limits = [("", settings.LOGIN_ACCOUNT_FAILURE_LIMIT), (ip or "", settings.LOGIN_FAILURE_LIMIT)]
-    return [(hashlib.sha256(f"{scope}\0{name}\0{address}".encode()).hexdigest(),
-             name[:150], address, limit) for address, limit in limits]
+    return [
+        (
+            hashlib.sha256(f"{scope}\0{name}\0{address}".encode()).hexdigest(),
+            name[:150],
+            address,
+            limit,
+        )
+        for address, limit in limits
+    ]
 
 
 def reserve(*, scope: str, name: str, ip: str) -> Reservation:
@@ -87,11 +97,25 @@ def reserve(*, scope: str, name: str, ip: str) -> Reservation:
     window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
     with transaction.atomic():
         LoginThrottle.objects.bulk_create(
-            [LoginThrottle(key=key, scope=scope, name=short, ip_address=address,
-                           failures=0, window_started_at=now)
-             for key, short, address, _ in counters], ignore_conflicts=True)
-        rows = {row.key: row for row in LoginThrottle.objects.select_for_update()
-                .filter(key__in=[key for key, *_ in counters]).order_by("key")}
+            [
+                LoginThrottle(
+                    key=key,
+                    scope=scope,
+                    name=short,
+                    ip_address=address,
+                    failures=0,
+                    window_started_at=now,
+                )
+                for key, short, address, _ in counters
+            ],
+            ignore_conflicts=True,
+        )
+        rows = {
+            row.key: row
+            for row in LoginThrottle.objects.select_for_update()
+            .filter(key__in=[key for key, *_ in counters])
+            .order_by("key")
+        }
         wait = 0
         for key, _, _, limit in counters:
             row = rows[key]
@@ -104,15 +128,13 @@ def reserve(*, scope: str, name: str, ip: str) -> Reservation:
             return Reservation(allowed=False, wait=wait)
         for row in rows.values():
             row.failures += 1
-        LoginThrottle.objects.bulk_update(list(rows.values()),
-                                          ["failures", "window_started_at"])
+        LoginThrottle.objects.bulk_update(list(rows.values()), ["failures", "window_started_at"])
     return Reservation(allowed=True)
 
 
 def release(*, scope: str, name: str, ip: str) -> None:
     """A successful login: the account's and the pair's counters start again."""
-    LoginThrottle.objects.filter(key__in=[key for key, *_ in _counters(scope, name, ip)]
-                                 ).delete()
+    LoginThrottle.objects.filter(key__in=[key for key, *_ in _counters(scope, name, ip)]).delete()
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
@@ -136,8 +158,9 @@ class LoginThrottleHandler(AxesDatabaseHandler):
     def get_failures(self, request, credentials=None) -> int:
         username = get_client_username(request, credentials)
         keys = [key for key, *_ in _counters(LOGIN, username, request.axes_ip_address)]
-        return max(LoginThrottle.objects.filter(key__in=keys)
-                   .values_list("failures", flat=True), default=0)
+        return max(
+            LoginThrottle.objects.filter(key__in=keys).values_list("failures", flat=True), default=0
+        )
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
         if request is None:
@@ -148,19 +171,32 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         if locked:
             # Refused before any password check: logged, not stored (a flood of refusals
             # must not fill the database).
-            log.warning("Login refused (too many failures): user=%r ip=%s path=%s",
-                        username[:150], request.axes_ip_address, request.axes_path_info)
+            log.warning(
+                "Login refused (too many failures): user=%r ip=%s path=%s",
+                username[:150],
+                request.axes_ip_address,
+                request.axes_path_info,
+            )
             request.axes_credentials = credentials
-            user_locked_out.send("axes", request=request, username=username,
-                                 ip_address=request.axes_ip_address)
+            user_locked_out.send(
+                "axes", request=request, username=username, ip_address=request.axes_ip_address
+            )
             return
-        log.warning("Login failed: user=%r ip=%s path=%s", username[:150],
-                    request.axes_ip_address, request.axes_path_info)
+        log.warning(
+            "Login failed: user=%r ip=%s path=%s",
+            username[:150],
+            request.axes_ip_address,
+            request.axes_path_info,
+        )
         AccessFailureLog.objects.create(
-            username=username[:255], ip_address=request.axes_ip_address or None,
-            user_agent=request.axes_user_agent, http_accept=request.axes_http_accept,
-            path_info=request.axes_path_info, attempt_time=request.axes_attempt_time,
-            locked_out=False)
+            username=username[:255],
+            ip_address=request.axes_ip_address or None,
+            user_agent=request.axes_user_agent,
+            http_accept=request.axes_http_accept,
+            path_info=request.axes_path_info,
+            attempt_time=request.axes_attempt_time,
+            locked_out=False,
+        )
 
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)  # axes' access log

@@ -27,12 +27,17 @@ MEMBERS_PER_PAGE = 50
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="Identifiant", max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username",
-                                                             "autofocus": True}))
-    password = forms.CharField(label="Mot de passe", strip=False,
-                               max_length=MAX_PASSWORD_CHARS, widget=forms.PasswordInput(
-        attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="Identifiant",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        max_length=MAX_PASSWORD_CHARS,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
@@ -46,9 +51,9 @@ class LoginForm(forms.Form):
             return data
         try:
             # The same check as the API's: throttled, and silent on which part was wrong.
-            self.user = services.login_check(request=self.request,
-                                             username=data["username"],
-                                             password=data["password"])
+            self.user = services.login_check(
+                request=self.request, username=data["username"], password=data["password"]
+            )
         except InvalidInput as exc:
             raise forms.ValidationError(exc.errors["non_field_errors"]) from None
         except ThrottledError as exc:
@@ -64,8 +69,9 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="shops.auth.RoleBackend")
         return redirect(safe_next(request) or "home")
-    response = render(request, "shops/login.html", {"form": form},
-                      status=429 if form.throttled else 200)
+    response = render(
+        request, "shops/login.html", {"form": form}, status=429 if form.throttled else 200
+    )
     if form.throttled:
         response["Retry-After"] = str(form.throttled.wait)
     return response
@@ -76,7 +82,8 @@ def safe_next(request) -> str | None:
     the login page must not send people elsewhere once logged in."""
     target = request.GET.get("next") or request.POST.get("next")
     if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return None
 
@@ -109,8 +116,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         ip = throttle.client_ip(self.request)
         reservation = throttle.reserve(scope=throttle.PASSWORD_RESET, name=email, ip=ip)
         if not reservation.allowed:
-            throttle.log.warning("Password reset refused (too many requests): email=%r ip=%s",
-                                 email, ip)
+            throttle.log.warning(
+                "Password reset refused (too many requests): email=%r ip=%s", email, ip
+            )
             form.add_error(None, "Trop de demandes pour cette adresse. Réessayez plus tard.")
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(reservation.wait)
@@ -183,12 +191,21 @@ def shop_page(request) -> dict:
 def coord_members(request):
     form = MemberFilterForm(request.GET)
     shops = form.filter(selectors.shop_list(user=request.user))
-    counts = shops.aggregate(total=Count("pk"), **{
-        value: Count("pk", filter=Q(status=value)) for value in Shop.Status.values})
+    counts = shops.aggregate(
+        total=Count("pk"),
+        **{value: Count("pk", filter=Q(status=value)) for value in Shop.Status.values},
+    )
     page = Paginator(shops, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "shops/coord_members.html", {
-        "form": form, "page": page, "total": counts.pop("total"),
-        "counts": [(label, counts[value]) for value, label in Shop.Status.choices]})
+    return render(
+        request,
+        "shops/coord_members.html",
+        {
+            "form": form,
+            "page": page,
+            "total": counts.pop("total"),
+            "counts": [(label, counts[value]) for value, label in Shop.Status.choices],
+        },
+    )
 
 
 page_urlpatterns = [
@@ -196,10 +213,21 @@ page_urlpatterns = [
     path("connexion/", login_view, name="login"),
     path("deconnexion/", logout_view, name="logout"),
     path("connexion/mot-de-passe/oublie/", PasswordResetView.as_view(), name="password-reset"),
-    path("connexion/mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(
-        template_name="shops/password_reset_done.html"), name="password-reset-done"),
-    path("connexion/mot-de-passe/nouveau/<uidb64>/<token>/",
-         PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
-    path("connexion/mot-de-passe/change/", auth_views.PasswordResetCompleteView.as_view(
-        template_name="shops/password_reset_complete.html"), name="password-reset-complete"),
+    path(
+        "connexion/mot-de-passe/envoye/",
+        auth_views.PasswordResetDoneView.as_view(template_name="shops/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "connexion/mot-de-passe/nouveau/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "connexion/mot-de-passe/change/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="shops/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
 ]

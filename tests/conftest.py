@@ -88,8 +88,10 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 
     try:
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                           "datname = current_database() AND pid <> pg_backend_pid()")
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                "datname = current_database() AND pid <> pg_backend_pid()"
+            )
     except OperationalError:
         # A session that never touched the database may see it dropped already.
         pass
@@ -114,15 +116,24 @@ def live_worker(django_db_setup, django_db_blocker):
         import redis
 
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        ) as worker,
+    ):
         yield worker
     # The worker's threads keep their database connections: end them, or the test
     # database cannot be dropped.
     from django.db import connection
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
-                       " current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
+            " current_database() AND pid <> pg_backend_pid()"
+        )

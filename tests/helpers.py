@@ -24,14 +24,16 @@ ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 
 # --- PDF read back with poppler -------------------------------------------------------
 
+
 def pdf_text(data: bytes, tmp_path: Path, *, page: int | None = None) -> str:
     """The PDF's text laid out as on the page; no-break spaces read as plain ones, so
     that expected values built with mache.formats compare through `plain()`."""
     path = tmp_path / "document.pdf"
     path.write_bytes(data)
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    result = subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"],
-                            capture_output=True, check=True, text=True)
+    result = subprocess.run(
+        ["pdftotext", "-layout", *pages, str(path), "-"], capture_output=True, check=True, text=True
+    )
     return plain(result.stdout)
 
 
@@ -48,8 +50,7 @@ def squeezed(text: str) -> str:
 def page_count(data: bytes, tmp_path: Path) -> int:
     path = tmp_path / "document.pdf"
     path.write_bytes(data)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True,
-                          text=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE).group(1))
 
 
@@ -60,9 +61,22 @@ def save_pages_png(data: bytes, tmp_path: Path, name: str, pages=(1, 2)) -> list
     path.write_bytes(data)
     saved = []
     for page in pages:
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page),
-                        "-singlefile", str(path), str(ARTEFACTS / f"{name}-{page}")],
-                       check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                str(path),
+                str(ARTEFACTS / f"{name}-{page}"),
+            ],
+            check=True,
+        )
         saved.append(ARTEFACTS / f"{name}-{page}.png")
     return saved
 
@@ -72,12 +86,27 @@ def save_first_page_png(data: bytes, tmp_path: Path, name: str) -> Path:
     ARTEFACTS.mkdir(exist_ok=True)
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
-                    str(path), str(ARTEFACTS / name)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(path),
+            str(ARTEFACTS / name),
+        ],
+        check=True,
+    )
     return ARTEFACTS / f"{name}.png"
 
 
 # --- Pages read back ------------------------------------------------------------------
+
 
 def eur(text: str) -> str:
     """'5,28 €' with the no-break space the pages print before the euro sign."""
@@ -96,6 +125,7 @@ def page_text(response) -> str:
 
 
 # --- Snapshots of rows ----------------------------------------------------------------
+
 
 def rows_of(*models) -> list[list[tuple]]:
     """Every row of the models, as stored, in pk order: any write changes it."""
@@ -136,8 +166,12 @@ def _walk(patterns, prefix, *, strip: bool):
 def api_routes(*, skipped=SKIPPED):
     """(route template, view callback) for every pattern under api/."""
     for route, pattern in _walk(get_resolver().url_patterns, "", strip=True):
-        if route.startswith("api/") and route not in skipped and ".(?P<format>" not in route \
-                and "<format>" not in route:
+        if (
+            route.startswith("api/")
+            and route not in skipped
+            and ".(?P<format>" not in route
+            and "<format>" not in route
+        ):
             yield route, pattern.callback
 
 

@@ -56,14 +56,17 @@ def test_5001_lines_are_400_on_lines(keeper_api, shop):
 def test_every_list_of_a_body_is_bounded(api, coordinator, shop):
     client = api.as_user(coordinator)
     too_many = list(range(1, MAX_LIST_ITEMS + 2))
-    response = client.post("/api/reports/generate/", {"month": "2025-01", "shops": too_many},
-                           format="json")
+    response = client.post(
+        "/api/reports/generate/", {"month": "2025-01", "shops": too_many}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["shops"]
     assert "5000" in str(response.json()["shops"])
-    response = client.post("/api/users/", {"username": "nouveau", "password": "x" * 12,
-                                           "role": "shopkeeper", "shops": too_many},
-                           format="json")
+    response = client.post(
+        "/api/users/",
+        {"username": "nouveau", "password": "x" * 12, "role": "shopkeeper", "shops": too_many},
+        format="json",
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["shops"]
     assert "5000" in str(response.json()["shops"])
@@ -71,21 +74,22 @@ def test_every_list_of_a_body_is_bounded(api, coordinator, shop):
 
 def upload(size: int) -> SimpleUploadedFile:
     header = b"date;sku;quantity\n"
-    return SimpleUploadedFile("ventes.csv", header + b"x" * (size - len(header)),
-                              content_type="text/csv")
+    return SimpleUploadedFile(
+        "ventes.csv", header + b"x" * (size - len(header)), content_type="text/csv"
+    )
 
 
 def test_a_3_mb_csv_upload_is_accepted_size_wise(keeper_api, shop):
-    response = keeper_api.post("/api/stock/sales-import/",
-                               {"shop": shop.pk, "file": upload(3 * MB)}, format="multipart")
+    response = keeper_api.post(
+        "/api/stock/sales-import/", {"shop": shop.pk, "file": upload(3 * MB)}, format="multipart"
+    )
     assert response.status_code != 413
     assert response.status_code < 500
 
 
 @pytest.mark.parametrize("url", ["/api/stock/sales-import/", "/api/sales/import/"])
 def test_an_11_mb_csv_upload_answers_413(keeper_api, shop, url):
-    response = keeper_api.post(url, {"shop": shop.pk, "file": upload(11 * MB)},
-                               format="multipart")
+    response = keeper_api.post(url, {"shop": shop.pk, "file": upload(11 * MB)}, format="multipart")
     assert response.status_code == 413
     assert response.json() == {"detail": "Requête trop volumineuse : 10 Mo au plus."}
 
@@ -105,8 +109,10 @@ def test_a_page_answers_413_with_a_french_page(client, shopkeeper):
     assert "Requête trop volumineuse" in response.content.decode()
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/api/stock/counts/", "application/json"), ("/stock/inventaire/", "text/html")])
+@pytest.mark.parametrize(
+    "path, expected",
+    [("/api/stock/counts/", "application/json"), ("/stock/inventaire/", "text/html")],
+)
 def test_a_body_longer_than_announced_is_cut_at_the_limit(path, expected):
     # A body that turns out bigger than its Content-Length says (a chunked one under an
     # ASGI server), read by whatever reads it.
@@ -121,8 +127,7 @@ def test_a_body_longer_than_announced_is_cut_at_the_limit(path, expected):
 
 def test_a_huge_username_is_400_before_any_cache_access(api, db):
     username = "u" * 200_000
-    response = api.post("/api/auth/token/", {"username": username, "password": "x"},
-                        format="json")
+    response = api.post("/api/auth/token/", {"username": username, "password": "x"}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["username"]
     keys = cache._cache.get_client().keys("*")
@@ -137,14 +142,23 @@ def test_the_login_form_bounds_its_fields(client, db):
     assert set(form.errors) == {"username", "password"}
 
 
-@pytest.mark.parametrize("url, body, field", [
-    ("/api/suppliers/", {"name": "Fournisseur", "email": "a@b.fr",
-                         "address": "a" * 301}, "address"),
-    ("/api/users/", {"username": "nouveau", "password": "p" * 2000,
-                     "role": "coordinator"}, "password"),
-    ("/api/periods/close/", {"shop": "1" * 300, "month": "2025-01"}, "shop"),
-    ("/api/auth/token/", {"username": "coord", "password": "p" * 5000}, "password"),
-])
+@pytest.mark.parametrize(
+    "url, body, field",
+    [
+        (
+            "/api/suppliers/",
+            {"name": "Fournisseur", "email": "a@b.fr", "address": "a" * 301},
+            "address",
+        ),
+        (
+            "/api/users/",
+            {"username": "nouveau", "password": "p" * 2000, "role": "coordinator"},
+            "password",
+        ),
+        ("/api/periods/close/", {"shop": "1" * 300, "month": "2025-01"}, "shop"),
+        ("/api/auth/token/", {"username": "coord", "password": "p" * 5000}, "password"),
+    ],
+)
 def test_long_strings_are_400_on_their_field(api, coordinator, url, body, field):
     response = api.as_user(coordinator).post(url, body, format="json")
     assert response.status_code == 400
@@ -152,8 +166,10 @@ def test_long_strings_are_400_on_their_field(api, coordinator, url, body, field)
 
 
 def test_statement_query_strings_are_bounded(api, coordinator, shop):
-    response = api.as_user(coordinator).get("/api/statements/journal/", {
-        "shop": shop.pk, "from": "2025-01-01", "to": "2025-01-31", "journal": "J" * 300})
+    response = api.as_user(coordinator).get(
+        "/api/statements/journal/",
+        {"shop": shop.pk, "from": "2025-01-01", "to": "2025-01-31", "journal": "J" * 300},
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["journal"]
 
@@ -173,8 +189,11 @@ def request_serializers():
         if method in ("POST", "PUT", "PATCH"):
             found = view.schema.get_request_serializer()
             candidates = list(found.values()) if isinstance(found, dict) else [found]
-        candidates += [p for p in view.schema.get_override_parameters()
-                       if not isinstance(p, str) and not hasattr(p, "name")]
+        candidates += [
+            p
+            for p in view.schema.get_override_parameters()
+            if not isinstance(p, str) and not hasattr(p, "name")
+        ]
         for candidate in candidates:
             if isinstance(candidate, type) and issubclass(candidate, serializers.BaseSerializer):
                 candidate = candidate()

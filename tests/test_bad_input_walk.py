@@ -28,33 +28,94 @@ from .helpers import (
 )
 
 # Every query parameter the API and the pages read.
-QUERY_PARAMS = ["shop", "month", "year", "from", "to", "date", "journal", "format", "status",
-                "zone", "kind", "supplier", "product", "round", "active", "page", "q",
-                "mois", "suivi", "tache", "exercice", "du", "au"]
+QUERY_PARAMS = [
+    "shop",
+    "month",
+    "year",
+    "from",
+    "to",
+    "date",
+    "journal",
+    "format",
+    "status",
+    "zone",
+    "kind",
+    "supplier",
+    "product",
+    "round",
+    "active",
+    "page",
+    "q",
+    "mois",
+    "suivi",
+    "tache",
+    "exercice",
+    "du",
+    "au",
+]
 ID_PARAMS = ["shop", "supplier", "product", "round", "page", "year", "suivi"]
 # What the pages read from their query: ids, and dates or months.
-PAGE_PARAMS = {"shop": ["²", "٣"], "page": ["²"], "suivi": ["²"], "tache": ["²"],
-               "year": ["٣", "9999"], "mois": ["0001-01", "9999-12"],
-               "start": ["0001-01-01"], "end": ["9999-12-31"]}
+PAGE_PARAMS = {
+    "shop": ["²", "٣"],
+    "page": ["²"],
+    "suivi": ["²"],
+    "tache": ["²"],
+    "year": ["٣", "9999"],
+    "mois": ["0001-01", "9999-12"],
+    "start": ["0001-01-01"],
+    "end": ["9999-12-31"],
+}
 UNICODE_DIGITS = ["²", "٣", "１２", "߁"]
-ABSURD_DATES = {"month": ["0001-01", "9999-12", "0000-00", "2026-1\n"],
-                "mois": ["0001-01", "9999-12"],
-                "year": ["0", "1", "9999", "99999999999999999999"],
-                "from": ["0001-01-01", "9999-12-31"], "to": ["0001-01-01", "9999-12-31"],
-                "date": ["0001-01-01", "9999-12-31"]}
+ABSURD_DATES = {
+    "month": ["0001-01", "9999-12", "0000-00", "2026-1\n"],
+    "mois": ["0001-01", "9999-12"],
+    "year": ["0", "1", "9999", "99999999999999999999"],
+    "from": ["0001-01-01", "9999-12-31"],
+    "to": ["0001-01-01", "9999-12-31"],
+    "date": ["0001-01-01", "9999-12-31"],
+}
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 # A body naming every field any endpoint takes.
-BODY_FIELDS = ["shop", "month", "date", "counted_on", "occurred_on", "expires_on", "username",
-               "password", "name", "label", "journal", "piece_ref", "lot", "sku", "email",
-               "address", "round", "product", "supplier", "role", "kind", "reason"]
+BODY_FIELDS = [
+    "shop",
+    "month",
+    "date",
+    "counted_on",
+    "occurred_on",
+    "expires_on",
+    "username",
+    "password",
+    "name",
+    "label",
+    "journal",
+    "piece_ref",
+    "lot",
+    "sku",
+    "email",
+    "address",
+    "round",
+    "product",
+    "supplier",
+    "role",
+    "kind",
+    "reason",
+]
 
 
 def body_of(value, *, lines=True) -> dict:
     body = dict.fromkeys(BODY_FIELDS, value)
     body["shops"] = [value]
     if lines:
-        body["lines"] = [{"product": value, "account": value, "label": value, "quantity": 1,
-                          "vat_rate": value, "amount_incl_vat": value}]
+        body["lines"] = [
+            {
+                "product": value,
+                "account": value,
+                "label": value,
+                "quantity": 1,
+                "vat_rate": value,
+                "amount_incl_vat": value,
+            }
+        ]
     return body
 
 
@@ -95,16 +156,21 @@ def walk(client, requests, *, allowed=(200, 201, 202, 204, 400, 404, 405, 409, 4
         response = getattr(client, method)(url, **kwargs)
         answers.append(response.status_code)
         if response.status_code not in allowed:
-            problems.append(f"{method.upper()} {url} {kwargs.get('data', '')!r:.80}: "
-                            f"{response.status_code}")
+            problems.append(
+                f"{method.upper()} {url} {kwargs.get('data', '')!r:.80}: {response.status_code}"
+            )
     return problems, answers
 
 
 # --- JSON nested 100,000 deep ------------------------------------------------------
 
+
 def test_deeply_nested_json_is_400_on_every_endpoint(world, coordinator_api):
-    requests = [(method, url, {"data": DEEP_JSON, "content_type": "application/json"})
-                for method, url in endpoints(world) if method != "get"]
+    requests = [
+        (method, url, {"data": DEEP_JSON, "content_type": "application/json"})
+        for method, url in endpoints(world)
+        if method != "get"
+    ]
     problems, answers = walk(coordinator_api, requests)
     assert problems == []
     assert answers.count(400) >= 15  # the walk did reach the parser
@@ -127,13 +193,15 @@ def test_json_is_limited_to_64_levels(api, db):
 
 # --- NUL and control characters in the query and the path --------------------------
 
+
 def test_a_nul_in_any_query_value_or_path_is_400_on_every_endpoint(world, coordinator_api):
     requests = []
     for method, url in endpoints(world):
         if method == "get":
             requests += [(method, url, {"data": {name: "a\x00b"}}) for name in QUERY_PARAMS]
-    requests += [(method, url, {}) for method, url in endpoints(world, id_value="%00")
-                 if "%00" in url]
+    requests += [
+        (method, url, {}) for method, url in endpoints(world, id_value="%00") if "%00" in url
+    ]
     problems, answers = walk(coordinator_api, requests, allowed=(400,))
     assert problems == []
     assert len(answers) > 100
@@ -150,10 +218,14 @@ def test_the_nul_answer_names_the_parameter_in_french(api, coordinator, world):
 
 # --- Lone surrogates in bodies ---------------------------------------------------
 
+
 def test_lone_surrogates_in_bodies_are_400_on_every_endpoint(world, coordinator_api):
     body = json.dumps(body_of("\ud800"))  # ASCII: the surrogate travels as \ud800
-    requests = [(method, url, {"data": body, "content_type": "application/json"})
-                for method, url in endpoints(world) if method != "get"]
+    requests = [
+        (method, url, {"data": body, "content_type": "application/json"})
+        for method, url in endpoints(world)
+        if method != "get"
+    ]
     problems, answers = walk(coordinator_api, requests)
     assert problems == []
     assert answers.count(400) >= 15
@@ -161,8 +233,9 @@ def test_lone_surrogates_in_bodies_are_400_on_every_endpoint(world, coordinator_
 
 def test_a_lone_surrogate_echoed_in_an_error_is_a_french_400(api, coordinator):
     body = json.dumps({"name": "Fournisseur", "vat_rate": "\ud800"})
-    response = api.as_user(coordinator).post("/api/products/", body,
-                                             content_type="application/json")
+    response = api.as_user(coordinator).post(
+        "/api/products/", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "substitut" in response.json()["detail"]
 
@@ -176,18 +249,25 @@ def test_the_error_renderer_survives_a_lone_surrogate():
 
 # --- Ids in other digits than 0-9 ----------------------------------------------------
 
+
 def test_unicode_digits_never_crash_any_endpoint(world, coordinator_api):
     requests = []
     for method, url in endpoints(world):
         if method == "get":
-            requests += [(method, url, {"data": {name: digit}})
-                         for name in ID_PARAMS for digit in UNICODE_DIGITS]
+            requests += [
+                (method, url, {"data": {name: digit}})
+                for name in ID_PARAMS
+                for digit in UNICODE_DIGITS
+            ]
         else:
-            requests += [(method, url, {"data": body_of(digit), "format": "json"})
-                         for digit in UNICODE_DIGITS[:2]]
+            requests += [
+                (method, url, {"data": body_of(digit), "format": "json"})
+                for digit in UNICODE_DIGITS[:2]
+            ]
     for digit in UNICODE_DIGITS[:2]:
-        requests += [(method, url, {}) for method, url in endpoints(world, id_value=digit)
-                     if digit in url]
+        requests += [
+            (method, url, {}) for method, url in endpoints(world, id_value=digit) if digit in url
+        ]
     problems, _ = walk(coordinator_api, requests)
     assert problems == []
 
@@ -212,15 +292,21 @@ def test_an_id_in_arabic_indic_digits_names_no_shop(api, world):
 
 # --- Absurd months and years ------------------------------------------------------
 
+
 def test_absurd_months_and_years_never_crash_any_endpoint(world, coordinator_api):
     requests = []
     for method, url in endpoints(world):
         if method == "get":
-            requests += [(method, url, {"data": {name: value}})
-                         for name, values in ABSURD_DATES.items() for value in values]
+            requests += [
+                (method, url, {"data": {name: value}})
+                for name, values in ABSURD_DATES.items()
+                for value in values
+            ]
         else:
-            requests += [(method, url, {"data": body_of(value, lines=False), "format": "json"})
-                         for value in ("0001-01", "9999-12", "0001-01-01", "9999-12-31")]
+            requests += [
+                (method, url, {"data": body_of(value, lines=False), "format": "json"})
+                for value in ("0001-01", "9999-12", "0001-01-01", "9999-12-31")
+            ]
     problems, _ = walk(coordinator_api, requests)
     assert problems == []
 
@@ -234,16 +320,17 @@ def test_a_month_out_of_the_sane_years_is_400_on_month(api, coordinator, world, 
     response = client.post("/api/reports/generate/", {"month": month}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["month"]
-    response = client.post("/api/periods/close/", {"shop": "coop", "month": month},
-                           format="json")
+    response = client.post("/api/periods/close/", {"shop": "coop", "month": month}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["month"]
 
 
 # --- The pages ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", [User.Role.SHOPKEEPER, User.Role.COORDINATOR,
-                                  User.Role.ACCOUNTANT])
+
+@pytest.mark.parametrize(
+    "role", [User.Role.SHOPKEEPER, User.Role.COORDINATOR, User.Role.ACCOUNTANT]
+)
 def test_pages_answer_400_to_nul_and_never_fail_on_unicode_digits(client, world, role):
     client.force_login(world.get(role) or UserFactory(role=role))
     problems = []

@@ -24,8 +24,9 @@ def world(db):
     return build_shop_world(ShopFactory(name="Épicerie des pages"))
 
 
-@pytest.mark.parametrize("role", [User.Role.SHOPKEEPER, User.Role.COORDINATOR,
-                                  User.Role.ACCOUNTANT])
+@pytest.mark.parametrize(
+    "role", [User.Role.SHOPKEEPER, User.Role.COORDINATOR, User.Role.ACCOUNTANT]
+)
 def test_every_page_answers_within_its_query_budget(client, world, role):
     user = world.get(role) or UserFactory(role=role)
     client.force_login(user)

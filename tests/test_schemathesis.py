@@ -23,8 +23,9 @@ MAX_EXAMPLES = 10
 # Examples and fuzzing, a bounded number of cases per operation; the coverage phase
 # (every boundary of every parameter) is left out for time: the bad-input walk
 # (tests/test_bad_input_walk.py) covers the classes of bad values on every endpoint.
-CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
-    "phases": {"coverage": {"enabled": False}}, "generation": {"max-examples": MAX_EXAMPLES}})
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
+    {"phases": {"coverage": {"enabled": False}}, "generation": {"max-examples": MAX_EXAMPLES}}
+)
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -50,8 +51,9 @@ def api_schema(token):
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:
-        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
-                                                config=CONFIG)
+        schema = schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json", application, config=CONFIG
+        )
         schema.token = token
         yield schema
     finally:
@@ -63,8 +65,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 def test_the_api_keeps_its_schema(case, api_schema):
-    case.call_and_validate(headers={"Authorization": f"Token {api_schema.token}"},
-                           checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Token {api_schema.token}"}, checks=CHECKS)

@@ -22,8 +22,15 @@ from shops.models import User
 from .factories import CooperativeFactory, ShopFactory, UserFactory, build_shop_world
 from .helpers import GROUP_RE, api_routes, fill, methods_of, tables_digest, target_of
 
-PROJECT_APPS = ["shops", "catalogue", "purchasing", "inventory", "accounting", "worker",
-                "authtoken"]
+PROJECT_APPS = [
+    "shops",
+    "catalogue",
+    "purchasing",
+    "inventory",
+    "accounting",
+    "worker",
+    "authtoken",
+]
 
 
 def snapshot() -> str:
@@ -42,8 +49,10 @@ def leaks(payload, foreign) -> list[str]:
     def visit(node, path):
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in {"shop", "shops"} and (value == foreign["shop"].id or (
-                        isinstance(value, list) and foreign["shop"].id in value)):
+                if key in {"shop", "shops"} and (
+                    value == foreign["shop"].id
+                    or (isinstance(value, list) and foreign["shop"].id in value)
+                ):
                     found.append(f"{path}.{key}")
                 visit(value, f"{path}.{key}")
         elif isinstance(node, list):
@@ -111,8 +120,10 @@ def test_no_endpoint_shows_or_changes_a_foreign_shop(worlds, role):
                 problems.append(f"{method.upper()} {url}: the database changed")
             content_type = response.headers.get("Content-Type", "")
             if status < 400 and content_type.startswith("application/json"):
-                problems.extend(f"{method.upper()} {url}: leak at {where}"
-                                for where in leaks(response.json(), foreign))
+                problems.extend(
+                    f"{method.upper()} {url}: leak at {where}"
+                    for where in leaks(response.json(), foreign)
+                )
     assert problems == []
 
 
@@ -143,8 +154,11 @@ def test_the_walk_notices_a_leak(worlds, monkeypatch):
     from mache import permissions
 
     home, foreign = worlds
-    monkeypatch.setattr(permissions, "role_of", lambda user: User.Role.COORDINATOR
-                        if user and user.is_authenticated else None)
+    monkeypatch.setattr(
+        permissions,
+        "role_of",
+        lambda user: User.Role.COORDINATOR if user and user.is_authenticated else None,
+    )
     client = APIClient()
     client.force_authenticate(home[User.Role.SHOPKEEPER])
     body = client.get("/api/shops/").json()

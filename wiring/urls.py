@@ -34,12 +34,21 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from our static files (sidecar), its start script served apart (no
     # inline script): it works under the site's Content-Security-Policy.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(
-        url_name="schema", template_name="mache/swagger_ui.html"), name="docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="mache/swagger_ui.html"
+        ),
+        name="docs",
+    ),
     path("api/", include(api_patterns)),
     # The pages people use (server-rendered): each app routes its own.
     # The landing pages (wiring) gather them all.
-    *wiring_pages, *shops_pages, *purchasing_pages, *inventory_pages, *accounting_pages,
+    *wiring_pages,
+    *shops_pages,
+    *purchasing_pages,
+    *inventory_pages,
+    *accounting_pages,
     *worker_pages,
 ]
 

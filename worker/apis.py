@@ -18,9 +18,14 @@ from mache.query import parse_id
 from . import selectors, services
 from .models import Report, TaskRun
 
-TaskState = inline_serializer("TaskState", {
-    "state": serializers.CharField(), "progress": serializers.DictField(),
-    "result": serializers.JSONField()})
+TaskState = inline_serializer(
+    "TaskState",
+    {
+        "state": serializers.CharField(),
+        "progress": serializers.DictField(),
+        "result": serializers.JSONField(),
+    },
+)
 
 
 class TaskView(APIView):
@@ -60,8 +65,13 @@ class ReportOutput(serializers.ModelSerializer):
 
 class GenerateInput(serializers.Serializer):
     month = serializers.CharField(max_length=7)
-    shops = ListField(child=serializers.IntegerField(min_value=1), allow_null=True,
-                                  required=False, default=None, allow_empty=False)
+    shops = ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_null=True,
+        required=False,
+        default=None,
+        allow_empty=False,
+    )
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -91,15 +101,17 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def list(self, request):
         return super().list(request)
 
-    @extend_schema(request=GenerateInput,
-                   responses={202: inline_serializer("ReportsStarted",
-                                                     {"task_id": serializers.CharField()})})
+    @extend_schema(
+        request=GenerateInput,
+        responses={202: inline_serializer("ReportsStarted", {"task_id": serializers.CharField()})},
+    )
     @action(detail=False, methods=["post"])
     def generate(self, request):
         serializer = GenerateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        run = services.reports_generate(month=serializer.validated_data["month"],
-                                        shop_ids=serializer.validated_data["shops"])
+        run = services.reports_generate(
+            month=serializer.validated_data["month"], shop_ids=serializer.validated_data["shops"]
+        )
         return Response({"task_id": run.pk}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
@@ -109,5 +121,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if report.status != Report.Status.READY or not report.file:
             raise BusinessRuleError("Ce rapport n'est pas encore prêt.", code="report_not_ready")
         who = report.shop.name if report.shop_id else "cooperative"
-        return FileResponse(report.file.open("rb"), content_type="application/pdf",
-                            filename=f"rapport-{who}-{format_month(report.month)}.pdf")
+        return FileResponse(
+            report.file.open("rb"),
+            content_type="application/pdf",
+            filename=f"rapport-{who}-{format_month(report.month)}.pdf",
+        )

@@ -9,12 +9,18 @@ class GenerateForm(forms.Form):
 
     # A text input, not type="month": browsers show that one in their own language and
     # some (Firefox, Safari) not at all.
-    month = forms.CharField(label="Mois (AAAA-MM)", max_length=7,
-                            widget=forms.TextInput(attrs={"placeholder": "AAAA-MM"}))
+    month = forms.CharField(
+        label="Mois (AAAA-MM)",
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "AAAA-MM"}),
+    )
     shops = forms.ModelMultipleChoiceField(
-        label="Commerces", required=False, queryset=None,
+        label="Commerces",
+        required=False,
+        queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Aucun coché : tous les commerces actifs, et le rapport de la coopérative.")
+        help_text="Aucun coché : tous les commerces actifs, et le rapport de la coopérative.",
+    )
 
     def __init__(self, *args, shops, **kwargs):
         super().__init__(*args, **kwargs)

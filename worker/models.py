@@ -20,14 +20,14 @@ class TaskRun(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(done__lte=models.F("total")),
-                                   name="taskrun_done_at_most_total"),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="taskrun_done_at_most_total"
+            ),
         ]
 
     def progress(self, result=None) -> Progress:
         """Where the run stands (mache.progress); `result` is shown once it is finished."""
-        return run_progress(done=self.done, failed=self.failed, total=self.total,
-                            result=result)
+        return run_progress(done=self.done, failed=self.failed, total=self.total, result=result)
 
 
 class Report(models.Model):
@@ -38,14 +38,16 @@ class Report(models.Model):
         READY = "ready", "Prêt"
         FAILED = "failed", "Échec"
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="reports")
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
     month = models.DateField("mois")  # first day
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
-    run = models.ForeignKey(TaskRun, on_delete=models.SET_NULL, null=True, blank=True,
-                            related_name="reports")
+    run = models.ForeignKey(
+        TaskRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -54,7 +56,10 @@ class Report(models.Model):
         ordering = ["-month", "shop_id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "month"], name="one_report_per_shop_month"),
-            models.UniqueConstraint(fields=["month"], condition=Q(shop__isnull=True),
-                                    name="one_cooperative_report_per_month"),
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=Q(shop__isnull=True),
+                name="one_cooperative_report_per_month",
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
         ]

@@ -35,12 +35,21 @@ def _check_request(*, month: str, shop_ids) -> tuple:
         raise InvalidInput({"month": [error]})
     if shop_ids is None:
         if not member_by_month_end(None, first_day):
-            raise InvalidInput({"month": [
-                f"La coopérative n'existait pas encore en {format_month(first_day)} "
-                f"(création le {format_date(cooperative_founded_on())})."]})
-        shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE, joined_on__isnull=False,
-                                         joined_on__lte=last_day_of_month(first_day))
-                     .order_by("pk"))
+            raise InvalidInput(
+                {
+                    "month": [
+                        f"La coopérative n'existait pas encore en {format_month(first_day)} "
+                        f"(création le {format_date(cooperative_founded_on())})."
+                    ]
+                }
+            )
+        shops = list(
+            Shop.objects.filter(
+                status=Shop.Status.ACTIVE,
+                joined_on__isnull=False,
+                joined_on__lte=last_day_of_month(first_day),
+            ).order_by("pk")
+        )
         with_cooperative = True
     else:
         found = Shop.objects.in_bulk(list(shop_ids))
@@ -51,7 +60,8 @@ def _check_request(*, month: str, shop_ids) -> tuple:
         late = [s.name for s in shops if not member_by_month_end(s, first_day)]
         if late:
             errors.setdefault("shops", []).append(
-                f"Pas encore adhérent(s) en {format_month(first_day)} : {', '.join(late)}.")
+                f"Pas encore adhérent(s) en {format_month(first_day)} : {', '.join(late)}."
+            )
         with_cooperative = False
     if errors:
         raise InvalidInput(errors)
@@ -63,16 +73,19 @@ def reports_generate(*, month: str, shop_ids: list[int] | None) -> TaskRun:
     cooperative when `shop_ids` is None. Returns the run whose id the API gives out."""
     first_day, shops, with_cooperative = _check_request(month=month, shop_ids=shop_ids)
     with transaction.atomic():
-        run = TaskRun.objects.create(id=str(uuid.uuid4()), kind="reports",
-                                     total=len(shops) + with_cooperative)
+        run = TaskRun.objects.create(
+            id=str(uuid.uuid4()), kind="reports", total=len(shops) + with_cooperative
+        )
         targets = [*(s.pk for s in shops), *([None] if with_cooperative else [])]
-        Report.objects.bulk_create([Report(shop_id=shop_id, month=first_day)
-                                    for shop_id in targets], ignore_conflicts=True)
+        Report.objects.bulk_create(
+            [Report(shop_id=shop_id, month=first_day) for shop_id in targets], ignore_conflicts=True
+        )
         wanted = Q(shop_id__in=[s.pk for s in shops])
         if with_cooperative:
             wanted |= Q(shop__isnull=True)
-        reports = list(Report.objects.select_for_update().filter(wanted, month=first_day)
-                       .order_by("pk"))
+        reports = list(
+            Report.objects.select_for_update().filter(wanted, month=first_day).order_by("pk")
+        )
         for report in reports:
             report.status, report.run, report.error = Report.Status.PENDING, run, ""
         Report.objects.bulk_update(reports, ["status", "run", "error"])

@@ -35,12 +35,16 @@ def ping() -> str:
 def monthly_reports() -> str:
     """Beat, on the 1st (Paris): the month before, for every active shop and the
     cooperative. Not retried: a failed report shows as failed and can be regenerated."""
-    return reports_generate(month=format_month(previous_month(current_month())),
-                            shop_ids=None).pk
+    return reports_generate(month=format_month(previous_month(current_month())), shop_ids=None).pk
 
 
-@shared_task(name="worker.post_stock_variations", acks_late=True, max_retries=3,
-             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+@shared_task(
+    name="worker.post_stock_variations",
+    acks_late=True,
+    max_retries=3,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+)
 def post_stock_variations(month: str | None = None) -> dict:
     """Post the stock variation of a finished month (default: the month before) for
     every shop that has stock. Idempotent: each (shop, month) has a unique source key,

@@ -40,16 +40,24 @@ def coord_reports(request):
     """The reports of a month (?mois=), the form that generates a month (POST), and the
     progress of the run just started (?suivi=)."""
     user = request.user
-    form = GenerateForm(posted(request), shops=shop_list(user=user),
-                        initial={"month": format_month(previous_month(current_month()))})
+    form = GenerateForm(
+        posted(request),
+        shops=shop_list(user=user),
+        initial={"month": format_month(previous_month(current_month()))},
+    )
     if request.method == "POST" and form.is_valid() and (run := _reports_start(request, form)):
         query = urlencode({"mois": form.cleaned_data["month"], "suivi": run.pk})
         return redirect(f"{reverse('coord-reports')}?{query}")
     run_id = request.GET.get("suivi")
-    return render(request, "worker/coord_reports.html", {
-        "form": form, **_month_reports(user, request.GET.get("mois", "")),
-        "run": _run_progress(TaskRun.objects.filter(pk=run_id).first()) if run_id else None,
-    })
+    return render(
+        request,
+        "worker/coord_reports.html",
+        {
+            "form": form,
+            **_month_reports(user, request.GET.get("mois", "")),
+            "run": _run_progress(TaskRun.objects.filter(pk=run_id).first()) if run_id else None,
+        },
+    )
 
 
 def _reports_start(request, form) -> TaskRun | None:
@@ -57,13 +65,16 @@ def _reports_start(request, form) -> TaskRun | None:
     month = form.cleaned_data["month"]
     try:
         run = services.reports_generate(
-            month=month, shop_ids=[shop.pk for shop in form.cleaned_data["shops"]] or None)
+            month=month, shop_ids=[shop.pk for shop in form.cleaned_data["shops"]] or None
+        )
     except InvalidInput as exc:
         add_service_errors(form, exc)
         return None
     plural = "s" if run.total > 1 else ""
-    messages.success(request, f"Génération lancée : {run.total} rapport{plural} "
-                              f"pour {frmonth(parse_month(month))}.")
+    messages.success(
+        request,
+        f"Génération lancée : {run.total} rapport{plural} pour {frmonth(parse_month(month))}.",
+    )
     return run
 
 
@@ -75,10 +86,12 @@ def _month_reports(user, asked: str) -> dict:
     except ValueError:
         month = months[0] if months else None  # no month asked, or a malformed one
     return {
-        "months": months, "month": month,
+        "months": months,
+        "month": month,
         # The cooperative's report first, then the shops by name.
-        "reports": reports.filter(month=month).order_by(F("shop__name").asc(nulls_first=True),
-                                                        "pk") if month else [],
+        "reports": reports.filter(month=month).order_by(F("shop__name").asc(nulls_first=True), "pk")
+        if month
+        else [],
     }
 
 
@@ -97,8 +110,12 @@ def _run_progress(run: TaskRun | None) -> dict | None:
     if run is None:
         return None
     progress = run.progress()
-    return {"run": run, "finished": progress.finished, "percent": progress.percent,
-            "poll": POLL_SECONDS}
+    return {
+        "run": run,
+        "finished": progress.finished,
+        "percent": progress.percent,
+        "poll": POLL_SECONDS,
+    }
 
 
 @login_required
@@ -112,18 +129,24 @@ def report_download(request, pk):
         except FileNotFoundError:
             raise Http404("Le fichier de ce rapport est introuvable.") from None
         who = slugify(report.shop.name) if report.shop_id else "cooperative"
-        return FileResponse(handle, as_attachment=True, content_type="application/pdf",
-                            filename=f"rapport-{who}-{format_month(report.month)}.pdf")
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            content_type="application/pdf",
+            filename=f"rapport-{who}-{format_month(report.month)}.pdf",
+        )
     messages.warning(request, "Ce rapport n'est pas encore prêt.")
     role = request.user.effective_role
-    return redirect({User.Role.COORDINATOR: "coord-reports",
-                     User.Role.SHOPKEEPER: "shop-reports"}.get(role, "home"))
+    return redirect(
+        {User.Role.COORDINATOR: "coord-reports", User.Role.SHOPKEEPER: "shop-reports"}.get(
+            role, "home"
+        )
+    )
 
 
 page_urlpatterns = [
     path("rapports/", shop_reports, name="shop-reports"),
     path("rapports/<int:pk>/pdf/", report_download, name="report-download"),
     path("coordination/rapports/", coord_reports, name="coord-reports"),
-    path("coordination/rapports/suivi/<str:run_id>/", coord_report_run,
-         name="coord-report-run"),
+    path("coordination/rapports/suivi/<str:run_id>/", coord_report_run, name="coord-report-run"),
 ]

@@ -21,8 +21,9 @@ from mache.limits import MAX_LIST_ITEMS
 from mache.periods import parse_month
 from mache.permissions import BOOKS_ROLES, COORDINATOR_ONLY, ActionRoles
 
-SHOP_PARAM = OpenApiParameter("shop", str, required=True,
-                              description="Identifiant du commerce, ou coop")
+SHOP_PARAM = OpenApiParameter(
+    "shop", str, required=True, description="Identifiant du commerce, ou coop"
+)
 
 
 class LedgerParamMixin:
@@ -109,16 +110,31 @@ class EntryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Entry
-        fields = ["id", "shop", "journal", "number", "reference", "date", "label", "piece_ref",
-                  "piece_date", "lines", "reversal_of", "posted_at"]
+        fields = [
+            "id",
+            "shop",
+            "journal",
+            "number",
+            "reference",
+            "date",
+            "label",
+            "piece_ref",
+            "piece_date",
+            "lines",
+            "reversal_of",
+            "posted_at",
+        ]
 
     def get_shop(self, entry) -> str | int:
         return entry.ledger.shop_id or selectors.COOP
 
 
 class LineInput(serializers.Serializer):
-    account = serializers.RegexField(r"^[0-9]{6,8}$", max_length=8, error_messages={
-        "invalid": "Numéro de compte de 6 à 8 chiffres."})
+    account = serializers.RegexField(
+        r"^[0-9]{6,8}$",
+        max_length=8,
+        error_messages={"invalid": "Numéro de compte de 6 à 8 chiffres."},
+    )
     debit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     credit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -129,8 +145,7 @@ class EntryInput(serializers.Serializer):
     journal = serializers.CharField(max_length=3, default="OD")
     date = serializers.DateField()
     label = serializers.CharField(max_length=200)
-    piece_ref = serializers.CharField(max_length=60, required=False, allow_blank=True,
-                                      default="")
+    piece_ref = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     lines = LineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
@@ -154,7 +169,8 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         params = self.request.query_params
         if "shop" in params:
             queryset = queryset.filter(
-                ledger=selectors.ledger_for(user=self.request.user, shop_param=params["shop"]))
+                ledger=selectors.ledger_for(user=self.request.user, shop_param=params["shop"])
+            )
         errors = {}
         for name, lookup in (("from", "date__gte"), ("to", "date__lte")):
             if params.get(name):
@@ -168,8 +184,14 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise InvalidInput(errors)
         return queryset
 
-    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("from", dt.date),
-                               OpenApiParameter("to", dt.date), OpenApiParameter("journal", str)])
+    @extend_schema(
+        parameters=[
+            SHOP_PARAM,
+            OpenApiParameter("from", dt.date),
+            OpenApiParameter("to", dt.date),
+            OpenApiParameter("journal", str),
+        ]
+    )
     def list(self, request):
         return super().list(request)
 
@@ -179,23 +201,35 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         entry = services.manual_entry_post(
-            ledger=data["shop"], journal=data["journal"], date=data["date"],
-            label=data["label"], piece_ref=data["piece_ref"], user=request.user,
-            lines=[services.LineIn(account=ln["account"], debit=ln["debit"],
-                                   credit=ln["credit"], label=ln["label"])
-                   for ln in data["lines"]])
-        return Response(EntryOutput(self.get_queryset().get(pk=entry.pk)).data,
-                        status=status.HTTP_201_CREATED)
+            ledger=data["shop"],
+            journal=data["journal"],
+            date=data["date"],
+            label=data["label"],
+            piece_ref=data["piece_ref"],
+            user=request.user,
+            lines=[
+                services.LineIn(
+                    account=ln["account"], debit=ln["debit"], credit=ln["credit"], label=ln["label"]
+                )
+                for ln in data["lines"]
+            ],
+        )
+        return Response(
+            EntryOutput(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=ReverseInput, responses=EntryOutput)
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         serializer = ReverseInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reversal = services.entry_reverse(entry=self.get_object(), user=request.user,
-                                          date=serializer.validated_data.get("date"))
-        return Response(EntryOutput(self.get_queryset().get(pk=reversal.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        reversal = services.entry_reverse(
+            entry=self.get_object(), user=request.user, date=serializer.validated_data.get("date")
+        )
+        return Response(
+            EntryOutput(self.get_queryset().get(pk=reversal.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CloseInput(serializers.Serializer):
@@ -222,12 +256,19 @@ class PeriodCloseView(APIView):
     def post(self, request):
         serializer = CloseInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        period = closing.period_close(ledger=serializer.validated_data["shop"],
-                                       month=serializer.validated_data["month"],
-                                       user=request.user)
-        return Response({"shop": period.ledger.shop_id or selectors.COOP,
-                         "month": f"{period.month:%Y-%m}", "closed_at": period.closed_at},
-                        status=status.HTTP_201_CREATED)
+        period = closing.period_close(
+            ledger=serializer.validated_data["shop"],
+            month=serializer.validated_data["month"],
+            user=request.user,
+        )
+        return Response(
+            {
+                "shop": period.ledger.shop_id or selectors.COOP,
+                "month": f"{period.month:%Y-%m}",
+                "closed_at": period.closed_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 router = SimpleRouter()
@@ -235,5 +276,4 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("journals", JournalViewSet, basename="journal")
 router.register("entries", EntryViewSet, basename="entry")
 
-urlpatterns = [path("periods/close/", PeriodCloseView.as_view(), name="period-close"),
-               *router.urls]
+urlpatterns = [path("periods/close/", PeriodCloseView.as_view(), name="period-close"), *router.urls]

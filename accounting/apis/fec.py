@@ -20,9 +20,10 @@ FIRST_YEAR = 2000
 
 
 class FecQuery(serializers.Serializer):
-    shop = serializers.CharField(max_length=20,
-                                 help_text="Identifiant du commerce, ou « coop » pour les "
-                                           "livres de la coopérative")
+    shop = serializers.CharField(
+        max_length=20,
+        help_text="Identifiant du commerce, ou « coop » pour les livres de la coopérative",
+    )
     year = serializers.IntegerField(help_text="Exercice (année civile)")
 
     def validate_year(self, value):

@@ -3,7 +3,6 @@
 Coordinators and shopkeepers record them; accountants post manual entries, not tickets.
 """
 
-
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, status
@@ -112,16 +111,22 @@ class ZTicketImportView(APIView):
     default_roles = SALES_WRITERS
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": ZTicketImportInput},
-                   responses={201: ZTicketImportOutput})
+    @extend_schema(
+        request={"multipart/form-data": ZTicketImportInput}, responses={201: ZTicketImportOutput}
+    )
     def post(self, request):
         serializer = ZTicketImportInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         sales_days = sales_days_import(user=request.user, **serializer.validated_data)
-        return Response(ZTicketImportOutput({
-            "days": len(sales_days),
-            "total_incl_vat": sum((day.total_incl_vat for day in sales_days), ZERO),
-        }).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ZTicketImportOutput(
+                {
+                    "days": len(sales_days),
+                    "total_incl_vat": sum((day.total_incl_vat for day in sales_days), ZERO),
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 urlpatterns = [

@@ -39,37 +39,47 @@ class ContractNames:
     NAMES = {"date_from": "from", "date_to": "to"}
 
     def get_fields(self):
-        return {self.NAMES.get(name, name): field
-                for name, field in super().get_fields().items()}
+        return {self.NAMES.get(name, name): field for name, field in super().get_fields().items()}
 
 
 # --- Input ----------------------------------------------------------------------------
 
+
 class StatementQuery(ContractNames, serializers.Serializer):
     """?shop=<id>|coop&from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|xlsx|pdf"""
 
-    shop = serializers.CharField(max_length=20,
-                                 help_text="Identifiant du commerce, ou « coop » pour les "
-                                           "livres de la coopérative.")
-    date_from = serializers.DateField(source="date_from", input_formats=["%Y-%m-%d"],
-                                      help_text="Premier jour de la période (AAAA-MM-JJ).")
-    date_to = serializers.DateField(source="date_to", input_formats=["%Y-%m-%d"],
-                                    help_text="Dernier jour de la période (AAAA-MM-JJ).")
+    shop = serializers.CharField(
+        max_length=20,
+        help_text="Identifiant du commerce, ou « coop » pour les livres de la coopérative.",
+    )
+    date_from = serializers.DateField(
+        source="date_from",
+        input_formats=["%Y-%m-%d"],
+        help_text="Premier jour de la période (AAAA-MM-JJ).",
+    )
+    date_to = serializers.DateField(
+        source="date_to",
+        input_formats=["%Y-%m-%d"],
+        help_text="Dernier jour de la période (AAAA-MM-JJ).",
+    )
     format = serializers.ChoiceField(choices=["json", *FORMATS], default="json")
 
     def validate(self, data):
         if data["date_from"] > data["date_to"]:
             raise serializers.ValidationError(
-                {"from": ["La date de début (from) suit la date de fin (to)."]})
+                {"from": ["La date de début (from) suit la date de fin (to)."]}
+            )
         return data
 
 
 class JournalQuery(StatementQuery):
-    journal = serializers.CharField(required=False, max_length=10,
-                                    help_text="Code d'un journal : VTE, ACH…")
+    journal = serializers.CharField(
+        required=False, max_length=10, help_text="Code d'un journal : VTE, ACH…"
+    )
 
 
 # --- Output ---------------------------------------------------------------------------
+
 
 def total(**kwargs):
     # Sums over a whole ledger may pass the 10 digits of a line's amount.
@@ -181,8 +191,11 @@ class IncomeStatementOutput(StatementOutput):
     stock_variation = total(source="amounts.stock_variation")
     gross_margin = total()
     margin_rate = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True,
-        help_text="Marge brute / ventes de marchandises, en %, null sans vente.")
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Marge brute / ventes de marchandises, en %, null sans vente.",
+    )
     external_charges = total(source="amounts.external_charges")
     other_charges = total(source="amounts.other_charges")
     total_income = total()
@@ -209,6 +222,7 @@ class VatOutput(StatementOutput):
 
 
 # --- Views ----------------------------------------------------------------------------
+
 
 class FormatIsOurs(BaseContentNegotiation):
     """`format` is this API's parameter, not DRF's renderer override (which would answer
@@ -244,19 +258,28 @@ class StatementView(APIView):
 def statement_file(statement, file_format) -> HttpResponse:
     table = statement.table()
     response = HttpResponse(file_format.render(table), content_type=file_format.content_type)
-    name = (f"{table.slug}-{statement.ledger.shop_id or COOP}-{table.date_from:%Y-%m-%d}-"
-            f"{table.date_to:%Y-%m-%d}.{file_format.extension}")
+    name = (
+        f"{table.slug}-{statement.ledger.shop_id or COOP}-{table.date_from:%Y-%m-%d}-"
+        f"{table.date_to:%Y-%m-%d}.{file_format.extension}"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
 def documented(output, query=StatementQuery):
-    files = {(200, f.content_type.split(";")[0]): OpenApiResponse(
-        OpenApiTypes.BINARY, description=f"Le relevé en {f.extension.upper()}.")
-        for f in FORMATS.values()}
-    return extend_schema_view(get=extend_schema(
-        parameters=[query], responses={(200, "application/json"): output, **files},
-        description="JSON, ou un fichier CSV, XLSX ou PDF selon `format`."))
+    files = {
+        (200, f.content_type.split(";")[0]): OpenApiResponse(
+            OpenApiTypes.BINARY, description=f"Le relevé en {f.extension.upper()}."
+        )
+        for f in FORMATS.values()
+    }
+    return extend_schema_view(
+        get=extend_schema(
+            parameters=[query],
+            responses={(200, "application/json"): output, **files},
+            description="JSON, ou un fichier CSV, XLSX ou PDF selon `format`.",
+        )
+    )
 
 
 @documented(TrialBalanceOutput)
@@ -291,12 +314,15 @@ class VatView(StatementView):
 
 
 urlpatterns = [
-    path("statements/trial-balance/", TrialBalanceView.as_view(),
-         name="statement-trial-balance"),
-    path("statements/general-ledger/", GeneralLedgerView.as_view(),
-         name="statement-general-ledger"),
+    path("statements/trial-balance/", TrialBalanceView.as_view(), name="statement-trial-balance"),
+    path(
+        "statements/general-ledger/", GeneralLedgerView.as_view(), name="statement-general-ledger"
+    ),
     path("statements/journal/", JournalView.as_view(), name="statement-journal"),
-    path("statements/income-statement/", IncomeStatementView.as_view(),
-         name="statement-income-statement"),
+    path(
+        "statements/income-statement/",
+        IncomeStatementView.as_view(),
+        name="statement-income-statement",
+    ),
     path("statements/vat/", VatView.as_view(), name="statement-vat"),
 ]

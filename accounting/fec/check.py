@@ -17,9 +17,20 @@ from .format import (
     fec_date,
 )
 
-MANDATORY = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
-             "CompteLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-             "ValidDate")
+MANDATORY = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "ValidDate",
+)
 DATE_FIELDS = ("EcritureDate", "PieceDate", "DateLet", "ValidDate")
 PAIRS = (("CompAuxNum", "CompAuxLib"), ("Montantdevise", "Idevise"))
 FILENAME_RE = re.compile(r"(\d{9})FEC(\d{8})\.txt")
@@ -94,8 +105,10 @@ def line_problems(values: list[str]) -> list[str]:
             problems.append(f"{name} « {value} » : date invalide (AAAAMMJJ attendu)")
     account = values[COLUMN["CompteNum"]]
     if account and not ACCOUNT_RE.match(account):
-        problems.append(f"compte « {account} » : un numéro de compte commence par trois "
-                        "chiffres du PCG (classes 1 à 8)")
+        problems.append(
+            f"compte « {account} » : un numéro de compte commence par trois "
+            "chiffres du PCG (classes 1 à 8)"
+        )
     amounts = {}
     for name in ("Debit", "Credit"):
         value = values[COLUMN[name]]
@@ -168,8 +181,7 @@ class _Checker:
         else:
             for position, (name, expected) in enumerate(zip(names, FIELDS, strict=True), 1):
                 if name != expected:
-                    self.add(1, f"en-tête : champ {position} « {name} » au lieu de "
-                                f"« {expected} »")
+                    self.add(1, f"en-tête : champ {position} « {name} » au lieu de « {expected} »")
         return True
 
     def line(self, number: int, text: str):
@@ -179,8 +191,11 @@ class _Checker:
             return
         other = "|" if self.separator == "\t" else "\t"
         if other in text:
-            self.add(number, f"séparateurs mêlés : {SEPARATOR_NAMES[other]} dans un fichier "
-                             f"séparé par {SEPARATOR_NAMES[self.separator]}")
+            self.add(
+                number,
+                f"séparateurs mêlés : {SEPARATOR_NAMES[other]} dans un fichier "
+                f"séparé par {SEPARATOR_NAMES[self.separator]}",
+            )
         values = text.split(self.separator)
         if len(values) != len(FIELDS):
             self.add(number, f"{_fields(len(values))} au lieu de {len(FIELDS)}")
@@ -193,23 +208,32 @@ class _Checker:
         """The rules across lines: entries, numbering, order of validation, AN."""
         num, journal, date, piece_ref, account = (
             values[COLUMN[name]]
-            for name in ("EcritureNum", "JournalCode", "EcritureDate", "PieceRef", "CompteNum"))
+            for name in ("EcritureNum", "JournalCode", "EcritureDate", "PieceRef", "CompteNum")
+        )
         entry = self.entries.get(num)
         if num != self.current:
             self.current = num
             if entry is not None:
-                self.add(number, f"écriture {num} reprise après d'autres (ligne "
-                                 f"{entry.first_line}) : ses lignes se suivent et son numéro "
-                                 "est unique")
+                self.add(
+                    number,
+                    f"écriture {num} reprise après d'autres (ligne "
+                    f"{entry.first_line}) : ses lignes se suivent et son numéro "
+                    "est unique",
+                )
             else:
                 entry = self.entries[num] = _Entry(number, journal, date, piece_ref)
                 self.entry_start(number, num, journal)
-        for name, value, expected in (("JournalCode", journal, entry.journal),
-                                      ("EcritureDate", date, entry.date),
-                                      ("PieceRef", piece_ref, entry.piece_ref)):
+        for name, value, expected in (
+            ("JournalCode", journal, entry.journal),
+            ("EcritureDate", date, entry.date),
+            ("PieceRef", piece_ref, entry.piece_ref),
+        ):
             if value != expected:
-                self.add(number, f"écriture {num} : {name} « {value} » différent de celui de "
-                                 f"sa ligne {entry.first_line} (« {expected} »)")
+                self.add(
+                    number,
+                    f"écriture {num} : {name} « {value} » différent de celui de "
+                    f"sa ligne {entry.first_line} (« {expected} »)",
+                )
         entry.lines += 1
         debit, credit = values[COLUMN["Debit"]], values[COLUMN["Credit"]]
         if amount_problem(debit) is None and amount_problem(credit) is None:
@@ -218,26 +242,37 @@ class _Checker:
         else:
             entry.amounts_ok = False
         if journal == OPENING_JOURNAL and account and account[0] in RESULT_CLASSES:
-            self.add(number, f"compte {account} de classe {account[0]} dans les à-nouveaux : "
-                             "les charges et les produits ne se reportent pas")
+            self.add(
+                number,
+                f"compte {account} de classe {account[0]} dans les à-nouveaux : "
+                "les charges et les produits ne se reportent pas",
+            )
         valid = parse_fec_date(values[COLUMN["ValidDate"]])
         if valid is not None:
             if self.last_valid and valid < self.last_valid[1]:
-                self.add(number, f"ValidDate {fec_date(valid)} antérieure à celle de la ligne "
-                                 f"{self.last_valid[0]} ({fec_date(self.last_valid[1])}) : les "
-                                 "écritures suivent l'ordre de leur validation")
+                self.add(
+                    number,
+                    f"ValidDate {fec_date(valid)} antérieure à celle de la ligne "
+                    f"{self.last_valid[0]} ({fec_date(self.last_valid[1])}) : les "
+                    "écritures suivent l'ordre de leur validation",
+                )
             else:
                 self.last_valid = (number, valid)
         day = parse_fec_date(date)
         if self.closing and day and day > self.closing:
-            self.add(number, f"EcritureDate {date} après la clôture de l'exercice "
-                             f"({fec_date(self.closing)})")
+            self.add(
+                number,
+                f"EcritureDate {date} après la clôture de l'exercice ({fec_date(self.closing)})",
+            )
 
     def entry_start(self, number: int, num: str, journal: str):
         if journal == OPENING_JOURNAL:
             if self.other_seen:
-                self.add(number, f"écriture {num} : les à-nouveaux (journal AN) ouvrent le "
-                                 "fichier, avant toute autre écriture")
+                self.add(
+                    number,
+                    f"écriture {num} : les à-nouveaux (journal AN) ouvrent le "
+                    "fichier, avant toute autre écriture",
+                )
         else:
             self.other_seen = True
         match = TRAILING_NUMBER_RE.search(num)
@@ -247,11 +282,17 @@ class _Checker:
         order = int(match.group(1))
         last = self.last_numbers.get(journal, 0)
         if order > last + 1:
-            self.add(number, f"écriture {num} : trou dans la numérotation du journal "
-                             f"{journal} (n° {last + 1} attendu)")
+            self.add(
+                number,
+                f"écriture {num} : trou dans la numérotation du journal "
+                f"{journal} (n° {last + 1} attendu)",
+            )
         elif order <= last:
-            self.add(number, f"écriture {num} : n° {order} après le n° {last} dans le journal "
-                             f"{journal} : la numérotation croît sans trou")
+            self.add(
+                number,
+                f"écriture {num} : n° {order} après le n° {last} dans le journal "
+                f"{journal} : la numérotation croît sans trou",
+            )
         self.last_numbers[journal] = max(last, order)
 
     def finish(self):
@@ -259,9 +300,12 @@ class _Checker:
             if entry.lines < 2:
                 self.add(entry.first_line, f"écriture {num} : une seule ligne (deux au moins)")
             if entry.amounts_ok and entry.debit != entry.credit:
-                self.add(entry.first_line, f"écriture {num} déséquilibrée : débit "
-                                           f"{fec_amount(entry.debit)} ≠ crédit "
-                                           f"{fec_amount(entry.credit)}")
+                self.add(
+                    entry.first_line,
+                    f"écriture {num} déséquilibrée : débit "
+                    f"{fec_amount(entry.debit)} ≠ crédit "
+                    f"{fec_amount(entry.credit)}",
+                )
         self.report.entries = len(self.entries)
         self.report.violations.sort(key=lambda violation: violation[0])
 
@@ -298,8 +342,11 @@ def fec_inspect(data: str | bytes, filename: str | None = None) -> FecReport:
     if latin:
         for number, line in enumerate(lines, 1):
             if C1_CONTROLS_RE.search(line):
-                checker.add(number, "caractère de contrôle (0x80 à 0x9F) : le fichier n'est "
-                                    "ni en UTF-8 ni en ISO 8859-15")
+                checker.add(
+                    number,
+                    "caractère de contrôle (0x80 à 0x9F) : le fichier n'est "
+                    "ni en UTF-8 ni en ISO 8859-15",
+                )
     if not lines:
         checker.add(1, "fichier vide : l'en-tête manque")
     elif checker.header(lines[0]):

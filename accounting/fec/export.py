@@ -22,21 +22,62 @@ from .format import (
     opening_rows,
 )
 
-_LINE_FIELDS = ("entry__journal__code", "entry__journal__label", "entry__number",
-                "entry__date", "account__number", "account__label", "auxiliary__code",
-                "auxiliary__label", "entry__piece_ref", "entry__piece_date", "label", "debit",
-                "credit", "entry__posted_at")
+_LINE_FIELDS = (
+    "entry__journal__code",
+    "entry__journal__label",
+    "entry__number",
+    "entry__date",
+    "account__number",
+    "account__label",
+    "auxiliary__code",
+    "auxiliary__label",
+    "entry__piece_ref",
+    "entry__piece_date",
+    "label",
+    "debit",
+    "credit",
+    "entry__posted_at",
+)
 
 
 def _entry_line_row(line: tuple, year: int) -> list[str]:
-    (journal, journal_label, number, date, account, account_label, aux_code, aux_label,
-     piece_ref, piece_date, label, debit, credit, posted_at) = line
+    (
+        journal,
+        journal_label,
+        number,
+        date,
+        account,
+        account_label,
+        aux_code,
+        aux_label,
+        piece_ref,
+        piece_date,
+        label,
+        debit,
+        credit,
+        posted_at,
+    ) = line
     journal = fec_text(journal)
-    return [journal, fec_text(journal_label), entry_number(journal, year, number),
-            fec_date(date), account, fec_text(account_label), fec_text(aux_code),
-            fec_text(aux_label), fec_text(piece_ref), fec_date(piece_date), fec_text(label),
-            fec_amount(debit), fec_amount(credit), "", "", fec_date(paris_date(posted_at)),
-            "", ""]
+    return [
+        journal,
+        fec_text(journal_label),
+        entry_number(journal, year, number),
+        fec_date(date),
+        account,
+        fec_text(account_label),
+        fec_text(aux_code),
+        fec_text(aux_label),
+        fec_text(piece_ref),
+        fec_date(piece_date),
+        fec_text(label),
+        fec_amount(debit),
+        fec_amount(credit),
+        "",
+        "",
+        fec_date(paris_date(posted_at)),
+        "",
+        "",
+    ]
 
 
 def fec_lines(*, ledger, year: int) -> Iterator[str]:
@@ -49,20 +90,25 @@ def fec_lines(*, ledger, year: int) -> Iterator[str]:
     """
     yield fec_row(FIELDS)
     jan_first = dt.date(year, 1, 1)
-    lines = iter(EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
-                 .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
-                 .values_list(*_LINE_FIELDS).iterator(chunk_size=2000))
+    lines = iter(
+        EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
+        .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
+        .values_list(*_LINE_FIELDS)
+        .iterator(chunk_size=2000)
+    )
     first = next(lines, None)
     # The file runs in order of validation and the AN entry opens it: it is validated on
     # January 1st, or with the year's first entry if that one was posted ahead of time.
     valid_date = jan_first if first is None else min(jan_first, paris_date(first[-1]))
-    balances = (EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
-                .values("account__number", "account__label", "auxiliary__code",
-                        "auxiliary__label")
-                .annotate(balance=Sum("debit") - Sum("credit"))
-                .values_list("account__number", "account__label", "auxiliary__code",
-                             "auxiliary__label", "balance")
-                .order_by())
+    balances = (
+        EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
+        .values("account__number", "account__label", "auxiliary__code", "auxiliary__label")
+        .annotate(balance=Sum("debit") - Sum("credit"))
+        .values_list(
+            "account__number", "account__label", "auxiliary__code", "auxiliary__label", "balance"
+        )
+        .order_by()
+    )
     for row in opening_rows(balances, year=year, valid_date=valid_date):
         yield fec_row(row)
     if first is not None:
@@ -75,8 +121,11 @@ def _siret_of(ledger) -> str:
     siret = ledger.shop.siret if ledger.shop_id else Cooperative.current().siret
     if not siret:
         # The file is named after the SIREN: no lawful FEC without it.
-        raise BusinessRuleError("Renseignez d'abord la coopérative et son SIRET (administration)"
-                                " : le FEC porte son SIREN.", code="cooperative_missing")
+        raise BusinessRuleError(
+            "Renseignez d'abord la coopérative et son SIRET (administration)"
+            " : le FEC porte son SIREN.",
+            code="cooperative_missing",
+        )
     return siret
 
 

@@ -9,9 +9,26 @@ from mache.money import ZERO, money
 
 from .. import accounts
 
-FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
-          "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
-          "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise")
+FIELDS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
 COLUMN = {name: index for index, name in enumerate(FIELDS)}
 SEPARATOR = "\t"  # the law allows tab or pipe (docs/fec.md); we write tabs
 EOL = "\r\n"
@@ -77,16 +94,35 @@ def opening_rows(balances: Iterable[tuple], *, year: int, valid_date: dt.date) -
         if number[0] in RESULT_CLASSES:
             result += balance
         elif number[0] in BALANCE_SHEET_CLASSES:
-            carried.setdefault((number, aux_code or ""), [label, aux_label or "", ZERO])[2] \
-                += balance
+            carried.setdefault((number, aux_code or ""), [label, aux_label or "", ZERO])[2] += (
+                balance
+            )
     if result:
         number, label = LOSS_ACCOUNT if result > 0 else PROFIT_ACCOUNT
         carried.setdefault((number, ""), [label, "", ZERO])[2] += result
     day = fec_date(dt.date(year, 1, 1))
     reference = entry_number(OPENING_JOURNAL, year, 1)
-    return [[OPENING_JOURNAL, OPENING_LABEL, reference, day, number, fec_text(label),
-             fec_text(aux_code), fec_text(aux_label), f"{OPENING_JOURNAL}-{year}", day,
-             OPENING_LABEL, fec_amount(max(balance, ZERO)), fec_amount(max(-balance, ZERO)),
-             "", "", fec_date(valid_date), "", ""]
-            for (number, aux_code), (label, aux_label, balance) in sorted(carried.items())
-            if balance]
+    return [
+        [
+            OPENING_JOURNAL,
+            OPENING_LABEL,
+            reference,
+            day,
+            number,
+            fec_text(label),
+            fec_text(aux_code),
+            fec_text(aux_label),
+            f"{OPENING_JOURNAL}-{year}",
+            day,
+            OPENING_LABEL,
+            fec_amount(max(balance, ZERO)),
+            fec_amount(max(-balance, ZERO)),
+            "",
+            "",
+            fec_date(valid_date),
+            "",
+            "",
+        ]
+        for (number, aux_code), (label, aux_label, balance) in sorted(carried.items())
+        if balance
+    ]

@@ -20,7 +20,8 @@ class FileFormat:
 
 FORMATS = {
     "csv": FileFormat("csv", "text/csv; charset=utf-8", to_csv),
-    "xlsx": FileFormat("xlsx", "application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet", to_xlsx),
+    "xlsx": FileFormat(
+        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx
+    ),
     "pdf": FileFormat("pdf", "application/pdf", to_pdf),
 }

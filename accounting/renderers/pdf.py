@@ -69,11 +69,11 @@ def _pdf_widths(table: StatementTable) -> list[float]:
         for index, value in enumerate(row.cells):
             natural[index] = max(natural[index], stringWidth(_pdf_text(value), font, CELL_SIZE))
     if table.carried:  # carried sums never pass the totals, but their labels must fit
-        natural[table.label_column] = max(natural[table.label_column],
-                                          stringWidth(CARRIED_OUT, FONT_BOLD, CELL_SIZE))
+        natural[table.label_column] = max(
+            natural[table.label_column], stringWidth(CARRIED_OUT, FONT_BOLD, CELL_SIZE)
+        )
     widths = [width + CELL_PADDING for width in natural]
-    wrapping = sorted((i for i, c in enumerate(table.columns) if c.wraps),
-                      key=lambda i: widths[i])
+    wrapping = sorted((i for i, c in enumerate(table.columns) if c.wraps), key=lambda i: widths[i])
     room = CONTENT_WIDTH - sum(w for i, w in enumerate(widths) if i not in wrapping)
     if not wrapping or room < LEAST_WRAPPING_WIDTH * len(wrapping):
         return [w * CONTENT_WIDTH / sum(widths) for w in widths]  # squeeze everything
@@ -92,8 +92,7 @@ def _pdf_widths(table: StatementTable) -> list[float]:
             if column.numeric:
                 slack = CONTENT_WIDTH - sum(widths)
                 widths[index] += max(0, min(slack, ROOMY_FIGURES - widths[index]))
-        label = max((i for i, c in enumerate(table.columns) if c.wraps),
-                    key=lambda i: widths[i])
+        label = max((i for i, c in enumerate(table.columns) if c.wraps), key=lambda i: widths[i])
         widths[label] += CONTENT_WIDTH - sum(widths)
     return widths
 
@@ -111,8 +110,15 @@ class _PagedTable(Flowable):
     by ReportLab itself (a row may wrap), so a cut always falls where the page ends.
     """
 
-    def __init__(self, table: StatementTable, rows: Sequence[Row], *, widths: list[float],
-                 brought: tuple[Decimal, ...] | None = None, metrics=None):
+    def __init__(
+        self,
+        table: StatementTable,
+        rows: Sequence[Row],
+        *,
+        widths: list[float],
+        brought: tuple[Decimal, ...] | None = None,
+        metrics=None,
+    ):
         super().__init__()
         self.table = table
         self.rows = list(rows)
@@ -135,8 +141,12 @@ class _PagedTable(Flowable):
         if row.kind == RowKind.HEADING:
             return [_bold(_pdf_text(row.cells[0]))] + [""] * (len(row.cells) - 1)
         strong = row.kind in (RowKind.SUBTOTAL, RowKind.TOTAL)
-        return [_bold(_pdf_text(value)) if strong and i not in self.right and value
-                else _pdf_text(value) for i, value in enumerate(row.cells)]
+        return [
+            _bold(_pdf_text(value))
+            if strong and i not in self.right and value
+            else _pdf_text(value)
+            for i, value in enumerate(row.cells)
+        ]
 
     def _build(self, rows: Sequence[Row], carried_out: tuple[Decimal, ...] | None):
         data, kinds = [], []
@@ -148,16 +158,24 @@ class _PagedTable(Flowable):
         if carried_out is not None:
             data.append(self._carry_row(CARRIED_OUT, carried_out))
             kinds.append("carry")
-        result = data_table([c.title for c in self.table.columns], data,
-                            widths=self.widths, right_columns=self.right)
+        result = data_table(
+            [c.title for c in self.table.columns],
+            data,
+            widths=self.widths,
+            right_columns=self.right,
+        )
         commands = []
         for index, kind in enumerate(kinds, start=1):  # row 0 is the column titles
             if kind == RowKind.HEADING:
-                commands += [("SPAN", (0, index), (-1, index)),
-                             ("TOPPADDING", (0, index), (-1, index), 2 * mm)]
+                commands += [
+                    ("SPAN", (0, index), (-1, index)),
+                    ("TOPPADDING", (0, index), (-1, index), 2 * mm),
+                ]
             elif kind in (RowKind.SUBTOTAL, RowKind.TOTAL, "carry"):
-                commands += [("FONTNAME", (0, index), (-1, index), FONT_BOLD),
-                             ("LINEABOVE", (0, index), (-1, index), 0.5, MUTED)]
+                commands += [
+                    ("FONTNAME", (0, index), (-1, index), FONT_BOLD),
+                    ("LINEABOVE", (0, index), (-1, index), 0.5, MUTED),
+                ]
                 if kind != RowKind.SUBTOTAL:
                     commands.append(("BACKGROUND", (0, index), (-1, index), HEADER_FILL))
         result.setStyle(TableStyle(commands))
@@ -172,8 +190,12 @@ class _PagedTable(Flowable):
         return one - (two - one), two - one
 
     def _table_height(self, data) -> float:
-        table = data_table([c.title for c in self.table.columns], data,
-                           widths=self.widths, right_columns=self.right)
+        table = data_table(
+            [c.title for c in self.table.columns],
+            data,
+            widths=self.widths,
+            right_columns=self.right,
+        )
         return table.wrap(CONTENT_WIDTH, 10_000)[1]
 
     def _sums(self, rows: Sequence[Row]) -> tuple[Decimal, ...]:
@@ -201,12 +223,10 @@ class _PagedTable(Flowable):
         carry = bool(self.table.carried)
         extra = (1 if self.brought is not None else 0) + (1 if carry else 0)
         # An upper bound (each row is a line at least): check it, then search below it.
-        most = min(len(self.rows) - 1,
-                   math.floor((available_height - header) / line) - extra)
+        most = min(len(self.rows) - 1, math.floor((available_height - header) / line) - extra)
 
         def fits(count):
-            piece = self._build(self.rows[:count],
-                                self._sums(self.rows[:count]) if carry else None)
+            piece = self._build(self.rows[:count], self._sums(self.rows[:count]) if carry else None)
             return piece.wrap(available_width, available_height)[1] <= available_height
 
         if most < 1:
@@ -222,16 +242,18 @@ class _PagedTable(Flowable):
         most = self._cut_before(most)
         sums = self._sums(self.rows[:most]) if carry else None
         rest = self.rows[most:]
-        heading = next((row for row in reversed(self.rows[:most])
-                        if row.kind == RowKind.HEADING), None)
+        heading = next(
+            (row for row in reversed(self.rows[:most]) if row.kind == RowKind.HEADING), None
+        )
         if heading is not None and rest[0].kind not in (RowKind.HEADING, RowKind.TOTAL):
             # The account (or journal) goes on over the page: say which it is.
             title = str(heading.cells[0]).removesuffix(CONTINUED)
             rest.insert(0, Row((f"{title}{CONTINUED}", *heading.cells[1:]), RowKind.HEADING))
         # The page's piece is a plain table, cut to fit; the rest starts the next page.
-        return [self._build(self.rows[:most], sums),
-                _PagedTable(self.table, rest, widths=self.widths, brought=sums,
-                            metrics=self.metrics)]
+        return [
+            self._build(self.rows[:most], sums),
+            _PagedTable(self.table, rest, widths=self.widths, brought=sums, metrics=self.metrics),
+        ]
 
     def _cut_before(self, most: int) -> int:
         """Where to cut at most `most` rows in: not inside a group of rows (an entry) when
@@ -252,13 +274,16 @@ class _PagedTable(Flowable):
 
 
 def to_pdf(table: StatementTable) -> bytes:
-    story = [para(table.title, "title"),
-             para(f"{table.ledger_name} — {table.period_label}", "subtitle")]
+    story = [
+        para(table.title, "title"),
+        para(f"{table.ledger_name} — {table.period_label}", "subtitle"),
+    ]
     if not table.rows:
         story += [para("Aucune écriture sur la période.", "body"), Spacer(0, 3 * mm)]
     story.append(_PagedTable(table, [*table.rows, *table.totals], widths=_pdf_widths(table)))
-    frame = PageFrame(header_left=table.ledger_name,
-                      header_right=f"{table.title} — {table.period_label}",
-                      footer_left=f"Montants en euros — édité le {format_date(paris_today())}")
-    return render(story, frame=frame, title=f"{table.title} — {table.ledger_name}",
-                  author="MACHE")
+    frame = PageFrame(
+        header_left=table.ledger_name,
+        header_right=f"{table.title} — {table.period_label}",
+        footer_left=f"Montants en euros — édité le {format_date(paris_today())}",
+    )
+    return render(story, frame=frame, title=f"{table.title} — {table.ledger_name}", author="MACHE")

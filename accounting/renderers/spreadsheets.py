@@ -29,6 +29,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # --- CSV ------------------------------------------------------------------------------
 
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
@@ -46,8 +47,9 @@ def to_csv(table: StatementTable) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([column.title for column in table.columns])
-    writer.writerows([_csv_cell(value) for value in row.cells]
-                     for row in (*table.rows, *table.totals))
+    writer.writerows(
+        [_csv_cell(value) for value in row.cells] for row in (*table.rows, *table.totals)
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

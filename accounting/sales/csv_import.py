@@ -30,9 +30,13 @@ from .rules import ZERO, SalesDayIn, sales_day_errors
 
 # Amounts of a day: ten digits before the decimals, as the API's MoneyField.
 AMOUNT_INT_DIGITS = 10
-RATE_COLUMNS = {"ttc_0": Decimal("0.00"), "ttc_2_1": Decimal("2.10"),
-                "ttc_5_5": Decimal("5.50"), "ttc_10": Decimal("10.00"),
-                "ttc_20": Decimal("20.00")}
+RATE_COLUMNS = {
+    "ttc_0": Decimal("0.00"),
+    "ttc_2_1": Decimal("2.10"),
+    "ttc_5_5": Decimal("5.50"),
+    "ttc_10": Decimal("10.00"),
+    "ttc_20": Decimal("20.00"),
+}
 PAYMENT_COLUMNS = ["cash", "card", "other"]
 COLUMNS = ["date", *RATE_COLUMNS, *PAYMENT_COLUMNS]
 MAX_ROWS = 3_000
@@ -79,9 +83,11 @@ def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds, today: dt.dat
         return Row(line=line, day=None, errors=errors)
     # Every rate, zeros included: a day without sales is then "total nul" (zero amounts
     # give neither a ticket line nor an entry line).
-    sales_day = SalesDayIn(date=day, lines=[(rate, amounts[name])
-                                            for name, rate in RATE_COLUMNS.items()],
-                           **{name: amounts[name] for name in PAYMENT_COLUMNS})
+    sales_day = SalesDayIn(
+        date=day,
+        lines=[(rate, amounts[name]) for name, rate in RATE_COLUMNS.items()],
+        **{name: amounts[name] for name in PAYMENT_COLUMNS},
+    )
     for messages in sales_day_errors(sales_day, bounds=bounds, today=today).values():
         errors.extend(lower_first(message) for message in messages)
     return Row(line=line, day=sales_day, errors=errors)
@@ -91,8 +97,10 @@ def read_header(reader) -> dict[str, int]:
     names = csvfiles.read_header(reader, columns=COLUMNS)
     return {name: names.index(name) for name in COLUMNS}
 
-def parse_sales_days(text: str, *, bounds: Bounds,
-                     today: dt.date) -> tuple[list[Row], list[tuple[int, str]]]:
+
+def parse_sales_days(
+    text: str, *, bounds: Bounds, today: dt.date
+) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every day of the file, and the (line, message) of every error found; `bounds`:
     the shop's business dates."""
     first_line = text.split("\n", 1)[0]
@@ -112,19 +120,30 @@ def parse_sales_days(text: str, *, bounds: Bounds,
             if not any(cells):
                 continue  # blank lines, or `;;;;;;;;` left by a spreadsheet
             if len(rows) >= MAX_ROWS:
-                raise file_error(f"Le fichier compte plus de {MAX_ROWS:,} jours : "
-                                 f"découpez-le.".replace(",", " "))
+                raise file_error(
+                    f"Le fichier compte plus de {MAX_ROWS:,} jours : découpez-le.".replace(",", " ")
+                )
             if len(cells) < width or any(cells[width:]):
-                hint = (" (un nombre à virgule doit être entre guillemets quand le séparateur "
-                        "est la virgule)" if delimiter == "," and len(cells) > width else "")
+                hint = (
+                    " (un nombre à virgule doit être entre guillemets quand le séparateur "
+                    "est la virgule)"
+                    if delimiter == "," and len(cells) > width
+                    else ""
+                )
                 errors.append((line, f"{len(cells)} colonnes au lieu de {width}{hint}."))
                 continue
-            row = parse_row(line, {name: cells[index] for name, index in positions.items()},
-                            bounds=bounds, today=today)
+            row = parse_row(
+                line,
+                {name: cells[index] for name, index in positions.items()},
+                bounds=bounds,
+                today=today,
+            )
             if row.day is not None:
                 if row.day.date in first_line_of_day:
-                    row.errors.append(f"le {format_date(row.day.date)} figure déjà ligne "
-                                      f"{first_line_of_day[row.day.date]}.")
+                    row.errors.append(
+                        f"le {format_date(row.day.date)} figure déjà ligne "
+                        f"{first_line_of_day[row.day.date]}."
+                    )
                 else:
                     first_line_of_day[row.day.date] = line
             rows.append(row)

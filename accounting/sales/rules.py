@@ -58,35 +58,55 @@ def vat_included(amount_incl_vat: Decimal, rate: Decimal) -> Decimal:
     return money(amount_incl_vat * rate / (100 + rate))
 
 
-def sales_entry_lines(*, lines: Sequence[tuple[Decimal, Decimal]], cash: Decimal,
-                      card: Decimal, other: Decimal) -> list[LineIn]:
+def sales_entry_lines(
+    *, lines: Sequence[tuple[Decimal, Decimal]], cash: Decimal, card: Decimal, other: Decimal
+) -> list[LineIn]:
     """The lines of a Z ticket's entry: payments debited, then per rate (ascending) the
     sales excl. VAT and the VAT credited. No line for a zero amount.
 
     Balanced whenever cash + card + other equals the lines' total (check that first).
     """
-    entry_lines = [LineIn(account, debit=amount, label=label) for account, amount, label in (
-        (accounts.CASH, cash, "Espèces"), (accounts.BANK, card, "Carte bancaire"),
-        (accounts.BANK, other, "Autres règlements")) if amount]
+    entry_lines = [
+        LineIn(account, debit=amount, label=label)
+        for account, amount, label in (
+            (accounts.CASH, cash, "Espèces"),
+            (accounts.BANK, card, "Carte bancaire"),
+            (accounts.BANK, other, "Autres règlements"),
+        )
+        if amount
+    ]
     for rate, amount in sorted(lines):
         vat = vat_included(amount, rate)
         if amount - vat:
-            entry_lines.append(LineIn(accounts.SALES, credit=amount - vat, vat_rate=rate,
-                                      label=f"Ventes TVA {format_rate(rate)}"))
+            entry_lines.append(
+                LineIn(
+                    accounts.SALES,
+                    credit=amount - vat,
+                    vat_rate=rate,
+                    label=f"Ventes TVA {format_rate(rate)}",
+                )
+            )
         if vat:
-            entry_lines.append(LineIn(accounts.VAT_COLLECTED, credit=vat, vat_rate=rate,
-                                      label=f"TVA collectée {format_rate(rate)}"))
+            entry_lines.append(
+                LineIn(
+                    accounts.VAT_COLLECTED,
+                    credit=vat,
+                    vat_rate=rate,
+                    label=f"TVA collectée {format_rate(rate)}",
+                )
+            )
     return entry_lines
 
 
-def sales_day_errors(day: SalesDayIn, *, bounds: Bounds,
-                     today: dt.date) -> dict[str, list[str]]:
+def sales_day_errors(day: SalesDayIn, *, bounds: Bounds, today: dt.date) -> dict[str, list[str]]:
     """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`); {} if nothing.
     `bounds`: the shop's business dates (shops.dates.business_date_bounds)."""
     errors: dict[str, list[str]] = {}
     if day.date > today:
-        errors["date"] = [f"Le {format_date(day.date)} est dans le futur : un ticket Z se "
-                          f"saisit le jour même ou après."]
+        errors["date"] = [
+            f"Le {format_date(day.date)} est dans le futur : un ticket Z se "
+            f"saisit le jour même ou après."
+        ]
     elif error := date_bounds_error(day.date, bounds, today=today):
         errors["date"] = [error]
     line_errors, seen = [], set()
@@ -96,20 +116,25 @@ def sales_day_errors(day: SalesDayIn, *, bounds: Bounds,
         if rate not in LAWFUL_RATES:
             line_errors.append(f"Taux de TVA {rate} non permis.")
         elif rate in seen:
-            line_errors.append(f"Le taux {format_rate(rate)} figure deux fois : une ligne "
-                               f"par taux.")
+            line_errors.append(
+                f"Le taux {format_rate(rate)} figure deux fois : une ligne par taux."
+            )
         seen.add(rate)
         if amount < 0 or amount != amount.quantize(CENT):
             line_errors.append(f"Montant {amount} invalide (positif, deux décimales au plus).")
-    payment_errors = [f"Règlement {amount} invalide (positif, deux décimales au plus)."
-                      for amount in (day.cash, day.card, day.other)
-                      if amount < 0 or amount != amount.quantize(CENT)]
+    payment_errors = [
+        f"Règlement {amount} invalide (positif, deux décimales au plus)."
+        for amount in (day.cash, day.card, day.other)
+        if amount < 0 or amount != amount.quantize(CENT)
+    ]
     if not line_errors and not payment_errors:
         if not day.total:
             line_errors.append("Le total des ventes est nul : il n'y a rien à comptabiliser.")
         elif day.paid != day.total:
-            payment_errors.append(f"Les règlements ({format_eur(day.paid)}) ne correspondent "
-                                  f"pas au total des ventes ({format_eur(day.total)}).")
+            payment_errors.append(
+                f"Les règlements ({format_eur(day.paid)}) ne correspondent "
+                f"pas au total des ventes ({format_eur(day.total)})."
+            )
     if line_errors:
         errors["lines"] = line_errors
     if payment_errors:

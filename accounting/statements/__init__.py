@@ -14,8 +14,23 @@ from .trial_balance import TrialBalance, account_movements, trial_balance
 from .vat import VatStatement, rate_of_vat_account, vat_statement
 
 __all__ = [
-    "Column", "ColumnKind", "GeneralLedger", "IncomeStatement", "JournalStatement", "Percent",
-    "Row", "RowKind", "StatementTable", "TrialBalance", "VatStatement", "account_movements",
-    "general_ledger", "income_from_movements", "income_statement", "journal_statement",
-    "rate_of_vat_account", "trial_balance", "vat_statement",
+    "Column",
+    "ColumnKind",
+    "GeneralLedger",
+    "IncomeStatement",
+    "JournalStatement",
+    "Percent",
+    "Row",
+    "RowKind",
+    "StatementTable",
+    "TrialBalance",
+    "VatStatement",
+    "account_movements",
+    "general_ledger",
+    "income_from_movements",
+    "income_statement",
+    "journal_statement",
+    "rate_of_vat_account",
+    "trial_balance",
+    "vat_statement",
 ]

@@ -79,29 +79,74 @@ class GeneralLedger:
         # No journal column: the entry's reference starts with its journal's code.
         rows = []
         for account in self.accounts:
-            rows.append(Row((f"{account.account} {account.label}",) + (None,) * 6,
-                            RowKind.HEADING))
-            rows.append(Row((self.date_from, "", "", "Solde d'ouverture", None, None,
-                             account.opening_balance), RowKind.INFO))
-            rows += [Row((line.date, line.entry, line.piece_ref, line.label,
-                          money_or_blank(line.debit), money_or_blank(line.credit),
-                          line.balance)) for line in account.lines]
-            rows.append(Row((self.date_to, "", "", f"Total du compte {account.account}",
-                             account.total_debit, account.total_credit,
-                             account.closing_balance), RowKind.SUBTOTAL))
+            rows.append(Row((f"{account.account} {account.label}",) + (None,) * 6, RowKind.HEADING))
+            rows.append(
+                Row(
+                    (
+                        self.date_from,
+                        "",
+                        "",
+                        "Solde d'ouverture",
+                        None,
+                        None,
+                        account.opening_balance,
+                    ),
+                    RowKind.INFO,
+                )
+            )
+            rows += [
+                Row(
+                    (
+                        line.date,
+                        line.entry,
+                        line.piece_ref,
+                        line.label,
+                        money_or_blank(line.debit),
+                        money_or_blank(line.credit),
+                        line.balance,
+                    )
+                )
+                for line in account.lines
+            ]
+            rows.append(
+                Row(
+                    (
+                        self.date_to,
+                        "",
+                        "",
+                        f"Total du compte {account.account}",
+                        account.total_debit,
+                        account.total_credit,
+                        account.closing_balance,
+                    ),
+                    RowKind.SUBTOTAL,
+                )
+            )
         return StatementTable(
-            title="Grand livre", slug="grand-livre", ledger_name=ledger_name(self.ledger),
-            date_from=self.date_from, date_to=self.date_to,
-            columns=(Column("Date", ColumnKind.DATE, 11), Column("Écriture", width=16),
-                     Column("Pièce", width=18, wraps=True),
-                     Column("Libellé", width=40, wraps=True),
-                     Column("Débit", ColumnKind.MONEY, 14),
-                     Column("Crédit", ColumnKind.MONEY, 14),
-                     Column("Solde", ColumnKind.MONEY, 14)),
+            title="Grand livre",
+            slug="grand-livre",
+            ledger_name=ledger_name(self.ledger),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            columns=(
+                Column("Date", ColumnKind.DATE, 11),
+                Column("Écriture", width=16),
+                Column("Pièce", width=18, wraps=True),
+                Column("Libellé", width=40, wraps=True),
+                Column("Débit", ColumnKind.MONEY, 14),
+                Column("Crédit", ColumnKind.MONEY, 14),
+                Column("Solde", ColumnKind.MONEY, 14),
+            ),
             rows=tuple(rows),
-            totals=(Row((None, "", "", "Total général", self.total_debit, self.total_credit,
-                         None), RowKind.TOTAL),),
-            carried=(4, 5), label_column=3)
+            totals=(
+                Row(
+                    (None, "", "", "Total général", self.total_debit, self.total_credit, None),
+                    RowKind.TOTAL,
+                ),
+            ),
+            carried=(4, 5),
+            label_column=3,
+        )
 
 
 def _opening_balances(*, ledger: Ledger, date_from: dt.date) -> dict[str, tuple[str, Decimal]]:
@@ -109,12 +154,13 @@ def _opening_balances(*, ledger: Ledger, date_from: dt.date) -> dict[str, tuple[
     result_account = Q()
     for prefix in RESULT_CLASSES:
         result_account |= Q(account__number__startswith=prefix)
-    rows = (EntryLine.objects
-            .filter(ledger=ledger, date__lt=date_from)
-            .filter(~result_account | Q(date__gte=date_from.replace(month=1, day=1)))
-            .values_list("account__number", "account__label")
-            .annotate(balance=Sum(F("debit") - F("credit")))
-            .order_by())
+    rows = (
+        EntryLine.objects.filter(ledger=ledger, date__lt=date_from)
+        .filter(~result_account | Q(date__gte=date_from.replace(month=1, day=1)))
+        .values_list("account__number", "account__label")
+        .annotate(balance=Sum(F("debit") - F("credit")))
+        .order_by()
+    )
     return {number: (label, balance) for number, label, balance in rows}
 
 
@@ -122,13 +168,30 @@ def general_ledger(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> G
     """Every account with lines in the period or a balance at its start, in account
     order; its lines by date, then journal and entry number. Two queries."""
     opening = _opening_balances(ledger=ledger, date_from=date_from)
-    lines = (EntryLine.objects
-             .filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
-             .order_by("account__number", "date", "entry__journal__code",
-                       "entry__fiscal_year", "entry__number", "pk")
-             .values_list("account__number", "account__label", "date",
-                          "entry__journal__code", "entry__fiscal_year", "entry__number",
-                          "entry__piece_ref", "label", "auxiliary__code", "debit", "credit"))
+    lines = (
+        EntryLine.objects.filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
+        .order_by(
+            "account__number",
+            "date",
+            "entry__journal__code",
+            "entry__fiscal_year",
+            "entry__number",
+            "pk",
+        )
+        .values_list(
+            "account__number",
+            "account__label",
+            "date",
+            "entry__journal__code",
+            "entry__fiscal_year",
+            "entry__number",
+            "entry__piece_ref",
+            "label",
+            "auxiliary__code",
+            "debit",
+            "credit",
+        )
+    )
     by_account: dict[str, list] = {}
     for line in lines:
         by_account.setdefault(line[0], []).append(line)
@@ -139,12 +202,32 @@ def general_ledger(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> G
     for number in sorted(set(by_account) | {n for n, (_, b) in opening.items() if b}):
         balance = opening_balance = opening.get(number, (None, ZERO))[1]
         ledger_lines = []
-        for (_, _, day, journal, year, entry_number, piece_ref, label, auxiliary, debit,
-             credit) in by_account.get(number, []):
+        for (
+            _,
+            _,
+            day,
+            journal,
+            year,
+            entry_number,
+            piece_ref,
+            label,
+            auxiliary,
+            debit,
+            credit,
+        ) in by_account.get(number, []):
             balance += debit - credit
-            ledger_lines.append(LedgerLine(
-                date=day, journal=journal, entry=entry_reference(journal, year, entry_number),
-                piece_ref=piece_ref, label=label, auxiliary=auxiliary, debit=debit,
-                credit=credit, balance=balance))
+            ledger_lines.append(
+                LedgerLine(
+                    date=day,
+                    journal=journal,
+                    entry=entry_reference(journal, year, entry_number),
+                    piece_ref=piece_ref,
+                    label=label,
+                    auxiliary=auxiliary,
+                    debit=debit,
+                    credit=credit,
+                    balance=balance,
+                )
+            )
         accounts.append(AccountLedger(number, labels[number], opening_balance, ledger_lines))
     return GeneralLedger(ledger, date_from, date_to, accounts)

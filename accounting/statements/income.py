@@ -109,8 +109,11 @@ class IncomeStatement:
 
     def table(self) -> StatementTable:
         def group_rows(groups):
-            return [Row((", ".join(a.account for a in g.accounts), g.label, g.amount))
-                    for g in groups if g.always or g.accounts]
+            return [
+                Row((", ".join(a.account for a in g.accounts), g.label, g.amount))
+                for g in groups
+                if g.always or g.accounts
+            ]
 
         rate = self.margin_rate
         rows = [
@@ -122,42 +125,61 @@ class IncomeStatement:
             Row(("", "Total des charges", self.total_charges), RowKind.SUBTOTAL),
             Row(("Marge commerciale", None, None), RowKind.HEADING),
             Row(("", "Ventes de marchandises", self.amount("sales_of_goods"))),
-            Row(("", "Coût d'achat des marchandises vendues (achats et variation des "
-                 "stocks)", self.cost_of_goods_sold)),
+            Row(
+                (
+                    "",
+                    "Coût d'achat des marchandises vendues (achats et variation des stocks)",
+                    self.cost_of_goods_sold,
+                )
+            ),
             Row(("", "Marge brute", self.gross_margin), RowKind.SUBTOTAL),
-            Row(("", "Taux de marge brute (marge / ventes de marchandises)",
-                 Percent(rate) if rate is not None else None)),
+            Row(
+                (
+                    "",
+                    "Taux de marge brute (marge / ventes de marchandises)",
+                    Percent(rate) if rate is not None else None,
+                )
+            ),
         ]
         outcome = "bénéfice" if self.result >= 0 else "perte"
         return StatementTable(
-            title="Compte de résultat", slug="compte-de-resultat",
-            ledger_name=ledger_name(self.ledger), date_from=self.date_from,
+            title="Compte de résultat",
+            slug="compte-de-resultat",
+            ledger_name=ledger_name(self.ledger),
+            date_from=self.date_from,
             date_to=self.date_to,
-            columns=(Column("Comptes", width=16, wraps=True),
-                     Column("Rubrique", width=54, wraps=True),
-                     Column("Montant", ColumnKind.MONEY, 16)),
+            columns=(
+                Column("Comptes", width=16, wraps=True),
+                Column("Rubrique", width=54, wraps=True),
+                Column("Montant", ColumnKind.MONEY, 16),
+            ),
             rows=tuple(rows),
-            totals=(Row(("", f"Résultat de la période ({outcome})", self.result),
-                         RowKind.TOTAL),),
-            label_column=1)
+            totals=(Row(("", f"Résultat de la période ({outcome})", self.result), RowKind.TOTAL),),
+            label_column=1,
+        )
 
 
-def income_statement(*, ledger: Ledger, date_from: dt.date,
-                     date_to: dt.date) -> IncomeStatement:
+def income_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> IncomeStatement:
     """The income statement of the period: one query (see `account_movements`)."""
     return income_from_movements(
-        ledger=ledger, date_from=date_from, date_to=date_to,
-        movements=account_movements(ledger=ledger, date_from=date_from, date_to=date_to,
-                                    classes=("6", "7")))
+        ledger=ledger,
+        date_from=date_from,
+        date_to=date_to,
+        movements=account_movements(
+            ledger=ledger, date_from=date_from, date_to=date_to, classes=("6", "7")
+        ),
+    )
 
 
-def income_from_movements(*, ledger: Ledger, date_from: dt.date, date_to: dt.date,
-                          movements: Iterable[AccountMovements]) -> IncomeStatement:
+def income_from_movements(
+    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, movements: Iterable[AccountMovements]
+) -> IncomeStatement:
     """The income statement of accounts' movements already read (no query): income
     accounts count credit - debit, expense accounts debit - credit; the stock variation
     (603700) is a charge when stock falls. Accounts outside classes 6 and 7 are ignored."""
-    groups = {g.key: GroupAmount(g.key, g.label, [], g.always)
-              for g in (*INCOME_GROUPS, *CHARGE_GROUPS)}
+    groups = {
+        g.key: GroupAmount(g.key, g.label, [], g.always) for g in (*INCOME_GROUPS, *CHARGE_GROUPS)
+    }
     for movement in movements:
         if movement.account.startswith("7"):
             group = group_of(movement.account, INCOME_GROUPS)
@@ -166,8 +188,11 @@ def income_from_movements(*, ledger: Ledger, date_from: dt.date, date_to: dt.dat
             group, amount = group_of(movement.account, CHARGE_GROUPS), movement.balance
         else:
             continue
-        groups[group.key].accounts.append(
-            AccountAmount(movement.account, movement.label, amount))
-    return IncomeStatement(ledger, date_from, date_to,
-                           [groups[g.key] for g in INCOME_GROUPS],
-                           [groups[g.key] for g in CHARGE_GROUPS])
+        groups[group.key].accounts.append(AccountAmount(movement.account, movement.label, amount))
+    return IncomeStatement(
+        ledger,
+        date_from,
+        date_to,
+        [groups[g.key] for g in INCOME_GROUPS],
+        [groups[g.key] for g in CHARGE_GROUPS],
+    )

@@ -74,60 +74,124 @@ class JournalStatement:
     def table(self) -> StatementTable:
         rows = []
         for journal in self.journals:
-            rows.append(Row((f"{journal.journal} — {journal.label}",) + (None,) * 7,
-                            RowKind.HEADING))
-            rows += [Row((entry.date, entry.entry, entry.piece_ref, line.account,
-                          line.auxiliary or "", line.label, money_or_blank(line.debit),
-                          money_or_blank(line.credit)), group=entry.entry)
-                     for entry in journal.entries for line in entry.lines]
-            rows.append(Row((None, "", "", "", "", f"Total du journal {journal.journal}",
-                             journal.total_debit, journal.total_credit), RowKind.SUBTOTAL))
+            rows.append(
+                Row((f"{journal.journal} — {journal.label}",) + (None,) * 7, RowKind.HEADING)
+            )
+            rows += [
+                Row(
+                    (
+                        entry.date,
+                        entry.entry,
+                        entry.piece_ref,
+                        line.account,
+                        line.auxiliary or "",
+                        line.label,
+                        money_or_blank(line.debit),
+                        money_or_blank(line.credit),
+                    ),
+                    group=entry.entry,
+                )
+                for entry in journal.entries
+                for line in entry.lines
+            ]
+            rows.append(
+                Row(
+                    (
+                        None,
+                        "",
+                        "",
+                        "",
+                        "",
+                        f"Total du journal {journal.journal}",
+                        journal.total_debit,
+                        journal.total_credit,
+                    ),
+                    RowKind.SUBTOTAL,
+                )
+            )
         return StatementTable(
             title=f"Journal {self.only}" if self.only else "Journal",
             slug=f"journal-{self.only.lower()}" if self.only else "journal",
             ledger_name=ledger_name(self.ledger),
-            date_from=self.date_from, date_to=self.date_to,
-            columns=(Column("Date", ColumnKind.DATE, 10), Column("Écriture", width=16),
-                     Column("Pièce", width=18, wraps=True), Column("Compte", width=9),
-                     Column("Tiers", width=7), Column("Libellé", width=36, wraps=True),
-                     Column("Débit", ColumnKind.MONEY, 13),
-                     Column("Crédit", ColumnKind.MONEY, 13)),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            columns=(
+                Column("Date", ColumnKind.DATE, 10),
+                Column("Écriture", width=16),
+                Column("Pièce", width=18, wraps=True),
+                Column("Compte", width=9),
+                Column("Tiers", width=7),
+                Column("Libellé", width=36, wraps=True),
+                Column("Débit", ColumnKind.MONEY, 13),
+                Column("Crédit", ColumnKind.MONEY, 13),
+            ),
             rows=tuple(rows),
-            totals=(Row((None, "", "", "", "", "Total général", self.total_debit,
-                         self.total_credit), RowKind.TOTAL),),
-            carried=(6, 7), label_column=5)
+            totals=(
+                Row(
+                    (None, "", "", "", "", "Total général", self.total_debit, self.total_credit),
+                    RowKind.TOTAL,
+                ),
+            ),
+            carried=(6, 7),
+            label_column=5,
+        )
 
 
-def journal_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date,
-                      journal: str | None = None) -> JournalStatement:
+def journal_statement(
+    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, journal: str | None = None
+) -> JournalStatement:
     """The entries dated in the period, of every journal or of `journal` (a code of the
     ledger's, else InvalidInput on "journal"); journals without an entry are left out."""
     labels = dict(ledger.journals.values_list("code", "label"))
     if journal is not None and journal not in labels:
-        raise InvalidInput({"journal": [
-            f"Journal « {journal} » inconnu ; journaux de ce livre : {', '.join(sorted(labels))}."
-        ]})
-    lines = (EntryLine.objects
-             .filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
-             .order_by("entry__journal__code", "entry__fiscal_year", "entry__number", "pk"))
+        known = ", ".join(sorted(labels))
+        raise InvalidInput(
+            {"journal": [f"Journal « {journal} » inconnu ; journaux de ce livre : {known}."]}
+        )
+    lines = EntryLine.objects.filter(
+        ledger=ledger, date__gte=date_from, date__lte=date_to
+    ).order_by("entry__journal__code", "entry__fiscal_year", "entry__number", "pk")
     if journal is not None:
         lines = lines.filter(entry__journal__code=journal)
     lines = lines.values_list(
-        "entry_id", "entry__journal__code", "entry__fiscal_year", "entry__number",
-        "entry__date", "entry__label", "entry__piece_ref", "account__number",
-        "auxiliary__code", "label", "debit", "credit")
+        "entry_id",
+        "entry__journal__code",
+        "entry__fiscal_year",
+        "entry__number",
+        "entry__date",
+        "entry__label",
+        "entry__piece_ref",
+        "account__number",
+        "auxiliary__code",
+        "label",
+        "debit",
+        "credit",
+    )
 
     sections: dict[str, JournalSection] = {}
     entries: dict[int, JournalEntry] = {}
-    for (entry_id, code, year, number, day, entry_label, piece_ref, account, auxiliary,
-         label, debit, credit) in lines:
+    for (
+        entry_id,
+        code,
+        year,
+        number,
+        day,
+        entry_label,
+        piece_ref,
+        account,
+        auxiliary,
+        label,
+        debit,
+        credit,
+    ) in lines:
         section = sections.get(code)
         if section is None:
             section = sections[code] = JournalSection(code, labels[code], [])
         entry = entries.get(entry_id)
         if entry is None:
             entry = entries[entry_id] = JournalEntry(
-                entry_reference(code, year, number), number, day, entry_label, piece_ref, [])
+                entry_reference(code, year, number), number, day, entry_label, piece_ref, []
+            )
             section.entries.append(entry)
         entry.lines.append(JournalLine(account, auxiliary, label, debit, credit))
     return JournalStatement(ledger, date_from, date_to, list(sections.values()), journal)

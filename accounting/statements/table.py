@@ -85,8 +85,10 @@ class StatementTable:
         width = len(self.columns)
         for row in (*self.rows, *self.totals):
             if len(row.cells) != width:
-                raise ValueError(f"{self.slug}: a row of {len(row.cells)} cells under "
-                                 f"{width} columns: {row.cells!r}")
+                raise ValueError(
+                    f"{self.slug}: a row of {len(row.cells)} cells under "
+                    f"{width} columns: {row.cells!r}"
+                )
         for index in self.carried:
             if self.columns[index].kind != ColumnKind.MONEY:
                 raise ValueError(f"{self.slug}: column {index} is carried but holds no money")

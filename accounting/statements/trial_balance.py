@@ -25,8 +25,9 @@ class AccountMovements:
         return self.debit - self.credit
 
 
-def account_movements(*, ledger: Ledger, date_from: dt.date, date_to: dt.date,
-                      classes: Sequence[str] = ()) -> list[AccountMovements]:
+def account_movements(
+    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, classes: Sequence[str] = ()
+) -> list[AccountMovements]:
     """The sums of debits and credits of each account over [date_from, date_to], in
     account order; accounts without a line in the period are left out. `classes`
     ("6", "7") narrows to the accounts whose numbers start with them.
@@ -41,11 +42,12 @@ def account_movements(*, ledger: Ledger, date_from: dt.date, date_to: dt.date,
         for prefix in classes:
             in_classes |= Q(account__number__startswith=prefix)
         lines = lines.filter(in_classes)
-    rows = (lines.values_list("account__number", "account__label")
-            .annotate(debit=Sum("debit"), credit=Sum("credit"))
-            .order_by("account__number"))
-    return [AccountMovements(number, label, debit, credit)
-            for number, label, debit, credit in rows]
+    rows = (
+        lines.values_list("account__number", "account__label")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by("account__number")
+    )
+    return [AccountMovements(number, label, debit, credit) for number, label, debit, credit in rows]
 
 
 @dataclass(frozen=True)
@@ -65,21 +67,43 @@ class TrialBalance:
 
     def table(self) -> StatementTable:
         return StatementTable(
-            title="Balance générale", slug="balance", ledger_name=ledger_name(self.ledger),
-            date_from=self.date_from, date_to=self.date_to,
-            columns=(Column("Compte", width=9), Column("Intitulé", width=40, wraps=True),
-                     Column("Débit", ColumnKind.MONEY, 15),
-                     Column("Crédit", ColumnKind.MONEY, 15),
-                     Column("Solde", ColumnKind.MONEY, 15)),
-            rows=tuple(Row((a.account, a.label, a.debit, a.credit, a.balance))
-                       for a in self.accounts),
-            totals=(Row(("", "Total", self.total_debit, self.total_credit,
-                         self.total_debit - self.total_credit), RowKind.TOTAL),),
-            label_column=1)
+            title="Balance générale",
+            slug="balance",
+            ledger_name=ledger_name(self.ledger),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            columns=(
+                Column("Compte", width=9),
+                Column("Intitulé", width=40, wraps=True),
+                Column("Débit", ColumnKind.MONEY, 15),
+                Column("Crédit", ColumnKind.MONEY, 15),
+                Column("Solde", ColumnKind.MONEY, 15),
+            ),
+            rows=tuple(
+                Row((a.account, a.label, a.debit, a.credit, a.balance)) for a in self.accounts
+            ),
+            totals=(
+                Row(
+                    (
+                        "",
+                        "Total",
+                        self.total_debit,
+                        self.total_credit,
+                        self.total_debit - self.total_credit,
+                    ),
+                    RowKind.TOTAL,
+                ),
+            ),
+            label_column=1,
+        )
 
 
 def trial_balance(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> TrialBalance:
     """Per account, the debits and credits of the lines dated in the period and the
     balance (debit - credit): one query (see `account_movements`)."""
-    return TrialBalance(ledger, date_from, date_to,
-                        account_movements(ledger=ledger, date_from=date_from, date_to=date_to))
+    return TrialBalance(
+        ledger,
+        date_from,
+        date_to,
+        account_movements(ledger=ledger, date_from=date_from, date_to=date_to),
+    )

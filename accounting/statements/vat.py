@@ -72,31 +72,68 @@ class VatStatement:
 
     def table(self) -> StatementTable:
         def rate_rows(label, lines):
-            return [Row((label if line.rate is not None else f"{label} (taux non précisé)",
-                         Percent(line.rate) if line.rate is not None else None,
-                         line.base, line.amount)) for line in lines]
+            return [
+                Row(
+                    (
+                        label if line.rate is not None else f"{label} (taux non précisé)",
+                        Percent(line.rate) if line.rate is not None else None,
+                        line.base,
+                        line.amount,
+                    )
+                )
+                for line in lines
+            ]
 
         net = self.net_due
         rows = (
             Row(("TVA collectée", None, None, None), RowKind.HEADING),
             *rate_rows("Opérations imposables", self.collected),
-            Row(("Total de la TVA collectée", None, self.total_collected_base,
-                 self.total_collected), RowKind.SUBTOTAL),
+            Row(
+                (
+                    "Total de la TVA collectée",
+                    None,
+                    self.total_collected_base,
+                    self.total_collected,
+                ),
+                RowKind.SUBTOTAL,
+            ),
             Row(("TVA déductible", None, None, None), RowKind.HEADING),
             *rate_rows("Biens et services", self.deductible),
-            Row(("Total de la TVA déductible", None, self.total_deductible_base,
-                 self.total_deductible), RowKind.SUBTOTAL),
+            Row(
+                (
+                    "Total de la TVA déductible",
+                    None,
+                    self.total_deductible_base,
+                    self.total_deductible,
+                ),
+                RowKind.SUBTOTAL,
+            ),
         )
         return StatementTable(
-            title="Déclaration de TVA", slug="tva", ledger_name=ledger_name(self.ledger),
-            date_from=self.date_from, date_to=self.date_to,
-            columns=(Column("Rubrique", width=44, wraps=True),
-                     Column("Taux", ColumnKind.RATE, 9),
-                     Column("Base HT", ColumnKind.MONEY, 16),
-                     Column("TVA", ColumnKind.MONEY, 16)),
+            title="Déclaration de TVA",
+            slug="tva",
+            ledger_name=ledger_name(self.ledger),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            columns=(
+                Column("Rubrique", width=44, wraps=True),
+                Column("Taux", ColumnKind.RATE, 9),
+                Column("Base HT", ColumnKind.MONEY, 16),
+                Column("TVA", ColumnKind.MONEY, 16),
+            ),
             rows=rows,
-            totals=(Row(("TVA nette due" if net >= 0 else "Crédit de TVA (TVA nette due "
-                         "négative)", None, None, net), RowKind.TOTAL),))
+            totals=(
+                Row(
+                    (
+                        "TVA nette due" if net >= 0 else "Crédit de TVA (TVA nette due négative)",
+                        None,
+                        None,
+                        net,
+                    ),
+                    RowKind.TOTAL,
+                ),
+            ),
+        )
 
 
 def vat_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> VatStatement:
@@ -105,19 +142,24 @@ def vat_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> Va
     class-6 lines of the same rate (debit - credit). A tax line's rate is its `vat_rate`,
     else the one its sub-account names; a tax line with neither is shown as such (the
     totals must match the tax accounts), a base line without a rate is no VAT base."""
-    tax_account = (Q(account__number__startswith=COLLECTED_TAX)
-                   | Q(account__number__startswith=DEDUCTIBLE_TAX))
-    base_account = Q(vat_rate__isnull=False) & (Q(account__number__startswith="6")
-                                                 | Q(account__number__startswith="7"))
-    rows = (EntryLine.objects
-            .filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
-            .filter(tax_account | base_account)
-            .values_list("account__number", "vat_rate")
-            .annotate(debit=Sum("debit"), credit=Sum("credit"))
-            .order_by())
+    tax_account = Q(account__number__startswith=COLLECTED_TAX) | Q(
+        account__number__startswith=DEDUCTIBLE_TAX
+    )
+    base_account = Q(vat_rate__isnull=False) & (
+        Q(account__number__startswith="6") | Q(account__number__startswith="7")
+    )
+    rows = (
+        EntryLine.objects.filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
+        .filter(tax_account | base_account)
+        .values_list("account__number", "vat_rate")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by()
+    )
     # {side: {rate: [base, tax]}}
-    sums = {"collected": defaultdict(lambda: [ZERO, ZERO]),
-            "deductible": defaultdict(lambda: [ZERO, ZERO])}
+    sums = {
+        "collected": defaultdict(lambda: [ZERO, ZERO]),
+        "deductible": defaultdict(lambda: [ZERO, ZERO]),
+    }
     for number, rate, debit, credit in rows:
         if number.startswith(COLLECTED_TAX):
             sums["collected"][_tax_rate(rate, number)][1] += credit - debit

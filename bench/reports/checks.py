@@ -17,35 +17,50 @@ def check(runs: list[dict], media: Path, expected: int) -> int:
     failures = 0
     reports = list(Report.objects.all())
     ready = [r for r in reports if r.status == Report.Status.READY]
-    broken = [r.pk for r in ready
-              if not (media / r.file.name).is_file() or not is_complete_pdf(media / r.file.name)]
+    broken = [
+        r.pk
+        for r in ready
+        if not (media / r.file.name).is_file() or not is_complete_pdf(media / r.file.name)
+    ]
     files = [p for p in media.rglob("*") if p.is_file()]
     if len(reports) != expected or len(ready) != expected or broken or len(files) != expected:
         failures += 1
-        print(f"check FAILED: {len(ready)} of {len(reports)} reports ready ({expected} "
-              f"expected), {len(broken)} without a complete PDF, {len(files)} files")
+        print(
+            f"check FAILED: {len(ready)} of {len(reports)} reports ready ({expected} "
+            f"expected), {len(broken)} without a complete PDF, {len(files)} files"
+        )
         for report in reports:
             if report.status != Report.Status.READY:
-                print(f"  report {report.pk} (shop {report.shop_id}): {report.status} "
-                      f"{report.error}")
+                print(
+                    f"  report {report.pk} (shop {report.shop_id}): {report.status} {report.error}"
+                )
                 if "FileNotFoundError" in report.error and ".part" in report.error:
-                    print("  (worker.reports.build._remove_stale_parts: another worker renamed "
-                          "its .part file between glob() and stat(); a race of concurrent "
-                          "workers in one month's folder)")
+                    print(
+                        "  (worker.reports.build._remove_stale_parts: another worker renamed "
+                        "its .part file between glob() and stat(); a race of concurrent "
+                        "workers in one month's folder)"
+                    )
     else:
         size = sum(p.stat().st_size for p in files) / len(files) / 1024
-        print(f"check ok: {expected} reports ready, {expected} complete PDF files (%PDF ... "
-              f"%%EOF, {size:.0f} KiB on average), no other file")
+        print(
+            f"check ok: {expected} reports ready, {expected} complete PDF files (%PDF ... "
+            f"%%EOF, {size:.0f} KiB on average), no other file"
+        )
     for item in runs:
         task_run = TaskRun.objects.get(pk=item["run"])
         if (task_run.total, task_run.done, task_run.failed) != (expected, expected, 0) or (
-                task_run.finished_at is None):
+            task_run.finished_at is None
+        ):
             failures += 1
-            print(f"check FAILED: run of {item['pool']}: total {task_run.total}, done "
-                  f"{task_run.done}, failed {task_run.failed}, finished {task_run.finished_at}")
+            print(
+                f"check FAILED: run of {item['pool']}: total {task_run.total}, done "
+                f"{task_run.done}, failed {task_run.failed}, finished {task_run.finished_at}"
+            )
         else:
-            print(f"check ok: run of {item['pool']}: {task_run.done}/{task_run.total} done, "
-                  f"0 failed, finished")
+            print(
+                f"check ok: run of {item['pool']}: {task_run.done}/{task_run.total} done, "
+                f"0 failed, finished"
+            )
     return failures
 
 
@@ -75,7 +90,9 @@ def verify() -> None:
                 WHERE m.shop_id = b.shop_id AND m.product_id = b.product_id
                 ORDER BY m.occurred_at DESC, m.id DESC LIMIT 1)""")
         uncovered = cursor.fetchone()[0]
-    print(f"data checked in two queries ({checking.seconds:.1f} s): {unbalanced} unbalanced "
-          f"entries, {uncovered} stock balances that their lots or last movement contradict")
+    print(
+        f"data checked in two queries ({checking.seconds:.1f} s): {unbalanced} unbalanced "
+        f"entries, {uncovered} stock balances that their lots or last movement contradict"
+    )
     if unbalanced or uncovered:
         raise AssertionError("reports bench: the generated data is inconsistent")

@@ -30,8 +30,9 @@ class SalesImportView(APIView):
     default_roles = STOCK_WRITERS
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": SalesImportInput},
-                   responses={201: SalesImportOutput})
+    @extend_schema(
+        request={"multipart/form-data": SalesImportInput}, responses={201: SalesImportOutput}
+    )
     def post(self, request):
         serializer = SalesImportInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

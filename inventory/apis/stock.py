@@ -78,8 +78,9 @@ class MovementInput(serializers.Serializer):
     product = ProductField()
     kind = serializers.ChoiceField(choices=["sale", "loss", "adjustment"])
     quantity = serializers.IntegerField(min_value=-MAX_UNITS, max_value=MAX_UNITS)
-    reason = serializers.ChoiceField(choices=StockMovement.Reason.choices, required=False,
-                                     allow_blank=True, default="")
+    reason = serializers.ChoiceField(
+        choices=StockMovement.Reason.choices, required=False, allow_blank=True, default=""
+    )
     lot = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
     occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -92,13 +93,25 @@ class MovementOutput(serializers.ModelSerializer):
 
     class Meta:
         model = StockMovement
-        fields = ["id", "shop", "product", "kind", "reason", "quantity", "unit_cost",
-                  "occurred_at", "quantity_after", "average_cost_after", "value_after",
-                  "source", "count", "note"]
+        fields = [
+            "id",
+            "shop",
+            "product",
+            "kind",
+            "reason",
+            "quantity",
+            "unit_cost",
+            "occurred_at",
+            "quantity_after",
+            "average_cost_after",
+            "value_after",
+            "source",
+            "count",
+            "note",
+        ]
 
 
-class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = MovementOutput
     permission_classes = [ActionRoles]
     action_roles = {"create": STOCK_WRITERS}
@@ -163,8 +176,9 @@ class CountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = CountInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         count = services.stock_count_record(user=request.user, **serializer.validated_data)
-        return Response(CountOutput(self.get_queryset().get(pk=count.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            CountOutput(self.get_queryset().get(pk=count.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class LotOutput(serializers.Serializer):
@@ -234,8 +248,10 @@ class StockValueOutput(serializers.Serializer):
 class StockValueView(APIView):
     """GET ?shop=&date=: the stock and its value at the end of a Paris day."""
 
-    @extend_schema(parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date, required=True)],
-                   responses=StockValueOutput)
+    @extend_schema(
+        parameters=[SHOP_PARAM, OpenApiParameter("date", dt.date, required=True)],
+        responses=StockValueOutput,
+    )
     def get(self, request):
         shop = shop_from_query(request, required=True)
         try:
@@ -243,9 +259,22 @@ class StockValueView(APIView):
         except ValueError:
             raise InvalidInput({"date": ["Date attendue au format AAAA-MM-JJ."]}) from None
         states = selectors.stock_value_at(shop=shop, day=day)
-        return Response(StockValueOutput({
-            "shop": shop.pk, "date": day,
-            "value": sum((s.value for _, s in states), start=Decimal("0.00")),
-            "products": [{"product": product_id, "quantity": s.quantity,
-                          "average_cost": s.average_cost, "value": s.value}
-                         for product_id, s in states if s.quantity]}).data)
+        return Response(
+            StockValueOutput(
+                {
+                    "shop": shop.pk,
+                    "date": day,
+                    "value": sum((s.value for _, s in states), start=Decimal("0.00")),
+                    "products": [
+                        {
+                            "product": product_id,
+                            "quantity": s.quantity,
+                            "average_cost": s.average_cost,
+                            "value": s.value,
+                        }
+                        for product_id, s in states
+                        if s.quantity
+                    ],
+                }
+            ).data
+        )

@@ -10,8 +10,20 @@ from mache.periods import PARIS, paris_date
 
 register = template.Library()
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 @register.filter
@@ -58,7 +70,7 @@ def qty(value):
 
 @register.filter
 def time_left(deadline):
-    """"2 j 5 h", "3 h 10 min", "12 min" or "clos" before a deadline."""
+    """ "2 j 5 h", "3 h 10 min", "12 min" or "clos" before a deadline."""
     seconds = int((deadline - timezone.now()).total_seconds())
     if seconds <= 0:
         return "clos"

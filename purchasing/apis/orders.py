@@ -24,8 +24,12 @@ ORDERING_ROLES = frozenset({COORDINATOR, SHOPKEEPER})
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = OrderOutput
     permission_classes = [ActionRoles]
-    action_roles = {"create": ORDERING_ROLES, "update": ORDERING_ROLES,
-                    "partial_update": ORDERING_ROLES, "destroy": ORDERING_ROLES}
+    action_roles = {
+        "create": ORDERING_ROLES,
+        "update": ORDERING_ROLES,
+        "partial_update": ORDERING_ROLES,
+        "destroy": ORDERING_ROLES,
+    }
     scoped_model = Order
     shop_field = "shop"
     filterset_fields = ["round", "shop"]
@@ -40,10 +44,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = serializer.validated_data
         round_ = get_object_or_404(selectors.round_list(user=request.user), pk=data["round"])
         shop = _ordering_shop(request.user, data.get("shop"))
-        order = orders.order_place(round_id=round_.pk, shop=shop, lines=data["lines"],
-                                   user=request.user)
-        return Response(OrderOutput(self.get_queryset().get(pk=order.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        order = orders.order_place(
+            round_id=round_.pk, shop=shop, lines=data["lines"], user=request.user
+        )
+        return Response(
+            OrderOutput(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=OrderLinesInput, responses=OrderOutput)
     def update(self, request, pk=None, partial=False):

@@ -31,8 +31,11 @@ TaskSerializer = inline_serializer("TaskStarted", {"task_id": serializers.CharFi
 class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RoundSerializer
     permission_classes = [ActionRoles]
-    action_roles = {"create": COORDINATOR_ONLY, "consolidate": COORDINATOR_ONLY,
-                    "cancel": COORDINATOR_ONLY}
+    action_roles = {
+        "create": COORDINATOR_ONLY,
+        "consolidate": COORDINATOR_ONLY,
+        "cancel": COORDINATOR_ONLY,
+    }
     scoped_model = Round
     shop_field = None  # rounds are open to every member
     filterset_fields = ["status", "supplier"]
@@ -62,11 +65,20 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             task_id = enqueue_on_commit(consolidate_round, round_.pk)
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses=inline_serializer("Consolidation", {
-        "supplier_order": serializers.IntegerField(), "status": serializers.CharField(),
-        "total_excl_vat": serializers.CharField(), "shipping": serializers.CharField(),
-        "warnings": serializers.ListField(child=serializers.CharField()),
-        "lines": serializers.ListField(), "allocations": AllocationSerializer(many=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Consolidation",
+            {
+                "supplier_order": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "total_excl_vat": serializers.CharField(),
+                "shipping": serializers.CharField(),
+                "warnings": serializers.ListField(child=serializers.CharField()),
+                "lines": serializers.ListField(),
+                "allocations": AllocationSerializer(many=True),
+            },
+        )
+    )
     @action(detail=True, methods=["get"])
     def consolidation(self, request, pk=None):
         round_ = self.get_object()
@@ -74,14 +86,20 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if supplier_order is None:
             raise consolidation.NotConsolidated()
         body = SupplierOrderSerializer(supplier_order).data
-        return Response({
-            "supplier_order": supplier_order.pk, "status": body["status"],
-            "total_excl_vat": body["total_excl_vat"], "shipping": body["shipping"],
-            "warnings": body["warnings"], "lines": body["lines"],
-            "allocations": AllocationSerializer(
-                selectors.allocation_list(user=request.user, supplier_order=supplier_order),
-                many=True).data,
-        })
+        return Response(
+            {
+                "supplier_order": supplier_order.pk,
+                "status": body["status"],
+                "total_excl_vat": body["total_excl_vat"],
+                "shipping": body["shipping"],
+                "warnings": body["warnings"],
+                "lines": body["lines"],
+                "allocations": AllocationSerializer(
+                    selectors.allocation_list(user=request.user, supplier_order=supplier_order),
+                    many=True,
+                ).data,
+            }
+        )
 
     @extend_schema(request=None, responses=RoundSerializer)
     @action(detail=True, methods=["post"])
@@ -104,18 +122,17 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         supplier_order = self.get_object()
-        response = HttpResponse(purchase_order_pdf(supplier_order),
-                                content_type="application/pdf")
+        response = HttpResponse(purchase_order_pdf(supplier_order), content_type="application/pdf")
         response["Content-Disposition"] = (
-            f'inline; filename="bon-de-commande-{supplier_order.pk}.pdf"')
+            f'inline; filename="bon-de-commande-{supplier_order.pk}.pdf"'
+        )
         return response
 
     @extend_schema(request=None, responses=SupplierOrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         supplier_order = lifecycle.supplier_order_confirm(supplier_order_id=self.get_object().pk)
-        return Response(SupplierOrderSerializer(self.get_queryset().get(pk=supplier_order.pk)
-                                                ).data)
+        return Response(SupplierOrderSerializer(self.get_queryset().get(pk=supplier_order.pk)).data)
 
     @extend_schema(request=ReceiptInput, responses=InvoiceSerializer(many=True))
     @action(detail=True, methods=["post"])
@@ -126,13 +143,25 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         lines = serializer.validated_data["lines"]
         invoices = receipt.supplier_order_receive(
             supplier_order_id=supplier_order.pk,
-            received={ln["product"]: ln["received_units"] for ln in lines
-                      if "received_units" in ln},
-            lots={ln["product"]: (ln["lot"], ln["expires_on"]) for ln in lines
-                  if ln["lot"] or ln["expires_on"]},
-            received_on=serializer.validated_data["received_on"])
-        invoices = selectors.invoice_list(user=request.user).filter(
-            pk__in=[i.pk for i in invoices]).order_by("sequence")
-        return Response({"supplier_order": supplier_order.pk,
-                         "invoices": InvoiceSerializer(invoices, many=True).data},
-                        status=status.HTTP_201_CREATED)
+            received={
+                ln["product"]: ln["received_units"] for ln in lines if "received_units" in ln
+            },
+            lots={
+                ln["product"]: (ln["lot"], ln["expires_on"])
+                for ln in lines
+                if ln["lot"] or ln["expires_on"]
+            },
+            received_on=serializer.validated_data["received_on"],
+        )
+        invoices = (
+            selectors.invoice_list(user=request.user)
+            .filter(pk__in=[i.pk for i in invoices])
+            .order_by("sequence")
+        )
+        return Response(
+            {
+                "supplier_order": supplier_order.pk,
+                "invoices": InvoiceSerializer(invoices, many=True).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )

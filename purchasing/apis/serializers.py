@@ -42,8 +42,10 @@ class OrderOutput(serializers.ModelSerializer):
         fields = ["id", "round", "shop", "lines", "created_at", "updated_at"]
 
     def get_lines(self, order) -> list[dict]:
-        return [{"product": ln.product_id, "quantity": ln.quantity, "tolerance": ln.tolerance}
-                for ln in order.lines.all()]
+        return [
+            {"product": ln.product_id, "quantity": ln.quantity, "tolerance": ln.tolerance}
+            for ln in order.lines.all()
+        ]
 
 
 class FillProductSerializer(serializers.Serializer):
@@ -105,18 +107,19 @@ class SupplierOrderSerializer(serializers.Serializer):
 
 class ReceiptLineInput(serializers.Serializer):
     product = serializers.IntegerField(min_value=1)
-    received_units = serializers.IntegerField(min_value=0, max_value=10 * MAX_UNITS,
-                                              required=False)
+    received_units = serializers.IntegerField(min_value=0, max_value=10 * MAX_UNITS, required=False)
     lot = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ReceiptInput(serializers.Serializer):
-    lines = ReceiptLineInput(many=True, required=False, default=list,
-                             max_length=MAX_LIST_ITEMS)
-    received_on = serializers.DateField(required=False, allow_null=True, default=None,
-                                        help_text="Jour de la livraison (par défaut : "
-                                                  "aujourd'hui)")
+    lines = ReceiptLineInput(many=True, required=False, default=list, max_length=MAX_LIST_ITEMS)
+    received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Jour de la livraison (par défaut : aujourd'hui)",
+    )
 
     def validate_lines(self, lines):
         products = [line["product"] for line in lines]
@@ -153,6 +156,20 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = ["id", "number", "shop", "round", "supplier_order", "issued_on", "lines", "vat",
-                  "goods_excl_vat", "shipping", "fee", "total_excl_vat", "total_vat",
-                  "total_incl_vat", "savings"]
+        fields = [
+            "id",
+            "number",
+            "shop",
+            "round",
+            "supplier_order",
+            "issued_on",
+            "lines",
+            "vat",
+            "goods_excl_vat",
+            "shipping",
+            "fee",
+            "total_excl_vat",
+            "total_vat",
+            "total_incl_vat",
+            "savings",
+        ]

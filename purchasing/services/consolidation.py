@@ -55,8 +55,11 @@ def round_close_now(*, round_id: int) -> Round:
 def rounds_due_ids(now=None) -> list[int]:
     """Open rounds whose deadline has passed: the sweep consolidates them."""
     now = now or timezone.now()
-    return list(Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=now)
-                .order_by("closes_at", "id").values_list("id", flat=True))
+    return list(
+        Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=now)
+        .order_by("closes_at", "id")
+        .values_list("id", flat=True)
+    )
 
 
 def round_consolidate(*, round_id: int) -> SupplierOrder | None:
@@ -74,8 +77,12 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
             return None
         supplier_order = _consolidate_locked(round_)
         notify_on_commit(notifications.round_consolidated, supplier_order.pk)
-    log.info("round %s consolidated: supplier order %s (%s)", round_id, supplier_order.pk,
-             supplier_order.status)
+    log.info(
+        "round %s consolidated: supplier order %s (%s)",
+        round_id,
+        supplier_order.pk,
+        supplier_order.status,
+    )
     return supplier_order
 
 
@@ -84,7 +91,8 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
     totals = {
         row["product_id"]: row
         for row in OrderLine.objects.filter(order__round=round_)
-        .values("product_id").annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))
+        .values("product_id")
+        .annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))
     }
     products = Product.objects.in_bulk(list(totals))
     tiers = defaultdict(list)
@@ -96,47 +104,69 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
     warnings = []
     for product_id in sorted(totals):
         product, row = products[product_id], totals[product_id]
-        line = rules.group_line(ordered=row["ordered"], tolerance=row["tolerance"],
-                                case_size=product.case_size, base_price=product.unit_price,
-                                tiers=tiers[product_id])
+        line = rules.group_line(
+            ordered=row["ordered"],
+            tolerance=row["tolerance"],
+            case_size=product.case_size,
+            base_price=product.unit_price,
+            tiers=tiers[product_id],
+        )
         if line.cases == 0:
             warnings.append(
                 f"« {product.name} » ({product.sku}) retiré : {row['ordered']} unité(s) "
-                f"commandée(s), pas assez pour un colis de {product.case_size}.")
+                f"commandée(s), pas assez pour un colis de {product.case_size}."
+            )
         plan[product_id] = (product, line)
 
     total = sum((line.amount for _, line in plan.values()), ZERO)
     empty = not any(line.cases for _, line in plan.values())
-    status = (SupplierOrder.Status.NEEDS_REVIEW
-              if empty or rules.needs_review(total, supplier.min_order_amount)
-              else SupplierOrder.Status.CONFIRMED)
+    status = (
+        SupplierOrder.Status.NEEDS_REVIEW
+        if empty or rules.needs_review(total, supplier.min_order_amount)
+        else SupplierOrder.Status.CONFIRMED
+    )
     if empty:
         # Nothing to order: no shipping is owed, and the round can only be cancelled
         # (lifecycle.EmptySupplierOrder).
         warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
     elif status == SupplierOrder.Status.NEEDS_REVIEW:
-        warnings.append(f"Total {total} € HT sous le minimum de commande de "
-                        f"{supplier.min_order_amount} € HT : à valider ou annuler.")
+        warnings.append(
+            f"Total {total} € HT sous le minimum de commande de "
+            f"{supplier.min_order_amount} € HT : à valider ou annuler."
+        )
     supplier_order = SupplierOrder.objects.create(
-        round=round_, status=status, total_excl_vat=total,
-        shipping=ZERO if empty else rules.shipping_for(
-            total, supplier.shipping_fee, supplier.free_shipping_threshold),
+        round=round_,
+        status=status,
+        total_excl_vat=total,
+        shipping=ZERO
+        if empty
+        else rules.shipping_for(total, supplier.shipping_fee, supplier.free_shipping_threshold),
         warnings=warnings,
-        confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None)
+        confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None,
+    )
     Line.objects.bulk_create(
-        Line(supplier_order=supplier_order, product=product, cases=line.cases,
-             units=line.units, unit_price=line.unit_price,
-             base_unit_price=product.unit_price, amount=line.amount)
-        for product, line in plan.values() if line.cases)
+        Line(
+            supplier_order=supplier_order,
+            product=product,
+            cases=line.cases,
+            units=line.units,
+            unit_price=line.unit_price,
+            base_unit_price=product.unit_price,
+            amount=line.amount,
+        )
+        for product, line in plan.values()
+        if line.cases
+    )
 
     # Allocations (rule 2): every line of the round, read once in tie-break order
     # (order rank = creation order; ranks are distinct, so shop ids never have to break
     # a tie), then written back in that same order: the indexes of the allocation table
     # then grow at their end, which makes the COPY markedly cheaper.
-    lines = list(OrderLine.objects.filter(order__round=round_)
-                 .order_by("order__created_at", "order_id", "product_id")
-                 .values_list("order_id", "order__shop_id", "product_id", "quantity",
-                              "tolerance"))
+    lines = list(
+        OrderLine.objects.filter(order__round=round_)
+        .order_by("order__created_at", "order_id", "product_id")
+        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
+    )
     rank_of: dict[int, int] = {}
     positions = defaultdict(list)  # product id -> indexes into `lines`, in rank order
     for index, (order_id, _shop_id, product_id, _quantity, _tolerance) in enumerate(lines):
@@ -144,16 +174,39 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         positions[product_id].append(index)
     allocated = [0] * len(lines)
     for product_id, indexes in positions.items():
-        shares = rules.allocate(plan[product_id][1].units, [lines[i][3] for i in indexes],
-                                [lines[i][4] for i in indexes])
+        shares = rules.allocate(
+            plan[product_id][1].units,
+            [lines[i][3] for i in indexes],
+            [lines[i][4] for i in indexes],
+        )
         for index, share in zip(indexes, shares, strict=True):
             allocated[index] = share
 
-    insert_rows(Allocation, ["supplier_order_id", "order_id", "shop_id", "product_id", "rank",
-                             "quantity", "tolerance", "allocated"],
-                ((supplier_order.pk, order_id, shop_id, product_id, rank_of[order_id],
-                  quantity, tolerance, allocated[index])
-                 for index, (order_id, shop_id, product_id, quantity, tolerance)
-                 in enumerate(lines)))
+    insert_rows(
+        Allocation,
+        [
+            "supplier_order_id",
+            "order_id",
+            "shop_id",
+            "product_id",
+            "rank",
+            "quantity",
+            "tolerance",
+            "allocated",
+        ],
+        (
+            (
+                supplier_order.pk,
+                order_id,
+                shop_id,
+                product_id,
+                rank_of[order_id],
+                quantity,
+                tolerance,
+                allocated[index],
+            )
+            for index, (order_id, shop_id, product_id, quantity, tolerance) in enumerate(lines)
+        ),
+    )
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.CONSOLIDATED)
     return supplier_order

@@ -26,8 +26,10 @@ class RoundNotCancellable(BusinessRuleError):
 
 class EmptySupplierOrder(BusinessRuleError):
     code = "empty_supplier_order"
-    default_detail = ("Cette commande fournisseur n'a aucune ligne : il n'y a rien à "
-                      "confirmer ni à réceptionner, la tournée ne peut qu'être annulée.")
+    default_detail = (
+        "Cette commande fournisseur n'a aucune ligne : il n'y a rien à "
+        "confirmer ni à réceptionner, la tournée ne peut qu'être annulée."
+    )
 
 
 def supplier_order_check_not_empty(supplier_order: SupplierOrder) -> None:
@@ -41,8 +43,11 @@ def supplier_order_lock(supplier_order_id: int) -> SupplierOrder:
     # Lock order: round first, then supplier order (as consolidation does), no deadlock.
     round_id = SupplierOrder.objects.values_list("round_id", flat=True).get(pk=supplier_order_id)
     round_lock(round_id)
-    return SupplierOrder.objects.select_for_update().select_related("round__supplier").get(
-        pk=supplier_order_id)
+    return (
+        SupplierOrder.objects.select_for_update()
+        .select_related("round__supplier")
+        .get(pk=supplier_order_id)
+    )
 
 
 def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:

@@ -47,22 +47,29 @@ def round_create(*, supplier, opens_at, closes_at, delivery_date, user=None) -> 
     errors = {}
     today = paris_today()
     bounds = business_date_bounds(shop=None, future_days=YEAR_AHEAD_DAYS, today=today)
-    for field, day in (("opens_at", paris_date(opens_at)), ("closes_at", paris_date(closes_at)),
-                       ("delivery_date", delivery_date)):
+    for field, day in (
+        ("opens_at", paris_date(opens_at)),
+        ("closes_at", paris_date(closes_at)),
+        ("delivery_date", delivery_date),
+    ):
         if error := date_bounds_error(day, bounds, today=today):
             errors[field] = [error]
     if "closes_at" not in errors:
         if closes_at <= timezone.now():
-            errors["closes_at"] = ["La date limite est déjà passée : choisissez une date à "
-                                   "venir."]
+            errors["closes_at"] = ["La date limite est déjà passée : choisissez une date à venir."]
         elif closes_at <= opens_at:
             errors["closes_at"] = ["La date limite doit suivre l'ouverture."]
         elif "delivery_date" not in errors and delivery_date < paris_date(closes_at):
             errors["delivery_date"] = ["La livraison ne peut précéder la date limite."]
     if errors:
         raise InvalidInput(errors)
-    return Round.objects.create(supplier=supplier, opens_at=opens_at, closes_at=closes_at,
-                                delivery_date=delivery_date, created_by=user)
+    return Round.objects.create(
+        supplier=supplier,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        delivery_date=delivery_date,
+        created_by=user,
+    )
 
 
 def round_lock(round_id: int) -> Round:
@@ -95,8 +102,10 @@ def check_lines(round_: Round, lines: list[dict]) -> list[dict]:
         if product is None:
             errors.append(f"Ligne {number} : produit {line['product']} inconnu.")
         elif product.supplier_id != round_.supplier_id:
-            errors.append(f"Ligne {number} : « {product.name} » n'est pas un produit de "
-                          f"{round_.supplier.name}.")
+            errors.append(
+                f"Ligne {number} : « {product.name} » n'est pas un produit de "
+                f"{round_.supplier.name}."
+            )
         elif not product.active:
             errors.append(f"Ligne {number} : « {product.name} » n'est plus au catalogue.")
         if line["product"] in seen:
@@ -105,8 +114,7 @@ def check_lines(round_: Round, lines: list[dict]) -> list[dict]:
         if not (0 <= quantity <= MAX_UNITS and 0 <= tolerance <= MAX_UNITS):
             errors.append(f"Ligne {number} : quantité et tolérance entre 0 et {MAX_UNITS}.")
         if quantity > 0:
-            kept.append({"product": line["product"], "quantity": quantity,
-                         "tolerance": tolerance})
+            kept.append({"product": line["product"], "quantity": quantity, "tolerance": tolerance})
     if errors:
         raise InvalidInput({"lines": errors})
     if not kept:
@@ -116,8 +124,14 @@ def check_lines(round_: Round, lines: list[dict]) -> list[dict]:
 
 def _write_lines(order: Order, lines: list[dict]) -> None:
     OrderLine.objects.bulk_create(
-        OrderLine(order=order, product_id=ln["product"], quantity=ln["quantity"],
-                  tolerance=ln["tolerance"]) for ln in lines)
+        OrderLine(
+            order=order,
+            product_id=ln["product"],
+            quantity=ln["quantity"],
+            tolerance=ln["tolerance"],
+        )
+        for ln in lines
+    )
 
 
 def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> Order:

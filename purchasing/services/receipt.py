@@ -49,8 +49,9 @@ class AlreadyReceived(BusinessRuleError):
 
 class NeedsReview(BusinessRuleError):
     code = "needs_review"
-    default_detail = ("Cette commande fournisseur est sous le minimum : confirmez-la avant "
-                      "de la réceptionner.")
+    default_detail = (
+        "Cette commande fournisseur est sous le minimum : confirmez-la avant de la réceptionner."
+    )
 
 
 class SupplierOrderCancelled(BusinessRuleError):
@@ -58,26 +59,38 @@ class SupplierOrderCancelled(BusinessRuleError):
     default_detail = "La tournée et sa commande fournisseur sont annulées."
 
 
-def receipt_date_error(supplier_order: SupplierOrder, received_on: dt.date, *,
-                       today: dt.date) -> str | None:
+def receipt_date_error(
+    supplier_order: SupplierOrder, received_on: dt.date, *, today: dt.date
+) -> str | None:
     """Why `received_on` cannot date the receipt of `supplier_order`, or None: the latest
     of the round's close, the supplier order's placing, the cooperative's founding and
     the joining of each shop served bounds it below, today above (module doc)."""
     closed = paris_date(supplier_order.round.closes_at)
     placed = paris_date(supplier_order.created_at)
-    candidates = [(closed, "clôture de la tournée"), (placed, "commande au fournisseur"),
-                  earliest_date(None)]
-    shops = Shop.objects.filter(allocations__supplier_order=supplier_order,
-                                allocations__allocated__gt=0).distinct().order_by("pk")
-    candidates += [(shop.joined_on, f"adhésion de {shop.name}") for shop in shops
-                   if shop.joined_on]
+    candidates = [
+        (closed, "clôture de la tournée"),
+        (placed, "commande au fournisseur"),
+        earliest_date(None),
+    ]
+    shops = (
+        Shop.objects.filter(
+            allocations__supplier_order=supplier_order, allocations__allocated__gt=0
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    candidates += [(shop.joined_on, f"adhésion de {shop.name}") for shop in shops if shop.joined_on]
     earliest, since = max(candidates, key=lambda candidate: candidate[0])
     return date_bounds_error(received_on, Bounds(earliest, since, today), today=today)
 
 
-def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
-                           lots: dict[int, tuple[str, object]] | None = None,
-                           received_on: dt.date | None = None) -> list[Invoice]:
+def supplier_order_receive(
+    *,
+    supplier_order_id: int,
+    received: dict[int, int],
+    lots: dict[int, tuple[str, object]] | None = None,
+    received_on: dt.date | None = None,
+) -> list[Invoice]:
     """Record a delivery: `received` maps product ids to received units; products not
     named were received in full. `lots` gives, per product, the (lot code, expiry date)
     printed on the delivery, when it gives them. `received_on`: the day of the delivery
@@ -102,22 +115,25 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
 
         if error := receipt_date_error(supplier_order, received_on, today=today):
             raise InvalidInput({"received_on": [error]})
-        lines = {line.product_id: line for line in
-                 supplier_order.lines.select_related("product")}
+        lines = {line.product_id: line for line in supplier_order.lines.select_related("product")}
         errors = []
         for product_id, units in received.items():
             line = lines.get(product_id)
             if line is None:
                 errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
             elif not 0 <= units <= line.units:
-                errors.append(f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
-                              "commandé(s) ; au plus la quantité commandée.")
+                errors.append(
+                    f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
+                    "commandé(s) ; au plus la quantité commandée."
+                )
         for product_id, (_, expires_on) in lots.items():
             if product_id not in lines:
                 errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
             elif expires_on and expires_on < received_on:
-                errors.append(f"« {lines[product_id].product.name} » : la date limite "
-                              f"{expires_on:%d/%m/%Y} précède la réception.")
+                errors.append(
+                    f"« {lines[product_id].product.name} » : la date limite "
+                    f"{expires_on:%d/%m/%Y} précède la réception."
+                )
         if errors:
             raise InvalidInput({"lines": sorted(set(errors), key=errors.index)})
 
@@ -125,14 +141,18 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
             line.received_units = received.get(product_id, line.units)
         SupplierOrderLine.objects.bulk_update(lines.values(), ["received_units"])
 
-        allocations = list(supplier_order.allocations.filter(allocated__gt=0)
-                           .order_by("product_id", "rank", "shop_id"))
+        allocations = list(
+            supplier_order.allocations.filter(allocated__gt=0).order_by(
+                "product_id", "rank", "shop_id"
+            )
+        )
         by_product = defaultdict(list)
         for allocation in allocations:
             by_product[allocation.product_id].append(allocation)
         for product_id, group in by_product.items():
-            shares = rules.reallocate(lines[product_id].received_units,
-                                      [a.allocated for a in group])
+            shares = rules.reallocate(
+                lines[product_id].received_units, [a.allocated for a in group]
+            )
             for allocation, share in zip(group, shares, strict=True):
                 allocation.received = share
         Allocation.objects.bulk_update(allocations, ["received"], batch_size=5000)
@@ -140,16 +160,29 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
         now = timezone.now()
         # Today's receipt enters the stock now; an earlier one at the end of its day.
         occurred_at = end_of_day(received_on)
-        stock_receipts_record(receipts=[
-            ReceiptIn(shop_id=a.shop_id, product_id=a.product_id, quantity=a.received,
-                      unit_cost=lines[a.product_id].unit_price, source=f"allocation:{a.pk}",
-                      occurred_at=occurred_at, lot=lots.get(a.product_id, ("", None))[0],
-                      expires_on=lots.get(a.product_id, ("", None))[1])
-            for a in allocations])
+        stock_receipts_record(
+            receipts=[
+                ReceiptIn(
+                    shop_id=a.shop_id,
+                    product_id=a.product_id,
+                    quantity=a.received,
+                    unit_cost=lines[a.product_id].unit_price,
+                    source=f"allocation:{a.pk}",
+                    occurred_at=occurred_at,
+                    lot=lots.get(a.product_id, ("", None))[0],
+                    expires_on=lots.get(a.product_id, ("", None))[1],
+                )
+                for a in allocations
+            ]
+        )
 
         invoices = _issue_invoices(supplier_order, lines, allocations, issued_on=received_on)
-        receipt_post(supplier_order=supplier_order, lines=list(lines.values()),
-                     invoices=invoices, date=received_on)
+        receipt_post(
+            supplier_order=supplier_order,
+            lines=list(lines.values()),
+            invoices=invoices,
+            date=received_on,
+        )
         supplier_order.status = SupplierOrder.Status.RECEIVED
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])
@@ -157,8 +190,9 @@ def supplier_order_receive(*, supplier_order_id: int, received: dict[int, int],
     return invoices
 
 
-def invoice_to_post(*, number: str, date: dt.date, shop_id: int, shop_name: str, lines,
-                    vat, total_incl_vat: Decimal) -> InvoiceToPost:
+def invoice_to_post(
+    *, number: str, date: dt.date, shop_id: int, shop_name: str, lines, vat, total_incl_vat: Decimal
+) -> InvoiceToPost:
     """An invoice as accounting posts it. `lines`: its lines (`.kind`, `.vat_rate`,
     `.amount`: the invoice's rows or `rules.shop_invoices`' drafts); `vat`: its
     (rate, VAT) pairs."""
@@ -166,15 +200,27 @@ def invoice_to_post(*, number: str, date: dt.date, shop_id: int, shop_name: str,
     for line in lines:
         by_kind[line.kind][line.vat_rate] += line.amount
     return InvoiceToPost(
-        number=number, date=date, shop_id=shop_id, shop_name=shop_name,
-        total_incl_vat=total_incl_vat, goods=dict(by_kind[InvoiceLine.Kind.GOODS]),
+        number=number,
+        date=date,
+        shop_id=shop_id,
+        shop_name=shop_name,
+        total_incl_vat=total_incl_vat,
+        goods=dict(by_kind[InvoiceLine.Kind.GOODS]),
         shipping=dict(by_kind[InvoiceLine.Kind.SHIPPING]),
-        fee=dict(by_kind[InvoiceLine.Kind.FEE]), vat=dict(vat))
+        fee=dict(by_kind[InvoiceLine.Kind.FEE]),
+        vat=dict(vat),
+    )
 
 
-def supplier_order_to_post(*, supplier_order_id: int, date: dt.date, supplier_id: int,
-                           supplier_name: str, goods: dict[Decimal, Decimal],
-                           shipping: Decimal) -> SupplierOrderToPost:
+def supplier_order_to_post(
+    *,
+    supplier_order_id: int,
+    date: dt.date,
+    supplier_id: int,
+    supplier_name: str,
+    goods: dict[Decimal, Decimal],
+    shipping: Decimal,
+) -> SupplierOrderToPost:
     """The supplier's invoice for what was received, as accounting posts it: `goods`
     (excl. VAT per VAT rate) and the shipping, split over the rates of the goods it
     carries (as for the shops, rule 6), VAT per rate."""
@@ -184,9 +230,15 @@ def supplier_order_to_post(*, supplier_order_id: int, date: dt.date, supplier_id
         bases[rate] += amount
     vat = {rate: rules.vat_amount(base, rate) for rate, base in bases.items()}
     return SupplierOrderToPost(
-        id=supplier_order_id, date=date, supplier_id=supplier_id, supplier_name=supplier_name,
+        id=supplier_order_id,
+        date=date,
+        supplier_id=supplier_id,
+        supplier_name=supplier_name,
         total_incl_vat=sum(bases.values(), ZERO) + sum(vat.values(), ZERO),
-        goods=dict(goods), shipping=split, vat=vat)
+        goods=dict(goods),
+        shipping=split,
+        vat=vat,
+    )
 
 
 def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.date) -> None:
@@ -199,21 +251,36 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
     goods = defaultdict(lambda: ZERO)
     for line in lines:
         if line.received_units:
-            goods[line.product.vat_rate] += rules.line_amount(line.received_units,
-                                                              line.unit_price)
+            goods[line.product.vat_rate] += rules.line_amount(line.received_units, line.unit_price)
     supplier = supplier_order.round.supplier
-    invoices = (Invoice.objects.filter(pk__in=[i.pk for i in invoices]).select_related("shop")
-                .prefetch_related("lines", "vat_lines").order_by("sequence"))
+    invoices = (
+        Invoice.objects.filter(pk__in=[i.pk for i in invoices])
+        .select_related("shop")
+        .prefetch_related("lines", "vat_lines")
+        .order_by("sequence")
+    )
     postings.receipt_post(
         supplier_order=supplier_order_to_post(
-            supplier_order_id=supplier_order.pk, date=date, supplier_id=supplier.pk,
-            supplier_name=supplier.name, goods=goods, shipping=supplier_order.shipping),
-        invoices=[invoice_to_post(number=invoice.number, date=invoice.issued_on,
-                                  shop_id=invoice.shop_id, shop_name=invoice.shop.name,
-                                  lines=invoice.lines.all(),
-                                  vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
-                                  total_incl_vat=invoice.total_incl_vat)
-                  for invoice in invoices])
+            supplier_order_id=supplier_order.pk,
+            date=date,
+            supplier_id=supplier.pk,
+            supplier_name=supplier.name,
+            goods=goods,
+            shipping=supplier_order.shipping,
+        ),
+        invoices=[
+            invoice_to_post(
+                number=invoice.number,
+                date=invoice.issued_on,
+                shop_id=invoice.shop_id,
+                shop_name=invoice.shop.name,
+                lines=invoice.lines.all(),
+                vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
+                total_incl_vat=invoice.total_incl_vat,
+            )
+            for invoice in invoices
+        ],
+    )
 
 
 def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -> list[Invoice]:
@@ -229,13 +296,22 @@ def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -
     for allocation in allocations:
         line = lines[allocation.product_id]
         shop_rank.setdefault(allocation.shop_id, allocation.rank)
-        per_shop.setdefault(allocation.shop_id, []).append(rules.GoodsLine(
-            product=line.product_id, label=line.product.name, units=allocation.received,
-            unit_price=line.unit_price, base_unit_price=line.base_unit_price,
-            vat_rate=line.product.vat_rate))
+        per_shop.setdefault(allocation.shop_id, []).append(
+            rules.GoodsLine(
+                product=line.product_id,
+                label=line.product.name,
+                units=allocation.received,
+                unit_price=line.unit_price,
+                base_unit_price=line.base_unit_price,
+                vat_rate=line.product.vat_rate,
+            )
+        )
     ordered_shops = sorted(per_shop, key=lambda shop_id: (shop_rank[shop_id], shop_id))
-    drafts = rules.shop_invoices([(shop_id, per_shop[shop_id]) for shop_id in ordered_shops],
-                                 shipping=supplier_order.shipping, fee_rate=fee_rate)
+    drafts = rules.shop_invoices(
+        [(shop_id, per_shop[shop_id]) for shop_id in ordered_shops],
+        shipping=supplier_order.shipping,
+        fee_rate=fee_rate,
+    )
     if not drafts:
         return []
 
@@ -247,25 +323,47 @@ def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -
     invoices = []
     for draft in drafts:
         sequence.last_number += 1
-        invoices.append(Invoice(
-            number=f"MACHE-{year}-{sequence.last_number:06d}", year=year,
-            sequence=sequence.last_number, shop_id=draft.shop, round_id=supplier_order.round_id,
-            supplier_order=supplier_order, issued_on=issued_on,
-            goods_excl_vat=draft.goods_excl_vat, shipping=draft.shipping, fee=draft.fee,
-            total_excl_vat=draft.total_excl_vat, total_vat=draft.total_vat,
-            total_incl_vat=draft.total_incl_vat, savings=draft.savings,
-            # The parties as issued: later changes of either never reach the invoice.
-            **Invoice.parties(seller=coop, buyer=shops[draft.shop])))
+        invoices.append(
+            Invoice(
+                number=f"MACHE-{year}-{sequence.last_number:06d}",
+                year=year,
+                sequence=sequence.last_number,
+                shop_id=draft.shop,
+                round_id=supplier_order.round_id,
+                supplier_order=supplier_order,
+                issued_on=issued_on,
+                goods_excl_vat=draft.goods_excl_vat,
+                shipping=draft.shipping,
+                fee=draft.fee,
+                total_excl_vat=draft.total_excl_vat,
+                total_vat=draft.total_vat,
+                total_incl_vat=draft.total_incl_vat,
+                savings=draft.savings,
+                # The parties as issued: later changes of either never reach the invoice.
+                **Invoice.parties(seller=coop, buyer=shops[draft.shop]),
+            )
+        )
     sequence.save(update_fields=["last_number"])
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, position=position, kind=ln.kind, label=ln.label,
-                    product_id=ln.product, quantity=ln.quantity, unit_price=ln.unit_price,
-                    amount=ln.amount, vat_rate=ln.vat_rate, base_unit_price=ln.base_unit_price)
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind=ln.kind,
+            label=ln.label,
+            product_id=ln.product,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            amount=ln.amount,
+            vat_rate=ln.vat_rate,
+            base_unit_price=ln.base_unit_price,
+        )
         for invoice, draft in zip(invoices, drafts, strict=True)
-        for position, ln in enumerate(draft.lines, start=1))
+        for position, ln in enumerate(draft.lines, start=1)
+    )
     InvoiceVat.objects.bulk_create(
         InvoiceVat(invoice=invoice, rate=rate, base=base, amount=tax)
         for invoice, draft in zip(invoices, drafts, strict=True)
-        for rate, base, tax in draft.vat)
+        for rate, base, tax in draft.vat
+    )
     return invoices

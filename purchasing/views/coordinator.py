@@ -218,7 +218,9 @@ def coord_round_receipt(request, pk):
         if form.is_valid():
             try:
                 invoices = receipt.supplier_order_receive(
-                    supplier_order_id=supplier_order.pk, received=form.received(), lots=form.lots(),
+                    supplier_order_id=supplier_order.pk,
+                    received=form.received(),
+                    lots=form.lots(),
                     received_on=form.cleaned_data["received_on"],
                 )
             except InvalidInput as exc:

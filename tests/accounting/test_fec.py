@@ -31,8 +31,15 @@ COOP_AUX = ("COOP", "Coopérative MACHE")
 
 
 def post(ledger, journal, day, piece, *lines, label=None, piece_date=None):
-    return entry_post(ledger=ledger, journal=journal, date=day, label=label or piece,
-                      piece_ref=piece, piece_date=piece_date, lines=list(lines))
+    return entry_post(
+        ledger=ledger,
+        journal=journal,
+        date=day,
+        label=label or piece,
+        piece_ref=piece,
+        piece_date=piece_date,
+        lines=list(lines),
+    )
 
 
 def rows_of(content: bytes) -> list[list[str]]:
@@ -45,6 +52,7 @@ def paris_day(moment) -> str:
 
 # --- Formatting (pure) ----------------------------------------------------------------
 
+
 def test_amounts_dates_texts_and_the_file_name():
     assert fec_amount(D("120")) == "120,00"
     assert fec_amount(D("0.00")) == "0,00"
@@ -54,8 +62,9 @@ def test_amounts_dates_texts_and_the_file_name():
     assert fec_date(dt.date(2026, 1, 5)) == "20260105"
     assert fec_text("Facture\tF-1|2\r\nsuite") == "Facture F-1 2  suite"
     assert fec_text(None) == ""
-    assert fec_filename(siren="123456789", closing=dt.date(2026, 12, 31)) == \
-        "123456789FEC20261231.txt"
+    assert (
+        fec_filename(siren="123456789", closing=dt.date(2026, 12, 31)) == "123456789FEC20261231.txt"
+    )
 
 
 def test_opening_rows_carry_classes_1_to_5_and_the_result_to_class_1():
@@ -78,49 +87,124 @@ def test_opening_rows_carry_classes_1_to_5_and_the_result_to_class_1():
     ]
     assert {tuple(r[:4]) for r in rows} == {("AN", "À-nouveaux", "AN-2026-000001", "20260101")}
     assert {(r[8], r[9], r[10], r[15]) for r in rows} == {
-        ("AN-2026", "20260101", "À-nouveaux", "20260101")}
+        ("AN-2026", "20260101", "À-nouveaux", "20260101")
+    }
     assert opening_rows([], year=2026, valid_date=dt.date(2026, 1, 1)) == []
 
 
 # --- The export ------------------------------------------------------------------------
 
+
 def books_of_a_year(ledger):
     """2025: capital, a purchase, a sale (a profit of 100.00); 2026: purchase, sales,
     stock variations, a payment, a reversal, a manual entry; one entry in 2027."""
-    post(ledger, "BQ", dt.date(2025, 3, 1), "Statuts", LineIn("512000", debit=D("1000.00")),
-         LineIn("101300", credit=D("1000.00")), label="Apport en capital")
-    post(ledger, "ACH", dt.date(2025, 6, 10), "F-2025-001",
-         LineIn("607000", debit=D("100.00")), LineIn("445660", debit=D("5.50")),
-         LineIn("401000", credit=D("105.50"), auxiliary=COOP_AUX))
-    post(ledger, "CAI", dt.date(2025, 6, 11), "Z-20250611", LineIn("530000", debit=D("211.00")),
-         LineIn("707000", credit=D("200.00")), LineIn("445710", credit=D("11.00")))
-    invoice = post(ledger, "ACH", dt.date(2026, 1, 15), "F-2026-001",
-                   LineIn("607000", debit=D("200.00")), LineIn("624100", debit=D("10.00")),
-                   LineIn("622800", debit=D("4.00")), LineIn("445660", debit=D("13.80")),
-                   LineIn("401000", credit=D("227.80"), auxiliary=COOP_AUX))
-    post(ledger, "VTE", dt.date(2026, 1, 31), "Z-20260131", LineIn("530000", debit=D("150.00")),
-         LineIn("512000", debit=D("61.00")), LineIn("707000", credit=D("200.00")),
-         LineIn("445710", credit=D("11.00")))
-    post(ledger, "OD", dt.date(2026, 1, 31), "Stock 2026-01", LineIn("370000", debit=D("50.00")),
-         LineIn("603700", credit=D("50.00")), label="Variation de stock de janvier")
-    post(ledger, "OD", dt.date(2026, 2, 28), "Stock 2026-02", LineIn("603700", debit=D("20.00")),
-         LineIn("370000", credit=D("20.00")), label="Variation de stock de février")
-    post(ledger, "BQ", dt.date(2026, 2, 10), "VIR-0210",
-         LineIn("401000", debit=D("105.50"), auxiliary=COOP_AUX),
-         LineIn("512000", credit=D("105.50")), label="Règlement\tF-2025-001 | virement")
+    post(
+        ledger,
+        "BQ",
+        dt.date(2025, 3, 1),
+        "Statuts",
+        LineIn("512000", debit=D("1000.00")),
+        LineIn("101300", credit=D("1000.00")),
+        label="Apport en capital",
+    )
+    post(
+        ledger,
+        "ACH",
+        dt.date(2025, 6, 10),
+        "F-2025-001",
+        LineIn("607000", debit=D("100.00")),
+        LineIn("445660", debit=D("5.50")),
+        LineIn("401000", credit=D("105.50"), auxiliary=COOP_AUX),
+    )
+    post(
+        ledger,
+        "CAI",
+        dt.date(2025, 6, 11),
+        "Z-20250611",
+        LineIn("530000", debit=D("211.00")),
+        LineIn("707000", credit=D("200.00")),
+        LineIn("445710", credit=D("11.00")),
+    )
+    invoice = post(
+        ledger,
+        "ACH",
+        dt.date(2026, 1, 15),
+        "F-2026-001",
+        LineIn("607000", debit=D("200.00")),
+        LineIn("624100", debit=D("10.00")),
+        LineIn("622800", debit=D("4.00")),
+        LineIn("445660", debit=D("13.80")),
+        LineIn("401000", credit=D("227.80"), auxiliary=COOP_AUX),
+    )
+    post(
+        ledger,
+        "VTE",
+        dt.date(2026, 1, 31),
+        "Z-20260131",
+        LineIn("530000", debit=D("150.00")),
+        LineIn("512000", debit=D("61.00")),
+        LineIn("707000", credit=D("200.00")),
+        LineIn("445710", credit=D("11.00")),
+    )
+    post(
+        ledger,
+        "OD",
+        dt.date(2026, 1, 31),
+        "Stock 2026-01",
+        LineIn("370000", debit=D("50.00")),
+        LineIn("603700", credit=D("50.00")),
+        label="Variation de stock de janvier",
+    )
+    post(
+        ledger,
+        "OD",
+        dt.date(2026, 2, 28),
+        "Stock 2026-02",
+        LineIn("603700", debit=D("20.00")),
+        LineIn("370000", credit=D("20.00")),
+        label="Variation de stock de février",
+    )
+    post(
+        ledger,
+        "BQ",
+        dt.date(2026, 2, 10),
+        "VIR-0210",
+        LineIn("401000", debit=D("105.50"), auxiliary=COOP_AUX),
+        LineIn("512000", credit=D("105.50")),
+        label="Règlement\tF-2025-001 | virement",
+    )
     entry_reverse(entry=invoice, date=dt.date(2026, 2, 3))
-    post(ledger, "OD", dt.date(2026, 3, 1), "Note-1", LineIn("658000", debit=D("3.00")),
-         LineIn("530000", credit=D("3.00")), label="Frais divers")
-    post(ledger, "OD", dt.date(2027, 1, 4), "Note-2027", LineIn("658000", debit=D("1.00")),
-         LineIn("530000", credit=D("1.00")))
+    post(
+        ledger,
+        "OD",
+        dt.date(2026, 3, 1),
+        "Note-1",
+        LineIn("658000", debit=D("3.00")),
+        LineIn("530000", credit=D("3.00")),
+        label="Frais divers",
+    )
+    post(
+        ledger,
+        "OD",
+        dt.date(2027, 1, 4),
+        "Note-2027",
+        LineIn("658000", debit=D("1.00")),
+        LineIn("530000", credit=D("1.00")),
+    )
 
 
 def test_the_export_of_a_year_passes_the_check(db):
     shop = ShopFactory()
     books_of_a_year(shop.ledger)
     other = ShopFactory()
-    post(other.ledger, "OD", dt.date(2026, 5, 1), "Ailleurs", LineIn("658000", debit=D("9.00")),
-         LineIn("530000", credit=D("9.00")))
+    post(
+        other.ledger,
+        "OD",
+        dt.date(2026, 5, 1),
+        "Ailleurs",
+        LineIn("658000", debit=D("9.00")),
+        LineIn("530000", credit=D("9.00")),
+    )
 
     filename, content = fec_export(ledger=shop.ledger, year=2026)
 
@@ -131,9 +215,16 @@ def test_the_export_of_a_year_passes_the_check(db):
     assert text.count("\n") == text.count("\r\n") == 1 + 7 + 22
     rows = rows_of(content)
     numbers = list(dict.fromkeys(row[2] for row in rows))
-    assert numbers == ["AN-2026-000001", "ACH-2026-000001", "VTE-2026-000001",
-                       "OD-2026-000001", "OD-2026-000002", "BQ-2026-000001",
-                       "ACH-2026-000002", "OD-2026-000003"]  # the order of validation
+    assert numbers == [
+        "AN-2026-000001",
+        "ACH-2026-000001",
+        "VTE-2026-000001",
+        "OD-2026-000001",
+        "OD-2026-000002",
+        "BQ-2026-000001",
+        "ACH-2026-000002",
+        "OD-2026-000003",
+    ]  # the order of validation
     assert [(r[4], r[6], r[11], r[12]) for r in rows if r[0] == "AN"] == [
         ("101300", "", "0,00", "1000,00"),
         ("120000", "", "0,00", "100,00"),  # 2025: sales 200.00 - purchases 100.00
@@ -154,14 +245,27 @@ def test_the_export_of_a_year_passes_the_check(db):
 
 def test_a_small_file_whole(db):
     shop = ShopFactory(siret=make_siret("1234567890123"))
-    purchase = post(shop.ledger, "ACH", dt.date(2026, 3, 2), "F-2026-0042",
-                    LineIn("607000", debit=D("120.00"), label="Marchandises"),
-                    LineIn("445660", debit=D("6.60"), label="TVA 5,5 %"),
-                    LineIn("401000", credit=D("126.60"), auxiliary=COOP_AUX),
-                    label="Facture F-2026-0042", piece_date=dt.date(2026, 2, 27))
-    sales = post(shop.ledger, "CAI", dt.date(2026, 3, 3), "Z-20260303",
-                 LineIn("530000", debit=D("52.75")), LineIn("707000", credit=D("50.00")),
-                 LineIn("445710", credit=D("2.75")), label="Ventes du 03/03/2026")
+    purchase = post(
+        shop.ledger,
+        "ACH",
+        dt.date(2026, 3, 2),
+        "F-2026-0042",
+        LineIn("607000", debit=D("120.00"), label="Marchandises"),
+        LineIn("445660", debit=D("6.60"), label="TVA 5,5 %"),
+        LineIn("401000", credit=D("126.60"), auxiliary=COOP_AUX),
+        label="Facture F-2026-0042",
+        piece_date=dt.date(2026, 2, 27),
+    )
+    sales = post(
+        shop.ledger,
+        "CAI",
+        dt.date(2026, 3, 3),
+        "Z-20260303",
+        LineIn("530000", debit=D("52.75")),
+        LineIn("707000", credit=D("50.00")),
+        LineIn("445710", credit=D("2.75")),
+        label="Ventes du 03/03/2026",
+    )
     v1, v2 = paris_day(purchase.posted_at), paris_day(sales.posted_at)
 
     filename, content = fec_export(ledger=shop.ledger, year=2026)
@@ -199,26 +303,44 @@ def test_a_year_without_entries_is_its_header_alone(db):
 def test_entries_posted_ahead_of_their_year_keep_the_file_in_order_of_validation(db):
     # Given a 2027 entry posted now (2026): the AN entry cannot be validated after it.
     shop = ShopFactory()
-    post(shop.ledger, "BQ", dt.date(2026, 6, 1), "Statuts", LineIn("512000", debit=D("500.00")),
-         LineIn("101300", credit=D("500.00")))
-    ahead = post(shop.ledger, "OD", dt.date(2027, 1, 4), "Note", LineIn("658000",
-                 debit=D("1.00")), LineIn("512000", credit=D("1.00")))
+    post(
+        shop.ledger,
+        "BQ",
+        dt.date(2026, 6, 1),
+        "Statuts",
+        LineIn("512000", debit=D("500.00")),
+        LineIn("101300", credit=D("500.00")),
+    )
+    ahead = post(
+        shop.ledger,
+        "OD",
+        dt.date(2027, 1, 4),
+        "Note",
+        LineIn("658000", debit=D("1.00")),
+        LineIn("512000", credit=D("1.00")),
+    )
 
     filename, content = fec_export(ledger=shop.ledger, year=2027)
 
     rows = rows_of(content)
     assert [(row[2], row[15]) for row in rows] == [
-        ("AN-2027-000001", paris_day(ahead.posted_at))] * 2 + [
-        ("OD-2027-000001", paris_day(ahead.posted_at))] * 2
+        ("AN-2027-000001", paris_day(ahead.posted_at))
+    ] * 2 + [("OD-2027-000001", paris_day(ahead.posted_at))] * 2
     assert fec_violations(content, filename) == []
 
 
 def test_the_cooperative_s_file_is_named_after_its_siren(db):
     coop = CooperativeFactory()
     ledger = Ledger.objects.get(kind=Ledger.Kind.COOPERATIVE)
-    post(ledger, "VTE", dt.date(2026, 4, 2), "FAC-1",
-         LineIn("411000", debit=D("24.00"), auxiliary=("S1", "Épicerie | Rimou")),
-         LineIn("707000", credit=D("20.00")), LineIn("445710", credit=D("4.00")))
+    post(
+        ledger,
+        "VTE",
+        dt.date(2026, 4, 2),
+        "FAC-1",
+        LineIn("411000", debit=D("24.00"), auxiliary=("S1", "Épicerie | Rimou")),
+        LineIn("707000", credit=D("20.00")),
+        LineIn("445710", credit=D("4.00")),
+    )
     filename, content = fec_export(ledger=ledger, year=2026)
     assert filename == f"{coop.siret[:9]}FEC20261231.txt"
     assert rows_of(content)[0][6:8] == ["S1", "Épicerie   Rimou"]
@@ -228,17 +350,37 @@ def test_the_cooperative_s_file_is_named_after_its_siren(db):
 def test_the_export_reads_the_books_in_three_queries(db, django_assert_num_queries):
     CooperativeFactory()
     small, big = ShopFactory(), ShopFactory()
-    post(small.ledger, "OD", dt.date(2026, 5, 1), "N-1", LineIn("658000", debit=D("1.00")),
-         LineIn("530000", credit=D("1.00")))
+    post(
+        small.ledger,
+        "OD",
+        dt.date(2026, 5, 1),
+        "N-1",
+        LineIn("658000", debit=D("1.00")),
+        LineIn("530000", credit=D("1.00")),
+    )
     books_of_a_year(big.ledger)
-    entries_post(entries=[
-        EntryIn(ledger=big.ledger, journal=journal, date=dt.date(2026, month, 1),
-                label=f"Note {month}", piece_ref=f"N-{month}",
-                lines=[LineIn("658000", debit=D("2.00")),
-                       LineIn("401000", credit=D("2.00"), auxiliary=(f"S{month}", "Autre"))])
-        for month in range(1, 13) for journal in ("OD", "BQ")])
-    ledgers = [Ledger.objects.get(shop=small), Ledger.objects.get(shop=big),
-               Ledger.objects.get(kind=Ledger.Kind.COOPERATIVE)]
+    entries_post(
+        entries=[
+            EntryIn(
+                ledger=big.ledger,
+                journal=journal,
+                date=dt.date(2026, month, 1),
+                label=f"Note {month}",
+                piece_ref=f"N-{month}",
+                lines=[
+                    LineIn("658000", debit=D("2.00")),
+                    LineIn("401000", credit=D("2.00"), auxiliary=(f"S{month}", "Autre")),
+                ],
+            )
+            for month in range(1, 13)
+            for journal in ("OD", "BQ")
+        ]
+    )
+    ledgers = [
+        Ledger.objects.get(shop=small),
+        Ledger.objects.get(shop=big),
+        Ledger.objects.get(kind=Ledger.Kind.COOPERATIVE),
+    ]
     sizes = []
     for ledger in ledgers:
         # The SIRET (shop or cooperative), the year's lines, the balances before the year.
@@ -256,11 +398,22 @@ URL = "/api/exports/fec/"
 
 @pytest.fixture
 def books(coop, shop):
-    post(shop.ledger, "CAI", dt.date(2026, 3, 3), "Z-20260303",
-         LineIn("530000", debit=D("12.00")), LineIn("707000", credit=D("12.00")))
-    post(Ledger.objects.get(kind=Ledger.Kind.COOPERATIVE), "VTE", dt.date(2026, 4, 2), "FAC-1",
-         LineIn("411000", debit=D("24.00"), auxiliary=("S1", "Épicerie")),
-         LineIn("707000", credit=D("24.00")))
+    post(
+        shop.ledger,
+        "CAI",
+        dt.date(2026, 3, 3),
+        "Z-20260303",
+        LineIn("530000", debit=D("12.00")),
+        LineIn("707000", credit=D("12.00")),
+    )
+    post(
+        Ledger.objects.get(kind=Ledger.Kind.COOPERATIVE),
+        "VTE",
+        dt.date(2026, 4, 2),
+        "FAC-1",
+        LineIn("411000", debit=D("24.00"), auxiliary=("S1", "Épicerie")),
+        LineIn("707000", credit=D("24.00")),
+    )
 
 
 def test_the_shop_s_people_download_its_file(api, books, shop, shopkeeper, accountant):
@@ -268,8 +421,10 @@ def test_the_shop_s_people_download_its_file(api, books, shop, shopkeeper, accou
         response = api.as_user(user).get(URL, {"shop": shop.pk, "year": 2026})
         assert response.status_code == 200
         assert response["Content-Type"] == "text/plain; charset=utf-8"
-        assert response["Content-Disposition"] == \
-            f'attachment; filename="{shop.siret[:9]}FEC20261231.txt"'
+        assert (
+            response["Content-Disposition"]
+            == f'attachment; filename="{shop.siret[:9]}FEC20261231.txt"'
+        )
         assert fec_violations(response.content, f"{shop.siret[:9]}FEC20261231.txt") == []
         assert "Z-20260303" in response.content.decode()
 
@@ -283,18 +438,19 @@ def test_another_shop_s_file_is_not_found(api, books, shop, other_shop):
 
 
 def test_a_coordinator_downloads_the_cooperative_s_file(api, books, coop, coordinator):
-    response = api.as_user(coordinator).get(URL, {"shop": "coop", "year": 2026},
-                                            HTTP_ACCEPT="text/plain")
+    response = api.as_user(coordinator).get(
+        URL, {"shop": "coop", "year": 2026}, HTTP_ACCEPT="text/plain"
+    )
     assert response.status_code == 200
     filename = f"{coop.siret[:9]}FEC20261231.txt"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert fec_violations(response.content, filename) == []
-    assert "FAC-1" in response.content.decode() and "Z-20260303" not in \
-        response.content.decode()
+    assert "FAC-1" in response.content.decode() and "Z-20260303" not in response.content.decode()
 
 
-@pytest.mark.parametrize("year", [None, "deux-mille", "1999", "2026-01",
-                                  str(paris_today().year + 2)])
+@pytest.mark.parametrize(
+    "year", [None, "deux-mille", "1999", "2026-01", str(paris_today().year + 2)]
+)
 def test_a_bad_year_is_400_naming_year(api, shop, coordinator, year):
     query = {"shop": shop.pk} if year is None else {"shop": shop.pk, "year": year}
     response = api.as_user(coordinator).get(URL, query)

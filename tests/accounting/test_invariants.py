@@ -23,15 +23,29 @@ def ledger(db):
 def bare_entry(ledger, number=900):
     """An entry row written straight to the table (no service)."""
     journal = Journal.objects.get(ledger=ledger, code="OD")
-    return Entry.objects.create(ledger=ledger, journal=journal, fiscal_year=2026,
-                                number=number, date=DAY, label="à la main", piece_ref="X",
-                                piece_date=DAY, posted_at=timezone.now())
+    return Entry.objects.create(
+        ledger=ledger,
+        journal=journal,
+        fiscal_year=2026,
+        number=number,
+        date=DAY,
+        label="à la main",
+        piece_ref="X",
+        piece_date=DAY,
+        posted_at=timezone.now(),
+    )
 
 
 def line(entry, account, debit="0", credit="0"):
-    return EntryLine(entry=entry, ledger=entry.ledger, date=entry.date, label="l",
-                     account=Account.objects.get(ledger=entry.ledger, number=account),
-                     debit=Decimal(debit), credit=Decimal(credit))
+    return EntryLine(
+        entry=entry,
+        ledger=entry.ledger,
+        date=entry.date,
+        label="l",
+        account=Account.objects.get(ledger=entry.ledger, number=account),
+        debit=Decimal(debit),
+        credit=Decimal(credit),
+    )
 
 
 def at_commit():
@@ -48,8 +62,9 @@ def refused(action):
 def test_an_unbalanced_entry_is_refused_at_commit_through_the_orm(ledger):
     def write():
         entry = bare_entry(ledger)
-        EntryLine.objects.bulk_create([line(entry, "658000", debit="10.00"),
-                                       line(entry, "512000", credit="9.99")])
+        EntryLine.objects.bulk_create(
+            [line(entry, "658000", debit="10.00"), line(entry, "512000", credit="9.99")]
+        )
         at_commit()
 
     refused(write)
@@ -79,20 +94,24 @@ def test_an_unbalanced_entry_is_refused_through_raw_sql(ledger):
             cursor.execute(
                 "INSERT INTO accounting_entry (ledger_id, journal_id, fiscal_year, number, date,"
                 " label, piece_ref, piece_date, posted_at) VALUES (%s, %s, 2026, 950, %s, 'sql',"
-                " 'S', %s, now()) RETURNING id", [ledger.pk, journal.pk, DAY, DAY])
+                " 'S', %s, now()) RETURNING id",
+                [ledger.pk, journal.pk, DAY, DAY],
+            )
             entry_id = cursor.fetchone()[0]
             for account, debit, credit in (("658000", "5.00", "0"), ("530000", "0", "4.00")):
                 cursor.execute(
                     "INSERT INTO accounting_entryline (entry_id, ledger_id, date, account_id,"
                     " label, debit, credit) VALUES (%s, %s, %s, %s, 'l', %s, %s)",
-                    [entry_id, ledger.pk, DAY, accounts[account], debit, credit])
+                    [entry_id, ledger.pk, DAY, accounts[account], debit, credit],
+                )
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     refused(write)
 
 
-@pytest.mark.parametrize(("debit", "credit"), [("5.00", "5.00"), ("-5.00", "0"), ("0", "0"),
-                                               ("0", "-1.00")])
+@pytest.mark.parametrize(
+    ("debit", "credit"), [("5.00", "5.00"), ("-5.00", "0"), ("0", "0"), ("0", "-1.00")]
+)
 def test_a_line_with_both_sides_none_or_a_negative_amount_is_refused(ledger, debit, credit):
     def write():
         entry = bare_entry(ledger)
@@ -103,9 +122,14 @@ def test_a_line_with_both_sides_none_or_a_negative_amount_is_refused(ledger, deb
 
 
 def posted(ledger):
-    return entry_post(ledger=ledger, journal="OD", date=DAY, label="Correction",
-                      piece_ref="P1", lines=[LineIn("658000", debit=Decimal("12.00")),
-                                             LineIn("512000", credit=Decimal("12.00"))])
+    return entry_post(
+        ledger=ledger,
+        journal="OD",
+        date=DAY,
+        label="Correction",
+        piece_ref="P1",
+        lines=[LineIn("658000", debit=Decimal("12.00")), LineIn("512000", credit=Decimal("12.00"))],
+    )
 
 
 def test_posted_lines_and_entries_cannot_be_updated_or_deleted(ledger):
@@ -117,8 +141,9 @@ def test_posted_lines_and_entries_cannot_be_updated_or_deleted(ledger):
 
     def raw_update():
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE accounting_entryline SET credit = 1 WHERE entry_id = %s",
-                           [entry.pk])
+            cursor.execute(
+                "UPDATE accounting_entryline SET credit = 1 WHERE entry_id = %s", [entry.pk]
+            )
 
     def raw_delete():
         with connection.cursor() as cursor:

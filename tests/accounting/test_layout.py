@@ -38,7 +38,7 @@ def imports(path: Path) -> list[tuple[str, bool]]:
             elif isinstance(child, ast.ImportFrom):
                 base = package.split(".")
                 if child.level:
-                    base = base[:len(base) - child.level + 1]
+                    base = base[: len(base) - child.level + 1]
                     module = ".".join([*base, child.module] if child.module else base)
                 else:
                     module = child.module
@@ -65,16 +65,17 @@ def test_accounting_imports_nothing_above_it_nor_inside_functions():
 def test_services_do_not_import_postings_nor_closing():
     services = ROOT / "accounting" / "services.py"
     modules = {module for module, _ in imports(services)}
-    assert not {m for m in modules if m.startswith(("accounting.postings",
-                                                    "accounting.closing"))}
+    assert not {m for m in modules if m.startswith(("accounting.postings", "accounting.closing"))}
 
 
 def test_no_account_number_is_written_out_of_the_accounts_module():
-    found = [f"{path.relative_to(ROOT)}:{number}"
-             for path in python_files("accounting", "purchasing", "worker")
-             if path != ROOT / "accounting" / "accounts.py"
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if ACCOUNT_NUMBER.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in python_files("accounting", "purchasing", "worker")
+        if path != ROOT / "accounting" / "accounts.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ACCOUNT_NUMBER.search(line)
+    ]
     assert found == []
 
 
@@ -83,57 +84,101 @@ def test_the_named_accounts_are_the_charts():
     named = {value for name, value in vars(accounts).items() if name.isupper()}
     # The FEC's result accounts are not in the chart: the FEC writes them itself.
     assert named - chart == {accounts.PROFIT, accounts.LOSS}
-    assert (accounts.SALES, accounts.PURCHASES, accounts.SUPPLIERS, accounts.CUSTOMERS,
-            accounts.BANK, accounts.CASH, accounts.VAT_COLLECTED, accounts.VAT_DEDUCTIBLE,
-            accounts.STOCK, accounts.STOCK_VARIATION) == (
-        "707000", "607000", "401000", "411000", "512000", "530000", "445710", "445660",
-        "370000", "603700")
+    assert (
+        accounts.SALES,
+        accounts.PURCHASES,
+        accounts.SUPPLIERS,
+        accounts.CUSTOMERS,
+        accounts.BANK,
+        accounts.CASH,
+        accounts.VAT_COLLECTED,
+        accounts.VAT_DEDUCTIBLE,
+        accounts.STOCK,
+        accounts.STOCK_VARIATION,
+    ) == (
+        "707000",
+        "607000",
+        "401000",
+        "411000",
+        "512000",
+        "530000",
+        "445710",
+        "445660",
+        "370000",
+        "603700",
+    )
 
 
 def rows(lines):
-    return [(ln.account, ln.debit, ln.credit, ln.vat_rate,
-             ln.auxiliary[0] if ln.auxiliary else None) for ln in lines]
+    return [
+        (ln.account, ln.debit, ln.credit, ln.vat_rate, ln.auxiliary[0] if ln.auxiliary else None)
+        for ln in lines
+    ]
 
 
 def test_an_invoice_is_posted_from_plain_data():
     invoice = InvoiceToPost(
-        number="MACHE-2026-000001", date=dt.date(2026, 3, 2), shop_id=101, shop_name="Rimou",
-        total_incl_vat=D("34.61"), goods={D("5.50"): D("9.60"), D("20.00"): D("10.50")},
-        shipping={D("5.50"): D("4.82"), D("20.00"): D("5.27")}, fee={D("20.00"): D("0.40")},
-        vat={D("5.50"): D("0.79"), D("20.00"): D("3.23")})
+        number="MACHE-2026-000001",
+        date=dt.date(2026, 3, 2),
+        shop_id=101,
+        shop_name="Rimou",
+        total_incl_vat=D("34.61"),
+        goods={D("5.50"): D("9.60"), D("20.00"): D("10.50")},
+        shipping={D("5.50"): D("4.82"), D("20.00"): D("5.27")},
+        fee={D("20.00"): D("0.40")},
+        vat={D("5.50"): D("0.79"), D("20.00"): D("3.23")},
+    )
     shop_lines, coop_lines = invoice_lines(invoice, fee_account="622800")
     assert rows(shop_lines) == [
-        ("607000", D("9.60"), 0, D("5.50"), None), ("607000", D("10.50"), 0, D("20.00"), None),
-        ("624100", D("4.82"), 0, D("5.50"), None), ("624100", D("5.27"), 0, D("20.00"), None),
+        ("607000", D("9.60"), 0, D("5.50"), None),
+        ("607000", D("10.50"), 0, D("20.00"), None),
+        ("624100", D("4.82"), 0, D("5.50"), None),
+        ("624100", D("5.27"), 0, D("20.00"), None),
         ("622800", D("0.40"), 0, D("20.00"), None),
-        ("445660", D("0.79"), 0, D("5.50"), None), ("445660", D("3.23"), 0, D("20.00"), None),
-        ("401000", 0, D("34.61"), None, "COOP")]
+        ("445660", D("0.79"), 0, D("5.50"), None),
+        ("445660", D("3.23"), 0, D("20.00"), None),
+        ("401000", 0, D("34.61"), None, "COOP"),
+    ]
     assert rows(coop_lines) == [
         ("411000", D("34.61"), 0, None, "C000101"),
-        ("707000", 0, D("9.60"), D("5.50"), None), ("707000", 0, D("10.50"), D("20.00"), None),
-        ("708000", 0, D("4.82"), D("5.50"), None), ("708000", 0, D("5.27"), D("20.00"), None),
+        ("707000", 0, D("9.60"), D("5.50"), None),
+        ("707000", 0, D("10.50"), D("20.00"), None),
+        ("708000", 0, D("4.82"), D("5.50"), None),
+        ("708000", 0, D("5.27"), D("20.00"), None),
         ("706000", 0, D("0.40"), D("20.00"), None),
-        ("445710", 0, D("0.79"), D("5.50"), None), ("445710", 0, D("3.23"), D("20.00"), None)]
+        ("445710", 0, D("0.79"), D("5.50"), None),
+        ("445710", 0, D("3.23"), D("20.00"), None),
+    ]
 
 
 def test_a_supplier_order_is_posted_from_plain_data():
     order = SupplierOrderToPost(
-        id=7, date=dt.date(2026, 3, 2), supplier_id=3, supplier_name="Laiterie",
-        total_incl_vat=D("83.49"), goods={D("5.50"): D("28.80"), D("20.00"): D("21.00")},
+        id=7,
+        date=dt.date(2026, 3, 2),
+        supplier_id=3,
+        supplier_name="Laiterie",
+        total_incl_vat=D("83.49"),
+        goods={D("5.50"): D("28.80"), D("20.00"): D("21.00")},
         shipping={D("5.50"): D("14.46"), D("20.00"): D("10.54")},
-        vat={D("5.50"): D("2.38"), D("20.00"): D("6.31")})
+        vat={D("5.50"): D("2.38"), D("20.00"): D("6.31")},
+    )
     assert order.reference == "CF-000007"
     assert rows(supplier_order_lines(order))[-1] == ("401000", 0, D("83.49"), None, "F000003")
 
 
 def test_the_stock_variation_rule_is_pure():
-    label, lines = stock_variation_lines(month=dt.date(2026, 2, 1), opening=D("20.00"),
-                                         closing=D("12.00"))
+    label, lines = stock_variation_lines(
+        month=dt.date(2026, 2, 1), opening=D("20.00"), closing=D("12.00")
+    )
     assert label == "Variation de stock 02/2026 : 20.00 € → 12.00 €"
-    assert rows(lines) == [("603700", D("8.00"), 0, None, None),
-                           ("370000", 0, D("8.00"), None, None)]
-    assert stock_variation_lines(month=dt.date(2026, 2, 1), opening=D("5.00"),
-                                 closing=D("5.00")) is None
+    assert rows(lines) == [
+        ("603700", D("8.00"), 0, None, None),
+        ("370000", 0, D("8.00"), None, None),
+    ]
+    assert (
+        stock_variation_lines(month=dt.date(2026, 2, 1), opening=D("5.00"), closing=D("5.00"))
+        is None
+    )
 
 
 def test_closing_a_period_has_its_own_module():

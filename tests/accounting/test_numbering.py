@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post(ledger, day=dt.date(2026, 10, 15), journal="OD"):
-    return post_bank_charge(ledger, "1.00", day=day, journal=journal, label="Test",
-                            piece_ref="T", line_labels=("", ""))
+    return post_bank_charge(
+        ledger, "1.00", day=day, journal=journal, label="Test", piece_ref="T", line_labels=("", "")
+    )
 
 
 def test_concurrent_postings_get_consecutive_numbers():

@@ -30,15 +30,16 @@ def errors_beside(page: str, name: str) -> list[str]:
     """The messages shown with the input `name`: mache/field.html puts the input and its
     errors in one <div>."""
     start = page.index(f'<label for="id_{name}"')
-    block = page[start:page.index("</div>", start)]
+    block = page[start : page.index("</div>", start)]
     return [html.unescape(message) for message in re.findall(r"<li>(.*?)</li>", block)]
 
 
 def errors_of_group(page: str, group: str) -> list[str]:
     """The messages of a group of inputs (the sales, the payments, an entry's lines)."""
     match = re.search(rf'id="{group}-errors">(.*?)</ul>', page, re.S)
-    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", match.group(1))] \
-        if match else []
+    return (
+        [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", match.group(1))] if match else []
+    )
 
 
 def value_of(page: str, name: str) -> str:
@@ -54,9 +55,17 @@ def books_url(shop_or_coop) -> str:
 
 # --- The till -------------------------------------------------------------------------
 
+
 def ticket(**changes) -> dict:
-    return {"date": TODAY.isoformat(), "ttc_20": "120,00", "ttc_5_5": "10.55",
-            "cash": "30,55", "card": "100", "other": "", **changes}
+    return {
+        "date": TODAY.isoformat(),
+        "ttc_20": "120,00",
+        "ttc_5_5": "10.55",
+        "cash": "30,55",
+        "card": "100",
+        "other": "",
+        **changes,
+    }
 
 
 def test_the_till_offers_todays_ticket(client, shopkeeper, shop):
@@ -75,9 +84,15 @@ def test_a_shopkeeper_records_a_z_ticket_typed_with_decimal_commas(client, shopk
     assert response.status_code == 302
     day = SalesDay.objects.get(shop=shop)
     assert (day.date, day.cash, day.card, day.other) == (
-        TODAY, Decimal("30.55"), Decimal("100.00"), Decimal("0.00"))
+        TODAY,
+        Decimal("30.55"),
+        Decimal("100.00"),
+        Decimal("0.00"),
+    )
     assert sorted(day.lines.values_list("vat_rate", "amount_incl_vat")) == [
-        (Decimal("5.50"), Decimal("10.55")), (Decimal("20.00"), Decimal("120.00"))]
+        (Decimal("5.50"), Decimal("10.55")),
+        (Decimal("20.00"), Decimal("120.00")),
+    ]
     page = client.get(response["Location"]).content.decode()
     assert f"Ticket Z du {TODAY:%d/%m/%Y} enregistré : {format_eur(Decimal('130.55'))}" in page
     assert f"VTE-{TODAY.year}-000001" in page  # the recent tickets, with their entry
@@ -90,17 +105,25 @@ def test_payments_that_do_not_match_the_sales_are_said_beside_the_payments(clien
     page = response.content.decode()
     assert errors_of_group(page, "payments") == [
         f"Les règlements ({format_eur(Decimal('130.00'))}) ne correspondent pas au total "
-        f"des ventes ({format_eur(Decimal('130.55'))})."]
+        f"des ventes ({format_eur(Decimal('130.55'))})."
+    ]
     # What was typed is kept, as typed.
     assert (value_of(page, "ttc_20"), value_of(page, "ttc_5_5"), value_of(page, "cash")) == (
-        "120,00", "10.55", "30,00")
+        "120,00",
+        "10.55",
+        "30,00",
+    )
     assert not SalesDay.objects.exists() and not Entry.objects.exists()
 
 
 def test_a_second_ticket_for_the_day_is_refused_beside_the_date(client, shopkeeper, shop):
-    sales_day_record(shop=shop, date=TODAY, user=shopkeeper,
-                     lines=[{"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("12.00")}],
-                     payments={"cash": Decimal("12.00")})
+    sales_day_record(
+        shop=shop,
+        date=TODAY,
+        user=shopkeeper,
+        lines=[{"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("12.00")}],
+        payments={"cash": Decimal("12.00")},
+    )
     client.force_login(shopkeeper)
     page = client.post("/caisse/", ticket()).content.decode()
     [message] = errors_beside(page, "date")
@@ -117,15 +140,18 @@ def test_a_future_day_is_refused_beside_the_date(client, shopkeeper):
     assert not SalesDay.objects.exists()
 
 
-@pytest.mark.parametrize(("field", "typed", "message"), [
-    ("ttc_20", "-120,00", "Pas de montant négatif."),
-    ("ttc_20", "120,005", "Deux décimales au plus (les centimes)."),
-    ("ttc_20", "douze", "Un montant comme 12,30."),
-    ("ttc_20", "1e3", "Un montant comme 12,30."),
-    ("cash", "12345678901,00", "Montant trop grand."),
-    ("date", "2026-13-45", "Une date comme 26/11/2026."),
-    ("date", "", "Ce champ est obligatoire."),
-])
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("ttc_20", "-120,00", "Pas de montant négatif."),
+        ("ttc_20", "120,005", "Deux décimales au plus (les centimes)."),
+        ("ttc_20", "douze", "Un montant comme 12,30."),
+        ("ttc_20", "1e3", "Un montant comme 12,30."),
+        ("cash", "12345678901,00", "Montant trop grand."),
+        ("date", "2026-13-45", "Une date comme 26/11/2026."),
+        ("date", "", "Ce champ est obligatoire."),
+    ],
+)
 def test_bad_till_input_is_said_beside_its_field(client, shopkeeper, field, typed, message):
     client.force_login(shopkeeper)
     page = client.post("/caisse/", ticket(**{field: typed})).content.decode()
@@ -141,12 +167,14 @@ def test_an_empty_ticket_writes_nothing(client, shopkeeper):
     assert errors_beside(page, "date") == ["Ce champ est obligatoire."]
     page = client.post("/caisse/", {"date": TODAY.isoformat()}).content.decode()
     assert errors_of_group(page, "lines") == [
-        "Le total des ventes est nul : il n'y a rien à comptabiliser."]
+        "Le total des ventes est nul : il n'y a rien à comptabiliser."
+    ]
     assert not SalesDay.objects.exists()
 
 
-def test_the_till_is_for_shopkeepers_and_coordinators(client, accountant, coordinator, shop,
-                                                      other_shop, shopkeeper):
+def test_the_till_is_for_shopkeepers_and_coordinators(
+    client, accountant, coordinator, shop, other_shop, shopkeeper
+):
     client.force_login(accountant)
     assert client.get("/caisse/").status_code == 403
     assert client.post("/caisse/", ticket()).status_code == 403
@@ -158,13 +186,17 @@ def test_the_till_is_for_shopkeepers_and_coordinators(client, accountant, coordi
 
 
 @pytest.mark.parametrize("days", [3, 40])
-def test_the_till_stays_within_its_query_budget(client, shopkeeper, shop,
-                                               django_assert_max_num_queries, days):
+def test_the_till_stays_within_its_query_budget(
+    client, shopkeeper, shop, django_assert_max_num_queries, days
+):
     for back in range(days):
-        sales_day_record(shop=shop, date=TODAY - dt.timedelta(days=back), user=shopkeeper,
-                         lines=[{"vat_rate": Decimal("5.50"),
-                                 "amount_incl_vat": Decimal("10.55")}],
-                         payments={"card": Decimal("10.55")})
+        sales_day_record(
+            shop=shop,
+            date=TODAY - dt.timedelta(days=back),
+            user=shopkeeper,
+            lines=[{"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("10.55")}],
+            payments={"card": Decimal("10.55")},
+        )
     client.force_login(shopkeeper)
     with django_assert_max_num_queries(BUDGET):
         response = client.get("/caisse/")
@@ -173,6 +205,7 @@ def test_the_till_stays_within_its_query_budget(client, shopkeeper, shop,
 
 # --- The accountant's home ------------------------------------------------------------
 
+
 def test_an_accountant_sees_the_shops_they_serve(client, accountant, shop, other_shop, coop):
     client.force_login(accountant)
     page = client.get("/comptable/").content.decode()
@@ -180,8 +213,9 @@ def test_an_accountant_sees_the_shops_they_serve(client, accountant, shop, other
     assert other_shop.name not in page and "/comptable/coop/" not in page
 
 
-def test_a_coordinator_sees_every_shop_and_the_cooperative(client, coordinator, shop,
-                                                           other_shop, coop):
+def test_a_coordinator_sees_every_shop_and_the_cooperative(
+    client, coordinator, shop, other_shop, coop
+):
     client.force_login(coordinator)
     page = client.get("/comptable/").content.decode()
     for url in (books_url(shop), books_url(other_shop), "/comptable/coop/"):
@@ -189,6 +223,7 @@ def test_a_coordinator_sees_every_shop_and_the_cooperative(client, coordinator, 
 
 
 # --- The books ------------------------------------------------------------------------
+
 
 def test_the_books_show_the_period_statements_and_entries(client, accountant, shop):
     entry = post_bank_charge(shop.ledger, amount="1234.56")
@@ -210,15 +245,13 @@ def test_the_books_show_the_period_statements_and_entries(client, accountant, sh
     assert "/ecritures/nouvelle/" in page
 
 
-def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, shopkeeper,
-                                                                        shop):
+def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, shopkeeper, shop):
     entry = post_bank_charge(shop.ledger)
     client.force_login(shopkeeper)
     page = client.get(books_url(shop)).content.decode()
     assert entry.reference in page
     assert "Extourner" not in page and "/ecritures/nouvelle/" not in page
-    assert client.post(f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/").status_code \
-        == 403
+    assert client.post(f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/").status_code == 403
     assert client.get(f"/comptable/{shop.pk}/ecritures/nouvelle/").status_code == 403
     assert client.get(f"/comptable/{shop.pk}/releves/balance.csv").status_code == 200
     assert client.get(f"/comptable/{shop.pk}/fec/?year={TODAY.year}").status_code == 200
@@ -226,23 +259,29 @@ def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, s
 
 
 @pytest.mark.parametrize("role", ["shopkeeper", "accountant"])
-def test_another_shops_books_and_the_cooperatives_are_404(client, request, shop, other_shop,
-                                                         coop, role):
+def test_another_shops_books_and_the_cooperatives_are_404(
+    client, request, shop, other_shop, coop, role
+):
     user = request.getfixturevalue(role)
     foreign = post_bank_charge(other_shop.ledger)
     client.force_login(user)
     for key in (other_shop.pk, "coop", "abc", 999999):
-        for url in (f"/comptable/{key}/", f"/comptable/{key}/releves/balance.csv",
-                    f"/comptable/{key}/fec/?year={TODAY.year}"):
+        for url in (
+            f"/comptable/{key}/",
+            f"/comptable/{key}/releves/balance.csv",
+            f"/comptable/{key}/fec/?year={TODAY.year}",
+        ):
             assert client.get(url).status_code == 404, url
     if role == "accountant":
         for key in (other_shop.pk, "coop"):
             assert client.get(f"/comptable/{key}/ecritures/nouvelle/").status_code == 404
-            assert client.post(f"/comptable/{key}/ecritures/{foreign.pk}/extourne/") \
-                .status_code == 404
+            assert (
+                client.post(f"/comptable/{key}/ecritures/{foreign.pk}/extourne/").status_code == 404
+            )
         # Another ledger's entry through one's own ledger is not found either.
-        assert client.post(f"/comptable/{shop.pk}/ecritures/{foreign.pk}/extourne/") \
-            .status_code == 404
+        assert (
+            client.post(f"/comptable/{shop.pk}/ecritures/{foreign.pk}/extourne/").status_code == 404
+        )
     assert Entry.objects.count() == 1
 
 
@@ -253,14 +292,20 @@ def test_a_coordinator_opens_the_cooperatives_books(client, coordinator, coop):
     assert "Livres — MACHE Test" in page and entry.reference in page
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ({"start": "2026-11-30", "end": "2026-11-01"}, "start",
-     "La date de début suit la date de fin."),
-    ({"start": "2026-02-30"}, "start", "Une date comme 26/11/2026."),
-    ({"end": "fin"}, "end", "Une date comme 26/11/2026."),
-    ({"start": ""}, "start", "Ce champ est obligatoire."),
-    ({"journal": "XYZ"}, "journal", "Choisissez un journal de la liste."),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            {"start": "2026-11-30", "end": "2026-11-01"},
+            "start",
+            "La date de début suit la date de fin.",
+        ),
+        ({"start": "2026-02-30"}, "start", "Une date comme 26/11/2026."),
+        ({"end": "fin"}, "end", "Une date comme 26/11/2026."),
+        ({"start": ""}, "start", "Ce champ est obligatoire."),
+        ({"journal": "XYZ"}, "journal", "Choisissez un journal de la liste."),
+    ],
+)
 def test_a_bad_period_is_said_beside_its_field(client, accountant, shop, query, field, message):
     post_bank_charge(shop.ledger)
     client.force_login(accountant)
@@ -277,8 +322,12 @@ def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop):
     sale = post_bank_charge(shop.ledger, journal="VTE", label="Vente")
     other = post_bank_charge(shop.ledger, journal="OD")
     client.force_login(accountant)
-    response = client.get(books_url(shop), {**PERIOD, "journal": "VTE"},
-                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="entries")
+    response = client.get(
+        books_url(shop),
+        {**PERIOD, "journal": "VTE"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="entries",
+    )
     page = response.content.decode()
     assert page.lstrip().startswith('<section class="card" id="entries">')
     assert sale.reference in page and other.reference not in page
@@ -286,8 +335,9 @@ def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop):
 
 
 @pytest.mark.parametrize("entries", [5, 60])
-def test_the_books_stay_within_their_query_budget(client, accountant, shop, entries,
-                                                 django_assert_max_num_queries):
+def test_the_books_stay_within_their_query_budget(
+    client, accountant, shop, entries, django_assert_max_num_queries
+):
     for number in range(entries):
         post_bank_charge(shop.ledger, amount=f"{number + 1}.00")
     client.force_login(accountant)
@@ -298,8 +348,9 @@ def test_the_books_stay_within_their_query_budget(client, accountant, shop, entr
     assert response.content.decode().count('<article class="entry"') == shown
 
 
-def test_the_cooperatives_books_stay_within_the_query_budget(client, coordinator, coop,
-                                                            django_assert_max_num_queries):
+def test_the_cooperatives_books_stay_within_the_query_budget(
+    client, coordinator, coop, django_assert_max_num_queries
+):
     for number in range(30):
         post_bank_charge(cooperative_ledger(), amount=f"{number + 1}.00")
     client.force_login(coordinator)
@@ -309,50 +360,61 @@ def test_the_cooperatives_books_stay_within_the_query_budget(client, coordinator
 
 # --- Downloads ------------------------------------------------------------------------
 
-API_NAMES = {"balance": "trial-balance", "grand-livre": "general-ledger",
-             "journal": "journal", "compte-de-resultat": "income-statement", "tva": "vat"}
+API_NAMES = {
+    "balance": "trial-balance",
+    "grand-livre": "general-ledger",
+    "journal": "journal",
+    "compte-de-resultat": "income-statement",
+    "tva": "vat",
+}
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx", "pdf"])
 @pytest.mark.parametrize("slug", list(API_NAMES))
-def test_each_statement_downloads_as_the_apis_file(client, api, accountant, shop, slug,
-                                                    extension):
+def test_each_statement_downloads_as_the_apis_file(client, api, accountant, shop, slug, extension):
     post_bank_charge(shop.ledger)
     client.force_login(accountant)
     response = client.get(f"/comptable/{shop.pk}/releves/{slug}.{extension}", PERIOD)
     assert response.status_code == 200
     assert response["Content-Type"] == FORMATS[extension].content_type
-    from_api = api.as_user(accountant).get(f"/api/statements/{API_NAMES[slug]}/", {
-        "shop": shop.pk, "from": PERIOD["start"], "to": PERIOD["end"], "format": extension})
-    assert response["Content-Disposition"] == from_api["Content-Disposition"] == (
-        f'attachment; filename="{slug}-{shop.pk}-{PERIOD["start"]}-{PERIOD["end"]}'
-        f'.{extension}"')
+    from_api = api.as_user(accountant).get(
+        f"/api/statements/{API_NAMES[slug]}/",
+        {"shop": shop.pk, "from": PERIOD["start"], "to": PERIOD["end"], "format": extension},
+    )
+    assert (
+        response["Content-Disposition"]
+        == from_api["Content-Disposition"]
+        == (
+            f'attachment; filename="{slug}-{shop.pk}-{PERIOD["start"]}-{PERIOD["end"]}.{extension}"'
+        )
+    )
     if extension == "csv":
         assert response.content == from_api.content
 
 
-def test_the_journal_of_one_journal_downloads_and_an_unknown_one_is_said(client, accountant,
-                                                                         shop):
+def test_the_journal_of_one_journal_downloads_and_an_unknown_one_is_said(client, accountant, shop):
     post_bank_charge(shop.ledger, journal="VTE")
     client.force_login(accountant)
-    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv",
-                          {**PERIOD, "journal": "VTE"})
+    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**PERIOD, "journal": "VTE"})
     assert 'filename="journal-vte-' in response["Content-Disposition"]
-    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv",
-                          {**PERIOD, "journal": "XYZ"})
+    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**PERIOD, "journal": "XYZ"})
     assert response.status_code == 400
     assert "Journal « XYZ » inconnu" in errors_beside(response.content.decode(), "journal")[0]
 
 
 def test_a_bad_period_in_a_download_is_said_beside_its_field(client, accountant, shop):
     client.force_login(accountant)
-    response = client.get(f"/comptable/{shop.pk}/releves/balance.xlsx",
-                          {"start": "2026-12-01", "end": "2026-01-01"})
+    response = client.get(
+        f"/comptable/{shop.pk}/releves/balance.xlsx", {"start": "2026-12-01", "end": "2026-01-01"}
+    )
     assert response.status_code == 400
     assert errors_beside(response.content.decode(), "start") == [
-        "La date de début suit la date de fin."]
-    for url in (f"/comptable/{shop.pk}/releves/bilan.csv",
-                f"/comptable/{shop.pk}/releves/balance.docx"):
+        "La date de début suit la date de fin."
+    ]
+    for url in (
+        f"/comptable/{shop.pk}/releves/bilan.csv",
+        f"/comptable/{shop.pk}/releves/balance.docx",
+    ):
         assert client.get(url).status_code == 404
 
 
@@ -365,8 +427,9 @@ def test_the_fec_of_a_year_downloads_as_the_apis(client, api, accountant, shop):
     filename = f"{shop.siret[:9]}FEC{TODAY.year}1231.txt"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert fec_violations(response.content, filename) == []
-    from_api = api.as_user(accountant).get("/api/exports/fec/", {"shop": shop.pk,
-                                                                 "year": TODAY.year})
+    from_api = api.as_user(accountant).get(
+        "/api/exports/fec/", {"shop": shop.pk, "year": TODAY.year}
+    )
     assert response.content == from_api.content
 
 
@@ -381,6 +444,7 @@ def test_a_bad_fec_year_is_said_beside_the_year(client, accountant, shop, year):
 
 # --- Reversals ------------------------------------------------------------------------
 
+
 def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
     entry = post_bank_charge(shop.ledger)
     client.force_login(accountant)
@@ -392,15 +456,17 @@ def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
     reversal = Entry.objects.get(reversal_of=entry)
     assert [(ln.account.number, ln.debit, ln.credit) for ln in reversal.lines.all()] == [
         ("658000", Decimal("0.00"), Decimal("12.30")),
-        ("512000", Decimal("12.30"), Decimal("0.00"))]
+        ("512000", Decimal("12.30"), Decimal("0.00")),
+    ]
     page = client.get(response["Location"]).content.decode()
     assert f"Écriture {entry.reference} extournée par {reversal.reference}" in page
     assert f"extournée par {reversal.reference}</span>" in page
     assert f"/ecritures/{entry.pk}/extourne/" not in page  # no button any more
     page = client.post(url, follow=True).content.decode()
     assert "Cette écriture a déjà été extournée." in html.unescape(page)
-    page = client.post(f"/comptable/{shop.pk}/ecritures/{reversal.pk}/extourne/",
-                       follow=True).content.decode()
+    page = client.post(
+        f"/comptable/{shop.pk}/ecritures/{reversal.pk}/extourne/", follow=True
+    ).content.decode()
     assert "Une extourne ne s'extourne pas" in html.unescape(page)
     assert Entry.objects.count() == 2
     assert client.get(url).status_code == 405
@@ -412,19 +478,29 @@ def test_a_reversal_into_a_closed_month_is_refused(client, coordinator, shop):
     # period_close closes only months that are over).
     ClosedPeriod.objects.create(ledger=shop.ledger, month=MONTH_START)
     client.force_login(coordinator)
-    page = client.post(f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/",
-                       follow=True).content.decode()
+    page = client.post(
+        f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/", follow=True
+    ).content.decode()
     assert "est clôturé" in html.unescape(page)
     assert Entry.objects.count() == 1
 
 
 # --- Manual entries -------------------------------------------------------------------
 
+
 def manual(**changes) -> dict:
-    return {"journal": "OD", "date": TODAY.isoformat(), "label": "Régularisation",
-            "piece_ref": "", "line1_account": "658000", "line1_debit": "12,30",
-            "line1_label": "Charge", "line2_account": "512000", "line2_credit": "12.30",
-            **changes}
+    return {
+        "journal": "OD",
+        "date": TODAY.isoformat(),
+        "label": "Régularisation",
+        "piece_ref": "",
+        "line1_account": "658000",
+        "line1_debit": "12,30",
+        "line1_label": "Charge",
+        "line2_account": "512000",
+        "line2_credit": "12.30",
+        **changes,
+    }
 
 
 def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
@@ -434,37 +510,60 @@ def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
     response = client.post(f"/comptable/{shop.pk}/ecritures/nouvelle/", manual())
     assert response.status_code == 302
     entry = Entry.objects.get()
-    assert response["Location"] == f"/comptable/{shop.pk}/?start={PERIOD['start']}" \
-                                   f"&end={PERIOD['end']}"
+    assert (
+        response["Location"] == f"/comptable/{shop.pk}/?start={PERIOD['start']}&end={PERIOD['end']}"
+    )
     assert (entry.journal.code, entry.label, entry.piece_ref, entry.created_by) == (
-        "OD", "Régularisation", f"OD-{TODAY:%Y%m%d}", accountant)
-    assert [(ln.account.number, ln.debit, ln.credit, ln.label) for ln in entry.lines.all()] \
-        == [("658000", Decimal("12.30"), Decimal("0.00"), "Charge"),
-            ("512000", Decimal("0.00"), Decimal("12.30"), "Régularisation")]
-    assert f"Écriture {entry.reference} passée." in client.get(response["Location"]) \
-        .content.decode()
+        "OD",
+        "Régularisation",
+        f"OD-{TODAY:%Y%m%d}",
+        accountant,
+    )
+    assert [(ln.account.number, ln.debit, ln.credit, ln.label) for ln in entry.lines.all()] == [
+        ("658000", Decimal("12.30"), Decimal("0.00"), "Charge"),
+        ("512000", Decimal("0.00"), Decimal("12.30"), "Régularisation"),
+    ]
+    assert (
+        f"Écriture {entry.reference} passée." in client.get(response["Location"]).content.decode()
+    )
 
 
-@pytest.mark.parametrize(("changes", "where", "message"), [
-    ({"line2_credit": "12,31"}, "lines",
-     "Écriture déséquilibrée : débit 12,30\u00a0€ ≠ crédit 12,31\u00a0€."),
-    ({"line1_account": "999999"}, "lines",
-     "Compte 999999 absent du plan comptable de ce livre."),
-    ({"line1_credit": "12,30", "line3_account": "512000", "line3_credit": "12,30"}, "lines",
-     "Ligne 1 : un débit ou un crédit, pas les deux."),
-    ({"line2_account": "", "line2_credit": "", "line2_label": ""}, "lines",
-     "Une écriture compte au moins deux lignes."),
-    ({"line1_account": "65A"}, "line1_account", "Numéro de compte de 6 à 8 chiffres."),
-    ({"line2_account": ""}, "line2_account", "Indiquez le compte de cette ligne."),
-    ({"line1_debit": "-12,30"}, "line1_debit", "Pas de montant négatif."),
-    ({"line1_debit": "12,305"}, "line1_debit", "Deux décimales au plus (les centimes)."),
-    ({"journal": "XYZ"}, "journal", "Choisissez un journal de la liste."),
-    ({"date": "31/02/2026"}, "date", "Une date comme 26/11/2026."),
-    ({"label": ""}, "label", "Ce champ est obligatoire."),
-    ({"label": "x" * 201}, "label", "200 caractères au plus."),
-])
-def test_a_bad_manual_entry_is_said_beside_its_field(client, accountant, shop, changes, where,
-                                                      message):
+@pytest.mark.parametrize(
+    ("changes", "where", "message"),
+    [
+        (
+            {"line2_credit": "12,31"},
+            "lines",
+            "Écriture déséquilibrée : débit 12,30\u00a0€ ≠ crédit 12,31\u00a0€.",
+        ),
+        (
+            {"line1_account": "999999"},
+            "lines",
+            "Compte 999999 absent du plan comptable de ce livre.",
+        ),
+        (
+            {"line1_credit": "12,30", "line3_account": "512000", "line3_credit": "12,30"},
+            "lines",
+            "Ligne 1 : un débit ou un crédit, pas les deux.",
+        ),
+        (
+            {"line2_account": "", "line2_credit": "", "line2_label": ""},
+            "lines",
+            "Une écriture compte au moins deux lignes.",
+        ),
+        ({"line1_account": "65A"}, "line1_account", "Numéro de compte de 6 à 8 chiffres."),
+        ({"line2_account": ""}, "line2_account", "Indiquez le compte de cette ligne."),
+        ({"line1_debit": "-12,30"}, "line1_debit", "Pas de montant négatif."),
+        ({"line1_debit": "12,305"}, "line1_debit", "Deux décimales au plus (les centimes)."),
+        ({"journal": "XYZ"}, "journal", "Choisissez un journal de la liste."),
+        ({"date": "31/02/2026"}, "date", "Une date comme 26/11/2026."),
+        ({"label": ""}, "label", "Ce champ est obligatoire."),
+        ({"label": "x" * 201}, "label", "200 caractères au plus."),
+    ],
+)
+def test_a_bad_manual_entry_is_said_beside_its_field(
+    client, accountant, shop, changes, where, message
+):
     client.force_login(accountant)
     data = manual(**changes)
     response = client.post(f"/comptable/{shop.pk}/ecritures/nouvelle/", data)
@@ -491,23 +590,33 @@ def test_an_entry_into_a_closed_month_is_said_beside_the_date(client, accountant
     last_month = (MONTH_START - dt.timedelta(days=1)).replace(day=1)
     ClosedPeriod.objects.create(ledger=shop.ledger, month=last_month)
     client.force_login(accountant)
-    page = client.post(f"/comptable/{shop.pk}/ecritures/nouvelle/",
-                       manual(date=(last_month + dt.timedelta(days=3)).isoformat())).content
+    page = client.post(
+        f"/comptable/{shop.pk}/ecritures/nouvelle/",
+        manual(date=(last_month + dt.timedelta(days=3)).isoformat()),
+    ).content
     assert "est clôturé" in errors_beside(page.decode(), "date")[0]
     assert not Entry.objects.exists()
 
 
-def test_rows_typed_after_an_empty_one_move_up_to_match_the_line_numbers(client, accountant,
-                                                                        shop):
+def test_rows_typed_after_an_empty_one_move_up_to_match_the_line_numbers(client, accountant, shop):
     client.force_login(accountant)
     # Rows 1 and 3 typed, both with a debit and a credit: the service says "Ligne 2" of
     # the row typed third, which the page shows second.
-    data = manual(line1_credit="1,00", line2_account="", line2_credit="",
-                  line3_account="512000", line3_debit="2,00", line3_credit="2,00")
+    data = manual(
+        line1_credit="1,00",
+        line2_account="",
+        line2_credit="",
+        line3_account="512000",
+        line3_debit="2,00",
+        line3_credit="2,00",
+    )
     page = client.post(f"/comptable/{shop.pk}/ecritures/nouvelle/", data).content.decode()
     assert "Ligne 2 : un débit ou un crédit, pas les deux." in errors_of_group(page, "lines")
-    assert (value_of(page, "line2_account"), value_of(page, "line2_debit"),
-            value_of(page, "line3_account")) == ("512000", "2,00", "")
+    assert (
+        value_of(page, "line2_account"),
+        value_of(page, "line2_debit"),
+        value_of(page, "line3_account"),
+    ) == ("512000", "2,00", "")
     assert not Entry.objects.exists()
 
 

@@ -19,9 +19,16 @@ from tests.purchasing.test_consolidation import close, place_example
 
 
 def lines_of(entry):
-    return [(ln.account.number, ln.debit, ln.credit, ln.vat_rate,
-             ln.auxiliary.code if ln.auxiliary else None)
-            for ln in entry.lines.select_related("account", "auxiliary").order_by("id")]
+    return [
+        (
+            ln.account.number,
+            ln.debit,
+            ln.credit,
+            ln.vat_rate,
+            ln.auxiliary.code if ln.auxiliary else None,
+        )
+        for ln in entry.lines.select_related("account", "auxiliary").order_by("id")
+    ]
 
 
 @pytest.fixture
@@ -29,8 +36,7 @@ def received(example):  # noqa: F811
     place_example(example)
     close(example["round"])
     supplier_order = round_consolidate(round_id=example["round"].pk)
-    example["invoices"] = supplier_order_receive(supplier_order_id=supplier_order.pk,
-                                                 received={})
+    example["invoices"] = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     example["supplier_order"] = supplier_order
     return example
 
@@ -87,9 +93,12 @@ def test_posting_a_receipt_again_posts_nothing_new(received):
     before = Entry.objects.count()
     assert before == 1 + 2 * 3  # the supplier order, then each invoice twice
     supplier_order = SupplierOrder.objects.get(pk=received["supplier_order"].pk)
-    receipt_post(supplier_order=supplier_order,
-                 lines=list(supplier_order.lines.select_related("product")),
-                 invoices=received["invoices"], date=timezone.localdate())
+    receipt_post(
+        supplier_order=supplier_order,
+        lines=list(supplier_order.lines.select_related("product")),
+        invoices=received["invoices"],
+        date=timezone.localdate(),
+    )
     assert Entry.objects.count() == before
 
 
@@ -107,15 +116,31 @@ def test_the_month_end_stock_variation_is_posted_once(db):
     shop, product = ShopFactory(), ProductFactory()
     month = previous_month(current_month())
     before = previous_month(month)
-    movements_record(movements=[
-        MovementIn(shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=10,
-                   unit_cost=D("2.0000"), occurred_at=at(before.replace(day=10))),
-        MovementIn(shop_id=shop.pk, product_id=product.pk, kind="sale", quantity=-4,
-                   occurred_at=at(month.replace(day=5)))])
+    movements_record(
+        movements=[
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                kind="receipt",
+                quantity=10,
+                unit_cost=D("2.0000"),
+                occurred_at=at(before.replace(day=10)),
+            ),
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                kind="sale",
+                quantity=-4,
+                occurred_at=at(month.replace(day=5)),
+            ),
+        ]
+    )
     entry = stock_variation_post(shop=shop, month=month)
     # 20.00 at the opening, 12.00 at the closing: the stock fell by 8.00
-    assert lines_of(entry) == [("603700", D("8.00"), D("0"), None, None),
-                               ("370000", D("0"), D("8.00"), None, None)]
+    assert lines_of(entry) == [
+        ("603700", D("8.00"), D("0"), None, None),
+        ("370000", D("0"), D("8.00"), None, None),
+    ]
     assert entry.journal.code == "OD" and entry.date.month == month.month
     assert stock_variation_post(shop=shop, month=month).pk == entry.pk
     assert Entry.objects.filter(source=f"stock:{month:%Y-%m}").count() == 1
@@ -124,12 +149,23 @@ def test_the_month_end_stock_variation_is_posted_once(db):
 def test_a_rising_stock_is_credited_to_the_variation(db):
     shop, product = ShopFactory(), ProductFactory()
     month = previous_month(current_month())
-    movements_record(movements=[
-        MovementIn(shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=3,
-                   unit_cost=D("1.5000"), occurred_at=at(month.replace(day=2)))])
+    movements_record(
+        movements=[
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                kind="receipt",
+                quantity=3,
+                unit_cost=D("1.5000"),
+                occurred_at=at(month.replace(day=2)),
+            )
+        ]
+    )
     entry = stock_variation_post(shop=shop, month=month)
-    assert lines_of(entry) == [("370000", D("4.50"), D("0"), None, None),
-                               ("603700", D("0"), D("4.50"), None, None)]
+    assert lines_of(entry) == [
+        ("370000", D("4.50"), D("0"), None, None),
+        ("603700", D("0"), D("4.50"), None, None),
+    ]
 
 
 def test_the_current_month_is_not_over(db):

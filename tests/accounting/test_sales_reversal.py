@@ -21,9 +21,12 @@ DAY = paris_today() - dt.timedelta(days=2)
 
 
 def z_ticket(shop, amount):
-    return {"shop": shop.pk, "date": str(DAY),
-            "lines": [{"vat_rate": "20.00", "amount_incl_vat": amount}],
-            "payments": {"card": amount}}
+    return {
+        "shop": shop.pk,
+        "date": str(DAY),
+        "lines": [{"vat_rate": "20.00", "amount_incl_vat": amount}],
+        "payments": {"card": amount},
+    }
 
 
 @pytest.fixture
@@ -34,12 +37,11 @@ def books_keeper(shop):
 @pytest.fixture
 def reversed_ticket(api, shopkeeper, books_keeper, shop):
     """A ticket of 120.00 recorded, then its entry reversed by the accountant."""
-    first = api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "120.00"),
-                                         format="json")
+    first = api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "120.00"), format="json")
     assert first.status_code == 201, first.json()
     reversal = api.as_user(books_keeper).post(
-        f"/api/entries/{first.json()['entry']['id']}/reverse/", {"date": str(DAY)},
-        format="json")
+        f"/api/entries/{first.json()['entry']['id']}/reverse/", {"date": str(DAY)}, format="json"
+    )
     assert reversal.status_code == 201, reversal.json()
     return first.json()
 
@@ -63,31 +65,40 @@ def test_a_reversed_ticket_frees_its_day(api, shopkeeper, shop, reversed_ticket)
     assert third.status_code == 409 and third.json()["code"] == "sales_exist"
 
 
-def test_a_day_reversed_twice_takes_a_third_ticket(api, shopkeeper, books_keeper, shop,
-                                                   reversed_ticket):
-    second = api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "70.00"),
-                                          format="json").json()
-    assert api.as_user(books_keeper).post(f"/api/entries/{second['entry']['id']}/reverse/",
-                                          {"date": str(DAY)}, format="json").status_code == 201
+def test_a_day_reversed_twice_takes_a_third_ticket(
+    api, shopkeeper, books_keeper, shop, reversed_ticket
+):
+    second = (
+        api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "70.00"), format="json").json()
+    )
+    assert (
+        api.as_user(books_keeper)
+        .post(f"/api/entries/{second['entry']['id']}/reverse/", {"date": str(DAY)}, format="json")
+        .status_code
+        == 201
+    )
     third = api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
     assert third.status_code == 201, third.json()
     assert SalesDay.objects.get(pk=third.json()["id"]).entry.source.endswith("/2")
     assert SalesDay.objects.filter(shop=shop, date=DAY, reversed_by__isnull=True).count() == 1
 
 
-def test_the_till_lists_only_the_tickets_that_stand(api, client, shopkeeper, shop,
-                                                    reversed_ticket):
+def test_the_till_lists_only_the_tickets_that_stand(api, client, shopkeeper, shop, reversed_ticket):
     api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
     client.force_login(shopkeeper)
     tickets = list(client.get("/caisse/").context["tickets"])
     assert [(t.date, t.total_incl_vat) for t in tickets] == [(DAY, Decimal("60.00"))]
 
 
-def test_the_api_lists_only_the_tickets_that_stand(api, shopkeeper, shop, reversed_ticket,
-                                                   django_assert_num_queries):
+def test_the_api_lists_only_the_tickets_that_stand(
+    api, shopkeeper, shop, reversed_ticket, django_assert_num_queries
+):
     api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
-    other_day = api.as_user(shopkeeper).post("/api/sales/", {
-        **z_ticket(shop, "30.00"), "date": str(DAY - dt.timedelta(days=1))}, format="json")
+    other_day = api.as_user(shopkeeper).post(
+        "/api/sales/",
+        {**z_ticket(shop, "30.00"), "date": str(DAY - dt.timedelta(days=1))},
+        format="json",
+    )
     assert other_day.status_code == 201, other_day.json()
 
     # token, user, count, page, lines (prefetched): whatever the number of tickets
@@ -96,7 +107,9 @@ def test_the_api_lists_only_the_tickets_that_stand(api, shopkeeper, shop, revers
 
     assert body["count"] == 2
     assert [(t["date"], t["total_incl_vat"]) for t in body["results"]] == [
-        (str(DAY), "60.00"), (str(DAY - dt.timedelta(days=1)), "30.00")]
+        (str(DAY), "60.00"),
+        (str(DAY - dt.timedelta(days=1)), "30.00"),
+    ]
     assert api.get(f"/api/sales/?shop={shop.pk}&date={DAY}").json()["count"] == 1
 
 
@@ -114,8 +127,7 @@ def test_the_report_counts_one_day_and_the_new_amount(api, shopkeeper, shop, rev
     assert (figures.days_open, figures.sales_of_goods) == (1, Decimal("50.00"))
 
 
-def test_only_one_standing_ticket_per_day_in_the_database(api, shopkeeper, shop,
-                                                          reversed_ticket):
+def test_only_one_standing_ticket_per_day_in_the_database(api, shopkeeper, shop, reversed_ticket):
     api.as_user(shopkeeper).post("/api/sales/", z_ticket(shop, "60.00"), format="json")
     # the reversed ticket made to stand again beside the new one: PostgreSQL refuses it
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -25,12 +25,18 @@ from tests.accounting.test_statements import (
 from tests.factories import CooperativeFactory
 from tests.helpers import page_count, pdf_text, save_first_page_png
 
-STATEMENTS = {"trial-balance": "balance", "general-ledger": "grand-livre",
-              "journal": "journal", "income-statement": "compte-de-resultat", "vat": "tva"}
+STATEMENTS = {
+    "trial-balance": "balance",
+    "general-ledger": "grand-livre",
+    "journal": "journal",
+    "income-statement": "compte-de-resultat",
+    "vat": "tva",
+}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf"}
+    "pdf": "application/pdf",
+}
 AMOUNT = r"-?\d{1,3}(?: \d{3})*,\d{2}"
 
 
@@ -46,8 +52,10 @@ def reader(api, coordinator, shop, books):
     client = api.as_user(coordinator)
 
     def get(statement, file_format="json", **more):
-        return client.get(f"/api/statements/{statement}/",
-                          {"shop": shop.id, "format": file_format, **MARCH_QUERY, **more})
+        return client.get(
+            f"/api/statements/{statement}/",
+            {"shop": shop.id, "format": file_format, **MARCH_QUERY, **more},
+        )
 
     return get
 
@@ -67,6 +75,7 @@ def as_decimal(text: str) -> Decimal:
 
 # --- Every statement, every format ----------------------------------------------------
 
+
 @pytest.mark.parametrize("statement", STATEMENTS)
 @pytest.mark.parametrize("file_format", ["csv", "xlsx", "pdf"])
 def test_every_statement_comes_as_a_named_file(reader, shop, statement, file_format):
@@ -76,12 +85,14 @@ def test_every_statement_comes_as_a_named_file(reader, shop, statement, file_for
     assert response["Content-Type"] == CONTENT_TYPES[file_format]
     assert response["Content-Disposition"] == (
         f'attachment; filename="{STATEMENTS[statement]}-{shop.id}-2026-03-01-2026-03-31.'
-        f'{file_format}"')
+        f'{file_format}"'
+    )
     magic = {"csv": b"\xef\xbb\xbf", "xlsx": b"PK", "pdf": b"%PDF"}[file_format]
     assert response.content.startswith(magic)
 
 
 # --- CSV ------------------------------------------------------------------------------
+
 
 def test_the_trial_balance_csv_reads_back_as_the_json(reader):
     body = reader("trial-balance").json()
@@ -89,8 +100,10 @@ def test_the_trial_balance_csv_reads_back_as_the_json(reader):
     rows = csv_rows(reader("trial-balance", "csv"))
 
     assert rows[0] == ["Compte", "Intitulé", "Débit", "Crédit", "Solde"]
-    assert rows[1:-1] == [[a["account"], a["label"], french(a["debit"]), french(a["credit"]),
-                           french(a["balance"])] for a in body["accounts"]]
+    assert rows[1:-1] == [
+        [a["account"], a["label"], french(a["debit"]), french(a["credit"]), french(a["balance"])]
+        for a in body["accounts"]
+    ]
     assert rows[-1] == ["", "Total", "2563,50", "2563,50", "0,00"]
     assert ["758000", "Produits divers de gestion courante", "0,00", "15,00", "-15,00"] in rows
 
@@ -98,13 +111,28 @@ def test_the_trial_balance_csv_reads_back_as_the_json(reader):
 def test_the_journal_csv_has_french_dates_and_one_line_per_entry_line(reader):
     rows = csv_rows(reader("journal", "csv"))
 
-    assert rows[0] == ["Date", "Écriture", "Pièce", "Compte", "Tiers", "Libellé", "Débit",
-                       "Crédit"]
+    assert rows[0] == ["Date", "Écriture", "Pièce", "Compte", "Tiers", "Libellé", "Débit", "Crédit"]
     assert rows[1][0] == "ACH — Achats"
-    assert rows[2] == ["10/03/2026", "ACH-2026-000001", "MACHE-2026-000042", "607000", "",
-                       "Facture MACHE-2026-000042", "500,00", ""]
-    assert rows[7] == ["10/03/2026", "ACH-2026-000001", "MACHE-2026-000042", "401000", "COOP",
-                       "Facture MACHE-2026-000042", "", "563,50"]
+    assert rows[2] == [
+        "10/03/2026",
+        "ACH-2026-000001",
+        "MACHE-2026-000042",
+        "607000",
+        "",
+        "Facture MACHE-2026-000042",
+        "500,00",
+        "",
+    ]
+    assert rows[7] == [
+        "10/03/2026",
+        "ACH-2026-000001",
+        "MACHE-2026-000042",
+        "401000",
+        "COOP",
+        "Facture MACHE-2026-000042",
+        "",
+        "563,50",
+    ]
     assert rows[8] == ["", "", "", "", "", "Total du journal ACH", "563,50", "563,50"]
     assert rows[-1] == ["", "", "", "", "", "Total général", "2563,50", "2563,50"]
 
@@ -123,13 +151,21 @@ def test_the_vat_and_income_csv(reader):
 
 
 def test_a_label_is_never_a_formula(reader, books):
-    post(books, "OD", dt.date(2026, 3, 9), '=HYPERLINK("http://example.invalid")', "X-1",
-         debit("658000", "1.00"), credit("512000", "1.00"))
+    post(
+        books,
+        "OD",
+        dt.date(2026, 3, 9),
+        '=HYPERLINK("http://example.invalid")',
+        "X-1",
+        debit("658000", "1.00"),
+        credit("512000", "1.00"),
+    )
 
     response = reader("journal", "csv", journal="OD")
     rows = csv_rows(response)
-    sheet = openpyxl.load_workbook(io.BytesIO(reader("journal", "xlsx", journal="OD").content)
-                                   ).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(reader("journal", "xlsx", journal="OD").content)
+    ).active
 
     assert rows[-3][5] == '\'=HYPERLINK("http://example.invalid")'
     assert 'filename="journal-od-' in response["Content-Disposition"]  # one journal asked
@@ -140,6 +176,7 @@ def test_a_label_is_never_a_formula(reader, books):
 
 # --- XLSX -----------------------------------------------------------------------------
 
+
 def test_the_trial_balance_xlsx_holds_numbers_equal_to_the_json(reader):
     body = reader("trial-balance").json()
     content = reader("trial-balance", "xlsx").content
@@ -149,8 +186,7 @@ def test_the_trial_balance_xlsx_holds_numbers_equal_to_the_json(reader):
     assert sheet["A1"].value == "Balance générale — Épicerie de Romazy"
     assert sheet["A1"].font.bold
     assert sheet["A2"].value == "Du 01/03/2026 au 31/03/2026"
-    assert [cell.value for cell in sheet[4]] == ["Compte", "Intitulé", "Débit", "Crédit",
-                                                 "Solde"]
+    assert [cell.value for cell in sheet[4]] == ["Compte", "Intitulé", "Débit", "Crédit", "Solde"]
     assert sheet.freeze_panes == "A5"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     rows = list(sheet.iter_rows(min_row=5))
@@ -162,7 +198,10 @@ def test_the_trial_balance_xlsx_holds_numbers_equal_to_the_json(reader):
             assert cell.number_format == "#,##0.00"
             assert Decimal(str(cell.value)) == Decimal(account[key])
     assert [Decimal(str(cell.value)) for cell in rows[-1][2:]] == [
-        Decimal("2563.50"), Decimal("2563.50"), Decimal("0")]
+        Decimal("2563.50"),
+        Decimal("2563.50"),
+        Decimal("0"),
+    ]
     # The amounts are written with their own digits, not through a float.
     sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<v>2563.50</v>" in sheet_xml and "<v>-58.50</v>" in sheet_xml
@@ -170,8 +209,7 @@ def test_the_trial_balance_xlsx_holds_numbers_equal_to_the_json(reader):
 
 def test_the_journal_xlsx_has_dates_and_the_income_xlsx_a_percentage(reader):
     journal = openpyxl.load_workbook(io.BytesIO(reader("journal", "xlsx").content)).active
-    income = openpyxl.load_workbook(io.BytesIO(reader("income-statement", "xlsx").content)
-                                    ).active
+    income = openpyxl.load_workbook(io.BytesIO(reader("income-statement", "xlsx").content)).active
 
     first_line = journal[6]
     assert first_line[0].value.date() == dt.date(2026, 3, 10)  # Excel has no dates, only days
@@ -183,6 +221,7 @@ def test_the_journal_xlsx_has_dates_and_the_income_xlsx_a_percentage(reader):
 
 
 # --- PDF ------------------------------------------------------------------------------
+
 
 def test_the_trial_balance_pdf_shows_the_figures(reader, tmp_path):
     text = pdf_text(reader("trial-balance", "pdf").content, tmp_path)
@@ -210,8 +249,9 @@ def test_the_income_and_vat_pdfs(reader, tmp_path):
 def test_the_cooperative_statements_are_headed_with_its_name(api, coordinator, tmp_path):
     CooperativeFactory(name="MACHE Haute-Bretagne")
 
-    response = api.as_user(coordinator).get("/api/statements/trial-balance/", {
-        "shop": "coop", "format": "pdf", **MARCH_QUERY})
+    response = api.as_user(coordinator).get(
+        "/api/statements/trial-balance/", {"shop": "coop", "format": "pdf", **MARCH_QUERY}
+    )
 
     assert 'filename="balance-coop-2026-03-01-2026-03-31.pdf"' in response["Content-Disposition"]
     text = pdf_text(response.content, tmp_path)
@@ -224,9 +264,16 @@ def long_month(ledger, entries: int = 150) -> None:
     for n in range(1, entries + 1):
         base = Decimal(10 + n) + Decimal(n % 7) / 4
         vat = (base * RATE_20 / 100).quantize(Decimal("0.01"))
-        post(ledger, "VTE", dt.date(2026, 3, 1 + n % 31), f"Ventes n°{n}", f"Z-{n}",
-             debit("530000", base + vat), credit("707000", base, vat_rate=RATE_20),
-             credit("445710", vat, vat_rate=RATE_20))
+        post(
+            ledger,
+            "VTE",
+            dt.date(2026, 3, 1 + n % 31),
+            f"Ventes n°{n}",
+            f"Z-{n}",
+            debit("530000", base + vat),
+            credit("707000", base, vat_rate=RATE_20),
+            credit("445710", vat, vat_rate=RATE_20),
+        )
 
 
 def carried(page: str, label: str) -> tuple[Decimal, Decimal] | None:
@@ -246,15 +293,18 @@ def test_a_long_journal_carries_its_totals_from_page_to_page(shop, tmp_path):
     assert png.exists()
     debit_so_far = credit_so_far = Decimal("0.00")
     previous = None
-    line = re.compile(rf"^\s*\d\d/\d\d/2026\s+VTE-2026-\d{{6}}\s+Z-\d+\s+(\d{{6}})\s+Ventes "
-                      rf"n°\d+\s+({AMOUNT})\s*$")
+    line = re.compile(
+        rf"^\s*\d\d/\d\d/2026\s+VTE-2026-\d{{6}}\s+Z-\d+\s+(\d{{6}})\s+Ventes "
+        rf"n°\d+\s+({AMOUNT})\s*$"
+    )
     for number in range(1, pages + 1):
         page = pdf_text(data, tmp_path, page=number)
         # Each page: the running header, the column titles, its lines.
         assert "Épicerie de Romazy" in page
         assert "Journal — Du 01/03/2026 au 31/03/2026" in page
-        assert re.search(r"Date\s+Écriture\s+Pièce\s+Compte\s+Tiers\s+Libellé\s+Débit\s+Crédit",
-                         page)
+        assert re.search(
+            r"Date\s+Écriture\s+Pièce\s+Compte\s+Tiers\s+Libellé\s+Débit\s+Crédit", page
+        )
         assert f"Page {number} / {pages}" in page
         if number > 1:
             assert carried(page, "Report") == previous  # brought forward as carried
@@ -275,8 +325,7 @@ def test_a_long_journal_carries_its_totals_from_page_to_page(shop, tmp_path):
             assert previous[0] == previous[1]  # no entry is cut in two: each page balances
         else:
             assert carried(page, "À reporter") is None
-            assert carried(page, "Total général") == (journal.total_debit,
-                                                       journal.total_credit)
+            assert carried(page, "Total général") == (journal.total_debit, journal.total_credit)
     assert debit_so_far == journal.total_debit
     assert credit_so_far == journal.total_credit
 

@@ -9,11 +9,19 @@ import pytest
 from tests.helpers import ARTEFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "fr-FR",
-         "timezone_id": "Europe/Paris"}
-LAPTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR",
-          "timezone_id": "Europe/Paris"}
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+}
+LAPTOP = {
+    "viewport": {"width": 1280, "height": 800},
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+}
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +42,18 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: run .ci/run (it installs Debian's chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 

@@ -23,16 +23,28 @@ MONTH_START = TODAY.replace(day=1)
 
 def books_with_entries(shop):
     """A Z ticket two days ago (or today early in the month) and a bank charge today."""
-    record_sales_day(shop, date=max(MONTH_START, TODAY - dt.timedelta(days=2)),
-                     lines=[{"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("211.00")},
-                            {"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("48.00")}],
-                     payments={"cash": Decimal("59.00"), "card": Decimal("200.00")})
-    return post_bank_charge(shop.ledger, "8.40", day=TODAY, label="Frais bancaires",
-                            piece_ref="RELEVE-11", line_labels=("Frais de tenue", "Banque"))
+    record_sales_day(
+        shop,
+        date=max(MONTH_START, TODAY - dt.timedelta(days=2)),
+        lines=[
+            {"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("211.00")},
+            {"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("48.00")},
+        ],
+        payments={"cash": Decimal("59.00"), "card": Decimal("200.00")},
+    )
+    return post_bank_charge(
+        shop.ledger,
+        "8.40",
+        day=TODAY,
+        label="Frais bancaires",
+        piece_ref="RELEVE-11",
+        line_labels=("Frais de tenue", "Banque"),
+    )
 
 
 def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry(
-        live_server, laptop, shop):
+    live_server, laptop, shop
+):
     UserFactory(username="compta", role=User.Role.ACCOUNTANT, shops=[shop])
     charge = books_with_entries(shop)
     log_in(laptop, live_server, "compta", DEFAULT_PASSWORD)
@@ -50,8 +62,11 @@ def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry
     download = download_info.value
     end = last_day_of_month(MONTH_START)
     assert download.suggested_filename == f"balance-{shop.pk}-{MONTH_START}-{end}.csv"
-    rows = list(csv.reader(io.StringIO(Path(download.path()).read_bytes().decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(Path(download.path()).read_bytes().decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert rows[0] == ["Compte", "Intitulé", "Débit", "Crédit", "Solde"]
     by_account = {row[0]: row[2:] for row in rows[1:]}
     assert by_account["658000"] == ["8,40", "0,00", "8,40"]
@@ -80,8 +95,9 @@ def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry
     laptop.click(f"#entry-{charge.pk} >> text=Extourner")
     laptop.wait_for_selector("text=extournée par")
     reversal = Entry.objects.get(reversal_of=charge)
-    assert f"Écriture {charge.reference} extournée par {reversal.reference}" in \
-        laptop.inner_text("main")
+    assert f"Écriture {charge.reference} extournée par {reversal.reference}" in laptop.inner_text(
+        "main"
+    )
     assert laptop.locator(f"#entry-{charge.pk} >> text=Extourner").count() == 0
     assert laptop.input_value("#entries select[name=journal]") == "OD"  # the same view
     screenshot(laptop, "comptable-extourne")
@@ -102,8 +118,10 @@ def test_a_shopkeeper_records_the_days_z_ticket_on_a_phone(live_server, phone, s
 
     # Payments short of the sales: said below the payments, both totals named, typed kept.
     message = phone.inner_text("#payments-errors")
-    assert "Les règlements (130,00\u00a0€) ne correspondent pas au total des ventes " \
-           "(130,55\u00a0€)." in message
+    assert (
+        "Les règlements (130,00\u00a0€) ne correspondent pas au total des ventes "
+        "(130,55\u00a0€)." in message
+    )
     assert phone.input_value("input[name=cash]") == "30,00"
     assert phone.input_value("input[name=ttc_5_5]") == "10,55"
     assert not SalesDay.objects.exists()

@@ -26,18 +26,22 @@ from .conftest import fits_the_width, log_in, screenshot
 # reads through its own connections, so only committed rows).
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 @pytest.fixture
 def catalogue(db):
     # The round of the page tests (tests/purchasing/test_pages.py), its products named
     # as on a shelf.
     return biscuit_round(
-        min_order_amount="20.00", closes_at=timezone.now() + dt.timedelta(days=1, hours=2),
+        min_order_amount="20.00",
+        closes_at=timezone.now() + dt.timedelta(days=1, hours=2),
         galettes={"name": "Galettes au beurre", "sku": "GAL-250", "unit_label": "sachet"},
-        cidre={"name": "Cidre brut fermier", "sku": "CID-75", "unit_label": "bouteille"})
+        cidre={"name": "Cidre brut fermier", "sku": "CID-75", "unit_label": "bouteille"},
+    )
 
 
-def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, phone, shop,
-                                                                 catalogue):
+def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
+    live_server, phone, shop, catalogue
+):
     galettes, cidre, round_ = catalogue["galettes"], catalogue["cidre"], catalogue["round"]
     UserFactory(username="epiciere", role=User.Role.SHOPKEEPER, shops=[shop])
     log_in(phone, live_server, "epiciere", DEFAULT_PASSWORD)
@@ -73,7 +77,8 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     expect(phone.locator(".messages")).to_contain_text("Commande enregistrée.")
     order = Order.objects.get(shop=shop)
     assert sorted(order.lines.values_list("product_id", "quantity")) == sorted(
-        [(galettes.pk, 2), (cidre.pk, 12)])
+        [(galettes.pk, 2), (cidre.pk, 12)]
+    )
     assert phone.input_value(f"#id_q{galettes.pk}") == "2"
 
     # The deadline passes; the worker's job is done here directly.
@@ -95,8 +100,9 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     screenshot(phone, "purchasing-history-phone")
 
     # Delivered in full: the invoice is listed with its PDF.
-    supplier_order_receive(supplier_order_id=SupplierOrder.objects.get(round=round_).pk,
-                           received={})
+    supplier_order_receive(
+        supplier_order_id=SupplierOrder.objects.get(round=round_).pk, received={}
+    )
     invoice = Invoice.objects.get(shop=shop)
     phone.click("nav >> text=Factures")
     card = phone.locator(f"#invoice-{invoice.pk}")
@@ -108,8 +114,9 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(live_server, ph
     screenshot(phone, "purchasing-invoices-phone")
 
 
-def test_a_coordinator_consolidates_and_records_a_short_delivery(live_server, live_worker,
-                                                                 laptop, shop, catalogue):
+def test_a_coordinator_consolidates_and_records_a_short_delivery(
+    live_server, live_worker, laptop, shop, catalogue
+):
     galettes, cidre, round_ = catalogue["galettes"], catalogue["cidre"], catalogue["round"]
     make_order(round_, shop, (galettes, 8, 0), (cidre, 12, 2))
     UserFactory(username="coordo", role=User.Role.COORDINATOR)
@@ -124,8 +131,9 @@ def test_a_coordinator_consolidates_and_records_a_short_delivery(live_server, li
     expect(laptop.locator("#task-progress")).to_be_visible()
     screenshot(laptop, "purchasing-consolidation-progress-laptop")
     # The worker consolidates; the polled progress turns into a link to the result.
-    expect(laptop.locator("#task-progress")).to_contain_text("Consolidation terminée.",
-                                                             timeout=30_000)
+    expect(laptop.locator("#task-progress")).to_contain_text(
+        "Consolidation terminée.", timeout=30_000
+    )
     laptop.click("text=Voir la consolidation")
     supplier_order = SupplierOrder.objects.get(round=round_)
     main = laptop.locator("main")
@@ -137,7 +145,8 @@ def test_a_coordinator_consolidates_and_records_a_short_delivery(live_server, li
     laptop.fill(f"#id_r{galettes.pk}", "13")
     laptop.click("text=Enregistrer la réception et facturer")
     expect(laptop.locator(f"#receipt-{galettes.pk} .errorlist")).to_have_text(
-        "Au plus 12 unités (commandées).")
+        "Au plus 12 unités (commandées)."
+    )
     assert not Invoice.objects.exists()
     screenshot(laptop, "purchasing-receipt-form-laptop")
     # Two sachets short.

@@ -39,7 +39,8 @@ def quantity_in_table(page, product) -> str:
 
 
 def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_phone(
-        live_server, phone, shop, shopkeeper, stocked, media):
+    live_server, phone, shop, shopkeeper, stocked, media
+):
     butter, cream = stocked["butter"], stocked["cream"]
     ready_report(shop)
 
@@ -110,7 +111,8 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
 
 
 def test_a_coordinator_follows_members_and_a_month_of_reports_on_a_laptop(
-        live_server, laptop, phone, coop, shop, other_shop, coordinator, media):
+    live_server, laptop, phone, coop, shop, other_shop, coordinator, media
+):
     from worker.reports.build import report_build
 
     shop.commune = "Romazy"

@@ -8,29 +8,43 @@ from catalogue.models import PriceTier, Product, Supplier
 from tests.factories import ProductFactory, SupplierFactory, add_tiers
 
 VALID_SUPPLIER = {
-    "name": "Biocoop Grossiste Ouest", "siret": "83067606800000",
-    "email": "commandes@grossiste.example", "min_order_amount": "150.00",
-    "free_shipping_threshold": "400.00", "shipping_fee": "12.30",
+    "name": "Biocoop Grossiste Ouest",
+    "siret": "83067606800000",
+    "email": "commandes@grossiste.example",
+    "min_order_amount": "150.00",
+    "free_shipping_threshold": "400.00",
+    "shipping_fee": "12.30",
 }
 
 
 def valid_product(supplier_, **changes):
     return {
-        "supplier": supplier_.id, "sku": "FAR-T65-1K", "name": "Farine de blé T65 1 kg",
-        "unit_label": "paquet", "case_size": 10, "unit_price": "1.2000", "vat_rate": "5.50",
-        "price_tiers": [{"min_cases": 5, "unit_price": "1.1000"},
-                        {"min_cases": 10, "unit_price": "1.0000"}],
-        "active": True, **changes,
+        "supplier": supplier_.id,
+        "sku": "FAR-T65-1K",
+        "name": "Farine de blé T65 1 kg",
+        "unit_label": "paquet",
+        "case_size": 10,
+        "unit_price": "1.2000",
+        "vat_rate": "5.50",
+        "price_tiers": [
+            {"min_cases": 5, "unit_price": "1.1000"},
+            {"min_cases": 10, "unit_price": "1.0000"},
+        ],
+        "active": True,
+        **changes,
     }
 
 
 def snapshot():
     """Every product and tier as stored: any write changes it."""
-    return (list(Product.objects.order_by("pk").values_list()),
-            list(PriceTier.objects.order_by("pk").values_list()))
+    return (
+        list(Product.objects.order_by("pk").values_list()),
+        list(PriceTier.objects.order_by("pk").values_list()),
+    )
 
 
 # --- Suppliers ---
+
 
 def test_a_coordinator_creates_a_supplier_with_money_as_strings(api, coordinator):
     response = api.as_user(coordinator).post("/api/suppliers/", VALID_SUPPLIER, format="json")
@@ -61,8 +75,9 @@ def test_a_supplier_without_free_shipping_says_null(api, coordinator):
     ],
 )
 def test_bad_supplier_fields_are_400_naming_the_field(api, coordinator, change, field):
-    response = api.as_user(coordinator).post("/api/suppliers/", {**VALID_SUPPLIER, **change},
-                                             format="json")
+    response = api.as_user(coordinator).post(
+        "/api/suppliers/", {**VALID_SUPPLIER, **change}, format="json"
+    )
     assert response.status_code == 400
     assert field in response.json()
     assert not Supplier.objects.exists()
@@ -81,8 +96,9 @@ def test_a_coordinator_updates_a_supplier_with_put_and_patch(api, coordinator):
     client = api.as_user(coordinator)
     response = client.put(f"/api/suppliers/{supplier.id}/", VALID_SUPPLIER, format="json")
     assert response.status_code == 200, response.json()
-    response = client.patch(f"/api/suppliers/{supplier.id}/", {"shipping_fee": "9.90"},
-                            format="json")
+    response = client.patch(
+        f"/api/suppliers/{supplier.id}/", {"shipping_fee": "9.90"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["shipping_fee"] == "9.90"
     supplier.refresh_from_db()
@@ -97,17 +113,24 @@ def test_other_roles_read_suppliers_but_may_not_write(api, request, role_fixture
     assert client.get(f"/api/suppliers/{supplier.id}/").status_code == 200
 
     assert client.post("/api/suppliers/", VALID_SUPPLIER, format="json").status_code == 403
-    assert client.put(f"/api/suppliers/{supplier.id}/", VALID_SUPPLIER,
-                      format="json").status_code == 403
-    assert client.patch(f"/api/suppliers/{supplier.id}/", {"shipping_fee": "0.00"},
-                        format="json").status_code == 403
+    assert (
+        client.put(f"/api/suppliers/{supplier.id}/", VALID_SUPPLIER, format="json").status_code
+        == 403
+    )
+    assert (
+        client.patch(
+            f"/api/suppliers/{supplier.id}/", {"shipping_fee": "0.00"}, format="json"
+        ).status_code
+        == 403
+    )
     supplier.refresh_from_db()
     assert supplier.shipping_fee == Decimal("25.00")
     assert Supplier.objects.count() == 1
 
 
-def test_the_supplier_list_makes_a_fixed_number_of_queries(api, shopkeeper,
-                                                           django_assert_num_queries):
+def test_the_supplier_list_makes_a_fixed_number_of_queries(
+    api, shopkeeper, django_assert_num_queries
+):
     client = api.as_user(shopkeeper)
     for count in (3, 30):
         SupplierFactory.create_batch(count)
@@ -118,17 +141,30 @@ def test_the_supplier_list_makes_a_fixed_number_of_queries(api, shopkeeper,
 
 # --- Products: reading ---
 
+
 def test_a_product_shows_exactly_the_fields_of_the_contract(api, shopkeeper):
-    product = ProductFactory(sku="CAF-250", unit_price=Decimal("1.2"), vat_rate=Decimal("5.5"),
-                             case_size=12, unit_label="paquet")
+    product = ProductFactory(
+        sku="CAF-250",
+        unit_price=Decimal("1.2"),
+        vat_rate=Decimal("5.5"),
+        case_size=12,
+        unit_label="paquet",
+    )
     add_tiers(product, (10, "1.0000"), (5, "1.1"))
     body = api.as_user(shopkeeper).get(f"/api/products/{product.id}/").json()
     assert body == {
-        "id": product.id, "supplier": product.supplier_id, "sku": "CAF-250",
-        "name": product.name, "unit_label": "paquet", "case_size": 12,
-        "unit_price": "1.2000", "vat_rate": "5.50",
-        "price_tiers": [{"min_cases": 5, "unit_price": "1.1000"},
-                        {"min_cases": 10, "unit_price": "1.0000"}],
+        "id": product.id,
+        "supplier": product.supplier_id,
+        "sku": "CAF-250",
+        "name": product.name,
+        "unit_label": "paquet",
+        "case_size": 12,
+        "unit_price": "1.2000",
+        "vat_rate": "5.50",
+        "price_tiers": [
+            {"min_cases": 5, "unit_price": "1.1000"},
+            {"min_cases": 10, "unit_price": "1.0000"},
+        ],
         "active": True,
     }
 
@@ -141,8 +177,9 @@ def test_products_filter_by_supplier(api, accountant):
     assert sorted(row["id"] for row in body["results"]) == sorted(p.id for p in kept)
 
 
-def test_the_product_list_makes_a_fixed_number_of_queries(api, shopkeeper,
-                                                          django_assert_num_queries):
+def test_the_product_list_makes_a_fixed_number_of_queries(
+    api, shopkeeper, django_assert_num_queries
+):
     client = api.as_user(shopkeeper)
     supplier = SupplierFactory()
     for count in (3, 30):
@@ -156,6 +193,7 @@ def test_the_product_list_makes_a_fixed_number_of_queries(api, shopkeeper,
 
 # --- Products: writing ---
 
+
 def test_a_coordinator_creates_a_product_with_its_tiers(api, coordinator):
     supplier = SupplierFactory()
     payload = valid_product(supplier)
@@ -166,7 +204,9 @@ def test_a_coordinator_creates_a_product_with_its_tiers(api, coordinator):
     product = Product.objects.get(pk=body["id"])
     assert product.unit_price == Decimal("1.2000")
     assert list(product.price_tiers.values_list("min_cases", "unit_price")) == [
-        (5, Decimal("1.1000")), (10, Decimal("1.0000"))]
+        (5, Decimal("1.1000")),
+        (10, Decimal("1.0000")),
+    ]
 
 
 def test_a_product_without_tiers_has_an_empty_list(api, coordinator):
@@ -177,9 +217,10 @@ def test_a_product_without_tiers_has_an_empty_list(api, coordinator):
     assert response.json()["price_tiers"] == []
 
 
-@pytest.mark.parametrize(("sent", "stored"), [("0.00", "0.00"), ("2.1", "2.10"),
-                                              ("5.50", "5.50"), ("10", "10.00"),
-                                              ("20.00", "20.00")])
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("0.00", "0.00"), ("2.1", "2.10"), ("5.50", "5.50"), ("10", "10.00"), ("20.00", "20.00")],
+)
 def test_the_lawful_vat_rates_are_accepted(api, coordinator, sent, stored):
     payload = valid_product(SupplierFactory(), vat_rate=sent)
     response = api.as_user(coordinator).post("/api/products/", payload, format="json")
@@ -218,16 +259,24 @@ def test_a_vat_rate_is_not_rounded_into_a_lawful_one(api, coordinator):
         ({"sku": ""}, "sku"),
         ({"name": ""}, "name"),
         ({"price_tiers": [{"min_cases": 5, "unit_price": "1.3000"}]}, "price_tiers"),
-        ({"price_tiers": [{"min_cases": 5, "unit_price": "1.1000"},
-                          {"min_cases": 5, "unit_price": "1.0000"}]}, "price_tiers"),
+        (
+            {
+                "price_tiers": [
+                    {"min_cases": 5, "unit_price": "1.1000"},
+                    {"min_cases": 5, "unit_price": "1.0000"},
+                ]
+            },
+            "price_tiers",
+        ),
         ({"price_tiers": [{"min_cases": 0, "unit_price": "1.1000"}]}, "price_tiers"),
         ({"price_tiers": [{"min_cases": 5, "unit_price": "0"}]}, "price_tiers"),
         ({"price_tiers": [{"min_cases": 5, "unit_price": "1.12345"}]}, "price_tiers"),
         ({"price_tiers": [{"min_cases": 5}]}, "price_tiers"),
     ],
 )
-def test_bad_product_fields_are_400_naming_the_field_and_write_nothing(api, coordinator,
-                                                                       change, field):
+def test_bad_product_fields_are_400_naming_the_field_and_write_nothing(
+    api, coordinator, change, field
+):
     payload = valid_product(SupplierFactory(), **change)
     response = api.as_user(coordinator).post("/api/products/", payload, format="json")
     assert response.status_code == 400
@@ -237,8 +286,9 @@ def test_bad_product_fields_are_400_naming_the_field_and_write_nothing(api, coor
 
 
 def test_a_tier_at_the_base_price_is_allowed(api, coordinator):
-    payload = valid_product(SupplierFactory(),
-                            price_tiers=[{"min_cases": 3, "unit_price": "1.2000"}])
+    payload = valid_product(
+        SupplierFactory(), price_tiers=[{"min_cases": 3, "unit_price": "1.2000"}]
+    )
     response = api.as_user(coordinator).post("/api/products/", payload, format="json")
     assert response.status_code == 201, response.json()
 
@@ -261,8 +311,9 @@ def test_renaming_a_sku_onto_a_taken_one_is_400(api, coordinator):
     supplier = SupplierFactory()
     ProductFactory(supplier=supplier, sku="A")
     product = ProductFactory(supplier=supplier, sku="B")
-    response = api.as_user(coordinator).patch(f"/api/products/{product.id}/", {"sku": "A"},
-                                              format="json")
+    response = api.as_user(coordinator).patch(
+        f"/api/products/{product.id}/", {"sku": "A"}, format="json"
+    )
     assert response.status_code == 400
     assert "sku" in response.json()
     product.refresh_from_db()
@@ -273,8 +324,9 @@ def test_moving_a_product_to_a_supplier_holding_its_sku_is_400(api, coordinator)
     product = ProductFactory(sku="A")
     other = SupplierFactory()
     ProductFactory(supplier=other, sku="A")
-    response = api.as_user(coordinator).patch(f"/api/products/{product.id}/",
-                                              {"supplier": other.id}, format="json")
+    response = api.as_user(coordinator).patch(
+        f"/api/products/{product.id}/", {"supplier": other.id}, format="json"
+    )
     assert response.status_code == 400
     assert "sku" in response.json()
 
@@ -291,9 +343,14 @@ def test_other_roles_read_products_but_may_not_write(api, request, role_fixture)
     payload = valid_product(product.supplier)
     assert client.post("/api/products/", payload, format="json").status_code == 403
     assert client.put(f"/api/products/{product.id}/", payload, format="json").status_code == 403
-    assert client.patch(f"/api/products/{product.id}/", {"unit_price": "0.5000",
-                                                         "price_tiers": []},
-                        format="json").status_code == 403
+    assert (
+        client.patch(
+            f"/api/products/{product.id}/",
+            {"unit_price": "0.5000", "price_tiers": []},
+            format="json",
+        ).status_code
+        == 403
+    )
     assert snapshot() == before
 
 
@@ -301,8 +358,9 @@ def test_lowering_the_base_price_below_a_tier_is_refused(api, coordinator):
     product = ProductFactory(unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"), (10, "2.0000"))
     before = snapshot()
-    response = api.as_user(coordinator).patch(f"/api/products/{product.id}/",
-                                              {"unit_price": "2.1000"}, format="json")
+    response = api.as_user(coordinator).patch(
+        f"/api/products/{product.id}/", {"unit_price": "2.1000"}, format="json"
+    )
     assert response.status_code == 400
     assert "price_tiers" in response.json()
     assert snapshot() == before
@@ -314,7 +372,8 @@ def test_lowering_the_base_price_with_new_tiers_is_accepted(api, coordinator):
     response = api.as_user(coordinator).patch(
         f"/api/products/{product.id}/",
         {"unit_price": "2.1000", "price_tiers": [{"min_cases": 5, "unit_price": "2.0000"}]},
-        format="json")
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["price_tiers"] == [{"min_cases": 5, "unit_price": "2.0000"}]
 
@@ -324,19 +383,21 @@ def test_patching_tiers_replaces_them_all(api, coordinator):
     add_tiers(product, (5, "2.2000"), (10, "2.0000"))
     response = api.as_user(coordinator).patch(
         f"/api/products/{product.id}/",
-        {"price_tiers": [{"min_cases": 20, "unit_price": "1.8000"}]}, format="json")
+        {"price_tiers": [{"min_cases": 20, "unit_price": "1.8000"}]},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["price_tiers"] == [{"min_cases": 20, "unit_price": "1.8000"}]
     assert list(product.price_tiers.values_list("min_cases", "unit_price")) == [
-        (20, Decimal("1.8000"))]
+        (20, Decimal("1.8000"))
+    ]
 
 
 def test_putting_a_product_replaces_its_fields_and_tiers(api, coordinator):
     product = ProductFactory(unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"), (10, "2.0000"))
     payload = valid_product(product.supplier, price_tiers=[])
-    response = api.as_user(coordinator).put(f"/api/products/{product.id}/", payload,
-                                            format="json")
+    response = api.as_user(coordinator).put(f"/api/products/{product.id}/", payload, format="json")
     assert response.status_code == 200, response.json()
     assert response.json() == {**payload, "id": product.id}
     product.refresh_from_db()
@@ -347,9 +408,9 @@ def test_putting_a_product_replaces_its_fields_and_tiers(api, coordinator):
 def test_patching_other_fields_keeps_the_tiers(api, coordinator):
     product = ProductFactory()
     add_tiers(product, (5, "2.2000"))
-    response = api.as_user(coordinator).patch(f"/api/products/{product.id}/",
-                                              {"active": False, "name": "Retiré"},
-                                              format="json")
+    response = api.as_user(coordinator).patch(
+        f"/api/products/{product.id}/", {"active": False, "name": "Retiré"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["price_tiers"] == [{"min_cases": 5, "unit_price": "2.2000"}]
     product.refresh_from_db()
@@ -362,10 +423,14 @@ def test_bad_tiers_on_update_write_nothing(api, coordinator):
     before = snapshot()
     response = api.as_user(coordinator).put(
         f"/api/products/{product.id}/",
-        valid_product(product.supplier, unit_price="3.0000", name="Nouveau nom",
-                      price_tiers=[{"min_cases": 5, "unit_price": "3.1000"}]),
-        format="json")
+        valid_product(
+            product.supplier,
+            unit_price="3.0000",
+            name="Nouveau nom",
+            price_tiers=[{"min_cases": 5, "unit_price": "3.1000"}],
+        ),
+        format="json",
+    )
     assert response.status_code == 400
     assert "price_tiers" in response.json()
     assert snapshot() == before
-

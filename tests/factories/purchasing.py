@@ -32,7 +32,8 @@ def make_order(round_, shop, *lines, created_at=None):
         order.refresh_from_db()
     OrderLine.objects.bulk_create(
         OrderLine(order=order, product=product, quantity=quantity, tolerance=tolerance)
-        for product, quantity, tolerance in lines)
+        for product, quantity, tolerance in lines
+    )
     return order
 
 
@@ -48,19 +49,42 @@ def biscuit_round(*, min_order_amount="50.00", galettes=None, cidre=None, closes
     the Bar de Vieux-Vy ordered 4 galettes. `galettes` and `cidre` change their products'
     fields (names, labels)."""
     CooperativeFactory()
-    supplier = SupplierFactory(name="Biscuiterie de Rimou",
-                               min_order_amount=Decimal(min_order_amount),
-                               free_shipping_threshold=Decimal("300.00"),
-                               shipping_fee=Decimal("25.00"))
-    galettes = ProductFactory(supplier=supplier, **{
-        "name": "Galettes", "sku": "GAL", "case_size": 6, "unit_price": Decimal("2.5000"),
-        "vat_rate": Decimal("5.50"), **(galettes or {})})
+    supplier = SupplierFactory(
+        name="Biscuiterie de Rimou",
+        min_order_amount=Decimal(min_order_amount),
+        free_shipping_threshold=Decimal("300.00"),
+        shipping_fee=Decimal("25.00"),
+    )
+    galettes = ProductFactory(
+        supplier=supplier,
+        **{
+            "name": "Galettes",
+            "sku": "GAL",
+            "case_size": 6,
+            "unit_price": Decimal("2.5000"),
+            "vat_rate": Decimal("5.50"),
+            **(galettes or {}),
+        },
+    )
     add_tiers(galettes, (2, "2.2000"))
-    cidre = ProductFactory(supplier=supplier, **{
-        "name": "Cidre", "sku": "CID", "case_size": 12, "unit_price": Decimal("1.0000"),
-        "vat_rate": Decimal("20.00"), **(cidre or {})})
+    cidre = ProductFactory(
+        supplier=supplier,
+        **{
+            "name": "Cidre",
+            "sku": "CID",
+            "case_size": 12,
+            "unit_price": Decimal("1.0000"),
+            "vat_rate": Decimal("20.00"),
+            **(cidre or {}),
+        },
+    )
     round_ = RoundFactory(supplier=supplier, **({"closes_at": closes_at} if closes_at else {}))
     other = ShopFactory(name="Bar de Vieux-Vy")
     make_order(round_, other, (galettes, 4, 0))
-    return {"supplier": supplier, "galettes": galettes, "cidre": cidre, "round": round_,
-            "other": other}
+    return {
+        "supplier": supplier,
+        "galettes": galettes,
+        "cidre": cidre,
+        "round": round_,
+        "other": other,
+    }

@@ -23,8 +23,13 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
 def ready_report(shop, month=None, content=REPORT_PDF) -> Report:
     """A generated report of `shop` (None: the cooperative's) with its PDF stored."""
-    report = ReportFactory(shop=shop, month=month or previous_month(current_month()),
-                           status=Report.Status.READY, generated_at=timezone.now())
-    report.file.save(f"rapport-{shop.pk if shop else 'coop'}-{report.month:%Y-%m}.pdf",
-                     ContentFile(content))
+    report = ReportFactory(
+        shop=shop,
+        month=month or previous_month(current_month()),
+        status=Report.Status.READY,
+        generated_at=timezone.now(),
+    )
+    report.file.save(
+        f"rapport-{shop.pk if shop else 'coop'}-{report.month:%Y-%m}.pdf", ContentFile(content)
+    )
     return report

@@ -35,14 +35,17 @@ def build_shop_world(shop: Shop) -> dict:
     past = RoundFactory(supplier=supplier, closes_at=timezone.now() - dt.timedelta(minutes=1))
     world["past_order"] = make_order(past, shop, (product, 4, 0))
     world["supplier_order"] = round_consolidate(round_id=past.pk)
-    world["invoices"] = supplier_order_receive(supplier_order_id=world["supplier_order"].pk,
-                                               received={})
+    world["invoices"] = supplier_order_receive(
+        supplier_order_id=world["supplier_order"].pk, received={}
+    )
     # Stock: the receipt above put 4 units in; sell one, count the rest.
     world["sale"] = movement_create(shop=shop, product=product, kind="sale", quantity=1)
-    world["count"] = stock_count_record(shop=shop, counted_on=timezone.localdate(),
-                                        lines=[{"product": product, "quantity": 2}],
-                                        user=world["shopkeeper"])
-    world["sales_day"] = record_sales_day(shop, date=timezone.localdate(),
-                                          user=world["shopkeeper"])
+    world["count"] = stock_count_record(
+        shop=shop,
+        counted_on=timezone.localdate(),
+        lines=[{"product": product, "quantity": 2}],
+        user=world["shopkeeper"],
+    )
+    world["sales_day"] = record_sales_day(shop, date=timezone.localdate(), user=world["shopkeeper"])
     world["report"] = ReportFactory(shop=shop)
     return world

@@ -13,8 +13,9 @@ from mache.periods import PARIS, paris_today
 from .conftest import receive
 
 TODAY = paris_today()
-OUT_OF_BOUNDS = ("La date doit être comprise entre le 01/03/2019 (adhésion du commerce) et "
-                 "aujourd'hui.")
+OUT_OF_BOUNDS = (
+    "La date doit être comprise entre le 01/03/2019 (adhésion du commerce) et aujourd'hui."
+)
 JOINED = dt.date(2019, 3, 1)
 TOO_EARLY = [dt.date(1, 1, 1), JOINED - dt.timedelta(days=1)]
 
@@ -29,20 +30,36 @@ def member(shop, product):
 
 
 def movement(api, user, shop, product, day):
-    return api.as_user(user).post("/api/stock/movements/", {
-        "shop": shop.pk, "product": product.pk, "kind": "loss", "reason": "damaged",
-        "quantity": 1, "occurred_on": str(day)}, format="json")
+    return api.as_user(user).post(
+        "/api/stock/movements/",
+        {
+            "shop": shop.pk,
+            "product": product.pk,
+            "kind": "loss",
+            "reason": "damaged",
+            "quantity": 1,
+            "occurred_on": str(day),
+        },
+        format="json",
+    )
 
 
 def count(api, user, shop, product, day):
-    return api.as_user(user).post("/api/stock/counts/", {
-        "shop": shop.pk, "counted_on": str(day),
-        "lines": [{"product": product.pk, "quantity": 40}]}, format="json")
+    return api.as_user(user).post(
+        "/api/stock/counts/",
+        {
+            "shop": shop.pk,
+            "counted_on": str(day),
+            "lines": [{"product": product.pk, "quantity": 40}],
+        },
+        format="json",
+    )
 
 
 @pytest.mark.parametrize("day", TOO_EARLY)
-def test_a_movement_before_the_shop_joined_is_400_on_occurred_on(api, shopkeeper, member,
-                                                                 product, day):
+def test_a_movement_before_the_shop_joined_is_400_on_occurred_on(
+    api, shopkeeper, member, product, day
+):
     response = movement(api, shopkeeper, member, product, day)
     assert response.status_code == 400, response.json()
     assert response.json() == {"occurred_on": [OUT_OF_BOUNDS]}
@@ -71,10 +88,8 @@ def test_a_shop_not_yet_joined_records_no_movement(api, shopkeeper, member, prod
     assert list(response.json()) == ["occurred_on"]
 
 
-@pytest.mark.parametrize("day", [*TOO_EARLY, TODAY + dt.timedelta(days=1),
-                                 dt.date(9999, 12, 31)])
-def test_a_count_out_of_the_shops_dates_is_400_on_counted_on(api, shopkeeper, member, product,
-                                                             day):
+@pytest.mark.parametrize("day", [*TOO_EARLY, TODAY + dt.timedelta(days=1), dt.date(9999, 12, 31)])
+def test_a_count_out_of_the_shops_dates_is_400_on_counted_on(api, shopkeeper, member, product, day):
     response = count(api, shopkeeper, member, product, day)
     assert response.status_code == 400, response.json()
     assert response.json() == {"counted_on": [OUT_OF_BOUNDS]}
@@ -94,17 +109,24 @@ def test_the_count_page_says_the_bounds_beside_the_date(client, shopkeeper, memb
     assert not StockCount.objects.exists()
 
 
-def test_a_till_export_day_before_the_shop_joined_is_refused_with_its_line(api, shopkeeper,
-                                                                          member, product):
-    text = (f"date;sku;quantity\n{JOINED};{product.sku};1\n"
-            f"28/02/2019;{product.sku};1\n0001-01-01;{product.sku};1\n")
+def test_a_till_export_day_before_the_shop_joined_is_refused_with_its_line(
+    api, shopkeeper, member, product
+):
+    text = (
+        f"date;sku;quantity\n{JOINED};{product.sku};1\n"
+        f"28/02/2019;{product.sku};1\n0001-01-01;{product.sku};1\n"
+    )
     upload = SimpleUploadedFile("caisse.csv", text.encode(), content_type="text/csv")
-    response = api.as_user(shopkeeper).post("/api/stock/sales-import/",
-                                            {"shop": member.pk, "file": upload})
+    response = api.as_user(shopkeeper).post(
+        "/api/stock/sales-import/", {"shop": member.pk, "file": upload}
+    )
     assert response.status_code == 400, response.json()
-    assert response.json() == {"file": [
-        'Ligne 3 : date « 28/02/2019 » : la date doit être comprise entre le 01/03/2019 '
-        "(adhésion du commerce) et aujourd'hui.",
-        'Ligne 4 : date « 0001-01-01 » : la date doit être comprise entre le 01/03/2019 '
-        "(adhésion du commerce) et aujourd'hui."]}
+    assert response.json() == {
+        "file": [
+            "Ligne 3 : date « 28/02/2019 » : la date doit être comprise entre le 01/03/2019 "
+            "(adhésion du commerce) et aujourd'hui.",
+            "Ligne 4 : date « 0001-01-01 » : la date doit être comprise entre le 01/03/2019 "
+            "(adhésion du commerce) et aujourd'hui.",
+        ]
+    }
     assert StockMovement.objects.count() == 1

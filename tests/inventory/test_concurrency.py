@@ -38,8 +38,9 @@ def concurrently(*calls, hold=0.3):
     threads = [threading.Thread(target=run, args=(0, calls[0]))]
     threads[0].start()
     started.wait(10)
-    threads += [threading.Thread(target=run, args=(i, call))
-                for i, call in enumerate(calls[1:], start=1)]
+    threads += [
+        threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls[1:], start=1)
+    ]
     for thread in threads[1:]:
         thread.start()
     for thread in threads:
@@ -50,13 +51,18 @@ def concurrently(*calls, hold=0.3):
 def test_concurrent_sales_never_lose_an_update():
     shop, product = ShopFactory(), ProductFactory()
     receive(shop, product, 10, "1.0000")
-    outcomes = concurrently(*[lambda: movement_create(shop=shop, product=product, kind="sale",
-                                                      quantity=2) for _ in range(3)])
+    outcomes = concurrently(
+        *[
+            lambda: movement_create(shop=shop, product=product, kind="sale", quantity=2)
+            for _ in range(3)
+        ]
+    )
     assert [o.get("error") for o in outcomes] == [None, None, None]
     stock = StockBalance.objects.get(shop=shop, product=product)
     assert stock.quantity == 4
-    assert sorted(StockMovement.objects.filter(kind="sale")
-                  .values_list("quantity_after", flat=True)) == [4, 6, 8]
+    assert sorted(
+        StockMovement.objects.filter(kind="sale").values_list("quantity_after", flat=True)
+    ) == [4, 6, 8]
     assert sum(StockLot.objects.values_list("remaining", flat=True)) == 4
 
 
@@ -65,7 +71,8 @@ def test_two_sales_that_exceed_the_stock_together_cannot_both_pass():
     receive(shop, product, 5, "1.0000")
     outcomes = concurrently(
         lambda: movement_create(shop=shop, product=product, kind="sale", quantity=3),
-        lambda: movement_create(shop=shop, product=product, kind="sale", quantity=3))
+        lambda: movement_create(shop=shop, product=product, kind="sale", quantity=3),
+    )
     assert "error" not in outcomes[0]
     assert isinstance(outcomes[1].get("error"), InsufficientStock)
     assert StockBalance.objects.get(shop=shop, product=product).quantity == 2

@@ -45,10 +45,13 @@ def test_stock_never_goes_negative():
     assert (refused.value.available, refused.value.asked) == (2, 3)
 
 
-movements = st.lists(st.one_of(
-    st.tuples(st.integers(1, 500), st.decimals(D("0.0001"), D("999.9999"), places=4)),
-    st.tuples(st.integers(-500, 500), st.none()),
-), max_size=40)
+movements = st.lists(
+    st.one_of(
+        st.tuples(st.integers(1, 500), st.decimals(D("0.0001"), D("999.9999"), places=4)),
+        st.tuples(st.integers(-500, 500), st.none()),
+    ),
+    max_size=40,
+)
 
 
 @given(movements)
@@ -70,6 +73,8 @@ def test_units_found_without_a_known_cost_take_the_fallback_never_zero():
     # Once a cost is known (it survives an empty stock), the fallback is not used.
     known = StockState(0, D("1.9000"), D("0.00"))
     assert apply_movement(known, 3, None, D("2.4000")) == (
-        StockState(3, D("1.9000"), D("5.70")), D("1.9000"))
+        StockState(3, D("1.9000"), D("5.70")),
+        D("1.9000"),
+    )
     # Exits never take it.
     assert apply_movement(StockState(2, D("0.0000"), D("0.00")), -1, None, D("2.4000"))[1] == 0

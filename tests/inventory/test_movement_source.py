@@ -32,9 +32,12 @@ def received_round(shop, other_shop):
 def test_a_receipt_names_each_allocation_it_comes_from(shop, other_shop):
     supplier_order = received_round(shop, other_shop)
     sources = set(StockMovement.objects.filter(kind="receipt").values_list("source", flat=True))
-    assert sources == {f"allocation:{pk}" for pk in
-                       Allocation.objects.filter(supplier_order=supplier_order)
-                       .values_list("pk", flat=True)}
+    assert sources == {
+        f"allocation:{pk}"
+        for pk in Allocation.objects.filter(supplier_order=supplier_order).values_list(
+            "pk", flat=True
+        )
+    }
     assert len(sources) == 2
 
 
@@ -42,23 +45,42 @@ def test_a_source_document_enters_the_stock_once(shop, other_shop):
     received_round(shop, other_shop)
     movement = StockMovement.objects.filter(shop=shop, kind="receipt").get()
     with pytest.raises(IntegrityError):
-        stock_receipts_record(receipts=[ReceiptIn(
-            shop_id=shop.pk, product_id=movement.product_id, quantity=1,
-            unit_cost=Decimal("2.0000"), source=movement.source,
-            occurred_at=timezone.now())])
+        stock_receipts_record(
+            receipts=[
+                ReceiptIn(
+                    shop_id=shop.pk,
+                    product_id=movement.product_id,
+                    quantity=1,
+                    unit_cost=Decimal("2.0000"),
+                    source=movement.source,
+                    occurred_at=timezone.now(),
+                )
+            ]
+        )
 
 
 def test_movements_of_people_have_no_source_and_are_many(shop):
     product = ProductFactory()
-    stock_receipts_record(receipts=[ReceiptIn(
-        shop_id=shop.pk, product_id=product.pk, quantity=5, unit_cost=Decimal("1.0000"),
-        source="receipt:test:1", occurred_at=timezone.now())])
+    stock_receipts_record(
+        receipts=[
+            ReceiptIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                quantity=5,
+                unit_cost=Decimal("1.0000"),
+                source="receipt:test:1",
+                occurred_at=timezone.now(),
+            )
+        ]
+    )
     from inventory.services import movement_create
 
     movement_create(shop=shop, product=product, kind="sale", quantity=1)
     movement_create(shop=shop, product=product, kind="sale", quantity=1)
-    assert list(StockMovement.objects.filter(kind="sale").values_list("source", flat=True)) \
-        == ["", ""]
+    assert list(StockMovement.objects.filter(kind="sale").values_list("source", flat=True)) == [
+        "",
+        "",
+    ]
 
 
 def test_the_suggested_order_is_served_by_purchasing_on_its_old_path():
@@ -82,8 +104,9 @@ def test_the_migration_turns_the_old_allocation_key_into_the_source(shop, other_
         # the old code left them: a key, no source.
         migrate_to(("inventory", "0004_movement_source"))
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM inventory_stockmovement "
-                           "WHERE allocation_id IS NOT NULL")
+            cursor.execute(
+                "SELECT count(*) FROM inventory_stockmovement WHERE allocation_id IS NOT NULL"
+            )
             assert cursor.fetchone()[0] == 2
             cursor.execute("UPDATE inventory_stockmovement SET source = ''")
         migrate_to(("inventory", "0003_catalogue_products"))
@@ -92,4 +115,5 @@ def test_the_migration_turns_the_old_allocation_key_into_the_source(shop, other_
         migrate_to(*MigrationExecutor(connection).loader.graph.leaf_nodes())
     assert {(m.pk, m.source) for m in StockMovement.objects.filter(kind="receipt")} == expected
     assert {source for _, source in expected} == {
-        f"allocation:{pk}" for pk in supplier_order.allocations.values_list("pk", flat=True)}
+        f"allocation:{pk}" for pk in supplier_order.allocations.values_list("pk", flat=True)
+    }

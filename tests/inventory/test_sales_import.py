@@ -28,10 +28,20 @@ def french(offset: int) -> str:
 
 
 def stock_up(shop, product, quantity, *, lot="L1", expires_on=None, days_ago=40):
-    [movement] = movements_record(movements=[MovementIn(
-        shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=quantity,
-        occurred_at=end_of_day(day(-days_ago)), unit_cost=Decimal("1.2000"), lot=lot,
-        expires_on=expires_on)])
+    [movement] = movements_record(
+        movements=[
+            MovementIn(
+                shop_id=shop.pk,
+                product_id=product.pk,
+                kind="receipt",
+                quantity=quantity,
+                occurred_at=end_of_day(day(-days_ago)),
+                unit_cost=Decimal("1.2000"),
+                lot=lot,
+                expires_on=expires_on,
+            )
+        ]
+    )
     return movement
 
 
@@ -41,13 +51,16 @@ def upload(text: str, *, bom: bool = False):
 
 
 def post(api, user, shop, text, **kwargs):
-    return api.as_user(user).post(URL, {"shop": shop.pk, "file": upload(text, **kwargs)},
-                                  format="multipart")
+    return api.as_user(user).post(
+        URL, {"shop": shop.pk, "file": upload(text, **kwargs)}, format="multipart"
+    )
 
 
 def snapshot():
-    return [list(model.objects.order_by("pk").values_list())
-            for model in (StockMovement, StockBalance, StockLot, MovementLot)]
+    return [
+        list(model.objects.order_by("pk").values_list())
+        for model in (StockMovement, StockBalance, StockLot, MovementLot)
+    ]
 
 
 def quantity_of(shop, product):
@@ -61,14 +74,19 @@ def test_a_french_till_export_records_one_sale_per_day_and_product(api, shopkeep
     late = stock_up(shop, butter, 10, lot="TARD", expires_on=day(30), days_ago=40)
     early = stock_up(shop, butter, 5, lot="TOT", expires_on=day(10), days_ago=30)
     stock_up(shop, jam, 10)
-    text = "\r\n".join([
-        "date;sku;quantity",
-        f"{iso(-2)};BEU-250;3",
-        f"{french(-2)};BEU-250;4",    # the same day again: added to the line above
-        f"{french(-1)};CONF-FR;2",
-        "",                           # a blank line is skipped
-        f"{iso(-1)};BEU-250;1",
-    ]) + "\r\n"
+    text = (
+        "\r\n".join(
+            [
+                "date;sku;quantity",
+                f"{iso(-2)};BEU-250;3",
+                f"{french(-2)};BEU-250;4",  # the same day again: added to the line above
+                f"{french(-1)};CONF-FR;2",
+                "",  # a blank line is skipped
+                f"{iso(-1)};BEU-250;1",
+            ]
+        )
+        + "\r\n"
+    )
 
     # when the shopkeeper imports the export
     response = post(api, shopkeeper, shop, text, bom=True)
@@ -77,20 +95,23 @@ def test_a_french_till_export_records_one_sale_per_day_and_product(api, shopkeep
     assert response.status_code == 201, response.json()
     assert response.json() == {"movements": 3, "units": 10}
     sales = StockMovement.objects.filter(kind="sale").order_by("occurred_at", "product_id")
-    assert [(m.product_id, m.quantity, m.occurred_at, m.note, m.created_by_id)
-            for m in sales] == [
+    assert [(m.product_id, m.quantity, m.occurred_at, m.note, m.created_by_id) for m in sales] == [
         (butter.pk, -7, end_of_day(day(-2)), "Import caisse", shopkeeper.pk),
-        *sorted([(butter.pk, -1, end_of_day(day(-1)), "Import caisse", shopkeeper.pk),
-                 (jam.pk, -2, end_of_day(day(-1)), "Import caisse", shopkeeper.pk)]),
+        *sorted(
+            [
+                (butter.pk, -1, end_of_day(day(-1)), "Import caisse", shopkeeper.pk),
+                (jam.pk, -2, end_of_day(day(-1)), "Import caisse", shopkeeper.pk),
+            ]
+        ),
     ]
     assert (quantity_of(shop, butter), quantity_of(shop, jam)) == (7, 8)
     # the lot expiring first went first
-    remaining = {lot.movement_id: lot.remaining for lot in StockLot.objects.filter(
-        product=butter)}
+    remaining = {lot.movement_id: lot.remaining for lot in StockLot.objects.filter(product=butter)}
     assert remaining == {early.pk: 0, late.pk: 7}
     first_sale = sales.first()
-    assert {(part.lot.code, part.quantity) for part in first_sale.lot_parts.select_related(
-        "lot")} == {("TOT", 5), ("TARD", 2)}
+    assert {
+        (part.lot.code, part.quantity) for part in first_sale.lot_parts.select_related("lot")
+    } == {("TOT", 5), ("TARD", 2)}
 
 
 def test_a_comma_separated_file_with_french_column_names_is_accepted(api, shopkeeper, shop):
@@ -103,32 +124,41 @@ def test_a_comma_separated_file_with_french_column_names_is_accepted(api, shopke
 
 
 def test_three_bad_lines_among_good_ones_are_all_named_and_nothing_is_written(
-        api, shopkeeper, shop):
+    api, shopkeeper, shop
+):
     butter = ProductFactory(sku="BEU-250")
     stock_up(shop, butter, 50)
     before = snapshot()
-    text = "\n".join([
-        "date;sku;quantity",
-        f"{iso(-3)};BEU-250;2",      # 2 good
-        "31/02/2026;BEU-250;1",      # 3 no such day
-        f"{iso(-2)};BEU-250;4",      # 4 good
-        f"{iso(-2)};BEU-250;1,5",    # 5 not a whole number
-        f"{iso(-1)};INCONNU;1",      # 6 unknown SKU
-        f"{french(-1)};BEU-250;1",   # 7 good
-    ])
+    text = "\n".join(
+        [
+            "date;sku;quantity",
+            f"{iso(-3)};BEU-250;2",  # 2 good
+            "31/02/2026;BEU-250;1",  # 3 no such day
+            f"{iso(-2)};BEU-250;4",  # 4 good
+            f"{iso(-2)};BEU-250;1,5",  # 5 not a whole number
+            f"{iso(-1)};INCONNU;1",  # 6 unknown SKU
+            f"{french(-1)};BEU-250;1",  # 7 good
+        ]
+    )
     response = post(api, shopkeeper, shop, text)
     assert response.status_code == 400
-    assert response.json() == {"file": [
-        "Ligne 3 : date « 31/02/2026 » invalide.",
-        "Ligne 5 : quantité « 1,5 » invalide (nombre entier de 1 à 100000).",
-        "Ligne 6 : référence « INCONNU » inconnue.",
-    ]}
+    assert response.json() == {
+        "file": [
+            "Ligne 3 : date « 31/02/2026 » invalide.",
+            "Ligne 5 : quantité « 1,5 » invalide (nombre entier de 1 à 100000).",
+            "Ligne 6 : référence « INCONNU » inconnue.",
+        ]
+    }
     assert snapshot() == before
 
 
 def test_every_error_of_a_line_is_listed_in_order(api, shopkeeper, shop):
-    response = post(api, shopkeeper, shop, "date;sku;quantity\n2026/03/01;NULLE-PART;0\n"
-                                           f"{iso(-1)};;3\n{iso(-1)}\n")
+    response = post(
+        api,
+        shopkeeper,
+        shop,
+        f"date;sku;quantity\n2026/03/01;NULLE-PART;0\n{iso(-1)};;3\n{iso(-1)}\n",
+    )
     assert response.status_code == 400
     assert response.json()["file"] == [
         "Ligne 2 : date « 2026/03/01 » invalide (attendu AAAA-MM-JJ ou JJ/MM/AAAA).",
@@ -147,8 +177,9 @@ def test_a_sale_in_the_future_is_refused(api, shopkeeper, shop):
     assert not StockMovement.objects.filter(kind="sale").exists()
 
 
-def test_a_sku_of_two_suppliers_names_the_product_this_shop_stocks(api, shopkeeper, shop,
-                                                                   other_shop):
+def test_a_sku_of_two_suppliers_names_the_product_this_shop_stocks(
+    api, shopkeeper, shop, other_shop
+):
     # given "CAF-250" at two suppliers; this shop stocks the second, another shop the first
     first = ProductFactory(supplier=SupplierFactory(), sku="CAF-250")
     second = ProductFactory(supplier=SupplierFactory(), sku="CAF-250")
@@ -166,8 +197,9 @@ def test_a_sku_the_shop_cannot_tell_apart_is_refused(api, shopkeeper, shop):
     both = [ProductFactory(supplier=SupplierFactory(), sku="THE-100") for _ in range(2)]
     for product in both:
         stock_up(shop, product, 10)
-    response = post(api, shopkeeper, shop,
-                    f"date;sku;quantity\n{iso(-1)};CAF-250;1\n{iso(-1)};THE-100;1\n")
+    response = post(
+        api, shopkeeper, shop, f"date;sku;quantity\n{iso(-1)};CAF-250;1\n{iso(-1)};THE-100;1\n"
+    )
     assert response.status_code == 400
     assert response.json()["file"] == [
         "Ligne 2 : référence « CAF-250 » ambiguë : 2 fournisseurs la portent et ce commerce "
@@ -183,8 +215,9 @@ def test_selling_more_than_the_stock_is_refused_whole(api, shopkeeper, shop):
     stock_up(shop, butter, 3)
     stock_up(shop, jam, 10)
     before = snapshot()
-    response = post(api, shopkeeper, shop,
-                    f"date;sku;quantity\n{iso(-1)};CONF-FR;2\n{iso(-1)};BEU-250;4\n")
+    response = post(
+        api, shopkeeper, shop, f"date;sku;quantity\n{iso(-1)};CONF-FR;2\n{iso(-1)};BEU-250;4\n"
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_stock"
     assert "« Beurre doux » : 3 en stock, 4 demandé(s)" in response.json()["detail"]
@@ -203,7 +236,8 @@ def test_a_wrong_header_names_the_columns(api, shopkeeper, shop):
 
 def test_a_file_with_only_a_header_or_nothing_is_refused(api, shopkeeper, shop):
     assert post(api, shopkeeper, shop, "date;sku;quantity\n").json() == {
-        "file": ["Le fichier ne contient aucune vente."]}
+        "file": ["Le fichier ne contient aucune vente."]
+    }
     assert post(api, shopkeeper, shop, "").status_code == 400
 
 
@@ -212,7 +246,8 @@ def test_the_size_and_the_number_of_rows_are_capped(api, shopkeeper, shop):
     assert post(api, shopkeeper, shop, too_big).json() == {"file": ["Le fichier dépasse 2 Mo."]}
     too_long = "date;sku;quantity\n" + f"{iso(-1)};BEU-250;1\n" * 20_001
     assert post(api, shopkeeper, shop, too_long).json() == {
-        "file": ["Le fichier compte plus de 20 000 lignes : découpez-le."]}
+        "file": ["Le fichier compte plus de 20 000 lignes : découpez-le."]
+    }
 
 
 def test_a_shop_the_caller_may_not_see_is_an_error_on_shop(api, shopkeeper, other_shop):
@@ -244,16 +279,27 @@ def test_an_accountant_may_not_import(api, accountant, shop):
 def test_the_query_count_does_not_grow_with_the_rows(api, shopkeeper, shop):
     def import_of(rows):
         products = ProductFactory.create_batch(rows // 2 or 1)
-        movements_record(movements=[MovementIn(
-            shop_id=shop.pk, product_id=product.pk, kind="receipt", quantity=100,
-            occurred_at=end_of_day(day(-30)), unit_cost=Decimal("1.2000"))
-            for product in products])
+        movements_record(
+            movements=[
+                MovementIn(
+                    shop_id=shop.pk,
+                    product_id=product.pk,
+                    kind="receipt",
+                    quantity=100,
+                    occurred_at=end_of_day(day(-30)),
+                    unit_cost=Decimal("1.2000"),
+                )
+                for product in products
+            ]
+        )
         lines = ["date;sku;quantity"] + [
-            f"{iso(-1 - n % 2)};{products[n % len(products)].sku};1" for n in range(rows)]
+            f"{iso(-1 - n % 2)};{products[n % len(products)].sku};1" for n in range(rows)
+        ]
         client = api.as_user(shopkeeper)
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(URL, {"shop": shop.pk, "file": upload("\n".join(lines))},
-                                   format="multipart")
+            response = client.post(
+                URL, {"shop": shop.pk, "file": upload("\n".join(lines))}, format="multipart"
+            )
         assert response.status_code == 201, response.json()
         assert response.json()["units"] == rows
         return len(queries)

@@ -33,9 +33,11 @@ def consolidate(round_id, user_id):
 
 
 def generate(month, shop_id, user_id):
-    return _answer(_client(user_id).post("/api/reports/generate/",
-                                         {"month": month, "shops": [int(shop_id)]},
-                                         format="json"))
+    return _answer(
+        _client(user_id).post(
+            "/api/reports/generate/", {"month": month, "shops": [int(shop_id)]}, format="json"
+        )
+    )
 
 
 def consolidate_as_the_worker(round_id):

@@ -5,14 +5,16 @@ from mache.errors import BusinessRuleError, InvalidInput, exception_handler
 
 def test_business_rules_answer_409_with_detail_and_code():
     response = exception_handler(
-        BusinessRuleError("La tournée est close.", code="round_closed"), {"view": APIView()})
+        BusinessRuleError("La tournée est close.", code="round_closed"), {"view": APIView()}
+    )
     assert response.status_code == 409
     assert response.data == {"detail": "La tournée est close.", "code": "round_closed"}
 
 
 def test_extra_fields_ride_along_with_the_code():
     response = exception_handler(
-        BusinessRuleError("Commande existante.", code="order_exists", id=12), {})
+        BusinessRuleError("Commande existante.", code="order_exists", id=12), {}
+    )
     assert response.data == {"detail": "Commande existante.", "code": "order_exists", "id": 12}
 
 

@@ -10,13 +10,20 @@ def test_records_come_with_their_line_and_malformed_ones_become_errors():
     text = 'a;b\n1;2\n\n;;\n3\n"4\n4";5\n6;7;8\n'
     records = CsvRecords(text, columns=["a", "b"], max_rows=10)
     assert list(records) == [(2, {"a": "1", "b": "2"}), (6, {"a": "4\n4", "b": "5"})]
-    assert records.messages() == ["Ligne 5 : 1 colonnes au lieu de 2.",
-                                  "Ligne 8 : 3 colonnes au lieu de 2."]
+    assert records.messages() == [
+        "Ligne 5 : 1 colonnes au lieu de 2.",
+        "Ligne 8 : 3 colonnes au lieu de 2.",
+    ]
 
 
 def test_extra_columns_are_ignored_when_allowed_and_errors_stay_in_line_order():
-    records = CsvRecords("x,Quantité,sku\n,2,A\n3\n", columns=["sku", "quantity"],
-                         aliases={"quantité": "quantity"}, extra_allowed=True, max_rows=10)
+    records = CsvRecords(
+        "x,Quantité,sku\n,2,A\n3\n",
+        columns=["sku", "quantity"],
+        aliases={"quantité": "quantity"},
+        extra_allowed=True,
+        max_rows=10,
+    )
     for line, cells in records:
         assert cells == {"quantity": "2", "sku": "A"}
         records.errors.append((line, "vu."))

@@ -82,7 +82,8 @@ def test_format_unit_price_keeps_four_decimals(price, expected):
 
 
 @pytest.mark.parametrize(
-    ("quantity", "expected"), [(0, "0"), (12, "12"), (1200, "1 200"), (-3500, "-3 500")])
+    ("quantity", "expected"), [(0, "0"), (12, "12"), (1200, "1 200"), (-3500, "-3 500")]
+)
 def test_format_quantity(quantity, expected):
     assert format_quantity(quantity) == nb(expected)
 

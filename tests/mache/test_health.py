@@ -24,8 +24,18 @@ def test_healthz_is_503_when_the_database_is_down():
         "import django, json; django.setup(); from django.test import Client; "
         "r = Client().get('/healthz'); print(r.status_code, json.dumps(r.json()))"
     )
-    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
-           "DJANGO_SETTINGS_MODULE": "mache.settings", "LOG_LEVEL": "CRITICAL"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, cwd=settings.BASE_DIR, timeout=60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
+        "DJANGO_SETTINGS_MODULE": "mache.settings",
+        "LOG_LEVEL": "CRITICAL",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=60,
+    )
     assert result.stdout.strip() == '503 {"database": "error", "broker": "ok"}', result.stderr

@@ -45,12 +45,16 @@ def test_split_of_the_spec_worked_example():
     # P2: 6 units over quantities 4, 3 -> 3, 3 (the last unit to the larger remainder)
     assert split(6, [4, 3]) == [3, 3]
     # shipping 25.00 over goods 20.10 / 22.50 / 7.20 -> 10.09 / 11.30 / 3.61
-    assert split_money(Decimal("25.00"), [Decimal("20.10"), Decimal("22.50"),
-                                          Decimal("7.20")]) == [
-        Decimal("10.09"), Decimal("11.30"), Decimal("3.61")]
+    assert split_money(Decimal("25.00"), [Decimal("20.10"), Decimal("22.50"), Decimal("7.20")]) == [
+        Decimal("10.09"),
+        Decimal("11.30"),
+        Decimal("3.61"),
+    ]
     # shop 101's shipping share 10.09 over its goods 9.60 (5.5 %) and 10.50 (20 %)
     assert split_money(Decimal("10.09"), [Decimal("9.60"), Decimal("10.50")]) == [
-        Decimal("4.82"), Decimal("5.27")]
+        Decimal("4.82"),
+        Decimal("5.27"),
+    ]
 
 
 def test_split_ties_go_to_the_first_party():
@@ -104,7 +108,8 @@ def test_split_respects_caps_when_the_total_fits_in_the_weights(data, weights):
 @given(
     cents=st.integers(min_value=0, max_value=10**8),
     amounts=st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=20).filter(
-        lambda xs: sum(xs) > 0),
+        lambda xs: sum(xs) > 0
+    ),
 )
 def test_split_money_sums_to_the_cent(cents, amounts):
     parts = split_money(from_cents(cents), [from_cents(a) for a in amounts])

@@ -30,8 +30,9 @@ def closed_port() -> int:
 
 
 def a_waiting_message(**fields) -> OutboxMessage:
-    return OutboxMessage.objects.create(task_id=str(uuid.uuid4()), task_name="worker.ping",
-                                        **fields)
+    return OutboxMessage.objects.create(
+        task_id=str(uuid.uuid4()), task_name="worker.ping", **fields
+    )
 
 
 def test_publishing_gives_up_within_a_second_or_two_when_the_broker_is_down():
@@ -50,8 +51,9 @@ def test_publishing_gives_up_within_a_second_or_two_when_the_broker_is_down():
 
 def test_beat_drains_the_outbox_every_minute():
     app.loader.import_default_modules()
-    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values()
-               if e["task"] == "mache.outbox_drain"]
+    entries = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "mache.outbox_drain"
+    ]
     assert len(entries) == 1 and entries[0]["schedule"] <= 60
     assert "mache.outbox_drain" in app.tasks
 
@@ -124,8 +126,7 @@ def test_sent_rows_are_kept_a_week_for_the_audit():
 def cache_down(settings):
     """The cache points to a Redis that does not answer (the client's options kept)."""
     default = settings.CACHES["default"]
-    settings.CACHES = {"default": {**default,
-                                   "LOCATION": f"redis://127.0.0.1:{closed_port()}/1"}}
+    settings.CACHES = {"default": {**default, "LOCATION": f"redis://127.0.0.1:{closed_port()}/1"}}
 
 
 def test_a_cache_down_is_computed_without_and_logged(cache_down, caplog):
@@ -147,7 +148,6 @@ def test_a_shop_report_is_built_with_the_cache_down(cache_down, media):
 
     CooperativeFactory()
     shop = ShopFactory()
-    run = reports_generate(month=format_month(previous_month(current_month())),
-                           shop_ids=[shop.pk])
+    run = reports_generate(month=format_month(previous_month(current_month())), shop_ids=[shop.pk])
     report = report_build(report_id=Report.objects.get(run=run).pk)
     assert report.status == Report.Status.READY and report.file.name

@@ -63,9 +63,24 @@ class SpareRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         assert wait_until(self._answers, timeout=20), "the spare Redis did not start"
 
     def stop(self) -> None:
@@ -117,12 +132,17 @@ def spare_redis(tmp_path):
 def environment(spare_redis, tmp_path):
     """The environment of a web server or worker using the spare Redis and the test database."""
     db = connection.settings_dict
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": spare_redis.url,
-           "DATABASE_URL": (f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-                            f"{db['PORT'] or 5432}/{db['NAME']}"),
-           "MACHE_VAR_DIR": str(tmp_path / "var"),
-           "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-           "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": spare_redis.url,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "MACHE_VAR_DIR": str(tmp_path / "var"),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "DJANGO_SETTINGS_MODULE": "mache.settings",
+    }
     env.pop("CACHE_URL", None)
     return env
 
@@ -134,7 +154,12 @@ def step(environment):
     def run(name, *args):
         done = subprocess.run(
             [sys.executable, "-m", "tests.mache.redis_down_steps", name, *map(str, args)],
-            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180)
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert done.returncode == 0, done.stderr[-4000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -147,9 +172,24 @@ def worker(environment, log: Path):
     by the console backend included) goes to `log`."""
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "mache", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "mache",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         try:
             yield process
         finally:
@@ -158,8 +198,10 @@ def worker(environment, log: Path):
 
 
 def emails_to(log: Path, address: str) -> int:
-    return sum(line.rstrip().endswith(f"To: {address}")
-               for line in log.read_text(errors="replace").splitlines())
+    return sum(
+        line.rstrip().endswith(f"To: {address}")
+        for line in log.read_text(errors="replace").splitlines()
+    )
 
 
 def a_round(*, closed: bool) -> Round:
@@ -174,7 +216,8 @@ def a_round(*, closed: bool) -> Round:
 
 
 def test_consolidate_while_redis_is_down_answers_202_and_its_task_runs_once_redis_is_back(
-        spare_redis, environment, step, tmp_path, api):
+    spare_redis, environment, step, tmp_path, api
+):
     round_ = a_round(closed=False)
     coordinator = UserFactory(role=User.Role.COORDINATOR, email=COORDINATOR_EMAIL)
     spare_redis.start()
@@ -189,7 +232,10 @@ def test_consolidate_while_redis_is_down_answers_202_and_its_task_runs_once_redi
     assert round_.status == Round.Status.OPEN and round_.closes_at <= timezone.now()
     message = OutboxMessage.objects.get()
     assert (message.task_id, message.task_name, message.args) == (
-        task_id, "worker.consolidate_round", [round_.pk])
+        task_id,
+        "worker.consolidate_round",
+        [round_.pk],
+    )
     assert message.sent_at is None and message.attempts == 1 and message.last_error
     client = api.as_user(coordinator)
     assert client.get(f"/api/tasks/{task_id}/").json()["state"] == "PENDING"
@@ -211,7 +257,8 @@ def test_consolidate_while_redis_is_down_answers_202_and_its_task_runs_once_redi
 
 
 def test_the_consolidated_email_lost_while_redis_was_down_is_sent_once_it_is_back(
-        spare_redis, environment, step, tmp_path):
+    spare_redis, environment, step, tmp_path
+):
     round_ = a_round(closed=True)
     UserFactory(role=User.Role.COORDINATOR, email=COORDINATOR_EMAIL)
     spare_redis.start()
@@ -222,23 +269,26 @@ def test_the_consolidated_email_lost_while_redis_was_down_is_sent_once_it_is_bac
 
     message = OutboxMessage.objects.get()
     assert (message.task_name, message.args) == (
-        "worker.send_notification", ["round_consolidated", supplier_order])
+        "worker.send_notification",
+        ["round_consolidated", supplier_order],
+    )
     assert message.sent_at is None and message.last_error
 
     spare_redis.start()
     assert step("drain", 2) == {"sent": [1, 0]}  # a second drain sends nothing again
     assert spare_redis.queued() == [
-        ("worker.send_notification", message.task_id, ["round_consolidated", supplier_order])]
+        ("worker.send_notification", message.task_id, ["round_consolidated", supplier_order])
+    ]
 
     log = tmp_path / "worker.log"
     with worker(environment, log):
-        assert wait_until(lambda: spare_redis.task_state(message.task_id) == "SUCCESS",
-                          timeout=120)
+        assert wait_until(lambda: spare_redis.task_state(message.task_id) == "SUCCESS", timeout=120)
     assert emails_to(log, COORDINATOR_EMAIL) == 1
 
 
 def test_reports_asked_while_redis_is_down_are_generated_once_it_is_back(
-        spare_redis, environment, step, tmp_path, api):
+    spare_redis, environment, step, tmp_path, api
+):
     CooperativeFactory()
     shop = ShopFactory()
     coordinator = UserFactory(role=User.Role.COORDINATOR)
@@ -253,7 +303,10 @@ def test_reports_asked_while_redis_is_down_are_generated_once_it_is_back(
     assert report.status == Report.Status.PENDING and report.run_id == run_id
     message = OutboxMessage.objects.get()
     assert (message.task_name, message.args, message.sent_at) == (
-        "worker.generate_report", [report.pk], None)
+        "worker.generate_report",
+        [report.pk],
+        None,
+    )
     client = api.as_user(coordinator)
     assert client.get(f"/api/tasks/{run_id}/").json()["state"] == "PENDING"
 
@@ -261,8 +314,7 @@ def test_reports_asked_while_redis_is_down_are_generated_once_it_is_back(
     assert step("drain") == {"sent": [1]}
     assert spare_redis.queued() == [("worker.generate_report", message.task_id, [report.pk])]
     with worker(environment, tmp_path / "worker.log"):
-        assert wait_until(lambda: Report.objects.get(pk=report.pk).status != "pending",
-                          timeout=120)
+        assert wait_until(lambda: Report.objects.get(pk=report.pk).status != "pending", timeout=120)
     assert Report.objects.get(pk=report.pk).status == Report.Status.READY
     assert TaskRun.objects.get(pk=run_id).done == 1
     assert client.get(f"/api/tasks/{run_id}/").json()["state"] == "SUCCESS"

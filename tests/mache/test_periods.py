@@ -28,10 +28,25 @@ def test_a_late_evening_in_utc_is_already_the_next_paris_day():
     assert paris_date(moment) == dt.date(2026, 12, 1)
 
 
-@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "26-11", "", "2026/11", "2026-00", None,
-                                 # out of the sane years, or not in ASCII digits
-                                 "0001-01", "9999-12", "1999-12", "2101-01",
-                                 "２０２６-01", "2026-01\n"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2026-13",
+        "2026-1",
+        "26-11",
+        "",
+        "2026/11",
+        "2026-00",
+        None,
+        # out of the sane years, or not in ASCII digits
+        "0001-01",
+        "9999-12",
+        "1999-12",
+        "2101-01",
+        "２０２６-01",
+        "2026-01\n",
+    ],
+)
 def test_parse_month_refuses_malformed_months(bad):
     with pytest.raises(ValueError):
         parse_month(bad)
@@ -55,5 +70,4 @@ def test_months_tile_time_without_gap_or_overlap(day):
     assert month_bounds(next_month(month))[0] == end
     assert previous_month(next_month(month)) == month
     assert start.astimezone(PARIS).date() == month
-    assert (end - dt.timedelta(microseconds=1)).astimezone(PARIS).date() == last_day_of_month(
-        month)
+    assert (end - dt.timedelta(microseconds=1)).astimezone(PARIS).date() == last_day_of_month(month)

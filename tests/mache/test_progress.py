@@ -8,10 +8,18 @@ def test_a_run_is_finished_when_every_task_has_ended():
     assert run_progress(done=0, failed=0, total=3).state == "PENDING"
     going = run_progress(done=1, failed=1, total=3, result="hidden")
     assert (going.state, going.finished, going.percent, going.result) == (
-        "PROGRESS", False, 66, None)
+        "PROGRESS",
+        False,
+        66,
+        None,
+    )
     ended = run_progress(done=2, failed=1, total=3, result={"failed": 1})
     assert (ended.state, ended.finished, ended.percent, ended.result) == (
-        "FAILURE", True, 100, {"failed": 1})
+        "FAILURE",
+        True,
+        100,
+        {"failed": 1},
+    )
     assert run_progress(done=0, failed=0, total=0).finished  # nothing to do: done
 
 

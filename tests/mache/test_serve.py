@@ -46,11 +46,19 @@ def alive(pid: int) -> bool:
 
 @pytest.fixture
 def serverless_env(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "MACHE_ENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "MACHE_ENV"}
+    }
     env.update(MACHE_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True,
-                   cwd=settings.BASE_DIR, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        env=env,
+        check=True,
+        cwd=settings.BASE_DIR,
+        timeout=300,
+    )
     return env
 
 
@@ -64,9 +72,14 @@ def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless
     port = free_port()
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--concurrency", "1"],
-        env=serverless_env, cwd=settings.BASE_DIR, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        preexec_fn=ignore_sigint if stop.endswith("script") else None)  # noqa: PLW1509
+        env=serverless_env,
+        cwd=settings.BASE_DIR,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=ignore_sigint if stop.endswith("script") else None,
+    )  # noqa: PLW1509
     try:
         health = None
         for _ in range(120):
@@ -79,11 +92,18 @@ def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless
         assert health == '{"database": "ok", "broker": "ok"}'
 
         # A task goes through the file-system broker to the worker and back.
-        code = ("import django; django.setup(); from worker.tasks import ping; "
-                "print(ping.delay().get(timeout=60))")
-        result = subprocess.run([sys.executable, "-c", code], env={
-            **serverless_env, "DJANGO_SETTINGS_MODULE": "mache.settings"},
-            cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=90)
+        code = (
+            "import django; django.setup(); from worker.tasks import ping; "
+            "print(ping.delay().get(timeout=60))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**serverless_env, "DJANGO_SETTINGS_MODULE": "mache.settings"},
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         assert result.stdout.strip() == "pong", result.stderr
 
         family = descendants(serve.pid)

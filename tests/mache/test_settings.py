@@ -19,11 +19,20 @@ PRODUCTION_ENV = {
 def run_manage(*args, env):
     # Nothing of the test session's own environment (the browser tests set
     # DJANGO_ALLOW_ASYNC_UNSAFE for themselves) may leak into a production check.
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     full_env.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], capture_output=True, text=True,
-                          env=full_env, cwd=settings.BASE_DIR, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -56,12 +65,22 @@ def test_language_and_time_zone():
 
 
 def test_the_file_storage_of_reports_is_configurable(tmp_path):
-    code = ("import django; django.setup(); from django.core.files.storage import "
-            "storages; s = storages['default']; print(type(s).__name__, s.location)")
-    env = {"MEDIA_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
-           "MEDIA_STORAGE_OPTIONS": f'{{"location": "{tmp_path}"}}',
-           "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    code = (
+        "import django; django.setup(); from django.core.files.storage import "
+        "storages; s = storages['default']; print(type(s).__name__, s.location)"
+    )
+    env = {
+        "MEDIA_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
+        "MEDIA_STORAGE_OPTIONS": f'{{"location": "{tmp_path}"}}',
+        "DJANGO_SETTINGS_MODULE": "mache.settings",
+    }
     full_env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**full_env, **env}, cwd=settings.BASE_DIR, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**full_env, **env},
+        cwd=settings.BASE_DIR,
+        timeout=60,
+    )
     assert result.stdout.split() == ["FileSystemStorage", str(tmp_path)], result.stderr

@@ -23,17 +23,23 @@ def test_a_task_named_by_a_string_is_refused():
 
 
 def test_the_tasks_keep_the_names_queued_messages_and_beat_use():
-    assert [t.name for t in (consolidate_round, sweep_rounds, generate_report,
-                             send_notification)] == [
-        "worker.consolidate_round", "worker.sweep_rounds", "worker.generate_report",
-        "worker.send_notification"]
+    assert [
+        t.name for t in (consolidate_round, sweep_rounds, generate_report, send_notification)
+    ] == [
+        "worker.consolidate_round",
+        "worker.sweep_rounds",
+        "worker.generate_report",
+        "worker.send_notification",
+    ]
 
 
 def test_a_notification_is_queued_by_its_function_under_its_kind():
     notify_on_commit(notifications.round_cancelled, 42)
     message = OutboxMessage.objects.get()
     assert (message.task_name, message.args) == (
-        "worker.send_notification", ["round_cancelled", 42])
+        "worker.send_notification",
+        ["round_cancelled", 42],
+    )
     assert notification_for("round_cancelled") is notifications.round_cancelled
     assert notification_for("round_consolidated") is notifications.round_consolidated
     assert notification_for("report_ready") is report_ready_email

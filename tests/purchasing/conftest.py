@@ -21,24 +21,57 @@ def example(db):
     """The worked example of docs/consolidation.md: supplier, products P1-P3, shops 101-103,
     each with a shopkeeper, and an open round."""
     coop = CooperativeFactory(service_fee_rate=Decimal("0.02"))
-    supplier = SupplierFactory(name="Laiterie d'exemple", shipping_fee=Decimal("25.00"),
-                               free_shipping_threshold=Decimal("300.00"),
-                               min_order_amount=Decimal("0.00"))
-    p1 = ProductFactory(supplier=supplier, sku="P1", name="Produit P1", case_size=12,
-                        unit_price=Decimal("1.2000"), vat_rate=Decimal("5.50"))
+    supplier = SupplierFactory(
+        name="Laiterie d'exemple",
+        shipping_fee=Decimal("25.00"),
+        free_shipping_threshold=Decimal("300.00"),
+        min_order_amount=Decimal("0.00"),
+    )
+    p1 = ProductFactory(
+        supplier=supplier,
+        sku="P1",
+        name="Produit P1",
+        case_size=12,
+        unit_price=Decimal("1.2000"),
+        vat_rate=Decimal("5.50"),
+    )
     add_tiers(p1, (5, "1.1000"), (10, "1.0000"))
-    p2 = ProductFactory(supplier=supplier, sku="P2", name="Produit P2", case_size=6,
-                        unit_price=Decimal("3.5000"), vat_rate=Decimal("20.00"))
-    p3 = ProductFactory(supplier=supplier, sku="P3", name="Produit P3", case_size=10,
-                        unit_price=Decimal("0.8000"), vat_rate=Decimal("5.50"))
+    p2 = ProductFactory(
+        supplier=supplier,
+        sku="P2",
+        name="Produit P2",
+        case_size=6,
+        unit_price=Decimal("3.5000"),
+        vat_rate=Decimal("20.00"),
+    )
+    p3 = ProductFactory(
+        supplier=supplier,
+        sku="P3",
+        name="Produit P3",
+        case_size=10,
+        unit_price=Decimal("0.8000"),
+        vat_rate=Decimal("5.50"),
+    )
     shops = {n: ShopFactory(id=n, name=f"Commerce {n}") for n in (101, 102, 103)}
-    keepers = {n: UserFactory(username=f"shop{n}", role=User.Role.SHOPKEEPER, shops=[shop])
-               for n, shop in shops.items()}
-    round_ = RoundFactory(supplier=supplier,
-                          opens_at=timezone.now() - dt.timedelta(hours=1),
-                          closes_at=timezone.now() + dt.timedelta(hours=1))
-    return {"coop": coop, "supplier": supplier, "p1": p1, "p2": p2, "p3": p3,
-            "shops": shops, "keepers": keepers, "round": round_}
+    keepers = {
+        n: UserFactory(username=f"shop{n}", role=User.Role.SHOPKEEPER, shops=[shop])
+        for n, shop in shops.items()
+    }
+    round_ = RoundFactory(
+        supplier=supplier,
+        opens_at=timezone.now() - dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    return {
+        "coop": coop,
+        "supplier": supplier,
+        "p1": p1,
+        "p2": p2,
+        "p3": p3,
+        "shops": shops,
+        "keepers": keepers,
+        "round": round_,
+    }
 
 
 def example_orders(ex):

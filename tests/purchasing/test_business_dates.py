@@ -28,9 +28,13 @@ def paris(day: dt.date, hour=12) -> str:
 
 def round_payload(supplier, **changes):
     now = timezone.now()
-    return {"supplier": supplier.pk, "opens_at": now.isoformat(),
-            "closes_at": (now + dt.timedelta(days=2)).isoformat(),
-            "delivery_date": (TODAY + dt.timedelta(days=4)).isoformat(), **changes}
+    return {
+        "supplier": supplier.pk,
+        "opens_at": now.isoformat(),
+        "closes_at": (now + dt.timedelta(days=2)).isoformat(),
+        "delivery_date": (TODAY + dt.timedelta(days=4)).isoformat(),
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -47,49 +51,72 @@ def create_round(api, coordinator):
 
 # --- Rounds: points 8 and 9 -------------------------------------------------------------------
 
+
 def test_a_deadline_already_past_is_400_on_closes_at(create_round):
-    response = create_round(opens_at=(timezone.now() - dt.timedelta(days=2)).isoformat(),
-                            closes_at=(timezone.now() - dt.timedelta(minutes=1)).isoformat(),
-                            delivery_date=str(TODAY + dt.timedelta(days=1)))
+    response = create_round(
+        opens_at=(timezone.now() - dt.timedelta(days=2)).isoformat(),
+        closes_at=(timezone.now() - dt.timedelta(minutes=1)).isoformat(),
+        delivery_date=str(TODAY + dt.timedelta(days=1)),
+    )
     assert response.status_code == 400, response.json()
-    assert response.json() == {"closes_at": [
-        "La date limite est déjà passée : choisissez une date à venir."]}
+    assert response.json() == {
+        "closes_at": ["La date limite est déjà passée : choisissez une date à venir."]
+    }
     assert not Round.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"opens_at": "0001-01-01T12:00:00+00:00"}, "opens_at"),
-    ({"opens_at": paris(FOUNDED - dt.timedelta(days=1))}, "opens_at"),
-    ({"closes_at": "9999-12-31T12:00:00+01:00"}, "closes_at"),
-    ({"delivery_date": "9999-12-31"}, "delivery_date"),
-    ({"delivery_date": str(TODAY + dt.timedelta(days=YEAR_AHEAD_DAYS + 1))}, "delivery_date"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"opens_at": "0001-01-01T12:00:00+00:00"}, "opens_at"),
+        ({"opens_at": paris(FOUNDED - dt.timedelta(days=1))}, "opens_at"),
+        ({"closes_at": "9999-12-31T12:00:00+01:00"}, "closes_at"),
+        ({"delivery_date": "9999-12-31"}, "delivery_date"),
+        ({"delivery_date": str(TODAY + dt.timedelta(days=YEAR_AHEAD_DAYS + 1))}, "delivery_date"),
+    ],
+)
 def test_round_dates_out_of_bounds_are_400_on_their_field(create_round, change, field):
     response = create_round(**change)
     assert response.status_code == 400, response.json()
     assert list(response.json()) == [field]
     assert response.json()[field][0].startswith(
-        "La date doit être comprise entre le 12/06/2018 (création de la coopérative) et le ")
+        "La date doit être comprise entre le 12/06/2018 (création de la coopérative) et le "
+    )
     assert not Round.objects.exists()
 
 
 def test_round_dates_on_their_bounds_are_accepted(create_round):
     last = TODAY + dt.timedelta(days=YEAR_AHEAD_DAYS)
-    response = create_round(opens_at=paris(FOUNDED, hour=9), closes_at=paris(last, hour=10),
-                            delivery_date=str(last))
+    response = create_round(
+        opens_at=paris(FOUNDED, hour=9), closes_at=paris(last, hour=10), delivery_date=str(last)
+    )
     assert response.status_code == 201, response.json()
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ({"opens_at": paris(TODAY + dt.timedelta(days=5)),
-      "closes_at": paris(TODAY + dt.timedelta(days=4))}, "closes_at",
-     "La date limite doit suivre l'ouverture."),
-    ({"closes_at": paris(TODAY + dt.timedelta(days=5)),
-      "delivery_date": str(TODAY + dt.timedelta(days=4))}, "delivery_date",
-     "La livraison ne peut précéder la date limite."),
-])
-def test_the_deadline_follows_the_opening_and_precedes_the_delivery(create_round, change,
-                                                                    field, message):
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {
+                "opens_at": paris(TODAY + dt.timedelta(days=5)),
+                "closes_at": paris(TODAY + dt.timedelta(days=4)),
+            },
+            "closes_at",
+            "La date limite doit suivre l'ouverture.",
+        ),
+        (
+            {
+                "closes_at": paris(TODAY + dt.timedelta(days=5)),
+                "delivery_date": str(TODAY + dt.timedelta(days=4)),
+            },
+            "delivery_date",
+            "La livraison ne peut précéder la date limite.",
+        ),
+    ],
+)
+def test_the_deadline_follows_the_opening_and_precedes_the_delivery(
+    create_round, change, field, message
+):
     response = create_round(**change)
     assert response.status_code == 400
     assert response.json() == {field: [message]}
@@ -97,13 +124,15 @@ def test_the_deadline_follows_the_opening_and_precedes_the_delivery(create_round
 
 # --- Receipt: point 14 ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def closed_days_ago(example):
     """The worked example's round, closed and consolidated three days ago."""
     place_example(example)
     three_days_ago = timezone.now() - dt.timedelta(days=3)
     Round.objects.filter(pk=example["round"].pk).update(
-        opens_at=three_days_ago - dt.timedelta(days=1), closes_at=three_days_ago)
+        opens_at=three_days_ago - dt.timedelta(days=1), closes_at=three_days_ago
+    )
     supplier_order = round_consolidate(round_id=example["round"].pk)
     SupplierOrder.objects.filter(pk=supplier_order.pk).update(created_at=three_days_ago)
     example["supplier_order"] = supplier_order
@@ -112,12 +141,15 @@ def closed_days_ago(example):
 
 def receive(api, coordinator, ex, **body):
     return api.as_user(coordinator).post(
-        f"/api/supplier-orders/{ex['supplier_order'].pk}/receipt/", {"lines": [], **body},
-        format="json")
+        f"/api/supplier-orders/{ex['supplier_order'].pk}/receipt/",
+        {"lines": [], **body},
+        format="json",
+    )
 
 
 def test_a_receipt_dated_yesterday_dates_invoices_stock_and_entries_yesterday(
-        api, coordinator, closed_days_ago):
+    api, coordinator, closed_days_ago
+):
     yesterday = TODAY - dt.timedelta(days=1)
 
     response = receive(api, coordinator, closed_days_ago, received_on=str(yesterday))
@@ -130,8 +162,10 @@ def test_a_receipt_dated_yesterday_dates_invoices_stock_and_entries_yesterday(
     entries = Entry.objects.all()
     assert entries.count() == 1 + 2 * len(invoices)  # the supplier's, two per invoice
     assert set(entries.values_list("date", flat=True)) == {yesterday}
-    assert {moment.astimezone(PARIS).date() for moment in StockMovement.objects.values_list(
-        "occurred_at", flat=True)} == {yesterday}
+    assert {
+        moment.astimezone(PARIS).date()
+        for moment in StockMovement.objects.values_list("occurred_at", flat=True)
+    } == {yesterday}
 
 
 def test_a_receipt_without_a_date_is_dated_today(api, coordinator, closed_days_ago):
@@ -142,42 +176,45 @@ def test_a_receipt_without_a_date_is_dated_today(api, coordinator, closed_days_a
 
 
 @pytest.mark.parametrize("days", [1, 400])
-def test_a_receipt_in_the_future_is_400_on_received_on(api, coordinator, closed_days_ago,
-                                                        days):
-    response = receive(api, coordinator, closed_days_ago,
-                       received_on=str(TODAY + dt.timedelta(days=days)))
+def test_a_receipt_in_the_future_is_400_on_received_on(api, coordinator, closed_days_ago, days):
+    response = receive(
+        api, coordinator, closed_days_ago, received_on=str(TODAY + dt.timedelta(days=days))
+    )
     assert response.status_code == 400, response.json()
     assert list(response.json()) == ["received_on"]
     assert not Invoice.objects.exists() and not Entry.objects.exists()
     assert SupplierOrder.objects.get().status == "confirmed"
 
 
-def test_a_receipt_before_the_round_closed_is_400_on_received_on(api, coordinator,
-                                                                 closed_days_ago):
+def test_a_receipt_before_the_round_closed_is_400_on_received_on(api, coordinator, closed_days_ago):
     closed = TODAY - dt.timedelta(days=3)
-    before = receive(api, coordinator, closed_days_ago,
-                     received_on=str(closed - dt.timedelta(days=1)))
+    before = receive(
+        api, coordinator, closed_days_ago, received_on=str(closed - dt.timedelta(days=1))
+    )
     assert before.status_code == 400, before.json()
-    assert before.json() == {"received_on": [
-        f"La date doit être comprise entre le {closed:%d/%m/%Y} (clôture de la tournée) et "
-        "aujourd'hui."]}
+    assert before.json() == {
+        "received_on": [
+            f"La date doit être comprise entre le {closed:%d/%m/%Y} (clôture de la tournée) et "
+            "aujourd'hui."
+        ]
+    }
     assert not Invoice.objects.exists() and not StockMovement.objects.exists()
     # the day the round closed is the first day a delivery may come
-    assert receive(api, coordinator, closed_days_ago,
-                   received_on=str(closed)).status_code == 201
+    assert receive(api, coordinator, closed_days_ago, received_on=str(closed)).status_code == 201
 
 
-def test_a_receipt_before_a_served_shop_joined_is_400_naming_it(api, coordinator,
-                                                                closed_days_ago):
+def test_a_receipt_before_a_served_shop_joined_is_400_naming_it(api, coordinator, closed_days_ago):
     shop = closed_days_ago["shops"][102]
     shop.joined_on = TODAY - dt.timedelta(days=1)
     shop.save(update_fields=["joined_on"])
-    response = receive(api, coordinator, closed_days_ago,
-                       received_on=str(TODAY - dt.timedelta(days=2)))
+    response = receive(
+        api, coordinator, closed_days_ago, received_on=str(TODAY - dt.timedelta(days=2))
+    )
     assert response.status_code == 400
     assert response.json()["received_on"] == [
         f"La date doit être comprise entre le {shop.joined_on:%d/%m/%Y} (adhésion de "
-        f"{shop.name}) et aujourd'hui."]
+        f"{shop.name}) et aujourd'hui."
+    ]
 
 
 def test_the_receipt_page_takes_the_date(client, coordinator, closed_days_ago):
@@ -187,10 +224,12 @@ def test_the_receipt_page_takes_the_date(client, coordinator, closed_days_ago):
     page = client.get(url)
     assert page.status_code == 200, url
     assert 'name="received_on"' in page.content.decode()
-    units = {f"r{line.product_id}": line.units
-             for line in closed_days_ago["supplier_order"].lines.all()}
-    future = client.post(url, {**units, "received_on": (TODAY + dt.timedelta(days=1)).strftime(
-        "%d/%m/%Y")})
+    units = {
+        f"r{line.product_id}": line.units for line in closed_days_ago["supplier_order"].lines.all()
+    }
+    future = client.post(
+        url, {**units, "received_on": (TODAY + dt.timedelta(days=1)).strftime("%d/%m/%Y")}
+    )
     assert future.status_code == 400
     assert "La date doit être comprise entre" in future.content.decode()
     done = client.post(url, {**units, "received_on": yesterday.strftime("%d/%m/%Y")})

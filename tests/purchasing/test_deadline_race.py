@@ -43,8 +43,10 @@ def wait_for_lock_waiter(timeout=10.0):
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                           " AND datname = current_database()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.02)
@@ -55,8 +57,11 @@ def wait_for_lock_waiter(timeout=10.0):
 def racing_round():
     supplier = SupplierFactory()
     product = ProductFactory(supplier=supplier, case_size=1)
-    round_ = RoundFactory(supplier=supplier, opens_at=timezone.now() - dt.timedelta(hours=1),
-                          closes_at=timezone.now() + dt.timedelta(seconds=2))
+    round_ = RoundFactory(
+        supplier=supplier,
+        opens_at=timezone.now() - dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(seconds=2),
+    )
     early = ShopFactory()
     make_order(round_, early, (product, 5, 0))
     return round_, product, ShopFactory()
@@ -68,8 +73,11 @@ def test_a_write_holding_the_lock_at_the_deadline_is_in_the_consolidation(racing
 
     def writer():
         with transaction.atomic():
-            order = order_place(round_id=round_.pk, shop=late_shop,
-                                lines=[{"product": product.pk, "quantity": 3, "tolerance": 0}])
+            order = order_place(
+                round_id=round_.pk,
+                shop=late_shop,
+                lines=[{"product": product.pk, "quantity": 3, "tolerance": 0}],
+            )
             locked.set()
             release.wait(20)  # holds the round's lock past the deadline, uncommitted
         return order
@@ -104,9 +112,13 @@ def test_a_write_arriving_while_consolidation_runs_is_refused(racing_round):
 
     consolidator_thread, consolidated = run_in_thread(consolidator)
     assert holding.wait(10)
-    writer_thread, written = run_in_thread(lambda: order_place(
-        round_id=round_.pk, shop=late_shop,
-        lines=[{"product": product.pk, "quantity": 3, "tolerance": 0}]))
+    writer_thread, written = run_in_thread(
+        lambda: order_place(
+            round_id=round_.pk,
+            shop=late_shop,
+            lines=[{"product": product.pk, "quantity": 3, "tolerance": 0}],
+        )
+    )
     wait_for_lock_waiter()  # the write waits for the consolidation's lock
     release.set()
     consolidator_thread.join(20)

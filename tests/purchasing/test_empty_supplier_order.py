@@ -27,8 +27,12 @@ from tests.helpers import page_text
 @pytest.fixture
 def supplier(db):
     CooperativeFactory()
-    return SupplierFactory(name="Brasserie du Coglais", shipping_fee=Decimal("54.00"),
-                           free_shipping_threshold=None, min_order_amount=Decimal("0.00"))
+    return SupplierFactory(
+        name="Brasserie du Coglais",
+        shipping_fee=Decimal("54.00"),
+        free_shipping_threshold=None,
+        min_order_amount=Decimal("0.00"),
+    )
 
 
 @pytest.fixture
@@ -64,15 +68,17 @@ def test_a_round_whose_orders_filled_no_case_is_empty_too(supplier):
 
 
 def test_an_empty_supplier_order_is_neither_confirmed_nor_received_only_cancelled(
-        api, coordinator, empty_round):
+    api, coordinator, empty_round
+):
     supplier_order = SupplierOrder.objects.get(round=empty_round)
     client = api.as_user(coordinator)
     confirm = client.post(f"/api/supplier-orders/{supplier_order.pk}/confirm/")
     assert confirm.status_code == 409
     assert confirm.json()["code"] == "empty_supplier_order"
     assert "aucune ligne" in confirm.json()["detail"]
-    receipt = client.post(f"/api/supplier-orders/{supplier_order.pk}/receipt/", {"lines": []},
-                          format="json")
+    receipt = client.post(
+        f"/api/supplier-orders/{supplier_order.pk}/receipt/", {"lines": []}, format="json"
+    )
     assert receipt.status_code == 409
     assert receipt.json()["code"] == "empty_supplier_order"
     supplier_order.refresh_from_db()
@@ -85,14 +91,17 @@ def test_an_empty_supplier_order_is_neither_confirmed_nor_received_only_cancelle
     assert Round.objects.get(pk=empty_round.pk).status == "cancelled"
 
 
-def test_an_empty_supplier_order_already_confirmed_cannot_be_received(api, coordinator,
-                                                                       empty_round):
+def test_an_empty_supplier_order_already_confirmed_cannot_be_received(
+    api, coordinator, empty_round
+):
     # As consolidation did before: an empty order confirmed with 54.00 of shipping.
     SupplierOrder.objects.filter(round=empty_round).update(
-        status="confirmed", shipping=Decimal("54.00"), confirmed_at=timezone.now())
+        status="confirmed", shipping=Decimal("54.00"), confirmed_at=timezone.now()
+    )
     supplier_order = SupplierOrder.objects.get(round=empty_round)
     response = api.as_user(coordinator).post(
-        f"/api/supplier-orders/{supplier_order.pk}/receipt/", {"lines": []}, format="json")
+        f"/api/supplier-orders/{supplier_order.pk}/receipt/", {"lines": []}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "empty_supplier_order"
     assert SupplierOrder.objects.get(pk=supplier_order.pk).status == "confirmed"
@@ -116,8 +125,9 @@ def test_the_coordinator_page_offers_only_to_cancel_an_empty_round(client, empty
 
 
 def test_the_receipt_page_refuses_an_empty_confirmed_order(client, empty_round):
-    SupplierOrder.objects.filter(round=empty_round).update(status="confirmed",
-                                                           shipping=Decimal("54.00"))
+    SupplierOrder.objects.filter(round=empty_round).update(
+        status="confirmed", shipping=Decimal("54.00")
+    )
     client.force_login(UserFactory(role=User.Role.COORDINATOR))
     url = f"/coordination/tournees/{empty_round.pk}/"
     assert "Saisir la réception" not in page_text(client.get(url))

@@ -35,27 +35,53 @@ def refused(statement):
 
 def test_an_invoice_keeps_both_parties_as_issued(invoice, tmp_path):
     shop, coop = Shop.objects.get(pk=101), Cooperative.objects.get()
-    issued = {"seller_name": coop.name, "seller_legal_name": coop.legal_name,
-              "seller_siret": coop.siret, "seller_address": coop.address,
-              "seller_postcode": coop.postcode, "seller_commune": coop.commune,
-              "buyer_name": shop.name, "buyer_legal_name": shop.legal_name,
-              "buyer_siret": shop.siret, "buyer_address": shop.address,
-              "buyer_postcode": shop.postcode, "buyer_commune": shop.commune}
+    issued = {
+        "seller_name": coop.name,
+        "seller_legal_name": coop.legal_name,
+        "seller_siret": coop.siret,
+        "seller_address": coop.address,
+        "seller_postcode": coop.postcode,
+        "seller_commune": coop.commune,
+        "buyer_name": shop.name,
+        "buyer_legal_name": shop.legal_name,
+        "buyer_siret": shop.siret,
+        "buyer_address": shop.address,
+        "buyer_postcode": shop.postcode,
+        "buyer_commune": shop.commune,
+    }
     assert {field: getattr(invoice, field) for field in issued} == issued
 
-    Shop.objects.filter(pk=101).update(name="Nouveau Nom", legal_name="NOUVELLE SARL",
-                                       address="9 rue Neuve", postcode="35000",
-                                       commune="Rennes")
-    Cooperative.objects.update(name="Coop Renommée", legal_name="SCIC RENOMMÉE",
-                               address="1 avenue Autre")
+    Shop.objects.filter(pk=101).update(
+        name="Nouveau Nom",
+        legal_name="NOUVELLE SARL",
+        address="9 rue Neuve",
+        postcode="35000",
+        commune="Rennes",
+    )
+    Cooperative.objects.update(
+        name="Coop Renommée", legal_name="SCIC RENOMMÉE", address="1 avenue Autre"
+    )
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert {field: getattr(invoice, field) for field in issued} == issued
     text = pdf_text(invoice_pdf(invoice), tmp_path)
-    for old in (shop.name, shop.legal_name, shop.address, f"{shop.postcode} {shop.commune}",
-                coop.legal_name, coop.address):
+    for old in (
+        shop.name,
+        shop.legal_name,
+        shop.address,
+        f"{shop.postcode} {shop.commune}",
+        coop.legal_name,
+        coop.address,
+    ):
         assert old in text, old
-    for new in ("Nouveau Nom", "NOUVELLE SARL", "9 rue Neuve", "Rennes", "Coop Renommée",
-                "SCIC RENOMMÉE", "1 avenue Autre"):
+    for new in (
+        "Nouveau Nom",
+        "NOUVELLE SARL",
+        "9 rue Neuve",
+        "Rennes",
+        "Coop Renommée",
+        "SCIC RENOMMÉE",
+        "1 avenue Autre",
+    ):
         assert new not in text, new
 
 
@@ -71,24 +97,33 @@ def test_the_orm_can_neither_change_nor_delete_an_issued_invoice(invoice):
     refused(lambda: InvoiceVat.objects.filter(invoice=invoice).delete())
     stored = Invoice.objects.get(pk=invoice.pk)
     assert (stored.number, stored.total_incl_vat, stored.buyer_name) == (
-        number, total, Shop.objects.get(pk=101).name)
+        number,
+        total,
+        Shop.objects.get(pk=101).name,
+    )
     assert stored.lines.count() == InvoiceLine.objects.filter(invoice=invoice).count() > 0
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE purchasing_invoice SET buyer_name = 'X'",
-    "UPDATE purchasing_invoice SET total_incl_vat = 0",
-    "DELETE FROM purchasing_invoice",
-    "UPDATE purchasing_invoiceline SET amount = 0",
-    "DELETE FROM purchasing_invoiceline",
-    "UPDATE purchasing_invoicevat SET amount = 0",
-    "DELETE FROM purchasing_invoicevat",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE purchasing_invoice SET buyer_name = 'X'",
+        "UPDATE purchasing_invoice SET total_incl_vat = 0",
+        "DELETE FROM purchasing_invoice",
+        "UPDATE purchasing_invoiceline SET amount = 0",
+        "DELETE FROM purchasing_invoiceline",
+        "UPDATE purchasing_invoicevat SET amount = 0",
+        "DELETE FROM purchasing_invoicevat",
+    ],
+)
 def test_postgresql_refuses_any_update_or_delete_in_sql(invoice, sql):
     with connection.cursor() as cursor:
         refused(lambda: cursor.execute(sql))
-    assert Invoice.objects.filter(pk=invoice.pk, buyer_name=Shop.objects.get(pk=101).name,
-                                  total_incl_vat=invoice.total_incl_vat).exists()
+    assert Invoice.objects.filter(
+        pk=invoice.pk,
+        buyer_name=Shop.objects.get(pk=101).name,
+        total_incl_vat=invoice.total_incl_vat,
+    ).exists()
 
 
 def test_a_shop_with_invoices_cannot_be_deleted(invoice, client):
@@ -112,12 +147,18 @@ def test_the_migration_fills_the_parties_of_existing_invoices(invoice):
     with connection.cursor() as cursor:  # as before the migration: no snapshot, no trigger
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check blocks the ALTER
         cursor.execute("ALTER TABLE purchasing_invoice DISABLE TRIGGER invoice_is_immutable")
-        cursor.execute("UPDATE purchasing_invoice SET seller_name = '', buyer_name = '', "
-                       "buyer_siret = '', seller_siret = ''")
+        cursor.execute(
+            "UPDATE purchasing_invoice SET seller_name = '', buyer_name = '', "
+            "buyer_siret = '', seller_siret = ''"
+        )
     migration.fill_snapshots(apps, None)
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE purchasing_invoice ENABLE TRIGGER invoice_is_immutable")
     stored = Invoice.objects.get(pk=invoice.pk)
     shop, coop = Shop.objects.get(pk=101), Cooperative.objects.get()
     assert (stored.seller_name, stored.seller_siret, stored.buyer_name, stored.buyer_siret) == (
-        coop.name, coop.siret, shop.name, shop.siret)
+        coop.name,
+        coop.siret,
+        shop.name,
+        shop.siret,
+    )

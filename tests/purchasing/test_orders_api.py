@@ -11,8 +11,11 @@ from .conftest import example_orders, lines_payload
 
 def place(api, ex, shop_number, lines, **extra):
     client = api.as_user(ex["keepers"][shop_number])
-    return client.post("/api/orders/", {"round": ex["round"].pk, "shop": shop_number,
-                                        "lines": lines_payload(lines), **extra}, format="json")
+    return client.post(
+        "/api/orders/",
+        {"round": ex["round"].pk, "shop": shop_number, "lines": lines_payload(lines), **extra},
+        format="json",
+    )
 
 
 def test_a_shopkeeper_places_the_order_of_their_shop(api, example):
@@ -22,15 +25,18 @@ def test_a_shopkeeper_places_the_order_of_their_shop(api, example):
     assert body["shop"] == 101 and body["round"] == example["round"].pk
     assert body["lines"] == [
         {"product": example["p1"].pk, "quantity": 7, "tolerance": 2},
-        {"product": example["p2"].pk, "quantity": 4, "tolerance": 0}]
+        {"product": example["p2"].pk, "quantity": 4, "tolerance": 0},
+    ]
     assert "created_at" in body
 
 
 def test_the_shop_may_be_left_out_when_the_user_has_one(api, example):
     client = api.as_user(example["keepers"][102])
-    response = client.post("/api/orders/", {"round": example["round"].pk,
-                                             "lines": [{"product": example["p1"].pk,
-                                                        "quantity": 3}]}, format="json")
+    response = client.post(
+        "/api/orders/",
+        {"round": example["round"].pk, "lines": [{"product": example["p1"].pk, "quantity": 3}]},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["shop"] == 102
     assert response.json()["lines"][0]["tolerance"] == 0
@@ -64,8 +70,11 @@ def test_lines_with_quantity_zero_are_dropped(api, example):
 def test_bad_quantities_are_400_on_lines_and_write_nothing(api, example, line, field):
     payload = {"product": example["p1"].pk, "quantity": 3, "tolerance": 0, **line}
     client = api.as_user(example["keepers"][101])
-    response = client.post("/api/orders/", {"round": example["round"].pk, "shop": 101,
-                                            "lines": [payload]}, format="json")
+    response = client.post(
+        "/api/orders/",
+        {"round": example["round"].pk, "shop": 101, "lines": [payload]},
+        format="json",
+    )
     assert response.status_code == 400
     assert field in response.json()
     assert not Order.objects.exists()
@@ -96,19 +105,28 @@ def test_duplicate_products_in_one_order_are_400(api, example):
 
 def test_unknown_product_and_unknown_round(api, example):
     client = api.as_user(example["keepers"][101])
-    response = client.post("/api/orders/", {"round": example["round"].pk, "lines": [
-        {"product": 999999, "quantity": 1}]}, format="json")
+    response = client.post(
+        "/api/orders/",
+        {"round": example["round"].pk, "lines": [{"product": 999999, "quantity": 1}]},
+        format="json",
+    )
     assert response.status_code == 400 and "lines" in response.json()
-    response = client.post("/api/orders/", {"round": 999999, "lines": [
-        {"product": example["p1"].pk, "quantity": 1}]}, format="json")
+    response = client.post(
+        "/api/orders/",
+        {"round": 999999, "lines": [{"product": example["p1"].pk, "quantity": 1}]},
+        format="json",
+    )
     assert response.status_code == 404
     assert not Order.objects.exists()
 
 
 def test_empty_or_missing_lines_are_400(api, example):
     client = api.as_user(example["keepers"][101])
-    for payload in ({"round": example["round"].pk}, {"round": example["round"].pk, "lines": []},
-                    {"round": example["round"].pk, "lines": "P1"}):
+    for payload in (
+        {"round": example["round"].pk},
+        {"round": example["round"].pk, "lines": []},
+        {"round": example["round"].pk, "lines": "P1"},
+    ):
         response = client.post("/api/orders/", payload, format="json")
         assert response.status_code == 400
         assert "lines" in response.json()
@@ -125,8 +143,15 @@ def test_only_active_shops_order(api, example):
 
 def test_a_shopkeeper_cannot_order_for_a_shop_they_do_not_see(api, example):
     client = api.as_user(example["keepers"][101])
-    response = client.post("/api/orders/", {"round": example["round"].pk, "shop": 102, "lines": [
-        {"product": example["p1"].pk, "quantity": 1}]}, format="json")
+    response = client.post(
+        "/api/orders/",
+        {
+            "round": example["round"].pk,
+            "shop": 102,
+            "lines": [{"product": example["p1"].pk, "quantity": 1}],
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "shop" in response.json()
     assert not Order.objects.exists()
@@ -134,24 +159,38 @@ def test_a_shopkeeper_cannot_order_for_a_shop_they_do_not_see(api, example):
 
 def test_an_accountant_cannot_order(api, example):
     accountant = UserFactory(role="accountant", shops=[example["shops"][101]])
-    response = api.as_user(accountant).post("/api/orders/", {
-        "round": example["round"].pk, "shop": 101,
-        "lines": [{"product": example["p1"].pk, "quantity": 1}]}, format="json")
+    response = api.as_user(accountant).post(
+        "/api/orders/",
+        {
+            "round": example["round"].pk,
+            "shop": 101,
+            "lines": [{"product": example["p1"].pk, "quantity": 1}],
+        },
+        format="json",
+    )
     assert response.status_code == 403
 
 
 def test_put_replaces_the_lines_and_delete_withdraws(api, example):
     order = place(api, example, 101, [(example["p1"], 7, 2), (example["p2"], 4, 0)]).json()
     client = api.as_user(example["keepers"][101])
-    response = client.put(f"/api/orders/{order['id']}/", {"lines": [
-        {"product": example["p2"].pk, "quantity": 5, "tolerance": 1}]}, format="json")
+    response = client.put(
+        f"/api/orders/{order['id']}/",
+        {"lines": [{"product": example["p2"].pk, "quantity": 5, "tolerance": 1}]},
+        format="json",
+    )
     assert response.status_code == 200
-    assert response.json()["lines"] == [{"product": example["p2"].pk, "quantity": 5,
-                                         "tolerance": 1}]
-    response = client.patch(f"/api/orders/{order['id']}/", {"lines": [
-        {"product": example["p1"].pk, "quantity": 12}]}, format="json")
-    assert response.json()["lines"] == [{"product": example["p1"].pk, "quantity": 12,
-                                         "tolerance": 0}]
+    assert response.json()["lines"] == [
+        {"product": example["p2"].pk, "quantity": 5, "tolerance": 1}
+    ]
+    response = client.patch(
+        f"/api/orders/{order['id']}/",
+        {"lines": [{"product": example["p1"].pk, "quantity": 12}]},
+        format="json",
+    )
+    assert response.json()["lines"] == [
+        {"product": example["p1"].pk, "quantity": 12, "tolerance": 0}
+    ]
     assert client.delete(f"/api/orders/{order['id']}/").status_code == 204
     assert not Order.objects.exists()
 
@@ -159,10 +198,14 @@ def test_put_replaces_the_lines_and_delete_withdraws(api, example):
 def test_every_write_after_the_deadline_is_409_round_closed(api, example):
     order = place(api, example, 101, [(example["p1"], 7, 2)]).json()
     Round.objects.filter(pk=example["round"].pk).update(
-        closes_at=timezone.now() - dt.timedelta(seconds=1))
+        closes_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     client = api.as_user(example["keepers"][101])
-    put = client.put(f"/api/orders/{order['id']}/", {"lines": [
-        {"product": example["p1"].pk, "quantity": 1}]}, format="json")
+    put = client.put(
+        f"/api/orders/{order['id']}/",
+        {"lines": [{"product": example["p1"].pk, "quantity": 1}]},
+        format="json",
+    )
     delete = client.delete(f"/api/orders/{order['id']}/")
     post = place(api, example, 102, [(example["p1"], 1, 0)])
     for response in (put, delete, post):
@@ -190,8 +233,9 @@ def test_a_shopkeeper_sees_only_their_orders(api, example):
     assert Order.objects.filter(pk=foreign.pk).exists()
 
 
-def test_the_order_list_makes_a_fixed_number_of_queries(api, coordinator, example,
-                                                        django_assert_num_queries):
+def test_the_order_list_makes_a_fixed_number_of_queries(
+    api, coordinator, example, django_assert_num_queries
+):
     round_ = example["round"]
     for n in range(12):
         make_order(round_, ShopFactory(), (example["p1"], n + 1, 0), (example["p2"], 1, 0))

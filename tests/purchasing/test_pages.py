@@ -44,10 +44,13 @@ def world(db):
     world = biscuit_round(min_order_amount="50.00")
     ProductFactory(supplier=world["supplier"], name="Ancien produit", active=False)
     other = world["other"]
-    return {**world, "shop": shop,
-            "keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[shop]),
-            "other_keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[other]),
-            "coordinator": UserFactory(role=User.Role.COORDINATOR)}
+    return {
+        **world,
+        "shop": shop,
+        "keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[shop]),
+        "other_keeper": UserFactory(role=User.Role.SHOPKEEPER, shops=[other]),
+        "coordinator": UserFactory(role=User.Role.COORDINATOR),
+    }
 
 
 def order_data(world, **values):
@@ -61,8 +64,11 @@ def order_data(world, **values):
 
 
 def gauge(response, product) -> int:
-    return int(re.search(rf'id="fill-{product.pk}"[^>]*data-gauge="(\d+)"',
-                         response.content.decode()).group(1))
+    return int(
+        re.search(
+            rf'id="fill-{product.pk}"[^>]*data-gauge="(\d+)"', response.content.decode()
+        ).group(1)
+    )
 
 
 def close(round_):
@@ -71,6 +77,7 @@ def close(round_):
 
 
 # --- The shopkeeper's order form --------------------------------------------------------
+
 
 def test_the_order_form_lists_the_active_products_with_case_price_tiers_and_gauge(client, world):
     client.force_login(world["keeper"])
@@ -102,8 +109,9 @@ def test_the_estimate_counts_the_typed_quantities_without_saving_them(client, wo
     assert eur('<strong id="shop-incl">5,28 €</strong>') in body  # 5.00 + round(0.275)
     assert 'hx-swap-oob="true"' in body
     # 4 + 8 = 12 units: two cases, the tier price for every unit of the group.
-    response = client.post(url, order_data(world, galettes=(8, ""), cidre=(12, "")),
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        url, order_data(world, galettes=(8, ""), cidre=(12, "")), HTTP_HX_REQUEST="true"
+    )
     body = text(response)
     assert eur('<strong id="shop-excl">29,60 €</strong>') in body  # 8 x 2.20 + 12 x 1.00
     assert eur('<strong id="shop-incl">32,97 €</strong>') in body  # + 0.97 + 2.40
@@ -117,15 +125,18 @@ def test_the_estimate_replaces_the_shops_saved_lines(client, world):
     response = client.get(f"/commandes/{world['round'].pk}/")
     assert gauge(response, world["galettes"]) == 100
     assert 'value="2"' in response.content.decode()
-    response = client.post(f"/commandes/{world['round'].pk}/estimation/",
-                           order_data(world, galettes=(1, "")))
+    response = client.post(
+        f"/commandes/{world['round'].pk}/estimation/", order_data(world, galettes=(1, ""))
+    )
     assert gauge(response, world["galettes"]) == 83  # 4 + 1, not 4 + 2 + 1
 
 
 def test_an_invalid_value_counts_as_zero_in_the_estimate(client, world):
     client.force_login(world["keeper"])
-    response = client.post(f"/commandes/{world['round'].pk}/estimation/",
-                           order_data(world, galettes=("abc", ""), cidre=(12, "")))
+    response = client.post(
+        f"/commandes/{world['round'].pk}/estimation/",
+        order_data(world, galettes=("abc", ""), cidre=(12, "")),
+    )
     assert response.status_code == 200
     assert eur('<strong id="shop-excl">12,00 €</strong>') in text(response)
 
@@ -137,38 +148,47 @@ def test_placing_changing_and_withdrawing_an_order(client, world):
     assert response.status_code == 302 and response["Location"] == url
     order = Order.objects.get(shop=world["shop"])
     assert list(order.lines.values_list("product_id", "quantity", "tolerance")) == [
-        (world["galettes"].pk, 3, 1)]
+        (world["galettes"].pk, 3, 1)
+    ]
     assert "Commande enregistrée." in text(client.get(url))
 
     client.post(url, order_data(world, galettes=(0, ""), cidre=(12, "")))
     assert list(order.lines.values_list("product_id", "quantity")) == [(world["cidre"].pk, 12)]
 
-    response = client.post(url, order_data(world, galettes=("0", ""), cidre=("", "")),
-                           follow=True)
+    response = client.post(url, order_data(world, galettes=("0", ""), cidre=("", "")), follow=True)
     assert not Order.objects.filter(pk=order.pk).exists()
     assert "Votre commande a été retirée de la tournée" in text(response)
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("abc", "Saisissez un nombre entier d'unités."),
-    ("-1", "Pas de nombre négatif."),
-    ("100001", f"Au plus 100{NBSP}000 unités."),
-    ("2.5", "Saisissez un nombre entier d'unités."),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("abc", "Saisissez un nombre entier d'unités."),
+        ("-1", "Pas de nombre négatif."),
+        ("100001", f"Au plus 100{NBSP}000 unités."),
+        ("2.5", "Saisissez un nombre entier d'unités."),
+    ],
+)
 def test_a_bad_quantity_is_said_beside_its_field_keeps_the_input_and_saves_nothing(
-        client, world, typed, message):
+    client, world, typed, message
+):
     make_order(world["round"], world["shop"], (world["cidre"], 12, 0))
     client.force_login(world["keeper"])
-    response = client.post(f"/commandes/{world['round'].pk}/",
-                           order_data(world, galettes=(typed, ""), cidre=(24, "")))
+    response = client.post(
+        f"/commandes/{world['round'].pk}/", order_data(world, galettes=(typed, ""), cidre=(24, ""))
+    )
     assert response.status_code == 400
     body = text(response)
-    card = body[body.index(f'id="product-{world["galettes"].pk}"'):
-                body.index(f'id="fill-{world["galettes"].pk}"')]
+    card = body[
+        body.index(f'id="product-{world["galettes"].pk}"') : body.index(
+            f'id="fill-{world["galettes"].pk}"'
+        )
+    ]
     assert message in card and f'value="{typed}"' in card and "field-error" in card
     assert 'value="24"' in body  # what was typed elsewhere is kept too
-    assert list(Order.objects.get(shop=world["shop"]).lines.values_list("quantity", flat=True)
-                ) == [12]
+    assert list(Order.objects.get(shop=world["shop"]).lines.values_list("quantity", flat=True)) == [
+        12
+    ]
 
 
 def test_an_empty_order_is_refused_above_the_form(client, world):
@@ -194,8 +214,9 @@ def test_a_form_posted_after_the_deadline_says_so_and_saves_nothing(client, worl
 def test_the_estimate_of_a_closed_round_says_it_is_closed(client, world):
     client.force_login(world["keeper"])
     close(world["round"])
-    response = client.post(f"/commandes/{world['round'].pk}/estimation/",
-                           order_data(world, galettes=(2, "")))
+    response = client.post(
+        f"/commandes/{world['round'].pk}/estimation/", order_data(world, galettes=(2, ""))
+    )
     assert "La tournée est close" in text(response)
 
 
@@ -215,8 +236,11 @@ def test_after_consolidation_the_shop_sees_what_it_was_allocated(client, world):
 
 
 def test_an_upcoming_round_is_not_open_to_orders_yet(client, world):
-    round_ = RoundFactory(supplier=world["supplier"], opens_at=timezone.now() + dt.timedelta(
-        hours=1), closes_at=timezone.now() + dt.timedelta(days=1))
+    round_ = RoundFactory(
+        supplier=world["supplier"],
+        opens_at=timezone.now() + dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(days=1),
+    )
     client.force_login(world["keeper"])
     assert "Commandes ouvertes à partir du" in text(client.get(f"/commandes/{round_.pk}/"))
     assert "Bientôt ouvertes" in text(client.get("/commandes/"))
@@ -224,8 +248,9 @@ def test_an_upcoming_round_is_not_open_to_orders_yet(client, world):
 
 def test_the_open_rounds_show_the_time_left_and_whether_the_shop_ordered(client, world):
     make_order(world["round"], world["shop"], (world["galettes"], 1, 0))
-    past = RoundFactory(supplier=world["supplier"],
-                        closes_at=timezone.now() - dt.timedelta(hours=1))
+    past = RoundFactory(
+        supplier=world["supplier"], closes_at=timezone.now() - dt.timedelta(hours=1)
+    )
     client.force_login(world["keeper"])
     body = text(client.get("/commandes/"))
     assert "Biscuiterie de Rimou" in body
@@ -236,14 +261,16 @@ def test_the_open_rounds_show_the_time_left_and_whether_the_shop_ordered(client,
 
 # --- Past orders and invoices -------------------------------------------------------------
 
+
 @pytest.fixture
 def invoiced(world):
     make_order(world["round"], world["shop"], (world["galettes"], 2, 0), (world["cidre"], 12, 0))
     close(world["round"])
     supplier_order = round_consolidate(round_id=world["round"].pk)
     supplier_order_confirm(supplier_order_id=supplier_order.pk)  # 27.00 < 50.00
-    world["invoices"] = supplier_order_receive(supplier_order_id=supplier_order.pk,
-                                               received={world["cidre"].pk: 6})
+    world["invoices"] = supplier_order_receive(
+        supplier_order_id=supplier_order.pk, received={world["cidre"].pk: 6}
+    )
     world["supplier_order"] = supplier_order
     return world
 
@@ -282,11 +309,15 @@ def test_an_invoice_pdf_is_open_to_the_coordinator(client, invoiced):
 
 # --- Roles and scope ------------------------------------------------------------------------
 
+
 def test_shop_pages_are_for_shopkeepers_and_coordinator_pages_for_coordinators(client, world):
     round_id = world["round"].pk
     shop_urls = ["/commandes/", "/commandes/historique/", f"/commandes/{round_id}/", "/factures/"]
-    coord_urls = ["/coordination/tournees/", f"/coordination/tournees/{round_id}/",
-                  f"/coordination/tournees/{round_id}/total/"]
+    coord_urls = [
+        "/coordination/tournees/",
+        f"/coordination/tournees/{round_id}/",
+        f"/coordination/tournees/{round_id}/total/",
+    ]
     client.force_login(world["coordinator"])
     assert [client.get(url).status_code for url in shop_urls] == [403] * 4
     assert client.post(f"/commandes/{round_id}/estimation/").status_code == 403
@@ -317,6 +348,7 @@ def test_a_shopkeeper_never_sees_another_shops_order_lines(client, world):
 
 # --- Coordinator ---------------------------------------------------------------------------
 
+
 def test_the_rounds_list_shows_status_deadline_and_loads_the_group_total(client, world):
     client.force_login(world["coordinator"])
     body = text(client.get("/coordination/tournees/"))
@@ -327,7 +359,8 @@ def test_the_rounds_list_shows_status_deadline_and_loads_the_group_total(client,
 
 
 def test_the_round_page_shows_the_fill_and_consolidate_closes_and_enqueues(
-        client, world, django_capture_on_commit_callbacks):
+    client, world, django_capture_on_commit_callbacks
+):
     client.force_login(world["coordinator"])
     url = f"/coordination/tournees/{world['round'].pk}/"
     body = text(client.get(url))
@@ -389,8 +422,9 @@ def test_a_round_below_the_minimum_can_be_cancelled(client, below_minimum):
     assert "Tournée annulée" in text(response)
     assert Round.objects.get(pk=below_minimum["round"].pk).status == "cancelled"
     client.force_login(below_minimum["keeper"])
-    assert "Cette tournée a été annulée" in text(client.get(
-        f"/commandes/{below_minimum['round'].pk}/"))
+    assert "Cette tournée a été annulée" in text(
+        client.get(f"/commandes/{below_minimum['round'].pk}/")
+    )
 
 
 @pytest.fixture
@@ -412,21 +446,27 @@ def test_the_receipt_form_defaults_to_the_ordered_units(client, confirmed):
     assert 'type="date"' in body
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("25", "Au plus 24 unités (commandées)."),
-    ("", "Saisissez le nombre d'unités."),
-    ("vingt", "Saisissez un nombre entier d'unités."),
-    ("-3", "Pas de nombre négatif."),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("25", "Au plus 24 unités (commandées)."),
+        ("", "Saisissez le nombre d'unités."),
+        ("vingt", "Saisissez un nombre entier d'unités."),
+        ("-3", "Pas de nombre négatif."),
+    ],
+)
 def test_a_bad_received_quantity_is_said_beside_its_field_and_changes_nothing(
-        client, confirmed, typed, message):
+    client, confirmed, typed, message
+):
     client.force_login(confirmed["coordinator"])
     cidre, galettes = confirmed["cidre"].pk, confirmed["galettes"].pk
-    response = client.post(f"/coordination/tournees/{confirmed['round'].pk}/reception/",
-                           {f"r{cidre}": typed, f"r{galettes}": "12", f"lot{cidre}": "L42"})
+    response = client.post(
+        f"/coordination/tournees/{confirmed['round'].pk}/reception/",
+        {f"r{cidre}": typed, f"r{galettes}": "12", f"lot{cidre}": "L42"},
+    )
     assert response.status_code == 400
     body = text(response)
-    card = body[body.index(f'id="receipt-{cidre}"'):body.index(f'id="receipt-{galettes}"')]
+    card = body[body.index(f'id="receipt-{cidre}"') : body.index(f'id="receipt-{galettes}"')]
     assert message in card and 'value="L42"' in card
     assert SupplierOrder.objects.get(pk=confirmed["supplier_order"].pk).status == "confirmed"
     assert not Invoice.objects.exists()
@@ -436,11 +476,13 @@ def test_a_bad_or_past_expiry_date_is_refused(client, confirmed):
     client.force_login(confirmed["coordinator"])
     cidre, galettes = confirmed["cidre"].pk, confirmed["galettes"].pk
     url = f"/coordination/tournees/{confirmed['round'].pk}/reception/"
-    response = client.post(url, {f"r{cidre}": "24", f"r{galettes}": "12",
-                                 f"exp{cidre}": "31/02/2027"})
+    response = client.post(
+        url, {f"r{cidre}": "24", f"r{galettes}": "12", f"exp{cidre}": "31/02/2027"}
+    )
     assert response.status_code == 400 and "Une date comme 26/11/2026." in text(response)
-    response = client.post(url, {f"r{cidre}": "24", f"r{galettes}": "12",
-                                 f"exp{cidre}": "2020-01-01"})
+    response = client.post(
+        url, {f"r{cidre}": "24", f"r{galettes}": "12", f"exp{cidre}": "2020-01-01"}
+    )
     assert response.status_code == 400
     assert "« Cidre » : la date limite 01/01/2020 précède la réception." in text(response)
     assert not Invoice.objects.exists()
@@ -450,16 +492,21 @@ def test_a_receipt_with_a_shortfall_issues_the_invoices(client, confirmed):
     client.force_login(confirmed["coordinator"])
     cidre, galettes = confirmed["cidre"].pk, confirmed["galettes"].pk
     url = f"/coordination/tournees/{confirmed['round'].pk}/"
-    response = client.post(url + "reception/", {
-        f"r{cidre}": "20", f"r{galettes}": "12", f"lot{galettes}": "GAL-7",
-        f"exp{galettes}": (timezone.localdate() + dt.timedelta(days=30)).isoformat()})
+    response = client.post(
+        url + "reception/",
+        {
+            f"r{cidre}": "20",
+            f"r{galettes}": "12",
+            f"lot{galettes}": "GAL-7",
+            f"exp{galettes}": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        },
+    )
     assert response.status_code == 302 and response["Location"] == url
     body = text(client.get(url))
     assert "Réception enregistrée : 2 facture(s) émise(s)" in body
     assert "manque 4" in body
     invoices = Invoice.objects.order_by("sequence")
-    assert [invoice.shop.name for invoice in invoices] == ["Bar de Vieux-Vy",
-                                                          "Épicerie de Romazy"]
+    assert [invoice.shop.name for invoice in invoices] == ["Bar de Vieux-Vy", "Épicerie de Romazy"]
     for invoice in invoices:
         assert invoice.number in body
     mine = Invoice.objects.get(shop=confirmed["shop"])
@@ -470,6 +517,7 @@ def test_a_receipt_with_a_shortfall_issues_the_invoices(client, confirmed):
 
 
 # --- Query budgets ---------------------------------------------------------------------------
+
 
 def build(size: int) -> dict:
     """`size` products and `size` shops ordering all of them in an open round, and the
@@ -494,9 +542,15 @@ def build(size: int) -> dict:
     round_consolidate(round_id=closed.pk)
     keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[shops[0]])
     coordinator = UserFactory(role=User.Role.COORDINATOR)
-    return {"open": open_round, "past": past, "closed": closed, "products": products,
-            "keeper": keeper, "coordinator": coordinator,
-            "invoice": Invoice.objects.filter(shop=shops[0]).get()}
+    return {
+        "open": open_round,
+        "past": past,
+        "closed": closed,
+        "products": products,
+        "keeper": keeper,
+        "coordinator": coordinator,
+        "invoice": Invoice.objects.filter(shop=shops[0]).get(),
+    }
 
 
 def pages(data):
@@ -520,8 +574,12 @@ def pages(data):
         (coordinator, "get", f"/coordination/tournees/{past}/", None),
         (coordinator, "get", f"/coordination/tournees/{closed}/", None),
         (coordinator, "get", f"/coordination/tournees/{closed}/reception/", None),
-        (coordinator, "post", f"/coordination/tournees/{closed}/reception/",
-         {f"r{p.pk}": "999" for p in data["products"]}),
+        (
+            coordinator,
+            "post",
+            f"/coordination/tournees/{closed}/reception/",
+            {f"r{p.pk}": "999" for p in data["products"]},
+        ),
         (coordinator, "get", f"/coordination/tournees/{closed}/bon-de-commande/", None),
     ]
 

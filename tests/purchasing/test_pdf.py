@@ -29,40 +29,70 @@ from tests.helpers import page_count, pdf_text, plain, save_first_page_png
 
 # --- The data: a real round, consolidated and received ------------------------------------
 
+
 @pytest.fixture
 def coop(db):
-    return CooperativeFactory(name="MACHE Haute-Bretagne", legal_name="SCIC MACHE HAUTE-BRETAGNE",
-                              siret="12345678900012", address="2 rue de la Mairie",
-                              postcode="35560", commune="Bazouges-la-Pérouse")
+    return CooperativeFactory(
+        name="MACHE Haute-Bretagne",
+        legal_name="SCIC MACHE HAUTE-BRETAGNE",
+        siret="12345678900012",
+        address="2 rue de la Mairie",
+        postcode="35560",
+        commune="Bazouges-la-Pérouse",
+    )
 
 
 @pytest.fixture
 def supplier(db):
     # "&" in the name: paragraphs must escape it, not read it as markup.
-    return SupplierFactory(name="Laiterie Saint-Malo & Fils", siret="98765432100017",
-                           email="commandes@laiterie.example",
-                           address="ZA de la Gare, 35400 Saint-Malo",
-                           shipping_fee=Decimal("25.00"),
-                           free_shipping_threshold=Decimal("300.00"),
-                           min_order_amount=Decimal("0.00"))
+    return SupplierFactory(
+        name="Laiterie Saint-Malo & Fils",
+        siret="98765432100017",
+        email="commandes@laiterie.example",
+        address="ZA de la Gare, 35400 Saint-Malo",
+        shipping_fee=Decimal("25.00"),
+        free_shipping_threshold=Decimal("300.00"),
+        min_order_amount=Decimal("0.00"),
+    )
 
 
 @pytest.fixture
 def products(supplier):
-    butter = ProductFactory(supplier=supplier, sku="BEU-250", name="Beurre demi-sel 250 g",
-                            case_size=12, unit_price=Decimal("2.0750"), vat_rate=Decimal("5.50"))
-    yogurt = ProductFactory(supplier=supplier, sku="YAO-NAT", name="Yaourt nature × 4",
-                            case_size=6, unit_price=Decimal("1.6600"), vat_rate=Decimal("5.50"))
+    butter = ProductFactory(
+        supplier=supplier,
+        sku="BEU-250",
+        name="Beurre demi-sel 250 g",
+        case_size=12,
+        unit_price=Decimal("2.0750"),
+        vat_rate=Decimal("5.50"),
+    )
+    yogurt = ProductFactory(
+        supplier=supplier,
+        sku="YAO-NAT",
+        name="Yaourt nature × 4",
+        case_size=6,
+        unit_price=Decimal("1.6600"),
+        vat_rate=Decimal("5.50"),
+    )
     add_tiers(yogurt, (2, "1.5000"))  # two cases together: the pooling saving
-    cider = ProductFactory(supplier=supplier, sku="CID-75", name="Cidre brut 75 cl",
-                           case_size=6, unit_price=Decimal("3.9000"), vat_rate=Decimal("20.00"))
+    cider = ProductFactory(
+        supplier=supplier,
+        sku="CID-75",
+        name="Cidre brut 75 cl",
+        case_size=6,
+        unit_price=Decimal("3.9000"),
+        vat_rate=Decimal("20.00"),
+    )
     return butter, yogurt, cider
 
 
 def past_round(supplier):
-    return RoundFactory(supplier=supplier, opens_at=timezone.now() - dt.timedelta(days=3),
-                        closes_at=timezone.now() - dt.timedelta(minutes=1),
-                        delivery_date=dt.date(2026, 11, 26))
+    return RoundFactory(
+        supplier=supplier,
+        opens_at=timezone.now() - dt.timedelta(days=3),
+        closes_at=timezone.now() - dt.timedelta(minutes=1),
+        delivery_date=dt.date(2026, 11, 26),
+    )
 
 
 @pytest.fixture
@@ -85,9 +115,19 @@ def big_round(coop, n_products: int):
     supplier = SupplierFactory()
     shop = ShopFactory()
     round_ = past_round(supplier)
-    lines = [(ProductFactory(supplier=supplier, name=f"Article de test numéro {i}",
-                             case_size=1, unit_price=Decimal("1.2345")), 2, 0)
-             for i in range(n_products)]
+    lines = [
+        (
+            ProductFactory(
+                supplier=supplier,
+                name=f"Article de test numéro {i}",
+                case_size=1,
+                unit_price=Decimal("1.2345"),
+            ),
+            2,
+            0,
+        )
+        for i in range(n_products)
+    ]
     make_order(round_, shop, *lines)
     supplier_order = round_consolidate(round_id=round_.pk)
     [invoice] = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
@@ -95,6 +135,7 @@ def big_round(coop, n_products: int):
 
 
 # --- Purchase order -----------------------------------------------------------------------
+
 
 def test_the_purchase_order_shows_the_parties_the_lines_and_the_totals(consolidated, tmp_path):
     supplier_order = SupplierOrder.objects.get(pk=consolidated.pk)
@@ -105,18 +146,27 @@ def test_the_purchase_order_shows_the_parties_the_lines_and_the_totals(consolida
     save_first_page_png(data, tmp_path, "purchase-order")
     text = pdf_text(data, tmp_path)
     assert f"Bon de commande n° {supplier_order.pk}" in text
-    for identity in ("MACHE Haute-Bretagne", "SCIC MACHE HAUTE-BRETAGNE",
-                     "SIRET 123 456 789 00012", "2 rue de la Mairie",
-                     "35560 Bazouges-la-Pérouse",
-                     "Laiterie Saint-Malo & Fils", "SIRET 987 654 321 00017",
-                     "commandes@laiterie.example", "ZA de la Gare, 35400 Saint-Malo"):
+    for identity in (
+        "MACHE Haute-Bretagne",
+        "SCIC MACHE HAUTE-BRETAGNE",
+        "SIRET 123 456 789 00012",
+        "2 rue de la Mairie",
+        "35560 Bazouges-la-Pérouse",
+        "Laiterie Saint-Malo & Fils",
+        "SIRET 987 654 321 00017",
+        "commandes@laiterie.example",
+        "ZA de la Gare, 35400 Saint-Malo",
+    ):
         assert identity in text
     assert "Date de livraison souhaitée : 26/11/2026" in text
     assert "Adresse de livraison : 2 rue de la Mairie, 35560 Bazouges-la-Pérouse" in text
     assert "Date de commande : " + format_date(timezone.localdate()) in text
 
-    rows = {line.split()[0]: line.split() for line in text.splitlines()
-            if line.strip().startswith(("BEU-", "YAO-", "CID-"))}
+    rows = {
+        line.split()[0]: line.split()
+        for line in text.splitlines()
+        if line.strip().startswith(("BEU-", "YAO-", "CID-"))
+    }
     # SKU, name..., cases, units, unit price €, amount €
     assert rows["BEU-250"][-6:] == ["2", "24", "2,0750", "€", "49,80", "€"]
     assert rows["YAO-NAT"][-6:] == ["2", "12", "1,5000", "€", "18,00", "€"]
@@ -144,12 +194,14 @@ def test_free_shipping_reads_offerts(coop, supplier, products, shop, tmp_path):
     text = pdf_text(purchase_order_pdf(supplier_order), tmp_path)
 
     assert re.search(r"Frais de port HT\s+offerts", text)
-    assert re.search(r"Total HT port compris\s+" + plain(format_eur(
-        supplier_order.total_excl_vat)), text)
+    assert re.search(
+        r"Total HT port compris\s+" + plain(format_eur(supplier_order.total_excl_vat)), text
+    )
 
 
-def test_an_order_under_the_minimum_says_it_awaits_validation(coop, supplier, products, shop,
-                                                              tmp_path):
+def test_an_order_under_the_minimum_says_it_awaits_validation(
+    coop, supplier, products, shop, tmp_path
+):
     supplier.min_order_amount = Decimal("500.00")
     supplier.save()
     round_ = past_round(supplier)
@@ -186,8 +238,10 @@ def test_an_order_left_without_lines_says_so(coop, supplier, products, shop, tmp
 
 # --- Invoice ------------------------------------------------------------------------------
 
+
 def test_the_invoice_shows_the_parties_the_lines_the_vat_and_the_legal_mentions(
-        invoices, shop, other_shop, tmp_path):
+    invoices, shop, other_shop, tmp_path
+):
     invoice = Invoice.objects.get(pk=invoices[shop.pk].pk)
 
     data = invoice_pdf(invoice)
@@ -198,18 +252,27 @@ def test_the_invoice_shows_the_parties_the_lines_the_vat_and_the_legal_mentions(
     assert re.fullmatch(r"MACHE-\d{4}-\d{6}", invoice.number)
     assert f"Facture n° {invoice.number}" in text
     assert f"Date d'émission : {format_date(invoice.issued_on)}" in text
-    for identity in ("MACHE Haute-Bretagne", "SCIC MACHE HAUTE-BRETAGNE",
-                     "SIRET 123 456 789 00012", shop.legal_name, shop.name, shop.address,
-                     f"{shop.postcode} {shop.commune}",
-                     "SIRET " + " ".join([shop.siret[:3], shop.siret[3:6], shop.siret[6:9],
-                                          shop.siret[9:]]),
-                     "Laiterie Saint-Malo & Fils", "26/11/2026"):
+    for identity in (
+        "MACHE Haute-Bretagne",
+        "SCIC MACHE HAUTE-BRETAGNE",
+        "SIRET 123 456 789 00012",
+        shop.legal_name,
+        shop.name,
+        shop.address,
+        f"{shop.postcode} {shop.commune}",
+        "SIRET " + " ".join([shop.siret[:3], shop.siret[3:6], shop.siret[6:9], shop.siret[9:]]),
+        "Laiterie Saint-Malo & Fils",
+        "26/11/2026",
+    ):
         assert identity in text, identity
     assert other_shop.name not in text
 
     lines = list(invoice.lines.order_by("position"))
-    assert [ln.label for ln in lines[:3]] == ["Beurre demi-sel 250 g", "Yaourt nature × 4",
-                                              "Cidre brut 75 cl"]
+    assert [ln.label for ln in lines[:3]] == [
+        "Beurre demi-sel 250 g",
+        "Yaourt nature × 4",
+        "Cidre brut 75 cl",
+    ]
     for line in lines:
         row = next(r for r in text.splitlines() if line.label in r)
         assert plain(format_eur(line.amount)) in row
@@ -217,25 +280,32 @@ def test_the_invoice_shows_the_parties_the_lines_the_vat_and_the_legal_mentions(
     assert re.search(r"Beurre demi-sel 250 g\s+12\s+2,0750 €\s+24,90 €\s+5,5 %", text)
 
     for vat in invoice.vat_lines.all():
-        assert re.search(re.escape(plain(format_rate(vat.rate))) + r"\s+"
-                         + re.escape(plain(format_eur(vat.base))) + r"\s+"
-                         + re.escape(plain(format_eur(vat.amount))), text)
+        assert re.search(
+            re.escape(plain(format_rate(vat.rate)))
+            + r"\s+"
+            + re.escape(plain(format_eur(vat.base)))
+            + r"\s+"
+            + re.escape(plain(format_eur(vat.amount))),
+            text,
+        )
     assert re.search(r"Total HT\s+" + plain(format_eur(invoice.total_excl_vat)), text)
     assert re.search(r"Total TVA\s+" + plain(format_eur(invoice.total_vat)), text)
-    assert re.search(r"Total TTC — net à payer\s+" + plain(format_eur(invoice.total_incl_vat)),
-                     text)
+    assert re.search(
+        r"Total TTC — net à payer\s+" + plain(format_eur(invoice.total_incl_vat)), text
+    )
     assert invoice.savings == Decimal("0.96")  # 6 yogurts at 1.66 - 1.50
     assert "Économie réalisée grâce aux achats groupés : 0,96 €" in text
 
     due = format_date(invoice.issued_on + dt.timedelta(days=30))
     assert f"Paiement à 30 jours, au plus tard le {due}." in text
     assert "Pas d'escompte pour paiement anticipé." in text
-    assert ("Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
-            "pour frais de recouvrement : 40 €.") in text
+    assert (
+        "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
+        "pour frais de recouvrement : 40 €."
+    ) in text
 
 
-def test_an_invoice_without_saving_does_not_mention_one(coop, supplier, products, shop,
-                                                        tmp_path):
+def test_an_invoice_without_saving_does_not_mention_one(coop, supplier, products, shop, tmp_path):
     round_ = past_round(supplier)
     make_order(round_, shop, (products[0], 12, 0))
     supplier_order = round_consolidate(round_id=round_.pk)
@@ -245,18 +315,21 @@ def test_an_invoice_without_saving_does_not_mention_one(coop, supplier, products
     text = pdf_text(invoice_pdf(invoice), tmp_path)
 
     assert "Économie" not in text
-    assert re.search(r"Total TTC — net à payer\s+" + plain(format_eur(invoice.total_incl_vat)),
-                     text)
+    assert re.search(
+        r"Total TTC — net à payer\s+" + plain(format_eur(invoice.total_incl_vat)), text
+    )
 
 
 # --- Many lines: pages and queries --------------------------------------------------------
 
+
 def test_long_documents_run_over_pages_with_the_header_row_repeated(coop, tmp_path):
     supplier_order, invoice = big_round(coop, 120)
 
-    for data, header in ((purchase_order_pdf(supplier_order), ("Référence", "Désignation",
-                                                               "Montant HT")),
-                         (invoice_pdf(invoice), ("Désignation", "Quantité", "Montant HT"))):
+    for data, header in (
+        (purchase_order_pdf(supplier_order), ("Référence", "Désignation", "Montant HT")),
+        (invoice_pdf(invoice), ("Désignation", "Quantité", "Montant HT")),
+    ):
         pages = page_count(data, tmp_path)
         assert pages > 1
         second = pdf_text(data, tmp_path, page=2)
@@ -280,7 +353,8 @@ def test_the_query_count_does_not_grow_with_the_lines(coop, django_assert_num_qu
 
     def order_queries(supplier_order):
         return captured_queries(
-            lambda: purchase_order_pdf(SupplierOrder.objects.get(pk=supplier_order.pk)))
+            lambda: purchase_order_pdf(SupplierOrder.objects.get(pk=supplier_order.pk))
+        )
 
     def invoice_queries(invoice):
         return captured_queries(lambda: invoice_pdf(Invoice.objects.get(pk=invoice.pk)))
@@ -298,8 +372,9 @@ def test_the_query_count_does_not_grow_with_the_lines(coop, django_assert_num_qu
         invoice_pdf(invoice)
 
 
-def test_instances_from_the_selectors_cost_only_the_cooperative(coop, coordinator,
-                                                                 django_assert_num_queries):
+def test_instances_from_the_selectors_cost_only_the_cooperative(
+    coop, coordinator, django_assert_num_queries
+):
     supplier_order, invoice = big_round(coop, 20)
     supplier_order = selectors.supplier_order_list(user=coordinator).get(pk=supplier_order.pk)
     invoice = selectors.invoice_list(user=coordinator).get(pk=invoice.pk)
@@ -311,6 +386,7 @@ def test_instances_from_the_selectors_cost_only_the_cooperative(coop, coordinato
 
 
 # --- API ----------------------------------------------------------------------------------
+
 
 def test_a_coordinator_downloads_the_purchase_order(api, coordinator, consolidated):
     response = api.as_user(coordinator).get(f"/api/supplier-orders/{consolidated.pk}/pdf/")
@@ -326,8 +402,7 @@ def test_a_shopkeeper_may_not_download_the_purchase_order(api, shopkeeper, conso
     assert response.status_code == 403
 
 
-def test_a_shopkeeper_downloads_their_own_invoice_only(api, shopkeeper, shop, other_shop,
-                                                       invoices):
+def test_a_shopkeeper_downloads_their_own_invoice_only(api, shopkeeper, shop, other_shop, invoices):
     client = api.as_user(shopkeeper)
 
     own = client.get(f"/api/invoices/{invoices[shop.pk].pk}/pdf/")

@@ -33,9 +33,12 @@ def coordinator_admin(client, coordinator):
 
 def object_of(model_name, world):
     return {
-        "supplier": Supplier.objects.first, "product": Product.objects.first,
-        "round": lambda: world["supplier_order"].round, "order": lambda: world["order"],
-        "supplierorder": lambda: world["supplier_order"], "invoice": lambda: world["invoice"],
+        "supplier": Supplier.objects.first,
+        "product": Product.objects.first,
+        "round": lambda: world["supplier_order"].round,
+        "order": lambda: world["order"],
+        "supplierorder": lambda: world["supplier_order"],
+        "invoice": lambda: world["invoice"],
     }[model_name]()
 
 
@@ -67,14 +70,16 @@ def test_the_changelist_filters_answer(coordinator_admin, world, model_name, que
 def test_filters_and_search_find_the_right_rows(coordinator_admin, world):
     supplier = world["supplier_order"].round.supplier
     product = Product.objects.get(supplier=supplier)
-    response = coordinator_admin.get("/admin/catalogue/product/",
-                                {"supplier__id__exact": supplier.pk, "q": product.sku})
+    response = coordinator_admin.get(
+        "/admin/catalogue/product/", {"supplier__id__exact": supplier.pk, "q": product.sku}
+    )
     assert list(response.context["cl"].result_list) == [product]
 
     invoice = world["invoice"]
-    response = coordinator_admin.get("/admin/purchasing/invoice/",
-                                {"q": "Romazy", "shop__id__exact": invoice.shop_id,
-                                 "year__exact": invoice.year})
+    response = coordinator_admin.get(
+        "/admin/purchasing/invoice/",
+        {"q": "Romazy", "shop__id__exact": invoice.shop_id, "year__exact": invoice.year},
+    )
     assert list(response.context["cl"].result_list) == [invoice]
     response = coordinator_admin.get("/admin/purchasing/invoice/", {"q": invoice.number})
     assert list(response.context["cl"].result_list) == [invoice]
@@ -105,8 +110,10 @@ def test_a_round_shows_its_orders_and_dates(coordinator_admin, world):
     response = coordinator_admin.get(f"/admin/purchasing/round/{round_.pk}/change/")
     assert world["shop"].name in response.content.decode()
     closes = round_.closes_at
-    response = coordinator_admin.get("/admin/purchasing/round/",
-                                {"closes_at__year": closes.year, "closes_at__month": closes.month})
+    response = coordinator_admin.get(
+        "/admin/purchasing/round/",
+        {"closes_at__year": closes.year, "closes_at__month": closes.month},
+    )
     assert response.status_code == 200
 
 
@@ -127,22 +134,26 @@ def test_shown_only_data_has_no_add_save_or_delete(coordinator_admin, world, mod
 def test_posting_to_an_invoice_changes_nothing(coordinator_admin, world):
     invoice = world["invoice"]
     before = (invoice.number, invoice.total_incl_vat, invoice.shop_id)
-    response = coordinator_admin.post(f"/admin/purchasing/invoice/{invoice.pk}/change/",
-                                 {"number": "F-FAUX-1", "total_incl_vat": "0.00"})
+    response = coordinator_admin.post(
+        f"/admin/purchasing/invoice/{invoice.pk}/change/",
+        {"number": "F-FAUX-1", "total_incl_vat": "0.00"},
+    )
     assert response.status_code == 403
     invoice.refresh_from_db()
     assert (invoice.number, invoice.total_incl_vat, invoice.shop_id) == before
-    response = coordinator_admin.post(f"/admin/purchasing/invoice/{invoice.pk}/delete/",
-                                 {"post": "yes"})
+    response = coordinator_admin.post(
+        f"/admin/purchasing/invoice/{invoice.pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 403
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
 def test_bulk_deleting_supplier_orders_is_not_offered(coordinator_admin, world):
     supplier_order = world["supplier_order"]
-    response = coordinator_admin.post("/admin/purchasing/supplierorder/",
-                                 {"action": "delete_selected", "_selected_action": [
-                                     supplier_order.pk], "post": "yes"})
+    response = coordinator_admin.post(
+        "/admin/purchasing/supplierorder/",
+        {"action": "delete_selected", "_selected_action": [supplier_order.pk], "post": "yes"},
+    )
     assert response.status_code in (200, 302)
     assert SupplierOrder.objects.filter(pk=supplier_order.pk).exists()
 
@@ -159,17 +170,26 @@ def test_other_roles_are_sent_to_the_login(client, request, role_fixture):
 def product_form(product, **changes):
     tiers = list(product.price_tiers.order_by("min_cases"))
     data = {
-        "supplier": product.supplier_id, "sku": product.sku, "name": product.name,
-        "unit_label": product.unit_label, "case_size": product.case_size,
-        "unit_price": str(product.unit_price), "vat_rate": str(product.vat_rate),
+        "supplier": product.supplier_id,
+        "sku": product.sku,
+        "name": product.name,
+        "unit_label": product.unit_label,
+        "case_size": product.case_size,
+        "unit_price": str(product.unit_price),
+        "vat_rate": str(product.vat_rate),
         "active": "on",
-        "price_tiers-TOTAL_FORMS": len(tiers), "price_tiers-INITIAL_FORMS": len(tiers),
-        "price_tiers-MIN_NUM_FORMS": 0, "price_tiers-MAX_NUM_FORMS": 1000,
+        "price_tiers-TOTAL_FORMS": len(tiers),
+        "price_tiers-INITIAL_FORMS": len(tiers),
+        "price_tiers-MIN_NUM_FORMS": 0,
+        "price_tiers-MAX_NUM_FORMS": 1000,
     }
     for index, tier in enumerate(tiers):
-        data |= {f"price_tiers-{index}-id": tier.pk, f"price_tiers-{index}-product": product.pk,
-                 f"price_tiers-{index}-min_cases": tier.min_cases,
-                 f"price_tiers-{index}-unit_price": str(tier.unit_price)}
+        data |= {
+            f"price_tiers-{index}-id": tier.pk,
+            f"price_tiers-{index}-product": product.pk,
+            f"price_tiers-{index}-min_cases": tier.min_cases,
+            f"price_tiers-{index}-unit_price": str(tier.unit_price),
+        }
     return data | changes
 
 
@@ -178,7 +198,8 @@ def test_a_coordinator_edits_a_product_and_its_tiers(coordinator_admin, coop):
     add_tiers(product, (5, "2.2000"))
     response = coordinator_admin.post(
         f"/admin/catalogue/product/{product.pk}/change/",
-        product_form(product, name="Farine T80", **{"price_tiers-0-unit_price": "2.1000"}))
+        product_form(product, name="Farine T80", **{"price_tiers-0-unit_price": "2.1000"}),
+    )
     assert response.status_code == 302, response.context["errors"]
     product.refresh_from_db()
     assert product.name == "Farine T80"
@@ -188,8 +209,9 @@ def test_a_coordinator_edits_a_product_and_its_tiers(coordinator_admin, coop):
 def test_the_admin_refuses_a_base_price_below_a_tier(coordinator_admin, coop):
     product = ProductFactory(unit_price=Decimal("2.5000"))
     add_tiers(product, (5, "2.2000"))
-    response = coordinator_admin.post(f"/admin/catalogue/product/{product.pk}/change/",
-                                 product_form(product, unit_price="2.0000"))
+    response = coordinator_admin.post(
+        f"/admin/catalogue/product/{product.pk}/change/", product_form(product, unit_price="2.0000")
+    )
     assert response.status_code == 200
     assert "dépasse le prix de base" in response.content.decode()
     product.refresh_from_db()
@@ -199,8 +221,9 @@ def test_the_admin_refuses_a_base_price_below_a_tier(coordinator_admin, coop):
 def test_the_admin_refuses_a_sku_taken_at_the_same_supplier(coordinator_admin, coop):
     product = ProductFactory(sku="A")
     ProductFactory(supplier=product.supplier, sku="B")
-    response = coordinator_admin.post(f"/admin/catalogue/product/{product.pk}/change/",
-                                 product_form(product, sku="B"))
+    response = coordinator_admin.post(
+        f"/admin/catalogue/product/{product.pk}/change/", product_form(product, sku="B")
+    )
     assert response.status_code == 200
     assert "Cette référence existe déjà chez ce fournisseur." in response.content.decode()
     assert Product.objects.get(pk=product.pk).sku == "A"

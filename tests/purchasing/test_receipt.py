@@ -34,7 +34,9 @@ def consolidated(example):
 def receive(api, coordinator, ex, lines=None):
     return api.as_user(coordinator).post(
         f"/api/supplier-orders/{ex['supplier_order'].pk}/receipt/",
-        {"lines": lines or []}, format="json")
+        {"lines": lines or []},
+        format="json",
+    )
 
 
 def test_a_full_receipt_issues_the_invoices_of_the_worked_example(api, coordinator, consolidated):
@@ -46,26 +48,35 @@ def test_a_full_receipt_issues_the_invoices_of_the_worked_example(api, coordinat
     assert first["total_excl_vat"] == "30.59"
     assert first["total_incl_vat"] == "34.61"
     assert first["total_vat"] == "4.02"
-    assert first["vat"] == [{"rate": "5.50", "base": "14.42", "amount": "0.79"},
-                            {"rate": "20.00", "base": "16.17", "amount": "3.23"}]
+    assert first["vat"] == [
+        {"rate": "5.50", "base": "14.42", "amount": "0.79"},
+        {"rate": "20.00", "base": "16.17", "amount": "3.23"},
+    ]
     labels = [ln["label"] for ln in first["lines"]]
     assert labels[:2] == ["Produit P1", "Produit P2"]
     assert labels[2].startswith("Quote-part des frais de port (TVA 5,5 %")
     assert labels[4].startswith("Frais de service de la coopérative (2 %")
-    amounts = [(ln["product"], ln["quantity"], ln["unit_price"], ln["amount"], ln["vat_rate"])
-               for ln in first["lines"]]
+    amounts = [
+        (ln["product"], ln["quantity"], ln["unit_price"], ln["amount"], ln["vat_rate"])
+        for ln in first["lines"]
+    ]
     p1, p2 = consolidated["p1"].pk, consolidated["p2"].pk
     assert amounts == [
-        (p1, 8, "1.2000", "9.60", "5.50"), (p2, 3, "3.5000", "10.50", "20.00"),
-        (None, 1, "4.8200", "4.82", "5.50"), (None, 1, "5.2700", "5.27", "20.00"),
-        (None, 1, "0.4000", "0.40", "20.00")]
+        (p1, 8, "1.2000", "9.60", "5.50"),
+        (p2, 3, "3.5000", "10.50", "20.00"),
+        (None, 1, "4.8200", "4.82", "5.50"),
+        (None, 1, "5.2700", "5.27", "20.00"),
+        (None, 1, "0.4000", "0.40", "20.00"),
+    ]
     shipping = [Decimal(inv["shipping"]) for inv in (invoices[101], invoices[102], invoices[103])]
     assert shipping == [Decimal("10.09"), Decimal("11.30"), Decimal("3.61")]
     for invoice in invoices.values():
-        assert Decimal(invoice["total_excl_vat"]) == sum(Decimal(ln["amount"])
-                                                         for ln in invoice["lines"])
-        assert Decimal(invoice["total_incl_vat"]) == Decimal(invoice["total_excl_vat"]) + \
-            sum(Decimal(v["amount"]) for v in invoice["vat"])
+        assert Decimal(invoice["total_excl_vat"]) == sum(
+            Decimal(ln["amount"]) for ln in invoice["lines"]
+        )
+        assert Decimal(invoice["total_incl_vat"]) == Decimal(invoice["total_excl_vat"]) + sum(
+            Decimal(v["amount"]) for v in invoice["vat"]
+        )
         assert invoice["savings"] == "0.00"  # no tier reached
         assert re.fullmatch(r"MACHE-\d{4}-\d{6}", invoice["number"])
     assert Round.objects.get(pk=consolidated["round"].pk).status == "invoiced"
@@ -75,8 +86,7 @@ def test_a_full_receipt_issues_the_invoices_of_the_worked_example(api, coordinat
 def test_invoice_numbers_have_no_gap_within_the_year(api, coordinator, consolidated):
     receive(api, coordinator, consolidated)
     year = timezone.localdate().year
-    assert sorted(Invoice.objects.filter(year=year).values_list("sequence", flat=True)) == [
-        1, 2, 3]
+    assert sorted(Invoice.objects.filter(year=year).values_list("sequence", flat=True)) == [1, 2, 3]
     # a second round continues the sequence
     supplier = consolidated["supplier"]
     other = RoundFactory(supplier=supplier)
@@ -89,33 +99,42 @@ def test_invoice_numbers_have_no_gap_within_the_year(api, coordinator, consolida
 
 def test_goods_enter_each_shops_stock_at_the_group_price(api, coordinator, consolidated):
     receive(api, coordinator, consolidated)
-    stock = {(m.shop_id, m.product.sku): (m.quantity, m.unit_cost)
-             for m in StockMovement.objects.select_related("product")}
+    stock = {
+        (m.shop_id, m.product.sku): (m.quantity, m.unit_cost)
+        for m in StockMovement.objects.select_related("product")
+    }
     assert stock == {
-        (101, "P1"): (8, Decimal("1.2000")), (102, "P1"): (10, Decimal("1.2000")),
-        (103, "P1"): (6, Decimal("1.2000")), (101, "P2"): (3, Decimal("3.5000")),
-        (102, "P2"): (3, Decimal("3.5000"))}
+        (101, "P1"): (8, Decimal("1.2000")),
+        (102, "P1"): (10, Decimal("1.2000")),
+        (103, "P1"): (6, Decimal("1.2000")),
+        (101, "P2"): (3, Decimal("3.5000")),
+        (102, "P2"): (3, Decimal("3.5000")),
+    }
     assert {m.kind for m in StockMovement.objects.all()} == {"receipt"}
 
 
 def test_a_short_delivery_is_reallocated_in_proportion(api, coordinator, consolidated):
-    response = receive(api, coordinator, consolidated,
-                       [{"product": consolidated["p1"].pk, "received_units": 12}])
+    response = receive(
+        api, coordinator, consolidated, [{"product": consolidated["p1"].pk, "received_units": 12}]
+    )
     assert response.status_code == 201
-    received = dict(Allocation.objects.filter(product=consolidated["p1"])
-                    .values_list("shop_id", "received"))
+    received = dict(
+        Allocation.objects.filter(product=consolidated["p1"]).values_list("shop_id", "received")
+    )
     # split(12, [8, 10, 6]): 4, 5, 3 exactly
     assert received == {101: 4, 102: 5, 103: 3}
-    p2 = dict(Allocation.objects.filter(product=consolidated["p2"])
-              .values_list("shop_id", "received"))
+    p2 = dict(
+        Allocation.objects.filter(product=consolidated["p2"]).values_list("shop_id", "received")
+    )
     assert p2 == {101: 3, 102: 3}  # not named: received in full
     invoice = Invoice.objects.get(shop_id=103)
     assert invoice.goods_excl_vat == Decimal("3.60")
 
 
 def test_nothing_received_for_a_shop_means_no_invoice_for_it(api, coordinator, consolidated):
-    receive(api, coordinator, consolidated,
-            [{"product": consolidated["p1"].pk, "received_units": 0}])
+    receive(
+        api, coordinator, consolidated, [{"product": consolidated["p1"].pk, "received_units": 0}]
+    )
     assert sorted(Invoice.objects.values_list("shop_id", flat=True)) == [101, 102]
 
 
@@ -166,9 +185,9 @@ def test_a_supplier_order_under_review_must_be_confirmed_first(api, coordinator,
     assert receive(api, coordinator, example).status_code == 201
 
 
-def test_cancelling_a_round_keeps_orders_and_cancels_the_supplier_order(api, coordinator,
-                                                                         consolidated,
-                                                                         django_capture_on_commit_callbacks):
+def test_cancelling_a_round_keeps_orders_and_cancels_the_supplier_order(
+    api, coordinator, consolidated, django_capture_on_commit_callbacks
+):
     client = api.as_user(coordinator)
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(f"/api/rounds/{consolidated['round'].pk}/cancel/")
@@ -200,14 +219,18 @@ def test_shopkeepers_see_their_allocations_only_and_cannot_receive(api, consolid
     body = client.get(f"/api/rounds/{consolidated['round'].pk}/consolidation/").json()
     assert {row["shop"] for row in body["allocations"]} == {102}
     assert body["total_excl_vat"] == "49.80"
-    response = client.post(f"/api/supplier-orders/{consolidated['supplier_order'].pk}/receipt/",
-                           {"lines": []}, format="json")
+    response = client.post(
+        f"/api/supplier-orders/{consolidated['supplier_order'].pk}/receipt/",
+        {"lines": []},
+        format="json",
+    )
     assert response.status_code == 403
     assert not Invoice.objects.exists()
 
 
-def test_the_invoice_list_is_scoped_and_counted(api, coordinator, consolidated,
-                                                django_assert_num_queries):
+def test_the_invoice_list_is_scoped_and_counted(
+    api, coordinator, consolidated, django_assert_num_queries
+):
     receive(api, coordinator, consolidated)
     client = api.as_user(consolidated["keepers"][101])
     with django_assert_num_queries(5):  # token, count, page, lines, vat
@@ -222,55 +245,76 @@ def test_receipt_query_count_does_not_grow_with_shops(db):
 
     def queries(shop_count):
         supplier = SupplierFactory()
-        products = [ProductFactory(supplier=supplier, case_size=1, vat_rate=rate)
-                    for rate in (Decimal("5.50"), Decimal("20.00"))]
+        products = [
+            ProductFactory(supplier=supplier, case_size=1, vat_rate=rate)
+            for rate in (Decimal("5.50"), Decimal("20.00"))
+        ]
         round_ = RoundFactory(supplier=supplier)
         for _ in range(shop_count):
             make_order(round_, ShopFactory(), *[(p, 2, 0) for p in products])
         close(round_)
         supplier_order = round_consolidate(round_id=round_.pk)
         with CaptureQueriesContext(connection) as captured:
-            supplier_order_receive(supplier_order_id=supplier_order.pk,
-                                   received={products[0].pk: shop_count})
+            supplier_order_receive(
+                supplier_order_id=supplier_order.pk, received={products[0].pk: shop_count}
+            )
         return len(captured)
 
     assert queries(3) == queries(25)
 
 
 def test_shipping_split_sums_to_the_supplier_shipping(api, coordinator, db):
-    supplier = SupplierFactory(shipping_fee=Decimal("19.99"),
-                               free_shipping_threshold=None)
+    supplier = SupplierFactory(shipping_fee=Decimal("19.99"), free_shipping_threshold=None)
     product = ProductFactory(supplier=supplier, case_size=1, unit_price=Decimal("1.3333"))
     round_ = RoundFactory(supplier=supplier)
     for n in range(7):
-        make_order(round_, ShopFactory(), (product, n + 1, 0),
-                   created_at=timezone.now() - dt.timedelta(minutes=10 - n))
+        make_order(
+            round_,
+            ShopFactory(),
+            (product, n + 1, 0),
+            created_at=timezone.now() - dt.timedelta(minutes=10 - n),
+        )
     close(round_)
     supplier_order = round_consolidate(round_id=round_.pk)
     invoices = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     assert sum(inv.shipping for inv in invoices) == Decimal("19.99")
 
 
-def test_a_delivery_gives_lots_and_expiry_dates_to_each_shops_stock(api, coordinator,
-                                                                     consolidated):
+def test_a_delivery_gives_lots_and_expiry_dates_to_each_shops_stock(api, coordinator, consolidated):
     from inventory.models import StockBalance, StockLot
 
     expiry = timezone.localdate() + dt.timedelta(days=12)
-    response = receive(api, coordinator, consolidated, [
-        {"product": consolidated["p1"].pk, "lot": "L2611", "expires_on": str(expiry)}])
+    response = receive(
+        api,
+        coordinator,
+        consolidated,
+        [{"product": consolidated["p1"].pk, "lot": "L2611", "expires_on": str(expiry)}],
+    )
     assert response.status_code == 201
-    lots = {(lot.shop_id, lot.code, lot.expires_on, lot.remaining)
-            for lot in StockLot.objects.filter(product=consolidated["p1"])}
-    assert lots == {(101, "L2611", expiry, 8), (102, "L2611", expiry, 10),
-                    (103, "L2611", expiry, 6)}
+    lots = {
+        (lot.shop_id, lot.code, lot.expires_on, lot.remaining)
+        for lot in StockLot.objects.filter(product=consolidated["p1"])
+    }
+    assert lots == {
+        (101, "L2611", expiry, 8),
+        (102, "L2611", expiry, 10),
+        (103, "L2611", expiry, 6),
+    }
     stock = StockBalance.objects.get(shop_id=101, product=consolidated["p1"])
-    assert (stock.quantity, stock.average_cost, stock.value) == (8, Decimal("1.2000"),
-                                                                 Decimal("9.60"))
+    assert (stock.quantity, stock.average_cost, stock.value) == (
+        8,
+        Decimal("1.2000"),
+        Decimal("9.60"),
+    )
 
 
 def test_an_expiry_date_before_the_delivery_is_400(api, coordinator, consolidated):
-    response = receive(api, coordinator, consolidated, [
-        {"product": consolidated["p1"].pk, "lot": "OLD", "expires_on": "2020-01-01"}])
+    response = receive(
+        api,
+        coordinator,
+        consolidated,
+        [{"product": consolidated["p1"].pk, "lot": "OLD", "expires_on": "2020-01-01"}],
+    )
     assert response.status_code == 400
     assert "précède" in response.json()["lines"][0]
     assert not Invoice.objects.exists()

@@ -12,16 +12,18 @@ from .conftest import example_orders
 
 def round_payload(supplier_obj, **changes):
     now = timezone.now()
-    return {"supplier": supplier_obj.pk, "opens_at": now.isoformat(),
-            "closes_at": (now + dt.timedelta(days=2)).isoformat(),
-            "delivery_date": (timezone.localdate() + dt.timedelta(days=4)).isoformat(),
-            **changes}
+    return {
+        "supplier": supplier_obj.pk,
+        "opens_at": now.isoformat(),
+        "closes_at": (now + dt.timedelta(days=2)).isoformat(),
+        "delivery_date": (timezone.localdate() + dt.timedelta(days=4)).isoformat(),
+        **changes,
+    }
 
 
 def test_a_coordinator_opens_a_round(api, coordinator):
     supplier = SupplierFactory()
-    response = api.as_user(coordinator).post("/api/rounds/", round_payload(supplier),
-                                             format="json")
+    response = api.as_user(coordinator).post("/api/rounds/", round_payload(supplier), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "open"
     assert Round.objects.get().created_by == coordinator
@@ -39,15 +41,17 @@ def test_a_coordinator_opens_a_round(api, coordinator):
 )
 def test_bad_rounds_are_400_naming_the_field(api, coordinator, change, field):
     response = api.as_user(coordinator).post(
-        "/api/rounds/", round_payload(SupplierFactory(), **change), format="json")
+        "/api/rounds/", round_payload(SupplierFactory(), **change), format="json"
+    )
     assert response.status_code == 400
     assert field in response.json()
     assert not Round.objects.exists()
 
 
 def test_shopkeepers_do_not_open_rounds(api, shopkeeper):
-    response = api.as_user(shopkeeper).post("/api/rounds/", round_payload(SupplierFactory()),
-                                            format="json")
+    response = api.as_user(shopkeeper).post(
+        "/api/rounds/", round_payload(SupplierFactory()), format="json"
+    )
     assert response.status_code == 403
     assert not Round.objects.exists()
 
@@ -59,8 +63,7 @@ def test_every_member_sees_rounds(api, shopkeeper):
     assert body["results"][0]["closes_at"].endswith("+01:00")  # Paris, with its offset
 
 
-def test_the_round_list_makes_a_fixed_number_of_queries(api, shopkeeper,
-                                                        django_assert_num_queries):
+def test_the_round_list_makes_a_fixed_number_of_queries(api, shopkeeper, django_assert_num_queries):
     RoundFactory.create_batch(15)
     client = api.as_user(shopkeeper)
     with django_assert_num_queries(3):
@@ -70,13 +73,26 @@ def test_the_round_list_makes_a_fixed_number_of_queries(api, shopkeeper,
 def test_fill_shows_group_totals_only(api, example):
     for number, lines in example_orders(example):
         make_order(example["round"], example["shops"][number], *lines)
-    body = api.as_user(example["keepers"][101]).get(
-        f"/api/rounds/{example['round'].pk}/fill/").json()
+    body = (
+        api.as_user(example["keepers"][101]).get(f"/api/rounds/{example['round'].pk}/fill/").json()
+    )
     by_sku = {row["sku"]: row for row in body["products"]}
-    assert {k: by_sku["P1"][k] for k in ("ordered", "tolerance", "case_size",
-                                         "cases_if_closed_now", "missing_for_next_case")} == {
-        "ordered": 21, "tolerance": 5, "case_size": 12, "cases_if_closed_now": 2,
-        "missing_for_next_case": 3}
+    assert {
+        k: by_sku["P1"][k]
+        for k in (
+            "ordered",
+            "tolerance",
+            "case_size",
+            "cases_if_closed_now",
+            "missing_for_next_case",
+        )
+    } == {
+        "ordered": 21,
+        "tolerance": 5,
+        "case_size": 12,
+        "cases_if_closed_now": 2,
+        "missing_for_next_case": 3,
+    }
     assert by_sku["P2"]["cases_if_closed_now"] == 1
     assert by_sku["P2"]["missing_for_next_case"] == 5
     assert by_sku["P3"]["cases_if_closed_now"] == 0
@@ -93,8 +109,9 @@ def test_fill_counts_a_tier_reached_by_the_group(api, example):
     # 60 units of P1 = 5 cases: the 5-case tier (1.1000) applies to everyone
     make_order(example["round"], example["shops"][101], (example["p1"], 30, 0))
     make_order(example["round"], example["shops"][102], (example["p1"], 30, 0))
-    body = api.as_user(example["keepers"][101]).get(
-        f"/api/rounds/{example['round'].pk}/fill/").json()
+    body = (
+        api.as_user(example["keepers"][101]).get(f"/api/rounds/{example['round'].pk}/fill/").json()
+    )
     p1 = next(row for row in body["products"] if row["sku"] == "P1")
     assert p1["unit_price"] == "1.1000"
     assert Decimal(body["total_excl_vat"]) == Decimal("66.00")
@@ -114,7 +131,8 @@ def test_fill_makes_a_fixed_number_of_queries(api, example, django_assert_num_qu
 
 def test_consolidation_before_it_happened_is_409(api, example):
     response = api.as_user(example["keepers"][101]).get(
-        f"/api/rounds/{example['round'].pk}/consolidation/")
+        f"/api/rounds/{example['round'].pk}/consolidation/"
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "not_consolidated"
 

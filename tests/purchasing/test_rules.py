@@ -103,7 +103,9 @@ def test_nothing_received_means_no_invoice():
 
 
 demands_st = st.lists(
-    st.tuples(st.integers(0, 500), st.integers(0, 50)), min_size=1, max_size=30,
+    st.tuples(st.integers(0, 500), st.integers(0, 50)),
+    min_size=1,
+    max_size=30,
 ).filter(lambda rows: sum(q for q, _ in rows) > 0)
 
 

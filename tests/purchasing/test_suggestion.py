@@ -48,22 +48,25 @@ def get(api, user, round_, shop):
 
 # --- The rule alone --------------------------------------------------------------------
 
+
 def test_the_worked_case_two_a_day_for_ten_days_with_seven_on_hand_is_thirteen():
     # 56 units in 28 days = 2 a day; 10 days to cover = 20; 7 on hand: 13 to order.
     assert suggested_quantity(sold_28_days=56, horizon_days=10, on_hand=7) == 13
 
 
-@pytest.mark.parametrize(("sold", "horizon", "on_hand", "expected"), [
-    (29, 1, 1, 1),    # needs 1/28 of a unit more: a whole one
-    (30, 10, 0, 11),  # 10.71... rounds up
-    (28, 10, 10, 0),  # exactly covered
-    (28, 10, 11, 0),  # more than covered: never negative
-    (0, 10, 0, 0),    # never sold: nothing
-    (56, 0, 0, 0),    # nothing to cover
-])
+@pytest.mark.parametrize(
+    ("sold", "horizon", "on_hand", "expected"),
+    [
+        (29, 1, 1, 1),  # needs 1/28 of a unit more: a whole one
+        (30, 10, 0, 11),  # 10.71... rounds up
+        (28, 10, 10, 0),  # exactly covered
+        (28, 10, 11, 0),  # more than covered: never negative
+        (0, 10, 0, 0),  # never sold: nothing
+        (56, 0, 0, 0),  # nothing to cover
+    ],
+)
 def test_the_suggestion_rounds_up_to_whole_units(sold, horizon, on_hand, expected):
-    assert suggested_quantity(sold_28_days=sold, horizon_days=horizon,
-                              on_hand=on_hand) == expected
+    assert suggested_quantity(sold_28_days=sold, horizon_days=horizon, on_hand=on_hand) == expected
 
 
 counts = st.integers(min_value=0, max_value=10**7)
@@ -79,8 +82,9 @@ def test_the_suggestion_is_the_exact_ceiling_and_never_negative(sold, horizon, o
 
 @given(sold=counts, more=counts, horizon=horizons, on_hand=counts)
 def test_selling_more_never_suggests_less(sold, more, horizon, on_hand):
-    assert (suggested_quantity(sold_28_days=sold + more, horizon_days=horizon, on_hand=on_hand)
-            >= suggested_quantity(sold_28_days=sold, horizon_days=horizon, on_hand=on_hand))
+    assert suggested_quantity(
+        sold_28_days=sold + more, horizon_days=horizon, on_hand=on_hand
+    ) >= suggested_quantity(sold_28_days=sold, horizon_days=horizon, on_hand=on_hand)
 
 
 @given(sold=counts, horizon=horizons, extra=counts)
@@ -89,23 +93,26 @@ def test_nothing_is_suggested_when_the_stock_covers_the_horizon(sold, horizon, e
     assert suggested_quantity(sold_28_days=sold, horizon_days=horizon, on_hand=covering) == 0
 
 
-@pytest.mark.parametrize(("sold", "shown"), [(35, "1.25"), (56, "2.00"), (1, "0.04"),
-                                             (0, "0.00")])
+@pytest.mark.parametrize(("sold", "shown"), [(35, "1.25"), (56, "2.00"), (1, "0.04"), (0, "0.00")])
 def test_the_average_is_shown_to_the_hundredth(sold, shown):
     assert average_daily_sales(sold) == Decimal(shown)
 
 
 def test_the_next_delivery_is_the_next_rounds_else_the_same_gap_else_a_week():
     delivery = dt.date(2026, 3, 10)
-    assert next_delivery(delivery_date=delivery, following=dt.date(2026, 3, 20),
-                         previous=dt.date(2026, 3, 1)) == dt.date(2026, 3, 20)
-    assert next_delivery(delivery_date=delivery, following=None,
-                         previous=dt.date(2026, 2, 24)) == dt.date(2026, 3, 24)
-    assert next_delivery(delivery_date=delivery, following=None,
-                         previous=None) == dt.date(2026, 3, 17)
+    assert next_delivery(
+        delivery_date=delivery, following=dt.date(2026, 3, 20), previous=dt.date(2026, 3, 1)
+    ) == dt.date(2026, 3, 20)
+    assert next_delivery(
+        delivery_date=delivery, following=None, previous=dt.date(2026, 2, 24)
+    ) == dt.date(2026, 3, 24)
+    assert next_delivery(delivery_date=delivery, following=None, previous=None) == dt.date(
+        2026, 3, 17
+    )
 
 
 # --- Through the API -------------------------------------------------------------------
+
 
 def test_the_worked_case_through_the_api(api, shopkeeper, shop):
     supplier = SupplierFactory()
@@ -120,13 +127,25 @@ def test_the_worked_case_through_the_api(api, shopkeeper, shop):
 
     assert response.status_code == 200, response.json()
     assert response.json() == {
-        "round": round_.pk, "shop": shop.pk, "delivery_date": day(3).isoformat(),
-        "covers_until": day(10).isoformat(), "horizon_days": 10,
-        "products": [{
-            "product": butter.pk, "name": "Beurre doux", "sku": "BEU-250", "case_size": 10,
-            "on_hand": 7, "sold_28_days": 56, "average_daily_sales": "2.00",
-            "horizon_days": 10, "covers_until": day(10).isoformat(), "suggested_quantity": 13,
-        }],
+        "round": round_.pk,
+        "shop": shop.pk,
+        "delivery_date": day(3).isoformat(),
+        "covers_until": day(10).isoformat(),
+        "horizon_days": 10,
+        "products": [
+            {
+                "product": butter.pk,
+                "name": "Beurre doux",
+                "sku": "BEU-250",
+                "case_size": 10,
+                "on_hand": 7,
+                "sold_28_days": 56,
+                "average_daily_sales": "2.00",
+                "horizon_days": 10,
+                "covers_until": day(10).isoformat(),
+                "suggested_quantity": 13,
+            }
+        ],
     }
 
 
@@ -143,9 +162,10 @@ def test_a_fractional_need_is_rounded_up_and_products_come_by_name(api, shopkeep
 
     body = get(api, shopkeeper, round_, shop).json()
 
-    assert [(p["name"], p["average_daily_sales"], p["on_hand"], p["suggested_quantity"])
-            for p in body["products"]] == [("Café moulu", "1.07", 0, 11),
-                                           ("Thé vert", "0.00", 0, 0)]
+    assert [
+        (p["name"], p["average_daily_sales"], p["on_hand"], p["suggested_quantity"])
+        for p in body["products"]
+    ] == [("Café moulu", "1.07", 0, 11), ("Thé vert", "0.00", 0, 0)]
     assert body["products"][1]["product"] == tea.pk
 
 
@@ -164,15 +184,24 @@ def test_the_horizon_runs_to_the_next_round_not_cancelled(api, shopkeeper, shop)
     assert body["products"][0]["horizon_days"] == 12
 
 
-def test_without_a_next_round_the_gap_since_the_previous_delivery_is_kept(api, shopkeeper,
-                                                                          shop):
+def test_without_a_next_round_the_gap_since_the_previous_delivery_is_kept(api, shopkeeper, shop):
     supplier = SupplierFactory()
     ProductFactory(supplier=supplier)
     past = timezone.now() - dt.timedelta(days=30)
-    RoundFactory(supplier=supplier, delivery_date=day(-11), status=Round.Status.RECEIVED,
-                 opens_at=past, closes_at=past + dt.timedelta(days=2))
-    RoundFactory(supplier=supplier, delivery_date=day(-5), status=Round.Status.CANCELLED,
-                 opens_at=past, closes_at=past + dt.timedelta(days=2))
+    RoundFactory(
+        supplier=supplier,
+        delivery_date=day(-11),
+        status=Round.Status.RECEIVED,
+        opens_at=past,
+        closes_at=past + dt.timedelta(days=2),
+    )
+    RoundFactory(
+        supplier=supplier,
+        delivery_date=day(-5),
+        status=Round.Status.CANCELLED,
+        opens_at=past,
+        closes_at=past + dt.timedelta(days=2),
+    )
     round_ = open_round(supplier, delivery_in=3)
 
     body = get(api, shopkeeper, round_, shop).json()
@@ -191,16 +220,15 @@ def test_with_no_other_round_the_goods_last_a_week(api, shopkeeper, shop):
     assert (body["covers_until"], body["horizon_days"]) == (day(10).isoformat(), 10)
 
 
-def test_only_this_shops_sales_of_the_last_28_whole_days_count(api, shopkeeper, shop,
-                                                              other_shop):
+def test_only_this_shops_sales_of_the_last_28_whole_days_count(api, shopkeeper, shop, other_shop):
     supplier = SupplierFactory()
     jam = ProductFactory(supplier=supplier)
     stock_up(shop, jam, 100)
     stock_up(other_shop, jam, 100)
-    sell(shop, jam, 7, days_ago=29)     # before the window
-    sell(shop, jam, 5, days_ago=28)     # its first day
-    sell(shop, jam, 3, days_ago=1)      # its last day
-    sell(shop, jam, 11, days_ago=0)     # today: not over yet
+    sell(shop, jam, 7, days_ago=29)  # before the window
+    sell(shop, jam, 5, days_ago=28)  # its first day
+    sell(shop, jam, 3, days_ago=1)  # its last day
+    sell(shop, jam, 11, days_ago=0)  # today: not over yet
     sell(other_shop, jam, 40, days_ago=3)
     round_ = open_round(supplier)
 
@@ -212,16 +240,18 @@ def test_only_this_shops_sales_of_the_last_28_whole_days_count(api, shopkeeper, 
 def test_a_closed_round_has_no_suggestion(api, shopkeeper, shop):
     supplier = SupplierFactory()
     consolidated = RoundFactory(supplier=supplier, status=Round.Status.CONSOLIDATED)
-    past_deadline = RoundFactory(supplier=supplier,
-                                 closes_at=timezone.now() - dt.timedelta(minutes=1))
+    past_deadline = RoundFactory(
+        supplier=supplier, closes_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     for round_ in (consolidated, past_deadline):
         response = get(api, shopkeeper, round_, shop)
         assert response.status_code == 409
         assert response.json()["code"] == "round_closed"
 
 
-def test_another_shop_is_not_found_and_neither_is_an_unknown_round(api, shopkeeper,
-                                                                    other_shop, shop):
+def test_another_shop_is_not_found_and_neither_is_an_unknown_round(
+    api, shopkeeper, other_shop, shop
+):
     round_ = open_round(SupplierFactory())
     assert get(api, shopkeeper, round_, other_shop).status_code == 404
     response = api.as_user(shopkeeper).get("/api/rounds/999999/suggestion/", {"shop": shop.pk})
@@ -235,9 +265,9 @@ def test_a_shopkeeper_of_one_shop_need_not_name_it(api, shopkeeper):
     assert response.json()["shop"] == shopkeeper.shops.get().pk
 
 
-def test_an_accountant_may_read_it_and_a_coordinator_reads_any_shop(api, accountant,
-                                                                     coordinator, shop,
-                                                                     other_shop):
+def test_an_accountant_may_read_it_and_a_coordinator_reads_any_shop(
+    api, accountant, coordinator, shop, other_shop
+):
     round_ = open_round(SupplierFactory())
     assert get(api, accountant, round_, shop).status_code == 200
     assert get(api, coordinator, round_, other_shop).json()["shop"] == other_shop.pk

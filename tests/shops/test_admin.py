@@ -23,12 +23,22 @@ def test_a_shop_page_lists_the_users_who_see_it(client, coordinator, shop, shopk
 
 def test_a_coordinator_edits_a_shop_in_the_admin(client, coordinator, shop):
     client.force_login(coordinator)
-    response = client.post(f"/admin/shops/shop/{shop.id}/change/", {
-        "name": shop.name, "legal_name": shop.legal_name, "siret": "88364454300001",
-        "kind": "epicerie", "postcode": "35490", "commune": "Romazy", "zone": "rural",
-        "status": "active", "shares": 4,
-        "User_shops-TOTAL_FORMS": 0, "User_shops-INITIAL_FORMS": 0,
-    })
+    response = client.post(
+        f"/admin/shops/shop/{shop.id}/change/",
+        {
+            "name": shop.name,
+            "legal_name": shop.legal_name,
+            "siret": "88364454300001",
+            "kind": "epicerie",
+            "postcode": "35490",
+            "commune": "Romazy",
+            "zone": "rural",
+            "status": "active",
+            "shares": 4,
+            "User_shops-TOTAL_FORMS": 0,
+            "User_shops-INITIAL_FORMS": 0,
+        },
+    )
     # The Luhn check holds in the admin too: the form comes back with the error.
     assert response.status_code == 200
     assert "clé de contrôle" in response.content.decode()
@@ -50,13 +60,23 @@ def test_a_coordinator_manages_people_but_not_superusers(client, coordinator, sh
 
 def test_a_shop_added_in_the_admin_gets_its_ledger(client, coordinator):
     client.force_login(coordinator)
-    response = client.post("/admin/shops/shop/add/", {
-        "name": "Épicerie de Bazouges", "legal_name": "SARL Bazouges", "siret": "88364454300000",
-        "kind": "epicerie", "postcode": "35560", "commune": "Bazouges", "zone": "rural",
-        "status": "candidate", "shares": 1,
-        "User_shops-TOTAL_FORMS": 1, "User_shops-INITIAL_FORMS": 0,
-        "User_shops-0-user": coordinator.pk,
-    })
+    response = client.post(
+        "/admin/shops/shop/add/",
+        {
+            "name": "Épicerie de Bazouges",
+            "legal_name": "SARL Bazouges",
+            "siret": "88364454300000",
+            "kind": "epicerie",
+            "postcode": "35560",
+            "commune": "Bazouges",
+            "zone": "rural",
+            "status": "candidate",
+            "shares": 1,
+            "User_shops-TOTAL_FORMS": 1,
+            "User_shops-INITIAL_FORMS": 0,
+            "User_shops-0-user": coordinator.pk,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     shop = Shop.objects.get(siret="88364454300000")
     assert shop.ledger.kind == "shop"  # written by shops.services.shop_create
@@ -65,22 +85,39 @@ def test_a_shop_added_in_the_admin_gets_its_ledger(client, coordinator):
 
 def test_a_user_added_and_promoted_in_the_admin_follows_the_services(client, coordinator):
     client.force_login(coordinator)
-    response = client.post("/admin/shops/user/add/", {
-        "username": "nouvelle", "password1": "Une-phrase-longue-42", "usable_password": "true",
-        "password2": "Une-phrase-longue-42", "role": "shopkeeper"})
+    response = client.post(
+        "/admin/shops/user/add/",
+        {
+            "username": "nouvelle",
+            "password1": "Une-phrase-longue-42",
+            "usable_password": "true",
+            "password2": "Une-phrase-longue-42",
+            "role": "shopkeeper",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(username="nouvelle")
     assert user.check_password("Une-phrase-longue-42") and not user.is_staff
 
-    response = client.post(f"/admin/shops/user/{user.pk}/change/", {
-        "username": "nouvelle", "first_name": "", "last_name": "", "email": "",
-        "role": "coordinator", "is_active": "on"})
+    response = client.post(
+        f"/admin/shops/user/{user.pk}/change/",
+        {
+            "username": "nouvelle",
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "role": "coordinator",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()
     assert user.role == "coordinator" and user.is_staff  # staff follows the role
 
     # The admin's password page goes through the service: a weak password is refused.
-    response = client.post(f"/admin/shops/user/{user.pk}/password/", {
-        "password1": "azerty", "password2": "azerty", "usable_password": "true"})
+    response = client.post(
+        f"/admin/shops/user/{user.pk}/password/",
+        {"password1": "azerty", "password2": "azerty", "usable_password": "true"},
+    )
     user.refresh_from_db()
     assert user.check_password("Une-phrase-longue-42")

@@ -15,14 +15,18 @@ def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
     assert Shop.objects.count() == len(data["shops"])
     assert Cooperative.get().siret == data["cooperative"]["siret"]
     assert set(User.objects.values_list("role", flat=True)) == {
-        "coordinator", "shopkeeper", "accountant"}
+        "coordinator",
+        "shopkeeper",
+        "accountant",
+    }
     assert first.count("mot de passe :") == 3
     assert Supplier.objects.count() == len(data["suppliers"])
     assert Product.objects.count() == len(data["products"])
     assert Round.objects.filter(status="open").count() == 1
     tiered = next(p for p in data["products"] if p["price_tiers"])
     assert PriceTier.objects.filter(product__sku=tiered["sku"]).count() == len(
-        tiered["price_tiers"])
+        tiered["price_tiers"]
+    )
 
     call_command("load_demo")
     second = capsys.readouterr().out
@@ -38,9 +42,10 @@ def test_the_demo_users_log_in_with_the_printed_passwords(db, api, capsys):
     out = capsys.readouterr().out
     for line in out.splitlines():
         if "mot de passe :" in line:
-            role, username, *_ , password = line.split()
-            response = api.post("/api/auth/token/", {"username": username, "password": password},
-                                format="json")
+            role, username, *_, password = line.split()
+            response = api.post(
+                "/api/auth/token/", {"username": username, "password": password}, format="json"
+            )
             assert response.status_code == 200
             api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
             assert api.get("/api/me/").json()["role"] == role

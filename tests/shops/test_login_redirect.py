@@ -5,22 +5,33 @@ import pytest
 from tests.factories import DEFAULT_PASSWORD
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "http://evil.example/stock/",
-    "///evil.example/", "https:evil.example", "\\\\evil.example/", "javascript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://evil.example/stock/",
+        "///evil.example/",
+        "https:evil.example",
+        "\\\\evil.example/",
+        "javascript:alert(1)",
+    ],
+)
 def test_login_does_not_redirect_off_site(client, shopkeeper, target):
-    response = client.post("/connexion/", {"username": "epicier", "password": DEFAULT_PASSWORD},
-                           query_params={"next": target})
+    response = client.post(
+        "/connexion/",
+        {"username": "epicier", "password": DEFAULT_PASSWORD},
+        query_params={"next": target},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
 
 
-@pytest.mark.parametrize("target", ["/stock/", "/commandes/?page=2",
-                                    "http://testserver/stock/"])
+@pytest.mark.parametrize("target", ["/stock/", "/commandes/?page=2", "http://testserver/stock/"])
 def test_login_follows_a_same_site_next(client, shopkeeper, target):
-    response = client.post(f"/connexion/?next={target}",
-                           {"username": "epicier", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        f"/connexion/?next={target}", {"username": "epicier", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == target
 

@@ -11,9 +11,18 @@ def policy(response) -> dict[str, list[str]]:
     return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
 
 
-@pytest.mark.parametrize("url", ["/connexion/", "/commerce/", "/api/me/", "/api/docs/",
-                                 "/api/schema/", "/admin/login/",
-                                 "/connexion/mot-de-passe/oublie/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/connexion/",
+        "/commerce/",
+        "/api/me/",
+        "/api/docs/",
+        "/api/schema/",
+        "/admin/login/",
+        "/connexion/mot-de-passe/oublie/",
+    ],
+)
 def test_every_response_sends_the_policy(client, shopkeeper, url):
     if not url.startswith(("/connexion/", "/admin/")):
         client.force_login(shopkeeper)
@@ -35,8 +44,9 @@ def test_the_api_docs_use_only_this_sites_files(client, db):
     assert "<style" not in html
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # no inline script
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert sources and all(source.startswith("/") and not source.startswith("//")
-                           for source in sources), sources
+    assert sources and all(
+        source.startswith("/") and not source.startswith("//") for source in sources
+    ), sources
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in sources
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200

@@ -22,11 +22,21 @@ def test_a_shop_created_through_the_api_has_its_ledger(api, coordinator):
 def test_a_shop_created_in_the_admin_has_its_ledger(client, coordinator):
     client.force_login(coordinator)
     siret = make_siret()
-    response = client.post("/admin/shops/shop/add/", {
-        "name": "Épicerie de Bazouges", "legal_name": "EPICERIE DE BAZOUGES", "siret": siret,
-        "kind": "epicerie", "postcode": "35560", "commune": "Bazouges-la-Pérouse",
-        "zone": "rural", "status": "active", "shares": 2,
-        "User_shops-TOTAL_FORMS": 0, "User_shops-INITIAL_FORMS": 0,
-    })
+    response = client.post(
+        "/admin/shops/shop/add/",
+        {
+            "name": "Épicerie de Bazouges",
+            "legal_name": "EPICERIE DE BAZOUGES",
+            "siret": siret,
+            "kind": "epicerie",
+            "postcode": "35560",
+            "commune": "Bazouges-la-Pérouse",
+            "zone": "rural",
+            "status": "active",
+            "shares": 2,
+            "User_shops-TOTAL_FORMS": 0,
+            "User_shops-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert_has_its_ledger(Shop.objects.get(siret=siret))

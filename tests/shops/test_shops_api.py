@@ -4,10 +4,17 @@ from shops.models import Shop
 from tests.factories import ShopFactory, make_siret
 
 VALID_SHOP = {
-    "name": "La Halle de Maen-Roch", "legal_name": "LA HALLE DE MAEN-ROCH",
-    "siret": "83067606800000", "kind": "epicerie", "address": "2 rue du Marché",
-    "postcode": "35460", "commune": "Maen-Roch", "zone": "rural", "status": "active",
-    "joined_on": "2024-09-02", "shares": 5,
+    "name": "La Halle de Maen-Roch",
+    "legal_name": "LA HALLE DE MAEN-ROCH",
+    "siret": "83067606800000",
+    "kind": "epicerie",
+    "address": "2 rue du Marché",
+    "postcode": "35460",
+    "commune": "Maen-Roch",
+    "zone": "rural",
+    "status": "active",
+    "joined_on": "2024-09-02",
+    "shares": 5,
 }
 
 
@@ -35,10 +42,10 @@ def test_a_coordinator_creates_a_shop_with_every_field(api, coordinator):
         ({"name": ""}, "name"),
     ],
 )
-def test_bad_shop_fields_are_400_naming_the_field_and_write_nothing(api, coordinator, change,
-                                                                     field):
-    response = api.as_user(coordinator).post("/api/shops/", {**VALID_SHOP, **change},
-                                             format="json")
+def test_bad_shop_fields_are_400_naming_the_field_and_write_nothing(
+    api, coordinator, change, field
+):
+    response = api.as_user(coordinator).post("/api/shops/", {**VALID_SHOP, **change}, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not Shop.objects.exists()
@@ -82,8 +89,10 @@ def test_a_coordinator_sees_every_shop(api, coordinator, shop, other_shop):
 
 def test_a_shopkeeper_edits_the_contact_fields_of_their_shop(api, shopkeeper, shop):
     response = api.as_user(shopkeeper).patch(
-        f"/api/shops/{shop.id}/", {"address": "3 rue Neuve", "phone": "02 99 00 00 00"},
-        format="json")
+        f"/api/shops/{shop.id}/",
+        {"address": "3 rue Neuve", "phone": "02 99 00 00 00"},
+        format="json",
+    )
     assert response.status_code == 200
     shop.refresh_from_db()
     assert (shop.address, shop.phone) == ("3 rue Neuve", "02 99 00 00 00")
@@ -91,15 +100,17 @@ def test_a_shopkeeper_edits_the_contact_fields_of_their_shop(api, shopkeeper, sh
 
 def test_a_shopkeeper_may_not_change_status_or_shares(api, shopkeeper, shop):
     response = api.as_user(shopkeeper).patch(
-        f"/api/shops/{shop.id}/", {"address": "ailleurs", "shares": 99}, format="json")
+        f"/api/shops/{shop.id}/", {"address": "ailleurs", "shares": 99}, format="json"
+    )
     assert response.status_code == 403
     shop.refresh_from_db()
     assert (shop.shares, shop.address) == (2, "1 place de l'Église")
 
 
 def test_an_accountant_may_not_edit_a_shop(api, accountant, shop):
-    response = api.as_user(accountant).patch(f"/api/shops/{shop.id}/", {"phone": "1"},
-                                             format="json")
+    response = api.as_user(accountant).patch(
+        f"/api/shops/{shop.id}/", {"phone": "1"}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -112,8 +123,9 @@ def test_a_coordinator_updates_a_shop_with_put(api, coordinator, shop):
 
 
 def test_an_update_with_a_taken_siret_is_400(api, coordinator, shop, other_shop):
-    response = api.as_user(coordinator).patch(f"/api/shops/{shop.id}/",
-                                              {"siret": other_shop.siret}, format="json")
+    response = api.as_user(coordinator).patch(
+        f"/api/shops/{shop.id}/", {"siret": other_shop.siret}, format="json"
+    )
     assert response.status_code == 400
     assert "siret" in response.json()
 
@@ -139,8 +151,7 @@ def test_shops_filter_by_status(api, coordinator):
     assert [row["status"] for row in body["results"]] == ["candidate"]
 
 
-def test_the_shop_list_makes_a_fixed_number_of_queries(api, shopkeeper,
-                                                        django_assert_num_queries):
+def test_the_shop_list_makes_a_fixed_number_of_queries(api, shopkeeper, django_assert_num_queries):
     ShopFactory.create_batch(20)
     client = api.as_user(shopkeeper)
     # token lookup, count, page

@@ -38,8 +38,7 @@ def counted_checks(settings):
 
 
 def token(client, username, password, **extra):
-    return client.post(TOKEN, {"username": username, "password": password}, format="json",
-                       **extra)
+    return client.post(TOKEN, {"username": username, "password": password}, format="json", **extra)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -135,10 +134,22 @@ def test_behind_a_trusted_proxy_the_forwarded_client_counts(api, shopkeeper):
     for _ in range(2):
         token(api, "epicier", "faux", HTTP_X_FORWARDED_FOR="203.0.113.1", **proxy)
     # What the client wrote left of the proxy's entry proves nothing.
-    assert token(api, "epicier", DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.1",
-                 **proxy).status_code == 429
-    assert token(api, "epicier", DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.2",
-                 **proxy).status_code == 200
+    assert (
+        token(
+            api,
+            "epicier",
+            DEFAULT_PASSWORD,
+            HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.1",
+            **proxy,
+        ).status_code
+        == 429
+    )
+    assert (
+        token(
+            api, "epicier", DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy
+        ).status_code
+        == 200
+    )
     from axes.models import AccessFailureLog
 
     assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.1"}
@@ -150,11 +161,20 @@ def test_failures_are_recorded_with_name_and_address(api, shopkeeper):
     token(api, "epicier", "faux", REMOTE_ADDR="10.0.0.7")
     failure = AccessFailureLog.objects.get()
     assert (failure.username, failure.ip_address, failure.path_info) == (
-        "epicier", "10.0.0.7", TOKEN)
+        "epicier",
+        "10.0.0.7",
+        TOKEN,
+    )
 
 
-@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                       "LOCATION": "redis://127.0.0.1:1/0"}})
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+)
 def test_logins_work_while_the_cache_is_down(api, client, shopkeeper):
     assert token(api, "epicier", DEFAULT_PASSWORD).status_code == 200
     assert token(api, "epicier", "faux").status_code == 400

@@ -36,17 +36,25 @@ def assert_revoked(shopkeeper, client, browser):
 
 
 def test_a_password_changed_through_the_api_revokes_tokens_and_sessions(
-        api, coordinator, shopkeeper, logged_in):
+    api, coordinator, shopkeeper, logged_in
+):
     client, browser = logged_in
     response = Client()
     response.force_login(coordinator)
-    assert response.patch(f"/api/users/{shopkeeper.pk}/", {"password": NEW_PASSWORD},
-                          content_type="application/json").status_code == 200
+    assert (
+        response.patch(
+            f"/api/users/{shopkeeper.pk}/",
+            {"password": NEW_PASSWORD},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
     assert_revoked(shopkeeper, client, browser)
 
 
 def test_a_password_changed_on_the_command_line_revokes_tokens_and_sessions(
-        shopkeeper, logged_in, monkeypatch):
+    shopkeeper, logged_in, monkeypatch
+):
     client, browser = logged_in
     answers = iter([NEW_PASSWORD, NEW_PASSWORD])
     monkeypatch.setattr("getpass.getpass", lambda *args, **kwargs: next(answers))
@@ -55,19 +63,22 @@ def test_a_password_changed_on_the_command_line_revokes_tokens_and_sessions(
 
 
 def test_a_password_changed_in_the_admin_revokes_tokens_and_sessions(
-        client, coordinator, shopkeeper, logged_in):
+    client, coordinator, shopkeeper, logged_in
+):
     api_client, browser = logged_in
     client.force_login(coordinator)
-    response = client.post(f"/admin/shops/user/{shopkeeper.pk}/password/",
-                           {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
-                            "usable_password": "true"})
+    response = client.post(
+        f"/admin/shops/user/{shopkeeper.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert_revoked(shopkeeper, api_client, browser)
 
 
 @override_settings(SITE_URL="https://mache.example.org")
 def test_the_password_reset_sets_a_new_password_and_revokes_everything(
-        client, shopkeeper, logged_in):
+    client, shopkeeper, logged_in
+):
     api_client, browser = logged_in
     shopkeeper.email = "epicier@example.org"
     shopkeeper.save()
@@ -76,16 +87,19 @@ def test_the_password_reset_sets_a_new_password_and_revokes_everything(
     response = client.post("/connexion/mot-de-passe/oublie/", {"email": "epicier@example.org"})
     assert response.status_code == 302
     [message] = mail.outbox
-    link = re.search(r"https://mache\.example\.org(/connexion/mot-de-passe/nouveau/\S+/)",
-                     message.body).group(1)
+    link = re.search(
+        r"https://mache\.example\.org(/connexion/mot-de-passe/nouveau/\S+/)", message.body
+    ).group(1)
     assert "testserver" not in message.body  # SITE_URL, not the request's Host
     form = client.get(link, follow=True)
     assert "Nouveau mot de passe" in form.content.decode()
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": " " * 8,
-                                                        "new_password2": " " * 8})
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": " " * 8, "new_password2": " " * 8}
+    )
     assert response.status_code == 200  # refused, said on the form
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD,
-                                                        "new_password2": NEW_PASSWORD})
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert "Mot de passe changé" in client.get(response["Location"]).content.decode()
     shopkeeper.refresh_from_db()
@@ -94,15 +108,20 @@ def test_the_password_reset_sets_a_new_password_and_revokes_everything(
 
 
 def test_a_deactivated_user_loses_their_tokens(api, coordinator, shopkeeper, logged_in):
-    api.as_user(coordinator).patch(f"/api/users/{shopkeeper.pk}/", {"is_active": False},
-                                   format="json")
+    api.as_user(coordinator).patch(
+        f"/api/users/{shopkeeper.pk}/", {"is_active": False}, format="json"
+    )
     assert not Token.objects.filter(user=shopkeeper).exists()
 
 
 def test_a_login_does_not_revoke_the_users_tokens(api, shopkeeper):
     token = Token.objects.create(user=shopkeeper)
-    assert api.post("/api/auth/token/", {"username": "epicier", "password": DEFAULT_PASSWORD},
-                    format="json").json()["token"] == token.key
+    assert (
+        api.post(
+            "/api/auth/token/", {"username": "epicier", "password": DEFAULT_PASSWORD}, format="json"
+        ).json()["token"]
+        == token.key
+    )
     client = Client()
     client.post("/connexion/", {"username": "epicier", "password": DEFAULT_PASSWORD})
     assert Token.objects.filter(key=token.key).exists()
@@ -121,7 +140,8 @@ def test_an_idle_token_expires(api, shopkeeper):
 
 @override_settings(TOKEN_IDLE_TIMEOUT=3600)
 def test_a_used_token_stays_alive_and_records_its_use_once_a_minute(
-        api, shopkeeper, django_assert_num_queries):
+    api, shopkeeper, django_assert_num_queries
+):
     from shops.models import TokenActivity
 
     client = api.as_user(shopkeeper)
@@ -135,20 +155,22 @@ def test_a_used_token_stays_alive_and_records_its_use_once_a_minute(
     assert TokenActivity.objects.get(token=token).last_used_at == first
     # Used 50 minutes ago then: still valid an hour after the token was made.
     TokenActivity.objects.filter(token=token).update(
-        last_used_at=timezone.now() - timedelta(minutes=50))
+        last_used_at=timezone.now() - timedelta(minutes=50)
+    )
     assert client.get("/api/me/").status_code == 200
 
 
 @pytest.mark.parametrize("password", [" " * 8, " " * 12, "12345678", "password"])
 def test_weak_passwords_are_refused_by_the_api(api, coordinator, shopkeeper, shop, password):
     client = api.as_user(coordinator)
-    response = client.patch(f"/api/users/{shopkeeper.pk}/", {"password": password},
-                            format="json")
+    response = client.patch(f"/api/users/{shopkeeper.pk}/", {"password": password}, format="json")
     assert response.status_code == 400
     assert "password" in response.json()
-    created = client.post("/api/users/", {"username": "nouvelle", "password": password,
-                                          "role": "shopkeeper", "shops": [shop.pk]},
-                          format="json")
+    created = client.post(
+        "/api/users/",
+        {"username": "nouvelle", "password": password, "role": "shopkeeper", "shops": [shop.pk]},
+        format="json",
+    )
     assert created.status_code == 400 and "password" in created.json()
     shopkeeper.refresh_from_db()
     assert shopkeeper.check_password(DEFAULT_PASSWORD)

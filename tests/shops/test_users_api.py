@@ -4,8 +4,13 @@ from shops.models import User
 
 
 def payload(shop, **changes):
-    return {"username": "nouvelle", "password": "un-mot-de-passe-long-9", "role": "shopkeeper",
-            "shops": [shop.id], **changes}
+    return {
+        "username": "nouvelle",
+        "password": "un-mot-de-passe-long-9",
+        "role": "shopkeeper",
+        "shops": [shop.id],
+        **changes,
+    }
 
 
 def test_a_coordinator_creates_a_user_with_a_role_and_shops(api, coordinator, shop):
@@ -20,8 +25,9 @@ def test_a_coordinator_creates_a_user_with_a_role_and_shops(api, coordinator, sh
 
 
 def test_a_new_coordinator_may_use_the_admin(api, coordinator, shop):
-    api.as_user(coordinator).post("/api/users/", payload(shop, role="coordinator", shops=[]),
-                                  format="json")
+    api.as_user(coordinator).post(
+        "/api/users/", payload(shop, role="coordinator", shops=[]), format="json"
+    )
     assert User.objects.get(username="nouvelle").is_staff
 
 
@@ -38,8 +44,7 @@ def test_a_new_coordinator_may_use_the_admin(api, coordinator, shop):
 )
 def test_bad_user_input_is_400_naming_the_field(api, coordinator, shop, changes, field):
     before = User.objects.count()
-    response = api.as_user(coordinator).post("/api/users/", payload(shop, **changes),
-                                             format="json")
+    response = api.as_user(coordinator).post("/api/users/", payload(shop, **changes), format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert User.objects.count() == before
@@ -64,8 +69,10 @@ def test_only_coordinators_manage_users(api, request, shop, role_fixture):
 
 def test_a_coordinator_changes_a_users_shops_and_role(api, coordinator, shopkeeper, other_shop):
     response = api.as_user(coordinator).patch(
-        f"/api/users/{shopkeeper.id}/", {"shops": [other_shop.id], "role": "accountant"},
-        format="json")
+        f"/api/users/{shopkeeper.id}/",
+        {"shops": [other_shop.id], "role": "accountant"},
+        format="json",
+    )
     assert response.status_code == 200
     shopkeeper.refresh_from_db()
     assert shopkeeper.role == "accountant"
@@ -78,8 +85,9 @@ def test_a_superuser_is_a_coordinator(api, db):
     assert api.get("/api/users/").status_code == 200
 
 
-def test_the_user_list_makes_a_fixed_number_of_queries(api, coordinator, shop, other_shop,
-                                                       django_assert_num_queries):
+def test_the_user_list_makes_a_fixed_number_of_queries(
+    api, coordinator, shop, other_shop, django_assert_num_queries
+):
     from tests.factories import UserFactory
 
     UserFactory.create_batch(10, shops=[shop, other_shop])

@@ -94,8 +94,7 @@ def test_the_sweep_consolidates_every_round_past_its_deadline(live_worker):
 
 def children_of(pid: int) -> list[int]:
     try:
-        return [int(p) for p in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except FileNotFoundError:
         return []
 
@@ -108,15 +107,40 @@ def test_a_worker_killed_mid_consolidation_leaves_nothing_and_the_retry_complete
     with app.connection_for_write() as conn:  # no message left by an earlier run
         conn.default_channel.queue_purge("kill-test")
     db = connection.settings_dict
-    env = {**os.environ,
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "MACHE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MACHE_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "mache.settings",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mache", "worker", "-Q", "kill-test", "-c", "1",
-         "--pool", "prefork", "-n", "killtest@%h", "--without-mingle", "--without-gossip",
-         "--loglevel", "INFO"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mache",
+            "worker",
+            "-Q",
+            "kill-test",
+            "-c",
+            "1",
+            "--pool",
+            "prefork",
+            "-n",
+            "killtest@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Hold the allocations table: the consolidation stops there, mid-transaction,
@@ -127,16 +151,22 @@ def test_a_worker_killed_mid_consolidation_leaves_nothing_and_the_retry_complete
             def stuck_on_allocations():
                 # Activity statistics are cached for the rest of a transaction: refresh.
                 cursor.execute("SELECT pg_stat_clear_snapshot()")
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
-                               " 'Lock' AND query ILIKE 'COPY%%purchasing_allocation%%'")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
+                    " 'Lock' AND query ILIKE 'COPY%%purchasing_allocation%%'"
+                )
                 return cursor.fetchone()[0] == 1
 
             if not wait_until(stuck_on_allocations, timeout=60):
                 os.killpg(worker.pid, signal.SIGKILL)
-                cursor.execute("SELECT state, wait_event_type, left(query, 120) FROM "
-                               "pg_stat_activity WHERE datname = current_database()")
-                raise AssertionError(f"consolidation never started: {cursor.fetchall()}\n"
-                                     + worker.stdout.read()[-3000:])
+                cursor.execute(
+                    "SELECT state, wait_event_type, left(query, 120) FROM "
+                    "pg_stat_activity WHERE datname = current_database()"
+                )
+                raise AssertionError(
+                    f"consolidation never started: {cursor.fetchall()}\n"
+                    + worker.stdout.read()[-3000:]
+                )
             [child] = children_of(worker.pid)
             os.kill(child, signal.SIGKILL)  # the process running the task dies
             assert wait_until(lambda: children_of(worker.pid) not in ([], [child]), 30)

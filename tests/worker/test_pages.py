@@ -30,12 +30,16 @@ def body_of(response) -> bytes:
 
 # --- A shop's reports -----------------------------------------------------------------
 
-def test_a_shopkeeper_sees_the_reports_of_their_shop_by_month(client, shopkeeper, shop,
-                                                              other_shop):
+
+def test_a_shopkeeper_sees_the_reports_of_their_shop_by_month(client, shopkeeper, shop, other_shop):
     ready = ready_report(shop)
     Report.objects.create(shop=shop, month=previous_month(LAST_MONTH))
-    Report.objects.create(shop=shop, month=previous_month(previous_month(LAST_MONTH)),
-                          status=Report.Status.FAILED, error="figures")
+    Report.objects.create(
+        shop=shop,
+        month=previous_month(previous_month(LAST_MONTH)),
+        status=Report.Status.FAILED,
+        error="figures",
+    )
     ready_report(other_shop)
     ready_report(None)
     client.force_login(shopkeeper)
@@ -54,12 +58,14 @@ def test_a_ready_report_downloads_as_a_pdf(client, shopkeeper, shop):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="rapport-epicerie-de-romazy-{format_month(LAST_MONTH)}.pdf"')
+        f'attachment; filename="rapport-epicerie-de-romazy-{format_month(LAST_MONTH)}.pdf"'
+    )
     assert body_of(response) == PDF
 
 
-def test_downloads_keep_to_the_reports_the_user_may_see(client, shopkeeper, accountant, shop,
-                                                        other_shop, coordinator):
+def test_downloads_keep_to_the_reports_the_user_may_see(
+    client, shopkeeper, accountant, shop, other_shop, coordinator
+):
     theirs, foreign, coop = ready_report(shop), ready_report(other_shop), ready_report(None)
     client.force_login(shopkeeper)
     assert client.get(f"/rapports/{foreign.pk}/pdf/").status_code == 404
@@ -87,8 +93,9 @@ def test_a_report_not_ready_or_lost_is_not_served(client, shopkeeper, shop, medi
     assert client.get(f"/rapports/{lost.pk}/pdf/").status_code == 404
 
 
-def test_the_shop_reports_page_is_for_shopkeepers_and_their_shops(client, shop, other_shop,
-                                                                  shopkeeper):
+def test_the_shop_reports_page_is_for_shopkeepers_and_their_shops(
+    client, shop, other_shop, shopkeeper
+):
     client.force_login(shopkeeper)
     assert client.get(f"/rapports/?shop={other_shop.pk}").status_code == 404
     for role in (User.Role.COORDINATOR, User.Role.ACCOUNTANT):
@@ -98,6 +105,7 @@ def test_the_shop_reports_page_is_for_shopkeepers_and_their_shops(client, shop, 
 
 # --- The coordinator's reports -----------------------------------------------------------
 
+
 @pytest.fixture
 def coord_client(client, coordinator):
     CooperativeFactory()
@@ -105,41 +113,45 @@ def coord_client(client, coordinator):
     return client
 
 
-def test_the_coordinator_sees_a_months_reports_cooperative_first(coord_client, shop,
-                                                                 other_shop):
+def test_the_coordinator_sees_a_months_reports_cooperative_first(coord_client, shop, other_shop):
     ready_report(shop)
     Report.objects.create(shop=other_shop, month=LAST_MONTH)
     coop = ready_report(None)
     older = previous_month(LAST_MONTH)
     ready_report(shop, month=older)
     page = text_of(coord_client.get("/coordination/rapports/"))
-    listed = page[page.index("<h2>Rapports ·"):]
-    assert listed.index("Coopérative") < listed.index("Boucherie Étrangère") < listed.index(
-        "Épicerie de Romazy")
+    listed = page[page.index("<h2>Rapports ·") :]
+    assert (
+        listed.index("Coopérative")
+        < listed.index("Boucherie Étrangère")
+        < listed.index("Épicerie de Romazy")
+    )
     assert f'href="/rapports/{coop.pk}/pdf/"' in listed
     assert f'href="?mois={format_month(older)}"' in listed  # the other months
     page = text_of(coord_client.get(f"/coordination/rapports/?mois={format_month(older)}"))
-    listed = page[page.index("<h2>Rapports ·"):]
+    listed = page[page.index("<h2>Rapports ·") :]
     assert "Épicerie de Romazy" in listed and "Coopérative" not in listed
     # a malformed month in the link shows the latest
     page = text_of(coord_client.get("/coordination/rapports/?mois=n'importe"))
-    assert "Coopérative" in page[page.index("<h2>Rapports ·"):]
-    form = page[page.index('<form method="post" class="card'):]
+    assert "Coopérative" in page[page.index("<h2>Rapports ·") :]
+    form = page[page.index('<form method="post" class="card') :]
     assert f'value="{format_month(LAST_MONTH)}"' in form  # last month by default
 
 
-def test_generating_every_shop_starts_a_run_and_shows_its_progress(coord_client, shop,
-                                                                   other_shop):
+def test_generating_every_shop_starts_a_run_and_shows_its_progress(coord_client, shop, other_shop):
     ShopFactory(status=Shop.Status.CANDIDATE, joined_on=None)
-    response = coord_client.post("/coordination/rapports/", {
-        "month": format_month(LAST_MONTH)})
+    response = coord_client.post("/coordination/rapports/", {"month": format_month(LAST_MONTH)})
     run = TaskRun.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == (f"/coordination/rapports/?mois="
-                                     f"{format_month(LAST_MONTH)}&suivi={run.pk}")
+    assert response["Location"] == (
+        f"/coordination/rapports/?mois={format_month(LAST_MONTH)}&suivi={run.pk}"
+    )
     assert run.total == 3  # the two active shops and the cooperative
     assert set(Report.objects.values_list("shop_id", "status")) == {
-        (shop.pk, "pending"), (other_shop.pk, "pending"), (None, "pending")}
+        (shop.pk, "pending"),
+        (other_shop.pk, "pending"),
+        (None, "pending"),
+    }
     page = text_of(coord_client.get(response["Location"]))
     assert "Génération lancée : 3 rapports pour" in page
     assert f'hx-get="/coordination/rapports/suivi/{run.pk}/"' in page
@@ -149,15 +161,18 @@ def test_generating_every_shop_starts_a_run_and_shows_its_progress(coord_client,
 
 def test_generating_chosen_shops_only(coord_client, shop, other_shop):
     ShopFactory()
-    coord_client.post("/coordination/rapports/", {"month": format_month(LAST_MONTH),
-                                                  "shops": [shop.pk, other_shop.pk]})
+    coord_client.post(
+        "/coordination/rapports/",
+        {"month": format_month(LAST_MONTH), "shops": [shop.pk, other_shop.pk]},
+    )
     assert TaskRun.objects.get().total == 2
     assert set(Report.objects.values_list("shop_id", flat=True)) == {shop.pk, other_shop.pk}
 
 
 def test_the_progress_partial_polls_until_the_run_has_finished(coord_client, shop):
-    coord_client.post("/coordination/rapports/", {"month": format_month(LAST_MONTH),
-                                                  "shops": [shop.pk]})
+    coord_client.post(
+        "/coordination/rapports/", {"month": format_month(LAST_MONTH), "shops": [shop.pk]}
+    )
     run = TaskRun.objects.get()
     url = f"/coordination/rapports/suivi/{run.pk}/"
     response = coord_client.get(url, **HTMX)
@@ -180,18 +195,29 @@ def test_the_progress_is_for_coordinators(client, shopkeeper):
     assert not Report.objects.exists()
 
 
-@pytest.mark.parametrize(("post", "field", "message"), [
-    ({"month": ""}, "month", "Ce champ est obligatoire."),
-    ({"month": "2026-13"}, "month", "Mois attendu au format AAAA-MM."),
-    ({"month": "nov."}, "month", "Mois attendu au format AAAA-MM."),
-    ({"month": "NEXT"}, "month",
-     "Ce mois n'a pas encore commencé : seul un mois terminé a un rapport."),
-    ({"shops": ["LATE"]}, "shops", "Pas encore adhérent(s) en {month} : Épicerie récente."),
-    ({"shops": ["999999"]}, "shops", "Sélectionnez un choix valide. 999999 n’en fait pas partie."),
-    ({"shops": ["abc"]}, "shops", "«\u00a0abc\u00a0» n’est pas une valeur correcte."),
-])
+@pytest.mark.parametrize(
+    ("post", "field", "message"),
+    [
+        ({"month": ""}, "month", "Ce champ est obligatoire."),
+        ({"month": "2026-13"}, "month", "Mois attendu au format AAAA-MM."),
+        ({"month": "nov."}, "month", "Mois attendu au format AAAA-MM."),
+        (
+            {"month": "NEXT"},
+            "month",
+            "Ce mois n'a pas encore commencé : seul un mois terminé a un rapport.",
+        ),
+        ({"shops": ["LATE"]}, "shops", "Pas encore adhérent(s) en {month} : Épicerie récente."),
+        (
+            {"shops": ["999999"]},
+            "shops",
+            "Sélectionnez un choix valide. 999999 n’en fait pas partie.",
+        ),
+        ({"shops": ["abc"]}, "shops", "«\u00a0abc\u00a0» n’est pas une valeur correcte."),
+    ],
+)
 def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothing(
-        coord_client, shop, post, field, message):
+    coord_client, shop, post, field, message
+):
     late = ShopFactory(name="Épicerie récente", joined_on=timezone.localdate())
     data = {"month": format_month(LAST_MONTH), "shops": [str(shop.pk)]}
     for key, value in post.items():
@@ -213,9 +239,11 @@ def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothi
 
 # --- Query budgets ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("size", [3, 30])
-def test_report_pages_stay_within_a_fixed_query_budget(client, coordinator, shop,
-                                                       django_assert_max_num_queries, size):
+def test_report_pages_stay_within_a_fixed_query_budget(
+    client, coordinator, shop, django_assert_max_num_queries, size
+):
     CooperativeFactory()
     keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[shop])
     month = LAST_MONTH

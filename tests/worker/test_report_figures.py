@@ -67,22 +67,28 @@ def clock_at(moment: dt.datetime):
 
 def receive_round(round_, orders, *, day: int, lots=None):
     """Orders placed on the 1st, deadline and receipt on `day` of the month."""
-    Round.objects.filter(pk=round_.pk).update(opens_at=at(1, 8), closes_at=at(day, 8),
-                                              delivery_date=day_of(day))
+    Round.objects.filter(pk=round_.pk).update(
+        opens_at=at(1, 8), closes_at=at(day, 8), delivery_date=day_of(day)
+    )
     for index, (shop, lines) in enumerate(orders):
         make_order(round_, shop, *lines, created_at=at(1, 9) + dt.timedelta(minutes=index))
     with clock_at(at(day, 10)):
         supplier_order = round_consolidate(round_id=round_.pk)
-        return supplier_order_receive(supplier_order_id=supplier_order.pk, received={},
-                                      lots=lots or {})
+        return supplier_order_receive(
+            supplier_order_id=supplier_order.pk, received={}, lots=lots or {}
+        )
 
 
 def z_ticket(shop, day: dt.date, amount: D):
     """A day's sales at 5.5 %, paid part cash, part card."""
     cash = money(amount * D("0.3"))
-    sales_day_record(shop=shop, date=day, user=None,
-                     lines=[{"vat_rate": D("5.50"), "amount_incl_vat": amount}],
-                     payments={"cash": cash, "card": amount - cash})
+    sales_day_record(
+        shop=shop,
+        date=day,
+        user=None,
+        lines=[{"vat_rate": D("5.50"), "amount_incl_vat": amount}],
+        payments={"cash": cash, "card": amount - cash},
+    )
 
 
 def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = False):
@@ -91,23 +97,43 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
     losses, Z tickets, a local purchase, a cash deposit, a payment to the cooperative
     and the month-end stock variation; a Z ticket the month before for shop 101."""
     shops = ex["shops"]
-    more = [ShopFactory(name=f"Épicerie voisine {n}", commune=f"Bourg {n}")
-            for n in range(extra_shops)]
-    receive_round(ex["round"], [(shops[n], lines) for n, lines in example_orders(ex)], day=2,
-                  lots={ex["p1"].pk: ("L-P1", LAST_DAY + dt.timedelta(days=30)),
-                        ex["p2"].pk: ("L-P2", LAST_DAY + dt.timedelta(days=3))})
-    mill = SupplierFactory(name="Moulin de Rimou", shipping_fee=D("18.00"),
-                           free_shipping_threshold=D("600.00"))
-    flours = [ProductFactory(supplier=mill, sku=f"F{n}", name=f"Farine T{65 + n}",
-                             case_size=1, unit_price=D("1.9000") + D(n) / 10)
-              for n in range(products)]
+    more = [
+        ShopFactory(name=f"Épicerie voisine {n}", commune=f"Bourg {n}") for n in range(extra_shops)
+    ]
+    receive_round(
+        ex["round"],
+        [(shops[n], lines) for n, lines in example_orders(ex)],
+        day=2,
+        lots={
+            ex["p1"].pk: ("L-P1", LAST_DAY + dt.timedelta(days=30)),
+            ex["p2"].pk: ("L-P2", LAST_DAY + dt.timedelta(days=3)),
+        },
+    )
+    mill = SupplierFactory(
+        name="Moulin de Rimou", shipping_fee=D("18.00"), free_shipping_threshold=D("600.00")
+    )
+    flours = [
+        ProductFactory(
+            supplier=mill,
+            sku=f"F{n}",
+            name=f"Farine T{65 + n}",
+            case_size=1,
+            unit_price=D("1.9000") + D(n) / 10,
+        )
+        for n in range(products)
+    ]
     for flour in flours:  # the shops together reach the volume price
         add_tiers(flour, (20, str(flour.unit_price - D("0.2"))))
     buyers = [shops[101], shops[102], *more]
-    receive_round(RoundFactory(supplier=mill),
-                  [(shop, [(f, 60 + 20 * i + 5 * (n % 4), 0) for n, f in enumerate(flours)])
-                   for i, shop in enumerate(buyers)], day=9,
-                  lots={flours[0].pk: ("L-F0", day_of(20))})
+    receive_round(
+        RoundFactory(supplier=mill),
+        [
+            (shop, [(f, 60 + 20 * i + 5 * (n % 4), 0) for n, f in enumerate(flours)])
+            for i, shop in enumerate(buyers)
+        ],
+        day=9,
+        lots={flours[0].pk: ("L-F0", day_of(20))},
+    )
 
     # Sales and losses after the receipts, in one batch per day.
     everyone = [*shops.values(), *more]
@@ -116,13 +142,27 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
     for n, balance in enumerate(balances):
         sold = balance.quantity // 2 - n % 3
         if sold > 0:
-            sales.append(MovementIn(shop_id=balance.shop_id, product_id=balance.product_id,
-                                    kind="sale", quantity=-sold, occurred_at=at(12 + n % 10)))
+            sales.append(
+                MovementIn(
+                    shop_id=balance.shop_id,
+                    product_id=balance.product_id,
+                    kind="sale",
+                    quantity=-sold,
+                    occurred_at=at(12 + n % 10),
+                )
+            )
         if balance.quantity - max(sold, 0) >= 3 and n % 2 == 0:
             reason = ("expired", "damaged", "theft", "other")[n % 4]
-            losses.append(MovementIn(shop_id=balance.shop_id, product_id=balance.product_id,
-                                     kind="loss", quantity=-(1 + n % 2), reason=reason,
-                                     occurred_at=at(25)))
+            losses.append(
+                MovementIn(
+                    shop_id=balance.shop_id,
+                    product_id=balance.product_id,
+                    kind="loss",
+                    quantity=-(1 + n % 2),
+                    reason=reason,
+                    occurred_at=at(25),
+                )
+            )
     movements_record(movements=sales)
     movements_record(movements=losses)
 
@@ -140,18 +180,37 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
     z_ticket(shops[101], day_of(15, month=previous_month(MONTH)), D("150.00"))
 
     ledger = Ledger.objects.get(shop=shops[101])
-    entry_post(ledger=ledger, journal="ACH", date=day_of(14), label="Achat au producteur",
-               piece_ref="F-LOCAL-1", lines=[
-                   LineIn("607000", debit=D("84.00"), vat_rate=D("5.50")),
-                   LineIn("445660", debit=D("4.62"), vat_rate=D("5.50")),
-                   LineIn("401000", credit=D("88.62"), auxiliary=("FLOCAL", "Ferme locale"))])
-    entry_post(ledger=ledger, journal="BQ", date=day_of(20), label="Dépôt d'espèces",
-               piece_ref="DEP-1", lines=[LineIn("512000", debit=D("150.00")),
-                                         LineIn("530000", credit=D("150.00"))])
-    entry_post(ledger=ledger, journal="BQ", date=day_of(28), label="Règlement coopérative",
-               piece_ref="VIR-1", lines=[LineIn("401000", debit=D("60.00"),
-                                                auxiliary=COOP_AUX),
-                                         LineIn("512000", credit=D("60.00"))])
+    entry_post(
+        ledger=ledger,
+        journal="ACH",
+        date=day_of(14),
+        label="Achat au producteur",
+        piece_ref="F-LOCAL-1",
+        lines=[
+            LineIn("607000", debit=D("84.00"), vat_rate=D("5.50")),
+            LineIn("445660", debit=D("4.62"), vat_rate=D("5.50")),
+            LineIn("401000", credit=D("88.62"), auxiliary=("FLOCAL", "Ferme locale")),
+        ],
+    )
+    entry_post(
+        ledger=ledger,
+        journal="BQ",
+        date=day_of(20),
+        label="Dépôt d'espèces",
+        piece_ref="DEP-1",
+        lines=[LineIn("512000", debit=D("150.00")), LineIn("530000", credit=D("150.00"))],
+    )
+    entry_post(
+        ledger=ledger,
+        journal="BQ",
+        date=day_of(28),
+        label="Règlement coopérative",
+        piece_ref="VIR-1",
+        lines=[
+            LineIn("401000", debit=D("60.00"), auxiliary=COOP_AUX),
+            LineIn("512000", credit=D("60.00")),
+        ],
+    )
     for shop in everyone:
         stock_variation_post(shop=shop, month=MONTH)
     return {**ex, "mill": mill, "flours": flours, "more": more, "everyone": everyone}
@@ -169,13 +228,16 @@ def coordinator_api(api, traded):
 
 # --- The shop's figures -------------------------------------------------------------------
 
+
 def test_month_figures_are_the_income_statement(traded, coordinator_api):
     shop = traded["shops"][101]
 
     data = shop_report_data(shop=shop, month=MONTH)
 
-    response = coordinator_api.get("/api/statements/income-statement/", {
-        "shop": shop.pk, "from": MONTH.isoformat(), "to": LAST_DAY.isoformat()})
+    response = coordinator_api.get(
+        "/api/statements/income-statement/",
+        {"shop": shop.pk, "from": MONTH.isoformat(), "to": LAST_DAY.isoformat()},
+    )
     assert response.status_code == 200
     api = response.json()
     figures = data.figures
@@ -187,8 +249,10 @@ def test_month_figures_are_the_income_statement(traded, coordinator_api):
     assert figures.margin_rate == D(api["margin_rate"])
     assert figures.external_charges == D(api["external_charges"]) > 0
     assert figures.result == D(api["result"])
-    assert (figures.total_income, figures.total_charges) == (D(api["total_income"]),
-                                                             D(api["total_charges"]))
+    assert (figures.total_income, figures.total_charges) == (
+        D(api["total_income"]),
+        D(api["total_charges"]),
+    )
     statement = income_statement(ledger=shop.ledger, date_from=MONTH, date_to=LAST_DAY)
     assert figures.cost_of_goods_sold == statement.cost_of_goods_sold
 
@@ -200,8 +264,9 @@ def test_months_without_entries_are_absent(traded):
     without = shop_report_data(shop=shop_103, month=MONTH)
 
     before = previous_month(MONTH)
-    statement = income_statement(ledger=shop_101.ledger, date_from=before,
-                                 date_to=last_day_of_month(before))
+    statement = income_statement(
+        ledger=shop_101.ledger, date_from=before, date_to=last_day_of_month(before)
+    )
     assert with_previous.previous.month == before
     assert with_previous.previous.sales_of_goods == statement.amount("sales_of_goods") > 0
     assert with_previous.previous.margin_rate == statement.margin_rate
@@ -216,8 +281,9 @@ def test_the_same_month_a_year_before_when_the_books_hold_it(traded):
 
     data = shop_report_data(shop=shop, month=MONTH)
 
-    statement = income_statement(ledger=shop.ledger, date_from=year_before,
-                                 date_to=last_day_of_month(year_before))
+    statement = income_statement(
+        ledger=shop.ledger, date_from=year_before, date_to=last_day_of_month(year_before)
+    )
     assert data.year_before.month == year_before
     assert data.year_before.sales_of_goods == statement.amount("sales_of_goods") == D("93.84")
 
@@ -227,9 +293,11 @@ def test_pooling_savings_are_those_of_the_invoices(traded):
 
     data = shop_report_data(shop=shop, month=MONTH)
 
-    invoices = list(Invoice.objects.filter(shop=shop, issued_on__gte=MONTH,
-                                           issued_on__lte=LAST_DAY)
-                    .select_related("round__supplier"))
+    invoices = list(
+        Invoice.objects.filter(
+            shop=shop, issued_on__gte=MONTH, issued_on__lte=LAST_DAY
+        ).select_related("round__supplier")
+    )
     assert len(invoices) == 2
     assert data.savings.volume == sum(i.savings for i in invoices) > 0
     shipping = D("0")
@@ -243,18 +311,23 @@ def test_pooling_savings_are_those_of_the_invoices(traded):
     assert data.purchases_through_cooperative == sum(i.goods_excl_vat for i in invoices)
     assert data.other_purchases == D("84.00")  # the local producer's invoice
     assert {(s.supplier, s.goods_excl_vat) for s in data.purchases_by_supplier} == {
-        (i.round.supplier.name, i.goods_excl_vat) for i in invoices}
+        (i.round.supplier.name, i.goods_excl_vat) for i in invoices
+    }
 
 
 def test_shipping_alone_is_free_past_the_threshold(example):  # noqa: F811
     # Shop 102 alone orders enough to reach the mill's threshold: nothing saved on
     # shipping, since alone it would not have paid any either.
     shops = example["shops"]
-    mill = SupplierFactory(name="Moulin", shipping_fee=D("18.00"),
-                           free_shipping_threshold=D("50.00"))
+    mill = SupplierFactory(
+        name="Moulin", shipping_fee=D("18.00"), free_shipping_threshold=D("50.00")
+    )
     flour = ProductFactory(supplier=mill, case_size=1, unit_price=D("2.0000"))
-    receive_round(RoundFactory(supplier=mill), [(shops[102], [(flour, 30, 0)]),
-                                                (shops[101], [(flour, 5, 0)])], day=3)
+    receive_round(
+        RoundFactory(supplier=mill),
+        [(shops[102], [(flour, 30, 0)]), (shops[101], [(flour, 5, 0)])],
+        day=3,
+    )
 
     alone = shop_report_data(shop=shops[102], month=MONTH).savings
     helped = shop_report_data(shop=shops[101], month=MONTH).savings
@@ -273,15 +346,19 @@ def test_losses_by_reason_and_their_rate(traded):
     expected = {}
     for movement in shop.stock_movements.filter(kind="loss"):
         units, value = expected.get(movement.reason, (0, D("0")))
-        expected[movement.reason] = (units - movement.quantity,
-                                     value - movement.quantity * movement.unit_cost)
+        expected[movement.reason] = (
+            units - movement.quantity,
+            value - movement.quantity * movement.unit_cost,
+        )
     assert [line.reason for line in data.losses] == ["expired", "damaged", "theft", "other"]
     assert {line.reason: (line.units, line.value) for line in data.losses if line.units} == {
-        reason: (units, money(value)) for reason, (units, value) in expected.items()}
+        reason: (units, money(value)) for reason, (units, value) in expected.items()
+    }
     assert data.losses_value == sum(line.value for line in data.losses) > 0
     assert data.losses_units == sum(units for units, _ in expected.values())
     assert data.losses_rate == (data.losses_value * 100 / data.figures.sales_of_goods).quantize(
-        D("0.01"), rounding=ROUND_HALF_UP)
+        D("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 def test_stock_value_is_the_apis_and_lots_expiring_soon(traded, coordinator_api):
@@ -289,15 +366,16 @@ def test_stock_value_is_the_apis_and_lots_expiring_soon(traded, coordinator_api)
 
     data = shop_report_data(shop=shop, month=MONTH)
 
-    response = coordinator_api.get("/api/stock/value/", {"shop": shop.pk,
-                                                         "date": LAST_DAY.isoformat()})
+    response = coordinator_api.get(
+        "/api/stock/value/", {"shop": shop.pk, "date": LAST_DAY.isoformat()}
+    )
     assert response.status_code == 200
     assert data.stock_value == D(response.json()["value"]) > 0
     assert data.expiry_horizon == LAST_DAY + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
-    lots = StockLot.objects.filter(shop=shop, remaining__gt=0,
-                                   expires_on__lte=data.expiry_horizon)
+    lots = StockLot.objects.filter(shop=shop, remaining__gt=0, expires_on__lte=data.expiry_horizon)
     assert sorted((lot.code, lot.expires_on, lot.remaining) for lot in lots) == sorted(
-        (lot.lot, lot.expires_on, lot.quantity) for lot in data.expiring_lots)
+        (lot.lot, lot.expires_on, lot.quantity) for lot in data.expiring_lots
+    )
     codes = [lot.lot for lot in data.expiring_lots]
     # P1 expires a month after the horizon; F0 expired within the month, still on the shelf.
     assert "L-P2" in codes and "L-F0" in codes and "L-P1" not in codes
@@ -312,13 +390,16 @@ def test_top_products_by_units_sold(example):  # noqa: F811
     sales = {}
     for movement in shop.stock_movements.filter(kind="sale").select_related("product"):
         units, cost = sales.get(movement.product.name, (0, D("0")))
-        sales[movement.product.name] = (units - movement.quantity,
-                                        cost - movement.quantity * movement.unit_cost)
+        sales[movement.product.name] = (
+            units - movement.quantity,
+            cost - movement.quantity * movement.unit_cost,
+        )
     assert len(sales) > 10
     assert len(data.top_products) == 10
     ranked = sorted(sales.items(), key=lambda item: (-item[1][0], item[0]))[:10]
     assert [(p.product, p.units, p.cost) for p in data.top_products] == [
-        (name, units, money(cost)) for name, (units, cost) in ranked]
+        (name, units, money(cost)) for name, (units, cost) in ranked
+    ]
 
 
 def test_cash_bank_and_due_to_the_cooperative(traded, coordinator_api):
@@ -326,15 +407,27 @@ def test_cash_bank_and_due_to_the_cooperative(traded, coordinator_api):
 
     data = shop_report_data(shop=shop, month=MONTH)
 
-    balances = {a.account: a.balance for a in trial_balance(
-        ledger=shop.ledger, date_from=dt.date(2000, 1, 1), date_to=LAST_DAY).accounts}
+    balances = {
+        a.account: a.balance
+        for a in trial_balance(
+            ledger=shop.ledger, date_from=dt.date(2000, 1, 1), date_to=LAST_DAY
+        ).accounts
+    }
     assert data.cash_balance == balances["530000"] > 0
     assert data.bank_balance == balances["512000"] > 0
-    ledger = coordinator_api.get("/api/statements/general-ledger/", {
-        "shop": shop.pk, "from": "2000-01-01", "to": LAST_DAY.isoformat()}).json()
+    ledger = coordinator_api.get(
+        "/api/statements/general-ledger/",
+        {"shop": shop.pk, "from": "2000-01-01", "to": LAST_DAY.isoformat()},
+    ).json()
     [suppliers] = [a for a in ledger["accounts"] if a["account"] == "401000"]
-    due = sum((D(line["credit"]) - D(line["debit"]) for line in suppliers["lines"]
-               if line["auxiliary"] == COOP_AUX[0]), D("0"))
+    due = sum(
+        (
+            D(line["credit"]) - D(line["debit"])
+            for line in suppliers["lines"]
+            if line["auxiliary"] == COOP_AUX[0]
+        ),
+        D("0"),
+    )
     invoiced = sum(i.total_incl_vat for i in Invoice.objects.filter(shop=shop))
     assert data.due_to_cooperative == due == invoiced - D("60.00") > 0
 
@@ -363,9 +456,11 @@ def test_no_z_ticket_no_sales_per_day(example):  # noqa: F811
 
 # --- The cooperative's median ---------------------------------------------------------------
 
+
 def test_the_grouped_figures_are_each_shops_income_statement(traded):
-    shops = list(Shop.objects.filter(pk__in=[s.pk for s in traded["everyone"]])
-                 .select_related("ledger"))
+    shops = list(
+        Shop.objects.filter(pk__in=[s.pk for s in traded["everyone"]]).select_related("ledger")
+    )
     win = window(MONTH)
 
     grouped = statements_by_ledger(ledgers=[s.ledger for s in shops], win=win)
@@ -394,16 +489,25 @@ def test_the_benchmark_is_the_median_of_the_active_shops(example):  # noqa: F811
     active = [s for s in traded["everyone"] if s.pk != suspended.pk]
     reports = [shop_report_data(shop=s, month=MONTH) for s in active]
     lines = {line.key: line for line in data.benchmark}
-    for key, own in (("margin_rate", data.figures.margin_rate),
-                     ("sales_per_day_open", data.sales_per_day_open),
-                     ("losses_rate", data.losses_rate)):
-        values = [v for v in (getattr(r.figures, key, None) if key == "margin_rate"
-                              else getattr(r, key) for r in reports) if v is not None]
+    for key, own in (
+        ("margin_rate", data.figures.margin_rate),
+        ("sales_per_day_open", data.sales_per_day_open),
+        ("losses_rate", data.losses_rate),
+    ):
+        values = [
+            v
+            for v in (
+                getattr(r.figures, key, None) if key == "margin_rate" else getattr(r, key)
+                for r in reports
+            )
+            if v is not None
+        ]
         assert len(values) >= 3
         assert lines[key].shop == own
         assert lines[key].shops == len(values)
         assert lines[key].median == statistics.median(values).quantize(
-            D("0.01"), rounding=ROUND_HALF_UP)
+            D("0.01"), rounding=ROUND_HALF_UP
+        )
 
 
 def test_no_median_below_three_shops(traded):
@@ -417,12 +521,18 @@ def test_no_median_below_three_shops(traded):
 
 # --- The cooperative's report ------------------------------------------------------------------
 
+
 def test_the_cooperatives_figures(traded):
     shops = traded["shops"]
-    ShopFactory(name="Boulangerie nouvelle", status=Shop.Status.CANDIDATE,
-                zone=Shop.Zone.QPV, joined_on=day_of(12))
-    ShopFactory(name="Bar du port", status=Shop.Status.LEFT, left_on=LAST_DAY,
-                joined_on=dt.date(2020, 1, 1))
+    ShopFactory(
+        name="Boulangerie nouvelle",
+        status=Shop.Status.CANDIDATE,
+        zone=Shop.Zone.QPV,
+        joined_on=day_of(12),
+    )
+    ShopFactory(
+        name="Bar du port", status=Shop.Status.LEFT, left_on=LAST_DAY, joined_on=dt.date(2020, 1, 1)
+    )
     cancelled = RoundFactory(supplier=traded["mill"], status=Round.Status.CANCELLED)
     Round.objects.filter(pk=cancelled.pk).update(opens_at=at(1), closes_at=at(5))
 
@@ -430,18 +540,28 @@ def test_the_cooperatives_figures(traded):
 
     assert data.zones == ["Rurale", "QPV", "Urbaine"]
     by_status = {row.status: (row.counts, row.total) for row in data.members}
-    assert by_status == {"Candidat": ([0, 1, 0], 1), "Actif": ([3, 0, 0], 3),
-                         "Suspendu": ([0, 0, 0], 0), "Parti": ([1, 0, 0], 1)}
+    assert by_status == {
+        "Candidat": ([0, 1, 0], 1),
+        "Actif": ([3, 0, 0], 3),
+        "Suspendu": ([0, 0, 0], 0),
+        "Parti": ([1, 0, 0], 1),
+    }
     assert data.members_by_zone == [4, 1, 0] and data.members_total == 5
     assert [(m.name, m.on) for m in data.new_members] == [("Boulangerie nouvelle", day_of(12))]
     assert [(m.name, m.on) for m in data.departed_members] == [("Bar du port", LAST_DAY)]
 
-    orders = {r.supplier.name: r.supplier_order for r in Round.objects.filter(
-        supplier_order__received_at__isnull=False).select_related("supplier", "supplier_order")}
-    assert [(s.supplier, s.orders, s.total_excl_vat, s.shipping)
-            for s in data.purchases_by_supplier] == sorted(
+    orders = {
+        r.supplier.name: r.supplier_order
+        for r in Round.objects.filter(supplier_order__received_at__isnull=False).select_related(
+            "supplier", "supplier_order"
+        )
+    }
+    assert [
+        (s.supplier, s.orders, s.total_excl_vat, s.shipping) for s in data.purchases_by_supplier
+    ] == sorted(
         [(name, 1, o.total_excl_vat, o.shipping) for name, o in orders.items()],
-        key=lambda row: -row[2])
+        key=lambda row: -row[2],
+    )
 
     invoices = Invoice.objects.filter(issued_on__gte=MONTH, issued_on__lte=LAST_DAY)
     per_shop = {shop.pk: shop_report_data(shop=shop, month=MONTH) for shop in shops.values()}
@@ -449,24 +569,26 @@ def test_the_cooperatives_figures(traded):
     assert data.savings_total == sum(r.savings.total for r in per_shop.values())
     assert data.savings_total == data.savings_volume + data.savings_shipping
 
-    coop = income_statement(ledger=Ledger.objects.get(kind="cooperative"), date_from=MONTH,
-                            date_to=LAST_DAY)
+    coop = income_statement(
+        ledger=Ledger.objects.get(kind="cooperative"), date_from=MONTH, date_to=LAST_DAY
+    )
     fees = [a.amount for g in coop.income for a in g.accounts if a.account == "706000"]
     assert data.fees_collected == sum(fees) == sum(i.fee for i in invoices) > 0
 
     assert len(data.rounds) == 2  # the cancelled one left out
     asked = allocated = 0
     for round_ in Round.objects.exclude(status="cancelled").prefetch_related(
-            "supplier_order__allocations"):
+        "supplier_order__allocations"
+    ):
         allocations = list(round_.supplier_order.allocations.all())
         asked += sum(a.quantity for a in allocations)
         allocated += sum(a.allocated for a in allocations)
     assert (data.rounds_asked, data.rounds_allocated) == (asked, allocated)
-    assert data.fill_rate == (D(allocated) * 100 / asked).quantize(D("0.01"),
-                                                                   rounding=ROUND_HALF_UP)
+    assert data.fill_rate == (D(allocated) * 100 / asked).quantize(
+        D("0.01"), rounding=ROUND_HALF_UP
+    )
 
-    assert [line.name for line in data.shops] == ["Commerce 101", "Commerce 102",
-                                                  "Commerce 103"]
+    assert [line.name for line in data.shops] == ["Commerce 101", "Commerce 102", "Commerce 103"]
     for line in data.shops:
         report = per_shop[line.shop_id]
         assert line.sales_of_goods == report.figures.sales_of_goods
@@ -481,6 +603,7 @@ def test_the_cooperatives_figures(traded):
 
 
 # --- Queries: a fixed number whatever the data ---------------------------------------------------
+
 
 def test_reports_read_a_fixed_number_of_queries(example, django_assert_num_queries):  # noqa: F811
     small = trade_month(example)

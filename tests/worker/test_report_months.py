@@ -42,8 +42,10 @@ def test_a_month_before_a_named_shop_joined_is_400_naming_it(api, coordinator, d
     # the month the shop joined, joined on its last day, has a report
     late.joined_on = dt.date(2010, 1, 31)
     late.save(update_fields=["joined_on"])
-    assert generate(api, coordinator, {"month": "2010-01",
-                                       "shops": [early.pk, late.pk]}).status_code == 202
+    assert (
+        generate(api, coordinator, {"month": "2010-01", "shops": [early.pk, late.pk]}).status_code
+        == 202
+    )
 
 
 def test_every_shop_means_those_that_had_joined_by_the_end_of_the_month(api, coordinator, db):
@@ -67,13 +69,13 @@ def test_a_month_before_the_cooperative_existed_is_400(api, coordinator, db):
     ShopFactory(joined_on=dt.date(2009, 6, 1))  # a joining date typed wrong
     response = generate(api, coordinator, {"month": "2015-08"})
     assert response.status_code == 400
-    assert response.json() == {"month": [
-        "La coopérative n'existait pas encore en 2015-08 (création le 15/09/2015)."]}
+    assert response.json() == {
+        "month": ["La coopérative n'existait pas encore en 2015-08 (création le 15/09/2015)."]
+    }
     assert generate(api, coordinator, {"month": "2015-09"}).status_code == 202
 
 
-def test_the_reports_page_refuses_the_current_month_beside_the_field(client, coordinator,
-                                                                     shop):
+def test_the_reports_page_refuses_the_current_month_beside_the_field(client, coordinator, shop):
     client.force_login(coordinator)
     response = client.post("/coordination/rapports/", {"month": format_month(current_month())})
     assert "Ce mois n&#x27;est pas terminé" in response.content.decode()

@@ -19,8 +19,20 @@ from worker.reports import (
 )
 from worker.reports.pdf import month_label
 
-MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre"]
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 @pytest.fixture
@@ -30,7 +42,12 @@ def traded(example):  # noqa: F811
 
 def test_month_label_in_french():
     assert [month_label(dt.date(2026, n, 1)) for n in (1, 2, 8, 11, 12)] == [
-        "janvier 2026", "février 2026", "août 2026", "novembre 2026", "décembre 2026"]
+        "janvier 2026",
+        "février 2026",
+        "août 2026",
+        "novembre 2026",
+        "décembre 2026",
+    ]
     assert month_label(dt.date(2027, 10, 1)) == f"{MONTHS_FR[9]} 2027"
 
 
@@ -40,8 +57,9 @@ def test_the_shops_report(traded, tmp_path):
 
     pdf = shop_report_pdf(data)
 
-    for path in save_pages_png(pdf, tmp_path, "rapport-mensuel-commerce",
-                               pages=range(1, page_count(pdf, tmp_path) + 1)):
+    for path in save_pages_png(
+        pdf, tmp_path, "rapport-mensuel-commerce", pages=range(1, page_count(pdf, tmp_path) + 1)
+    ):
         assert path.stat().st_size > 0
     assert pdf.startswith(b"%PDF")
     assert 2 <= page_count(pdf, tmp_path) <= 4
@@ -50,12 +68,27 @@ def test_the_shops_report(traded, tmp_path):
     month = f"{MONTHS_FR[MONTH.month - 1]} {MONTH.year}"
     assert f"Commerce 101 — {month}" in text
     figures = data.figures
-    assert plain(f"Ventes de marchandises HT {format_eur(figures.sales_of_goods)} "
-                 f"{format_eur(data.previous.sales_of_goods)}") in flat
-    for amount in (figures.purchases_of_goods, figures.gross_margin, figures.result,
-                   figures.external_charges, data.stock_value, data.cash_balance,
-                   data.bank_balance, data.due_to_cooperative, data.savings.total,
-                   data.savings.volume, data.savings.shipping, data.losses_value):
+    assert (
+        plain(
+            f"Ventes de marchandises HT {format_eur(figures.sales_of_goods)} "
+            f"{format_eur(data.previous.sales_of_goods)}"
+        )
+        in flat
+    )
+    for amount in (
+        figures.purchases_of_goods,
+        figures.gross_margin,
+        figures.result,
+        figures.external_charges,
+        data.stock_value,
+        data.cash_balance,
+        data.bank_balance,
+        data.due_to_cooperative,
+        data.savings.total,
+        data.savings.volume,
+        data.savings.shipping,
+        data.losses_value,
+    ):
         assert plain(format_eur(amount)) in text, amount
     assert plain(format_rate(figures.margin_rate)) in text
     assert "Économies de mutualisation" in text
@@ -66,8 +99,13 @@ def test_the_shops_report(traded, tmp_path):
     lines = {line.key: line for line in data.benchmark}
     assert all(line.median is not None for line in lines.values()), data.benchmark
     margin = lines["margin_rate"]
-    assert plain(f"Taux de marge brute {format_rate(margin.shop)} "
-                 f"{format_rate(margin.median)} {format_quantity(margin.shops)}") in flat
+    assert (
+        plain(
+            f"Taux de marge brute {format_rate(margin.shop)} "
+            f"{format_rate(margin.median)} {format_quantity(margin.shops)}"
+        )
+        in flat
+    )
     per_day = lines["sales_per_day_open"]
     assert plain(f"{format_eur(per_day.shop)} {format_eur(per_day.median)}") in flat
     assert "Médiane de la coopérative" in text
@@ -111,14 +149,14 @@ def test_a_long_month_stays_within_four_pages(example, tmp_path):  # noqa: F811
 
 
 def test_the_cooperatives_report(traded, tmp_path):
-    Shop.objects.filter(name="Épicerie voisine 1").update(status=Shop.Status.LEFT,
-                                                          left_on=LAST_DAY)
+    Shop.objects.filter(name="Épicerie voisine 1").update(status=Shop.Status.LEFT, left_on=LAST_DAY)
     data = cooperative_report_data(month=MONTH)
 
     pdf = cooperative_report_pdf(data)
 
-    save_pages_png(pdf, tmp_path, "rapport-mensuel-cooperative",
-                   pages=range(1, page_count(pdf, tmp_path) + 1))
+    save_pages_png(
+        pdf, tmp_path, "rapport-mensuel-cooperative", pages=range(1, page_count(pdf, tmp_path) + 1)
+    )
     text = pdf_text(pdf, tmp_path)
     flat = squeezed(text)
     assert f"MACHE Test — {month_label(MONTH)}" in text

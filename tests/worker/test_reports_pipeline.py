@@ -54,14 +54,17 @@ def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
     shops = [ShopFactory(name=f"Épicerie {n}") for n in range(3)]
     keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[shops[0]], email="e0@mache.example")
     coordinator = UserFactory(role=User.Role.COORDINATOR)
-    response = api.as_user(coordinator).post("/api/reports/generate/", {"month": LAST_MONTH},
-                                             format="json")
+    response = api.as_user(coordinator).post(
+        "/api/reports/generate/", {"month": LAST_MONTH}, format="json"
+    )
     assert response.status_code == 202
     task_id = response.json()["task_id"]
 
     def finished():
         return api.as_user(coordinator).get(f"/api/tasks/{task_id}/").json()["state"] in (
-            "SUCCESS", "FAILURE")
+            "SUCCESS",
+            "FAILURE",
+        )
 
     assert wait_until(finished, timeout=120)
     task = api.as_user(coordinator).get(f"/api/tasks/{task_id}/").json()
@@ -74,7 +77,8 @@ def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
     client = api.as_user(keeper)
     listed = client.get("/api/reports/").json()["results"]
     assert [(r["shop"], r["month"], r["status"]) for r in listed] == [
-        (shops[0].pk, LAST_MONTH, "ready")]
+        (shops[0].pk, LAST_MONTH, "ready")
+    ]
     download = client.get(f"/api/reports/{listed[0]['id']}/pdf/")
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
@@ -93,7 +97,10 @@ def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db):
     run = reports_generate(month=LAST_MONTH, shop_ids=[s.pk for s in shops])
     client = api.as_user(coordinator)
     assert client.get(f"/api/tasks/{run.pk}/").json() == {
-        "state": "PENDING", "progress": {"done": 0, "total": 2}, "result": None}
+        "state": "PENDING",
+        "progress": {"done": 0, "total": 2},
+        "result": None,
+    }
     first = Report.objects.get(run=run, shop=shops[0])
     report_build(report_id=first.pk)
     assert client.get(f"/api/tasks/{run.pk}/").json()["progress"] == {"done": 1, "total": 2}
@@ -105,8 +112,9 @@ def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db):
     assert done["state"] == "SUCCESS" and done["progress"] == {"done": 2, "total": 2}
 
 
-def test_regeneration_replaces_the_file_and_keeps_one_row(media, db,
-                                                         django_capture_on_commit_callbacks):
+def test_regeneration_replaces_the_file_and_keeps_one_row(
+    media, db, django_capture_on_commit_callbacks
+):
     CooperativeFactory()
     shop = ShopFactory()
     reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
@@ -136,8 +144,7 @@ def test_regeneration_replaces_the_file_and_keeps_one_row(media, db,
         ({"month": LAST_MONTH, "shops": []}, "shops"),
     ],
 )
-def test_bad_requests_are_400_naming_the_field_and_start_nothing(api, coordinator, payload,
-                                                                 field):
+def test_bad_requests_are_400_naming_the_field_and_start_nothing(api, coordinator, payload, field):
     response = api.as_user(coordinator).post("/api/reports/generate/", payload, format="json")
     assert response.status_code == 400
     assert field in response.json()
@@ -147,15 +154,16 @@ def test_bad_requests_are_400_naming_the_field_and_start_nothing(api, coordinato
 def test_a_month_before_the_shop_joined_is_400(api, coordinator, db):
     shop = ShopFactory(joined_on=current_month())
     response = api.as_user(coordinator).post(
-        "/api/reports/generate/", {"month": LAST_MONTH, "shops": [shop.pk]}, format="json")
+        "/api/reports/generate/", {"month": LAST_MONTH, "shops": [shop.pk]}, format="json"
+    )
     assert response.status_code == 400 and "shops" in response.json()
     assert not Report.objects.exists()
 
 
 def test_only_coordinators_generate(api, shopkeeper, shop):
-    response = api.as_user(shopkeeper).post("/api/reports/generate/",
-                                            {"month": LAST_MONTH, "shops": [shop.pk]},
-                                            format="json")
+    response = api.as_user(shopkeeper).post(
+        "/api/reports/generate/", {"month": LAST_MONTH, "shops": [shop.pk]}, format="json"
+    )
     assert response.status_code == 403
     assert not Report.objects.exists()
 
@@ -169,8 +177,9 @@ def test_the_first_of_the_month_does_every_active_shop_and_the_cooperative(db):
     assert Report.objects.filter(shop__isnull=True).count() == 1
 
 
-def test_the_report_list_is_scoped_and_counted(api, coordinator, shopkeeper, shop,
-                                               django_assert_num_queries):
+def test_the_report_list_is_scoped_and_counted(
+    api, coordinator, shopkeeper, shop, django_assert_num_queries
+):
     others = [ShopFactory() for _ in range(6)]
     for target in [shop, *others]:
         Report.objects.create(shop=target, month=previous_month(current_month()))
@@ -204,15 +213,41 @@ def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_pa
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("kill-reports")
     db = connection.settings_dict
-    env = {**os.environ, "MEDIA_ROOT": str(media), "MACHE_VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    env = {
+        **os.environ,
+        "MEDIA_ROOT": str(media),
+        "MACHE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "mache.settings",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mache", "worker", "-Q", "kill-reports", "-c",
-         "1", "--pool", "prefork", "-n", "killreports@%h", "--without-mingle",
-         "--without-gossip", "--loglevel", "INFO"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mache",
+            "worker",
+            "-Q",
+            "kill-reports",
+            "-c",
+            "1",
+            "--pool",
+            "prefork",
+            "-n",
+            "killreports@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Hold the report row: the task renders and stores its file, then waits for
@@ -222,8 +257,10 @@ def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_pa
 
             def waiting_for_the_row():
                 cursor.execute("SELECT pg_stat_clear_snapshot()")
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
-                               " 'Lock' AND query ILIKE '%%worker_report%%'")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
+                    " 'Lock' AND query ILIKE '%%worker_report%%'"
+                )
                 return cursor.fetchone()[0] == 1
 
             assert wait_until(waiting_for_the_row, timeout=90), worker.stdout.read()[-2000:]

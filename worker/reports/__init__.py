@@ -10,5 +10,11 @@ from .figures import (
 )
 from .pdf import cooperative_report_pdf, shop_report_pdf
 
-__all__ = ["CooperativeReportData", "ShopReportData", "cooperative_report_data",
-           "cooperative_report_pdf", "shop_report_data", "shop_report_pdf"]
+__all__ = [
+    "CooperativeReportData",
+    "ShopReportData",
+    "cooperative_report_data",
+    "cooperative_report_pdf",
+    "shop_report_data",
+    "shop_report_pdf",
+]

@@ -42,13 +42,16 @@ def _render(report: Report) -> bytes:
         # first task of the run, shared through the cache (they cost as much as the rest
         # of a report, and grow with the number of shops).
         if report.run_id:
-            medians = cached(f"report-medians:{report.run_id}",
-                             lambda: cooperative_medians(month=report.month),
-                             timeout=6 * 3600)
+            medians = cached(
+                f"report-medians:{report.run_id}",
+                lambda: cooperative_medians(month=report.month),
+                timeout=6 * 3600,
+            )
         else:
             medians = cooperative_medians(month=report.month)
-        return shop_report_pdf(shop_report_data(shop=report.shop, month=report.month,
-                                                peer_medians=medians))
+        return shop_report_pdf(
+            shop_report_data(shop=report.shop, month=report.month, peer_medians=medians)
+        )
     return cooperative_report_pdf(cooperative_report_data(month=report.month))
 
 
@@ -126,29 +129,40 @@ def report_failed(*, report_id: int, error: str) -> None:
 
 def _count_in_run(run_id: str, *, failed: bool) -> None:
     TaskRun.objects.filter(pk=run_id).update(
-        **({"failed": F("failed") + 1} if failed else {"done": F("done") + 1}))
-    TaskRun.objects.filter(pk=run_id, finished_at__isnull=True,
-                           total__lte=F("done") + F("failed")).update(finished_at=timezone.now())
+        **({"failed": F("failed") + 1} if failed else {"done": F("done") + 1})
+    )
+    TaskRun.objects.filter(
+        pk=run_id, finished_at__isnull=True, total__lte=F("done") + F("failed")
+    ).update(finished_at=timezone.now())
 
 
 @notification("report_ready")
 def report_ready_email(report_id: int) -> int:
     """Tell the shop's shopkeepers their report is ready, with the link to it."""
     report = Report.objects.select_related("shop").get(pk=report_id)
-    recipients = list(User.objects.filter(is_active=True, role=User.Role.SHOPKEEPER,
-                                          shops=report.shop).exclude(email="")
-                      .values_list("email", flat=True))
+    recipients = list(
+        User.objects.filter(is_active=True, role=User.Role.SHOPKEEPER, shops=report.shop)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
     if not recipients:
         return 0
     month = format_month(report.month)
     link = f"{settings.SITE_URL}/api/reports/{report.pk}/pdf/"
-    body = (f"Bonjour,\n\nLe rapport mensuel de {report.shop.name} pour {month} est prêt :\n"
-            f"{link}\n\nL'équipe de la coopérative")
+    body = (
+        f"Bonjour,\n\nLe rapport mensuel de {report.shop.name} pour {month} est prêt :\n"
+        f"{link}\n\nL'équipe de la coopérative"
+    )
     return send_mail(f"[MACHE] Votre rapport de {month} est prêt", body, None, recipients)
 
 
-@shared_task(name="worker.generate_report", acks_late=True, max_retries=3,
-             autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+@shared_task(
+    name="worker.generate_report",
+    acks_late=True,
+    max_retries=3,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+)
 def generate_report(report_id: int) -> dict:
     """Render and store one monthly report. Late acknowledgement redelivers it if the
     worker dies; the service is idempotent (it replaces the file and counts once).

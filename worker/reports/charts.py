@@ -66,8 +66,9 @@ def _style_value_axis(axis, *, values: Sequence[Decimal | None], tick) -> None:
     axis.gridStrokeWidth = 0.3
 
 
-def daily_sales_chart(days: Sequence[tuple[dt.date, Decimal]], *, width: float,
-                      height: float = 52 * mm) -> Drawing:
+def daily_sales_chart(
+    days: Sequence[tuple[dt.date, Decimal]], *, width: float, height: float = 52 * mm
+) -> Drawing:
     """Sales excl. VAT of each day of the month, one bar per day."""
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
@@ -96,9 +97,10 @@ def supplier_purchases_chart(rows: Sequence[tuple[str, Decimal]], *, width: floa
     past SUPPLIERS_SHOWN suppliers, the rest is one "Autres fournisseurs" bar."""
     rows = list(rows)
     if len(rows) > SUPPLIERS_SHOWN:
-        rest = rows[SUPPLIERS_SHOWN - 1:]
-        rows = rows[:SUPPLIERS_SHOWN - 1] + [
-            (f"Autres fournisseurs ({len(rest)})", sum((a for _, a in rest), Decimal("0")))]
+        rest = rows[SUPPLIERS_SHOWN - 1 :]
+        rows = rows[: SUPPLIERS_SHOWN - 1] + [
+            (f"Autres fournisseurs ({len(rest)})", sum((a for _, a in rest), Decimal("0")))
+        ]
     bar_height, label_room, amount_room = 14, 150, 70
     height = bar_height * len(rows) + 24
     drawing = Drawing(width, height)
@@ -130,7 +132,7 @@ def supplier_purchases_chart(rows: Sequence[tuple[str, Decimal]], *, width: floa
 
 
 def _shortened(text: str, length: int) -> str:
-    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _formatted(value: Decimal | None, unit: str) -> str:
@@ -139,8 +141,12 @@ def _formatted(value: Decimal | None, unit: str) -> str:
     return format_eur(value) if unit == "€" else format_rate(value)
 
 
-def benchmark_chart(lines: Sequence[tuple[str, str, Decimal | None, Decimal | None]], *,
-                    width: float, height: float = 62 * mm) -> Drawing:
+def benchmark_chart(
+    lines: Sequence[tuple[str, str, Decimal | None, Decimal | None]],
+    *,
+    width: float,
+    height: float = 62 * mm,
+) -> Drawing:
     """For each (label, unit, shop's value, median): the shop's bar beside the median's,
     in its own panel with its own scale (a rate and an amount per day do not share an
     axis). A missing value draws no bar and reads "n.d."."""
@@ -157,8 +163,11 @@ def benchmark_chart(lines: Sequence[tuple[str, str, Decimal | None, Decimal | No
         chart.categoryAxis.categoryNames = [""]
         chart.categoryAxis.strokeColor = MUTED
         chart.categoryAxis.tickDown = 0
-        _style_value_axis(chart.valueAxis, values=[shop, median],
-                          tick=_euro_tick if unit == "€" else _percent_tick)
+        _style_value_axis(
+            chart.valueAxis,
+            values=[shop, median],
+            tick=_euro_tick if unit == "€" else _percent_tick,
+        )
         largest = max((v for v in (shop, median) if v is not None), default=None)
         if largest is not None and largest > 0:
             # Room above the taller bar for its label.
@@ -176,9 +185,17 @@ def benchmark_chart(lines: Sequence[tuple[str, str, Decimal | None, Decimal | No
         chart.barLabels.boxAnchor = "s"
         chart.barLabels.dy = 2
         drawing.add(chart)
-        drawing.add(String(left + panel / 2, height - title_room + 2, label,
-                           fontName=FONT_BOLD, fontSize=8, fillColor=INK,
-                           textAnchor="middle"))
+        drawing.add(
+            String(
+                left + panel / 2,
+                height - title_room + 2,
+                label,
+                fontName=FONT_BOLD,
+                fontSize=8,
+                fillColor=INK,
+                textAnchor="middle",
+            )
+        )
     legend = Legend()
     legend.x, legend.y = 0, 6
     legend.alignment = "right"

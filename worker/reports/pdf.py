@@ -33,8 +33,20 @@ from .figures import (
     ShopReportData,
 )
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 INVOICES_SHOWN = 10
 LOTS_SHOWN = 12
 ABSENT = ""  # a month the books hold nothing for prints blank, not as zeros
@@ -86,36 +98,59 @@ def _figure(figures: MonthFigures | None, key: str) -> str:
 
 def _key_figures(data: ShopReportData) -> list[Flowable]:
     # The three months are named even when absent: their column is then blank.
-    columns = ((data.month, data.figures), (previous_month(data.month), data.previous),
-               (data.month.replace(year=data.month.year - 1), data.year_before))
+    columns = (
+        (data.month, data.figures),
+        (previous_month(data.month), data.previous),
+        (data.month.replace(year=data.month.year - 1), data.year_before),
+    )
     rows = []
     for label, key in KEY_FIGURES:
         strong = key in ("gross_margin", "result")
         cells = [_figure(figures, key) for _, figures in columns]
-        rows.append([_bold(label) if strong else label,
-                     *[_bold(cell, right=True) if strong and cell else cell for cell in cells]])
-    flowables = [data_table(["", *[month_label(month) for month, _ in columns]], rows,
-                            widths=[46, 18, 18, 18], right_columns={1, 2, 3})]
+        rows.append(
+            [
+                _bold(label) if strong else label,
+                *[_bold(cell, right=True) if strong and cell else cell for cell in cells],
+            ]
+        )
+    flowables = [
+        data_table(
+            ["", *[month_label(month) for month, _ in columns]],
+            rows,
+            widths=[46, 18, 18, 18],
+            right_columns={1, 2, 3},
+        )
+    ]
     absent = [month_label(month) for month, figures in columns[1:] if figures is None]
     if absent:
-        months = (f"en {absent[0]}" if len(absent) == 1
-                  else " ".join(f"ni en {label}" for label in absent))
-        flowables.append(para(f"Colonne vide : aucune écriture dans vos livres {months}.",
-                              "small"))
+        months = (
+            f"en {absent[0]}"
+            if len(absent) == 1
+            else " ".join(f"ni en {label}" for label in absent)
+        )
+        flowables.append(para(f"Colonne vide : aucune écriture dans vos livres {months}.", "small"))
     return flowables
 
 
 def _purchases_and_savings(data: ShopReportData) -> Flowable:
-    purchases = summary_table([
-        ("Achats par la coopérative", format_eur(data.purchases_through_cooperative)),
-        ("Autres achats", format_eur(data.other_purchases)),
-        ("Achats de marchandises", format_eur(data.figures.purchases_of_goods)),
-    ], strong={2}, width=80 * mm)
-    savings = summary_table([
-        ("Prix de volume", format_eur(data.savings.volume)),
-        ("Frais de port partagés", format_eur(data.savings.shipping)),
-        ("Total des économies", format_eur(data.savings.total)),
-    ], strong={2}, width=80 * mm)
+    purchases = summary_table(
+        [
+            ("Achats par la coopérative", format_eur(data.purchases_through_cooperative)),
+            ("Autres achats", format_eur(data.other_purchases)),
+            ("Achats de marchandises", format_eur(data.figures.purchases_of_goods)),
+        ],
+        strong={2},
+        width=80 * mm,
+    )
+    savings = summary_table(
+        [
+            ("Prix de volume", format_eur(data.savings.volume)),
+            ("Frais de port partagés", format_eur(data.savings.shipping)),
+            ("Total des économies", format_eur(data.savings.total)),
+        ],
+        strong={2},
+        width=80 * mm,
+    )
     return side_by_side([purchases, savings], widths=[1, 1])
 
 
@@ -123,118 +158,223 @@ def _daily_sales(data: ShopReportData) -> list[Flowable]:
     if data.sales_per_day_open is None:
         days = "Aucun ticket Z ce mois-ci : pas de moyenne par jour d'ouverture."
     else:
-        days = (f"{format_quantity(data.days_open)} jour(s) d'ouverture (tickets Z) ; "
-                f"ventes HT par jour d'ouverture : {format_eur(data.sales_per_day_open)}.")
-    return [charts.daily_sales_chart([(d.day, d.sales) for d in data.daily_sales],
-                                     width=CONTENT_WIDTH), para(days, "small")]
+        days = (
+            f"{format_quantity(data.days_open)} jour(s) d'ouverture (tickets Z) ; "
+            f"ventes HT par jour d'ouverture : {format_eur(data.sales_per_day_open)}."
+        )
+    return [
+        charts.daily_sales_chart([(d.day, d.sales) for d in data.daily_sales], width=CONTENT_WIDTH),
+        para(days, "small"),
+    ]
 
 
 def _savings_detail(data: ShopReportData) -> list[Flowable]:
     invoices = data.savings.invoices
     shown, rest = invoices[:INVOICES_SHOWN], invoices[INVOICES_SHOWN:]
-    rows = [[i.number, i.supplier, format_eur(i.goods_excl_vat), format_eur(i.volume),
-             format_eur(i.shipping_alone), format_eur(i.shipping_share),
-             format_eur(i.total)] for i in shown]
+    rows = [
+        [
+            i.number,
+            i.supplier,
+            format_eur(i.goods_excl_vat),
+            format_eur(i.volume),
+            format_eur(i.shipping_alone),
+            format_eur(i.shipping_share),
+            format_eur(i.total),
+        ]
+        for i in shown
+    ]
     if rest:
-        rows.append([f"{len(rest)} autres factures", "",
-                     *[format_eur(sum((getattr(i, name) for i in rest), Decimal("0")))
-                       for name in ("goods_excl_vat", "volume", "shipping_alone",
-                                    "shipping_share", "total")]])
+        rows.append(
+            [
+                f"{len(rest)} autres factures",
+                "",
+                *[
+                    format_eur(sum((getattr(i, name) for i in rest), Decimal("0")))
+                    for name in (
+                        "goods_excl_vat",
+                        "volume",
+                        "shipping_alone",
+                        "shipping_share",
+                        "total",
+                    )
+                ],
+            ]
+        )
     if invoices:
-        rows.append([_bold("Total"), "", _bold(format_eur(data.purchases_through_cooperative),
-                                               right=True),
-                     _bold(format_eur(data.savings.volume), right=True),
-                     _bold(format_eur(sum((i.shipping_alone for i in invoices),
-                                          Decimal("0"))), right=True),
-                     _bold(format_eur(sum((i.shipping_share for i in invoices),
-                                          Decimal("0"))), right=True),
-                     _bold(format_eur(data.savings.total), right=True)])
+        rows.append(
+            [
+                _bold("Total"),
+                "",
+                _bold(format_eur(data.purchases_through_cooperative), right=True),
+                _bold(format_eur(data.savings.volume), right=True),
+                _bold(
+                    format_eur(sum((i.shipping_alone for i in invoices), Decimal("0"))), right=True
+                ),
+                _bold(
+                    format_eur(sum((i.shipping_share for i in invoices), Decimal("0"))), right=True
+                ),
+                _bold(format_eur(data.savings.total), right=True),
+            ]
+        )
     return [
-        data_table(["Facture", "Fournisseur", "Marchandises HT", "Prix de volume",
-                    "Port si seul", "Quote-part de port", "Économie"], rows,
-                   widths=[25, 23, 15, 13, 13, 15, 13], right_columns={2, 3, 4, 5, 6},
-                   empty="Aucune facture de la coopérative ce mois-ci."),
-        para("Prix de volume : ce que les prix de groupe ont fait gagner sur chaque ligne. "
-             "Port si seul : les frais de port du fournisseur pour vos seules marchandises "
-             "(nuls au-delà de son franco) ; l'économie de port est la différence avec votre "
-             "quote-part.", "small"),
+        data_table(
+            [
+                "Facture",
+                "Fournisseur",
+                "Marchandises HT",
+                "Prix de volume",
+                "Port si seul",
+                "Quote-part de port",
+                "Économie",
+            ],
+            rows,
+            widths=[25, 23, 15, 13, 13, 15, 13],
+            right_columns={2, 3, 4, 5, 6},
+            empty="Aucune facture de la coopérative ce mois-ci.",
+        ),
+        para(
+            "Prix de volume : ce que les prix de groupe ont fait gagner sur chaque ligne. "
+            "Port si seul : les frais de port du fournisseur pour vos seules marchandises "
+            "(nuls au-delà de son franco) ; l'économie de port est la différence avec votre "
+            "quote-part.",
+            "small",
+        ),
     ]
 
 
 def _suppliers(data: ShopReportData) -> list[Flowable]:
     if not data.purchases_by_supplier:
         return [para("Aucun achat par la coopérative ce mois-ci.")]
-    return [charts.supplier_purchases_chart(
-        [(s.supplier, s.goods_excl_vat) for s in data.purchases_by_supplier],
-        width=CONTENT_WIDTH)]
+    return [
+        charts.supplier_purchases_chart(
+            [(s.supplier, s.goods_excl_vat) for s in data.purchases_by_supplier],
+            width=CONTENT_WIDTH,
+        )
+    ]
 
 
 def _losses(data: ShopReportData) -> list[Flowable]:
-    rows = [[line.label, format_quantity(line.units), format_eur(line.value)]
-            for line in data.losses]
-    rows.append([_bold("Total"), _bold(format_quantity(data.losses_units), right=True),
-                 _bold(format_eur(data.losses_value), right=True)])
-    rate = (f"Taux de pertes : {format_rate(data.losses_rate)} des ventes de marchandises HT."
-            if data.losses_rate is not None else "Taux de pertes : n.d. (aucune vente).")
-    return [data_table(["Motif", "Unités", "Valeur (coût d'achat)"], rows,
-                       widths=[50, 20, 30], right_columns={1, 2}, width=110 * mm),
-            para(rate, "small")]
+    rows = [
+        [line.label, format_quantity(line.units), format_eur(line.value)] for line in data.losses
+    ]
+    rows.append(
+        [
+            _bold("Total"),
+            _bold(format_quantity(data.losses_units), right=True),
+            _bold(format_eur(data.losses_value), right=True),
+        ]
+    )
+    rate = (
+        f"Taux de pertes : {format_rate(data.losses_rate)} des ventes de marchandises HT."
+        if data.losses_rate is not None
+        else "Taux de pertes : n.d. (aucune vente)."
+    )
+    return [
+        data_table(
+            ["Motif", "Unités", "Valeur (coût d'achat)"],
+            rows,
+            widths=[50, 20, 30],
+            right_columns={1, 2},
+            width=110 * mm,
+        ),
+        para(rate, "small"),
+    ]
 
 
 def _stock(data: ShopReportData) -> list[Flowable]:
     lots = data.expiring_lots
     shown, rest = lots[:LOTS_SHOWN], lots[LOTS_SHOWN:]
-    rows = [[lot.product, lot.lot or "—",
-             format_date(lot.expires_on) + (" (dépassée)" if lot.expires_on <= data.date_to
-                                            else ""),
-             format_quantity(lot.quantity)] for lot in shown]
+    rows = [
+        [
+            lot.product,
+            lot.lot or "—",
+            format_date(lot.expires_on) + (" (dépassée)" if lot.expires_on <= data.date_to else ""),
+            format_quantity(lot.quantity),
+        ]
+        for lot in shown
+    ]
     flowables = [
-        para(f"Valeur du stock au {format_date(data.date_to)} (coût moyen pondéré) : "
-             f"{format_eur(data.stock_value)}"),
+        para(
+            f"Valeur du stock au {format_date(data.date_to)} (coût moyen pondéré) : "
+            f"{format_eur(data.stock_value)}"
+        ),
         Spacer(0, 2 * mm),
         para(f"Lots qui périment au plus tard le {format_date(data.expiry_horizon)}", "label"),
-        data_table(["Produit", "Lot", "Date limite", "Quantité"], rows,
-                   widths=[50, 18, 20, 12], right_columns={3},
-                   empty="Aucun lot à écouler dans ce délai."),
+        data_table(
+            ["Produit", "Lot", "Date limite", "Quantité"],
+            rows,
+            widths=[50, 18, 20, 12],
+            right_columns={3},
+            empty="Aucun lot à écouler dans ce délai.",
+        ),
     ]
     if rest:
-        flowables.append(para(f"… et {len(rest)} autre(s) lot(s) : voir les alertes de stock.",
-                              "small"))
+        flowables.append(
+            para(f"… et {len(rest)} autre(s) lot(s) : voir les alertes de stock.", "small")
+        )
     return flowables
 
 
 def _top_products(data: ShopReportData) -> list[Flowable]:
-    rows = [[str(rank), p.product, format_quantity(p.units), format_eur(p.cost)]
-            for rank, p in enumerate(data.top_products, start=1)]
-    return [data_table(["Rang", "Produit", "Unités vendues", "Coût d'achat des ventes"],
-                       rows, widths=[8, 56, 16, 20], right_columns={0, 2, 3},
-                       empty="Aucune vente enregistrée en stock ce mois-ci.")]
+    rows = [
+        [str(rank), p.product, format_quantity(p.units), format_eur(p.cost)]
+        for rank, p in enumerate(data.top_products, start=1)
+    ]
+    return [
+        data_table(
+            ["Rang", "Produit", "Unités vendues", "Coût d'achat des ventes"],
+            rows,
+            widths=[8, 56, 16, 20],
+            right_columns={0, 2, 3},
+            empty="Aucune vente enregistrée en stock ce mois-ci.",
+        )
+    ]
 
 
 def _treasury(data: ShopReportData) -> list[Flowable]:
-    return [summary_table([
-        ("Caisse (530000)", format_eur(data.cash_balance)),
-        ("Banque (512000)", format_eur(data.bank_balance)),
-        ("Dû à la coopérative (401000)", format_eur(data.due_to_cooperative)),
-    ], width=110 * mm)]
+    return [
+        summary_table(
+            [
+                ("Caisse (530000)", format_eur(data.cash_balance)),
+                ("Banque (512000)", format_eur(data.bank_balance)),
+                ("Dû à la coopérative (401000)", format_eur(data.due_to_cooperative)),
+            ],
+            width=110 * mm,
+        )
+    ]
 
 
 def _benchmark(data: ShopReportData) -> list[Flowable]:
     def value(amount, unit):
         return _eur(amount) if unit == "€" else _rate(amount)
 
-    rows = [[line.label, value(line.shop, line.unit), value(line.median, line.unit),
-             format_quantity(line.shops)] for line in data.benchmark]
+    rows = [
+        [
+            line.label,
+            value(line.shop, line.unit),
+            value(line.median, line.unit),
+            format_quantity(line.shops),
+        ]
+        for line in data.benchmark
+    ]
     return [
-        data_table(["Indicateur", "Votre commerce", "Médiane de la coopérative",
-                    "Commerces comparés"], rows, widths=[40, 18, 24, 18],
-                   right_columns={1, 2, 3}),
+        data_table(
+            ["Indicateur", "Votre commerce", "Médiane de la coopérative", "Commerces comparés"],
+            rows,
+            widths=[40, 18, 24, 18],
+            right_columns={1, 2, 3},
+        ),
         Spacer(0, 3 * mm),
-        charts.benchmark_chart([(line.label, line.unit, line.shop, line.median)
-                                for line in data.benchmark], width=CONTENT_WIDTH),
-        para("Médiane des commerces actifs de la coopérative dont la donnée existe ce mois-ci ; "
-             "aucun commerce n'y est nommé, et sous "
-             f"{MIN_SHOPS_FOR_MEDIAN} commerces elle n'est pas donnée (n.d.).", "small"),
+        charts.benchmark_chart(
+            [(line.label, line.unit, line.shop, line.median) for line in data.benchmark],
+            width=CONTENT_WIDTH,
+        ),
+        para(
+            "Médiane des commerces actifs de la coopérative dont la donnée existe ce mois-ci ; "
+            "aucun commerce n'y est nommé, et sous "
+            f"{MIN_SHOPS_FOR_MEDIAN} commerces elle n'est pas donnée (n.d.).",
+            "small",
+        ),
     ]
 
 
@@ -244,9 +384,11 @@ def shop_report_pdf(data: ShopReportData) -> bytes:
     title = f"Rapport mensuel — {data.shop_name} — {month}"
     story = [
         para(f"{data.shop_name} — {month}", "title"),
-        para(f"Rapport mensuel de gestion du {format_date(data.date_from)} au "
-             f"{format_date(data.date_to)}" + (f" · {data.commune}" if data.commune else ""),
-             "subtitle"),
+        para(
+            f"Rapport mensuel de gestion du {format_date(data.date_from)} au "
+            f"{format_date(data.date_to)}" + (f" · {data.commune}" if data.commune else ""),
+            "subtitle",
+        ),
         _section("Chiffres clés", *_key_figures(data)),
         _section("Achats et économies de mutualisation", _purchases_and_savings(data)),
         _section("Ventes HT par jour", *_daily_sales(data)),
@@ -254,118 +396,239 @@ def shop_report_pdf(data: ShopReportData) -> bytes:
         _section("Achats par fournisseur (marchandises HT)", *_suppliers(data)),
         _section("Pertes du mois par motif", *_losses(data)),
         _section("Stock et lots à écouler", *_stock(data)),
-        _section(f"Meilleures ventes (les {len(data.top_products) or 10} produits les plus "
-                 "vendus en unités)", *_top_products(data)),
+        _section(
+            f"Meilleures ventes (les {len(data.top_products) or 10} produits les plus "
+            "vendus en unités)",
+            *_top_products(data),
+        ),
         _section(f"Trésorerie et coopérative au {format_date(data.date_to)}", *_treasury(data)),
         _section("Votre commerce et la médiane de la coopérative", *_benchmark(data)),
     ]
-    frame = PageFrame(header_left=data.cooperative_name,
-                      header_right=f"{data.shop_name} — {month}",
-                      footer_left=f"Rapport mensuel de gestion · montants en euros{NBSP}HT "
-                                  "sauf trésorerie")
+    frame = PageFrame(
+        header_left=data.cooperative_name,
+        header_right=f"{data.shop_name} — {month}",
+        footer_left=f"Rapport mensuel de gestion · montants en euros{NBSP}HT sauf trésorerie",
+    )
     return render(story, frame=frame, title=title, author=data.cooperative_name)
 
 
 # --- The cooperative's report ------------------------------------------------------------
 
+
 def _members(data: CooperativeReportData) -> list[Flowable]:
-    rows = [[row.status, *[format_quantity(n) for n in row.counts], format_quantity(row.total)]
-            for row in data.members]
-    rows.append([_bold("Total"), *[_bold(format_quantity(n), right=True)
-                                   for n in data.members_by_zone],
-                 _bold(format_quantity(data.members_total), right=True)])
+    rows = [
+        [row.status, *[format_quantity(n) for n in row.counts], format_quantity(row.total)]
+        for row in data.members
+    ]
+    rows.append(
+        [
+            _bold("Total"),
+            *[_bold(format_quantity(n), right=True) for n in data.members_by_zone],
+            _bold(format_quantity(data.members_total), right=True),
+        ]
+    )
     columns = len(data.zones) + 2
-    return [data_table(["Statut", *data.zones, "Total"], rows,
-                       widths=[30] + [14] * (columns - 1),
-                       right_columns=set(range(1, columns)), width=130 * mm)]
+    return [
+        data_table(
+            ["Statut", *data.zones, "Total"],
+            rows,
+            widths=[30] + [14] * (columns - 1),
+            right_columns=set(range(1, columns)),
+            width=130 * mm,
+        )
+    ]
 
 
 def _changes(title: str, changes, empty: str) -> Flowable:
-    return data_table([title, "Commune", "Date"],
-                      [[c.name, c.commune, format_date(c.on)] for c in changes],
-                      widths=[40, 34, 20], right_columns={2}, empty=empty,
-                      width=(CONTENT_WIDTH - 6 * mm) / 2)
+    return data_table(
+        [title, "Commune", "Date"],
+        [[c.name, c.commune, format_date(c.on)] for c in changes],
+        widths=[40, 34, 20],
+        right_columns={2},
+        empty=empty,
+        width=(CONTENT_WIDTH - 6 * mm) / 2,
+    )
 
 
 def _supplier_purchases(data: CooperativeReportData) -> list[Flowable]:
-    rows = [[s.supplier, format_quantity(s.orders), format_eur(s.total_excl_vat),
-             format_eur(s.shipping)] for s in data.purchases_by_supplier]
+    rows = [
+        [
+            s.supplier,
+            format_quantity(s.orders),
+            format_eur(s.total_excl_vat),
+            format_eur(s.shipping),
+        ]
+        for s in data.purchases_by_supplier
+    ]
     if rows:
-        rows.append([_bold("Total"),
-                     _bold(format_quantity(sum(s.orders for s in data.purchases_by_supplier)),
-                           right=True),
-                     _bold(format_eur(data.purchases_total), right=True),
-                     _bold(format_eur(data.shipping_total), right=True)])
-    flowables = [data_table(["Fournisseur", "Commandes reçues", "Marchandises HT", "Port HT"],
-                            rows, widths=[46, 16, 20, 18], right_columns={1, 2, 3},
-                            empty="Aucune commande fournisseur reçue ce mois-ci.")]
+        rows.append(
+            [
+                _bold("Total"),
+                _bold(
+                    format_quantity(sum(s.orders for s in data.purchases_by_supplier)), right=True
+                ),
+                _bold(format_eur(data.purchases_total), right=True),
+                _bold(format_eur(data.shipping_total), right=True),
+            ]
+        )
+    flowables = [
+        data_table(
+            ["Fournisseur", "Commandes reçues", "Marchandises HT", "Port HT"],
+            rows,
+            widths=[46, 16, 20, 18],
+            right_columns={1, 2, 3},
+            empty="Aucune commande fournisseur reçue ce mois-ci.",
+        )
+    ]
     if data.purchases_by_supplier:
-        flowables += [Spacer(0, 3 * mm), charts.supplier_purchases_chart(
-            [(s.supplier, s.total_excl_vat) for s in data.purchases_by_supplier],
-            width=CONTENT_WIDTH)]
+        flowables += [
+            Spacer(0, 3 * mm),
+            charts.supplier_purchases_chart(
+                [(s.supplier, s.total_excl_vat) for s in data.purchases_by_supplier],
+                width=CONTENT_WIDTH,
+            ),
+        ]
     return flowables
 
 
 def _rounds(data: CooperativeReportData) -> list[Flowable]:
-    rows = [[r.supplier, format_date(r.closes_on), r.status, format_quantity(r.asked),
-             format_quantity(r.allocated), _rate(r.fill_rate)] for r in data.rounds]
+    rows = [
+        [
+            r.supplier,
+            format_date(r.closes_on),
+            r.status,
+            format_quantity(r.asked),
+            format_quantity(r.allocated),
+            _rate(r.fill_rate),
+        ]
+        for r in data.rounds
+    ]
     if rows:
-        rows.append([_bold(f"{len(data.rounds)} tournée(s)"), "", "",
-                     _bold(format_quantity(data.rounds_asked), right=True),
-                     _bold(format_quantity(data.rounds_allocated), right=True),
-                     _bold(_rate(data.fill_rate), right=True)])
-    return [data_table(["Fournisseur", "Date limite", "Statut", "Unités demandées",
-                        "Unités attribuées", "Taux de service"], rows,
-                       widths=[34, 14, 14, 14, 14, 12], right_columns={1, 3, 4, 5},
-                       empty="Aucune tournée close ce mois-ci."),
-            para("Taux de service : unités attribuées / unités demandées par les commerces "
-                 "(les tolérances peuvent le porter au-delà de 100 %).", "small")]
+        rows.append(
+            [
+                _bold(f"{len(data.rounds)} tournée(s)"),
+                "",
+                "",
+                _bold(format_quantity(data.rounds_asked), right=True),
+                _bold(format_quantity(data.rounds_allocated), right=True),
+                _bold(_rate(data.fill_rate), right=True),
+            ]
+        )
+    return [
+        data_table(
+            [
+                "Fournisseur",
+                "Date limite",
+                "Statut",
+                "Unités demandées",
+                "Unités attribuées",
+                "Taux de service",
+            ],
+            rows,
+            widths=[34, 14, 14, 14, 14, 12],
+            right_columns={1, 3, 4, 5},
+            empty="Aucune tournée close ce mois-ci.",
+        ),
+        para(
+            "Taux de service : unités attribuées / unités demandées par les commerces "
+            "(les tolérances peuvent le porter au-delà de 100 %).",
+            "small",
+        ),
+    ]
 
 
 def _shops(data: CooperativeReportData) -> list[Flowable]:
     m = data.medians
-    rows = [[s.name, format_eur(s.sales_of_goods), _rate(s.margin_rate),
-             _eur(s.sales_per_day_open), _rate(s.losses_rate),
-             format_eur(s.purchases_through_cooperative), format_eur(s.savings)]
-            for s in data.shops]
-    rows.append([_bold("Médiane"), "", _bold(_rate(m.margin_rate), right=True),
-                 _bold(_eur(m.sales_per_day_open), right=True),
-                 _bold(_rate(m.losses_rate), right=True), "", ""])
-    return [data_table(["Commerce", "Ventes HT", "Taux de marge", "Ventes / jour ouvert",
-                        "Taux de pertes", "Achats coopérative", "Économies"], rows,
-                       widths=[30, 16, 11, 14, 11, 16, 14],
-                       right_columns={1, 2, 3, 4, 5, 6}, empty="Aucun commerce actif.")]
+    rows = [
+        [
+            s.name,
+            format_eur(s.sales_of_goods),
+            _rate(s.margin_rate),
+            _eur(s.sales_per_day_open),
+            _rate(s.losses_rate),
+            format_eur(s.purchases_through_cooperative),
+            format_eur(s.savings),
+        ]
+        for s in data.shops
+    ]
+    rows.append(
+        [
+            _bold("Médiane"),
+            "",
+            _bold(_rate(m.margin_rate), right=True),
+            _bold(_eur(m.sales_per_day_open), right=True),
+            _bold(_rate(m.losses_rate), right=True),
+            "",
+            "",
+        ]
+    )
+    return [
+        data_table(
+            [
+                "Commerce",
+                "Ventes HT",
+                "Taux de marge",
+                "Ventes / jour ouvert",
+                "Taux de pertes",
+                "Achats coopérative",
+                "Économies",
+            ],
+            rows,
+            widths=[30, 16, 11, 14, 11, 16, 14],
+            right_columns={1, 2, 3, 4, 5, 6},
+            empty="Aucun commerce actif.",
+        )
+    ]
 
 
 def cooperative_report_pdf(data: CooperativeReportData) -> bytes:
     """The cooperative's monthly report for the coordinator, as PDF bytes."""
     month = month_label(data.month)
     title = f"Rapport de la coopérative — {month}"
-    summary = data_table(["Indicateur", month], [
-        ["Achats auprès des fournisseurs (commandes reçues, HT)",
-         format_eur(data.purchases_total)],
-        ["Économies produites pour les membres", format_eur(data.savings_total)],
-        ["dont prix de volume", format_eur(data.savings_volume)],
-        ["dont frais de port partagés", format_eur(data.savings_shipping)],
-        ["Frais de service encaissés (706)", format_eur(data.fees_collected)],
-        ["Tournées tenues", format_quantity(len(data.rounds))],
-        ["Taux de service des tournées", _rate(data.fill_rate)],
-    ], widths=[3, 1], right_columns={1}, width=130 * mm)
+    summary = data_table(
+        ["Indicateur", month],
+        [
+            [
+                "Achats auprès des fournisseurs (commandes reçues, HT)",
+                format_eur(data.purchases_total),
+            ],
+            ["Économies produites pour les membres", format_eur(data.savings_total)],
+            ["dont prix de volume", format_eur(data.savings_volume)],
+            ["dont frais de port partagés", format_eur(data.savings_shipping)],
+            ["Frais de service encaissés (706)", format_eur(data.fees_collected)],
+            ["Tournées tenues", format_quantity(len(data.rounds))],
+            ["Taux de service des tournées", _rate(data.fill_rate)],
+        ],
+        widths=[3, 1],
+        right_columns={1},
+        width=130 * mm,
+    )
     story = [
         para(f"{data.cooperative_name} — {month}", "title"),
-        para(f"Rapport mensuel de la coopérative du {format_date(data.date_from)} au "
-             f"{format_date(data.date_to)}", "subtitle"),
+        para(
+            f"Rapport mensuel de la coopérative du {format_date(data.date_from)} au "
+            f"{format_date(data.date_to)}",
+            "subtitle",
+        ),
         _section("Le mois en bref", summary),
         _section("Membres par statut et par zone", *_members(data)),
-        _section("Arrivées et départs", side_by_side([
-            _changes("Nouveaux membres", data.new_members, "Aucune adhésion ce mois-ci."),
-            _changes("Départs", data.departed_members, "Aucun départ ce mois-ci.")],
-            widths=[1, 1])),
+        _section(
+            "Arrivées et départs",
+            side_by_side(
+                [
+                    _changes("Nouveaux membres", data.new_members, "Aucune adhésion ce mois-ci."),
+                    _changes("Départs", data.departed_members, "Aucun départ ce mois-ci."),
+                ],
+                widths=[1, 1],
+            ),
+        ),
         _section("Achats par fournisseur (commandes reçues)", *_supplier_purchases(data)),
         _section("Tournées du mois et taux de service", *_rounds(data)),
         _section("Commerces actifs : chiffres clés", *_shops(data)),
     ]
-    frame = PageFrame(header_left=data.cooperative_name, header_right=title,
-                      footer_left="Rapport de la coopérative · montants en euros")
+    frame = PageFrame(
+        header_left=data.cooperative_name,
+        header_right=title,
+        footer_left="Rapport de la coopérative · montants en euros",
+    )
     return render(story, frame=frame, title=title, author=data.cooperative_name)
-

@@ -12,16 +12,22 @@ from accounting.fec import fec_inspect, format_violation
 
 
 class Command(BaseCommand):
-    help = "Contrôle un fichier des écritures comptables (FEC) selon les règles de l'article " \
-           "A47 A-1 du LPF ; code de sortie 1 s'il n'est pas conforme."
+    help = (
+        "Contrôle un fichier des écritures comptables (FEC) selon les règles de l'article "
+        "A47 A-1 du LPF ; code de sortie 1 s'il n'est pas conforme."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="le fichier FEC")
         names = parser.add_mutually_exclusive_group()
-        names.add_argument("--name", help="le nom à contrôler, au lieu de celui du fichier "
-                                          "(fichier enregistré sous un autre nom)")
-        names.add_argument("--no-name", action="store_true",
-                           help="ne pas contrôler le nom du fichier")
+        names.add_argument(
+            "--name",
+            help="le nom à contrôler, au lieu de celui du fichier "
+            "(fichier enregistré sous un autre nom)",
+        )
+        names.add_argument(
+            "--no-name", action="store_true", help="ne pas contrôler le nom du fichier"
+        )
 
     def handle(self, *args, file, name=None, no_name=False, **options):
         path = Path(file)
@@ -35,5 +41,6 @@ class Command(BaseCommand):
                 self.stderr.write(format_violation(line, message))
             self.stderr.write(f"FEC non conforme : {len(report.violations)} anomalie(s).")
             raise SystemExit(1)
-        self.stdout.write(self.style.SUCCESS(
-            f"FEC conforme : {report.lines} lignes, {report.entries} écritures"))
+        self.stdout.write(
+            self.style.SUCCESS(f"FEC conforme : {report.lines} lignes, {report.entries} écritures")
+        )

@@ -26,8 +26,19 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", "--noreload", f"{addr}:{port}"],
-            "worker": [python, "-m", "celery", "-A", "mache", "worker", "--beat",
-                       "--loglevel", "INFO", "--concurrency", str(concurrency)],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "mache",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+            ],
         }
         # Each child leads its own process group: a Ctrl-C reaches only us, and we stop
         # them in order (a SIGINT hitting the worker's pool processes directly makes its

@@ -22,13 +22,18 @@ class Command(BaseCommand):
             cooperative_ledger()
             users = demo_members_load(data)
             catalogue = demo_catalogue_load(data)
-        self.stdout.write(self.style.SUCCESS(
-            "Coopérative de démonstration chargée ("
-            f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "
-            f"{catalogue['rounds']} tournée(s) ouverte(s) ajoutés)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Coopérative de démonstration chargée ("
+                f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "
+                f"{catalogue['rounds']} tournée(s) ouverte(s) ajoutés)."
+            )
+        )
         for username, role, password in users:
             if password:
                 self.stdout.write(f"  {role:<12} {username:<14} mot de passe : {password}")
             else:
-                self.stdout.write(f"  {role:<12} {username:<14} (existe déjà ; "
-                                  f"`manage.py changepassword {username}` pour le changer)")
+                self.stdout.write(
+                    f"  {role:<12} {username:<14} (existe déjà ; "
+                    f"`manage.py changepassword {username}` pour le changer)"
+                )

@@ -61,11 +61,11 @@ def median_of(values: Iterable[Decimal | None]) -> tuple[Decimal | None, int]:
     if len(present) < MIN_SHOPS_FOR_MEDIAN:
         return None, len(present)
     # statistics.median stays in Decimal: the mean of the two middle values when even.
-    return (statistics.median(present).quantize(RATE_PLACES, rounding=ROUND_HALF_UP),
-            len(present))
+    return (statistics.median(present).quantize(RATE_PLACES, rounding=ROUND_HALF_UP), len(present))
 
 
 # --- Pooling savings ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InvoiceSaving:
@@ -84,9 +84,16 @@ class InvoiceSaving:
     total: Decimal  # volume + shipping
 
 
-INVOICE_FIELDS = ("number", "shop_id", "round__supplier__name", "goods_excl_vat", "savings",
-                  "shipping", "round__supplier__shipping_fee",
-                  "round__supplier__free_shipping_threshold")
+INVOICE_FIELDS = (
+    "number",
+    "shop_id",
+    "round__supplier__name",
+    "goods_excl_vat",
+    "savings",
+    "shipping",
+    "round__supplier__shipping_fee",
+    "round__supplier__free_shipping_threshold",
+)
 
 
 def invoice_savings(rows: Iterable[tuple]) -> list[InvoiceSaving]:
@@ -96,8 +103,19 @@ def invoice_savings(rows: Iterable[tuple]) -> list[InvoiceSaving]:
         # What the shop would have paid for shipping ordering the same goods alone, with
         # the supplier's fee and threshold as they stand now (suppliers keep no history).
         alone = rules.shipping_for(goods, fee, threshold)
-        savings.append(InvoiceSaving(number, shop_id, supplier, goods, volume, alone, share,
-                                     alone - share, volume + alone - share))
+        savings.append(
+            InvoiceSaving(
+                number,
+                shop_id,
+                supplier,
+                goods,
+                volume,
+                alone,
+                share,
+                alone - share,
+                volume + alone - share,
+            )
+        )
     return savings
 
 
@@ -110,12 +128,17 @@ def loss_values(*, shop_ids: Sequence[int], win: Window) -> dict[int, LossesByRe
     """{shop id: {reason: (units, value)}} of the loss movements of the month, one
     grouped query. value = sum of -quantity x unit_cost (the cost the units left the
     stock at), rounded half-up to the cent per reason; units are positive."""
-    rows = (StockMovement.objects
-            .filter(shop_id__in=shop_ids, kind=StockMovement.Kind.LOSS,
-                    occurred_at__gte=win.start, occurred_at__lt=win.end)
-            .values_list("shop_id", "reason")
-            .annotate(units=Sum("quantity"), value=Sum(F("quantity") * F("unit_cost")))
-            .order_by())
+    rows = (
+        StockMovement.objects.filter(
+            shop_id__in=shop_ids,
+            kind=StockMovement.Kind.LOSS,
+            occurred_at__gte=win.start,
+            occurred_at__lt=win.end,
+        )
+        .values_list("shop_id", "reason")
+        .annotate(units=Sum("quantity"), value=Sum(F("quantity") * F("unit_cost")))
+        .order_by()
+    )
     losses: dict[int, LossesByReason] = defaultdict(dict)
     for shop_id, reason, units, value in rows:
         losses[shop_id][reason] = (-units, money(-value))
@@ -124,25 +147,32 @@ def loss_values(*, shop_ids: Sequence[int], win: Window) -> dict[int, LossesByRe
 
 # --- Many shops at once ---------------------------------------------------------------------
 
-def statement_of(ledger: Ledger, win: Window,
-                 movements: Iterable[AccountMovements]) -> IncomeStatement:
+
+def statement_of(
+    ledger: Ledger, win: Window, movements: Iterable[AccountMovements]
+) -> IncomeStatement:
     """The income statement of a ledger's month from its accounts' movements, by the
     statements' own rule (`income_from_movements`), so a shop's grouped figures are its
     statement's figures."""
-    return income_from_movements(ledger=ledger, date_from=win.date_from,
-                                 date_to=win.date_to, movements=movements)
+    return income_from_movements(
+        ledger=ledger, date_from=win.date_from, date_to=win.date_to, movements=movements
+    )
 
 
 def statements_by_ledger(*, ledgers: Sequence[Ledger], win: Window) -> dict[int, IncomeStatement]:
     """{ledger id: IncomeStatement of the month}: ONE query grouped by ledger and account,
     where income_statement() would take one query per ledger."""
-    rows = (EntryLine.objects
-            .filter(ledger_id__in=[ledger.pk for ledger in ledgers],
-                    date__gte=win.date_from, date__lte=win.date_to)
-            .filter(Q(account__number__startswith="6") | Q(account__number__startswith="7"))
-            .values_list("ledger_id", "account__number", "account__label")
-            .annotate(debit=Sum("debit"), credit=Sum("credit"))
-            .order_by("ledger_id", "account__number"))
+    rows = (
+        EntryLine.objects.filter(
+            ledger_id__in=[ledger.pk for ledger in ledgers],
+            date__gte=win.date_from,
+            date__lte=win.date_to,
+        )
+        .filter(Q(account__number__startswith="6") | Q(account__number__startswith="7"))
+        .values_list("ledger_id", "account__number", "account__label")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by("ledger_id", "account__number")
+    )
     movements = defaultdict(list)
     for ledger_id, number, label, debit, credit in rows:
         movements[ledger_id].append(AccountMovements(number, label, debit, credit))
@@ -152,10 +182,17 @@ def statements_by_ledger(*, ledgers: Sequence[Ledger], win: Window) -> dict[int,
 def days_open(*, shop_ids: Sequence[int], win: Window) -> dict[int, int]:
     """{shop id: number of days of the month with a standing Z ticket (a reversed one
     does not count: its day may have a new one)}: one grouped query."""
-    return dict(SalesDay.objects
-                .filter(shop_id__in=shop_ids, date__gte=win.date_from, date__lte=win.date_to,
-                        reversed_by__isnull=True)
-                .values_list("shop_id").annotate(days=Count("id")).order_by())
+    return dict(
+        SalesDay.objects.filter(
+            shop_id__in=shop_ids,
+            date__gte=win.date_from,
+            date__lte=win.date_to,
+            reversed_by__isnull=True,
+        )
+        .values_list("shop_id")
+        .annotate(days=Count("id"))
+        .order_by()
+    )
 
 
 def per_day(sales: Decimal, days: int) -> Decimal | None:
@@ -192,19 +229,27 @@ def shops_figures(*, shops: Sequence, win: Window) -> dict[int, ShopFigures]:
         sales = statement.amount("sales_of_goods")
         lost = sum((value for _, value in losses.get(shop.pk, {}).values()), ZERO)
         figures[shop.pk] = ShopFigures(
-            shop_id=shop.pk, name=shop.name, sales_of_goods=sales,
-            gross_margin=statement.gross_margin, margin_rate=statement.margin_rate,
+            shop_id=shop.pk,
+            name=shop.name,
+            sales_of_goods=sales,
+            gross_margin=statement.gross_margin,
+            margin_rate=statement.margin_rate,
             days_open=days.get(shop.pk, 0),
             sales_per_day_open=per_day(sales, days.get(shop.pk, 0)),
-            losses_value=lost, losses_rate=percent(lost, sales))
+            losses_value=lost,
+            losses_rate=percent(lost, sales),
+        )
     return figures
 
 
 def active_shops() -> list[Shop]:
     """The cooperative's active shops with their ledgers, by name: one query. Every shop
     has its books (shops.services); one that would not has no figure to compare."""
-    return list(Shop.objects.filter(status=Shop.Status.ACTIVE, ledger__isnull=False)
-                .select_related("ledger").order_by("name", "id"))
+    return list(
+        Shop.objects.filter(status=Shop.Status.ACTIVE, ledger__isnull=False)
+        .select_related("ledger")
+        .order_by("name", "id")
+    )
 
 
 @dataclass(frozen=True)

@@ -113,13 +113,19 @@ class CooperativeReportData:
 def _members() -> tuple[list[str], list[MemberRow], list[int], int]:
     """Shops by status and zone: one grouped query."""
     counts = defaultdict(int)
-    for status, zone, count in (Shop.objects.values_list("status", "zone")
-                                .annotate(count=Count("id")).order_by()):
+    for status, zone, count in (
+        Shop.objects.values_list("status", "zone").annotate(count=Count("id")).order_by()
+    ):
         counts[(status, zone)] = count
     zones = Shop.Zone.choices
-    rows = [MemberRow(label, [counts[(status, zone)] for zone, _ in zones],
-                      sum(counts[(status, zone)] for zone, _ in zones))
-            for status, label in Shop.Status.choices]
+    rows = [
+        MemberRow(
+            label,
+            [counts[(status, zone)] for zone, _ in zones],
+            sum(counts[(status, zone)] for zone, _ in zones),
+        )
+        for status, label in Shop.Status.choices
+    ]
     by_zone = [sum(row.counts[index] for row in rows) for index in range(len(zones))]
     return [label for _, label in zones], rows, by_zone, sum(by_zone)
 
@@ -128,22 +134,31 @@ def _member_changes(win) -> tuple[list[MemberChange], list[MemberChange]]:
     """Shops that joined (joined_on) or left (left_on) in the month, by name: one query."""
     joined = Q(joined_on__gte=win.date_from, joined_on__lte=win.date_to)
     left = Q(left_on__gte=win.date_from, left_on__lte=win.date_to)
-    rows = list(Shop.objects.filter(joined | left).order_by("name", "id")
-                .values_list("name", "commune", "joined_on", "left_on"))
-    new = [MemberChange(name, commune, on) for name, commune, on, _ in rows
-           if on and win.date_from <= on <= win.date_to]
-    departed = [MemberChange(name, commune, on) for name, commune, _, on in rows
-                if on and win.date_from <= on <= win.date_to]
+    rows = list(
+        Shop.objects.filter(joined | left)
+        .order_by("name", "id")
+        .values_list("name", "commune", "joined_on", "left_on")
+    )
+    new = [
+        MemberChange(name, commune, on)
+        for name, commune, on, _ in rows
+        if on and win.date_from <= on <= win.date_to
+    ]
+    departed = [
+        MemberChange(name, commune, on)
+        for name, commune, _, on in rows
+        if on and win.date_from <= on <= win.date_to
+    ]
     return new, departed
 
 
 def _purchases_by_supplier(win) -> list[SupplierPurchase]:
-    rows = (SupplierOrder.objects
-            .filter(received_at__gte=win.start, received_at__lt=win.end)
-            .values_list("round__supplier__name")
-            .annotate(orders=Count("id"), total=Sum("total_excl_vat"),
-                      shipping=Sum("shipping"))
-            .order_by("-total", "round__supplier__name"))
+    rows = (
+        SupplierOrder.objects.filter(received_at__gte=win.start, received_at__lt=win.end)
+        .values_list("round__supplier__name")
+        .annotate(orders=Count("id"), total=Sum("total_excl_vat"), shipping=Sum("shipping"))
+        .order_by("-total", "round__supplier__name")
+    )
     return [SupplierPurchase(*row) for row in rows]
 
 
@@ -153,24 +168,42 @@ def _fees_collected(win) -> Decimal:
     if ledger is None:
         return ZERO
     statement = income_statement(ledger=ledger, date_from=win.date_from, date_to=win.date_to)
-    return sum((account.amount for group in statement.income for account in group.accounts
-                if account.account.startswith(FEE_ACCOUNT)), ZERO)
+    return sum(
+        (
+            account.amount
+            for group in statement.income
+            for account in group.accounts
+            if account.account.startswith(FEE_ACCOUNT)
+        ),
+        ZERO,
+    )
 
 
 def _rounds(win) -> list[RoundHeld]:
     """Rounds whose deadline falls in the month, cancelled ones left out, with the sums
     of their allocations: one grouped query."""
     labels = dict(Round.Status.choices)
-    rows = (Round.objects
-            .filter(closes_at__gte=win.start, closes_at__lt=win.end)
-            .exclude(status=Round.Status.CANCELLED)
-            .annotate(asked=Sum("supplier_order__allocations__quantity"),
-                      allocated=Sum("supplier_order__allocations__allocated"))
-            .order_by("closes_at", "id")
-            .values_list("supplier__name", "closes_at", "status", "asked", "allocated"))
-    return [RoundHeld(supplier, paris_date(closes_at), labels[status], asked or 0,
-                      allocated or 0, percent(Decimal(allocated or 0), Decimal(asked or 0)))
-            for supplier, closes_at, status, asked, allocated in rows]
+    rows = (
+        Round.objects.filter(closes_at__gte=win.start, closes_at__lt=win.end)
+        .exclude(status=Round.Status.CANCELLED)
+        .annotate(
+            asked=Sum("supplier_order__allocations__quantity"),
+            allocated=Sum("supplier_order__allocations__allocated"),
+        )
+        .order_by("closes_at", "id")
+        .values_list("supplier__name", "closes_at", "status", "asked", "allocated")
+    )
+    return [
+        RoundHeld(
+            supplier,
+            paris_date(closes_at),
+            labels[status],
+            asked or 0,
+            allocated or 0,
+            percent(Decimal(allocated or 0), Decimal(asked or 0)),
+        )
+        for supplier, closes_at, status, asked, allocated in rows
+    ]
 
 
 def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
@@ -198,9 +231,11 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
     new, departed = _member_changes(win)
     suppliers = _purchases_by_supplier(win)
 
-    invoices = invoice_savings(Invoice.objects
-                               .filter(issued_on__gte=win.date_from, issued_on__lte=win.date_to)
-                               .order_by("issued_on", "number").values_list(*INVOICE_FIELDS))
+    invoices = invoice_savings(
+        Invoice.objects.filter(issued_on__gte=win.date_from, issued_on__lte=win.date_to)
+        .order_by("issued_on", "number")
+        .values_list(*INVOICE_FIELDS)
+    )
     goods_by_shop, savings_by_shop = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     for invoice in invoices:
         goods_by_shop[invoice.shop_id] += invoice.goods_excl_vat
@@ -212,20 +247,42 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
     asked = sum(r.asked for r in rounds)
     allocated = sum(r.allocated for r in rounds)
     figures = shops_figures(shops=active_shops(), win=win)
-    shops = [ShopLine(f.shop_id, f.name, f.sales_of_goods, f.margin_rate,
-                      f.sales_per_day_open, f.losses_rate, goods_by_shop[f.shop_id],
-                      savings_by_shop[f.shop_id]) for f in figures.values()]
+    shops = [
+        ShopLine(
+            f.shop_id,
+            f.name,
+            f.sales_of_goods,
+            f.margin_rate,
+            f.sales_per_day_open,
+            f.losses_rate,
+            goods_by_shop[f.shop_id],
+            savings_by_shop[f.shop_id],
+        )
+        for f in figures.values()
+    ]
 
     return CooperativeReportData(
-        month=month, date_from=win.date_from, date_to=win.date_to,
+        month=month,
+        date_from=win.date_from,
+        date_to=win.date_to,
         cooperative_name=cooperative_name or "Coopérative",
-        zones=zones, members=members, members_by_zone=by_zone, members_total=members_total,
-        new_members=new, departed_members=departed,
+        zones=zones,
+        members=members,
+        members_by_zone=by_zone,
+        members_total=members_total,
+        new_members=new,
+        departed_members=departed,
         purchases_by_supplier=suppliers,
         purchases_total=sum((s.total_excl_vat for s in suppliers), ZERO),
         shipping_total=sum((s.shipping for s in suppliers), ZERO),
-        savings_volume=volume, savings_shipping=shipping, savings_total=volume + shipping,
+        savings_volume=volume,
+        savings_shipping=shipping,
+        savings_total=volume + shipping,
         fees_collected=_fees_collected(win),
-        rounds=rounds, rounds_asked=asked, rounds_allocated=allocated,
+        rounds=rounds,
+        rounds_asked=asked,
+        rounds_allocated=allocated,
         fill_rate=percent(Decimal(allocated), Decimal(asked)),
-        shops=shops, medians=medians(figures.values()))
+        shops=shops,
+        medians=medians(figures.values()),
+    )

@@ -66,14 +66,18 @@ class MonthFigures:
 
 def month_figures(month: dt.date, statement: IncomeStatement) -> MonthFigures:
     return MonthFigures(
-        month=month, sales_of_goods=statement.amount("sales_of_goods"),
+        month=month,
+        sales_of_goods=statement.amount("sales_of_goods"),
         purchases_of_goods=statement.amount("purchases_of_goods"),
         stock_variation=statement.amount("stock_variation"),
-        cost_of_goods_sold=statement.cost_of_goods_sold, gross_margin=statement.gross_margin,
+        cost_of_goods_sold=statement.cost_of_goods_sold,
+        gross_margin=statement.gross_margin,
         margin_rate=statement.margin_rate,
         external_charges=statement.amount("external_charges"),
-        total_income=statement.total_income, total_charges=statement.total_charges,
-        result=statement.result)
+        total_income=statement.total_income,
+        total_charges=statement.total_charges,
+        result=statement.result,
+    )
 
 
 @dataclass(frozen=True)
@@ -169,25 +173,31 @@ class ShopReportData:
 
 def _months_with_entries(ledger: Ledger, months: dict[str, Window]) -> set[str]:
     """Which of the named months have an entry in the ledger: one query."""
-    counts = Entry.objects.filter(ledger=ledger).aggregate(**{
-        name: Count("id", filter=Q(date__gte=w.date_from, date__lte=w.date_to))
-        for name, w in months.items()})
+    counts = Entry.objects.filter(ledger=ledger).aggregate(
+        **{
+            name: Count("id", filter=Q(date__gte=w.date_from, date__lte=w.date_to))
+            for name, w in months.items()
+        }
+    )
     return {name for name, count in counts.items() if count}
 
 
 def _savings(shop, win: Window) -> tuple[Savings, list[SupplierAmount], Decimal]:
     """The month's invoices (one query): savings, goods by supplier, goods in all."""
-    rows = (Invoice.objects.filter(shop=shop, issued_on__gte=win.date_from,
-                                   issued_on__lte=win.date_to)
-            .order_by("issued_on", "number").values_list(*INVOICE_FIELDS))
+    rows = (
+        Invoice.objects.filter(shop=shop, issued_on__gte=win.date_from, issued_on__lte=win.date_to)
+        .order_by("issued_on", "number")
+        .values_list(*INVOICE_FIELDS)
+    )
     invoices = invoice_savings(rows)
     by_supplier: dict[str, list] = {}
     for invoice in invoices:
         amount, count = by_supplier.get(invoice.supplier, (ZERO, 0))
         by_supplier[invoice.supplier] = (amount + invoice.goods_excl_vat, count + 1)
-    suppliers = sorted((SupplierAmount(name, amount, count)
-                        for name, (amount, count) in by_supplier.items()),
-                       key=lambda s: (-s.goods_excl_vat, s.supplier))
+    suppliers = sorted(
+        (SupplierAmount(name, amount, count) for name, (amount, count) in by_supplier.items()),
+        key=lambda s: (-s.goods_excl_vat, s.supplier),
+    )
     volume = sum((i.volume for i in invoices), ZERO)
     shipping = sum((i.shipping for i in invoices), ZERO)
     savings = Savings(volume, shipping, volume + shipping, invoices)
@@ -196,37 +206,51 @@ def _savings(shop, win: Window) -> tuple[Savings, list[SupplierAmount], Decimal]
 
 def _losses(shop, win: Window) -> list[LossLine]:
     found = loss_values(shop_ids=[shop.pk], win=win).get(shop.pk, {})
-    return [LossLine(reason, label, *found.get(reason, (0, ZERO)))
-            for reason, label in StockMovement.Reason.choices]
+    return [
+        LossLine(reason, label, *found.get(reason, (0, ZERO)))
+        for reason, label in StockMovement.Reason.choices
+    ]
 
 
 def _expiring_lots(shop, win: Window, horizon: dt.date) -> list[ExpiringLot]:
     """Lots received by the month's end that still hold units (lots keep no history:
     as they stand when the report is made) and expire by `horizon`, expired ones
     included: they are still on the shelf. One query."""
-    lots = (StockLot.objects
-            .filter(shop=shop, remaining__gt=0, expires_on__isnull=False,
-                    expires_on__lte=horizon, received_at__lt=win.end)
-            .order_by("expires_on", "product__name", "id")
-            .values_list("product__name", "code", "expires_on", "remaining"))
+    lots = (
+        StockLot.objects.filter(
+            shop=shop,
+            remaining__gt=0,
+            expires_on__isnull=False,
+            expires_on__lte=horizon,
+            received_at__lt=win.end,
+        )
+        .order_by("expires_on", "product__name", "id")
+        .values_list("product__name", "code", "expires_on", "remaining")
+    )
     return [ExpiringLot(*lot) for lot in lots]
 
 
 def _top_products(shop, win: Window) -> list[TopProduct]:
     """The products with the most units sold (sale movements) in the month: one query."""
-    rows = (StockMovement.objects
-            .filter(shop=shop, kind=StockMovement.Kind.SALE,
-                    occurred_at__gte=win.start, occurred_at__lt=win.end)
-            .values_list("product_id", "product__name")
-            .annotate(units=Sum("quantity"), cost=Sum(F("quantity") * F("unit_cost")))
-            # Exits are negative: the most sold come first in ascending order.
-            .order_by("units", "product__name", "product_id")[:TOP_PRODUCTS])
+    rows = (
+        StockMovement.objects.filter(
+            shop=shop,
+            kind=StockMovement.Kind.SALE,
+            occurred_at__gte=win.start,
+            occurred_at__lt=win.end,
+        )
+        .values_list("product_id", "product__name")
+        .annotate(units=Sum("quantity"), cost=Sum(F("quantity") * F("unit_cost")))
+        # Exits are negative: the most sold come first in ascending order.
+        .order_by("units", "product__name", "product_id")[:TOP_PRODUCTS]
+    )
     return [TopProduct(name, -units, money(-cost)) for _, name, units, cost in rows]
 
 
 def _balances(ledger: Ledger, day: dt.date) -> dict[str, Decimal]:
     """Cash (530000) and bank (512000): debit - credit; due to the cooperative (401000,
     auxiliary COOP): credit - debit; over every line dated up to `day`. One query."""
+
     def total(expression, condition):
         return Coalesce(Sum(expression, filter=condition), ZERO)
 
@@ -234,34 +258,62 @@ def _balances(ledger: Ledger, day: dt.date) -> dict[str, Decimal]:
     return EntryLine.objects.filter(ledger=ledger, date__lte=day).aggregate(
         cash=total(debit_balance, Q(account__number=accounts.CASH)),
         bank=total(debit_balance, Q(account__number=accounts.BANK)),
-        due=total(credit_balance, Q(account__number=accounts.SUPPLIERS,
-                                    auxiliary__code=COOP_AUX[0])))
+        due=total(
+            credit_balance, Q(account__number=accounts.SUPPLIERS, auxiliary__code=COOP_AUX[0])
+        ),
+    )
 
 
 def _daily_sales(ledger: Ledger, win: Window) -> list[DaySales]:
     """Sales of goods excl. VAT per day: the 707 lines (credit - debit) by date, every
     day of the month (0 without sales), so they add up to the statement's sales. One
     query."""
-    by_day = dict(EntryLine.objects
-                  .filter(ledger=ledger, date__gte=win.date_from, date__lte=win.date_to,
-                          account__number__startswith=accounts.SALES[:3])
-                  .values_list("date").annotate(sales=Sum("credit") - Sum("debit"))
-                  .order_by())
+    by_day = dict(
+        EntryLine.objects.filter(
+            ledger=ledger,
+            date__gte=win.date_from,
+            date__lte=win.date_to,
+            account__number__startswith=accounts.SALES[:3],
+        )
+        .values_list("date")
+        .annotate(sales=Sum("credit") - Sum("debit"))
+        .order_by()
+    )
     days = (win.date_to - win.date_from).days + 1
-    return [DaySales(day, by_day.get(day, ZERO))
-            for day in (win.date_from + dt.timedelta(days=n) for n in range(days))]
-
-
-def _benchmark(*, margin_rate, sales_per_day_open, losses_rate,
-               peers: Medians) -> list[BenchmarkLine]:
     return [
-        BenchmarkLine("margin_rate", "Taux de marge brute", "%", margin_rate,
-                      peers.margin_rate, peers.margin_rate_shops),
-        BenchmarkLine("sales_per_day_open", "Ventes HT par jour d'ouverture", "€",
-                      sales_per_day_open, peers.sales_per_day_open,
-                      peers.sales_per_day_open_shops),
-        BenchmarkLine("losses_rate", "Taux de pertes", "%", losses_rate,
-                      peers.losses_rate, peers.losses_rate_shops),
+        DaySales(day, by_day.get(day, ZERO))
+        for day in (win.date_from + dt.timedelta(days=n) for n in range(days))
+    ]
+
+
+def _benchmark(
+    *, margin_rate, sales_per_day_open, losses_rate, peers: Medians
+) -> list[BenchmarkLine]:
+    return [
+        BenchmarkLine(
+            "margin_rate",
+            "Taux de marge brute",
+            "%",
+            margin_rate,
+            peers.margin_rate,
+            peers.margin_rate_shops,
+        ),
+        BenchmarkLine(
+            "sales_per_day_open",
+            "Ventes HT par jour d'ouverture",
+            "€",
+            sales_per_day_open,
+            peers.sales_per_day_open,
+            peers.sales_per_day_open_shops,
+        ),
+        BenchmarkLine(
+            "losses_rate",
+            "Taux de pertes",
+            "%",
+            losses_rate,
+            peers.losses_rate,
+            peers.losses_rate_shops,
+        ),
     ]
 
 
@@ -301,26 +353,36 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
     previous_win = window(previous_month(month))
     year_before_win = window(month.replace(year=month.year - 1))
     ledger = Ledger.objects.get(kind=Ledger.Kind.SHOP, shop=shop)
-    present = _months_with_entries(ledger, {"previous": previous_win,
-                                            "year_before": year_before_win})
+    present = _months_with_entries(
+        ledger, {"previous": previous_win, "year_before": year_before_win}
+    )
     # Every statement is read, present or not: the query count stays the same.
-    statements = {name: income_statement(ledger=ledger, date_from=w.date_from,
-                                         date_to=w.date_to)
-                  for name, w in (("month", win), ("previous", previous_win),
-                                  ("year_before", year_before_win))}
+    statements = {
+        name: income_statement(ledger=ledger, date_from=w.date_from, date_to=w.date_to)
+        for name, w in (
+            ("month", win),
+            ("previous", previous_win),
+            ("year_before", year_before_win),
+        )
+    }
     figures = month_figures(month, statements["month"])
-    previous = (month_figures(previous_win.month, statements["previous"])
-                if "previous" in present else None)
-    year_before = (month_figures(year_before_win.month, statements["year_before"])
-                   if "year_before" in present else None)
+    previous = (
+        month_figures(previous_win.month, statements["previous"]) if "previous" in present else None
+    )
+    year_before = (
+        month_figures(year_before_win.month, statements["year_before"])
+        if "year_before" in present
+        else None
+    )
 
     savings, suppliers, through_cooperative = _savings(shop, win)
     losses = _losses(shop, win)
     losses_value = sum((line.value for line in losses), ZERO)
     losses_rate = percent(losses_value, figures.sales_of_goods)
     horizon = win.date_to + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
-    stock_value = sum((state.value for _, state in stock_value_at(shop=shop, day=win.date_to)),
-                      ZERO)
+    stock_value = sum(
+        (state.value for _, state in stock_value_at(shop=shop, day=win.date_to)), ZERO
+    )
     balances = _balances(ledger, win.date_to)
     days = days_open(shop_ids=[shop.pk], win=win).get(shop.pk, 0)
     sales_per_day_open = per_day(figures.sales_of_goods, days)
@@ -329,22 +391,38 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
     cooperative_name = Cooperative.objects.values_list("name", flat=True).first()
 
     return ShopReportData(
-        shop_id=shop.pk, shop_name=shop.name, commune=shop.commune,
-        cooperative_name=cooperative_name or "Coopérative", month=month,
-        date_from=win.date_from, date_to=win.date_to,
-        figures=figures, previous=previous, year_before=year_before,
+        shop_id=shop.pk,
+        shop_name=shop.name,
+        commune=shop.commune,
+        cooperative_name=cooperative_name or "Coopérative",
+        month=month,
+        date_from=win.date_from,
+        date_to=win.date_to,
+        figures=figures,
+        previous=previous,
+        year_before=year_before,
         purchases_through_cooperative=through_cooperative,
         other_purchases=figures.purchases_of_goods - through_cooperative,
-        savings=savings, purchases_by_supplier=suppliers,
-        losses=losses, losses_units=sum(line.units for line in losses),
-        losses_value=losses_value, losses_rate=losses_rate,
-        stock_value=stock_value, expiry_horizon=horizon,
+        savings=savings,
+        purchases_by_supplier=suppliers,
+        losses=losses,
+        losses_units=sum(line.units for line in losses),
+        losses_value=losses_value,
+        losses_rate=losses_rate,
+        stock_value=stock_value,
+        expiry_horizon=horizon,
         expiring_lots=_expiring_lots(shop, win, horizon),
         top_products=_top_products(shop, win),
-        cash_balance=balances["cash"], bank_balance=balances["bank"],
+        cash_balance=balances["cash"],
+        bank_balance=balances["bank"],
         due_to_cooperative=balances["due"],
-        days_open=days, sales_per_day_open=sales_per_day_open,
+        days_open=days,
+        sales_per_day_open=sales_per_day_open,
         daily_sales=_daily_sales(ledger, win),
-        benchmark=_benchmark(margin_rate=figures.margin_rate,
-                             sales_per_day_open=sales_per_day_open, losses_rate=losses_rate,
-                             peers=peer_medians))
+        benchmark=_benchmark(
+            margin_rate=figures.margin_rate,
+            sales_per_day_open=sales_per_day_open,
+            losses_rate=losses_rate,
+            peers=peer_medians,
+        ),
+    )
