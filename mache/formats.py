@@ -52,6 +52,27 @@ def format_date(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
+MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def format_month_name(day: dt.date) -> str:
+    """The month of a day in words: date(2026, 11, 1) -> "novembre 2026"."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
 def format_rate(rate) -> str:
     """A percentage without its useless zeros: Decimal("5.50") -> "5,5 %", "20.00" -> "20 %"."""
     value = to_decimal(rate)

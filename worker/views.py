@@ -12,9 +12,9 @@ from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRefresh
 
 from mache.errors import InvalidInput
+from mache.formats import format_month_name
 from mache.forms import add_service_errors, posted
 from mache.periods import current_month, format_month, parse_month, previous_month
-from mache.templatetags.mache_format import frmonth
 from shops.models import User
 from shops.selectors import shop_list
 from shops.views import role_required, shop_page
@@ -73,7 +73,8 @@ def _reports_start(request, form) -> TaskRun | None:
     plural = "s" if run.total > 1 else ""
     messages.success(
         request,
-        f"Génération lancée : {run.total} rapport{plural} pour {frmonth(parse_month(month))}.",
+        f"Génération lancée : {run.total} rapport{plural} "
+        f"pour {format_month_name(parse_month(month))}.",
     )
     return run
 

@@ -5,25 +5,17 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from mache.formats import format_date, format_eur, format_quantity, format_rate, format_unit_price
+from mache.formats import (
+    format_date,
+    format_eur,
+    format_month_name,
+    format_quantity,
+    format_rate,
+    format_unit_price,
+)
 from mache.periods import PARIS, paris_date
 
 register = template.Library()
-
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 @register.filter
@@ -55,7 +47,7 @@ def frdatetime(value):
 
 @register.filter
 def frmonth(value):
-    return f"{MONTHS[value.month - 1]} {value.year}" if value else ""
+    return format_month_name(value) if value else ""
 
 
 @register.filter

@@ -7,6 +7,7 @@ from mache.formats import (
     NBSP,
     format_date,
     format_eur,
+    format_month_name,
     format_quantity,
     format_rate,
     format_unit_price,
@@ -106,3 +107,12 @@ def test_format_date():
 )
 def test_format_rate_drops_useless_zeros(rate, expected):
     assert format_rate(rate) == nb(expected)
+
+
+def test_a_month_in_words_is_french_for_every_month():
+    assert format_month_name(dt.date(2026, 2, 14)) == "février 2026"
+    assert format_month_name(dt.date(2026, 8, 1)) == "août 2026"
+    assert [format_month_name(dt.date(2025, m, 1)).split()[0] for m in (1, 12)] == [
+        "janvier",
+        "décembre",
+    ]

@@ -13,7 +13,14 @@ from decimal import Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from mache.formats import NBSP, format_date, format_eur, format_quantity, format_rate
+from mache.formats import (
+    NBSP,
+    format_date,
+    format_eur,
+    format_month_name,
+    format_quantity,
+    format_rate,
+)
 from mache.pdf import (
     CONTENT_WIDTH,
     PageFrame,
@@ -33,20 +40,6 @@ from .figures import (
     ShopReportData,
 )
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 INVOICES_SHOWN = 10
 LOTS_SHOWN = 12
 ABSENT = ""  # a month the books hold nothing for prints blank, not as zeros
@@ -54,8 +47,8 @@ NOT_AVAILABLE = "n.d."
 
 
 def month_label(month: dt.date) -> str:
-    """date(2026, 11, 1) -> "novembre 2026"."""
-    return f"{MONTHS[month.month - 1]} {month.year}"
+    """date(2026, 11, 1) -> "novembre 2026" (mache.formats)."""
+    return format_month_name(month)
 
 
 def _rate(rate: Decimal | None) -> str:
