@@ -13,15 +13,13 @@ dot, or the cell is quoted), read from the header line. UTF-8, with or without B
 nothing is written while any remains.
 """
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mache import csvfiles
-from mache.csvfiles import file_error, parse_day, parse_decimal, quoted
+from mache.csvfiles import parse_day, parse_decimal, quoted
 from mache.formats import format_date
 from mache.money import CENT
 from shops.dates import Bounds
@@ -93,61 +91,24 @@ def parse_row(line: int, cells: dict[str, str], *, bounds: Bounds, today: dt.dat
     return Row(line=line, day=sales_day, errors=errors)
 
 
-def read_header(reader) -> dict[str, int]:
-    names = csvfiles.read_header(reader, columns=COLUMNS)
-    return {name: names.index(name) for name in COLUMNS}
-
-
 def parse_sales_days(
     text: str, *, bounds: Bounds, today: dt.date
 ) -> tuple[list[Row], list[tuple[int, str]]]:
     """Every day of the file, and the (line, message) of every error found; `bounds`:
     the shop's business dates."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    positions = read_header(reader)
-    width = len(COLUMNS)
+    records = csvfiles.CsvRecords(text, columns=COLUMNS, max_rows=MAX_ROWS, what="jours")
     rows: list[Row] = []
-    errors: list[tuple[int, str]] = []
     first_line_of_day: dict[dt.date, int] = {}
-    last_line = reader.line_num
-    try:
-        for record in reader:
-            # A record may span lines (a quoted newline): it is named by its first one.
-            line, last_line = last_line + 1, reader.line_num
-            cells = [cell.strip() for cell in record]
-            if not any(cells):
-                continue  # blank lines, or `;;;;;;;;` left by a spreadsheet
-            if len(rows) >= MAX_ROWS:
-                raise file_error(
-                    f"Le fichier compte plus de {MAX_ROWS:,} jours : découpez-le.".replace(",", " ")
+    for line, cells in records:
+        row = parse_row(line, cells, bounds=bounds, today=today)
+        if row.day is not None:
+            if row.day.date in first_line_of_day:
+                row.errors.append(
+                    f"le {format_date(row.day.date)} figure déjà ligne "
+                    f"{first_line_of_day[row.day.date]}."
                 )
-            if len(cells) < width or any(cells[width:]):
-                hint = (
-                    " (un nombre à virgule doit être entre guillemets quand le séparateur "
-                    "est la virgule)"
-                    if delimiter == "," and len(cells) > width
-                    else ""
-                )
-                errors.append((line, f"{len(cells)} colonnes au lieu de {width}{hint}."))
-                continue
-            row = parse_row(
-                line,
-                {name: cells[index] for name, index in positions.items()},
-                bounds=bounds,
-                today=today,
-            )
-            if row.day is not None:
-                if row.day.date in first_line_of_day:
-                    row.errors.append(
-                        f"le {format_date(row.day.date)} figure déjà ligne "
-                        f"{first_line_of_day[row.day.date]}."
-                    )
-                else:
-                    first_line_of_day[row.day.date] = line
-            rows.append(row)
-            errors.extend((line, message) for message in row.errors)
-    except csv.Error as exc:
-        errors.append((reader.line_num, f"ligne illisible ({exc})."))
-    return rows, errors
+            else:
+                first_line_of_day[row.day.date] = line
+        rows.append(row)
+        records.errors.extend((line, message) for message in row.errors)
+    return rows, records.errors
