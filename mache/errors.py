@@ -123,3 +123,17 @@ def bad_request(request, exception):
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Requête invalide."}, status=400)
     return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Votre rôle ne permet pas cette action."}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    """500: the French page (templates/500.html, drawn without context) or, under /api/,
+    JSON in DRF's shape; the error itself is logged by Django."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Erreur du serveur."}, status=500)
+    return defaults.server_error(request)

@@ -54,3 +54,5 @@ urlpatterns = [
 
 handler400 = "mache.errors.bad_request"
 handler404 = "mache.errors.not_found"
+handler403 = "mache.errors.permission_denied"
+handler500 = "mache.errors.server_error"
