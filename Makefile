@@ -18,10 +18,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run PORT=8100` serves on another port; links in e-mails follow it (SITE_URL)
+# unless SITE_URL is set.
+PORT ?= 8000
+RUN_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py serve
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py serve --port $(PORT)
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MACHE_VAR_DIR=$(CURDIR)/var/test \

@@ -42,3 +42,9 @@ def test_the_server_error_handler_is_ours_and_french():
     assert "Erreur du serveur" in html and 'href="/"' in html and 'lang="fr"' in html
     api = errors.server_error(RequestFactory().get("/api/orders/"))
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
+
+
+def test_pages_carry_the_favicon(client, shopkeeper):
+    html = logged_in(client, shopkeeper).get("/commerce/").content.decode()
+    assert 'rel="icon"' in html and "favicon.svg" in html
+    assert "favicon.svg" in errors.server_error(RequestFactory().get("/")).content.decode()

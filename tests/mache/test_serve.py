@@ -121,3 +121,17 @@ def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless
     assert "MACHE arrêté." in output
     time.sleep(0.5)
     assert [pid for pid in family if alive(pid)] == []
+
+
+def test_make_run_takes_a_port_and_site_url_follows_it():
+    # `make -n` prints the commands without running them (the install step aside).
+    out = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed-stamp", "run", "PORT=8100"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    serve = [line for line in out.splitlines() if "manage.py serve" in line]
+    assert serve and "--port 8100" in serve[0]
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8100}" in serve[0]
