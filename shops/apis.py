@@ -34,6 +34,9 @@ class ShopSerializer(serializers.ModelSerializer):
             "shares",
             "email",
             "phone",
+            "contact_name",
+            "opening_hours",
+            "tour_position",
             "expiry_alert_days",
         ]
 

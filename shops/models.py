@@ -34,6 +34,12 @@ class Cooperative(models.Model):
     # The first day of the cooperative's own business (its books, its rounds); unknown:
     # shops.dates.EARLIEST_DATE.
     founded_on = models.DateField("création le", null=True, blank=True)
+    # Where suppliers deliver the group's orders (printed on every purchase order).
+    hub_address = models.TextField("adresse de livraison (plateforme)", blank=True)
+    # Coordinators must log in with a second factor (TOTP) when this is on.
+    coordinators_need_two_factor = models.BooleanField(
+        "double authentification obligatoire pour les coordinateurs", default=False
+    )
 
     class Meta:
         verbose_name = "coopérative"
@@ -101,6 +107,10 @@ class Shop(models.Model):
     shares = models.PositiveIntegerField("parts", default=1)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    contact_name = models.CharField("personne à contacter", max_length=200, blank=True)
+    opening_hours = models.CharField("horaires d'ouverture", max_length=300, blank=True)
+    # The shop's place in the delivery tour (1 = first stop); none: after the others.
+    tour_position = models.PositiveIntegerField("ordre dans la tournée", null=True, blank=True)
     expiry_alert_days = models.PositiveSmallIntegerField(
         "alerte de péremption (jours)",
         default=3,
@@ -109,7 +119,16 @@ class Shop(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # What a shopkeeper may change on their own shop (docs/api.md: "contact fields").
-    CONTACT_FIELDS = ("address", "postcode", "commune", "email", "phone", "expiry_alert_days")
+    CONTACT_FIELDS = (
+        "address",
+        "postcode",
+        "commune",
+        "email",
+        "phone",
+        "contact_name",
+        "opening_hours",
+        "expiry_alert_days",
+    )
 
     class Meta:
         verbose_name = "commerce"
