@@ -19,9 +19,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # `make run PORT=8100` serves on another port; links in e-mails follow it (SITE_URL)
-# unless SITE_URL is set.
+# unless SITE_URL is set. The demo runs with DEBUG off, so a newcomer meets the site's
+# own French error pages; `make run DEBUG=1` brings Django's debug pages back.
 PORT ?= 8000
-RUN_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+RUN_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} DEBUG=$${DEBUG:-0}
 
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput

@@ -159,6 +159,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Stored files (monthly reports): local media by default; any Django storage otherwise,
 # e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage with its options in JSON.
+# Outside production the static files are served straight from the apps' folders (no
+# collectstatic), DEBUG on or off: `make run` runs with DEBUG off (docs/security.md).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get(

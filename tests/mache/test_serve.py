@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def serverless_env(tmp_path):
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "MACHE_ENV"}
     }
-    env.update(MACHE_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    env.update(MACHE_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", DEBUG="0")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
         env=env,
@@ -90,6 +91,16 @@ def test_serve_runs_web_and_worker_without_servers_and_stops_them_all(serverless
             except OSError:
                 time.sleep(0.5)
         assert health == '{"database": "ok", "broker": "ok"}'
+
+        # DEBUG off, as `make run` serves the demo: the site's own French 404 (not
+        # Django's debug page listing every URL), and the stylesheet still served.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/nulle-part/", timeout=5)
+        page = missing.value.read().decode()
+        assert missing.value.code == 404
+        assert "Page introuvable" in page and "URLconf" not in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/mache/app.css") as css:
+            assert css.status == 200 and b"{" in css.read()
 
         # A task goes through the file-system broker to the worker and back.
         code = (
@@ -135,3 +146,4 @@ def test_make_run_takes_a_port_and_site_url_follows_it():
     serve = [line for line in out.splitlines() if "manage.py serve" in line]
     assert serve and "--port 8100" in serve[0]
     assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8100}" in serve[0]
+    assert "DEBUG=${DEBUG:-0}" in serve[0]
