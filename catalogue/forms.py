@@ -42,8 +42,8 @@ class DecimalText(forms.Field):
             return None
         number = parse_decimal(text, places=self.places, int_digits=12 - self.places)
         if number is None:
-            decimals = "deux décimales" if self.places == 2 else f"{self.places} décimales"
-            raise ValidationError(f"Un nombre comme {self.example}, {decimals} au plus.")
+            decimals = {2: "deux", 4: "quatre"}.get(self.places, self.places)
+            raise ValidationError(f"Un nombre comme {self.example}, {decimals} décimales au plus.")
         if self.positive and number <= 0:
             raise ValidationError("Doit être supérieur à zéro.")
         return number
@@ -157,6 +157,10 @@ class ProductForm(forms.Form):
     )
     active = forms.BooleanField(label="Actif (proposé dans les tournées)", required=False)
     price_tiers = ErrorSpot()
+
+    @staticmethod
+    def initial_new() -> dict:
+        return {"unit_label": Product._meta.get_field("unit_label").default, "active": True}
 
     @staticmethod
     def initial_of(product: Product) -> dict:

@@ -94,7 +94,7 @@ def coord_products(request):
 def _product_page(request, product):
     """The product's form and its tiers: both valid, then one service call writes both."""
     data = posted(request)
-    initial = ProductForm.initial_of(product) if product else {"active": True}
+    initial = ProductForm.initial_of(product) if product else ProductForm.initial_new()
     if product is None and request.GET.get("fournisseur", "").isdigit():
         initial["supplier"] = int(request.GET["fournisseur"])
     form = ProductForm(data, initial=initial)

@@ -285,6 +285,14 @@ def test_the_product_page_shows_the_product_and_its_tiers(client, coordinator, p
     assert '<option value="5.50" selected>' in text_of(response)
 
 
+def test_a_new_product_starts_active_with_the_default_unit(client, coordinator, product):
+    client.force_login(coordinator)
+    response = client.get(f"/coordination/produits/nouveau/?fournisseur={product.supplier_id}")
+    assert input_value(response, "unit_label") == "unité"
+    assert re.search(r'<input[^>]*name="active"[^>]*checked', text_of(response))
+    assert f'<option value="{product.supplier_id}" selected>' in text_of(response)
+
+
 def test_the_coordinator_changes_the_price_and_tiers(client, coordinator, product):
     """Emptying a row removes its tier; a filled blank row adds one."""
     client.force_login(coordinator)
@@ -325,8 +333,8 @@ def test_the_coordinator_changes_the_price_and_tiers(client, coordinator, produc
         ("case_size", "douze", "Un nombre entier, comme 12."),
         ("case_size", "100001", "100\u00a0000 au plus."),
         ("unit_price", "0", "Doit être supérieur à zéro."),
-        ("unit_price", "1,23456", "Un nombre comme 1,2500, 4 décimales au plus."),
-        ("unit_price", "1,2.3", "Un nombre comme 1,2500, 4 décimales au plus."),
+        ("unit_price", "1,23456", "Un nombre comme 1,2500, quatre décimales au plus."),
+        ("unit_price", "1,2.3", "Un nombre comme 1,2500, quatre décimales au plus."),
         ("vat_rate", "7.00", "Choisissez un taux de la liste."),
         ("supplier", "999999", "Choisissez un fournisseur de la liste."),
         ("sku", "CR-20", "Cette référence existe déjà chez ce fournisseur."),  # the service
