@@ -32,3 +32,9 @@ class MacheConfig(AppConfig):
         # Every process (web, worker, beat, manage.py) sets Django up before it writes:
         # a fresh clone, without var/, starts as well as a used one.
         var_folders_create()
+        # Accent-insensitive search (docs/search.md): the lookup, and SQLite's function.
+        from django.db.backends.signals import connection_created
+
+        from .search import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="mache_fold")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounting.views import page_urlpatterns as accounting_pages
+from catalogue.views import page_urlpatterns as catalogue_pages
 from inventory.views import page_urlpatterns as inventory_pages
 from mache.health import healthz
 from purchasing.views import page_urlpatterns as purchasing_pages
@@ -46,6 +47,7 @@ urlpatterns = [
     # The landing pages (wiring) gather them all.
     *wiring_pages,
     *shops_pages,
+    *catalogue_pages,
     *purchasing_pages,
     *inventory_pages,
     *accounting_pages,
