@@ -31,6 +31,17 @@ def missing_for_next_case(ordered: int, case_size: int) -> int:
     return (case_size - ordered % case_size) % case_size
 
 
+def missing_for_another_case(ordered: int, tolerance: int, case_size: int) -> int:
+    """The order form: units the group must still ask for to get one case more than
+    `cases_for(ordered, tolerance, case_size)`, its tolerances counted (docs/consolidation.md,
+    "What the order form shows").
+
+    cases_for is min((ordered + tolerance) div s, ceil(ordered / s)): one case more
+    needs ordered + tolerance to reach it and ordered to start it."""
+    cases = cases_for(ordered, tolerance, case_size)
+    return max(1, (cases + 1) * case_size - tolerance - ordered, cases * case_size + 1 - ordered)
+
+
 def group_price(base_price: Decimal, tiers: Sequence[Tier], cases: int) -> Decimal:
     """Rule 3: the tier with the largest min_cases <= cases, else the base price."""
     best = None

@@ -13,7 +13,6 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.models import PriceTier, Product
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
 from mache.notifications import notify_on_commit
@@ -21,6 +20,7 @@ from mache.notifications import notify_on_commit
 from .. import rules
 from ..models import Allocation, OrderLine, Round, SupplierOrder
 from ..models import SupplierOrderLine as Line
+from ..selectors import round_products
 from . import notifications
 from .orders import round_lock
 
@@ -48,20 +48,6 @@ def round_close_now(*, round_id: int) -> Round:
             round_.closes_at = max(now, round_.opens_at + timezone.timedelta(microseconds=1))
             round_.save(update_fields=["closes_at"])
     return round_
-
-
-def round_products(product_ids) -> tuple[dict, dict]:
-    """The products of a round's lines, and their terms for rules.round_plan (two
-    queries, whatever the number of products)."""
-    products = Product.objects.in_bulk(list(product_ids))
-    tiers = defaultdict(list)
-    for tier in PriceTier.objects.filter(product_id__in=list(products)):
-        tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
-    terms = {
-        pk: rules.ProductTerms(product.case_size, product.unit_price, tiers[pk])
-        for pk, product in products.items()
-    }
-    return products, terms
 
 
 def rounds_due_ids(now=None) -> list[int]:
