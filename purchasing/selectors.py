@@ -223,8 +223,7 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
     order form shows"): `rules.round_plan` over every line of the round in tie-break
     order (the shop keeps its order's rank, or comes last with a new order), then
     `rules.shop_invoices` on the allocations as if all were received. `products`: the
-    form's products (their price tiers prefetched); `typed`: product id -> (quantity,
-    tolerance).
+    form's products; `typed`: product id -> (quantity, tolerance).
     """
     own = order.pk if order is not None else None
     rows = list(
@@ -232,10 +231,12 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
         .order_by("order__created_at", "order_id", "product_id")
         .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
     )
+    # As the order services keep them: a line without quantity is dropped, its
+    # tolerance with it (orders.check_lines).
     typed_rows = [
         (own, shop.pk, pk, quantity, tolerance)
         for pk, (quantity, tolerance) in sorted(typed.items())
-        if quantity or tolerance
+        if quantity
     ]
     lines = []
     for row in rows:

@@ -321,6 +321,19 @@ def test_the_line_says_what_the_shop_would_receive_consistently(client, world):
     assert not Order.objects.filter(shop=world["shop"]).exists()
 
 
+def test_a_tolerance_without_quantity_counts_for_nothing_as_when_saved(client, world):
+    # 4 (other shop) + a tolerance of 2 alone: the services drop a line without quantity,
+    # so no case is filled and nothing would be received.
+    client.force_login(world["keeper"])
+    response = client.post(
+        f"/commandes/{world['round'].pk}/estimation/", form_data(world, GAL=("", 2))
+    )
+    body = text(response)
+    assert "Sans quantité, la tolérance seule n'est pas retenue." in body
+    assert "Il manque 2 unités au groupe pour un premier colis." in body
+    assert eur('<strong id="shop-incl">0,00 €</strong>') in body
+
+
 def test_the_total_shown_is_the_invoice_not_quantities_at_base_price(client, world):
     # 4 + 7 galettes with 1 of tolerance: 12 units, 2 cases, the tier price 2.20 for the
     # 8 units allocated (7 + 1), not 7 x 2.50.
