@@ -60,8 +60,17 @@ class PriceTierInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["supplier", "sku", "name", "case_size", "unit_price", "vat_rate", "active"]
-    list_filter = ["supplier", "vat_rate", "active"]
+    list_display = [
+        "supplier",
+        "sku",
+        "name",
+        "category",
+        "case_size",
+        "unit_price",
+        "vat_rate",
+        "active",
+    ]
+    list_filter = ["supplier", "category", "vat_rate", "active"]
     list_select_related = ["supplier"]
     search_fields = ["sku", "name"]
     autocomplete_fields = ["supplier"]

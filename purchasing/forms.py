@@ -3,6 +3,8 @@ beside each field. The rules themselves (deadline, catalogue, quantities receive
 judged by the services; their errors come back onto these forms through
 mache.forms.add_service_errors, as on every page."""
 
+import unicodedata
+
 from django import forms
 
 from catalogue.models import MAX_UNITS
@@ -64,11 +66,64 @@ class OrderForm(forms.Form):
     def initial_from(order) -> dict:
         if order is None:
             return {}
+        return OrderForm.initial_of(
+            {line.product_id: (line.quantity, line.tolerance) for line in order.lines.all()}
+        )
+
+    @staticmethod
+    def initial_of(lines: dict[int, tuple[int, int]]) -> dict:
+        """Product id -> (quantity, tolerance) as the fields' initial values."""
         initial = {}
-        for line in order.lines.all():
-            initial[f"q{line.product_id}"] = line.quantity
-            initial[f"t{line.product_id}"] = line.tolerance or None
+        for pk, (quantity, tolerance) in lines.items():
+            initial[f"q{pk}"] = quantity or None
+            initial[f"t{pk}"] = tolerance or None
         return initial
+
+
+def folded(text: str) -> str:
+    """Lower case without accents, so that « creme » finds « Crème »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class ProductFilterForm(forms.Form):
+    """The order form's search (GET, without JavaScript; order_form.js filters as one
+    types): a word of the name or reference, and a category. It only hides products:
+    all stay in the order form, so what was typed for a hidden one is kept."""
+
+    q = forms.CharField(label="Rechercher un produit", required=False, max_length=100)
+    categorie = forms.ChoiceField(label="Catégorie", required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = sorted({p.category for p in products if p.category}, key=folded)
+        self.fields["categorie"].choices = [("", "Toutes les catégories")] + [
+            (category, category) for category in self.categories
+        ]
+        self.fields["categorie"].error_messages["invalid_choice"] = (
+            "Cette catégorie n'existe pas chez ce fournisseur."
+        )
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": "Nom ou référence", "autocomplete": "off"}
+        )
+
+    def active(self) -> bool:
+        return self.is_valid() and bool(self.cleaned_data["q"] or self.cleaned_data["categorie"])
+
+    def matches(self, product) -> bool:
+        if not self.is_valid():
+            return True
+        words = folded(self.cleaned_data["q"]).split()
+        category = self.cleaned_data["categorie"]
+        haystack = search_text(product)
+        return all(word in haystack for word in words) and (
+            not category or product.category == category
+        )
+
+
+def search_text(product) -> str:
+    """What the search looks in (order_form.js reads it from data-search)."""
+    return folded(f"{product.name} {product.sku} {product.category}")
 
 
 class ReceiptForm(forms.Form):

@@ -4,7 +4,8 @@ Services feed them plain values read from the database and write back what they
 return; tests run them alone, including the worked example and property tests.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,6 +29,17 @@ def cases_for(ordered: int, tolerance: int, case_size: int) -> int:
 def missing_for_next_case(ordered: int, case_size: int) -> int:
     """The fill: units missing to complete the case, before tolerances (docs/consolidation.md)."""
     return (case_size - ordered % case_size) % case_size
+
+
+def missing_for_another_case(ordered: int, tolerance: int, case_size: int) -> int:
+    """The order form: units the group must still ask for to get one case more than
+    `cases_for(ordered, tolerance, case_size)`, its tolerances counted (docs/consolidation.md,
+    "What the order form shows").
+
+    cases_for is min((ordered + tolerance) div s, ceil(ordered / s)): one case more
+    needs ordered + tolerance to reach it and ordered to start it."""
+    cases = cases_for(ordered, tolerance, case_size)
+    return max(1, (cases + 1) * case_size - tolerance - ordered, cases * case_size + 1 - ordered)
 
 
 def group_price(base_price: Decimal, tiers: Sequence[Tier], cases: int) -> Decimal:
@@ -84,6 +96,71 @@ def group_line(
     price = group_price(base_price, tiers, cases)
     units = cases * case_size
     return GroupLine(cases, units, price, line_amount(units, price))
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """What rules 1 to 3 need of a product."""
+
+    case_size: int
+    base_price: Decimal
+    tiers: Sequence[Tier] = ()
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """A round's supplier order as rules 1 to 4 make it: per product its GroupLine, per
+    order line (in the order given) its allocation, the total and the shipping."""
+
+    products: dict
+    allocated: list[int]
+    total: Decimal
+    shipping: Decimal
+
+
+def round_plan(
+    products: Mapping[object, ProductTerms],
+    lines: Sequence[tuple[object, int, int]],
+    *,
+    shipping_fee: Decimal,
+    free_shipping_threshold: Decimal | None,
+) -> RoundPlan:
+    """Rules 1 to 4 over every line of a round: `lines` are (product, quantity,
+    tolerance) in tie-break order (order rank, then shop id). Consolidation writes what
+    this returns; the order form shows it for the orders as they stand
+    (docs/consolidation.md, "What the order form shows"). A round where no product fills
+    a case owes no shipping."""
+    ordered: dict = defaultdict(int)
+    tolerated: dict = defaultdict(int)
+    positions: dict = defaultdict(list)
+    for index, (product, quantity, tolerance) in enumerate(lines):
+        ordered[product] += quantity
+        tolerated[product] += tolerance
+        positions[product].append(index)
+    plan = {}
+    for product in sorted(positions):
+        terms = products[product]
+        plan[product] = group_line(
+            ordered=ordered[product],
+            tolerance=tolerated[product],
+            case_size=terms.case_size,
+            base_price=terms.base_price,
+            tiers=terms.tiers,
+        )
+    allocated = [0] * len(lines)
+    for product, indexes in positions.items():
+        shares = allocate(
+            plan[product].units, [lines[i][1] for i in indexes], [lines[i][2] for i in indexes]
+        )
+        for index, share in zip(indexes, shares, strict=True):
+            allocated[index] = share
+    total = sum((line.amount for line in plan.values()), Decimal("0.00"))
+    shipping = (
+        shipping_for(total, shipping_fee, free_shipping_threshold)
+        if any(line.cases for line in plan.values())
+        else Decimal("0.00")
+    )
+    return RoundPlan(plan, allocated, total, shipping)
 
 
 def shipping_for(
@@ -165,6 +242,29 @@ def amounts_by_rate(lines) -> dict[Decimal, Decimal]:
     for line in lines:
         totals[line.vat_rate] = totals.get(line.vat_rate, Decimal("0.00")) + line.amount
     return totals
+
+
+DEFAULT_FEE_RATE = Decimal("0.02")
+
+
+def fee_rate(setting: Decimal | None) -> Decimal:
+    """The cooperative's service fee rate, 2 % when it has not set one (rule 6)."""
+    return DEFAULT_FEE_RATE if setting is None else setting
+
+
+def goods_by_shop(rows: Sequence[tuple[object, int, GoodsLine]]):
+    """(shop, order rank, goods line) rows -> [(shop, its goods lines by product)], shops in
+    tie-break order (rank, then shop): what `shop_invoices` takes. The receipt gives the
+    units received; the order form's estimate the units allocated."""
+    per_shop: dict = {}
+    rank: dict = {}
+    for shop, shop_rank, line in rows:
+        rank.setdefault(shop, shop_rank)
+        per_shop.setdefault(shop, []).append(line)
+    return [
+        (shop, sorted(per_shop[shop], key=lambda line: line.product))
+        for shop in sorted(per_shop, key=lambda shop: (rank[shop], shop))
+    ]
 
 
 def shop_invoices(

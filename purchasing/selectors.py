@@ -1,12 +1,14 @@
 """Reads of pooled purchasing, scoped to what the user may see."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
-from catalogue.models import Product
+from catalogue.models import PriceTier, Product
 from mache.permissions import scope_to_user, sees_all_shops
+from shops.models import Cooperative
 
 from . import rules
 from .models import (
@@ -120,6 +122,20 @@ def round_fill(*, round_: Round) -> dict:
     }
 
 
+def round_products(product_ids) -> tuple[dict, dict]:
+    """The products of a round's lines, and their terms for rules.round_plan (two
+    queries, whatever the number of products)."""
+    products = Product.objects.in_bulk(list(product_ids))
+    tiers = defaultdict(list)
+    for tier in PriceTier.objects.filter(product_id__in=list(products)):
+        tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
+    terms = {
+        pk: rules.ProductTerms(product.case_size, product.unit_price, tiers[pk])
+        for pk, product in products.items()
+    }
+    return products, terms
+
+
 # --- The order form's estimate: the round as if it closed now, with what a shop typed
 
 
@@ -136,8 +152,9 @@ def case_gauge(ordered: int, case_size: int) -> int:
     return 100 if ordered and not rest else rest * 100 // case_size
 
 
-def group_summary(total: Decimal, supplier) -> dict:
-    """The group's total against the supplier's minimum and free-shipping threshold."""
+def group_summary(total: Decimal, supplier, *, shipping: Decimal | None = None) -> dict:
+    """The group's total against the supplier's minimum and free-shipping threshold;
+    `shipping`: the round's (rules.RoundPlan.shipping), else the supplier's for `total`."""
     minimum, franco = supplier.min_order_amount, supplier.free_shipping_threshold
     return {
         "total": total,
@@ -146,7 +163,9 @@ def group_summary(total: Decimal, supplier) -> dict:
         "below_minimum": rules.needs_review(total, minimum),
         "minimum_missing": max(minimum - total, Decimal("0.00")),
         "minimum_percent": percent(total, minimum),
-        "shipping": rules.shipping_for(total, supplier.shipping_fee, franco),
+        "shipping": rules.shipping_for(total, supplier.shipping_fee, franco)
+        if shipping is None
+        else shipping,
         "franco_missing": max(franco - total, Decimal("0.00")) if franco is not None else None,
         "franco_percent": percent(total, franco) if franco is not None else None,
     }
@@ -154,78 +173,179 @@ def group_summary(total: Decimal, supplier) -> dict:
 
 @dataclass
 class LineEstimate:
-    """One product of the order form, as if the round closed now with what was typed."""
+    """One product of the order form, as if the round closed now with what was typed:
+    the group's cases and price, and what the shop would receive (its allocation)."""
 
     product: object
     tiers: list
     ordered: int  # the group's units, the shop's typed quantity in place of its saved one
     cases: int
+    units: int  # cases x case size: what the group would receive
     unit_price: Decimal  # the group price for those cases (rule 3)
-    missing: int
+    missing: int  # units the group still lacks for one case more, tolerances counted
     gauge: int
     quantity: int
     tolerance: int
-    amount: Decimal  # the shop's line, excl. VAT
+    allocated: int  # the shop's share of `units` (rule 2)
+    amount: Decimal  # the shop's goods line, excl. VAT: allocated x group price
     vat_rate: Decimal = field(init=False)
 
     def __post_init__(self):
         self.vat_rate = self.product.vat_rate
 
+    @property
+    def case_size(self) -> int:
+        return self.product.case_size
 
-def order_estimate(*, round_, fill, products, saved, typed) -> dict:
-    """The shop's totals and the group's fill if the round closed now, with the shop's
-    typed lines in place of its saved ones; nothing is written.
+    @property
+    def extra(self) -> int:
+        """Units received beyond the quantity: taken from the tolerance (rule 2)."""
+        return max(0, self.allocated - self.quantity)
 
-    `fill` is selectors.round_fill(round_); `saved` and `typed` map product ids to
-    (quantity, tolerance). Prices and amounts come from purchasing.rules (rules 1, 3, 4
-    and the VAT of rule 6), as consolidation computes them.
+    @property
+    def short(self) -> int:
+        """Units asked that the group's cases would not cover (rule 2, U < Q)."""
+        return max(0, self.quantity - self.allocated)
+
+
+def estimate_gauge(*, cases: int, missing: int, case_size: int) -> int:
+    """How full the group's next case is (0 to 100); a case just completed shows full."""
+    if missing >= case_size:
+        return 100 if cases else 0
+    return (case_size - missing) * 100 // case_size
+
+
+def order_estimate(*, round_, shop, products, order, typed) -> dict:
+    """What the shop would be invoiced, and the group's fill, if the round closed now with
+    the shop's typed lines in place of its saved ones; nothing is written.
+
+    The very rules consolidation and receipt apply (docs/consolidation.md, "What the
+    order form shows"): `rules.round_plan` over every line of the round in tie-break
+    order (the shop keeps its order's rank, or comes last with a new order), then
+    `rules.shop_invoices` on the allocations as if all were received. `products`: the
+    form's products; `typed`: product id -> (quantity, tolerance).
     """
-    by_product = {row["product"]: row for row in fill["products"]}
-    group_total = fill["total_excl_vat"]
+    own = order.pk if order is not None else None
+    rows = list(
+        OrderLine.objects.filter(order__round=round_)
+        .order_by("order__created_at", "order_id", "product_id")
+        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
+    )
+    # As the order services keep them: a line without quantity is dropped, its
+    # tolerance with it (orders.check_lines).
+    typed_rows = [
+        (own, shop.pk, pk, quantity, tolerance)
+        for pk, (quantity, tolerance) in sorted(typed.items())
+        if quantity
+    ]
     lines = []
-    for product in products:
-        row = by_product.get(product.pk)
-        old_quantity, old_tolerance = saved.get(product.pk, (0, 0))
-        quantity, tolerance = typed.get(product.pk, (0, 0))
-        ordered = (row["ordered"] if row else 0) - old_quantity + quantity
-        group_tolerance = (row["tolerance"] if row else 0) - old_tolerance + tolerance
-        tiers = [rules.Tier(t.min_cases, t.unit_price) for t in product.price_tiers.all()]
-        group = rules.group_line(
-            ordered=ordered,
-            tolerance=group_tolerance,
-            case_size=product.case_size,
-            base_price=product.unit_price,
-            tiers=tiers,
-        )
-        price = group.unit_price
-        if row:
-            group_total -= rules.line_amount(
-                row["cases_if_closed_now"] * row["case_size"], row["unit_price"]
+    for row in rows:
+        if row[0] == own:
+            if typed_rows:  # the shop's order, at its rank, with what is typed now
+                lines += typed_rows
+                typed_rows = []
+        else:
+            lines.append(row)
+    lines += typed_rows  # a new order comes last
+    catalog, terms = round_products({row[2] for row in lines} | {p.pk for p in products})
+    supplier = round_.supplier
+    plan = rules.round_plan(
+        terms,
+        [(product_id, quantity, tolerance) for _, _, product_id, quantity, tolerance in lines],
+        shipping_fee=supplier.shipping_fee,
+        free_shipping_threshold=supplier.free_shipping_threshold,
+    )
+
+    rank_of: dict = {}
+    goods = []
+    mine: dict[int, int] = {}
+    for index, (order_id, shop_id, product_id, _, _) in enumerate(lines):
+        rank_of.setdefault(order_id, len(rank_of) + 1)
+        allocated = plan.allocated[index]
+        if order_id == own:
+            mine[product_id] = allocated
+        if allocated:
+            product = catalog[product_id]
+            goods.append(
+                (
+                    shop_id,
+                    rank_of[order_id],
+                    rules.GoodsLine(
+                        product=product_id,
+                        label=product.name,
+                        units=allocated,
+                        unit_price=plan.products[product_id].unit_price,
+                        base_unit_price=product.unit_price,
+                        vat_rate=product.vat_rate,
+                    ),
+                )
             )
-        group_total += group.amount
-        lines.append(
+    drafts = rules.shop_invoices(
+        rules.goods_by_shop(goods),
+        shipping=plan.shipping,
+        fee_rate=rules.fee_rate(Cooperative.current().service_fee_rate),
+    )
+    invoice = next((draft for draft in drafts if draft.shop == shop.pk), None)
+
+    estimates = []
+    ordered: dict = {}
+    tolerated: dict = {}
+    for _, _, product_id, quantity, tolerance in lines:
+        ordered[product_id] = ordered.get(product_id, 0) + quantity
+        tolerated[product_id] = tolerated.get(product_id, 0) + tolerance
+    for product in products:
+        term = terms[product.pk]
+        quantity, tolerance = typed.get(product.pk, (0, 0))
+        group = plan.products.get(product.pk) or rules.group_line(
+            ordered=0,
+            tolerance=0,
+            case_size=term.case_size,
+            base_price=term.base_price,
+            tiers=term.tiers,
+        )
+        missing = rules.missing_for_another_case(
+            ordered.get(product.pk, 0), tolerated.get(product.pk, 0), product.case_size
+        )
+        allocated = mine.get(product.pk, 0)
+        estimates.append(
             LineEstimate(
                 product=product,
-                tiers=tiers,
-                ordered=ordered,
+                tiers=list(term.tiers),
+                ordered=ordered.get(product.pk, 0),
                 cases=group.cases,
-                unit_price=price,
-                missing=rules.missing_for_next_case(ordered, product.case_size),
-                gauge=case_gauge(ordered, product.case_size),
+                units=group.units,
+                unit_price=group.unit_price,
+                missing=missing,
+                gauge=estimate_gauge(
+                    cases=group.cases, missing=missing, case_size=product.case_size
+                ),
                 quantity=quantity,
                 tolerance=tolerance,
-                amount=rules.line_amount(quantity, price),
+                allocated=allocated,
+                amount=rules.line_amount(allocated, group.unit_price),
             )
         )
-    shop_excl = sum((line.amount for line in lines), Decimal("0.00"))
-    shop_vat = sum(
-        (rules.vat_amount(base, rate) for rate, base in rules.amounts_by_rate(lines).items()),
-        Decimal("0.00"),
-    )
+    zero = Decimal("0.00")
     return {
-        "lines": lines,
-        "shop_excl": shop_excl,
-        "shop_vat": shop_vat,
-        "shop_incl": shop_excl + shop_vat,
-        "group": group_summary(group_total, round_.supplier),
+        "lines": estimates,
+        "invoice": invoice,
+        "goods": invoice.goods_excl_vat if invoice else zero,
+        "shipping": invoice.shipping if invoice else zero,
+        "fee": invoice.fee if invoice else zero,
+        "shop_excl": invoice.total_excl_vat if invoice else zero,
+        "shop_vat": invoice.total_vat if invoice else zero,
+        "shop_incl": invoice.total_incl_vat if invoice else zero,
+        "group": group_summary(plan.total, supplier, shipping=plan.shipping),
     }
+
+
+def last_order(*, user, shop, round_) -> Order | None:
+    """The shop's latest order with this round's supplier in an earlier round (the order
+    form's "Reprendre ma dernière commande")."""
+    return (
+        order_list(user=user)
+        .filter(shop=shop, round__supplier_id=round_.supplier_id)
+        .exclude(round=round_)
+        .order_by("-round__closes_at", "-id")
+        .first()
+    )

@@ -11,18 +11,16 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from catalogue.models import PriceTier, Product
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
-from mache.money import ZERO
 from mache.notifications import notify_on_commit
 
 from .. import rules
 from ..models import Allocation, OrderLine, Round, SupplierOrder
 from ..models import SupplierOrderLine as Line
+from ..selectors import round_products
 from . import notifications
 from .orders import round_lock
 
@@ -88,38 +86,37 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
 
 def _consolidate_locked(round_: Round) -> SupplierOrder:
     supplier = round_.supplier
-    totals = {
-        row["product_id"]: row
-        for row in OrderLine.objects.filter(order__round=round_)
-        .values("product_id")
-        .annotate(ordered=Sum("quantity"), tolerance=Sum("tolerance"))
-    }
-    products = Product.objects.in_bulk(list(totals))
-    tiers = defaultdict(list)
-    for tier in PriceTier.objects.filter(product_id__in=list(totals)):
-        tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
-
-    # Per product: cases, units, group price (rules 1 and 3).
-    plan = {}
+    # Every line of the round, read once in tie-break order (order rank = creation
+    # order; ranks are distinct, so shop ids never have to break a tie), then written
+    # back in that same order: the indexes of the allocation table then grow at their
+    # end, which makes the COPY markedly cheaper.
+    lines = list(
+        OrderLine.objects.filter(order__round=round_)
+        .order_by("order__created_at", "order_id", "product_id")
+        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
+    )
+    products, terms = round_products({line[2] for line in lines})
+    # Rules 1 to 4, the same pure code as the order form's estimate (rules.round_plan).
+    plan = rules.round_plan(
+        terms,
+        [(product_id, quantity, tolerance) for _, _, product_id, quantity, tolerance in lines],
+        shipping_fee=supplier.shipping_fee,
+        free_shipping_threshold=supplier.free_shipping_threshold,
+    )
+    ordered = defaultdict(int)
+    for _, _, product_id, quantity, _ in lines:
+        ordered[product_id] += quantity
     warnings = []
-    for product_id in sorted(totals):
-        product, row = products[product_id], totals[product_id]
-        line = rules.group_line(
-            ordered=row["ordered"],
-            tolerance=row["tolerance"],
-            case_size=product.case_size,
-            base_price=product.unit_price,
-            tiers=tiers[product_id],
-        )
+    for product_id, line in plan.products.items():
         if line.cases == 0:
+            product = products[product_id]
             warnings.append(
-                f"« {product.name} » ({product.sku}) retiré : {row['ordered']} unité(s) "
+                f"« {product.name} » ({product.sku}) retiré : {ordered[product_id]} unité(s) "
                 f"commandée(s), pas assez pour un colis de {product.case_size}."
             )
-        plan[product_id] = (product, line)
 
-    total = sum((line.amount for _, line in plan.values()), ZERO)
-    empty = not any(line.cases for _, line in plan.values())
+    total = plan.total
+    empty = not any(line.cases for line in plan.products.values())
     status = (
         SupplierOrder.Status.NEEDS_REVIEW
         if empty or rules.needs_review(total, supplier.min_order_amount)
@@ -138,49 +135,28 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         round=round_,
         status=status,
         total_excl_vat=total,
-        shipping=ZERO
-        if empty
-        else rules.shipping_for(total, supplier.shipping_fee, supplier.free_shipping_threshold),
+        shipping=plan.shipping,
         warnings=warnings,
         confirmed_at=timezone.now() if status == SupplierOrder.Status.CONFIRMED else None,
     )
     Line.objects.bulk_create(
         Line(
             supplier_order=supplier_order,
-            product=product,
+            product=products[product_id],
             cases=line.cases,
             units=line.units,
             unit_price=line.unit_price,
-            base_unit_price=product.unit_price,
+            base_unit_price=products[product_id].unit_price,
             amount=line.amount,
         )
-        for product, line in plan.values()
+        for product_id, line in plan.products.items()
         if line.cases
     )
 
-    # Allocations (rule 2): every line of the round, read once in tie-break order
-    # (order rank = creation order; ranks are distinct, so shop ids never have to break
-    # a tie), then written back in that same order: the indexes of the allocation table
-    # then grow at their end, which makes the COPY markedly cheaper.
-    lines = list(
-        OrderLine.objects.filter(order__round=round_)
-        .order_by("order__created_at", "order_id", "product_id")
-        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
-    )
     rank_of: dict[int, int] = {}
-    positions = defaultdict(list)  # product id -> indexes into `lines`, in rank order
-    for index, (order_id, _shop_id, product_id, _quantity, _tolerance) in enumerate(lines):
+    for order_id, *_ in lines:
         rank_of.setdefault(order_id, len(rank_of) + 1)
-        positions[product_id].append(index)
-    allocated = [0] * len(lines)
-    for product_id, indexes in positions.items():
-        shares = rules.allocate(
-            plan[product_id][1].units,
-            [lines[i][3] for i in indexes],
-            [lines[i][4] for i in indexes],
-        )
-        for index, share in zip(indexes, shares, strict=True):
-            allocated[index] = share
+    allocated = plan.allocated
 
     insert_rows(
         Allocation,

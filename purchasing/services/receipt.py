@@ -288,29 +288,26 @@ def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -
     # The cooperative as it is now: its fee rate, and the seller printed on the invoices
     # (a stand-in before it is recorded, with the default rate).
     coop = Cooperative.current()
-    fee_rate = coop.service_fee_rate
-    if fee_rate is None:
-        fee_rate = Decimal("0.02")
-    per_shop: dict[int, list] = {}
-    shop_rank: dict[int, int] = {}
-    for allocation in allocations:
-        line = lines[allocation.product_id]
-        shop_rank.setdefault(allocation.shop_id, allocation.rank)
-        per_shop.setdefault(allocation.shop_id, []).append(
-            rules.GoodsLine(
-                product=line.product_id,
-                label=line.product.name,
-                units=allocation.received,
-                unit_price=line.unit_price,
-                base_unit_price=line.base_unit_price,
-                vat_rate=line.product.vat_rate,
-            )
-        )
-    ordered_shops = sorted(per_shop, key=lambda shop_id: (shop_rank[shop_id], shop_id))
     drafts = rules.shop_invoices(
-        [(shop_id, per_shop[shop_id]) for shop_id in ordered_shops],
+        rules.goods_by_shop(
+            [
+                (
+                    allocation.shop_id,
+                    allocation.rank,
+                    rules.GoodsLine(
+                        product=allocation.product_id,
+                        label=lines[allocation.product_id].product.name,
+                        units=allocation.received,
+                        unit_price=lines[allocation.product_id].unit_price,
+                        base_unit_price=lines[allocation.product_id].base_unit_price,
+                        vat_rate=lines[allocation.product_id].product.vat_rate,
+                    ),
+                )
+                for allocation in allocations
+            ]
+        ),
         shipping=supplier_order.shipping,
-        fee_rate=fee_rate,
+        fee_rate=rules.fee_rate(coop.service_fee_rate),
     )
     if not drafts:
         return []

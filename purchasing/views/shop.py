@@ -15,10 +15,11 @@ from mache.forms import add_service_errors, posted
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
-from ..forms import OrderForm
+from ..forms import OrderForm, ProductFilterForm, search_text
 from ..models import Allocation, OrderLine, Round
 from ..pdf import invoice_pdf
 from ..services import orders
+from ..suggestion import round_suggestion
 from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
 
 
@@ -48,22 +49,10 @@ def _order_page(request, round_id, shop):
     return round_, _shop_order(request.user, round_, shop), products
 
 
-def _saved_lines(order) -> dict:
-    return (
-        {}
-        if order is None
-        else {line.product_id: (line.quantity, line.tolerance) for line in order.lines.all()}
-    )
-
-
-def _estimate_context(round_, order, form) -> dict:
+def _estimate_context(round_, shop, order, form) -> dict:
     form.is_valid()
     estimate = selectors.order_estimate(
-        round_=round_,
-        fill=selectors.round_fill(round_=round_),
-        products=form.products,
-        saved=_saved_lines(order),
-        typed=form.typed(),
+        round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
     fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
     rows = [
@@ -71,6 +60,7 @@ def _estimate_context(round_, order, form) -> dict:
             "line": line,
             "quantity": fields[line.product.pk][0],
             "tolerance": fields[line.product.pk][1],
+            "search": search_text(line.product),
         }
         for line in estimate["lines"]
     ]
@@ -117,7 +107,8 @@ def shop_order(request, pk):
             messages.error(request, ROUND_CLOSED)
             return _closed_order_page(request, page, round_, order, status=409)
         return _closed_order_page(request, page, round_, order)
-    form = OrderForm(posted(request), products=products, initial=OrderForm.initial_from(order))
+    initial, filled_from = _prefill(request, shop, round_, order, products)
+    form = OrderForm(posted(request), products=products, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
@@ -142,10 +133,61 @@ def shop_order(request, pk):
             "order": order,
             "form": form,
             "state": "open",
-            **_estimate_context(round_, order, form),
+            "filled_from": filled_from,
+            **_filter_context(request, form),
+            **_estimate_context(round_, shop, order, form),
         },
         status=status,
     )
+
+
+FILL_LAST, FILL_SUGGESTION = "derniere", "suggestion"
+
+
+def _prefill(request, shop, round_, order, products):
+    """The form's starting values: the saved order, or, when asked (?remplir=), the
+    shop's last order with this supplier or the suggestion. Filling only fills the
+    form: nothing is saved until the shopkeeper submits it."""
+    wanted = request.GET.get("remplir") if request.method == "GET" else None
+    active = {product.pk for product in products}
+    if wanted == FILL_LAST:
+        last = selectors.last_order(user=request.user, shop=shop, round_=round_)
+        if last is not None:
+            lines = {
+                line.product_id: (line.quantity, line.tolerance)
+                for line in last.lines.all()
+                if line.product_id in active
+            }
+            return OrderForm.initial_of(lines), {"kind": FILL_LAST, "order": last}
+        return OrderForm.initial_from(order), {"kind": FILL_LAST, "order": None}
+    if wanted == FILL_SUGGESTION:
+        suggestion = round_suggestion(round_=round_, shop=shop)
+        saved = {} if order is None else {line.product_id: line for line in order.lines.all()}
+        lines = {
+            row["product"]: (
+                row["suggested_quantity"],
+                saved[row["product"]].tolerance if row["product"] in saved else 0,
+            )
+            for row in suggestion["products"]
+            if row["product"] in active
+        }
+        return OrderForm.initial_of(lines), {"kind": FILL_SUGGESTION, **suggestion}
+    return OrderForm.initial_from(order), None
+
+
+def _filter_context(request, form) -> dict:
+    """The search and category filter: the products that do not match are hidden, never
+    left out of the form (what was typed for them is kept and saved), and a product
+    whose field is in error is always shown."""
+    search = ProductFilterForm(request.GET, products=form.products)
+    hidden = set()
+    if search.active():
+        hidden = {
+            product.pk
+            for product, quantity, tolerance in form.rows()
+            if not search.matches(product) and not (quantity.errors or tolerance.errors)
+        }
+    return {"search": search, "hidden": hidden}
 
 
 def _order_save(request, shop, round_, order, form):
@@ -210,11 +252,12 @@ def _closed_order_page(request, page, round_, order, status=200):
 @require_POST
 def shop_order_estimate(request, pk):
     """htmx: the totals and the gauges for what is typed, without saving anything."""
-    round_, order, products = _order_page(request, pk, current_shop(request))
+    shop = current_shop(request)
+    round_, order, products = _order_page(request, pk, shop)
     form = OrderForm(request.POST, products=products)
     context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
     if not context["closed"]:
-        context.update(_estimate_context(round_, order, form))
+        context.update(_estimate_context(round_, shop, order, form))
     return render(request, "purchasing/_order_estimate.html", context)
 
 

@@ -55,7 +55,7 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     fill = phone.locator(f"#fill-{galettes.pk}")
     assert fill.get_attribute("data-gauge") == "66"
     assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "66%"
-    expect(fill).to_contain_text("Il manque 2 unités pour compléter le colis.")
+    expect(fill).to_contain_text("Il manque 2 unités au groupe pour un premier colis.")
     assert phone.inner_text("#shop-excl") == eur("0,00 €")
     expect(phone.locator("#order-totals")).to_contain_text("minimum 20,00\u00a0€ non atteint")
 
@@ -64,10 +64,13 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     expect(fill).to_have_attribute("data-gauge", "100")
     assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "100%"
     expect(fill).to_contain_text("Colis complet.")
-    expect(phone.locator("#shop-excl")).to_have_text(eur("5,00 €"))
+    # What the shop would be invoiced: 5.00 of goods, 8.33 of shipping, 0.10 of fee.
+    expect(phone.locator("#shop-excl")).to_have_text(eur("13,43 €"))
     phone.fill(f"#id_q{cidre.pk}", "12")
-    expect(phone.locator("#shop-excl")).to_have_text(eur("17,00 €"))
-    expect(phone.locator("#shop-incl")).to_have_text(eur("19,68 €"))  # + 0.28 + 2.40
+    expect(phone.locator("#shop-goods")).to_have_text(eur("17,00 €"))
+    # + shipping 15.74 (25.00 x 17 / 27) + fee 0.34; VAT 0.53 + 4.69
+    expect(phone.locator("#shop-excl")).to_have_text(eur("33,08 €"))
+    expect(phone.locator("#shop-incl")).to_have_text(eur("38,30 €"))
     expect(phone.locator("#order-totals")).to_contain_text("minimum 20,00\u00a0€ atteint")
     assert not Order.objects.filter(shop=shop).exists()
     assert fits_the_width(phone)

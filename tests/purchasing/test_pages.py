@@ -90,9 +90,9 @@ def test_the_order_form_lists_the_active_products_with_case_price_tiers_and_gaug
     assert eur("2,5000 € HT l'unité") in body
     # The other shop's 4 units fill 4/6 of the group's current case.
     assert gauge(response, world["galettes"]) == 66
-    assert "Il manque 2 unités pour compléter le colis." in body
+    assert "Il manque 2 unités au groupe pour un premier colis." in body
     assert gauge(response, world["cidre"]) == 0
-    assert eur('<strong id="shop-excl">0,00 €</strong>') in body
+    assert eur('<strong id="shop-incl">0,00 €</strong>') in body
     assert eur("minimum 50,00 € non atteint") in body
     assert 'inputmode="numeric"' in body and 'min="0"' in body
 
@@ -105,16 +105,24 @@ def test_the_estimate_counts_the_typed_quantities_without_saving_them(client, wo
     body = text(response)
     assert gauge(response, world["galettes"]) == 100  # 4 + 2: the case is full
     assert "Colis complet." in body
-    assert eur('<strong id="shop-excl">5,00 €</strong>') in body
-    assert eur('<strong id="shop-incl">5,28 €</strong>') in body  # 5.00 + round(0.275)
+    # What the shop would be invoiced (docs/consolidation.md, rule 6): its 2 galettes
+    # 5.00, a third of the 25.00 shipping by goods (5.00 of 15.00) 8.33, the 2 % fee
+    # 0.10; VAT 0.73 on 13.33 at 5.5 % and 0.02 on 0.10 at 20 %.
+    assert eur('<td class="num" id="shop-goods">5,00 €</td>') in body
+    assert eur('<td class="num" id="shop-shipping">8,33 €</td>') in body
+    assert eur('<th class="num" id="shop-excl">13,43 €</th>') in body
+    assert eur('<strong id="shop-incl">14,18 €</strong>') in body
     assert 'hx-swap-oob="true"' in body
     # 4 + 8 = 12 units: two cases, the tier price for every unit of the group.
     response = client.post(
         url, order_data(world, galettes=(8, ""), cidre=(12, "")), HTTP_HX_REQUEST="true"
     )
     body = text(response)
-    assert eur('<strong id="shop-excl">29,60 €</strong>') in body  # 8 x 2.20 + 12 x 1.00
-    assert eur('<strong id="shop-incl">32,97 €</strong>') in body  # + 0.97 + 2.40
+    # Goods 8 x 2.20 + 12 x 1.00 = 29.60; shipping 25.00 x 29.60 / 38.40 = 19.27 (11.46
+    # at 5.5 %, 7.81 at 20 %); fee 0.59; VAT 1.60 on 29.06 and 4.08 on 20.40.
+    assert eur('<td class="num" id="shop-goods">29,60 €</td>') in body
+    assert eur('<th class="num" id="shop-excl">49,46 €</th>') in body
+    assert eur('<strong id="shop-incl">55,14 €</strong>') in body
     assert eur('<span id="group-total">38,40 €</span>') in body  # 12 x 2.20 + 12.00
     assert not Order.objects.filter(shop=world["shop"]).exists()
 
@@ -138,7 +146,10 @@ def test_an_invalid_value_counts_as_zero_in_the_estimate(client, world):
         order_data(world, galettes=("abc", ""), cidre=(12, "")),
     )
     assert response.status_code == 200
-    assert eur('<strong id="shop-excl">12,00 €</strong>') in text(response)
+    # Only the cider counts: 12.00, and the whole shipping (no other shop gets goods:
+    # the other shop's 4 galettes fill no case), fee 0.24.
+    assert eur('<td class="num" id="shop-goods">12,00 €</td>') in text(response)
+    assert eur('<th class="num" id="shop-excl">37,24 €</th>') in text(response)
 
 
 def test_placing_changing_and_withdrawing_an_order(client, world):

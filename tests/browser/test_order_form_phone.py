@@ -1,0 +1,109 @@
+"""The order form on a 360 x 740 phone (issue 12, point 7): the header and the sticky bar
+leave most of the screen to the products, a refused submit brings the first error into
+view above the sticky bar with the cursor in its field, and the search filters as one
+types."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from purchasing.models import Order
+from shops.models import User
+from tests.factories import DEFAULT_PASSWORD, ProductFactory, UserFactory, biscuit_round
+
+from .conftest import ARTEFACTS, fits_the_width, log_in, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHROME_SHARE = 0.35  # header + sticky bar: at most this share of the screen's height
+
+
+@pytest.fixture
+def round_with_a_shelf(db):
+    world = biscuit_round(
+        min_order_amount="20.00",
+        closes_at=timezone.now() + dt.timedelta(days=1, hours=2),
+        galettes={"name": "Galettes au beurre", "category": "Épicerie sucrée"},
+        cidre={"name": "Cidre brut fermier", "category": "Boissons"},
+    )
+    # Enough products for the page to scroll well past one screen.
+    world["shelf"] = [
+        ProductFactory(
+            supplier=world["supplier"],
+            name=f"Confiture n° {n}",
+            sku=f"CONF-{n}",
+            category="Épicerie sucrée",
+        )
+        for n in range(1, 9)
+    ]
+    return world
+
+
+def chrome_heights(page) -> dict:
+    return page.evaluate(
+        """() => ({
+            header: document.querySelector("header.top").getBoundingClientRect().height,
+            bar: document.querySelector(".totals").getBoundingClientRect().height,
+            viewport: window.innerHeight,
+        })"""
+    )
+
+
+def test_the_order_form_leaves_the_phone_screen_to_the_products(
+    live_server, phone, shop, round_with_a_shelf
+):
+    world = round_with_a_shelf
+    UserFactory(username="epiciere", role=User.Role.SHOPKEEPER, shops=[shop])
+    log_in(phone, live_server, "epiciere", DEFAULT_PASSWORD)
+    phone.goto(f"{live_server.url}/commandes/{world['round'].pk}/")
+
+    heights = chrome_heights(phone)
+    assert heights["viewport"] == 740
+    assert heights["header"] + heights["bar"] < CHROME_SHARE * heights["viewport"], heights
+    # One line each: the navigation scrolls sideways, the bar holds the total and the button.
+    assert heights["header"] < 56, heights
+    assert heights["bar"] < 52, heights
+    assert fits_the_width(phone)
+    assert phone.evaluate(
+        "() => { const t = document.getElementById('order-totals');"
+        " return t.scrollWidth <= t.clientWidth; }"
+    ), "the sticky bar's total is cut"
+    ARTEFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTEFACTS / "order-form-phone-screen.png"))
+
+    # Instant search: only the matching products stay in sight, without a reload.
+    phone.fill("#id_q", "cidre")
+    expect(phone.locator(f"#product-{world['cidre'].pk}")).to_be_visible()
+    expect(phone.locator(f"#product-{world['galettes'].pk}")).to_be_hidden()
+    phone.fill("#id_q", "")
+    phone.select_option("#id_categorie", "Boissons")
+    expect(phone.locator(f"#product-{world['shelf'][0].pk}")).to_be_hidden()
+    phone.select_option("#id_categorie", "")
+    expect(phone.locator(f"#product-{world['shelf'][-1].pk}")).to_be_visible()
+
+    # A bad quantity far down the list: after the refused submit, its error is on screen,
+    # above the sticky bar, the cursor in its field, and what was typed is still there.
+    last = world["shelf"][-1]
+    phone.fill(f"#id_q{world['galettes'].pk}", "2")
+    phone.fill(f"#id_q{last.pk}", "-3")
+    phone.click(".totals button[type=submit]")
+    phone.wait_for_load_state("networkidle")
+    expect(phone.locator(f"#product-{last.pk}")).to_contain_text("Pas de nombre négatif.")
+    assert phone.input_value(f"#id_q{last.pk}") == "-3"
+    assert phone.input_value(f"#id_q{world['galettes'].pk}") == "2"
+    expect(phone.locator(f"#id_q{last.pk}")).to_be_focused()
+    placement = phone.evaluate(
+        f"""() => {{
+            const error = document.querySelector("#product-{last.pk} .field-error");
+            const box = error.getBoundingClientRect();
+            const bar = document.querySelector(".totals").getBoundingClientRect();
+            return {{top: box.top, bottom: box.bottom, barTop: bar.top}};
+        }}"""
+    )
+    assert placement["top"] >= 0, placement
+    assert placement["bottom"] <= placement["barTop"], placement
+    phone.screenshot(path=str(ARTEFACTS / "order-form-phone-error.png"))
+    screenshot(phone, "order-form-phone-error-full")
+    assert not Order.objects.filter(shop=shop).exists()
