@@ -155,6 +155,12 @@ class ProductForm(forms.Form):
             "invalid_choice": "Choisissez un taux de la liste.",
         },
     )
+    category = forms.CharField(
+        label="Catégorie (rayon)",
+        max_length=_max_length(Product, "category"),
+        required=False,
+        help_text="Les commerçants filtrent le bon de commande par catégorie.",
+    )
     active = forms.BooleanField(label="Actif (proposé dans les tournées)", required=False)
     price_tiers = ErrorSpot()
 
@@ -172,6 +178,7 @@ class ProductForm(forms.Form):
             "case_size": product.case_size,
             "unit_price": product.unit_price,
             "vat_rate": f"{product.vat_rate:.2f}",
+            "category": product.category,
             "active": product.active,
         }
 

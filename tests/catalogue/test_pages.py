@@ -236,6 +236,7 @@ def product_form(owner, /, **changes):
         "case_size": "20",
         "unit_price": "1,85",
         "vat_rate": "5.50",
+        "category": "Crèmerie",
         "active": "on",
         "paliers-TOTAL_FORMS": "3",
         "paliers-INITIAL_FORMS": "0",
@@ -268,8 +269,9 @@ def test_the_coordinator_creates_a_product_with_its_tiers(client, coordinator, p
         created.case_size,
         created.unit_price,
         created.vat_rate,
+        created.category,
         created.active,
-    ) == (supplier, 20, Decimal("1.8500"), Decimal("5.50"), True)
+    ) == (supplier, 20, Decimal("1.8500"), Decimal("5.50"), "Crèmerie", True)
     assert tiers_of(created) == [(5, Decimal("1.7500")), (10, Decimal("1.6500"))]
 
 
