@@ -101,3 +101,9 @@ def plural(count: int, singular: str, plural_form: str) -> str:
     plural(1, "facture émise", "factures émises") -> "1 facture émise",
     plural(2, ...) -> "2 factures émises". Never "facture(s)"."""
     return f"{format_quantity(count)} {singular if abs(int(count)) < 2 else plural_form}"
+
+
+def format_number(value) -> str:
+    """A Decimal with the places it has, French separators: Decimal("-1234.567") ->
+    "-1 234,567" (a value quoted back as typed in an error message)."""
+    return _format_fixed(to_decimal(value))

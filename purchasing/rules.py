@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mache.formats import format_rate
 from mache.money import money, split, split_money
 
 
@@ -141,7 +142,7 @@ class InvoiceDraft:
 
 
 def vat_label(rate: Decimal) -> str:
-    return f"{rate.normalize():f}".replace(".", ",") + " %"
+    return format_rate(rate)
 
 
 def vat_amount(base: Decimal, rate: Decimal) -> Decimal:
