@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalogue.models import PriceTier, Product
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
+from mache.formats import format_eur, format_quantity, plural
 from mache.money import ZERO
 from mache.notifications import notify_on_commit
 
@@ -113,8 +114,9 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         )
         if line.cases == 0:
             warnings.append(
-                f"« {product.name} » ({product.sku}) retiré : {row['ordered']} unité(s) "
-                f"commandée(s), pas assez pour un colis de {product.case_size}."
+                f"« {product.name} » ({product.sku}) retiré : "
+                f"{plural(row['ordered'], 'unité commandée', 'unités commandées')}, "
+                f"pas assez pour un colis de {format_quantity(product.case_size)}."
             )
         plan[product_id] = (product, line)
 
@@ -131,8 +133,8 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
     elif status == SupplierOrder.Status.NEEDS_REVIEW:
         warnings.append(
-            f"Total {total} € HT sous le minimum de commande de "
-            f"{supplier.min_order_amount} € HT : à valider ou annuler."
+            f"Total {format_eur(total)} HT sous le minimum de commande de "
+            f"{format_eur(supplier.min_order_amount)} HT : à valider ou annuler."
         )
     supplier_order = SupplierOrder.objects.create(
         round=round_,

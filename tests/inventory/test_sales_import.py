@@ -220,7 +220,7 @@ def test_selling_more_than_the_stock_is_refused_whole(api, shopkeeper, shop):
     )
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_stock"
-    assert "« Beurre doux » : 3 en stock, 4 demandé(s)" in response.json()["detail"]
+    assert "« Beurre doux » : 3 en stock, 4 demandés" in response.json()["detail"]
     assert snapshot() == before  # the jam's good line was not written either
 
 
