@@ -165,7 +165,7 @@ def test_every_error_of_a_line_is_listed_in_order(api, shopkeeper, shop):
         "Ligne 2 : quantité « 0 » invalide (nombre entier de 1 à 100000).",
         "Ligne 2 : référence « NULLE-PART » inconnue.",
         "Ligne 3 : référence (sku) manquante.",
-        "Ligne 4 : 1 colonne(s) au lieu d'au moins 3.",
+        "Ligne 4 : 1 colonne au lieu d'au moins 3.",
     ]
 
 
