@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput
+from mache.formats import format_unit_price
 
 from .models import PriceTier, Product, Supplier
 
@@ -48,8 +49,8 @@ def check_price_tiers(tiers: list[dict], base_price: Decimal) -> list[dict]:
         seen.add(tier["min_cases"])
         if tier["unit_price"] > base_price:
             errors.append(
-                f"Palier {index} : le prix {tier['unit_price']} dépasse le prix de "
-                f"base {base_price}."
+                f"Palier {index} : le prix {format_unit_price(tier['unit_price'])} dépasse "
+                f"le prix de base {format_unit_price(base_price)}."
             )
     if errors:
         raise InvalidInput({"price_tiers": errors})
