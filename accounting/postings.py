@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from inventory.selectors import stock_value_at
+from mache.formats import format_eur, format_rate
 from mache.money import ZERO, money
 from mache.periods import current_month, last_day_of_month, previous_month
 
@@ -47,12 +48,19 @@ def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[Lin
     label = f"Facture {invoice.number}"
     shop_lines = (
         [
-            LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            LineIn(
+                accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}"
+            )
             for r, a in sorted(invoice.goods.items())
             if a
         ]
         + [
-            LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Port TVA {r}")
+            LineIn(
+                accounts.TRANSPORT_ON_PURCHASES,
+                debit=a,
+                vat_rate=r,
+                label=f"Port TVA {format_rate(r)}",
+            )
             for r, a in sorted(invoice.shipping.items())
             if a
         ]
@@ -62,7 +70,12 @@ def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[Lin
             if a
         ]
         + [
-            LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+            LineIn(
+                accounts.VAT_DEDUCTIBLE,
+                debit=a,
+                vat_rate=r,
+                label=f"TVA déductible {format_rate(r)}",
+            )
             for r, a in sorted(invoice.vat.items())
             if a
         ]
@@ -82,12 +95,17 @@ def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[Lin
             )
         ]
         + [
-            LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}")
             for r, a in sorted(invoice.goods.items())
             if a
         ]
         + [
-            LineIn(accounts.ANCILLARY_INCOME, credit=a, vat_rate=r, label=f"Port refacturé TVA {r}")
+            LineIn(
+                accounts.ANCILLARY_INCOME,
+                credit=a,
+                vat_rate=r,
+                label=f"Port refacturé TVA {format_rate(r)}",
+            )
             for r, a in sorted(invoice.shipping.items())
             if a
         ]
@@ -97,7 +115,12 @@ def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[Lin
             if a
         ]
         + [
-            LineIn(accounts.VAT_COLLECTED, credit=a, vat_rate=r, label=f"TVA collectée {r}")
+            LineIn(
+                accounts.VAT_COLLECTED,
+                credit=a,
+                vat_rate=r,
+                label=f"TVA collectée {format_rate(r)}",
+            )
             for r, a in sorted(invoice.vat.items())
             if a
         ]
@@ -129,17 +152,29 @@ def supplier_order_lines(order: SupplierOrderToPost) -> list[LineIn]:
     rates, VAT per rate, the total owed to the supplier."""
     return (
         [
-            LineIn(accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {r}")
+            LineIn(
+                accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}"
+            )
             for r, a in sorted(order.goods.items())
             if a
         ]
         + [
-            LineIn(accounts.TRANSPORT_ON_PURCHASES, debit=a, vat_rate=r, label=f"Transport TVA {r}")
+            LineIn(
+                accounts.TRANSPORT_ON_PURCHASES,
+                debit=a,
+                vat_rate=r,
+                label=f"Transport TVA {format_rate(r)}",
+            )
             for r, a in sorted(order.shipping.items())
             if a
         ]
         + [
-            LineIn(accounts.VAT_DEDUCTIBLE, debit=a, vat_rate=r, label=f"TVA déductible {r}")
+            LineIn(
+                accounts.VAT_DEDUCTIBLE,
+                debit=a,
+                vat_rate=r,
+                label=f"TVA déductible {format_rate(r)}",
+            )
             for r, a in sorted(order.vat.items())
             if a
         ]
@@ -196,7 +231,7 @@ def stock_variation_lines(
     change = money(closing - opening)
     if not change:
         return None
-    label = f"Variation de stock {month:%m/%Y} : {opening} € → {closing} €"
+    label = f"Variation de stock {month:%m/%Y} : {format_eur(opening)} → {format_eur(closing)}"
     amount = abs(change)
     lines = (
         [

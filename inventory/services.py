@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from catalogue.models import Product
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.formats import format_quantity, plural
 from mache.periods import PARIS, paris_today
 from shops.dates import business_date_check
 
@@ -300,7 +301,8 @@ def _movement_row(
 def _insufficient(short) -> InsufficientStock:
     names = Product.objects.in_bulk([product_id for (_, product_id), _ in short])
     parts = [
-        f"« {names[p].name} » : {exc.available} en stock, {exc.asked} demandé(s)"
+        f"« {names[p].name} » : {format_quantity(exc.available)} en stock, "
+        f"{plural(exc.asked, 'demandé', 'demandés')}"
         for (_, p), exc in short
     ]
     return InsufficientStock("Stock insuffisant : " + " ; ".join(parts) + ".")

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django_htmx.http import reswap
 
 from mache.errors import InvalidInput
-from mache.formats import format_date
+from mache.formats import format_date, plural
 from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
 from shops.models import User
@@ -25,11 +25,6 @@ from .services import InsufficientStock
 
 RECENT_MOVEMENTS = 20
 RECENT_COUNTS = 5
-
-
-def _plural(n: int) -> str:
-    # French: 0 and 1 take the singular (Django's pluralize gives "0 écarts").
-    return "s" if n > 1 else ""
 
 
 def _shop_url(name, shop, *args):
@@ -118,7 +113,7 @@ def product_stock(request, product_id):
         services.minimum_set(shop=shop, product=balance.product, minimum=minimum)
         messages.success(
             request,
-            f"Stock minimum de {balance.product.name} : {minimum} unité{_plural(minimum)}."
+            f"Stock minimum de {balance.product.name} : {plural(minimum, 'unité', 'unités')}."
             if minimum is not None
             else f"{balance.product.name} n'a plus de stock minimum.",
         )
@@ -158,13 +153,11 @@ def stock_count(request):
             add_service_errors(form, exc)
         else:
             _, lines, gaps = _count_summary(count)
-            counted, moved = _plural(lines), _plural(gaps)
             messages.success(
                 request,
                 f"Inventaire du {format_date(count.counted_on)} "
-                f"enregistré : {lines} produit{counted} "
-                f"compté{counted}, {gaps} écart{moved} corrigé{moved} "
-                "dans le stock.",
+                f"enregistré : {plural(lines, 'produit compté', 'produits comptés')}, "
+                f"{plural(gaps, 'écart corrigé', 'écarts corrigés')} dans le stock.",
             )
             return redirect(_shop_url("shop-stock", shop))
     context.update(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .errors import InvalidInput
+from .formats import plural
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 DECIMAL_RE = re.compile(r"^(\d+)(?:[.,](\d+))?$")
@@ -196,7 +197,7 @@ class CsvRecords:
         width = self.width
         if self.extra_allowed:
             if len(cells) < width:
-                return f"{len(cells)} colonne(s) au lieu d'au moins {width}."
+                return f"{plural(len(cells), 'colonne', 'colonnes')} au lieu d'au moins {width}."
             return None
         if len(cells) < width or any(cells[width:]):
             hint = (
@@ -205,7 +206,7 @@ class CsvRecords:
                 if self.delimiter == "," and len(cells) > width
                 else ""
             )
-            return f"{len(cells)} colonnes au lieu de {width}{hint}."
+            return f"{plural(len(cells), 'colonne', 'colonnes')} au lieu de {width}{hint}."
         return None
 
     def messages(self) -> list[str]:

@@ -81,3 +81,29 @@ def format_rate(rate) -> str:
     else:
         value = value.normalize()
     return f"{_format_fixed(value)}{NBSP}%"
+
+
+def format_long_date(day: dt.date) -> str:
+    """A day in words, for a sentence: date(2026, 11, 1) -> "1er novembre 2026"."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def format_percent(value) -> str:
+    """A share in percent, rounded half-up to the unit: 42.6 -> "43 %" (a gauge, a
+    margin); an int or a Decimal, never a float (`mache.money.to_decimal`)."""
+    whole = to_decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{_format_fixed(whole)}{NBSP}%"
+
+
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """A count and its noun, French rule (0 and 1 take the singular):
+    plural(1, "facture émise", "factures émises") -> "1 facture émise",
+    plural(2, ...) -> "2 factures émises". Never "facture(s)"."""
+    return f"{format_quantity(count)} {singular if abs(int(count)) < 2 else plural_form}"
+
+
+def format_number(value) -> str:
+    """A Decimal with the places it has, French separators: Decimal("-1234.567") ->
+    "-1 234,567" (a value quoted back as typed in an error message)."""
+    return _format_fixed(to_decimal(value))

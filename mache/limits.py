@@ -33,7 +33,7 @@ class BodyTooLarge(exceptions.APIException, RequestDataTooBig):
 
 
 def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g}"
+    return f"{limit / (1024 * 1024):g}".replace(".", ",")  # French decimal comma
 
 
 def too_large_message(limit: int) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mache.formats import format_rate
 from mache.money import money, split, split_money
 
 
@@ -218,7 +219,7 @@ class InvoiceDraft:
 
 
 def vat_label(rate: Decimal) -> str:
-    return f"{rate.normalize():f}".replace(".", ",") + " %"
+    return format_rate(rate)
 
 
 def vat_amount(base: Decimal, rate: Decimal) -> Decimal:

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from mache.errors import InvalidInput
-from mache.formats import format_date
+from mache.formats import format_date, format_month_name
 from mache.outbox import enqueue_many_on_commit
-from mache.periods import format_month, last_day_of_month, parse_month
+from mache.periods import last_day_of_month, parse_month
 from shops.dates import cooperative_founded_on, member_by_month_end, report_month_error
 from shops.models import Shop
 
@@ -38,7 +38,7 @@ def _check_request(*, month: str, shop_ids) -> tuple:
             raise InvalidInput(
                 {
                     "month": [
-                        f"La coopérative n'existait pas encore en {format_month(first_day)} "
+                        f"La coopérative n'existait pas encore en {format_month_name(first_day)} "
                         f"(création le {format_date(cooperative_founded_on())})."
                     ]
                 }
@@ -55,12 +55,16 @@ def _check_request(*, month: str, shop_ids) -> tuple:
         found = Shop.objects.in_bulk(list(shop_ids))
         missing = [str(i) for i in shop_ids if i not in found]
         if missing:
-            errors["shops"] = [f"Commerce(s) inconnu(s) : {', '.join(missing)}."]
+            errors["shops"] = [
+                f"{'Commerces inconnus' if len(missing) > 1 else 'Commerce inconnu'} : "
+                f"{', '.join(missing)}."
+            ]
         shops = [found[i] for i in dict.fromkeys(shop_ids) if i in found]
         late = [s.name for s in shops if not member_by_month_end(s, first_day)]
         if late:
             errors.setdefault("shops", []).append(
-                f"Pas encore adhérent(s) en {format_month(first_day)} : {', '.join(late)}."
+                f"{'Pas encore adhérents' if len(late) > 1 else 'Pas encore adhérent'} en "
+                f"{format_month_name(first_day)} : {', '.join(late)}."
             )
         with_cooperative = False
     if errors:

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRefresh
 
 from mache.errors import InvalidInput
-from mache.formats import format_month_name
+from mache.formats import format_month_name, plural
 from mache.forms import add_service_errors, posted
 from mache.periods import current_month, format_month, parse_month, previous_month
 from shops.models import User
@@ -70,10 +70,9 @@ def _reports_start(request, form) -> TaskRun | None:
     except InvalidInput as exc:
         add_service_errors(form, exc)
         return None
-    plural = "s" if run.total > 1 else ""
     messages.success(
         request,
-        f"Génération lancée : {run.total} rapport{plural} "
+        f"Génération lancée : {plural(run.total, 'rapport', 'rapports')} "
         f"pour {format_month_name(parse_month(month))}.",
     )
     return run

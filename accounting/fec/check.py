@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 
+from mache.formats import plural
+
 from .format import (
     COLUMN,
     FIELDS,
@@ -133,7 +135,7 @@ def line_problems(values: list[str]) -> list[str]:
 
 
 def _fields(count: int) -> str:
-    return f"{count} champ{'s' if count > 1 else ''}"
+    return plural(count, "champ", "champs")
 
 
 @dataclass

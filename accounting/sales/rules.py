@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mache.fields import VAT_RATES
-from mache.formats import format_date, format_eur, format_rate
+from mache.formats import format_date, format_eur, format_number, format_rate
 from mache.money import CENT, ZERO, money
 from shops.dates import Bounds, date_bounds_error
 
@@ -114,16 +114,18 @@ def sales_day_errors(day: SalesDayIn, *, bounds: Bounds, today: dt.date) -> dict
         line_errors.append("Un ticket Z compte au moins une ligne.")
     for rate, amount in day.lines:
         if rate not in LAWFUL_RATES:
-            line_errors.append(f"Taux de TVA {rate} non permis.")
+            line_errors.append(f"Taux de TVA {format_rate(rate)} non permis.")
         elif rate in seen:
             line_errors.append(
                 f"Le taux {format_rate(rate)} figure deux fois : une ligne par taux."
             )
         seen.add(rate)
         if amount < 0 or amount != amount.quantize(CENT):
-            line_errors.append(f"Montant {amount} invalide (positif, deux décimales au plus).")
+            line_errors.append(
+                f"Montant {format_number(amount)} invalide (positif, deux décimales au plus)."
+            )
     payment_errors = [
-        f"Règlement {amount} invalide (positif, deux décimales au plus)."
+        f"Règlement {format_number(amount)} invalide (positif, deux décimales au plus)."
         for amount in (day.cash, day.card, day.other)
         if amount < 0 or amount != amount.quantize(CENT)
     ]

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mache.db import insert_rows
-from mache.formats import format_date
+from mache.formats import format_date, format_rate
 from mache.periods import (
     PARIS,
     last_day_of_month,
@@ -1334,8 +1334,8 @@ def monthly_entries(
             label,
             f"GL-{month:%Y%m}",
             [
-                ("607000", None, "Marchandises TVA 5.50", cents(base), "0", "5.50"),
-                ("445660", None, "TVA déductible 5.50", cents(vat), "0", "5.50"),
+                ("607000", None, "Marchandises TVA 5,5\u00a0%", cents(base), "0", "5.50"),
+                ("445660", None, "TVA déductible 5,5\u00a0%", cents(vat), "0", "5.50"),
                 ("401000", None, label, "0", cents(base + vat), None),
             ],
         )
@@ -1398,7 +1398,14 @@ def running_costs(rng: random.Random, shop: dict, books: Books, month: dt.date) 
         lines = [(account, None, label, cents(base), "0", RATES[rate] if rate else None)]
         if vat:
             lines.append(
-                ("445660", None, f"TVA déductible {RATES[rate]}", cents(vat), "0", RATES[rate])
+                (
+                    "445660",
+                    None,
+                    f"TVA déductible {format_rate(RATES[rate])}",
+                    cents(vat),
+                    "0",
+                    RATES[rate],
+                )
             )
         lines.append(("512000", None, label, "0", cents(base + vat), None))
         books.add(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mache.db import insert_rows
 from mache.errors import BusinessRuleError
+from mache.formats import format_eur, format_quantity, plural
 from mache.notifications import notify_on_commit
 
 from .. import rules
@@ -111,8 +112,9 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         if line.cases == 0:
             product = products[product_id]
             warnings.append(
-                f"« {product.name} » ({product.sku}) retiré : {ordered[product_id]} unité(s) "
-                f"commandée(s), pas assez pour un colis de {product.case_size}."
+                f"« {product.name} » ({product.sku}) retiré : "
+                f"{plural(ordered[product_id], 'unité commandée', 'unités commandées')}, "
+                f"pas assez pour un colis de {format_quantity(product.case_size)}."
             )
 
     total = plan.total
@@ -128,8 +130,8 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
     elif status == SupplierOrder.Status.NEEDS_REVIEW:
         warnings.append(
-            f"Total {total} € HT sous le minimum de commande de "
-            f"{supplier.min_order_amount} € HT : à valider ou annuler."
+            f"Total {format_eur(total)} HT sous le minimum de commande de "
+            f"{format_eur(supplier.min_order_amount)} HT : à valider ou annuler."
         )
     supplier_order = SupplierOrder.objects.create(
         round=round_,

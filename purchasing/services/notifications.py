@@ -5,6 +5,7 @@ calls `mache.notifications.notify_on_commit(round_consolidated, pk)`."""
 from django.conf import settings
 from django.core.mail import send_mail
 
+from mache.formats import format_date, format_eur
 from mache.notifications import notification
 from shops.models import User
 
@@ -30,9 +31,10 @@ def round_consolidated(supplier_order_id: int) -> int:
         "commande à valider" if review else "commande consolidée"
     )
     lines = [
-        f"La tournée {round_.supplier.name} (livraison le {round_.delivery_date:%d/%m/%Y}) "
+        f"La tournée {round_.supplier.name} (livraison le {format_date(round_.delivery_date)}) "
         "est consolidée.",
-        f"Total HT : {supplier_order.total_excl_vat} € ; port : {supplier_order.shipping} €.",
+        f"Total HT : {format_eur(supplier_order.total_excl_vat)} ; "
+        f"port : {format_eur(supplier_order.shipping)}.",
     ]
     if review:
         lines.append(
@@ -62,7 +64,7 @@ def round_cancelled(round_id: int) -> int:
     if not recipients:
         return 0
     body = (
-        f"La tournée {round_.supplier.name} prévue pour le {round_.delivery_date:%d/%m/%Y} "
+        f"La tournée {round_.supplier.name} prévue pour le {format_date(round_.delivery_date)} "
         "est annulée par la coopérative. Votre commande est conservée pour mémoire ; "
         "rien ne vous sera livré ni facturé pour cette tournée."
     )

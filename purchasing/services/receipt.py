@@ -23,6 +23,7 @@ from accounting import postings
 from accounting.documents import InvoiceToPost, SupplierOrderToPost
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.formats import plural
 from mache.money import ZERO
 from mache.periods import paris_date, paris_today
 from shops.dates import Bounds, date_bounds_error, earliest_date
@@ -123,8 +124,9 @@ def supplier_order_receive(
                 errors.append(f"Produit {product_id} : absent de cette commande fournisseur.")
             elif not 0 <= units <= line.units:
                 errors.append(
-                    f"« {line.product.name} » : {units} reçu(s) pour {line.units} "
-                    "commandé(s) ; au plus la quantité commandée."
+                    f"« {line.product.name} » : {plural(units, 'reçu', 'reçus')} pour "
+                    f"{plural(line.units, 'commandé', 'commandés')} ; au plus la quantité "
+                    "commandée."
                 )
         for product_id, (_, expires_on) in lots.items():
             if product_id not in lines:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mache.errors import BusinessRuleError, InvalidInput
-from mache.formats import format_eur
+from mache.formats import format_eur, plural
 from mache.forms import add_service_errors, posted
 from mache.outbox import enqueue_on_commit
 from mache.progress import ENDED, task_progress
@@ -232,8 +232,9 @@ def coord_round_receipt(request, pk):
                 total = sum((invoice.total_incl_vat for invoice in invoices), Decimal("0.00"))
                 messages.success(
                     request,
-                    f"Réception enregistrée : {len(invoices)} facture(s) "
-                    f"émise(s), {format_eur(total)} TTC au total.",
+                    f"Réception enregistrée : "
+                    f"{plural(len(invoices), 'facture émise', 'factures émises')}, "
+                    f"{format_eur(total)} TTC au total.",
                 )
                 return redirect("coord-round", pk=pk)
     return render(

@@ -415,7 +415,7 @@ def test_the_command_lists_every_violation_by_line_and_exits_1(tmp_path):
         "fichier : nom « fec.txt » : <SIREN>FEC<AAAAMMJJ>.txt attendu",
         "ligne 4 : écriture VTE-2026-000001 déséquilibrée : débit 120,00 ≠ crédit 110,00",
         "ligne 7 : montant « 12.50 » : la virgule est le séparateur décimal (Debit)",
-        "FEC non conforme : 3 anomalie(s).",
+        "FEC non conforme : 3 anomalies.",
     ]
 
 

@@ -176,7 +176,7 @@ def test_the_stock_variation_rule_is_pure():
     label, lines = stock_variation_lines(
         month=dt.date(2026, 2, 1), opening=D("20.00"), closing=D("12.00")
     )
-    assert label == "Variation de stock 02/2026 : 20.00 € → 12.00 €"
+    assert label == "Variation de stock 02/2026 : 20,00\u00a0€ → 12,00\u00a0€"
     assert rows(lines) == [
         ("603700", D("8.00"), 0, None, None),
         ("370000", 0, D("8.00"), None, None),

@@ -156,7 +156,7 @@ def test_a_coordinator_consolidates_and_records_a_short_delivery(
     laptop.fill(f"#id_r{galettes.pk}", "10")
     laptop.fill(f"#id_lot{galettes.pk}", "L2611")
     laptop.click("text=Enregistrer la réception et facturer")
-    expect(main).to_contain_text("Réception enregistrée : 2 facture(s) émise(s)")
+    expect(main).to_contain_text("Réception enregistrée : 2 factures émises")
     expect(main).to_contain_text("manque 2")
     expect(main).to_contain_text("Factures des commerces")
     for invoice in Invoice.objects.all():

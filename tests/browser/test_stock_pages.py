@@ -63,7 +63,7 @@ def test_a_shopkeeper_records_a_loss_and_a_count_then_downloads_a_report_on_a_ph
     phone.select_option("select[name=reason]", "expired")
     phone.click("text=Enregistrer la perte")
     phone.wait_for_selector("form .field-error .errorlist")
-    assert "10 en stock, 12 demandé(s)" in phone.inner_text(".field-error")
+    assert "10 en stock, 12 demandés" in phone.inner_text(".field-error")
     assert phone.input_value("input[name=quantity]") == "12"
     assert quantity_in_table(phone, butter) == "10"
     screenshot(phone, "stock-loss-error-phone")

@@ -120,7 +120,7 @@ def test_a_loss_through_htmx_redraws_the_stock_panel(keeper_client, shop, stocke
         (
             {"quantity": "11"},
             "quantity",
-            "Stock insuffisant : « Beurre demi-sel » : 10 en stock, 11 demandé(s).",
+            "Stock insuffisant : « Beurre demi-sel » : 10 en stock, 11 demandés.",
         ),
         ({"reason": ""}, "reason", "Précisez le motif de la perte : périmé, abîmé, vol ou autre."),
         (

@@ -11,7 +11,7 @@ def test_records_come_with_their_line_and_malformed_ones_become_errors():
     records = CsvRecords(text, columns=["a", "b"], max_rows=10)
     assert list(records) == [(2, {"a": "1", "b": "2"}), (6, {"a": "4\n4", "b": "5"})]
     assert records.messages() == [
-        "Ligne 5 : 1 colonnes au lieu de 2.",
+        "Ligne 5 : 1 colonne au lieu de 2.",
         "Ligne 8 : 3 colonnes au lieu de 2.",
     ]
 
@@ -27,7 +27,7 @@ def test_extra_columns_are_ignored_when_allowed_and_errors_stay_in_line_order():
     for line, cells in records:
         assert cells == {"quantity": "2", "sku": "A"}
         records.errors.append((line, "vu."))
-    assert records.messages() == ["Ligne 2 : vu.", "Ligne 3 : 1 colonne(s) au lieu d'au moins 3."]
+    assert records.messages() == ["Ligne 2 : vu.", "Ligne 3 : 1 colonne au lieu d'au moins 3."]
 
 
 def test_too_many_records_are_refused_at_once():

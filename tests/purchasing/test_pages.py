@@ -514,7 +514,7 @@ def test_a_receipt_with_a_shortfall_issues_the_invoices(client, confirmed):
     )
     assert response.status_code == 302 and response["Location"] == url
     body = text(client.get(url))
-    assert "Réception enregistrée : 2 facture(s) émise(s)" in body
+    assert "Réception enregistrée : 2 factures émises" in body
     assert "manque 4" in body
     invoices = Invoice.objects.order_by("sequence")
     assert [invoice.shop.name for invoice in invoices] == ["Bar de Vieux-Vy", "Épicerie de Romazy"]

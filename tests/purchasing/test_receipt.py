@@ -54,8 +54,8 @@ def test_a_full_receipt_issues_the_invoices_of_the_worked_example(api, coordinat
     ]
     labels = [ln["label"] for ln in first["lines"]]
     assert labels[:2] == ["Produit P1", "Produit P2"]
-    assert labels[2].startswith("Quote-part des frais de port (TVA 5,5 %")
-    assert labels[4].startswith("Frais de service de la coopérative (2 %")
+    assert labels[2].startswith("Quote-part des frais de port (TVA 5,5\u00a0%")
+    assert labels[4].startswith("Frais de service de la coopérative (2\u00a0%")
     amounts = [
         (ln["product"], ln["quantity"], ln["unit_price"], ln["amount"], ln["vat_rate"])
         for ln in first["lines"]

@@ -3,6 +3,7 @@ import json
 from django.core.management import call_command
 
 from catalogue.models import PriceTier, Product, Supplier
+from mache.roles import Role
 from purchasing.models import Round
 from shops.models import Cooperative, Shop, User
 from wiring.management.commands.load_demo import DEMO_FILE
@@ -48,4 +49,4 @@ def test_the_demo_users_log_in_with_the_printed_passwords(db, api, capsys):
             )
             assert response.status_code == 200
             api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-            assert api.get("/api/me/").json()["role"] == role
+            assert Role(api.get("/api/me/").json()["role"]).label == role  # in French

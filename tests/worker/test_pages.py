@@ -5,6 +5,7 @@ polled by htmx; tenancy of downloads; query budgets."""
 import pytest
 from django.utils import timezone
 
+from mache.formats import format_month_name
 from mache.periods import current_month, format_month, next_month, previous_month
 from mache.templatetags.mache_format import frdatetime
 from shops.models import Shop, User
@@ -206,7 +207,7 @@ def test_the_progress_is_for_coordinators(client, shopkeeper):
             "month",
             "Ce mois n'a pas encore commencé : seul un mois terminé a un rapport.",
         ),
-        ({"shops": ["LATE"]}, "shops", "Pas encore adhérent(s) en {month} : Épicerie récente."),
+        ({"shops": ["LATE"]}, "shops", "Pas encore adhérent en {month} : Épicerie récente."),
         (
             {"shops": ["999999"]},
             "shops",
@@ -229,7 +230,7 @@ def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothi
     response = coord_client.post("/coordination/rapports/", data)
     assert response.status_code == 200
     page = text_of(response)
-    assert errors_beside(page, field) == [message.format(month=format_month(LAST_MONTH))]
+    assert errors_beside(page, field) == [message.format(month=format_month_name(LAST_MONTH))]
     if data["month"]:
         assert f'name="month" value="{data["month"]}"' in page
     if field == "month":

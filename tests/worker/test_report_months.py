@@ -37,7 +37,7 @@ def test_a_month_before_a_named_shop_joined_is_400_naming_it(api, coordinator, d
     late = ShopFactory(name="Épicerie récente", joined_on=dt.date(2010, 2, 1))
     response = generate(api, coordinator, {"month": "2010-01", "shops": [early.pk, late.pk]})
     assert response.status_code == 400
-    assert response.json() == {"shops": ["Pas encore adhérent(s) en 2010-01 : Épicerie récente."]}
+    assert response.json() == {"shops": ["Pas encore adhérent en janvier 2010 : Épicerie récente."]}
     assert not Report.objects.exists()
     # the month the shop joined, joined on its last day, has a report
     late.joined_on = dt.date(2010, 1, 31)
@@ -70,7 +70,7 @@ def test_a_month_before_the_cooperative_existed_is_400(api, coordinator, db):
     response = generate(api, coordinator, {"month": "2015-08"})
     assert response.status_code == 400
     assert response.json() == {
-        "month": ["La coopérative n'existait pas encore en 2015-08 (création le 15/09/2015)."]
+        "month": ["La coopérative n'existait pas encore en août 2015 (création le 15/09/2015)."]
     }
     assert generate(api, coordinator, {"month": "2015-09"}).status_code == 202
 

@@ -23,8 +23,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from mache.cache import cached
+from mache.formats import format_month_name
 from mache.notifications import notification, notify_on_commit
-from mache.periods import format_month
 from shops.models import User
 
 from ..models import Report, TaskRun
@@ -147,7 +147,7 @@ def report_ready_email(report_id: int) -> int:
     )
     if not recipients:
         return 0
-    month = format_month(report.month)
+    month = format_month_name(report.month)
     link = f"{settings.SITE_URL}/api/reports/{report.pk}/pdf/"
     body = (
         f"Bonjour,\n\nLe rapport mensuel de {report.shop.name} pour {month} est prêt :\n"

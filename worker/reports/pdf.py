@@ -20,6 +20,7 @@ from mache.formats import (
     format_month_name,
     format_quantity,
     format_rate,
+    plural,
 )
 from mache.pdf import (
     CONTENT_WIDTH,
@@ -152,7 +153,7 @@ def _daily_sales(data: ShopReportData) -> list[Flowable]:
         days = "Aucun ticket Z ce mois-ci : pas de moyenne par jour d'ouverture."
     else:
         days = (
-            f"{format_quantity(data.days_open)} jour(s) d'ouverture (tickets Z) ; "
+            f"{plural(data.days_open, 'jour', 'jours')} d'ouverture (tickets Z) ; "
             f"ventes HT par jour d'ouverture : {format_eur(data.sales_per_day_open)}."
         )
     return [
@@ -179,7 +180,7 @@ def _savings_detail(data: ShopReportData) -> list[Flowable]:
     if rest:
         rows.append(
             [
-                f"{len(rest)} autres factures",
+                plural(len(rest), "autre facture", "autres factures"),
                 "",
                 *[
                     format_eur(sum((getattr(i, name) for i in rest), Decimal("0")))
@@ -303,7 +304,11 @@ def _stock(data: ShopReportData) -> list[Flowable]:
     ]
     if rest:
         flowables.append(
-            para(f"… et {len(rest)} autre(s) lot(s) : voir les alertes de stock.", "small")
+            para(
+                f"… et {plural(len(rest), 'autre lot', 'autres lots')} : "
+                "voir les alertes de stock.",
+                "small",
+            )
         )
     return flowables
 
@@ -499,7 +504,7 @@ def _rounds(data: CooperativeReportData) -> list[Flowable]:
     if rows:
         rows.append(
             [
-                _bold(f"{len(data.rounds)} tournée(s)"),
+                _bold(plural(len(data.rounds), "tournée", "tournées")),
                 "",
                 "",
                 _bold(format_quantity(data.rounds_asked), right=True),

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounting.fec import fec_inspect, format_violation
+from mache.formats import plural
 
 
 class Command(BaseCommand):
@@ -39,8 +40,13 @@ class Command(BaseCommand):
         if report.violations:
             for line, message in report.violations:
                 self.stderr.write(format_violation(line, message))
-            self.stderr.write(f"FEC non conforme : {len(report.violations)} anomalie(s).")
+            self.stderr.write(
+                f"FEC non conforme : {plural(len(report.violations), 'anomalie', 'anomalies')}."
+            )
             raise SystemExit(1)
         self.stdout.write(
-            self.style.SUCCESS(f"FEC conforme : {report.lines} lignes, {report.entries} écritures")
+            self.style.SUCCESS(
+                f"FEC conforme : {plural(report.lines, 'ligne', 'lignes')}, "
+                f"{plural(report.entries, 'écriture', 'écritures')}"
+            )
         )

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounting.services import cooperative_ledger
+from mache.formats import plural
 from purchasing.demo import demo_catalogue_load
 from shops.demo import demo_members_load
 
@@ -25,15 +26,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Coopérative de démonstration chargée ("
-                f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "
-                f"{catalogue['rounds']} tournée(s) ouverte(s) ajoutés)."
+                f"{plural(catalogue['suppliers'], 'fournisseur', 'fournisseurs')}, "
+                f"{plural(catalogue['products'], 'produit', 'produits')}, "
+                f"{plural(catalogue['rounds'], 'tournée ouverte', 'tournées ouvertes')} ajoutés)."
             )
         )
         for username, role, password in users:
             if password:
-                self.stdout.write(f"  {role:<12} {username:<14} mot de passe : {password}")
+                self.stdout.write(f"  {role.label:<17} {username:<14} mot de passe : {password}")
             else:
                 self.stdout.write(
-                    f"  {role:<12} {username:<14} (existe déjà ; "
+                    f"  {role.label:<17} {username:<14} (existe déjà ; "
                     f"`manage.py changepassword {username}` pour le changer)"
                 )
