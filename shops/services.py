@@ -215,19 +215,24 @@ def user_invite(
 ) -> User:
     """A new user with no password yet: an e-mail (after commit) brings them a link to
     choose it (shops.notifications.user_invitation)."""
-    if not email:
-        raise InvalidInput({"email": ["Indiquez l'adresse où envoyer l'invitation."]})
     shops = list(shops)
-    if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and not shops:
-        raise InvalidInput(
-            {"shops": ["Un commerçant ou un comptable doit avoir au moins un commerce."]}
-        )
     user = User(
         username=username, role=role, email=email, first_name=first_name, last_name=last_name
     )
     user.staff_follows_role()
     user.set_unusable_password()
-    full_clean_or_invalid(user, exclude=["password"])
+    # Every wrong field is said at once.
+    errors = {}
+    try:
+        full_clean_or_invalid(user, exclude=["password"])
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    if not email:
+        errors.setdefault("email", ["Indiquez l'adresse où envoyer l'invitation."])
+    if role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT) and not shops:
+        errors["shops"] = ["Un commerçant ou un comptable doit avoir au moins un commerce."]
+    if errors:
+        raise InvalidInput(errors)
     try:
         with transaction.atomic():
             user.save()
