@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError as ValidationError400
 
 from mache.db import full_clean_or_invalid
 from mache.errors import BusinessRuleError, InvalidInput, NotAllowed, Throttled
@@ -341,6 +342,33 @@ def _verify(device, code: str, field: str):
     if not verified:
         raise InvalidInput({field: [twofactor.BAD_CODE]})
     return device
+
+
+class SecondFactorMissing(ValidationError400):
+    """400 {"otp": [...], "code": "otp_required" | "otp_invalid"}: DRF's shape of a
+    field's error, with a code a client can test (docs/security.md)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__({"otp": [message], "code": code})
+
+
+def token_second_factor(*, user: User, otp: str) -> None:
+    """An API token for a user with two-factor login needs their current code too: the
+    password alone would skip the second factor the pages ask. Users without a device
+    keep the contract's {"username", "password"}."""
+    device = twofactor.confirmed_device(user)
+    if device is None:
+        return
+    if not twofactor.clean_code(otp):
+        raise SecondFactorMissing(
+            "Ce compte utilise la double authentification : ajoutez « otp », le code à "
+            "6 chiffres de votre application.",
+            "otp_required",
+        )
+    try:
+        _verify(device, otp, "otp")
+    except InvalidInput:
+        raise SecondFactorMissing(twofactor.BAD_CODE, "otp_invalid") from None
 
 
 def two_factor_start(*, user: User):
