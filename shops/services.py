@@ -95,6 +95,7 @@ def user_update(*, user: User, data: dict) -> User:
     password = data.pop("password", None)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        was_active = user.is_active
         for field, value in data.items():
             setattr(user, field, value)
         user.staff_follows_role()
@@ -105,7 +106,9 @@ def user_update(*, user: User, data: dict) -> User:
             except ValidationError as exc:
                 raise InvalidInput({"password": list(exc.messages)}) from exc
             user.set_password(password)
-        user.save()
+        user.save()  # a deactivation revokes the tokens there (User.save)
+        if was_active and not user.is_active:
+            twofactor.end_sessions(user)  # and ends the sessions at once
         if shops is not None:
             user.shops.set(shops)
     return user
@@ -287,16 +290,10 @@ def user_invitation_resend(*, user_id: int) -> User:
 
 def user_set_active(*, user_id: int, active: bool, by: User) -> User:
     """Deactivating a user revokes their API tokens (User.save) and ends their sessions
-    at once (a reactivated account does not find its old sessions alive)."""
+    at once (user_update: a reactivated account does not find its old sessions alive)."""
     if user_id == by.pk and not active:
         raise BusinessRuleError("Vous ne pouvez pas désactiver votre propre compte.", code="self")
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user_id)
-        user.is_active = active
-        user.save(update_fields=["is_active"])
-        if not active:
-            twofactor.end_sessions(user)
-    return user
+    return user_update(user=User(pk=user_id), data={"is_active": active})
 
 
 def cooperative_update(*, data: dict) -> Cooperative:

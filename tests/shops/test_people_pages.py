@@ -148,3 +148,18 @@ def test_the_coordinator_sets_the_two_factor_requirement(coord_client):
     # The coordinator (no device yet) is now sent to enrol before anything else.
     response = coord_client.get("/coordination/personnes/")
     assert response.status_code == 302 and response["Location"] == "/securite/"
+
+
+def test_a_deactivation_through_the_api_ends_the_sessions_too(api, coordinator, shopkeeper):
+    browser = Client()
+    browser.post("/connexion/", {"username": "epicier", "password": DEFAULT_PASSWORD})
+    assert browser.get("/commerce/").status_code == 200
+    response = api.as_user(coordinator).patch(
+        f"/api/users/{shopkeeper.pk}/", {"is_active": False}, format="json"
+    )
+    assert response.status_code == 200
+    assert not Session.objects.exists() or all(
+        s.get_decoded().get("_auth_user_id") != str(shopkeeper.pk) for s in Session.objects.all()
+    )
+    api.patch(f"/api/users/{shopkeeper.pk}/", {"is_active": True}, format="json")
+    assert browser.get("/commerce/").status_code == 302
