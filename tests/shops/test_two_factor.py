@@ -254,3 +254,12 @@ def test_a_coordinator_with_a_verified_session_uses_the_pages(client, coop):
     log_in(client, "chef")
     client.post("/connexion/code/", {"code": code_of(device)})
     assert client.get("/coordination/membres/").status_code == 200
+
+
+def test_the_admin_login_does_not_skip_the_code(client, coop):
+    user = UserFactory(username="chef", role=User.Role.COORDINATOR)
+    enrolled(user)
+    client.post("/admin/login/", {"username": "chef", "password": DEFAULT_PASSWORD})
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    assert client.get("/coordination/").status_code == 302
