@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mache",
     "shops",
     "catalogue",
@@ -93,6 +95,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A session whose user has a TOTP device counts only once the code was given; a
+    # coordinator may have to enrol first (docs/security.md).
+    "shops.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -358,6 +364,10 @@ AXES_LOCKOUT_CALLABLE = "shops.throttle.lockout_response"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # what our handler counts
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_HTTP_RESPONSE_CODE = 429
+# Two-factor login (issue 12; docs/security.md): the name authenticator apps show, and
+# django-otp's own throttle of wrong codes (1, 2, 4, 8... seconds between attempts).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "MACHE")
+OTP_TOTP_THROTTLE_FACTOR = 1
 AXES_VERBOSE = False
 MIDDLEWARE += [
     "csp.middleware.CSPMiddleware",

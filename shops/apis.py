@@ -169,10 +169,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(trim_whitespace=False, max_length=MAX_PASSWORD_CHARS)
+    # Only for users with two-factor login (docs/security.md): their current TOTP code.
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class TokenView(APIView):
-    """POST {"username", "password"} -> {"token"}; failures are counted and throttled."""
+    """POST {"username", "password"} -> {"token"}; failures are counted and throttled.
+    A user with two-factor login adds "otp", their current code (docs/security.md)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -183,7 +186,10 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.login_check(request=request._request, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        otp = data.pop("otp", "")
+        user = services.login_check(request=request._request, **data)
+        services.token_second_factor(user=user, otp=otp)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.db.models import Q
 
-from .models import Shop
+from .models import Shop, User
 
 
 def _choices(choices, everyone: str):
@@ -34,3 +34,110 @@ class MemberFilterForm(forms.Form):
             if data.get(name):
                 shops = shops.filter(**{name: data[name]})
         return shops
+
+
+# --- Member pages (issue 12, point 4): parse and display; shops.services decides. -------
+
+
+class ShopForm(forms.ModelForm):
+    """A shop's record: new (a candidate) or edited. Its status moves through the
+    buttons of the member's page, never here. The model's own validation runs here too,
+    so that every wrong field is said at once; the service judges again before writing."""
+
+    class Meta:
+        model = Shop
+        fields = [
+            "name",
+            "legal_name",
+            "siret",
+            "kind",
+            "zone",
+            "address",
+            "postcode",
+            "commune",
+            "shares",
+            "contact_name",
+            "email",
+            "phone",
+            "opening_hours",
+            "tour_position",
+            "expiry_alert_days",
+        ]
+        widgets = {
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "opening_hours": forms.TextInput(
+                attrs={"placeholder": "mar.-sam. 8 h-12 h 30, 15 h 30-19 h"}
+            ),
+        }
+        help_texts = {"tour_position": "1 = premier arrêt ; vide : après les autres."}
+
+
+class StatusDateForm(forms.Form):
+    """The date of an admission or of a departure."""
+
+    on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# --- People pages (issue 12, point 5) ---------------------------------------------------
+
+
+def _shop_field():
+    return forms.ModelMultipleChoiceField(
+        label="Commerces",
+        required=False,
+        queryset=Shop.objects.exclude(status=Shop.Status.LEFT).order_by("name", "pk"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Les commerces que la personne voit (commerçant, comptable).",
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        label="Identifiant", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(label="E-mail", max_length=254)
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    role = forms.ChoiceField(label="Rôle", choices=User.Role.choices)
+    shops = _shop_field()
+
+
+class PersonForm(forms.Form):
+    email = forms.EmailField(label="E-mail", max_length=254, required=False)
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    role = forms.ChoiceField(label="Rôle", choices=User.Role.choices)
+    shops = _shop_field()
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if person is not None:
+            # A shop the person had before it left stays listed, so that it can be removed.
+            self.fields["shops"].queryset = Shop.objects.filter(
+                Q(pk__in=person.shops.all()) | ~Q(status=Shop.Status.LEFT)
+            ).order_by("name", "pk")
+
+
+class CooperativeSecurityForm(forms.Form):
+    coordinators_need_two_factor = forms.BooleanField(
+        label="Exiger la double authentification des coordinateurs", required=False
+    )
+
+
+class CodeForm(forms.Form):
+    """A TOTP code: checked by the service (shops.services.two_factor_check)."""
+
+    code = forms.CharField(
+        label="Code à 6 chiffres",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )

@@ -15,7 +15,7 @@ from purchasing.selectors import (
     round_list,
     supplier_order_list,
 )
-from shops.models import Shop, User
+from shops.models import Cooperative, Shop, User
 from shops.selectors import shop_list, user_list
 from shops.views import role_required, shop_page
 from worker.selectors import report_list
@@ -100,11 +100,14 @@ def coord_home(request):
 @role_required(User.Role.COORDINATOR)
 def coord_member(request, pk):
     shop = get_object_or_404(shop_list(user=request.user), pk=pk)
+    share_value = Cooperative.current().share_value
     return render(
         request,
         "wiring/coord_member.html",
         {
             "shop": shop,
+            "share_value": share_value,
+            "shares_value": share_value * shop.shares,
             "users": user_list(user=request.user).filter(shops=shop).prefetch_related(None),
             "invoices": invoice_list(user=request.user)
             .filter(shop=shop)

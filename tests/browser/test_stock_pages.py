@@ -128,7 +128,7 @@ def test_a_coordinator_follows_members_and_a_month_of_reports_on_a_laptop(
     assert laptop.input_value("input[name=q]") == "romazy"
     assert "Boucherie Étrangère" not in laptop.inner_text("main")
     laptop.click("text=Épicerie de Romazy")
-    assert "Modifier dans l'administration" in laptop.inner_text("main")
+    assert "Modifier la fiche" in laptop.inner_text("main")
     screenshot(laptop, "coord-member-laptop")
 
     laptop.click("header nav >> text=Rapports")

@@ -285,9 +285,9 @@ def test_a_member_detail_shows_identity_membership_users_invoices_and_reports(
     response = client.get(f"/coordination/membres/{shop.pk}/")
     assert response.status_code == 200
     page = text_of(response)
-    assert shop.siret in page and "Parts : 7" in page
+    assert shop.siret in page and "Parts souscrites : 7" in page
     assert "Adhésion le : 01/01/2015" in page and "Départ le : 31/10/2026" in page
-    assert f'href="/admin/shops/shop/{shop.pk}/change/"' in page
+    assert f'href="/coordination/membres/{shop.pk}/modifier/"' in page  # not the admin
     assert world["shopkeeper"].username in page and world["accountant"].username in page
     assert "Expert-comptable" in page and "désactivé" in page
     [invoice] = world["invoices"]

@@ -19,9 +19,9 @@ from mache.errors import Throttled as ThrottledError
 from mache.forms import posted
 from mache.limits import MAX_PASSWORD_CHARS
 
-from . import selectors, services, throttle
-from .forms import MemberFilterForm
-from .models import Shop, User
+from .. import selectors, services, throttle, twofactor
+from ..forms import MemberFilterForm
+from ..models import Shop, User
 
 MEMBERS_PER_PAGE = 50
 
@@ -67,6 +67,8 @@ def login_view(request):
         return redirect("home")
     form = LoginForm(posted(request), request=request)
     if request.method == "POST" and form.is_valid():
+        if twofactor.confirmed_device(form.user) is not None:
+            return security.ask_code(request, form.user, safe_next(request))
         login(request, form.user, backend="shops.auth.RoleBackend")
         return redirect(safe_next(request) or "home")
     response = render(
@@ -134,6 +136,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     template_name = "shops/password_reset_confirm.html"
     success_url = reverse_lazy("password-reset-complete")
+
+    def get_user(self, uidb64):
+        # A deactivated account keeps no way back in through an old link.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+
+class InvitationConfirmView(PasswordResetConfirmView):
+    """The link of an invitation (shops.notifications.user_invitation): the same token
+    and rules as a reset, worded for a first password."""
+
+    template_name = "shops/invitation_confirm.html"
+    success_url = reverse_lazy("invitation-complete")
 
 
 def role_required(*roles):
@@ -208,8 +223,54 @@ def coord_members(request):
     )
 
 
+# The pages of members, people and security need role_required above.
+from . import members, people, security  # noqa: E402
+
 page_urlpatterns = [
     path("coordination/membres/", coord_members, name="coord-members"),
+    path("coordination/membres/nouveau/", members.member_new, name="member-new"),
+    path("coordination/membres/<int:pk>/modifier/", members.member_edit, name="member-edit"),
+    path("coordination/membres/<int:pk>/admettre/", members.member_admit, name="member-admit"),
+    path("coordination/membres/<int:pk>/depart/", members.member_leave, name="member-leave"),
+    path("coordination/membres/<int:pk>/suspendre/", members.member_suspend, name="member-suspend"),
+    path(
+        "coordination/membres/<int:pk>/reactiver/",
+        members.member_reactivate,
+        name="member-reactivate",
+    ),
+    path("coordination/personnes/", people.people, name="people"),
+    path("coordination/personnes/inviter/", people.person_invite, name="person-invite"),
+    path("coordination/personnes/<int:pk>/", people.person, name="person"),
+    path("coordination/personnes/<int:pk>/renvoyer/", people.person_resend, name="person-resend"),
+    path(
+        "coordination/personnes/<int:pk>/desactiver/",
+        people.person_deactivate,
+        name="person-deactivate",
+    ),
+    path(
+        "coordination/personnes/<int:pk>/reactiver/",
+        people.person_reactivate,
+        name="person-reactivate",
+    ),
+    path(
+        "coordination/personnes/<int:pk>/double-authentification/",
+        people.person_reset_two_factor,
+        name="person-reset-two-factor",
+    ),
+    path("securite/", security.security, name="security"),
+    path("connexion/code/", security.login_code, name="login-code"),
+    path(
+        "connexion/invitation/<uidb64>/<token>/",
+        InvitationConfirmView.as_view(),
+        name="invitation-confirm",
+    ),
+    path(
+        "connexion/invitation/bienvenue/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="shops/invitation_complete.html"
+        ),
+        name="invitation-complete",
+    ),
     path("connexion/", login_view, name="login"),
     path("deconnexion/", logout_view, name="logout"),
     path("connexion/mot-de-passe/oublie/", PasswordResetView.as_view(), name="password-reset"),
