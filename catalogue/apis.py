@@ -67,7 +67,6 @@ class ProductSerializer(serializers.ModelSerializer):
             "unit_price",
             "vat_rate",
             "price_tiers",
-            "category",
             "active",
         ]
         validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`

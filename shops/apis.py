@@ -75,6 +75,10 @@ class ShopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class UserOutput(serializers.ModelSerializer):
+    # Django's usernames take any letter ("Épicerie"): its validator's `\w` is Unicode in
+    # Python, while a JSON-schema pattern `^[\w.@+-]+$` reads as ASCII to every client.
+    # The output declares no pattern rather than one that refuses real names.
+    username = serializers.CharField(read_only=True)
     role = serializers.CharField(source="effective_role")
     shops = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
