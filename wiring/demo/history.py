@@ -533,7 +533,7 @@ def demo_open_round_fill() -> int:
         products = list(
             Product.objects.filter(supplier_id=round_.supplier_id, active=True).order_by("pk")
         )
-        for shop in shops[:-1]:
+        for shop in shops[:-1]:  # the last one has not ordered yet: the fill shows it
             lines = [
                 {"product": p.pk, "quantity": rng.randint(1, 2) * p.case_size // 2 or 1}
                 for p in products

@@ -12,7 +12,15 @@ from purchasing.demo import demo_catalogue_load
 from shops.demo import demo_members_load
 from wiring.demo.history import demo_history_load, demo_open_round_fill
 
+# The roles as the printed lines name them (docs/demo.md).
+ROLE_NAMES = {"coordinator": "coordinateur", "shopkeeper": "commerçant", "accountant": "comptable"}
+
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo_cooperative.json"
+
+
+def counted(number: int, singular: str, plural: str) -> str:
+    """3 -> "3 factures"; 1 -> "1 facture" (French: 0 and 1 take the singular)."""
+    return f"{number:,}".replace(",", "\u202f") + " " + (singular if number < 2 else plural)
 
 
 class Command(BaseCommand):
@@ -40,12 +48,14 @@ class Command(BaseCommand):
         orders = demo_open_round_fill()
         self.stdout.write(
             self.style.SUCCESS(
-                "Coopérative de démonstration chargée ("
-                f"{catalogue['suppliers']} fournisseur(s), {catalogue['products']} produit(s), "
-                f"{catalogue['rounds']} tournée(s) ouverte(s) ajoutés)."
+                "Coopérative de démonstration chargée (ajoutés : "
+                f"{counted(catalogue['suppliers'], 'fournisseur', 'fournisseurs')}, "
+                f"{counted(catalogue['products'], 'produit', 'produits')}, "
+                f"{counted(catalogue['rounds'], 'tournée ouverte', 'tournées ouvertes')})."
             )
         )
         for username, role, password in users:
+            role = ROLE_NAMES.get(role, role)
             if password:
                 self.stdout.write(f"  {role:<12} {username:<14} mot de passe : {password}")
             else:
@@ -56,18 +66,27 @@ class Command(BaseCommand):
         if history is None:
             self.stdout.write("Historique déjà présent : rien n'a été ajouté.")
         else:
+            made = [
+                counted(history.get(key, 0), singular, plural)
+                for key, singular, plural in (
+                    ("rounds", "tournée", "tournées"),
+                    ("orders", "commande", "commandes"),
+                    ("invoices", "facture", "factures"),
+                    ("z", "ticket Z", "tickets Z"),
+                    ("losses", "perte", "pertes"),
+                    ("stock_counts", "inventaire", "inventaires"),
+                    ("reports", "rapport mensuel", "rapports mensuels"),
+                )
+            ]
             self.stdout.write(
-                f"Historique de {months} mois : {history.get('rounds', 0)} tournée(s), "
-                f"{history.get('orders', 0)} commande(s), {history.get('invoices', 0)} facture(s), "
-                f"{history.get('z', 0)} ticket(s) Z, {history.get('losses', 0)} perte(s), "
-                f"{history.get('stock_counts', 0)} inventaire(s), "
-                f"{history.get('reports', 0)} rapport(s) mensuel(s)."
+                f"Historique de {months} mois construit : {', '.join(made[:-1])} et {made[-1]}."
             )
         if history and options["verbosity"] > 1:
             for action, seconds in sorted(history["timings"].items(), key=lambda i: -i[1]):
                 self.stdout.write(f"  {action:<20} {seconds:6.1f} s")
         if orders:
-            self.stdout.write(f"{orders} commande(s) passée(s) dans la tournée ouverte.")
+            placed = counted(orders, "commande passée", "commandes passées")
+            self.stdout.write(f"{placed} dans les tournées ouvertes.")
         self.stdout.write(
             self.style.SUCCESS(f"Démo chargée en {round(time.monotonic() - started)} s.")
         )
