@@ -127,6 +127,12 @@ def test_a_short_demo_is_idempotent_and_every_role_sees_its_history(client, caps
     call_command("load_demo", months=2)
     assert counts() == before
     assert unbalanced_ledgers() == []
+    # Business pending today: a delivery awaited, an order under the minimum to review.
+    pending = SupplierOrder.objects.filter(
+        round__closes_at__date__gte=paris_today() - dt.timedelta(days=2)
+    )
+    assert pending.filter(status=SupplierOrder.Status.CONFIRMED).exists()
+    assert pending.filter(status=SupplierOrder.Status.NEEDS_REVIEW).exists()
 
     romazy = User.objects.get(username="romazy")
     shop = romazy.shops.get()
@@ -155,8 +161,11 @@ def test_a_short_demo_is_idempotent_and_every_role_sees_its_history(client, caps
     assert "Laiterie du Coglais" in rounds
     received = Round.objects.filter(status=Round.Status.INVOICED).first()
     assert client.get(f"/coordination/tournees/{received.pk}/").status_code == 200
-    for url in ("/coordination/", "/coordination/rapports/", "/coordination/membres/"):
+    for url in ("/coordination/rapports/", "/coordination/membres/"):
         assert client.get(url).status_code == 200, url
+    home = page_text(client.get("/coordination/"))
+    assert "Aucune livraison attendue" not in home
+    assert "Aucune commande fournisseur à valider" not in home
 
     client.force_login(User.objects.get(username="comptable"))
     assert client.get("/comptable/").status_code == 200

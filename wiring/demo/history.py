@@ -196,6 +196,17 @@ class History:
                     lead,
                 )
                 deadline += dt.timedelta(days=period)
+        # Business still pending today: a delivery awaited, an order under its supplier's
+        # minimum waiting for the coordinator's review (their deadline was yesterday).
+        yesterday = self.today - dt.timedelta(days=1)
+        for name, lead, small in (
+            ("Biocoop Grossiste Ouest", 2, False),
+            ("Brasserie des Marches de Bretagne", 3, True),
+        ):
+            supplier = Supplier.objects.filter(name=name).first()
+            if supplier is not None:
+                opens = at(yesterday - dt.timedelta(days=5), ROUND_OPENS)
+                self.add(opens, self.round_open, supplier, yesterday, 28, lead, small)
         day = self.start
         while day < self.today:
             if day.weekday() < 6:
@@ -225,7 +236,10 @@ class History:
 
     # -- pooled purchasing -----------------------------------------------------------
 
-    def round_open(self, supplier, deadline, period, lead) -> None:
+    def round_open(self, supplier, deadline, period, lead, small=False) -> None:
+        """A round and what follows: the shops' orders, the consolidation, the receipt
+        (each at its own moment, if it has come). A `small` round: one shop's two cases,
+        under the supplier's minimum, left for the coordinator to review."""
         opens_at = at(deadline - dt.timedelta(days=5), ROUND_OPENS)
         delivery = deadline + dt.timedelta(days=lead)
         if delivery.weekday() == 6:
@@ -238,10 +252,29 @@ class History:
             user=self.coordinator,
         )
         self.counts["rounds"] += 1
-        for index, shop in enumerate(self.shops):
-            placed = at(deadline - dt.timedelta(days=self.rng.randint(1, 4)), ORDER)
-            self.add(placed + dt.timedelta(minutes=37 * index), self.order, round_, shop, period)
-        self.add(at(deadline, DEADLINE) + dt.timedelta(minutes=1), self.consolidate, round_)
+        if small:
+            products = sorted(
+                (p for p in self.by_id.values() if p.supplier_id == supplier.pk),
+                key=lambda p: p.case_size * p.unit_price,
+            )[:2]
+            lines = [{"product": p.pk, "quantity": p.case_size} for p in products]
+            self.add(
+                at(deadline - dt.timedelta(days=1), ORDER),
+                self.order,
+                round_,
+                self.shops[0],
+                0,
+                lines,
+            )
+        else:
+            for index, shop in enumerate(self.shops):
+                placed = at(deadline - dt.timedelta(days=self.rng.randint(1, 4)), ORDER)
+                self.add(
+                    placed + dt.timedelta(minutes=37 * index), self.order, round_, shop, period
+                )
+        self.add(
+            at(deadline, DEADLINE) + dt.timedelta(minutes=1), self.consolidate, round_, not small
+        )
         self.add(at(delivery, RECEIPT), self.receive, round_)
 
     def order_lines(self, shop, supplier_id: int, days: int) -> list[dict]:
@@ -266,23 +299,23 @@ class History:
                 lines.append({"product": product.pk, "quantity": quantity, "tolerance": tolerance})
         return lines
 
-    def order(self, round_, shop, period) -> None:
+    def order(self, round_, shop, period, lines=None) -> None:
         if shop.joined_on > self.clock_day():
             return
-        lines = self.order_lines(shop, round_.supplier_id, period)
+        lines = lines or self.order_lines(shop, round_.supplier_id, period)
         if lines:
             order_place(
                 round_id=round_.pk, shop=shop, lines=lines, user=self.shopkeepers.get(shop.pk)
             )
             self.counts["orders"] += 1
 
-    def consolidate(self, round_) -> None:
+    def consolidate(self, round_, review: bool) -> None:
         supplier_order = round_consolidate(round_id=round_.pk)
         if supplier_order is None:
             return
         if not supplier_order.lines.exists():
             round_cancel(round_id=round_.pk)
-        elif supplier_order.status == SupplierOrder.Status.NEEDS_REVIEW:
+        elif supplier_order.status == SupplierOrder.Status.NEEDS_REVIEW and review:
             # The coordinator validates the order under the minimum within the hour.
             with clock_at(paris_now() + dt.timedelta(minutes=50)):
                 supplier_order_confirm(supplier_order_id=supplier_order.pk)
