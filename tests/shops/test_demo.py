@@ -10,7 +10,7 @@ from wiring.management.commands.load_demo import DEMO_FILE
 
 
 def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
-    call_command("load_demo")
+    call_command("load_demo", months=1)
     first = capsys.readouterr().out
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     assert Shop.objects.count() == len(data["shops"])
@@ -29,7 +29,7 @@ def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
         tiered["price_tiers"]
     )
 
-    call_command("load_demo")
+    call_command("load_demo", months=1)
     second = capsys.readouterr().out
     assert "mot de passe :" not in second
     assert Shop.objects.count() == len(data["shops"])
@@ -39,7 +39,7 @@ def test_the_demo_loads_once_and_prints_each_password_once(db, capsys):
 
 
 def test_the_demo_users_log_in_with_the_printed_passwords(db, api, capsys):
-    call_command("load_demo")
+    call_command("load_demo", months=1)
     out = capsys.readouterr().out
     for line in out.splitlines():
         if "mot de passe :" in line:

@@ -1,0 +1,580 @@
+"""The demo's past: months of a living cooperative, built through the services with the
+clock set back to each moment (docs/demo.md).
+
+Every write goes through the service a person or the worker would have called on that
+day (rounds, orders, consolidation, review, receipt with lots and shortfalls, till
+exports, Z tickets, losses, counts, monthly reports), run in date order under
+`clock_at`, which sets `django.utils.timezone.now` (every clock of the project, Paris
+days included) to that moment: the services' date rules then judge the past as they
+judged it then. The quantities come from a seeded `random.Random`, so two loads on the
+same day give the same data.
+"""
+
+import contextlib
+import datetime as dt
+import heapq
+import io
+import itertools
+import logging
+import random
+import time
+from collections import defaultdict
+from decimal import Decimal
+from unittest import mock
+
+from django.db import transaction
+
+from accounting.sales.csv_import import RATE_COLUMNS
+from accounting.sales.services import sales_days_import
+from catalogue.models import Product, Supplier
+from inventory.models import StockBalance, StockLot, StockMovement
+from inventory.services import MovementIn, movement_create, movements_record, stock_count_record
+from mache.models import OutboxMessage
+from mache.money import money
+from mache.periods import PARIS, format_month, next_month, paris_now, previous_month
+from purchasing.models import Order, Round, SupplierOrder
+from purchasing.services.consolidation import round_consolidate
+from purchasing.services.lifecycle import round_cancel, supplier_order_confirm
+from purchasing.services.orders import order_place, round_create
+from purchasing.services.receipt import supplier_order_receive
+from shops.models import Cooperative, Shop, User
+from worker.models import Report
+from worker.reports.build import report_build
+from worker.services import reports_generate
+
+SEED = 35  # Ille-et-Vilaine
+
+# Per supplier: days between two rounds, day of the first deadline after the start,
+# days from the deadline to the delivery.
+SCHEDULE = {
+    "Laiterie du Coglais": (14, 3, 2),
+    "Maraîchers du Pays de Fougères": (14, 10, 2),
+    "Biocoop Grossiste Ouest": (28, 6, 4),
+    "Minoterie de la Vilaine": (28, 13, 3),
+    "Brasserie des Marches de Bretagne": (28, 20, 3),
+}
+# Days a product keeps from its delivery (None: no date on the delivery note).
+SHELF_LIFE = {
+    "LC-LAIT1L": 21,
+    "LC-BEUR250": 50,
+    "LC-YAO4": 24,
+    "LC-TOMME": 75,
+    "MF-OEUFS6": 28,
+    "MF-SALADE": 10,
+    "MF-CAROT": 18,
+    "MF-POMDT": 45,
+    "BG-SAVON": None,
+}
+SHELF_LIFE_BY_SUPPLIER = {
+    "Biocoop Grossiste Ouest": 300,
+    "Minoterie de la Vilaine": 150,
+    "Brasserie des Marches de Bretagne": 270,
+}
+# Units sold in a week by a shop of each kind (a shop's size scales it).
+GROCERY_WEEK = {
+    "LC-LAIT1L": 16,
+    "LC-BEUR250": 9,
+    "LC-YAO4": 8,
+    "LC-TOMME": 2,
+    "BG-PATES500": 9,
+    "BG-RIZ1K": 5,
+    "BG-HUILE1L": 4,
+    "BG-CHOCO100": 9,
+    "BG-CAFE250": 5,
+    "BG-SAVON": 3,
+    "BM-BLONDE33": 14,
+    "BM-CIDRE75": 5,
+    "BM-JUS1L": 5,
+    "MF-POMDT": 2,
+    "MF-CAROT": 6,
+    "MF-OEUFS6": 11,
+    "MF-SALADE": 7,
+}
+WEEK_SALES = {
+    "epicerie": GROCERY_WEEK,
+    "bar_epicerie": {**GROCERY_WEEK, "BM-BLONDE33": 40, "BM-CIDRE75": 10, "BM-JUS1L": 8},
+    "boulangerie": {
+        "MV-T65-25": 7,
+        "MV-T80-25": 2,
+        "MV-SARR-5": 2,
+        "LC-BEUR250": 18,
+        "LC-LAIT1L": 6,
+        "MF-OEUFS6": 8,
+    },
+}
+MARKUP = Decimal("1.35")  # the shops' retail price: the group price, plus a third or so
+# Sales of goods bought elsewhere (bread, newspapers, local produce), per opening day.
+OTHER_SALES = {Decimal("5.50"): (25, 90), Decimal("20.00"): (10, 45)}
+WEEKDAY = (0.85, 0.9, 0.95, 1.0, 1.2, 1.5)  # Monday to Saturday; shops close on Sunday
+SEASON = (0.9, 0.85, 0.9, 0.95, 1.0, 1.05, 1.25, 1.3, 1.0, 0.95, 0.95, 1.2)
+SHORTFALL_ROUNDS = (4, 17)  # the rounds (in receipt order) whose delivery falls short
+
+# The hours of a day's events, in the order they happen.
+ROUND_OPENS, ORDER, DEADLINE = dt.time(8, 0), dt.time(9, 0), dt.time(11, 0)
+RECEIPT, EXPIRY, SALES, LOSS, COUNT = (
+    dt.time(9, 30),
+    dt.time(19, 0),
+    dt.time(19, 30),
+    dt.time(20, 0),
+    dt.time(20, 45),
+)
+
+
+@contextlib.contextmanager
+def clock_at(moment: dt.datetime):
+    """Every `timezone.now()` (hence every Paris day) answers `moment` inside the block."""
+    utc = moment.astimezone(dt.UTC)
+    with mock.patch("django.utils.timezone.now", new=lambda: utc):
+        yield
+
+
+def at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=PARIS)
+
+
+def history_exists() -> bool:
+    """The marker of a loaded history: a round delivered and invoiced."""
+    return Round.objects.filter(status=Round.Status.INVOICED).exists()
+
+
+def history_start(today: dt.date, months: int) -> dt.date:
+    start = today.replace(day=1)
+    for _ in range(months):
+        start = previous_month(start)
+    return start
+
+
+class History:
+    """The events of the demo's past, run in date order (see the module doc)."""
+
+    def __init__(self, *, months: int, now: dt.datetime):
+        self.now = now
+        self.today = now.date()
+        self.start = history_start(self.today, months)
+        self.rng = random.Random(SEED)
+        self.coordinator = User.objects.filter(role=User.Role.COORDINATOR).order_by("pk").first()
+        self.shopkeepers = {
+            shop.pk: user
+            for user in User.objects.filter(role=User.Role.SHOPKEEPER).order_by("pk")
+            for shop in user.shops.all()
+        }
+        self.shops = list(
+            Shop.objects.filter(status=Shop.Status.ACTIVE, joined_on__isnull=False).order_by("pk")
+        )
+        self.products = {p.sku: p for p in Product.objects.select_related("supplier")}
+        self.by_id = {p.pk: p for p in self.products.values()}
+        self.retail = {
+            p.pk: money(p.unit_price * MARKUP * (1 + p.vat_rate / 100)) for p in self.by_id.values()
+        }
+        self.events = []
+        self.sequence = itertools.count()
+        self.receipts = 0
+        self.counts = defaultdict(int)
+        self.timings = defaultdict(float)
+        self.tickets = defaultdict(list)  # shop id -> Z tickets not yet sent
+        self.sold_until = self.start - dt.timedelta(days=1)
+
+    # -- the calendar --------------------------------------------------------------
+
+    def add(self, moment: dt.datetime, action, *args) -> None:
+        if moment < self.now:
+            heapq.heappush(self.events, (moment, next(self.sequence), action, args))
+
+    def plan(self) -> None:
+        for name, (period, offset, lead) in SCHEDULE.items():
+            supplier = Supplier.objects.filter(name=name).first()
+            if supplier is None:
+                continue
+            deadline = self.start + dt.timedelta(days=offset)
+            while at(deadline, DEADLINE) < self.now:
+                self.add(
+                    at(deadline - dt.timedelta(days=5), ROUND_OPENS),
+                    self.round_open,
+                    supplier,
+                    deadline,
+                    period,
+                    lead,
+                )
+                deadline += dt.timedelta(days=period)
+        # Business still pending today: a delivery awaited, an order under its supplier's
+        # minimum waiting for the coordinator's review (their deadline was yesterday).
+        yesterday = self.today - dt.timedelta(days=1)
+        for name, lead, small in (
+            ("Biocoop Grossiste Ouest", 2, False),
+            ("Brasserie des Marches de Bretagne", 3, True),
+        ):
+            supplier = Supplier.objects.filter(name=name).first()
+            if supplier is not None:
+                opens = at(yesterday - dt.timedelta(days=5), ROUND_OPENS)
+                self.add(opens, self.round_open, supplier, yesterday, 28, lead, small)
+        day = self.start
+        while day < self.today:
+            if day.weekday() < 6:
+                self.add(at(day, LOSS), self.losses_of_day, day)
+            if day.weekday() == 5:
+                self.add(at(day, EXPIRY), self.expired_withdraw, day)
+                self.add(at(day, SALES), self.week_sales)
+            if next_month(day.replace(day=1)) - day == dt.timedelta(days=1):
+                self.add(at(day, COUNT), self.counts_of_month, day)
+            day += dt.timedelta(days=1)
+        month = self.start
+        while next_month(month) <= self.today.replace(day=1):
+            self.add(at(next_month(month), dt.time(6, 0)), self.reports_of_month, month)
+            month = next_month(month)
+
+    def run(self) -> dict:
+        self.plan()
+        while self.events:
+            moment, _, action, args = heapq.heappop(self.events)
+            started = time.perf_counter()
+            with clock_at(moment):
+                action(*args)
+            self.timings[action.__name__] += time.perf_counter() - started
+        with clock_at(self.now):
+            self.week_sales()
+        return dict(self.counts)
+
+    # -- pooled purchasing -----------------------------------------------------------
+
+    def round_open(self, supplier, deadline, period, lead, small=False) -> None:
+        """A round and what follows: the shops' orders, the consolidation, the receipt
+        (each at its own moment, if it has come). A `small` round: one shop's two cases,
+        under the supplier's minimum, left for the coordinator to review."""
+        opens_at = at(deadline - dt.timedelta(days=5), ROUND_OPENS)
+        delivery = deadline + dt.timedelta(days=lead)
+        if delivery.weekday() == 6:
+            delivery += dt.timedelta(days=1)
+        round_ = round_create(
+            supplier=supplier,
+            opens_at=opens_at,
+            closes_at=at(deadline, DEADLINE),
+            delivery_date=delivery,
+            user=self.coordinator,
+        )
+        self.counts["rounds"] += 1
+        if small:
+            products = sorted(
+                (p for p in self.by_id.values() if p.supplier_id == supplier.pk),
+                key=lambda p: p.case_size * p.unit_price,
+            )[:2]
+            lines = [{"product": p.pk, "quantity": p.case_size} for p in products]
+            self.add(
+                at(deadline - dt.timedelta(days=1), ORDER),
+                self.order,
+                round_,
+                self.shops[0],
+                0,
+                lines,
+            )
+        else:
+            for index, shop in enumerate(self.shops):
+                placed = at(deadline - dt.timedelta(days=self.rng.randint(1, 4)), ORDER)
+                self.add(
+                    placed + dt.timedelta(minutes=37 * index), self.order, round_, shop, period
+                )
+        self.add(
+            at(deadline, DEADLINE) + dt.timedelta(minutes=1), self.consolidate, round_, not small
+        )
+        self.add(at(delivery, RECEIPT), self.receive, round_)
+
+    def order_lines(self, shop, supplier_id: int, days: int) -> list[dict]:
+        """What a shop orders: enough for the days until the next round and a few more,
+        less what it has (the quantities the order form suggests, give or take)."""
+        week = WEEK_SALES.get(shop.kind, GROCERY_WEEK)
+        size = 0.6 + 0.15 * shop.shares
+        stock = dict(
+            StockBalance.objects.filter(shop=shop, product__supplier_id=supplier_id).values_list(
+                "product_id", "quantity"
+            )
+        )
+        lines = []
+        for sku, per_week in week.items():
+            product = self.products.get(sku)
+            if product is None or product.supplier_id != supplier_id or not product.active:
+                continue
+            wanted = per_week * size * (days + 4) / 7 * self.rng.uniform(0.8, 1.25)
+            quantity = round(wanted) - stock.get(product.pk, 0)
+            if quantity > 0:
+                tolerance = product.case_size // 2 if self.rng.random() < 0.4 else 0
+                lines.append({"product": product.pk, "quantity": quantity, "tolerance": tolerance})
+        return lines
+
+    def order(self, round_, shop, period, lines=None) -> None:
+        if shop.joined_on > self.clock_day():
+            return
+        lines = lines or self.order_lines(shop, round_.supplier_id, period)
+        if lines:
+            order_place(
+                round_id=round_.pk, shop=shop, lines=lines, user=self.shopkeepers.get(shop.pk)
+            )
+            self.counts["orders"] += 1
+
+    def consolidate(self, round_, review: bool) -> None:
+        supplier_order = round_consolidate(round_id=round_.pk)
+        if supplier_order is None:
+            return
+        if not supplier_order.lines.exists():
+            round_cancel(round_id=round_.pk)
+        elif supplier_order.status == SupplierOrder.Status.NEEDS_REVIEW and review:
+            # The coordinator validates the order under the minimum within the hour.
+            with clock_at(paris_now() + dt.timedelta(minutes=50)):
+                supplier_order_confirm(supplier_order_id=supplier_order.pk)
+
+    def receive(self, round_) -> None:
+        supplier_order = (
+            SupplierOrder.objects.filter(round=round_, status=SupplierOrder.Status.CONFIRMED)
+            .prefetch_related("lines")
+            .first()
+        )
+        if supplier_order is None:
+            return
+        day = self.clock_day()
+        lines = list(supplier_order.lines.all())
+        received = {}
+        self.receipts += 1
+        if self.receipts in SHORTFALL_ROUNDS:
+            short = max(lines, key=lambda line: line.units)
+            received[short.product_id] = short.units - max(1, short.units // 4)
+        lots = {}
+        for line in lines:
+            product = self.by_id[line.product_id]
+            keeps = SHELF_LIFE.get(product.sku, SHELF_LIFE_BY_SUPPLIER.get(product.supplier.name))
+            if keeps is None:
+                continue
+            lots[line.product_id] = (
+                f"{product.sku.split('-', 1)[1]}-{day:%y%m%d}",
+                day + dt.timedelta(days=keeps),
+            )
+        invoices = supplier_order_receive(
+            supplier_order_id=supplier_order.pk, received=received, lots=lots, received_on=day
+        )
+        self.counts["invoices"] += len(invoices)
+
+    # -- the shops' days ---------------------------------------------------------------
+
+    def clock_day(self) -> dt.date:
+        return paris_now().date()
+
+    def members(self, day: dt.date) -> list[Shop]:
+        return [shop for shop in self.shops if shop.joined_on <= day]
+
+    def week_sales(self) -> None:
+        """Saturday evening: each shop's till export of the week (the units sold, booked
+        that evening: one call for every shop) and its daily Z tickets (those sales at
+        retail prices, and what it sold from other suppliers), sent as a CSV."""
+        until = min(self.clock_day(), self.today - dt.timedelta(days=1))
+        days = []
+        day = self.sold_until + dt.timedelta(days=1)
+        while day <= until:
+            if day.weekday() < 6:
+                days.append(day)
+            day += dt.timedelta(days=1)
+        self.sold_until = max(self.sold_until, until)
+        if not days:
+            return
+        stock = defaultdict(dict)
+        for shop_id, product_id, quantity in StockBalance.objects.filter(
+            quantity__gt=0
+        ).values_list("shop_id", "product_id", "quantity"):
+            stock[shop_id][product_id] = quantity
+        moment = paris_now()
+        movements = []
+        for shop in self.shops:
+            shop_days = [d for d in days if d >= shop.joined_on]
+            if not shop_days:
+                continue
+            week = WEEK_SALES.get(shop.kind, GROCERY_WEEK)
+            size = 0.6 + 0.15 * shop.shares
+            takings = {d: defaultdict(Decimal) for d in shop_days}
+            for product_id, on_hand in sorted(stock[shop.pk].items()):
+                per_day = week.get(self.by_id[product_id].sku, 1) * size / 6
+                left = on_hand
+                for d in shop_days:
+                    wanted = per_day * WEEKDAY[d.weekday()] * SEASON[d.month - 1]
+                    sold = min(left, round(wanted * self.rng.uniform(0.5, 1.5)))
+                    left -= sold
+                    vat_rate = self.by_id[product_id].vat_rate
+                    takings[d][vat_rate] += sold * self.retail[product_id]
+                if left < on_hand:
+                    movements.append(
+                        MovementIn(
+                            shop_id=shop.pk,
+                            product_id=product_id,
+                            kind=StockMovement.Kind.SALE,
+                            quantity=left - on_hand,
+                            occurred_at=moment,
+                        )
+                    )
+            for d in shop_days:
+                factor = WEEKDAY[d.weekday()] * SEASON[d.month - 1]
+                for rate, (low, high) in OTHER_SALES.items():
+                    takings[d][rate] += money(Decimal(self.rng.uniform(low, high) * factor))
+                total = sum(takings[d].values(), Decimal(0))
+                card = money(total * Decimal(self.rng.uniform(0.55, 0.8)))
+                self.tickets[shop.pk].append((d, takings[d], total - card, card))
+        movements_record(movements=movements)
+        self.tickets_send()
+
+    def tickets_send(self) -> None:
+        """Each shop sends the Z tickets of its week, as the CSV its till makes."""
+        for shop in self.shops:
+            days = self.tickets.pop(shop.pk, [])
+            if not days:
+                continue
+            rates = {rate: column for column, rate in RATE_COLUMNS.items()}
+            rows = [f"date;{';'.join(RATE_COLUMNS)};cash;card;other"]
+            for day, takings, cash, card in days:
+                cells = {rates[rate]: amount for rate, amount in takings.items()}
+                rows.append(
+                    ";".join(
+                        [
+                            day.isoformat(),
+                            *(str(cells.get(column, "")) for column in RATE_COLUMNS),
+                            str(cash),
+                            str(card),
+                            "",
+                        ]
+                    )
+                )
+            file = io.BytesIO("\n".join(rows).encode())
+            sales_days_import(shop=shop, file=file, user=self.shopkeepers.get(shop.pk))
+            self.counts["z"] += len(days)
+
+    def losses_of_day(self, day: dt.date) -> None:
+        """Now and then a broken jar or a bottle gone: a loss of one or two units."""
+        for shop in self.members(day):
+            if self.rng.random() > 0.05:
+                continue
+            in_stock = list(
+                StockBalance.objects.filter(shop=shop, quantity__gt=1)
+                .order_by("product_id")
+                .values_list("product_id", flat=True)
+            )
+            if not in_stock:
+                continue
+            movement_create(
+                shop=shop,
+                product=self.by_id[self.rng.choice(in_stock)],
+                kind=StockMovement.Kind.LOSS,
+                quantity=1,
+                reason=self.rng.choice(
+                    [StockMovement.Reason.DAMAGED] * 3 + [StockMovement.Reason.THEFT]
+                ),
+                user=self.shopkeepers.get(shop.pk, self.coordinator),
+                occurred_on=day,
+            )
+            self.counts["losses"] += 1
+
+    def expired_withdraw(self, day: dt.date) -> None:
+        """On Saturday evening, before the week's sales are booked, each shop takes out of
+        its shelves the lots past their date."""
+        expired = defaultdict(int)
+        for shop_id, product_id, remaining in StockLot.objects.filter(
+            expires_on__lt=day, remaining__gt=0
+        ).values_list("shop_id", "product_id", "remaining"):
+            expired[(shop_id, product_id)] += remaining
+        shops = {shop.pk: shop for shop in self.shops}
+        for (shop_id, product_id), quantity in sorted(expired.items()):
+            movement_create(
+                shop=shops[shop_id],
+                product=self.by_id[product_id],
+                kind=StockMovement.Kind.LOSS,
+                quantity=quantity,
+                reason=StockMovement.Reason.EXPIRED,
+                user=self.shopkeepers.get(shop_id, self.coordinator),
+                occurred_on=day,
+            )
+            self.counts["losses"] += 1
+
+    def counts_of_month(self, day: dt.date) -> None:
+        """The monthly count of each shop: what is on the shelves, one or two units short."""
+        for shop in self.members(day):
+            balances = list(
+                StockBalance.objects.filter(shop=shop)
+                .select_related("product")
+                .order_by("product_id")
+            )
+            if not balances:
+                continue
+            lines = []
+            for balance in balances:
+                counted = balance.quantity
+                if counted and self.rng.random() < 0.2:
+                    counted -= self.rng.randint(1, min(2, counted))
+                lines.append({"product": balance.product, "quantity": counted})
+            stock_count_record(
+                shop=shop,
+                counted_on=day,
+                lines=lines,
+                user=self.shopkeepers.get(shop.pk, self.coordinator),
+            )
+            self.counts["stock_counts"] += 1
+
+    # -- the month's reports ------------------------------------------------------------
+
+    def reports_of_month(self, month: dt.date) -> None:
+        """What the beat does on the 1st: the reports of the month before, built here
+        one after the other rather than by the workers."""
+        run = reports_generate(month=format_month(month), shop_ids=None)
+        for report_id in Report.objects.filter(run=run).order_by("pk").values_list("pk", flat=True):
+            report_build(report_id=report_id)
+            self.counts["reports"] += 1
+
+
+def demo_history_load(*, months: int) -> dict | None:
+    """Build the demo's past (module doc) unless it is there already; returns what was
+    made, or None when there was nothing to do. The e-mails of the past (rounds
+    consolidated, reports ready) are not sent: they would arrive months late."""
+    if history_exists():
+        return None
+    now = paris_now()
+    start = history_start(now.date(), months)
+    founded = previous_month(start)
+    with transaction.atomic():
+        Cooperative.objects.filter(founded_on__isnull=True).update(founded_on=founded)
+        Cooperative.objects.filter(founded_on__gt=founded).update(founded_on=founded)
+        last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
+        history = History(months=months, now=now)
+        # A line per round consolidated is the worker's log, not the demo's output.
+        quiet = logging.getLogger("purchasing")
+        level = quiet.level
+        quiet.setLevel(logging.WARNING)
+        try:
+            made = history.run()
+        finally:
+            quiet.setLevel(level)
+        made["timings"] = dict(history.timings)
+        OutboxMessage.objects.filter(pk__gt=last_message or 0).delete()
+    return made
+
+
+def demo_open_round_fill() -> int:
+    """The shops' orders in the open rounds that have none yet (the order form and the
+    live fill then show something). Returns the number of orders placed."""
+    rng = random.Random(SEED)
+    now = paris_now()
+    shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk"))
+    shopkeepers = {
+        shop.pk: user
+        for user in User.objects.filter(role=User.Role.SHOPKEEPER).order_by("pk")
+        for shop in user.shops.all()
+    }
+    placed = 0
+    for round_ in Round.objects.filter(status=Round.Status.OPEN, opens_at__lte=now).order_by("pk"):
+        if Order.objects.filter(round=round_).exists() or round_.closes_at <= now:
+            continue
+        products = list(
+            Product.objects.filter(supplier_id=round_.supplier_id, active=True).order_by("pk")
+        )
+        for shop in shops[:-1]:  # the last one has not ordered yet: the fill shows it
+            lines = [
+                {"product": p.pk, "quantity": rng.randint(1, 2) * p.case_size // 2 or 1}
+                for p in products
+                if rng.random() < 0.6
+            ]
+            if lines:
+                order_place(
+                    round_id=round_.pk, shop=shop, lines=lines, user=shopkeepers.get(shop.pk)
+                )
+                placed += 1
+    return placed
