@@ -1,5 +1,6 @@
 """Input and output serializers of the purchasing API (field names of docs/api.md)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.models import MAX_UNITS, Supplier
@@ -45,8 +46,25 @@ class RoundCloneInput(serializers.Serializer):
     delivery_date = serializers.DateField()
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "18:00",
+        "description": "Heure de Paris, HH:MM",
+    }
+)
+class ParisTimeField(serializers.TimeField):
+    """A wall-clock time in Paris ("18:00"): not an RFC 3339 time, which needs an offset
+    that changes with daylight saving."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class RoundScheduleSerializer(serializers.ModelSerializer):
     supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    closes_at_time = ParisTimeField()
     weekday = serializers.IntegerField(min_value=0, max_value=6)
     delivery_weekday = serializers.IntegerField(min_value=0, max_value=6)
     opens_days_before = serializers.IntegerField(min_value=1, max_value=28, default=7)

@@ -80,7 +80,8 @@ def missing_shops_reminder(round_id: int) -> int:
     a shop that ordered since the button was pressed is left alone). Nothing once the
     round no longer takes orders."""
     round_ = Round.objects.select_related("supplier").get(pk=round_id)
-    if not round_.takes_orders(timezone.now()):
+    now = timezone.now()
+    if not round_.takes_orders(now) or now < round_.opens_at:
         return 0
     missing = selectors.round_missing_shops(round_=round_)
     shops = list(missing)

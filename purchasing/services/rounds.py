@@ -31,6 +31,14 @@ class RoundNotTakingOrders(BusinessRuleError):
     default_detail = "La tournée est close : il n'y a plus personne à relancer."
 
 
+class RoundNotOpenYet(BusinessRuleError):
+    code = "round_not_open"
+    default_detail = (
+        "La tournée n'est pas encore ouverte : relancez les commerces une fois qu'ils "
+        "peuvent commander."
+    )
+
+
 # --- One round ------------------------------------------------------------------------
 
 
@@ -171,8 +179,11 @@ def round_remind_missing(*, round_id: int) -> dict:
     have an address to write to, and those that have none."""
     with transaction.atomic():
         round_ = round_lock(round_id)
-        if not round_.takes_orders(timezone.now()):
+        now = timezone.now()
+        if not round_.takes_orders(now):
             raise RoundNotTakingOrders()
+        if now < round_.opens_at:
+            raise RoundNotOpenYet()
         missing = selectors.round_missing_shops(round_=round_)
         shops = list(missing)
         addresses = selectors.shop_email_addresses(missing)

@@ -88,6 +88,7 @@ def coord_round(request, pk):
         addresses = selectors.shop_email_addresses(missing_shops)
         missing = list(missing_shops)
         context["missing"] = [{"shop": shop, "emails": addresses.get(shop.pk)} for shop in missing]
+        context["opens_later"] = now < round_.opens_at
     if supplier_order is None:
         fill = selectors.round_fill(round_=round_)
         context["fill"] = [

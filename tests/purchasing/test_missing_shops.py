@@ -300,3 +300,20 @@ def test_without_a_hub_address_the_cooperatives_address_is_printed(consolidated,
     coop.save()
     text = pdf_text(purchase_order_pdf(consolidated["supplier_order"]), tmp_path)
     assert "Adresse de livraison : 2 rue de la Mairie, 35560 Rimou" in text
+
+
+def test_a_round_not_open_yet_is_not_reminded(client, round_world):
+    from mache.errors import BusinessRuleError
+
+    round_ = round_world["round"]
+    round_.opens_at = timezone.now() + dt.timedelta(hours=2)
+    round_.save()
+    with pytest.raises(BusinessRuleError) as refused:
+        round_remind_missing(round_id=round_.pk)
+    assert refused.value.code == "round_not_open"
+    assert notifications.missing_shops_reminder(round_.pk) == 0
+    client.force_login(round_world["coordinator"])
+    body = page_text(client.get(f"/coordination/tournees/{round_.pk}/"))
+    assert "2 commerces actifs sans commande" in body
+    assert "Relancer ces commerces" not in body and "vous pourrez relancer" in body
+    assert queued("missing_shops_reminder") == [] and mail.outbox == []

@@ -179,7 +179,7 @@ def test_the_coordinator_creates_lists_and_deactivates_schedules(api, coordinato
         "id": body["id"],
         "supplier": supplier.pk,
         "weekday": 3,
-        "closes_at_time": "18:00:00",
+        "closes_at_time": "18:00",
         "delivery_weekday": 1,
         "opens_days_before": 3,
         "active": True,
