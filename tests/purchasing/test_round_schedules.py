@@ -222,3 +222,25 @@ def test_schedules_are_for_the_coordinator_only(api, shop, role):
     response = client.post("/api/round-schedules/", schedule_body(schedule.supplier), format="json")
     assert response.status_code == 403
     assert RoundSchedule.objects.count() == 1
+
+
+def test_the_schedules_list_and_page_have_a_fixed_query_count(api, client, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rest = api.as_user(coordinator)
+    client.force_login(coordinator)
+
+    def counts():
+        with CaptureQueriesContext(connection) as listed:
+            assert rest.get("/api/round-schedules/").status_code == 200
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/coordination/tournees/hebdomadaires/").status_code == 200
+        return len(listed), len(page)
+
+    thursday_schedule()
+    counts()  # the session's first request does its own bookkeeping
+    few = counts()
+    for weekday in range(5):
+        thursday_schedule(weekday=weekday)
+    assert counts() == few
