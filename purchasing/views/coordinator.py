@@ -194,12 +194,12 @@ def coord_round_task(request, pk, task_id):
     """htmx, every 2 s while the task runs: its progress; then a link to the result."""
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
     task = _task_state(round_, task_id)
-    response = render(request, "purchasing/_task_progress.html", {"round": round_, "task": task})
-    if task["consolidated"] and getattr(request, "htmx", False):
-        # The whole page changes (status, supplier order in place of the estimate):
-        # htmx loads it afresh rather than leave the "Ouverte" page under the bar.
-        response["HX-Redirect"] = reverse("coord-round", args=[round_.pk]) + "#consolidation"
-    return response
+    context = {"round": round_, "task": task, "oob": task["consolidated"]}
+    if task["consolidated"]:
+        # The rest of the page follows (htmx out-of-band swaps): the round's status, and
+        # the supplier order's in place of the fill (docs/rounds.md).
+        context["supplier_order"] = selectors.round_supplier_order(round_=round_)
+    return render(request, "purchasing/_task_progress.html", context)
 
 
 def _supplier_order(request, round_id) -> SupplierOrder:

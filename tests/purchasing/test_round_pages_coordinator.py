@@ -308,9 +308,18 @@ def test_once_consolidated_the_page_shows_the_supplier_order(client, coordinator
     response = client.post(url + "consolider/")
     task_url = f"{url}taches/{response['Location'].split('?tache=')[1]}/"
     round_consolidate(round_id=ordered_round.pk)
-    # The progress bar, polled by htmx, has the whole page reloaded.
-    progress = client.get(task_url, headers={"HX-Request": "true"})
-    assert progress["HX-Redirect"] == f"{url}#consolidation"
+    # The progress bar, polled by htmx, brings the page's status and the supplier order
+    # in place of the fill (out-of-band swaps).
+    progress = page_text(client.get(task_url, headers={"HX-Request": "true"}))
+    assert "Consolidation terminée." in progress and "Voir la consolidation" in progress
+    assert re.search(
+        r'<span id="round-status" hx-swap-oob="true" class="badge ok">Consolidée</span>', progress
+    )
+    assert '<div id="round-fill" hx-swap-oob="true">' in progress
+    assert "Confirmée" in progress and "1 produit commandé." in progress
+    # On the page itself (the link), no out-of-band copy: one status, one fill.
+    with_task = text_of(client.get(response["Location"]))
+    assert with_task.count('id="round-status"') == 1 and "hx-swap-oob" not in with_task
     body = page_text(client.get(url))
     assert "Consolidée" in body and "Commande fournisseur n°" in body and "Confirmée" in body
     assert "si la tournée fermait maintenant" not in body and "Ouverte" not in body
