@@ -7,67 +7,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0002_content_types'),
-        ('purchasing', '0004_catalogue_moved'),
+        ("catalogue", "0002_content_types"),
+        ("purchasing", "0004_catalogue_moved"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='round',
-            name='reminder_sent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='relance automatique envoyée le'),
+            model_name="round",
+            name="reminder_sent_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="relance automatique envoyée le"
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='schedule_week',
-            field=models.DateField(blank=True, null=True, verbose_name='semaine'),
+            model_name="round",
+            name="schedule_week",
+            field=models.DateField(blank=True, null=True, verbose_name="semaine"),
         ),
         migrations.AddField(
-            model_name='supplierorder',
-            name='sent_to_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='envoyée à'),
+            model_name="supplierorder",
+            name="sent_to_email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="envoyée à"),
         ),
         migrations.AddField(
-            model_name='supplierorder',
-            name='sent_to_supplier_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='envoyée au fournisseur le'),
+            model_name="supplierorder",
+            name="sent_to_supplier_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="envoyée au fournisseur le"
+            ),
         ),
         migrations.CreateModel(
-            name='RoundSchedule',
+            name="RoundSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], validators=[django.core.validators.MaxValueValidator(6)], verbose_name='jour de la date limite')),
-                ('closes_at_time', models.TimeField(verbose_name='heure de la date limite')),
-                ('delivery_weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], validators=[django.core.validators.MaxValueValidator(6)], verbose_name='jour de livraison')),
-                ('opens_days_before', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(28)], verbose_name='ouverture (jours avant la date limite)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='round_schedules', to='catalogue.supplier', verbose_name='fournisseur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "lundi"),
+                            (1, "mardi"),
+                            (2, "mercredi"),
+                            (3, "jeudi"),
+                            (4, "vendredi"),
+                            (5, "samedi"),
+                            (6, "dimanche"),
+                        ],
+                        validators=[django.core.validators.MaxValueValidator(6)],
+                        verbose_name="jour de la date limite",
+                    ),
+                ),
+                ("closes_at_time", models.TimeField(verbose_name="heure de la date limite")),
+                (
+                    "delivery_weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "lundi"),
+                            (1, "mardi"),
+                            (2, "mercredi"),
+                            (3, "jeudi"),
+                            (4, "vendredi"),
+                            (5, "samedi"),
+                            (6, "dimanche"),
+                        ],
+                        validators=[django.core.validators.MaxValueValidator(6)],
+                        verbose_name="jour de livraison",
+                    ),
+                ),
+                (
+                    "opens_days_before",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(28),
+                        ],
+                        verbose_name="ouverture (jours avant la date limite)",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="round_schedules",
+                        to="catalogue.supplier",
+                        verbose_name="fournisseur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tournée hebdomadaire',
-                'verbose_name_plural': 'tournées hebdomadaires',
-                'ordering': ['supplier__name', 'weekday', 'closes_at_time', 'id'],
+                "verbose_name": "tournée hebdomadaire",
+                "verbose_name_plural": "tournées hebdomadaires",
+                "ordering": ["supplier__name", "weekday", "closes_at_time", "id"],
             },
         ),
         migrations.AddField(
-            model_name='round',
-            name='schedule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rounds', to='purchasing.roundschedule', verbose_name='tournée hebdomadaire'),
+            model_name="round",
+            name="schedule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="rounds",
+                to="purchasing.roundschedule",
+                verbose_name="tournée hebdomadaire",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(fields=('schedule', 'schedule_week'), name='one_round_per_schedule_and_week'),
+            model_name="round",
+            constraint=models.UniqueConstraint(
+                fields=("schedule", "schedule_week"), name="one_round_per_schedule_and_week"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roundschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__lte', 6), ('delivery_weekday__lte', 6)), name='round_schedule_weekdays'),
+            model_name="roundschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekday__lte", 6), ("delivery_weekday__lte", 6)),
+                name="round_schedule_weekdays",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roundschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_days_before__gte', 1), ('opens_days_before__lte', 28)), name='round_schedule_opens_days_before'),
+            model_name="roundschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("opens_days_before__gte", 1), ("opens_days_before__lte", 28)),
+                name="round_schedule_opens_days_before",
+            ),
         ),
     ]

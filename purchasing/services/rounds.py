@@ -4,6 +4,7 @@ shops that have not ordered yet (by the coordinator's button, or by the beat swe
 before the deadline, once)."""
 
 import datetime as dt
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +18,8 @@ from .. import selectors
 from ..models import Round, RoundSchedule
 from . import notifications
 from .orders import check_round_dates, round_create, round_lock
+
+log = logging.getLogger(__name__)
 
 REMINDER_BEFORE = dt.timedelta(hours=24)
 
@@ -164,8 +167,11 @@ def schedules_open_due(*, now=None) -> list[int]:
                     )
             except IntegrityError:
                 continue  # another sweep opened it first
-            except InvalidInput:
-                continue  # out of the cooperative's dates (before its founding): not yet
+            except InvalidInput as exc:
+                # Out of the cooperative's dates (before its founding): said, not raised,
+                # so that the other schedules still open their rounds.
+                log.warning("schedule %s, week %s: not opened (%s)", schedule.pk, week, exc)
+                continue
             opened.append(round_.pk)
     return opened
 
