@@ -19,6 +19,7 @@ from .models import (
     Order,
     OrderLine,
     Round,
+    RoundSchedule,
     SupplierOrder,
     SupplierOrderLine,
 )
@@ -42,6 +43,22 @@ class RoundAdmin(ReadOnlyAdmin):
     date_hierarchy = "closes_at"
     search_fields = ["supplier__name"]
     inlines = [RoundOrderInline]
+
+
+@admin.register(RoundSchedule)
+class RoundScheduleAdmin(ReadOnlyAdmin):
+    """Shown only: schedules are changed on the coordinator's page (docs/rounds.md)."""
+
+    list_display = [
+        "supplier",
+        "weekday",
+        "closes_at_time",
+        "delivery_weekday",
+        "opens_days_before",
+        "active",
+    ]
+    list_filter = ["active", "supplier"]
+    list_select_related = ["supplier"]
 
 
 class OrderLineInline(ReadOnlyInline):

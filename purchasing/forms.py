@@ -11,6 +11,8 @@ from catalogue.models import MAX_UNITS
 from mache.formats import format_quantity
 from mache.periods import paris_today
 
+from .models import RoundSchedule
+
 
 def units_field(label, *, max_value=MAX_UNITS, max_message=None, **kwargs):
     """A whole number of units typed on a phone: numeric keypad, French messages."""
@@ -182,3 +184,125 @@ class ReceiptForm(forms.Form):
             if code or expires_on:
                 lots[line.product_id] = (code, expires_on)
         return lots
+
+
+# --- Rounds run by the coordinator (docs/rounds.md) -------------------------------------
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def datetime_field(label, **kwargs):
+    """A moment typed in Paris time (the phone's date and time picker)."""
+    return forms.DateTimeField(
+        label=label,
+        input_formats=DATETIME_FORMATS,
+        error_messages={
+            "invalid": "Une date et une heure comme 26/11/2026 18:00.",
+            "required": "Indiquez la date et l'heure.",
+        },
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **kwargs,
+    )
+
+
+def date_field(label, **kwargs):
+    return forms.DateField(
+        label=label,
+        input_formats=DATE_FORMATS,
+        error_messages={
+            "invalid": "Une date comme 26/11/2026.",
+            "required": "Indiquez la date.",
+        },
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+class RoundDatesForm(forms.Form):
+    """Opening, deadline and delivery of a round (a clone's, or a new one's)."""
+
+    opens_at = datetime_field("Ouverture")
+    closes_at = datetime_field("Date limite de commande")
+    delivery_date = date_field("Livraison prévue")
+
+
+class RoundForm(RoundDatesForm):
+    """A new round: the supplier and its dates."""
+
+    supplier = forms.ModelChoiceField(
+        label="Fournisseur",
+        queryset=None,
+        empty_label="— choisir —",
+        error_messages={
+            "required": "Choisissez le fournisseur.",
+            "invalid_choice": "Ce fournisseur n'existe pas.",
+        },
+    )
+    field_order = ["supplier", "opens_at", "closes_at", "delivery_date"]
+
+    def __init__(self, *args, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers
+
+
+class RoundEditForm(forms.Form):
+    """What changes while a round is open: its deadline (extended or brought forward)
+    and its delivery day."""
+
+    closes_at = datetime_field("Date limite de commande")
+    delivery_date = date_field("Livraison prévue")
+
+
+class RoundScheduleForm(forms.Form):
+    supplier = forms.ModelChoiceField(
+        label="Fournisseur",
+        queryset=None,
+        empty_label="— choisir —",
+        error_messages={
+            "required": "Choisissez le fournisseur.",
+            "invalid_choice": "Ce fournisseur n'existe pas.",
+        },
+    )
+    weekday = forms.TypedChoiceField(
+        label="Date limite chaque",
+        choices=RoundSchedule.WEEKDAYS,
+        coerce=int,
+        error_messages={
+            "required": "Choisissez le jour.",
+            "invalid_choice": "Choisissez un jour de la semaine.",
+        },
+    )
+    closes_at_time = forms.TimeField(
+        label="à (heure)",
+        input_formats=["%H:%M", "%Hh%M", "%Hh"],
+        error_messages={"invalid": "Une heure comme 18:00.", "required": "Indiquez l'heure."},
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    delivery_weekday = forms.TypedChoiceField(
+        label="Livraison le",
+        choices=RoundSchedule.WEEKDAYS,
+        coerce=int,
+        error_messages={
+            "required": "Choisissez le jour.",
+            "invalid_choice": "Choisissez un jour de la semaine.",
+        },
+    )
+    opens_days_before = forms.IntegerField(
+        label="Ouverture (jours avant la date limite)",
+        min_value=1,
+        max_value=28,
+        initial=7,
+        error_messages={
+            "invalid": "Un nombre entier de jours.",
+            "min_value": "Au moins 1 jour.",
+            "max_value": "Au plus 28 jours.",
+            "required": "Indiquez le nombre de jours.",
+        },
+        widget=forms.NumberInput(attrs={"min": 1, "max": 28, "step": 1, "inputmode": "numeric"}),
+    )
+    active = forms.BooleanField(label="Active", required=False, initial=True)
+
+    def __init__(self, *args, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers

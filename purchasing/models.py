@@ -17,6 +17,61 @@ from catalogue.models import (
 )
 
 
+class RoundSchedule(models.Model):
+    """A weekly round of one supplier, opened by the beat sweep (docs/rounds.md): the
+    deadline falls every `weekday` at `closes_at_time` (Paris), the round opens
+    `opens_days_before` days before it (at midnight, Paris) and is delivered on the first
+    `delivery_weekday` on or after the deadline's day."""
+
+    WEEKDAYS = [
+        (0, "lundi"),
+        (1, "mardi"),
+        (2, "mercredi"),
+        (3, "jeudi"),
+        (4, "vendredi"),
+        (5, "samedi"),
+        (6, "dimanche"),
+    ]
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        related_name="round_schedules",
+        verbose_name="fournisseur",
+    )
+    weekday = models.PositiveSmallIntegerField(
+        "jour de la date limite", choices=WEEKDAYS, validators=[MaxValueValidator(6)]
+    )
+    closes_at_time = models.TimeField("heure de la date limite")
+    delivery_weekday = models.PositiveSmallIntegerField(
+        "jour de livraison", choices=WEEKDAYS, validators=[MaxValueValidator(6)]
+    )
+    opens_days_before = models.PositiveSmallIntegerField(
+        "ouverture (jours avant la date limite)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tournée hebdomadaire"
+        verbose_name_plural = "tournées hebdomadaires"
+        ordering = ["supplier__name", "weekday", "closes_at_time", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6) & Q(delivery_weekday__lte=6),
+                name="round_schedule_weekdays",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_days_before__gte=1) & Q(opens_days_before__lte=28),
+                name="round_schedule_opens_days_before",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.supplier} — chaque {self.get_weekday_display()}"
+
+
 class Round(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Ouverte"
@@ -36,6 +91,20 @@ class Round(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Opened by a weekly schedule: the Monday (Paris) of its deadline's week. One round
+    # per schedule and week, whoever opens it (docs/rounds.md).
+    schedule = models.ForeignKey(
+        RoundSchedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name="tournée hebdomadaire",
+    )
+    schedule_week = models.DateField("semaine", null=True, blank=True)
+    # The automatic reminder to the shops that have not ordered, 24 h before the
+    # deadline: set by a conditional UPDATE, so it goes once even with two workers.
+    reminder_sent_at = models.DateTimeField("relance automatique envoyée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "tournée de commande"
@@ -45,6 +114,9 @@ class Round(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "schedule_week"], name="one_round_per_schedule_and_week"
             ),
         ]
 
@@ -121,6 +193,9 @@ class SupplierOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
+    # The purchase order e-mailed to the supplier once confirmed (docs/rounds.md).
+    sent_to_supplier_at = models.DateTimeField("envoyée au fournisseur le", null=True, blank=True)
+    sent_to_email = models.EmailField("envoyée à", blank=True)
 
     class Meta:
         verbose_name = "commande fournisseur"

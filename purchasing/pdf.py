@@ -67,6 +67,18 @@ def _cooperative_lines(coop) -> list[str]:
     ]
 
 
+def _delivery_address(coop) -> str:
+    """Where suppliers deliver: the hub's address, a setting of the cooperative
+    (`Cooperative.hub_address`, one line per line of the address); its registered
+    address while the hub's is not recorded."""
+    hub = [line.strip(" ,") for line in (coop.hub_address or "").splitlines() if line.strip(" ,")]
+    if hub:
+        return ", ".join(hub)
+    return ", ".join(
+        part for part in (coop.address, _postal_line(coop.postcode, coop.commune)) if part
+    )
+
+
 def _frame(coop, document: str) -> PageFrame:
     return PageFrame(
         header_left=coop.name,
@@ -121,12 +133,7 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
                     "Livraison",
                     [
                         f"Date de livraison souhaitée : {format_date(round_.delivery_date)}",
-                        "Adresse de livraison : "
-                        + ", ".join(
-                            part
-                            for part in (coop.address, _postal_line(coop.postcode, coop.commune))
-                            if part
-                        ),
+                        f"Adresse de livraison : {_delivery_address(coop)}",
                     ],
                 ),
             ]

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from catalogue.models import PriceTier, Product
 from mache.permissions import scope_to_user, sees_all_shops
-from shops.models import Cooperative
+from shops.models import Cooperative, Shop, User
 
 from . import rules
 from .models import (
@@ -17,6 +17,7 @@ from .models import (
     Order,
     OrderLine,
     Round,
+    RoundSchedule,
     SupplierOrder,
 )
 
@@ -24,6 +25,40 @@ from .models import (
 def round_list(*, user) -> QuerySet[Round]:
     # Every member sees every round: rounds are calls to order, not shop data.
     return Round.objects.select_related("supplier")
+
+
+def round_schedule_list(*, user) -> QuerySet[RoundSchedule]:
+    # The cooperative's settings: the views let coordinators only in.
+    if not sees_all_shops(user):
+        return RoundSchedule.objects.none()
+    return RoundSchedule.objects.select_related("supplier")
+
+
+def round_missing_shops(*, round_: Round) -> QuerySet[Shop]:
+    """The active shops with no order in `round_`, by name (for the coordinator: callers
+    check the role)."""
+    return (
+        Shop.objects.filter(status=Shop.Status.ACTIVE)
+        .exclude(pk__in=Order.objects.filter(round=round_).values("shop_id"))
+        .order_by("name", "id")
+    )
+
+
+def shop_email_addresses(shops: QuerySet[Shop]) -> dict[int, list[str]]:
+    """Shop id -> the addresses that reach it: the shop's own e-mail and those of its
+    active shopkeepers, once each, sorted. Two queries, whatever the number of shops
+    (none of them left out when there is no shop: the pages' query counts stay fixed)."""
+    found: dict[int, set[str]] = {
+        pk: {email} if email else set() for pk, email in shops.values_list("id", "email")
+    }
+    keepers = (
+        User.objects.filter(is_active=True, role=User.Role.SHOPKEEPER, shops__in=shops.values("pk"))
+        .exclude(email="")
+        .values_list("shops", "email")
+    )
+    for pk, email in keepers:
+        found[pk].add(email)
+    return {pk: sorted(emails) for pk, emails in found.items() if emails}
 
 
 def order_list(*, user) -> QuerySet[Order]:

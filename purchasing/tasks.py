@@ -12,6 +12,7 @@ from mache.outbox import enqueue_many_on_commit
 
 from .models import Round
 from .services.consolidation import round_consolidate, rounds_due_ids
+from .services.rounds import round_reminders_send, schedules_open_due
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,15 @@ def consolidate_round(round_id: int) -> dict:
 
 @shared_task(name="worker.sweep_rounds")
 def sweep_rounds() -> list[int]:
-    """Run by beat every minute: every open round past its deadline gets consolidated,
-    even if no worker was up at that minute. Not retried: the next sweep is the retry."""
+    """Run by beat every minute: the weekly schedules open their rounds, the shops that
+    have not ordered are reminded 24 h before a deadline (once), and every open round
+    past its deadline gets consolidated, even if no worker was up at that minute. Each
+    step is idempotent (docs/rounds.md). Not retried: the next sweep is the retry.
+    Returns the ids of the rounds due for consolidation."""
+    opened = schedules_open_due()
+    reminded = round_reminders_send()
+    if opened or reminded:
+        log.info("sweep_rounds: rounds opened %s, reminded %s", opened, reminded)
     due = rounds_due_ids()
     enqueue_many_on_commit(consolidate_round, [(round_id,) for round_id in due])
     return due

@@ -5,6 +5,7 @@ from .apis import orders, rounds, suggestion
 
 router = SimpleRouter()
 router.register("rounds", rounds.RoundViewSet, basename="round")
+router.register("round-schedules", rounds.RoundScheduleViewSet, basename="round-schedule")
 router.register("supplier-orders", rounds.SupplierOrderViewSet, basename="supplier-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("invoices", orders.InvoiceViewSet, basename="invoice")

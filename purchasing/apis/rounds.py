@@ -12,16 +12,20 @@ from mache.outbox import enqueue_on_commit
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from .. import selectors
-from ..models import Round, SupplierOrder
+from ..models import Round, RoundSchedule, SupplierOrder
 from ..pdf import purchase_order_pdf
-from ..services import consolidation, lifecycle, orders, receipt
+from ..services import consolidation, lifecycle, orders, receipt, rounds
 from ..tasks import consolidate_round
 from .serializers import (
     AllocationSerializer,
     FillSerializer,
     InvoiceSerializer,
+    MissingShopSerializer,
     ReceiptInput,
+    RoundCloneInput,
+    RoundScheduleSerializer,
     RoundSerializer,
+    RoundUpdateInput,
     SupplierOrderSerializer,
 )
 
@@ -33,6 +37,9 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [ActionRoles]
     action_roles = {
         "create": COORDINATOR_ONLY,
+        "partial_update": COORDINATOR_ONLY,
+        "clone": COORDINATOR_ONLY,
+        "missing_shops": COORDINATOR_ONLY,
         "consolidate": COORDINATOR_ONLY,
         "cancel": COORDINATOR_ONLY,
     }
@@ -48,6 +55,35 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         round_ = orders.round_create(user=request.user, **serializer.validated_data)
         return Response(RoundSerializer(round_).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoundUpdateInput, responses=RoundSerializer)
+    def partial_update(self, request, pk=None):
+        """The deadline and the delivery day of an open round (docs/rounds.md)."""
+        round_ = self.get_object()
+        serializer = RoundUpdateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        round_ = rounds.round_update(round_id=round_.pk, **serializer.validated_data)
+        return Response(RoundSerializer(round_).data)
+
+    @extend_schema(request=RoundCloneInput, responses={201: RoundSerializer})
+    @action(detail=True, methods=["post"])
+    def clone(self, request, pk=None):
+        """A new open round of the same supplier, with the dates given."""
+        source = self.get_object()
+        serializer = RoundCloneInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        round_ = rounds.round_clone(
+            round_id=source.pk, user=request.user, **serializer.validated_data
+        )
+        return Response(RoundSerializer(round_).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MissingShopSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="missing-shops")
+    def missing_shops(self, request, pk=None):
+        """The active shops with no order in the round yet."""
+        shops = selectors.round_missing_shops(round_=self.get_object())
+        page = self.paginate_queryset(shops)
+        return self.get_paginated_response(MissingShopSerializer(page, many=True).data)
 
     @extend_schema(responses=FillSerializer)
     @action(detail=True, methods=["get"])
@@ -164,4 +200,33 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 "invoices": InvoiceSerializer(invoices, many=True).data,
             },
             status=status.HTTP_201_CREATED,
+        )
+
+
+class RoundScheduleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Weekly rounds opened by the beat sweep (docs/rounds.md). Not deleted: a schedule
+    no longer wanted is made inactive (`active: false`), its past rounds keep its name."""
+
+    serializer_class = RoundScheduleSerializer
+    permission_classes = [ActionRoles]
+    default_roles = COORDINATOR_ONLY
+    scoped_model = RoundSchedule
+    shop_field = None  # the cooperative's, not a shop's
+    filterset_fields = ["supplier", "active"]
+
+    def get_queryset(self):
+        return selectors.round_schedule_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = rounds.round_schedule_save(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = rounds.round_schedule_save(
+            schedule=serializer.instance, **serializer.validated_data
         )

@@ -1,12 +1,13 @@
 """Input and output serializers of the purchasing API (field names of docs/api.md)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.models import MAX_UNITS, Supplier
 from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 
-from ..models import Invoice, Order, Round
+from ..models import Invoice, Order, Round, RoundSchedule
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -16,6 +17,78 @@ class RoundSerializer(serializers.ModelSerializer):
         model = Round
         fields = ["id", "supplier", "opens_at", "closes_at", "delivery_date", "status"]
         read_only_fields = ["status"]
+
+
+class RoundUpdateInput(serializers.Serializer):
+    """PATCH of an open round: its deadline and delivery day only."""
+
+    closes_at = serializers.DateTimeField(required=False)
+    delivery_date = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        # The other fields of a round are fixed once it is open: say so rather than
+        # ignore them.
+        fixed = {"supplier", "opens_at", "status"} & set(self.initial_data)
+        if fixed:
+            raise serializers.ValidationError(
+                {name: ["Ce champ ne peut pas être modifié."] for name in sorted(fixed)}
+            )
+        if not attrs:
+            raise serializers.ValidationError(
+                {"closes_at": ["Indiquez une nouvelle date limite ou une date de livraison."]}
+            )
+        return attrs
+
+
+class RoundCloneInput(serializers.Serializer):
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    delivery_date = serializers.DateField()
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "18:00",
+        "description": "Heure de Paris, HH:MM",
+    }
+)
+class ParisTimeField(serializers.TimeField):
+    """A wall-clock time in Paris ("18:00"): not an RFC 3339 time, which needs an offset
+    that changes with daylight saving."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class RoundScheduleSerializer(serializers.ModelSerializer):
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    closes_at_time = ParisTimeField()
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    delivery_weekday = serializers.IntegerField(min_value=0, max_value=6)
+    opens_days_before = serializers.IntegerField(min_value=1, max_value=28, default=7)
+    active = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = RoundSchedule
+        fields = [
+            "id",
+            "supplier",
+            "weekday",
+            "closes_at_time",
+            "delivery_weekday",
+            "opens_days_before",
+            "active",
+        ]
+
+
+class MissingShopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    commune = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
 
 
 class LineSerializer(serializers.Serializer):

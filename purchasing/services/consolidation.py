@@ -38,6 +38,21 @@ class RoundCancelled(BusinessRuleError):
     default_detail = "La tournée est annulée."
 
 
+EMPTY_WARNING = "Aucun produit à commander : la tournée ne peut qu'être annulée."
+BELOW_MINIMUM_WARNING = (
+    "Total {total} HT sous le minimum de commande de {minimum} HT : à valider ou annuler."
+)
+
+
+def is_review_warning(text: str) -> bool:
+    """A warning that asks the coordinator to decide (empty order, under the minimum):
+    moot once the supplier order is confirmed or cancelled (docs/rounds.md)."""
+    head, _, tail = BELOW_MINIMUM_WARNING.partition("{total}")
+    return text == EMPTY_WARNING or (
+        text.startswith(head) and text.endswith(tail.rpartition("{minimum}")[2])
+    )
+
+
 def round_close_now(*, round_id: int) -> Round:
     """The coordinator closes an open round at once (its deadline becomes now)."""
     with transaction.atomic():
@@ -76,6 +91,9 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
             return None
         supplier_order = _consolidate_locked(round_)
         notify_on_commit(notifications.round_consolidated, supplier_order.pk)
+        if supplier_order.status == SupplierOrder.Status.CONFIRMED:
+            # Confirmed at once (at or above the minimum): to the supplier (docs/rounds.md).
+            notify_on_commit(notifications.purchase_order_to_supplier, supplier_order.pk)
     log.info(
         "round %s consolidated: supplier order %s (%s)",
         round_id,
@@ -127,11 +145,12 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
     if empty:
         # Nothing to order: no shipping is owed, and the round can only be cancelled
         # (lifecycle.EmptySupplierOrder).
-        warnings.append("Aucun produit à commander : la tournée ne peut qu'être annulée.")
+        warnings.append(EMPTY_WARNING)
     elif status == SupplierOrder.Status.NEEDS_REVIEW:
         warnings.append(
-            f"Total {format_eur(total)} HT sous le minimum de commande de "
-            f"{format_eur(supplier.min_order_amount)} HT : à valider ou annuler."
+            BELOW_MINIMUM_WARNING.format(
+                total=format_eur(total), minimum=format_eur(supplier.min_order_amount)
+            )
         )
     supplier_order = SupplierOrder.objects.create(
         round=round_,

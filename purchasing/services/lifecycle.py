@@ -59,6 +59,7 @@ def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
         supplier_order.status = SupplierOrder.Status.CONFIRMED
         supplier_order.confirmed_at = timezone.now()
         supplier_order.save(update_fields=["status", "confirmed_at"])
+        notify_on_commit(notifications.purchase_order_to_supplier, supplier_order.pk)
     return supplier_order
 
 

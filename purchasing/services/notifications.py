@@ -3,13 +3,18 @@ failing mail server never holds or undoes a consolidation or a receipt: a servic
 calls `mache.notifications.notify_on_commit(round_consolidated, pk)`."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
+from django.db import transaction
+from django.utils import timezone
 
 from mache.formats import format_date, format_eur
 from mache.notifications import notification
-from shops.models import User
+from mache.periods import PARIS
+from shops.models import Cooperative, User
 
+from .. import selectors
 from ..models import Round, SupplierOrder
+from ..pdf import purchase_order_pdf
 
 
 def _coordinator_emails() -> list[str]:
@@ -69,3 +74,92 @@ def round_cancelled(round_id: int) -> int:
         "rien ne vous sera livré ni facturé pour cette tournée."
     )
     return send_mail(f"[MACHE] Tournée {round_.supplier.name} annulée", body, None, recipients)
+
+
+@notification("missing_shops_reminder")
+def missing_shops_reminder(round_id: int) -> int:
+    """One e-mail to each active shop that has still not ordered in the round (read now:
+    a shop that ordered since the button was pressed is left alone). Nothing once the
+    round no longer takes orders."""
+    round_ = Round.objects.select_related("supplier").get(pk=round_id)
+    now = timezone.now()
+    if not round_.takes_orders(now) or now < round_.opens_at:
+        return 0
+    missing = selectors.round_missing_shops(round_=round_)
+    shops = list(missing)
+    addresses = selectors.shop_email_addresses(missing)
+    closes = round_.closes_at.astimezone(PARIS)
+    messages = [
+        EmailMessage(
+            f"[MACHE] Tournée {round_.supplier.name} : commandez avant le "
+            f"{closes:%d/%m/%Y} à {closes:%H:%M}",
+            "\n".join(
+                [
+                    "Bonjour,",
+                    "",
+                    f"La tournée {round_.supplier.name} se clôt le {closes:%d/%m/%Y} à "
+                    f"{closes:%H:%M} (livraison prévue le {round_.delivery_date:%d/%m/%Y}).",
+                    f"{shop.name} n'a pas encore passé commande.",
+                    "",
+                    f"Commander : {settings.SITE_URL}/commandes/{round_.pk}/",
+                ]
+            ),
+            None,
+            addresses[shop.pk],
+        )
+        for shop in shops
+        if shop.pk in addresses
+    ]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages)
+
+
+@notification("purchase_order_to_supplier")
+def purchase_order_to_supplier(supplier_order_id: int) -> int:
+    """The purchase order (PDF attached) to the supplier of a confirmed supplier order,
+    once: the row is locked while the e-mail goes and marked sent in the same transaction,
+    so a second run finds it sent; a failure rolls back and the task retries. A supplier
+    with no e-mail gets nothing (the round's page says so)."""
+    with transaction.atomic():
+        supplier_order = (
+            SupplierOrder.objects.select_for_update(of=("self",))
+            .select_related("round__supplier")
+            .get(pk=supplier_order_id)
+        )
+        supplier = supplier_order.round.supplier
+        if (
+            supplier_order.status != SupplierOrder.Status.CONFIRMED
+            or supplier_order.sent_to_supplier_at is not None
+            or not supplier.email
+        ):
+            return 0
+        coop = Cooperative.current()
+        round_ = supplier_order.round
+        message = EmailMessage(
+            f"Bon de commande n° {supplier_order.pk} — {coop.name}",
+            "\n".join(
+                [
+                    "Bonjour,",
+                    "",
+                    f"Veuillez trouver ci-joint notre bon de commande n° {supplier_order.pk}, "
+                    f"à livrer le {round_.delivery_date:%d/%m/%Y}.",
+                    "L'adresse de livraison figure sur le bon de commande.",
+                    "",
+                    "Cordialement,",
+                    coop.name,
+                ]
+            ),
+            None,
+            [supplier.email],
+        )
+        message.attach(
+            f"bon-de-commande-{supplier_order.pk}.pdf",
+            purchase_order_pdf(supplier_order),
+            "application/pdf",
+        )
+        sent = message.send()
+        SupplierOrder.objects.filter(pk=supplier_order.pk).update(
+            sent_to_supplier_at=timezone.now(), sent_to_email=supplier.email
+        )
+    return sent

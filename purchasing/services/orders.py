@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalogue.models import MAX_UNITS, Product
 from mache.errors import BusinessRuleError, InvalidInput
-from mache.periods import paris_date, paris_today
+from mache.periods import paris_date
 from shops.dates import YEAR_AHEAD_DAYS, business_date_bounds, date_bounds_error
 from shops.models import Shop
 
@@ -39,13 +39,14 @@ class OrderExists(BusinessRuleError):
     default_detail = "Ce commerce a déjà une commande dans cette tournée."
 
 
-def round_create(*, supplier, opens_at, closes_at, delivery_date, user=None) -> Round:
-    """A round of the cooperative: its dates are business dates of the cooperative (from
-    its founding to a year ahead, shops.dates), the deadline not yet past and after the
+def check_round_dates(*, opens_at, closes_at, delivery_date, now=None) -> None:
+    """The dates of a round (new or changed): business dates of the cooperative (from its
+    founding to a year ahead, shops.dates), the deadline not yet past and after the
     opening, the delivery not before the deadline's day. Raises InvalidInput (400 on
     the field)."""
+    now = now or timezone.now()
     errors = {}
-    today = paris_today()
+    today = paris_date(now)
     bounds = business_date_bounds(shop=None, future_days=YEAR_AHEAD_DAYS, today=today)
     for field, day in (
         ("opens_at", paris_date(opens_at)),
@@ -55,7 +56,7 @@ def round_create(*, supplier, opens_at, closes_at, delivery_date, user=None) -> 
         if error := date_bounds_error(day, bounds, today=today):
             errors[field] = [error]
     if "closes_at" not in errors:
-        if closes_at <= timezone.now():
+        if closes_at <= now:
             errors["closes_at"] = ["La date limite est déjà passée : choisissez une date à venir."]
         elif closes_at <= opens_at:
             errors["closes_at"] = ["La date limite doit suivre l'ouverture."]
@@ -63,12 +64,21 @@ def round_create(*, supplier, opens_at, closes_at, delivery_date, user=None) -> 
             errors["delivery_date"] = ["La livraison ne peut précéder la date limite."]
     if errors:
         raise InvalidInput(errors)
+
+
+def round_create(
+    *, supplier, opens_at, closes_at, delivery_date, user=None, now=None, **scheduled
+) -> Round:
+    """A round of the cooperative, its dates checked by `check_round_dates`. `scheduled`
+    (schedule, schedule_week) names the weekly schedule that opens it, if any."""
+    check_round_dates(opens_at=opens_at, closes_at=closes_at, delivery_date=delivery_date, now=now)
     return Round.objects.create(
         supplier=supplier,
         opens_at=opens_at,
         closes_at=closes_at,
         delivery_date=delivery_date,
         created_by=user,
+        **scheduled,
     )
 
 

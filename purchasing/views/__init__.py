@@ -12,7 +12,15 @@ from .coordinator import (
     coord_round_receipt,
     coord_round_task,
     coord_round_total,
+)
+from .round_admin import (
+    coord_round_clone,
+    coord_round_edit,
+    coord_round_remind,
     coord_rounds,
+    coord_schedule_edit,
+    coord_schedule_toggle,
+    coord_schedules,
 )
 from .shop import (
     invoice_pdf_view,
@@ -32,6 +40,20 @@ page_urlpatterns = [
     path("factures/<int:pk>/pdf/", invoice_pdf_view, name="shop-invoice-pdf"),
     path("coordination/tournees/", coord_rounds, name="coord-rounds"),
     path("coordination/tournees/<int:pk>/", coord_round, name="coord-round"),
+    path("coordination/tournees/<int:pk>/modifier/", coord_round_edit, name="coord-round-edit"),
+    path("coordination/tournees/<int:pk>/cloner/", coord_round_clone, name="coord-round-clone"),
+    path("coordination/tournees/<int:pk>/relancer/", coord_round_remind, name="coord-round-remind"),
+    path("coordination/tournees/hebdomadaires/", coord_schedules, name="coord-schedules"),
+    path(
+        "coordination/tournees/hebdomadaires/<int:pk>/",
+        coord_schedule_edit,
+        name="coord-schedule-edit",
+    ),
+    path(
+        "coordination/tournees/hebdomadaires/<int:pk>/desactiver/",
+        coord_schedule_toggle,
+        name="coord-schedule-toggle",
+    ),
     path("coordination/tournees/<int:pk>/total/", coord_round_total, name="coord-round-total"),
     path(
         "coordination/tournees/<int:pk>/consolider/",

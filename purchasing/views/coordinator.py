@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mache.errors import BusinessRuleError, InvalidInput
@@ -30,10 +31,10 @@ from .common import COORDINATOR, PAGE_SIZE, pdf_response
 # --- Coordinator ------------------------------------------------------------------------
 
 
-@role_required(COORDINATOR)
-def coord_rounds(request):
-    """Every round with its status and deadline; the group total of open rounds loads
-    apart (htmx), one small request each, so this page's queries stay fixed."""
+def coord_rounds_page(request, *, form, status=200):
+    """Every round with its status and deadline, and the form that opens one
+    (`round_admin.coord_rounds`); the group total of open rounds loads apart (htmx),
+    one small request each, so this page's queries stay fixed."""
     rounds = (
         selectors.round_list(user=request.user)
         .select_related("supplier_order")
@@ -49,7 +50,10 @@ def coord_rounds(request):
         .order_by("round__closes_at")
     )
     return render(
-        request, "purchasing/coord_rounds.html", {"page": page, "rows": rows, "review": review}
+        request,
+        "purchasing/coord_rounds.html",
+        {"page": page, "rows": rows, "review": review, "form": form},
+        status=status,
     )
 
 
@@ -68,11 +72,23 @@ def coord_round_total(request, pk):
 @role_required(COORDINATOR)
 def coord_round(request, pk):
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
-    context = {"round": round_}
+    now = timezone.now()
+    # Past its deadline but not consolidated yet (just after "Consolider maintenant", or
+    # until the minute's sweep): closed to orders, no longer "Ouverte".
+    context = {
+        "round": round_,
+        "closing": round_.status == Round.Status.OPEN and round_.closes_at <= now,
+    }
     task_id = _uuid(request.GET.get("tache"))  # just after "Consolider maintenant"
     if task_id:
         context["task"] = _task_state(round_, task_id)
     supplier_order = selectors.round_supplier_order(round_=round_)
+    if supplier_order is None and round_.takes_orders(now):
+        missing_shops = selectors.round_missing_shops(round_=round_)
+        addresses = selectors.shop_email_addresses(missing_shops)
+        missing = list(missing_shops)
+        context["missing"] = [{"shop": shop, "emails": addresses.get(shop.pk)} for shop in missing]
+        context["opens_later"] = now < round_.opens_at
     if supplier_order is None:
         fill = selectors.round_fill(round_=round_)
         context["fill"] = [
@@ -88,6 +104,14 @@ def coord_round(request, pk):
         context["group"] = selectors.group_summary(fill["total_excl_vat"], round_.supplier)
     else:
         context["supplier_order"] = supplier_order
+        # Once the coordinator has decided (confirmed or cancelled), the warnings that
+        # asked for a decision are moot (docs/rounds.md); the others stay.
+        decided = supplier_order.status != SupplierOrder.Status.NEEDS_REVIEW
+        context["warnings"] = [
+            warning
+            for warning in supplier_order.warnings
+            if not (decided and consolidation.is_review_warning(warning))
+        ]
         context["lines"] = [
             {
                 "line": line,
@@ -169,11 +193,13 @@ def _task_state(round_, task_id) -> dict:
 def coord_round_task(request, pk, task_id):
     """htmx, every 2 s while the task runs: its progress; then a link to the result."""
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=pk)
-    return render(
-        request,
-        "purchasing/_task_progress.html",
-        {"round": round_, "task": _task_state(round_, task_id)},
-    )
+    task = _task_state(round_, task_id)
+    context = {"round": round_, "task": task, "oob": task["consolidated"]}
+    if task["consolidated"]:
+        # The rest of the page follows (htmx out-of-band swaps): the round's status, and
+        # the supplier order's in place of the fill (docs/rounds.md).
+        context["supplier_order"] = selectors.round_supplier_order(round_=round_)
+    return render(request, "purchasing/_task_progress.html", context)
 
 
 def _supplier_order(request, round_id) -> SupplierOrder:

@@ -10,6 +10,7 @@ import datetime as dt
 from django.utils import timezone
 
 from inventory.services import movement_create, stock_count_record
+from purchasing.models import RoundSchedule
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
 from shops.models import Shop, User
@@ -48,4 +49,12 @@ def build_shop_world(shop: Shop) -> dict:
     )
     world["sales_day"] = record_sales_day(shop, date=timezone.localdate(), user=world["shopkeeper"])
     world["report"] = ReportFactory(shop=shop)
+    # The cooperative's weekly round of that supplier (inactive: the walk opens nothing).
+    world["schedule"] = RoundSchedule.objects.create(
+        supplier=supplier,
+        weekday=3,
+        closes_at_time=dt.time(18, 0),
+        delivery_weekday=4,
+        active=False,
+    )
     return world
