@@ -7,7 +7,6 @@ fails the test by name. What is checked: docs/accessibility.md."""
 import re
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -24,7 +23,7 @@ from tests.factories import (
 from worker.models import TaskRun
 
 from .axe import axe_violations, describe
-from .conftest import LAPTOP, PHONE, fits_the_width, screenshot
+from .conftest import LAPTOP, PHONE, fits_the_width, log_in_as, screenshot
 from .pages import named_values, route_of, site_routes, walk_site
 
 DEVICES = {"phone": PHONE, "laptop": LAPTOP}
@@ -48,14 +47,12 @@ def visitor_client(world, role) -> Client:
     return client
 
 
-def open_context(browser, live_server, device, client):
-    """A browser context on `device` sharing the test client's session (the same user,
-    without typing a password)."""
+def open_context(browser, live_server, device, world, role):
+    """A browser context on `device` with `role`'s user logged in (none: anonymous), and
+    a test client sharing its session, for the walk."""
     context = browser.new_context(**DEVICES[device])
-    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
-    if cookie:
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context
+    client = log_in_as(context, live_server, world[role]) if role else Client()
+    return context, client
 
 
 def check_pages(page, live_server, urls) -> list[str]:
@@ -70,16 +67,16 @@ def check_pages(page, live_server, urls) -> list[str]:
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("role", [None, *ROLES], ids=["anonyme", *ROLES])
 def test_every_page_passes_axe(live_server, browser, world, device, role):
-    client = visitor_client(world, role)
-    walk = walk_site(client, named=named_values(world["shopkeeper"]))
-    # Pages an anonymous visitor sees too (login, password reset): checked once, anonymously.
-    public = walk_site(Client(), named=named_values(world["shopkeeper"])).reached if role else {}
-    urls = [url for url in walk.pages if route_of(url) not in public]
-    if role == User.Role.SHOPKEEPER:
-        urls += ["/coordination/", "/n-existe-pas/"]  # the 403 and 404 pages
-    assert len(urls) >= (3 if role is None else 4), walk.reached
-    context = open_context(browser, live_server, device, client)
+    named = named_values(world["shopkeeper"])
+    context, client = open_context(browser, live_server, device, world, role)
     try:
+        walk = walk_site(client, named=named)
+        # Pages an anonymous visitor sees too (login, password reset): checked once, anonymously.
+        public = walk_site(Client(), named=named).reached if role else {}
+        urls = [url for url in walk.pages if route_of(url) not in public]
+        if role == User.Role.SHOPKEEPER:
+            urls += ["/coordination/", "/n-existe-pas/"]  # the 403 and 404 pages
+        assert len(urls) >= (3 if role is None else 4), walk.reached
         problems = check_pages(context.new_page(), live_server, urls)
     finally:
         context.close()
@@ -116,13 +113,15 @@ MEASURE = """selector => [...document.querySelectorAll(selector)]
 SMALL_BOXES = ("checkbox", "radio")  # 24 x 24 (WCAG 2.5.8), their label widens the target
 
 
-def small_targets(page) -> list[str]:
+def small_targets(page) -> tuple[int, list[str]]:
+    """(how many targets were measured, those smaller than they should be)."""
+    boxes = page.evaluate(MEASURE, TAPPABLE)
     small = []
-    for box in page.evaluate(MEASURE, TAPPABLE):
+    for box in boxes:
         least = 24 if box["type"] in SMALL_BOXES else 44
         if box["w"] < least - 0.5 or box["h"] < least - 0.5:
             small.append(f"{box['w']:.0f}x{box['h']:.0f}: {box['what']}")
-    return small
+    return len(boxes), small
 
 
 def key_pages(world) -> dict:
@@ -150,13 +149,15 @@ def key_pages(world) -> dict:
 def test_tap_targets_are_44_px_on_a_phone(live_server, browser, world):
     problems = []
     for role, urls in key_pages(world).items():
-        context = open_context(browser, live_server, "phone", visitor_client(world, role))
+        context, _client = open_context(browser, live_server, "phone", world, role)
         page = context.new_page()
         for url in urls:
             page.goto(live_server.url + url)
             page.wait_for_load_state("load")
             assert fits_the_width(page), url
-            problems += [f"{url}: {small}" for small in small_targets(page)]
+            measured, small = small_targets(page)
+            assert measured >= 2, url  # at least the header's link and a control
+            problems += [f"{url}: {target}" for target in small]
             screenshot(page, "tap-" + url.strip("/").replace("/", "-"))
         context.close()
     assert problems == [], "targets smaller than 44 x 44 CSS px:\n" + "\n".join(problems)
@@ -221,7 +222,7 @@ def test_log_in_with_the_keyboard_alone(live_server, browser, world):
 def test_order_a_line_with_the_keyboard_alone(live_server, browser, world):
     order = world["order"]
     line = order.lines.get()
-    context = open_context(browser, live_server, "phone", visitor_client(world, "shopkeeper"))
+    context, _client = open_context(browser, live_server, "phone", world, "shopkeeper")
     url = live_server.url + reverse("shop-order", args=[order.round_id])
     no_keyboard_trap(context, url)
     page = context.new_page()
@@ -243,7 +244,7 @@ def test_order_a_line_with_the_keyboard_alone(live_server, browser, world):
 
 def test_a_manual_entry_with_the_keyboard_alone(live_server, browser, world):
     shop = world["shop"]
-    context = open_context(browser, live_server, "laptop", visitor_client(world, "accountant"))
+    context, _client = open_context(browser, live_server, "laptop", world, "accountant")
     url = live_server.url + reverse("acc-entry-new", args=[shop.pk])
     no_keyboard_trap(context, url)
     page = context.new_page()

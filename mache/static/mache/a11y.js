@@ -1,15 +1,25 @@
 // Accessibility (docs/accessibility.md): a table that scrolls sideways on a phone
 // (.table-wrap) can be reached and scrolled with the keyboard (tabindex="0") and is named
-// for screen readers after its caption or the heading before it. On every page and on
-// every piece of page that htmx swaps in (the "htmx:load" event).
+// for screen readers after its caption, the heading before it or the first line of its
+// card (each name once on the page). On every page and on every piece of page that htmx
+// swaps in (the "htmx:load" event).
 (function () {
+  var used = {};
+  function firstLine(node) {
+    return (node.textContent || "").trim().split("\n")[0].trim().slice(0, 80);
+  }
   function nameOf(wrap) {
     var caption = wrap.querySelector("caption");
-    if (caption) return caption.textContent.trim();
+    if (caption) return firstLine(caption);
     for (var node = wrap.previousElementSibling; node; node = node.previousElementSibling) {
-      if (/^H[1-6]$/.test(node.tagName)) return node.textContent.trim();
+      if (/^H[1-6]$/.test(node.tagName)) return firstLine(node);
     }
-    return "Tableau";
+    var first = wrap.parentElement && wrap.parentElement.firstElementChild;
+    return first && first !== wrap && firstLine(first) ? firstLine(first) : "Tableau";
+  }
+  function unique(name) {
+    used[name] = (used[name] || 0) + 1;
+    return used[name] > 1 ? name + " (" + used[name] + ")" : name;
   }
   function mark(root) {
     var wraps = root.querySelectorAll ? root.querySelectorAll(".table-wrap") : [];
@@ -17,7 +27,7 @@
       if (!wrap.hasAttribute("tabindex")) wrap.setAttribute("tabindex", "0");
       if (!wrap.hasAttribute("role")) wrap.setAttribute("role", "region");
       if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
-        wrap.setAttribute("aria-label", nameOf(wrap));
+        wrap.setAttribute("aria-label", unique(nameOf(wrap)));
       }
     });
   }
