@@ -1,8 +1,9 @@
-// Accessibility (docs/accessibility.md): a table that scrolls sideways on a phone
-// (.table-wrap) can be reached and scrolled with the keyboard (tabindex="0") and is named
-// for screen readers after its caption, the heading before it or the first line of its
-// card (each name once on the page). On every page and on every piece of page that htmx
-// swaps in (the "htmx:load" event).
+// Accessibility (docs/accessibility.md): a table that scrolls sideways (.table-wrap, on a
+// phone) can be reached and scrolled with the keyboard (tabindex="0") and is named for
+// screen readers after its caption, the heading before it or the first line of its card
+// (each name once on the page); a table that fits adds no stop to the Tab order. On every
+// page, on every piece of page that htmx swaps in (the "htmx:load" event) and when the
+// window changes size.
 (function () {
   var used = {};
   function firstLine(node) {
@@ -24,13 +25,21 @@
   function mark(root) {
     var wraps = root.querySelectorAll ? root.querySelectorAll(".table-wrap") : [];
     Array.prototype.forEach.call(wraps, function (wrap) {
-      if (!wrap.hasAttribute("tabindex")) wrap.setAttribute("tabindex", "0");
-      if (!wrap.hasAttribute("role")) wrap.setAttribute("role", "region");
-      if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
-        wrap.setAttribute("aria-label", unique(nameOf(wrap)));
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        if (!wrap.hasAttribute("aria-label")) wrap.setAttribute("aria-label", unique(nameOf(wrap)));
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
       }
     });
   }
+  var pending;
   document.addEventListener("DOMContentLoaded", function () { mark(document); });
   document.addEventListener("htmx:load", function (event) { mark(event.target); });
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () { mark(document); }, 200);
+  });
 })();
