@@ -22,8 +22,8 @@ from tests.factories import (
 )
 from worker.models import TaskRun
 
-from .axe import axe_violations, describe
-from .conftest import LAPTOP, PHONE, fits_the_width, log_in_as, screenshot
+from .axe import assert_accessible, axe_violations, describe
+from .conftest import LAPTOP, PHONE, fits_the_width, log_in, log_in_as, screenshot
 from .pages import named_values, route_of, site_routes, walk_site
 
 DEVICES = {"phone": PHONE, "laptop": LAPTOP}
@@ -261,4 +261,23 @@ def test_a_manual_entry_with_the_keyboard_alone(live_server, browser, world):
     page.keyboard.press("Enter")  # submits the form from a text field
     page.wait_for_url(re.compile(r"/comptable/\d+/\?start="))
     assert Entry.objects.filter(label="Reclassement au clavier").count() == 1
+    context.close()
+
+
+def test_forms_showing_their_errors_pass_axe(live_server, browser, world):
+    """The walk sees forms empty; a form sent wrong shows its errors beside the fields,
+    and stays accessible."""
+    context, _client = open_context(browser, live_server, "phone", world, None)
+    page = context.new_page()
+    log_in(page, live_server, world["shopkeeper"].username, "pas-le-bon")
+    assert "Identifiant ou mot de passe incorrect." in page.inner_text("main")
+    assert_accessible(page)
+    context.close()
+    context, _client = open_context(browser, live_server, "phone", world, "accountant")
+    page = context.new_page()
+    page.goto(live_server.url + reverse("acc-entry-new", args=[world["shop"].pk]))
+    page.click("text=Passer l'écriture")
+    page.wait_for_load_state("load")
+    assert page.locator(".errorlist").count() >= 1
+    assert_accessible(page)
     context.close()
