@@ -90,3 +90,17 @@ def screenshot(page, name: str) -> Path:
     path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in_as(context, live_server, user):
+    """Log `user` in without the login page: a session made by Django's test client,
+    its cookie given to the browser context (no password typed, no throttle counted).
+    Returns the test client, which shares the session."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return client
