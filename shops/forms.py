@@ -77,7 +77,9 @@ class ShopForm(forms.ModelForm):
 class StatusDateForm(forms.Form):
     """The date of an admission or of a departure."""
 
-    on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 # --- People pages (issue 12, point 5) ---------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shops.models import Cooperative, Shop, User
 from tests.factories import (
@@ -117,7 +118,11 @@ def test_the_service_error_on_a_bad_siret_is_beside_the_field(coord_client):
 def test_admission_makes_the_candidate_active_from_its_date(coord_client):
     candidate = ShopFactory(status=Shop.Status.CANDIDATE, joined_on=None)
     url = f"/coordination/membres/{candidate.pk}/admettre/"
-    assert "Adhésion le" in page_text(coord_client.get(url))
+    page = coord_client.get(url)
+    assert "Adhésion le" in page_text(page)
+    # The date picker's value is ISO (a browser drops "30/11/2026" from type=date).
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="on" value="{today}"' in page.content.decode()
     response = coord_client.post(url, {"on": "2026-11-02"})
     assert response.status_code == 302
     candidate.refresh_from_db()
