@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounting.models import Entry
@@ -83,12 +84,39 @@ def test_every_page_passes_axe(live_server, browser, world, device, role):
     assert problems == [], f"{len(urls)} pages, axe-core found:\n" + "\n".join(problems)
 
 
+def halfway_through_two_factor(world) -> Client:
+    """A visitor who typed the right password and is asked for the code of her app."""
+    user = UserFactory(role=User.Role.ACCOUNTANT, username="deux-facteurs")
+    TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+    client = Client()
+    response = client.post("/connexion/", {"username": user.username, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/code/")
+    return client
+
+
+def test_the_second_factor_step_passes_axe(live_server, browser, world):
+    halfway = halfway_through_two_factor(world)
+    context = browser.new_context(**PHONE)
+    cookie = halfway.cookies["sessionid"]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(live_server.url + "/connexion/code/")
+    expect(page.locator("main")).to_contain_text("code")
+    assert_accessible(page)
+    page.click("button[type=submit]")  # sent empty: the error beside the field
+    page.wait_for_load_state("load")
+    assert page.locator(".errorlist").count() >= 1
+    assert_accessible(page)
+    context.close()
+
+
 def test_every_route_is_reached_by_some_visitor(world):
     """A page type the walk cannot reach (a parameter no object fills) is named here,
     instead of being left out of the accessibility checks in silence."""
     reached = {}
-    for role in (None, *ROLES):
-        walk = walk_site(visitor_client(world, role), named=named_values(world["shopkeeper"]))
+    visitors = [visitor_client(world, role) for role in (None, *ROLES)]
+    for client in [*visitors, halfway_through_two_factor(world)]:
+        walk = walk_site(client, named=named_values(world["shopkeeper"]))
         for route, kind in walk.reached.items():
             reached.setdefault(route, kind)
     unreached = [route for route in site_routes() if route not in reached]
