@@ -45,7 +45,9 @@ def third_party_of(code: str) -> ThirdParty | None:
     if code == COOP_AUX[0]:
         return ThirdParty("coop")
     match = CODE_RE.match(code)
-    if not match:
+    # Only the code as the postings spell it: "F0000045" would open a second account
+    # for supplier 45 beside "F000045".
+    if not match or code != f"{match['kind']}{int(match['id']):06d}":
         return None
     return ThirdParty("supplier" if match["kind"] == "F" else "shop", int(match["id"]))
 
