@@ -11,12 +11,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mache.formats import format_rate
+from mache.forms import add_service_errors
 from mache.money import ZERO
 from mache.periods import current_month, last_day_of_month, paris_today
 
 from .apis.fec import FIRST_YEAR
 from .sales.csv_import import PAYMENT_COLUMNS, RATE_COLUMNS
-from .services import LineIn
+from .services import MAX_MANUAL_LINES, PIECE_REF_REQUIRED, ManualLineIn
 
 # Spaces people or spreadsheets put between thousands: plain, no-break, narrow no-break.
 SPACES_RE = re.compile(r"[\s\u00a0\u202f]")
@@ -194,30 +195,51 @@ class FecForm(forms.Form):
 
 # --- A manual entry -------------------------------------------------------------------
 
+# Rows shown on a new entry; "Ajouter une ligne" adds one (in the page by
+# mache/static/mache/entry_form.js, or by the server without JavaScript).
 LINE_ROWS = 4
-ROW_PARTS = ("account", "debit", "credit", "label")
+ROW_PARTS = ("account", "aux", "debit", "credit", "label")
+# Rows read from a submission: one more than an entry may have, so that the service says
+# the entry is too long rather than the form dropping lines; beyond, the names are
+# ignored (a "line99999_account" makes no 99,999 rows).
+MAX_ROWS = MAX_MANUAL_LINES + 1
+ROW_NAME_RE = re.compile(r"^line([0-9]{1,4})_(?:account|aux|debit|credit|label)$")
+LINE_MESSAGE_RE = re.compile(r"^Ligne ([0-9]+) : (.*)$", re.S)
 
 
-def _rows_packed(data):
-    """The typed rows moved up over the empty ones: the service numbers the lines it is
-    given ("Ligne 2 : ..."), and the page's second row must be that line."""
+def _row_count(data) -> int:
+    numbers = [int(m[1]) for m in map(ROW_NAME_RE.match, data) if m and 0 < int(m[1]) <= MAX_ROWS]
+    return max(numbers, default=0)
+
+
+def _rows_packed(data, *, extra: int = 0):
+    """(data, number of rows): the typed rows moved up over the empty ones (the service
+    numbers the lines it is given, "Ligne 2 : ...", and the page's second row must be
+    that line), LINE_ROWS rows at least, `extra` empty ones after them."""
     data = data.copy()
+    count = _row_count(data)
     rows = [
         {part: str(data.get(f"line{number}_{part}", "")) for part in ROW_PARTS}
-        for number in range(1, LINE_ROWS + 1)
+        for number in range(1, count + 1)
     ]
     typed = [row for row in rows if any(value.strip() for value in row.values())]
-    typed += [dict.fromkeys(ROW_PARTS, "")] * (LINE_ROWS - len(typed))
+    total = min(max(len(typed), LINE_ROWS) + extra, MAX_ROWS)
+    typed += [dict.fromkeys(ROW_PARTS, "")] * (max(total, count) - len(typed))
     for number, row in enumerate(typed, start=1):
         for part, value in row.items():
             data[f"line{number}_{part}"] = value
-    return data
+    return data, total
 
 
 class ManualEntryForm(forms.Form):
-    """A correcting entry: journal, date, label, piece and up to LINE_ROWS lines. Whether
-    it balances, has two lines, one side per line and accounts of the ledger is for
-    `manual_entry_post` to say: its `lines` errors land on the spot below the lines."""
+    """A correcting entry: journal, date, label, piece (typed: required), piece date and
+    2 to MAX_MANUAL_LINES lines, each with an account, an auxiliary account (on 401/411),
+    a debit or a credit and a label. Whether it balances, has two lines, one side per
+    line, accounts of the ledger and real auxiliary accounts is for `manual_entry_post`
+    to say: its `lines` errors land on the spot below the lines, and those of one line
+    ("Ligne N : ...") beside that line too (`add_entry_errors`).
+
+    `add_line`: the submission asked for one more row (nothing is judged then)."""
 
     journal = forms.ChoiceField(
         label="Journal",
@@ -235,47 +257,48 @@ class ManualEntryForm(forms.Form):
     piece_ref = forms.CharField(
         label="Pièce",
         max_length=60,
-        required=False,
-        help_text="Vide : OD-AAAAMMJJ.",
-        error_messages={"max_length": "60 caractères au plus."},
+        help_text="Le numéro du document : facture, relevé, note…",
+        error_messages={"required": PIECE_REF_REQUIRED, "max_length": "60 caractères au plus."},
+    )
+    piece_date = date_field(
+        "Date de la pièce", required=False, help_text="Vide : la date de l'écriture."
     )
     lines = ErrorSpot()
 
-    def __init__(self, data=None, *args, journals, **kwargs):
-        super().__init__(_rows_packed(data) if data is not None else None, *args, **kwargs)
+    def __init__(self, data=None, *args, journals, add_line=False, **kwargs):
+        self.add_line = add_line
+        if data is not None:
+            data, self.row_total = _rows_packed(data, extra=1 if add_line else 0)
+        else:
+            self.row_total = LINE_ROWS
+        if add_line:
+            # Shown again as typed, unjudged: asking for a row is not submitting.
+            kwargs["initial"] = {**kwargs.get("initial", {}), **dict(data.items())}
+            data = None
+        super().__init__(data, *args, **kwargs)
         self.fields["journal"].choices = [
             (journal.code, f"{journal.code} — {journal.label}") for journal in journals
         ]
-        for number in range(1, LINE_ROWS + 1):
-            self.fields[f"line{number}_account"] = forms.RegexField(
-                r"^\d{6,8}$",
-                label="Compte",
-                required=False,
-                error_messages={"invalid": "Numéro de compte de 6 à 8 chiffres."},
-                widget=forms.TextInput(
-                    attrs={"list": "accounts", "inputmode": "numeric", "autocomplete": "off"}
-                ),
-            )
-            self.fields[f"line{number}_debit"] = AmountField(label="Débit")
-            self.fields[f"line{number}_credit"] = AmountField(label="Crédit")
-            self.fields[f"line{number}_label"] = forms.CharField(
-                label="Libellé de la ligne",
-                max_length=200,
-                required=False,
-                error_messages={"max_length": "200 caractères au plus."},
-            )
+        self.row_errors = {}
+        for number in range(1, self.row_total + 1):
+            for part, field in _row_fields().items():
+                self.fields[f"line{number}_{part}"] = field
 
     def rows(self):
-        """(number, [account, debit, credit, label]) of each row, for the template."""
+        """(number, [account, aux, debit, credit, label], errors) of each row."""
         return [
-            (number, [self[f"line{number}_{part}"] for part in ROW_PARTS])
-            for number in range(1, LINE_ROWS + 1)
+            (
+                number,
+                [self[f"line{number}_{part}"] for part in ROW_PARTS],
+                self.row_errors.get(number, []),
+            )
+            for number in range(1, self.row_total + 1)
         ]
 
     def clean(self):
         data = super().clean()
         lines = []
-        for number in range(1, LINE_ROWS + 1):
+        for number in range(1, self.row_total + 1):
             names = {part: f"line{number}_{part}" for part in ROW_PARTS}
             if not any(str(self.data.get(name, "")).strip() for name in names.values()):
                 continue  # a row left empty
@@ -284,8 +307,9 @@ class ManualEntryForm(forms.Form):
                     self.add_error(names["account"], "Indiquez le compte de cette ligne.")
                 continue
             lines.append(
-                LineIn(
+                ManualLineIn(
                     account=data[names["account"]],
+                    aux=data.get(names["aux"]) or "",
                     debit=data.get(names["debit"]) or ZERO,
                     credit=data.get(names["credit"]) or ZERO,
                     label=data.get(names["label"]) or "",
@@ -293,6 +317,15 @@ class ManualEntryForm(forms.Form):
             )
         data["entry_lines"] = lines
         return data
+
+    def add_entry_errors(self, exc) -> None:
+        """The service's refusal beside the fields (`mache.forms.add_service_errors`);
+        a message about one line ("Ligne 3 : ...") also beside that row."""
+        add_service_errors(self, exc, field="date")
+        for message in getattr(exc, "errors", {}).get("lines", []):
+            match = LINE_MESSAGE_RE.match(str(message))
+            if match and int(match[1]) <= self.row_total:
+                self.row_errors.setdefault(int(match[1]), []).append(match[2])
 
     def entry(self) -> dict:
         """The arguments of `manual_entry_post` but the ledger and the user."""
@@ -302,8 +335,56 @@ class ManualEntryForm(forms.Form):
             "date": data["date"],
             "label": data["label"],
             "piece_ref": data["piece_ref"],
+            "piece_date": data.get("piece_date"),
             "lines": data["entry_lines"],
         }
+
+
+def _row_fields() -> dict:
+    """The inputs of one row, by part (renamed line<N>_<part> by the form)."""
+    return {
+        "account": forms.RegexField(
+            r"^\d{6,8}$",
+            label="Compte",
+            required=False,
+            error_messages={"invalid": "Numéro de compte de 6 à 8 chiffres."},
+            widget=forms.TextInput(
+                attrs={
+                    "list": "accounts",
+                    "inputmode": "numeric",
+                    "autocomplete": "off",
+                    "class": "account-input",
+                }
+            ),
+        ),
+        "aux": forms.CharField(
+            label="Auxiliaire (401, 411)",
+            max_length=17,
+            required=False,
+            error_messages={"max_length": "17 caractères au plus."},
+            widget=forms.TextInput(
+                attrs={"list": "auxiliaries", "autocomplete": "off", "class": "aux-input"}
+            ),
+        ),
+        "debit": AmountField(label="Débit"),
+        "credit": AmountField(label="Crédit"),
+        "label": forms.CharField(
+            label="Libellé de la ligne",
+            max_length=200,
+            required=False,
+            error_messages={"max_length": "200 caractères au plus."},
+        ),
+    }
+
+
+class ReversalForm(forms.Form):
+    """The day of a reversal (today unless chosen); `entry_reverse` judges it (an open
+    month, within the ledger's business dates, not before the entry it reverses)."""
+
+    date = date_field("Date de l'extourne", required=False)
+
+    def clean_date(self):
+        return self.cleaned_data["date"] or paris_today()
 
 
 def period_query(start: dt.date, end: dt.date) -> str:

@@ -21,6 +21,7 @@ from mache.money import ZERO, money
 from mache.periods import current_month, last_day_of_month, previous_month
 
 from . import accounts
+from .auxiliaries import COOP_AUX, shop_aux, supplier_aux
 from .documents import InvoiceToPost, SupplierOrderToPost
 from .services import (
     EntryIn,
@@ -30,16 +31,6 @@ from .services import (
     ledger_for_shop,
     shop_ledgers,
 )
-
-COOP_AUX = ("COOP", "Coopérative MACHE")
-
-
-def shop_aux(shop_id: int, name: str) -> tuple[str, str]:
-    return (f"C{shop_id:06d}", name)
-
-
-def supplier_aux(supplier_id: int, name: str) -> tuple[str, str]:
-    return (f"F{supplier_id:06d}", name)
 
 
 def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[LineIn], list[LineIn]]:

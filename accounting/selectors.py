@@ -1,12 +1,19 @@
 """Reads of the books, scoped: a shop's ledger to those who may see the shop; the
 cooperative's ledger (`shop=coop`) to coordinators only."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from catalogue.models import Supplier
 from mache.permissions import scope_to_user, sees_all_shops
+from mache.search import fold, search_q
+from shops.models import Shop
 from shops.selectors import visible_shop
 
+from . import accounts
+from .auxiliaries import COOP_AUX, shop_aux, supplier_aux
 from .models import Account, Entry, EntryLine, Journal, Ledger, SalesDay
 
 COOP = "coop"
@@ -68,3 +75,57 @@ def sales_day_list(*, user) -> QuerySet[SalesDay]:
         .order_by("-date", "-id"),
         user=user,
     )
+
+
+@dataclass(frozen=True)
+class AccountHit:
+    """A result of `account_search`: an account, and the third party under it if any."""
+
+    account: str
+    aux: str
+    label: str
+
+
+def account_search(*, ledger: Ledger, text: str, limit: int = 10) -> list[AccountHit]:
+    """The accounts of `ledger` and the third parties a 401/411 line may name
+    (accounting.auxiliaries) matching `text`, accents and case aside (mache.search):
+    the chart by number or label, the ledger's auxiliary accounts by code or label, the
+    suppliers and (in the cooperative's books) the shops by name. Four queries at most;
+    empty text: nothing. Call with a ledger `ledger_for` gave (the user may see it)."""
+    if not text.strip():
+        return []
+    hits = [
+        AccountHit(a.number, "", a.label)
+        for a in ledger.accounts.filter(search_q(["number", "label"], text)).order_by("number")[
+            :limit
+        ]
+    ]
+    known = list(
+        ledger.auxiliaries.filter(search_q(["code", "label"], text))
+        .select_related("account")
+        .order_by("code")[:limit]
+    )
+    hits += [AccountHit(aux.account.number, aux.code, aux.label) for aux in known]
+    codes = {aux.code for aux in known}
+    shop_ledger = ledger.shop_id is not None
+    coop_words = fold(" ".join(COOP_AUX))
+    if (
+        shop_ledger
+        and COOP_AUX[0] not in codes
+        and all(word in coop_words for word in fold(text).split())
+    ):
+        hits.append(AccountHit(accounts.SUPPLIERS, *COOP_AUX))
+    suppliers = Supplier.objects.filter(search_q(["name"], text)).order_by("name")[:limit]
+    hits += [
+        AccountHit(accounts.SUPPLIERS, *supplier_aux(s.pk, s.name))
+        for s in suppliers
+        if supplier_aux(s.pk, s.name)[0] not in codes
+    ]
+    if not shop_ledger:
+        shops = Shop.objects.filter(search_q(["name"], text)).order_by("name")[:limit]
+        hits += [
+            AccountHit(accounts.CUSTOMERS, *shop_aux(s.pk, s.name))
+            for s in shops
+            if shop_aux(s.pk, s.name)[0] not in codes
+        ]
+    return hits

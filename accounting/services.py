@@ -20,12 +20,15 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalogue.models import Supplier
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.money import CENT, ZERO
 from mache.periods import paris_today
 from shops.dates import business_date_check
+from shops.models import Shop
 
+from . import auxiliaries
 from .models import (
     Account,
     AuxiliaryAccount,
@@ -346,6 +349,94 @@ def entry_post(**kwargs) -> Entry:
     return entries_post(entries=[EntryIn(**kwargs)])[0]
 
 
+# A manual entry's lines: enough for any real correcting entry (a year's payroll
+# spread, a stock sheet), few enough to keep the page and the posting quick
+# (docs/postings.md, "Manual entries").
+MAX_MANUAL_LINES = 500
+PIECE_REF_REQUIRED = "Indiquez la pièce : le numéro du document (facture, relevé, note...)."
+
+
+@dataclass(frozen=True)
+class ManualLineIn:
+    """A line as the accountant types it: `aux` is a code (COOP, F000045, C000123, or
+    one the ledger already has), judged by `manual_entry_post`."""
+
+    account: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    label: str = ""
+    aux: str = ""
+
+
+def _manual_auxiliaries(
+    ledger: Ledger, lines: list[ManualLineIn]
+) -> tuple[dict[int, tuple[str, str]], list[str]]:
+    """The auxiliary (code, label) of each line that names one, by line number, and the
+    errors "Ligne N : ..." (accounting.auxiliaries: a 401/411 line needs a real third
+    party, any other line none). Three queries at most, whatever the number of lines."""
+    shop_ledger = ledger.shop_id is not None
+    codes = {line.aux.strip() for line in lines if line.aux.strip()}
+    known = {
+        aux.code: aux
+        for aux in AuxiliaryAccount.objects.filter(ledger=ledger, code__in=codes).select_related(
+            "account"
+        )
+    }
+    parties = {code: auxiliaries.third_party_of(code) for code in codes - set(known)}
+    supplier_ids = {p.id for p in parties.values() if p and p.kind == "supplier"}
+    shop_ids = {p.id for p in parties.values() if p and p.kind == "shop"}
+    suppliers = (
+        dict(Supplier.objects.filter(pk__in=supplier_ids).values_list("pk", "name"))
+        if supplier_ids
+        else {}
+    )
+    shops = dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "name")) if shop_ids else {}
+    found, errors = {}, []
+    for number, line in enumerate(lines, start=1):
+        code = line.aux.strip()
+        if not auxiliaries.needs_aux(line.account):
+            if code:
+                errors.append(
+                    f"Ligne {number} : pas de compte auxiliaire sur le compte {line.account} "
+                    "(seulement sur les comptes 401 et 411)."
+                )
+            continue
+        expected = auxiliaries.expected(line.account, shop_ledger=shop_ledger)
+        if not code:
+            errors.append(
+                f"Ligne {number} : compte auxiliaire obligatoire sur le compte {line.account}"
+                f" : {expected}."
+            )
+            continue
+        if code in known:
+            aux = known[code]
+            if aux.account.number != line.account:
+                errors.append(
+                    f"Ligne {number} : le compte auxiliaire {code} est rattaché au compte "
+                    f"{aux.account.number}, pas au compte {line.account}."
+                )
+            else:
+                found[number] = (aux.code, aux.label)
+            continue
+        party = parties.get(code)
+        name = None
+        if party and auxiliaries.fits(party, account=line.account, shop_ledger=shop_ledger):
+            if party.kind == "coop":
+                name = auxiliaries.COOP_AUX[1]
+            elif party.kind == "supplier":
+                name = suppliers.get(party.id)
+            elif party.id != ledger.shop_id:
+                name = shops.get(party.id)
+        if name is None:
+            errors.append(
+                f"Ligne {number} : compte auxiliaire « {code} » inconnu sur le compte "
+                f"{line.account} : {expected}."
+            )
+        else:
+            found[number] = (code, name)
+    return found, errors
+
+
 def manual_entry_post(
     *,
     ledger: Ledger,
@@ -353,14 +444,43 @@ def manual_entry_post(
     date: dt.date,
     label: str,
     piece_ref: str,
-    lines: list[LineIn],
+    lines: list[ManualLineIn],
     user,
+    piece_date: dt.date | None = None,
 ) -> Entry:
-    """A correcting entry typed by an accountant or a coordinator (docs/postings.md: 400 when
-    unbalanced, empty, out of the ledger's business dates or in a closed month, naming
-    the field)."""
+    """A correcting entry typed by an accountant or a coordinator (docs/postings.md,
+    "Manual entries"): 2 to MAX_MANUAL_LINES lines, the piece the accountant typed (never
+    made up), a real auxiliary account on every 401/411 line, one piece date for the
+    whole entry (the entry's date unless given). 400 naming the field (the line in its
+    message) when a rule is broken, out of the ledger's business dates or in a closed
+    month; nothing is written then."""
+    piece_ref = (piece_ref or "").strip()
+    problems = {}
+    if not piece_ref:
+        problems["piece_ref"] = [PIECE_REF_REQUIRED]
     if not Journal.objects.filter(ledger=ledger, code=journal).exists():
-        raise InvalidInput({"journal": [f"Journal « {journal} » inconnu dans ce livre."]})
+        problems["journal"] = [f"Journal « {journal} » inconnu dans ce livre."]
+    if len(lines) > MAX_MANUAL_LINES:
+        problems["lines"] = [
+            f"Une écriture compte {MAX_MANUAL_LINES} lignes au plus ({len(lines)} reçues)."
+        ]
+    else:
+        found, aux_errors = _manual_auxiliaries(ledger, lines)
+        posted_lines = [
+            LineIn(
+                account=line.account,
+                debit=line.debit,
+                credit=line.credit,
+                label=line.label,
+                auxiliary=found.get(number),
+            )
+            for number, line in enumerate(lines, start=1)
+        ]
+        line_errors = _line_errors(posted_lines) + aux_errors
+        if line_errors:
+            problems["lines"] = line_errors
+    if problems:
+        raise InvalidInput(problems)
     business_date_check(on=date, shop=ledger.shop, field="date")
     try:
         return entry_post(
@@ -368,19 +488,33 @@ def manual_entry_post(
             journal=journal,
             date=date,
             label=label,
-            piece_ref=piece_ref or f"OD-{date:%Y%m%d}",
-            lines=lines,
+            piece_ref=piece_ref,
+            piece_date=piece_date or date,
+            lines=posted_lines,
             user=user,
         )
     except PeriodClosed as exc:
         raise InvalidInput({"date": [exc.detail]}) from exc
 
 
+def reversal_label(reference: str, label: str) -> str:
+    """The label of a reversal and of each of its lines: the original's EcritureNum and
+    label (docs/postings.md, "Reversals")."""
+    return f"Extourne {reference} : {label}"
+
+
+def reversal_piece_ref(reference: str) -> str:
+    """A reversal's own piece: `EXT-` and the EcritureNum of the entry it reverses."""
+    return f"EXT-{reference}"
+
+
 def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> Entry:
-    """The reversal of a posted entry: the same lines, sides swapped, in an open month,
-    dated (default today in Paris) within the ledger's business dates and not before the
-    entry it reverses. A Z ticket's entry reversed, the ticket no longer stands (its
-    day is free for a new ticket), in the same transaction."""
+    """The reversal of a posted entry: the same lines, sides swapped, each labelled
+    `Extourne <EcritureNum> : <label>`, its own piece `EXT-<EcritureNum>` dated the
+    reversal's day, in an open month (409 `period_closed` otherwise), dated (default
+    today in Paris) within the ledger's business dates and not before the entry it
+    reverses (docs/postings.md, "Reversals"). A Z ticket's entry reversed, the ticket
+    no longer stands (its day is free for a new ticket), in the same transaction."""
     date = date or paris_today()
     with transaction.atomic():
         original = (
@@ -400,12 +534,13 @@ def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> En
             field="date",
             not_before=(original.date, "date de l'écriture extournée"),
         )
+        reference = original.reference
         lines = [
             LineIn(
                 account=line.account.number,
                 debit=line.credit,
                 credit=line.debit,
-                label=line.label,
+                label=reversal_label(reference, line.label),
                 auxiliary=(line.auxiliary.code, line.auxiliary.label) if line.auxiliary else None,
                 vat_rate=line.vat_rate,
             )
@@ -416,9 +551,11 @@ def entry_reverse(*, entry: Entry, date: dt.date | None = None, user=None) -> En
                 ledger=original.ledger,
                 journal=original.journal.code,
                 date=date,
-                label=f"Extourne de {original.reference} : {original.label}",
-                piece_ref=original.piece_ref,
-                piece_date=original.piece_date,
+                label=reversal_label(reference, original.label),
+                # Its own piece, dated the day it is posted: the reversal is a document
+                # of its own, which names the entry it undoes.
+                piece_ref=reversal_piece_ref(reference),
+                piece_date=date,
                 lines=lines,
                 reversal_of=original,
                 user=user,

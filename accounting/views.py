@@ -29,10 +29,26 @@ from shops.views import role_required, shop_page
 
 from .apis.statements import statement_file
 from .fec import fec_export
-from .forms import BooksForm, FecForm, ManualEntryForm, StatementForm, ZTicketForm, month_period
+from .forms import (
+    BooksForm,
+    FecForm,
+    ManualEntryForm,
+    ReversalForm,
+    StatementForm,
+    ZTicketForm,
+    month_period,
+)
 from .renderers import FORMATS
 from .sales.services import sales_day_record
-from .selectors import COOP, account_list, entry_list, journal_list, ledger_for, ledger_list
+from .selectors import (
+    COOP,
+    account_list,
+    account_search,
+    entry_list,
+    journal_list,
+    ledger_for,
+    ledger_list,
+)
 from .services import entry_reverse, manual_entry_post
 from .statements import (
     general_ledger,
@@ -45,6 +61,7 @@ from .statements.table import ledger_name
 
 RECENT_TICKETS = 10
 ENTRIES_PER_PAGE = 50
+MAX_SEARCH_CHARS = 100
 # The statements by the slug of their files ("balance-12-2026-11-01-2026-11-30.csv").
 STATEMENTS = {
     "balance": ("Balance générale", trial_balance),
@@ -121,6 +138,7 @@ def books(request, ledger_key):
         "key": _key(ledger),
         "form": form,
         "may_write": request.user.effective_role in BOOKS_ROLES,
+        "today": paris_today(),
     }
     if form.is_valid():
         period = form.cleaned_data
@@ -211,10 +229,16 @@ def fec_download(request, ledger_key):
 def entry_reverse_view(request, ledger_key, entry_id):
     ledger = ledger_for(user=request.user, shop_param=ledger_key)
     entry = get_object_or_404(entry_list(user=request.user).filter(ledger=ledger), pk=entry_id)
+    form = ReversalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{entry.reference} : {form.errors['date'][0]}")
+        return redirect(_books_url(ledger, QueryDict(request.POST.get("back", "")).urlencode()))
     try:
-        reversal = entry_reverse(entry=entry, user=request.user)
+        reversal = entry_reverse(entry=entry, user=request.user, date=form.cleaned_data["date"])
     except BusinessRuleError as exc:  # reversed already, a reversal, a closed month
         messages.error(request, f"{entry.reference} : {exc.detail}")
+    except InvalidInput as exc:  # a date out of the ledger's business dates
+        messages.error(request, f"{entry.reference} : {' '.join(exc.errors.get('date', []))}")
     else:
         messages.success(
             request,
@@ -232,12 +256,13 @@ def entry_new(request, ledger_key):
         request.POST if request.method == "POST" else None,
         journals=journal_list(ledger=ledger),
         initial={"journal": "OD", "date": paris_today()},
+        add_line="add_line" in request.POST,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.add_line and form.is_valid():
         try:
             entry = manual_entry_post(ledger=ledger, user=request.user, **form.entry())
         except (InvalidInput, BusinessRuleError) as exc:
-            add_service_errors(form, exc, field="date")
+            form.add_entry_errors(exc)
         else:
             messages.success(request, f"Écriture {entry.reference} passée.")
             return redirect(_books_url(ledger, month_period(entry.date)))
@@ -250,7 +275,21 @@ def entry_new(request, ledger_key):
             "ledger_name": ledger_name(ledger),
             "form": form,
             "accounts": account_list(ledger=ledger),
+            "auxiliaries": ledger.auxiliaries.order_by("code"),
         },
+    )
+
+
+@role_required(ACCOUNTANT, COORDINATOR)
+def account_search_view(request, ledger_key):
+    """The accounts and third parties matching ?q= (accent-insensitive), for the manual
+    entry's search box (htmx: the results alone)."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    text = request.GET.get("q", "")[:MAX_SEARCH_CHARS]
+    return render(
+        request,
+        "accounting/_account_hits.html",
+        {"hits": account_search(ledger=ledger, text=text), "text": text},
     )
 
 
@@ -266,6 +305,7 @@ page_urlpatterns = [
     ),
     path("comptable/<str:ledger_key>/fec/", fec_download, name="acc-fec"),
     path("comptable/<str:ledger_key>/ecritures/nouvelle/", entry_new, name="acc-entry-new"),
+    path("comptable/<str:ledger_key>/comptes/", account_search_view, name="acc-account-search"),
     path(
         "comptable/<str:ledger_key>/ecritures/<int:entry_id>/extourne/",
         entry_reverse_view,

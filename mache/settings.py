@@ -346,6 +346,10 @@ SPECTACULAR_SETTINGS = {
 # Request bodies (mache.limits): 413 above these; CSV uploads may be larger.
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# A manual entry's page posts up to 501 rows of 5 inputs (docs/postings.md, "Manual
+# entries"): Django's default of 1,000 fields would refuse a long entry before the form
+# could say anything; the body's size stays bounded by MAX_REQUEST_BYTES.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 
 # --- Logins, tokens and the Content-Security-Policy (issue 10; README, Security). ---
 # One throttle guards every way in (API token, login page, Django admin, password reset):

@@ -138,14 +138,27 @@ class LineInput(serializers.Serializer):
     debit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     credit = MoneyField(min_value=Decimal("0"), default=Decimal("0.00"))
     label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    # The third party of a 401/411 line (COOP, F000045, C000123...): the service judges it.
+    aux = serializers.CharField(max_length=17, required=False, allow_blank=True, default="")
 
 
 class EntryInput(serializers.Serializer):
+    """A manual entry (docs/postings.md, "Manual entries"): 2 to 500 lines (the service
+    counts them; above MAX_LIST_ITEMS the list is refused unread), the piece typed by
+    the accountant, one piece date for all the lines (the entry's date by default)."""
+
     shop = LedgerField()
     journal = serializers.CharField(max_length=3, default="OD")
     date = serializers.DateField()
     label = serializers.CharField(max_length=200)
-    piece_ref = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    piece_ref = serializers.CharField(
+        max_length=60,
+        error_messages={
+            "required": services.PIECE_REF_REQUIRED,
+            "blank": services.PIECE_REF_REQUIRED,
+        },
+    )
+    piece_date = serializers.DateField(required=False)
     lines = LineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
 
 
@@ -206,10 +219,15 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             date=data["date"],
             label=data["label"],
             piece_ref=data["piece_ref"],
+            piece_date=data.get("piece_date"),
             user=request.user,
             lines=[
-                services.LineIn(
-                    account=ln["account"], debit=ln["debit"], credit=ln["credit"], label=ln["label"]
+                services.ManualLineIn(
+                    account=ln["account"],
+                    debit=ln["debit"],
+                    credit=ln["credit"],
+                    label=ln["label"],
+                    aux=ln["aux"],
                 )
                 for ln in data["lines"]
             ],

@@ -41,6 +41,7 @@ def manual(shop_param, day):
         "journal": "OD",
         "date": str(day),
         "label": "Régularisation",
+        "piece_ref": "NOTE-12",
         "lines": [
             {"account": "658000", "debit": "12.30"},
             {"account": "512000", "credit": "12.30"},

@@ -19,6 +19,7 @@ def manual(shop_param, **changes):
         "journal": "OD",
         "date": str(TODAY),
         "label": "Régularisation",
+        "piece_ref": "NOTE-12",
         "lines": [
             {"account": "658000", "debit": "12.30", "label": "Charge"},
             {"account": "512000", "credit": "12.30", "label": "Banque"},

@@ -238,7 +238,10 @@ def test_the_export_of_a_year_passes_the_check(db):
     assert [row[10] for row in payment] == ["Règlement F-2025-001   virement"] * 2
     assert [(row[6], row[7]) for row in payment] == [COOP_AUX, ("", "")]
     reversal = [row for row in rows if row[2] == "ACH-2026-000002"]
-    assert {(row[3], row[8]) for row in reversal} == {("20260203", "F-2026-001")}
+    # Issue 13, point 4: the reversal's own piece names the entry it reverses.
+    assert {(row[3], row[8], row[9]) for row in reversal} == {
+        ("20260203", "EXT-ACH-2026-000001", "20260203")
+    }
     assert [(row[4], row[11], row[12]) for row in reversal][-1] == ("401000", "227,80", "0,00")
     assert "Ailleurs" not in text and "Note-2027" not in text
 

@@ -493,7 +493,7 @@ def manual(**changes) -> dict:
         "journal": "OD",
         "date": TODAY.isoformat(),
         "label": "Régularisation",
-        "piece_ref": "",
+        "piece_ref": "NOTE-12",
         "line1_account": "658000",
         "line1_debit": "12,30",
         "line1_label": "Charge",
@@ -516,7 +516,7 @@ def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
     assert (entry.journal.code, entry.label, entry.piece_ref, entry.created_by) == (
         "OD",
         "Régularisation",
-        f"OD-{TODAY:%Y%m%d}",
+        "NOTE-12",  # issue 13, point 3: the piece typed, never made up
         accountant,
     )
     assert [(ln.account.number, ln.debit, ln.credit, ln.label) for ln in entry.lines.all()] == [
