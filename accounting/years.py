@@ -19,6 +19,7 @@ from django.db.models import DateField, Max, Min, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mache.csvfiles import CsvRecords
 from mache.errors import BusinessRuleError, InvalidInput, NotAllowed
 from mache.formats import format_eur
 from mache.money import ZERO
@@ -29,6 +30,7 @@ from . import accounts
 from .closing import period_close
 from .fiscal_calendar import ONE_DAY, Span, roll, span_named, span_of
 from .models import Account, AuxiliaryAccount, Entry, EntryLine, FiscalYear, Journal, Ledger
+from .sales.csv_import import parse_amount
 from .services import OPENING_JOURNAL, LineIn, entry_post
 
 OPENING_LABEL = "À-nouveaux"
@@ -313,12 +315,19 @@ class OpeningLine:
 
 
 def opening_balances_post(
-    *, ledger: Ledger, date: dt.date, lines: list[OpeningLine], user
+    *,
+    ledger: Ledger,
+    date: dt.date,
+    lines: list[OpeningLine],
+    user,
+    numbers: list[int] | None = None,
 ) -> Entry:
     """The AN entry of the ledger's first fiscal year, typed or imported by the accountant
     (or the coordinator): dated the year's first day, before any other entry of the
     year, balanced, classes 1 to 5 of the ledger's chart, an auxiliary account on every
-    401/411 line. 400 naming the line, 409 when the ledger already holds entries."""
+    401/411 line. 400 naming the line (`numbers`: each line's number as the caller
+    shows it, a CSV file's line say; 1, 2, ... by default), 409 when the ledger already
+    holds entries."""
     if user is not None and not (
         user.is_coordinator or (user.is_active and user.effective_role == user.Role.ACCOUNTANT)
     ):
@@ -327,12 +336,12 @@ def opening_balances_post(
     with transaction.atomic():
         Ledger.objects.select_for_update().get(pk=ledger.pk)
         _opening_journal(ledger)
-        numbers = set(Account.objects.filter(ledger=ledger).values_list("number", flat=True))
+        chart = set(Account.objects.filter(ledger=ledger).values_list("number", flat=True))
         errors = []
         if len(lines) < 2:
             errors.append("Des à-nouveaux comptent au moins deux lignes.")
-        for index, line in enumerate(lines, start=1):
-            if line.account not in numbers:
+        for index, line in zip(numbers or range(1, len(lines) + 1), lines, strict=True):
+            if line.account not in chart:
                 errors.append(f"Ligne {index} : compte {line.account} absent du plan comptable.")
             elif line.account[0] not in BALANCE_SHEET_CLASSES:
                 errors.append(
@@ -393,3 +402,60 @@ def opening_balances_post(
             ],
             user=user,
         )
+
+
+# --- The CSV of opening balances ---------------------------------------------------------
+
+CSV_COLUMNS = ["compte", "auxiliaire", "debit", "credit"]
+CSV_ALIASES = {"account": "compte", "aux": "auxiliaire", "débit": "debit", "crédit": "credit"}
+CSV_MAX_ROWS = MAX_OPENING_LINES
+
+
+def opening_balances_parse(text: str) -> tuple[list[OpeningLine], list[int], list[str]]:
+    """The lines of a CSV of opening balances (header `compte;auxiliaire;debit;credit`,
+    in any order and case; amounts as the Z tickets' CSV takes them, empty is 0), with
+    each one's line in the file, and the errors by line (the header is line 1)."""
+    records = CsvRecords(
+        text,
+        columns=CSV_COLUMNS,
+        optional=frozenset({"auxiliaire"}),
+        aliases=CSV_ALIASES,
+        max_rows=CSV_MAX_ROWS,
+        what="lignes",
+    )
+    lines, numbers = [], []
+    for line, cells in records:
+        account = cells["compte"]
+        problems = []
+        if not account.isdigit() or not 6 <= len(account) <= 8:
+            problems.append(f"compte « {account} » : 6 à 8 chiffres attendus.")
+        amounts = []
+        for name in ("debit", "credit"):
+            amount, error = parse_amount(cells[name])
+            amounts.append(amount)
+            if error:
+                problems.append(f"{name} : {error}")
+        aux = cells.get("auxiliaire", "")
+        if len(aux) > 17:
+            problems.append("auxiliaire : 17 caractères au plus.")
+        records.errors.extend((line, problem) for problem in problems)
+        if not problems:
+            lines.append(OpeningLine(account=account, aux=aux, debit=amounts[0], credit=amounts[1]))
+            numbers.append(line)
+    return lines, numbers, records.messages()
+
+
+def opening_balances_import(*, ledger: Ledger, date: dt.date, text: str, user) -> Entry:
+    """The opening balances from a CSV (`opening_balances_parse`): every line or none;
+    the errors (400 on `file`) name the file's lines."""
+    lines, numbers, errors = opening_balances_parse(text)
+    if errors:
+        raise InvalidInput({"file": errors})
+    try:
+        return opening_balances_post(
+            ledger=ledger, date=date, lines=lines, user=user, numbers=numbers
+        )
+    except InvalidInput as exc:
+        raise InvalidInput(
+            {"file" if name == "lines" else name: messages for name, messages in exc.errors.items()}
+        ) from exc
