@@ -7,7 +7,8 @@ of the closing date).
 - after the last stored year: years of twelve months follow it, each closing at the
   end of the same month as the last stored one;
 - before the first stored year (or with none stored): calendar years, the one just
-  before the first stored year ending the day before it.
+  before the first stored year ending the day before it; closed when the first stored
+  year is (years close in order).
 """
 
 import datetime as dt
@@ -53,9 +54,12 @@ def span_of(day: dt.date, years) -> Span:
         while day > end:
             start, end = end + ONE_DAY, roll(end)
         return Span(start, end)
+    # Before the stored years: closed when they are (years close in order).
+    closed = bool(years) and years[0].status == "closed"
     if years and day.year == years[0].start.year:
-        return Span(dt.date(day.year, 1, 1), years[0].start - ONE_DAY)
-    return calendar_span(day.year)
+        return Span(dt.date(day.year, 1, 1), years[0].start - ONE_DAY, closed)
+    span = calendar_span(day.year)
+    return Span(span.start, span.end, closed)
 
 
 def span_named(name: int, years) -> Span:

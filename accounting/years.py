@@ -66,6 +66,14 @@ def fiscal_years_ensure(*, ledger: Ledger) -> list[FiscalYear]:
         end = first.end
     else:
         end = years[-1].end
+        # An entry dated before the first stored year (an open one): its years are
+        # stored too, so that they are closed first.
+        if dates["first"] and dates["first"] < years[0].start:
+            day = dates["first"]
+            while day < years[0].start:
+                span = span_of(day, years)
+                wanted.append((span.start, span.end))
+                day = span.end + ONE_DAY
     while end < last_needed:
         wanted.append((end + ONE_DAY, roll(end)))
         end = roll(end)

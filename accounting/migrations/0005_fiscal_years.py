@@ -1,6 +1,6 @@
 """Fiscal years (docs/fiscal-years.md), and what PostgreSQL enforces of them: no entry
 and no line is inserted, updated or deleted when dated in a closed fiscal year of its
-ledger (triggers beside those of migration 0002). Other databases (SQLite for `make
+ledger, or before one (years close in order) (triggers beside those of migration 0002). Other databases (SQLite for `make
 run`) rely on the posting engine alone, as in 0002.
 """
 
@@ -21,13 +21,14 @@ BEGIN
     ELSE
         target := NEW;
     END IF;
+    -- Years close in order: a day in a closed year, or before one, is closed.
     IF EXISTS (SELECT 1 FROM accounting_fiscalyear
                WHERE ledger_id = target.ledger_id AND status = 'closed'
-                 AND target.date BETWEEN start AND "end")
+                 AND target.date <= "end")
        OR (TG_OP = 'UPDATE' AND EXISTS (
                SELECT 1 FROM accounting_fiscalyear
                WHERE ledger_id = OLD.ledger_id AND status = 'closed'
-                 AND OLD.date BETWEEN start AND "end")) THEN
+                 AND OLD.date <= "end")) THEN
         RAISE EXCEPTION 'fiscal_year_closed: l''exercice du % est clôturé', target.date
             USING ERRCODE = 'check_violation';
     END IF;

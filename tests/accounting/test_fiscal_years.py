@@ -10,9 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounting.fec import fec_export, fec_violations
+from accounting.fiscal_calendar import Span, span_named, span_of
 from accounting.models import Account, ClosedPeriod, Entry, FiscalYear, Journal
 from accounting.services import FiscalYearClosed, LineIn, entry_post, entry_reverse
-from accounting.years import fiscal_year_close, fiscal_year_first_set
+from accounting.years import fiscal_year_close, fiscal_year_first_set, fiscal_years_ensure
+from mache.errors import BusinessRuleError
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory
 
@@ -422,3 +424,59 @@ def test_opening_balances_are_dated_the_years_first_day(api, coordinator):
     assert response.status_code == 400
     assert "01/01/2025" in response.json()["date"][0]
     assert not Entry.objects.exists()
+
+
+def test_a_year_before_the_stored_ones_is_closed_first(coordinator, books):
+    fiscal_years_ensure(ledger=books)  # 2025 and 2026 stored
+    post(
+        books,
+        dt.date(2024, 5, 2),
+        LineIn("512000", debit=D("10")),
+        LineIn("101300", credit=D("10")),
+    )
+    with pytest.raises(BusinessRuleError) as raised:
+        fiscal_year_close(ledger=books, end=END_2025, user=coordinator)
+    assert raised.value.code == "previous_year_open"
+    assert [y.end.year for y in fiscal_years_ensure(ledger=books)] == [2024, 2025, 2026]
+
+
+def test_a_day_before_a_closed_year_is_closed_too(coordinator, books):
+    fiscal_year_close(ledger=books, end=END_2025, user=coordinator)
+    with pytest.raises(FiscalYearClosed):
+        post(
+            books,
+            dt.date(2023, 5, 2),
+            LineIn("512000", debit=D("10")),
+            LineIn("101300", credit=D("10")),
+        )
+    journal = Journal.objects.get(ledger=books, code="OD")
+    with pytest.raises(IntegrityError, match="fiscal_year_closed"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO accounting_entry (ledger_id, journal_id, fiscal_year, number, date,"
+                " label, piece_ref, piece_date, posted_at) VALUES (%s, %s, 2023, 999,"
+                " '2023-05-02', 'x', 'x', '2023-05-02', %s)",
+                [books.pk, journal.pk, timezone.now()],
+            )
+
+
+# --- Which year a day belongs to (pure) ---------------------------------------------------
+
+
+class Stored:
+    def __init__(self, start, end, status="open", pk=1):
+        self.start, self.end, self.status, self.pk = start, end, status, pk
+
+
+def test_the_years_after_the_stored_ones_roll_on_the_same_closing():
+    june = [Stored(dt.date(2024, 7, 1), dt.date(2025, 6, 30))]
+    assert span_of(dt.date(2026, 7, 1), june) == Span(dt.date(2026, 7, 1), dt.date(2027, 6, 30))
+    assert span_of(dt.date(2025, 6, 30), june).pk == 1
+    assert span_of(dt.date(2024, 3, 1), june) == Span(dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    assert span_of(dt.date(2023, 3, 1), []) == Span(dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert span_named(2027, june) == Span(dt.date(2026, 7, 1), dt.date(2027, 6, 30))
+    february = [Stored(dt.date(2023, 3, 1), dt.date(2024, 2, 29))]
+    assert span_of(dt.date(2025, 1, 1), february).end == dt.date(2025, 2, 28)
+    closed = [Stored(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "closed")]
+    assert span_of(dt.date(2020, 1, 1), closed).closed
+    assert not span_of(dt.date(2026, 1, 1), closed).closed
