@@ -45,9 +45,10 @@ from .statements import (
     vat_statement,
 )
 from .statements.table import ledger_name
-from .year_forms import OpeningBalancesForm, OpeningBalancesImportForm
+from .year_forms import FirstYearForm, OpeningBalancesForm, OpeningBalancesImportForm
 from .years import (
     fiscal_year_close,
+    fiscal_year_first_set,
     fiscal_years_ensure,
     opening_balances_import,
     opening_balances_post,
@@ -273,11 +274,15 @@ def _years_context(request, ledger) -> dict:
     each open year that is over."""
     years = fiscal_years_ensure(ledger=ledger)
     closable_before = paris_today().replace(day=1)
-    return {
+    context = {
         "fiscal_years": years,
         "may_close_years": request.user.is_coordinator,
         "closable_before": closable_before,
     }
+    # Before its first entry, a ledger's first year may close on another day.
+    if request.user.is_coordinator and not ledger.entries.exists():
+        context["first_year_form"] = FirstYearForm(initial={"end": years[0].end})
+    return context
 
 
 def _year_of(ledger, end: str):
@@ -317,6 +322,33 @@ def fiscal_year_close_view(request, ledger_key, end):
         "accounting/year_close.html",
         {"ledger": ledger, "key": _key(ledger), "ledger_name": ledger_name(ledger), "year": year},
     )
+
+
+@role_required(COORDINATOR)
+@require_POST
+def fiscal_year_first_view(request, ledger_key):
+    """The closing day of the ledger's first year (docs/fiscal-years.md)."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    form = FirstYearForm(request.POST)
+    if form.is_valid():
+        try:
+            year = fiscal_year_first_set(
+                ledger=ledger, end=form.cleaned_data["end"], user=request.user
+            )
+        except (InvalidInput, BusinessRuleError) as exc:
+            add_service_errors(form, exc, field="end")
+        else:
+            messages.success(
+                request,
+                f"Premier exercice : du {format_date(year.start)} au {format_date(year.end)}.",
+            )
+            return redirect(_books_url(ledger))
+    messages.error(
+        request,
+        "Premier exercice non modifié : "
+        + " ".join(error for errors in form.errors.values() for error in errors),
+    )
+    return redirect(_books_url(ledger))
 
 
 @role_required(ACCOUNTANT, COORDINATOR)
@@ -398,4 +430,9 @@ page_urlpatterns = [
         name="acc-year-close",
     ),
     path("comptable/<str:ledger_key>/a-nouveaux/", opening_balances_view, name="acc-opening"),
+    path(
+        "comptable/<str:ledger_key>/exercices/premier/",
+        fiscal_year_first_view,
+        name="acc-year-first",
+    ),
 ]

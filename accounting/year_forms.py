@@ -79,3 +79,7 @@ class OpeningBalancesImportForm(forms.Form):
         error_messages={"required": REQUIRED, "empty": "Le fichier est vide."},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class FirstYearForm(forms.Form):
+    end = date_field("Clôture du premier exercice")

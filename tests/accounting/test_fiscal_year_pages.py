@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounting.models import Entry, FiscalYear
 from accounting.services import LineIn, entry_post
-from tests.factories import CooperativeFactory
+from tests.factories import CooperativeFactory, ShopFactory
 from tests.helpers import page_text
 
 D = Decimal
@@ -136,3 +136,19 @@ def test_opening_balances_imported_from_a_csv(client, accountant, shop):
 def test_a_shopkeeper_has_no_opening_balances_page(client, shopkeeper, shop):
     client.force_login(shopkeeper)
     assert client.get(f"/comptable/{shop.pk}/a-nouveaux/").status_code == 403
+
+
+def test_the_coordinator_sets_a_long_first_year_before_any_entry(client, coordinator):
+    shop = ShopFactory(joined_on=dt.date(2025, 9, 1))
+    client.force_login(coordinator)
+    assert "Fixer le premier exercice" in page_text(client.get(books_url(shop)))
+    url = f"/comptable/{shop.pk}/exercices/premier/"
+    too_long = client.post(url, {"end": "2027-12-31"}, follow=True)
+    assert "au plus tard le 31/08/2027 (24 mois)" in page_text(too_long)
+    done = client.post(url, {"end": "2026-12-31"}, follow=True)
+    assert "Premier exercice : du 01/09/2025 au 31/12/2026." in page_text(done)
+    assert [(y.start, y.end) for y in FiscalYear.objects.filter(ledger=shop.ledger)] == [
+        (dt.date(2025, 9, 1), dt.date(2026, 12, 31))
+    ]
+    a_2025_entry(shop)
+    assert "Fixer le premier exercice" not in page_text(client.get(books_url(shop)))
