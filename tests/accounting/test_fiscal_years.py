@@ -15,6 +15,7 @@ from accounting.models import Account, ClosedPeriod, Entry, FiscalYear, Journal
 from accounting.services import FiscalYearClosed, LineIn, entry_post, entry_reverse
 from accounting.years import fiscal_year_close, fiscal_year_first_set, fiscal_years_ensure
 from mache.errors import BusinessRuleError
+from mache.periods import paris_today
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory
 
@@ -480,3 +481,34 @@ def test_the_years_after_the_stored_ones_roll_on_the_same_closing():
     closed = [Stored(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "closed")]
     assert span_of(dt.date(2020, 1, 1), closed).closed
     assert not span_of(dt.date(2026, 1, 1), closed).closed
+
+
+def test_the_cooperatives_years_and_the_an_journal_kept_from_hand_entries(api, coordinator, db):
+    CooperativeFactory()
+    client = api.as_user(coordinator)
+    response = client.get("/api/fiscal-years/?shop=coop")
+    assert response.status_code == 200
+    assert response.json()[-1]["end"] == f"{paris_today().year}-12-31"
+    shop = ShopFactory()
+    client.post(
+        "/api/opening-balances/",
+        {"shop": shop.pk, "date": "2026-01-01", "lines": GOOD_LINES},
+        format="json",
+    )
+    by_hand = client.post(
+        "/api/entries/",
+        {
+            "shop": shop.pk,
+            "journal": "AN",
+            "date": "2026-02-01",
+            "label": "À la main",
+            "piece_ref": "X",
+            "lines": [
+                {"account": "512000", "debit": "1.00"},
+                {"account": "101300", "credit": "1.00"},
+            ],
+        },
+        format="json",
+    )
+    assert by_hand.status_code == 400
+    assert "journal" in by_hand.json()
