@@ -1,5 +1,5 @@
-"""Closing the books: a month of a ledger (`period_close`); the fiscal year's closing
-will come here too.
+"""Closing the books: a month of a ledger (`period_close`); a fiscal year's closing is
+`accounting.years.fiscal_year_close` (docs/fiscal-years.md), which closes its months here.
 
 A closed month accepts no entry (`accounting.services.entries_post` refuses it under the
 ledger's row lock, which closing takes too, so no entry slips into a month being closed).

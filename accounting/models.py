@@ -281,3 +281,49 @@ class SalesDayLine(models.Model):
                 condition=Q(amount_incl_vat__gte=0), name="sales_line_not_negative"
             ),
         ]
+
+
+class FiscalYear(models.Model):
+    """A fiscal year (exercice) of a ledger (docs/fiscal-years.md): calendar by default,
+    any closing date at a month's end, a first year up to 24 months long. Its entries
+    carry `Entry.fiscal_year` = the year of its `end` (an exercice is named by its
+    closing). Closed (`fiscal_year_close`), it accepts no entry, by the posting engine
+    and by PostgreSQL (migration 0005); `opening_entry` is the AN entry of the next year
+    its closing stored."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Ouvert"
+        CLOSED = "closed", "Clôturé"
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="fiscal_years")
+    start = models.DateField("début")
+    end = models.DateField("clôture")
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField("clôturé le", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opening_entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "exercice"
+        ordering = ["ledger_id", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "start"], name="fiscal_year_start_once"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="fiscal_year_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False),
+                name="fiscal_year_closed_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Exercice {self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+
+    @property
+    def name(self) -> int:
+        return self.end.year

@@ -29,6 +29,7 @@ from shops.dates import business_date_check
 from shops.models import Shop
 
 from . import auxiliaries
+from .fiscal_calendar import span_of
 from .models import (
     Account,
     AuxiliaryAccount,
@@ -36,6 +37,7 @@ from .models import (
     Entry,
     EntryLine,
     EntrySequence,
+    FiscalYear,
     Journal,
     Ledger,
     SalesDay,
@@ -49,11 +51,19 @@ JOURNALS = [
     ("CAI", "Caisse"),
     ("OD", "Opérations diverses"),
 ]
+# À-nouveaux: written by the closing and the opening balances alone, never by hand; the
+# journal is added to a ledger when first used (docs/fiscal-years.md).
+OPENING_JOURNAL = "AN"
 
 
 class PeriodClosed(BusinessRuleError):
     code = "period_closed"
     default_detail = "Ce mois est clôturé : il n'accepte plus d'écriture."
+
+
+class FiscalYearClosed(BusinessRuleError):
+    code = "fiscal_year_closed"
+    default_detail = "Cet exercice est clôturé : il n'accepte plus d'écriture."
 
 
 class AlreadyReversed(BusinessRuleError):
@@ -135,6 +145,7 @@ class EntryIn:
     reversal_of: Entry | None = None
     user: object = None
     errors: list[str] = field(default_factory=list)
+    fiscal_year: int | None = None  # set by the engine (docs/fiscal-years.md)
 
 
 def _line_errors(lines: list[LineIn]) -> list[str]:
@@ -166,6 +177,22 @@ def _closed_months(ledger_ids) -> set[tuple[int, dt.date]]:
     )
 
 
+def _fiscal_years_assign(entries: list[EntryIn], ledger_ids) -> None:
+    """Name each entry's fiscal year (the year of its closing date), refusing one dated in
+    a closed year: 409 fiscal_year_closed (docs/fiscal-years.md). One query."""
+    years = defaultdict(list)
+    for year in FiscalYear.objects.filter(ledger_id__in=ledger_ids).order_by("start"):
+        years[year.ledger_id].append(year)
+    for entry in entries:
+        span = span_of(entry.date, years[entry.ledger.pk])
+        if span.closed:
+            raise FiscalYearClosed(
+                f"L'exercice du {span.start:%d/%m/%Y} au {span.end:%d/%m/%Y} est clôturé : "
+                f"il n'accepte plus d'écriture datée du {entry.date:%d/%m/%Y}."
+            )
+        entry.fiscal_year = span.name
+
+
 def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
     """Post entries (any ledgers); see the module doc. Returns them in the order given,
     the already-posted entry standing for one whose source was posted before.
@@ -188,6 +215,7 @@ def entries_post(*, entries: list[EntryIn]) -> list[Entry]:
     ledger_ids = sorted({entry.ledger.pk for entry in entries})
     with transaction.atomic():
         list(Ledger.objects.select_for_update().filter(pk__in=ledger_ids).order_by("pk"))
+        _fiscal_years_assign(entries, ledger_ids)
         closed = _closed_months(ledger_ids)
         for entry in entries:
             if (entry.ledger.pk, entry.date.replace(day=1)) in closed:
@@ -279,8 +307,8 @@ def _entry_row(entry: EntryIn, journal: Journal, numbers, now) -> Entry:
     return Entry(
         ledger=entry.ledger,
         journal=journal,
-        fiscal_year=entry.date.year,
-        number=numbers[(journal.pk, entry.date.year)].pop(0),
+        fiscal_year=entry.fiscal_year,
+        number=numbers[(journal.pk, entry.fiscal_year)].pop(0),
         date=entry.date,
         label=entry.label[:200],
         piece_ref=entry.piece_ref[:60],
@@ -320,7 +348,7 @@ def _next_numbers(entries, journals) -> dict[tuple[int, int], list[int]]:
     """Reserve numbers from each (journal, year) counter, locked until commit."""
     wanted = defaultdict(int)
     for entry in entries:
-        wanted[(journals[(entry.ledger.pk, entry.journal)].pk, entry.date.year)] += 1
+        wanted[(journals[(entry.ledger.pk, entry.journal)].pk, entry.fiscal_year)] += 1
     if not wanted:
         return {}
     EntrySequence.objects.bulk_create(
@@ -458,7 +486,10 @@ def manual_entry_post(
     problems = {}
     if not piece_ref:
         problems["piece_ref"] = [PIECE_REF_REQUIRED]
-    if not Journal.objects.filter(ledger=ledger, code=journal).exists():
+    if (
+        journal == OPENING_JOURNAL  # the AN entry is the closing's or the opening balances'
+        or not Journal.objects.filter(ledger=ledger, code=journal).exists()
+    ):
         problems["journal"] = [f"Journal « {journal} » inconnu dans ce livre."]
     if len(lines) > MAX_MANUAL_LINES:
         problems["lines"] = [

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("accounting.apis.statements")),
     path("", include("accounting.apis.fec")),
     path("", include("accounting.apis.sales")),
+    path("", include("accounting.apis.years")),
 ]

@@ -12,6 +12,8 @@ user may not see, `entry_list` is scoped) and writes through its services, whose
 errors are shown beside the fields; the files are the API's own (`statement_file`).
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from mache import csvfiles
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_date, format_eur
 from mache.forms import add_service_errors
@@ -58,6 +61,14 @@ from .statements import (
     vat_statement,
 )
 from .statements.table import ledger_name
+from .year_forms import FirstYearForm, OpeningBalancesForm, OpeningBalancesImportForm
+from .years import (
+    fiscal_year_close,
+    fiscal_year_first_set,
+    fiscal_years_ensure,
+    opening_balances_import,
+    opening_balances_post,
+)
 
 RECENT_TICKETS = 10
 ENTRIES_PER_PAGE = 50
@@ -163,6 +174,7 @@ def books(request, ledger_key):
             }
         )
     context.update({"ledger_name": ledger_name(ledger), "fec_form": FecForm()})
+    context.update(_years_context(request, ledger))
     return render(request, "accounting/books.html", context)
 
 
@@ -293,6 +305,147 @@ def account_search_view(request, ledger_key):
     )
 
 
+# --- Fiscal years (docs/fiscal-years.md) ----------------------------------------------
+
+
+def _years_context(request, ledger) -> dict:
+    """The "Exercices" section of the books: the ledger's years; a coordinator may close
+    each open year that is over."""
+    years = fiscal_years_ensure(ledger=ledger)
+    closable_before = paris_today().replace(day=1)
+    context = {
+        "fiscal_years": years,
+        "may_close_years": request.user.is_coordinator,
+        "closable_before": closable_before,
+    }
+    # Before its first entry, a ledger's first year may close on another day.
+    if request.user.is_coordinator and not ledger.entries.exists():
+        context["first_year_form"] = FirstYearForm(initial={"end": years[0].end})
+    return context
+
+
+def _year_of(ledger, end: str):
+    try:
+        end_date = dt.date.fromisoformat(end)
+    except ValueError:
+        raise Http404 from None
+    year = next((y for y in fiscal_years_ensure(ledger=ledger) if y.end == end_date), None)
+    if year is None:
+        raise Http404
+    return year
+
+
+@role_required(COORDINATOR)
+def fiscal_year_close_view(request, ledger_key, end):
+    """GET: what closing the year does, and the confirmation button; POST: close it."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    year = _year_of(ledger, end)
+    if request.method == "POST":
+        try:
+            closed = fiscal_year_close(ledger=ledger, end=year.end, user=request.user)
+        except (InvalidInput, BusinessRuleError) as exc:
+            detail = getattr(exc, "detail", None) or " ".join(
+                message for messages in exc.errors.values() for message in messages
+            )
+            messages.error(request, f"Clôture refusée : {detail}")
+        else:
+            outcome = "bénéfice" if closed.result >= 0 else "perte"
+            messages.success(
+                request,
+                f"Exercice du {format_date(closed.start)} au {format_date(closed.end)} "
+                f"clôturé : {outcome} de {format_eur(abs(closed.result))}.",
+            )
+        return redirect(_books_url(ledger))
+    return render(
+        request,
+        "accounting/year_close.html",
+        {"ledger": ledger, "key": _key(ledger), "ledger_name": ledger_name(ledger), "year": year},
+    )
+
+
+@role_required(COORDINATOR)
+@require_POST
+def fiscal_year_first_view(request, ledger_key):
+    """The closing day of the ledger's first year (docs/fiscal-years.md)."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    form = FirstYearForm(request.POST)
+    if form.is_valid():
+        try:
+            year = fiscal_year_first_set(
+                ledger=ledger, end=form.cleaned_data["end"], user=request.user
+            )
+        except (InvalidInput, BusinessRuleError) as exc:
+            add_service_errors(form, exc, field="end")
+        else:
+            messages.success(
+                request,
+                f"Premier exercice : du {format_date(year.start)} au {format_date(year.end)}.",
+            )
+            return redirect(_books_url(ledger))
+    messages.error(
+        request,
+        "Premier exercice non modifié : "
+        + " ".join(error for errors in form.errors.values() for error in errors),
+    )
+    return redirect(_books_url(ledger))
+
+
+@role_required(ACCOUNTANT, COORDINATOR)
+def opening_balances_view(request, ledger_key):
+    """The opening balances of the ledger's first year: typed (up to a dozen lines) or
+    imported from a CSV; the errors beside the fields, the file's by line."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    first_day = fiscal_years_ensure(ledger=ledger)[0].start
+    form = OpeningBalancesForm(
+        request.POST if kind == "form" else None, initial={"date": first_day}
+    )
+    upload = OpeningBalancesImportForm(
+        request.POST if kind == "csv" else None,
+        request.FILES if kind == "csv" else None,
+        initial={"date": first_day},
+        prefix="csv",
+    )
+    entry = None
+    try:
+        if kind == "form" and form.is_valid():
+            entry = opening_balances_post(
+                ledger=ledger,
+                date=form.cleaned_data["date"],
+                lines=form.cleaned_data["opening_lines"],
+                numbers=form.cleaned_data["numbers"],
+                user=request.user,
+            )
+        elif kind == "csv" and upload.is_valid():
+            entry = opening_balances_import(
+                ledger=ledger,
+                date=upload.cleaned_data["date"],
+                text=csvfiles.read_text(upload.cleaned_data["file"]),
+                user=request.user,
+            )
+    except (InvalidInput, BusinessRuleError) as exc:
+        add_service_errors(form if kind == "form" else upload, exc, field="date")
+    if entry is not None:
+        messages.success(
+            request,
+            f"À-nouveaux {entry.reference} du {format_date(entry.date)} enregistrés.",
+        )
+        return redirect(_books_url(ledger))
+    return render(
+        request,
+        "accounting/opening_balances.html",
+        {
+            "ledger": ledger,
+            "key": _key(ledger),
+            "ledger_name": ledger_name(ledger),
+            "form": form,
+            "upload": upload,
+            "accounts": account_list(ledger=ledger),
+        },
+        status=400 if kind else 200,
+    )
+
+
 page_urlpatterns = [
     path("caisse/", till, name="shop-till"),
     path("comptable/", books_home, name="acc-home"),
@@ -310,5 +463,16 @@ page_urlpatterns = [
         "comptable/<str:ledger_key>/ecritures/<int:entry_id>/extourne/",
         entry_reverse_view,
         name="acc-entry-reverse",
+    ),
+    path(
+        "comptable/<str:ledger_key>/exercices/<str:end>/cloture/",
+        fiscal_year_close_view,
+        name="acc-year-close",
+    ),
+    path("comptable/<str:ledger_key>/a-nouveaux/", opening_balances_view, name="acc-opening"),
+    path(
+        "comptable/<str:ledger_key>/exercices/premier/",
+        fiscal_year_first_view,
+        name="acc-year-first",
     ),
 ]

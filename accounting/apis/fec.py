@@ -24,7 +24,7 @@ class FecQuery(serializers.Serializer):
         max_length=20,
         help_text="Identifiant du commerce, ou « coop » pour les livres de la coopérative",
     )
-    year = serializers.IntegerField(help_text="Exercice (année civile)")
+    year = serializers.IntegerField(help_text="Exercice, désigné par l'année de sa clôture")
 
     def validate_year(self, value):
         last = paris_today().year + 1

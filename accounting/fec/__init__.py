@@ -4,7 +4,7 @@ The rules come first, as pure functions with no ORM: formatting (dates AAAAMMJJ,
 amounts "1234,50", text cleaned of separators and line breaks, the file name), the
 opening entry built from balances, and the validator `fec_violations`, which checks a
 file against every rule of docs/fec.md; the `fec_check` command and the export's tests both
-run it. Then the export, `fec_export`, which reads the books in three queries whatever
+run it. Then the export, `fec_export`, which reads the books in four queries at most whatever
 their size.
 
 The package: `format` (pure formatting), `check` (pure validation, used by

@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Sum
+from django.db.models import Case, IntegerField, Value, When
 
 from mache.errors import BusinessRuleError
 from mache.periods import paris_date
@@ -11,8 +11,10 @@ from mache.siret import siren_of
 from shops.models import Cooperative
 
 from ..models import EntryLine
+from ..years import balances_before, fiscal_year_named
 from .format import (
     FIELDS,
+    OPENING_JOURNAL,
     entry_number,
     fec_amount,
     fec_date,
@@ -40,7 +42,7 @@ _LINE_FIELDS = (
 )
 
 
-def _entry_line_row(line: tuple, year: int) -> list[str]:
+def _entry_line_row(line: tuple, year: int, valid_date: dt.date | None = None) -> list[str]:
     (
         journal,
         journal_label,
@@ -74,43 +76,57 @@ def _entry_line_row(line: tuple, year: int) -> list[str]:
         fec_amount(credit),
         "",
         "",
-        fec_date(paris_date(posted_at)),
+        fec_date(valid_date or paris_date(posted_at)),
         "",
         "",
     ]
 
 
-def fec_lines(*, ledger, year: int) -> Iterator[str]:
-    """The lines of the FEC of `ledger`'s fiscal year `year`, header first, CR LF ended.
+def fec_lines(*, ledger, year: int, start: dt.date | None = None) -> Iterator[str]:
+    """The lines of the FEC of `ledger`'s fiscal year `year` (named by its closing year,
+    docs/fiscal-years.md; `start`: its first day), header first, CR LF ended.
 
-    The AN entry (see `opening_rows`), then every entry of the fiscal year in order of
-    validation: posted_at, then journal code, then number (the posting engine hands out
-    a journal's numbers under a lock, with posted_at taken after it, so numbers rise
-    with posted_at). Two queries, the year's lines streamed.
+    The AN entry first: the one stored by the previous year's closing or the opening
+    balances when there is one (docs/fiscal-years.md), else computed from the balances
+    before the year (see `opening_rows`). Then every entry of the fiscal year in order
+    of validation: posted_at, then journal code, then number (the posting engine hands
+    out a journal's numbers under a lock, with posted_at taken after it, so numbers rise
+    with posted_at). The year's lines streamed; one more query when the AN is computed.
     """
     yield fec_row(FIELDS)
-    jan_first = dt.date(year, 1, 1)
+    if start is None:
+        start = fiscal_year_named(ledger=ledger, name=year).start
     lines = iter(
         EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
-        .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
+        .alias(
+            opening=Case(
+                When(entry__journal__code=OPENING_JOURNAL, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("opening", "entry__posted_at", "entry__journal__code", "entry__number", "pk")
         .values_list(*_LINE_FIELDS)
         .iterator(chunk_size=2000)
     )
     first = next(lines, None)
-    # The file runs in order of validation and the AN entry opens it: it is validated on
-    # January 1st, or with the year's first entry if that one was posted ahead of time.
-    valid_date = jan_first if first is None else min(jan_first, paris_date(first[-1]))
-    balances = (
-        EntryLine.objects.filter(ledger=ledger, date__lt=jan_first)
-        .values("account__number", "account__label", "auxiliary__code", "auxiliary__label")
-        .annotate(balance=Sum("debit") - Sum("credit"))
-        .values_list(
-            "account__number", "account__label", "auxiliary__code", "auxiliary__label", "balance"
-        )
-        .order_by()
-    )
-    for row in opening_rows(balances, year=year, valid_date=valid_date):
-        yield fec_row(row)
+    stored = []
+    while first is not None and first[0] == OPENING_JOURNAL:
+        stored.append(first)
+        first = next(lines, None)
+    first_valid = None if first is None else paris_date(first[-1])
+    # The file runs in order of validation and the AN entry opens it: it counts as
+    # validated on the year's first day (a stored one: on its closing), or with the
+    # year's first other entry if that one was posted earlier.
+    if stored:
+        valid_date = min(filter(None, [paris_date(stored[0][-1]), first_valid]))
+        for line in stored:
+            yield fec_row(_entry_line_row(line, year, valid_date))
+    else:
+        valid_date = min(filter(None, [start, first_valid]))
+        balances = balances_before(ledger=ledger, day=start)
+        for row in opening_rows(balances, year=year, valid_date=valid_date, day=start):
+            yield fec_row(row)
     if first is not None:
         yield fec_row(_entry_line_row(first, year))
     for line in lines:
@@ -130,9 +146,13 @@ def _siret_of(ledger) -> str:
 
 
 def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
-    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (the
-    calendar year). Three queries whatever the size of the books: the SIRET (none when
-    the ledger comes with its shop), the year's lines, the balances before the year."""
+    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (named
+    by the year of its closing date, which names the file: docs/fiscal-years.md). Four
+    queries at most whatever the size of the books: the SIRET (none when the ledger
+    comes with its shop), the fiscal years, the year's lines, the balances before the
+    year (none when its AN entry is stored)."""
     siren = siren_of(_siret_of(ledger))
-    filename = fec_filename(siren=siren, closing=dt.date(year, 12, 31))
-    return filename, "".join(fec_lines(ledger=ledger, year=year)).encode("utf-8")
+    span = fiscal_year_named(ledger=ledger, name=year)
+    filename = fec_filename(siren=siren, closing=span.end)
+    content = "".join(fec_lines(ledger=ledger, year=year, start=span.start))
+    return filename, content.encode("utf-8")

@@ -76,8 +76,12 @@ def fec_row(values: Iterable[str]) -> str:
     return SEPARATOR.join(values) + EOL
 
 
-def opening_rows(balances: Iterable[tuple], *, year: int, valid_date: dt.date) -> list[list[str]]:
-    """The fields of the lines of the AN entry `AN-<year>-000001`, dated January 1st.
+def opening_rows(
+    balances: Iterable[tuple], *, year: int, valid_date: dt.date, day: dt.date | None = None
+) -> list[list[str]]:
+    """The fields of the lines of the AN entry `AN-<year>-000001`, dated `day`, the fiscal
+    year's first day (January 1st by default), when no AN entry is stored for the year
+    (docs/fiscal-years.md).
 
     `balances`: (account number, account label, auxiliary code or None, auxiliary label
     or None, debit - credit) over every entry before `year`, any grouping finer than the
@@ -100,7 +104,7 @@ def opening_rows(balances: Iterable[tuple], *, year: int, valid_date: dt.date) -
     if result:
         number, label = LOSS_ACCOUNT if result > 0 else PROFIT_ACCOUNT
         carried.setdefault((number, ""), [label, "", ZERO])[2] += result
-    day = fec_date(dt.date(year, 1, 1))
+    day = fec_date(day or dt.date(year, 1, 1))
     reference = entry_number(OPENING_JOURNAL, year, 1)
     return [
         [

@@ -350,7 +350,7 @@ def test_the_cooperative_s_file_is_named_after_its_siren(db):
     assert fec_violations(content, filename) == []
 
 
-def test_the_export_reads_the_books_in_three_queries(db, django_assert_num_queries):
+def test_the_export_reads_the_books_in_four_queries(db, django_assert_num_queries):
     CooperativeFactory()
     small, big = ShopFactory(), ShopFactory()
     post(
@@ -386,8 +386,9 @@ def test_the_export_reads_the_books_in_three_queries(db, django_assert_num_queri
     ]
     sizes = []
     for ledger in ledgers:
-        # The SIRET (shop or cooperative), the year's lines, the balances before the year.
-        with django_assert_num_queries(3):
+        # The SIRET (shop or cooperative), the fiscal years, the year's lines, the
+        # balances before the year.
+        with django_assert_num_queries(4):
             filename, content = fec_export(ledger=ledger, year=2026)
         assert fec_violations(content, filename) == []
         sizes.append(len(rows_of(content)))
