@@ -1,8 +1,10 @@
-"""FEC export of a ledger's fiscal year (ORM reads, a fixed number of queries)."""
+"""FEC export of a ledger's fiscal year (ORM reads, a fixed number of queries), streamed
+from a server-side cursor in constant memory (docs/fec.md, "The export")."""
 
 import datetime as dt
 from collections.abc import Iterator
 
+from django.db import transaction
 from django.db.models import Sum
 
 from mache.errors import BusinessRuleError
@@ -21,6 +23,12 @@ from .format import (
     fec_text,
     opening_rows,
 )
+
+# Lines per chunk handed to the web server: about 150 bytes a line, 100 kB a chunk.
+STREAM_LINES = 700
+# Rows fetched at a time from the server-side cursor.
+CURSOR_ROWS = 2000
+
 
 _LINE_FIELDS = (
     "entry__journal__code",
@@ -94,7 +102,7 @@ def fec_lines(*, ledger, year: int) -> Iterator[str]:
         EntryLine.objects.filter(ledger=ledger, entry__fiscal_year=year)
         .order_by("entry__posted_at", "entry__journal__code", "entry__number", "pk")
         .values_list(*_LINE_FIELDS)
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=CURSOR_ROWS)
     )
     first = next(lines, None)
     # The file runs in order of validation and the AN entry opens it: it is validated on
@@ -129,10 +137,43 @@ def _siret_of(ledger) -> str:
     return siret
 
 
-def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
-    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (the
-    calendar year). Three queries whatever the size of the books: the SIRET (none when
-    the ledger comes with its shop), the year's lines, the balances before the year."""
+def fec_chunks(*, ledger, year: int, lines: int = STREAM_LINES) -> Iterator[bytes]:
+    """The FEC's bytes (UTF-8) in chunks of `lines` lines, read in one transaction.
+
+    `fec_lines` reads the year's lines through `.iterator()`: on PostgreSQL a named
+    (server-side) cursor. Inside the transaction it is an ordinary cursor that lives as
+    long as the transaction; outside one, Django would declare it WITH HOLD, which
+    PostgreSQL materialises whole at the implicit commit, and which a pooler in
+    transaction mode (pgbouncer) cannot keep. DISABLE_SERVER_SIDE_CURSORS must stay off
+    (docs/fec.md). Closing the generator (a client gone) ends the transaction.
+    savepoint=False: nothing is written, a nested call needs no savepoint.
+    """
+    with transaction.atomic(savepoint=False):
+        batch: list[str] = []
+        for line in fec_lines(ledger=ledger, year=year):
+            batch.append(line)
+            if len(batch) >= lines:
+                yield "".join(batch).encode("utf-8")
+                batch.clear()
+        if batch:
+            yield "".join(batch).encode("utf-8")
+
+
+def fec_stream(*, ledger, year: int) -> tuple[str, Iterator[bytes]]:
+    """(file name, chunks) of the FEC of `ledger`'s fiscal year `year`.
+
+    What can refuse the file (no SIRET: 409 `cooperative_missing`) is checked here,
+    before the first byte, so that a view answers a real error rather than a broken
+    stream; the chunks (`fec_chunks`) are read only when iterated. Three queries
+    whatever the size of the books: the SIRET (none when the ledger comes with its
+    shop), the year's lines (one server-side cursor), the balances before the year."""
     siren = siren_of(_siret_of(ledger))
     filename = fec_filename(siren=siren, closing=dt.date(year, 12, 31))
-    return filename, "".join(fec_lines(ledger=ledger, year=year)).encode("utf-8")
+    return filename, fec_chunks(ledger=ledger, year=year)
+
+
+def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
+    """(file name, whole content in UTF-8) of the FEC: `fec_stream` joined, for the
+    tests and small files; the download views stream (`fec_stream`)."""
+    filename, chunks = fec_stream(ledger=ledger, year=year)
+    return filename, b"".join(chunks)
