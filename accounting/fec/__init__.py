@@ -19,8 +19,11 @@ from .check import (
     fec_violations,
     filename_problems,
     format_violation,
+    format_warning,
     line_problems,
     parse_fec_date,
+    split_part,
+    year_start,
 )
 from .description import fec_description
 from .export import (
@@ -79,7 +82,10 @@ __all__ = [
     "fec_violations",
     "filename_problems",
     "format_violation",
+    "format_warning",
     "line_problems",
     "opening_rows",
     "parse_fec_date",
+    "split_part",
+    "year_start",
 ]
