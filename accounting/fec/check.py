@@ -294,6 +294,7 @@ class _Checker:
             return
         values = values[: len(FIELDS)]
         if self.variant and not self.debit_credit(number, values):
+            self.follow(number, values)  # its entry's other rules; its amount unknown
             return
         for name in ("Debit", "Credit"):
             if values[COLUMN[name]].startswith("-"):
@@ -317,6 +318,7 @@ class _Checker:
             values[COLUMN["Debit"]], values[COLUMN["Credit"]] = "0,00", amount
         else:
             self.add(number, f"Sens « {values[COLUMN['Credit']]} » : D ou C (ou +1 ou -1) attendu")
+            values[COLUMN["Credit"]] = "?"  # no balance checked for its entry
             return False
         return True
 

@@ -162,10 +162,14 @@ def _text(c: _Contents, *, name, siret, filename, start, closing) -> str:
     add("3. JOURNAUX")
     if c.journals:
         for code, journal in sorted(c.journals.items(), key=lambda item: item[0] != "AN"):
+            numbers = (
+                journal.first
+                if journal.first == journal.last
+                else f"de {journal.first} à {journal.last}"
+            )
             add(
                 f"- {code} : {journal.label} ({plural(journal.entries, 'écriture', 'écritures')}"
-                f", de {journal.first} à {journal.last} ; pièce par exemple « "
-                f"{journal.piece_example} »)"
+                f", {numbers} ; pièce par exemple « {journal.piece_example} »)"
             )
     else:
         add("- Aucune écriture sur l'exercice : le fichier ne contient que son en-tête.")

@@ -565,7 +565,8 @@ def test_the_description_tells_the_file_s_journals_accounts_and_numbering(
     assert f"Contenu : {len(rows)} lignes d'écriture" in text
     for position, name in enumerate(FIELDS, 1):
         assert f"{position:>2}. {name} : " in text
-    assert "- AN : À-nouveaux (1 écriture, de AN-2026-000001 à AN-2026-000001" in text
+    assert "- AN : À-nouveaux (1 écriture, AN-2026-000001 ; pièce par exemple « AN-2026 »)" in text
+    assert "- ACH : Achats (2 écritures, de ACH-2026-000001 à ACH-2026-000002 ;" in text
     assert "- CAI : " in text and "Z-20260303" in text
     for account, label in {(row[4], row[5]) for row in rows}:
         assert f"- {account} : {label}\r\n" in text

@@ -111,6 +111,11 @@ def test_the_montant_and_sens_variant_is_tolerated(exported):
             "(montant et sens)",
         ),
     )
+    sense, rows[0][CREDIT] = rows[0][CREDIT], "X"
+    assert fec_inspect(text(header, rows), name).violations == [
+        (2, "Sens « X » : D ou C (ou +1 ou -1) attendu")
+    ]
+    rows[0][CREDIT] = {"D": "+1", "C": "-1"}[sense]
     rows[3][CREDIT] = "D"  # the variant still balances its entries
     assert (
         "écriture VTE-2026-000001 déséquilibrée"
