@@ -17,7 +17,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -30,8 +30,9 @@ from mache.periods import paris_today
 from mache.permissions import ACCOUNTANT, BOOKS_ROLES, COORDINATOR, SHOPKEEPER
 from shops.views import role_required, shop_page
 
+from .apis.fec import fec_description_response, fec_response
 from .apis.statements import statement_file
-from .fec import fec_export
+from .fec import fec_description, fec_stream
 from .forms import (
     BooksForm,
     FecForm,
@@ -215,14 +216,30 @@ def statement_download(request, ledger_key, statement, file_format):
 
 @login_required
 def fec_download(request, ledger_key):
-    """The FEC of a fiscal year, as the API sends it (accounting.apis.fec)."""
+    """The FEC of a fiscal year, streamed as the API sends it (accounting.apis.fec)."""
+    return _fec_page(request, ledger_key, description=False)
+
+
+@login_required
+def fec_description_page(request, ledger_key):
+    """The description of the FEC of a fiscal year, as the API sends it."""
+    return _fec_page(request, ledger_key, description=True)
+
+
+def _fec_page(request, ledger_key, *, description: bool):
     ledger = ledger_for(user=request.user, shop_param=ledger_key)
     form = FecForm(request.GET or None)
+    status = 400 if form.is_bound else 200
     if form.is_valid():
-        filename, content = fec_export(ledger=ledger, year=form.cleaned_data["year"])
-        response = HttpResponse(content, content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        try:
+            if description:
+                return fec_description_response(
+                    *fec_description(ledger=ledger, year=form.cleaned_data["year"])
+                )
+            return fec_response(*fec_stream(ledger=ledger, year=form.cleaned_data["year"]))
+        except BusinessRuleError as exc:  # no SIRET yet
+            add_service_errors(form, exc, field="year")
+            status = 409
     return render(
         request,
         "accounting/download.html",
@@ -230,9 +247,11 @@ def fec_download(request, ledger_key):
             "ledger": ledger,
             "key": _key(ledger),
             "form": form,
-            "title": "Fichier des écritures comptables (FEC)",
+            "title": "Description du FEC"
+            if description
+            else "Fichier des écritures comptables (FEC)",
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 
@@ -457,6 +476,11 @@ page_urlpatterns = [
         name="acc-statement-file",
     ),
     path("comptable/<str:ledger_key>/fec/", fec_download, name="acc-fec"),
+    path(
+        "comptable/<str:ledger_key>/fec/description/",
+        fec_description_page,
+        name="acc-fec-description",
+    ),
     path("comptable/<str:ledger_key>/ecritures/nouvelle/", entry_new, name="acc-entry-new"),
     path("comptable/<str:ledger_key>/comptes/", account_search_view, name="acc-account-search"),
     path(

@@ -8,7 +8,8 @@ run it. Then the export, `fec_export`, which reads the books in four queries at 
 their size.
 
 The package: `format` (pure formatting), `check` (pure validation, used by
-`manage.py fec_check` and by the export's tests) and `export` (the ORM reads).
+`manage.py fec_check` and by the export's tests), `export` (the ORM reads, streamed:
+`fec_stream`) and `description` (the text that accompanies the file).
 """
 
 from .check import (
@@ -18,12 +19,18 @@ from .check import (
     fec_violations,
     filename_problems,
     format_violation,
+    format_warning,
     line_problems,
     parse_fec_date,
+    split_part,
+    year_start,
 )
+from .description import fec_description
 from .export import (
+    fec_chunks,
     fec_export,
     fec_lines,
+    fec_stream,
 )
 from .format import (
     BALANCE_SHEET_CLASSES,
@@ -62,17 +69,23 @@ __all__ = [
     "amount_problem",
     "entry_number",
     "fec_amount",
+    "fec_chunks",
     "fec_date",
+    "fec_description",
     "fec_export",
     "fec_filename",
     "fec_inspect",
     "fec_lines",
     "fec_row",
+    "fec_stream",
     "fec_text",
     "fec_violations",
     "filename_problems",
     "format_violation",
+    "format_warning",
     "line_problems",
     "opening_rows",
     "parse_fec_date",
+    "split_part",
+    "year_start",
 ]

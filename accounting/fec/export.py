@@ -1,8 +1,10 @@
-"""FEC export of a ledger's fiscal year (ORM reads, a fixed number of queries)."""
+"""FEC export of a ledger's fiscal year (ORM reads, a fixed number of queries), streamed
+from a server-side cursor in constant memory (docs/fec.md, "The export")."""
 
 import datetime as dt
 from collections.abc import Iterator
 
+from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 
 from mache.errors import BusinessRuleError
@@ -23,6 +25,12 @@ from .format import (
     fec_text,
     opening_rows,
 )
+
+# Lines per chunk handed to the web server: about 150 bytes a line, 100 kB a chunk.
+STREAM_LINES = 700
+# Rows fetched at a time from the server-side cursor.
+CURSOR_ROWS = 2000
+
 
 _LINE_FIELDS = (
     "entry__journal__code",
@@ -107,7 +115,7 @@ def fec_lines(*, ledger, year: int, start: dt.date | None = None) -> Iterator[st
         )
         .order_by("opening", "entry__posted_at", "entry__journal__code", "entry__number", "pk")
         .values_list(*_LINE_FIELDS)
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=CURSOR_ROWS)
     )
     first = next(lines, None)
     stored = []
@@ -145,14 +153,48 @@ def _siret_of(ledger) -> str:
     return siret
 
 
-def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
-    """(file name, content in UTF-8) of the FEC of `ledger`'s fiscal year `year` (named
-    by the year of its closing date, which names the file: docs/fiscal-years.md). Four
-    queries at most whatever the size of the books: the SIRET (none when the ledger
-    comes with its shop), the fiscal years, the year's lines, the balances before the
-    year (none when its AN entry is stored)."""
+def fec_chunks(
+    *, ledger, year: int, start: dt.date, lines: int = STREAM_LINES
+) -> Iterator[bytes]:
+    """The FEC's bytes (UTF-8) in chunks of `lines` lines, read in one transaction.
+
+    `fec_lines` reads the year's lines through `.iterator()`: on PostgreSQL a named
+    (server-side) cursor. Inside the transaction it is an ordinary cursor that lives as
+    long as the transaction; outside one, Django would declare it WITH HOLD, which
+    PostgreSQL materialises whole at the implicit commit, and which a pooler in
+    transaction mode (pgbouncer) cannot keep. DISABLE_SERVER_SIDE_CURSORS must stay off
+    (docs/fec.md). Closing the generator (a client gone) ends the transaction.
+    savepoint=False: nothing is written, a nested call needs no savepoint.
+    """
+    with transaction.atomic(savepoint=False):
+        batch: list[str] = []
+        for line in fec_lines(ledger=ledger, year=year, start=start):
+            batch.append(line)
+            if len(batch) >= lines:
+                yield "".join(batch).encode("utf-8")
+                batch.clear()
+        if batch:
+            yield "".join(batch).encode("utf-8")
+
+
+def fec_stream(*, ledger, year: int) -> tuple[str, Iterator[bytes]]:
+    """(file name, chunks) of the FEC of `ledger`'s fiscal year `year` (named by the year
+    of its closing date, which names the file: docs/fiscal-years.md).
+
+    What can refuse the file (no SIRET: 409 `cooperative_missing`) is checked here,
+    before the first byte, so that a view answers a real error rather than a broken
+    stream; the chunks (`fec_chunks`) are read only when iterated. Four queries at most
+    whatever the size of the books: the SIRET (none when the ledger comes with its
+    shop), the fiscal years, the year's lines (one server-side cursor), the balances
+    before the year (none when its AN entry is stored)."""
     siren = siren_of(_siret_of(ledger))
     span = fiscal_year_named(ledger=ledger, name=year)
     filename = fec_filename(siren=siren, closing=span.end)
-    content = "".join(fec_lines(ledger=ledger, year=year, start=span.start))
-    return filename, content.encode("utf-8")
+    return filename, fec_chunks(ledger=ledger, year=year, start=span.start)
+
+
+def fec_export(*, ledger, year: int) -> tuple[str, bytes]:
+    """(file name, whole content in UTF-8) of the FEC: `fec_stream` joined, for the
+    tests and small files; the download views stream (`fec_stream`)."""
+    filename, chunks = fec_stream(ledger=ledger, year=year)
+    return filename, b"".join(chunks)

@@ -420,17 +420,23 @@ def books(coop, shop):
     )
 
 
+def content_of(response) -> bytes:
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
 def test_the_shop_s_people_download_its_file(api, books, shop, shopkeeper, accountant):
     for user in (shopkeeper, accountant):
         response = api.as_user(user).get(URL, {"shop": shop.pk, "year": 2026})
         assert response.status_code == 200
+        content = content_of(response)
         assert response["Content-Type"] == "text/plain; charset=utf-8"
         assert (
             response["Content-Disposition"]
             == f'attachment; filename="{shop.siret[:9]}FEC20261231.txt"'
         )
-        assert fec_violations(response.content, f"{shop.siret[:9]}FEC20261231.txt") == []
-        assert "Z-20260303" in response.content.decode()
+        assert fec_violations(content, f"{shop.siret[:9]}FEC20261231.txt") == []
+        assert "Z-20260303" in content.decode()
 
 
 def test_another_shop_s_file_is_not_found(api, books, shop, other_shop):
@@ -446,10 +452,11 @@ def test_a_coordinator_downloads_the_cooperative_s_file(api, books, coop, coordi
         URL, {"shop": "coop", "year": 2026}, HTTP_ACCEPT="text/plain"
     )
     assert response.status_code == 200
+    content = content_of(response)
     filename = f"{coop.siret[:9]}FEC20261231.txt"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
-    assert fec_violations(response.content, filename) == []
-    assert "FAC-1" in response.content.decode() and "Z-20260303" not in response.content.decode()
+    assert fec_violations(content, filename) == []
+    assert "FAC-1" in content.decode() and "Z-20260303" not in content.decode()
 
 
 @pytest.mark.parametrize(
@@ -476,5 +483,118 @@ def test_the_cooperatives_fec_needs_its_siret_first(api, db):
     cooperative_ledger()  # books exist, the cooperative itself is not recorded yet
     coordinator = UserFactory(role=User.Role.COORDINATOR)
     response = api.as_user(coordinator).get("/api/exports/fec/?shop=coop&year=2026")
+    assert response.status_code == 409
+    assert response.json()["code"] == "cooperative_missing"
+
+
+# --- Streaming (docs/fec.md, "The export") ---------------------------------------------
+
+
+def test_the_file_streams_from_a_server_side_cursor(db, django_assert_num_queries):
+    from django.db import connection
+
+    from accounting.fec import fec_chunks, fec_stream
+
+    shop = ShopFactory()
+    books_of_a_year(shop.ledger)
+    _, whole = fec_export(ledger=shop.ledger, year=2026)
+    # The SIRET comes with the shop: fec_stream reads nothing before the first chunk.
+    with django_assert_num_queries(0):
+        filename, chunks = fec_stream(ledger=shop.ledger, year=2026)
+    chunks = fec_chunks(ledger=shop.ledger, year=2026, lines=1)
+    first = next(chunks)
+    assert first.decode() == "\t".join(FIELDS) + "\r\n"
+    second = next(chunks)  # a line: the cursor over the year's lines is open meanwhile
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, is_holdable FROM pg_cursors")
+        [(statement, holdable)] = cursor.fetchall()
+    assert "accounting_entryline" in statement and not holdable
+    assert first + second + b"".join(chunks) == whole
+    assert filename == f"{shop.siret[:9]}FEC20261231.txt"
+
+
+def test_the_api_streams(api, books, shop, db):
+    coordinator = UserFactory(role=User.Role.COORDINATOR)
+    response = api.as_user(coordinator).get(URL, {"shop": shop.pk, "year": 2026})
+    assert response.streaming
+    assert b"".join(response.streaming_content).count(b"\r\n") == 1 + 2
+
+
+def test_a_big_ledger_streams_in_the_same_number_of_queries(db, django_assert_num_queries):
+    shop = ShopFactory()
+    entries_post(
+        entries=[
+            EntryIn(
+                ledger=shop.ledger,
+                journal="OD",
+                date=dt.date(2026, 1 + n % 12, 1),
+                label=f"Note {n}",
+                piece_ref=f"N-{n}",
+                lines=[LineIn("658000", debit=D("2.00")), LineIn("530000", credit=D("2.00"))],
+            )
+            for n in range(2500)  # more than a fetch of the cursor (CURSOR_ROWS lines)
+        ]
+    )
+    from accounting.fec import fec_chunks
+
+    with django_assert_num_queries(2):  # the year's lines (one cursor), earlier balances
+        chunks = list(fec_chunks(ledger=shop.ledger, year=2026, lines=700))
+    assert len(chunks) == 1 + 5000 // 700
+    assert b"".join(chunks).count(b"\r\n") == 1 + 5000
+
+
+# --- The description -------------------------------------------------------------------
+
+DESCRIPTION_URL = "/api/exports/fec-description/"
+
+
+def test_the_description_tells_the_file_s_journals_accounts_and_numbering(
+    api, books, shop, shopkeeper, accountant
+):
+    books_of_a_year(shop.ledger)
+    for user in (shopkeeper, accountant):
+        response = api.as_user(user).get(DESCRIPTION_URL, {"shop": shop.pk, "year": 2026})
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert (
+            response["Content-Disposition"]
+            == f'inline; filename="{shop.siret[:9]}FEC20261231_description.txt"'
+        )
+    text = response.content.decode()
+    _, content = fec_export(ledger=shop.ledger, year=2026)
+    rows = rows_of(content)
+    assert f"SIRET {shop.siret} (SIREN {shop.siret[:9]})" in text
+    assert "Exercice : du 01/01/2026 au 31/12/2026" in text
+    assert f"Fichier : {shop.siret[:9]}FEC20261231.txt" in text
+    assert f"Contenu : {len(rows)} lignes d'écriture" in text
+    for position, name in enumerate(FIELDS, 1):
+        assert f"{position:>2}. {name} : " in text
+    assert "- AN : À-nouveaux (1 écriture, AN-2026-000001 ; pièce par exemple « AN-2026 »)" in text
+    assert "- ACH : Achats (2 écritures, de ACH-2026-000001 à ACH-2026-000002 ;" in text
+    assert "- CAI : " in text and "Z-20260303" in text
+    for account, label in {(row[4], row[5]) for row in rows}:
+        assert f"- {account} : {label}\r\n" in text
+    assert "- COOP : Coopérative MACHE" in text
+    assert "Aucune ligne n'est lettrée" in text
+    assert "tabulation" in text and "UTF-8" in text and "CR LF" in text
+
+
+def test_the_description_is_scoped_and_refused_like_the_file(api, books, shop, other_shop, db):
+    stranger = UserFactory(role=User.Role.SHOPKEEPER, shops=[other_shop])
+    query = {"shop": shop.pk, "year": 2026}
+    assert api.as_user(stranger).get(DESCRIPTION_URL, query).status_code == 404
+    accountant = UserFactory(role=User.Role.ACCOUNTANT, shops=[shop])
+    response = api.as_user(accountant).get(DESCRIPTION_URL, {"shop": "coop", "year": 2026})
+    assert response.status_code == 404
+    response = api.as_user(accountant).get(DESCRIPTION_URL, {"shop": shop.pk, "year": 1999})
+    assert response.status_code == 400 and list(response.json()) == ["year"]
+
+
+def test_the_description_needs_the_cooperative_s_siret(api, db):
+    from accounting.services import cooperative_ledger
+
+    cooperative_ledger()
+    coordinator = UserFactory(role=User.Role.COORDINATOR)
+    response = api.as_user(coordinator).get(DESCRIPTION_URL, {"shop": "coop", "year": 2026})
     assert response.status_code == 409
     assert response.json()["code"] == "cooperative_missing"

@@ -270,6 +270,7 @@ def test_another_shops_books_and_the_cooperatives_are_404(
             f"/comptable/{key}/",
             f"/comptable/{key}/releves/balance.csv",
             f"/comptable/{key}/fec/?year={TODAY.year}",
+            f"/comptable/{key}/fec/description/?year={TODAY.year}",
         ):
             assert client.get(url).status_code == 404, url
     if role == "accountant":
@@ -426,11 +427,31 @@ def test_the_fec_of_a_year_downloads_as_the_apis(client, api, accountant, shop):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     filename = f"{shop.siret[:9]}FEC{TODAY.year}1231.txt"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
-    assert fec_violations(response.content, filename) == []
+    assert response.streaming
+    content = b"".join(response.streaming_content)
+    assert fec_violations(content, filename) == []
     from_api = api.as_user(accountant).get(
         "/api/exports/fec/", {"shop": shop.pk, "year": TODAY.year}
     )
+    assert content == b"".join(from_api.streaming_content)
+
+
+def test_the_fec_description_is_offered_beside_the_download(client, api, accountant, shop):
+    post_bank_charge(shop.ledger)
+    client.force_login(accountant)
+    page = client.get(books_url(shop)).content.decode()
+    assert f'formaction="/comptable/{shop.pk}/fec/description/"' in page
+    response = client.get(f"/comptable/{shop.pk}/fec/description/", {"year": TODAY.year})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert "DESCRIPTION DU FICHIER DES ÉCRITURES COMPTABLES" in text
+    from_api = api.as_user(accountant).get(
+        "/api/exports/fec-description/", {"shop": shop.pk, "year": TODAY.year}
+    )
     assert response.content == from_api.content
+    response = client.get(f"/comptable/{shop.pk}/fec/description/", {"year": "1999"})
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize("year", ["1999", str(TODAY.year + 2), "deux-mille", ""])
