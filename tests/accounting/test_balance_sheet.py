@@ -380,3 +380,21 @@ def test_a_shopkeeper_of_another_shop_gets_404(api, books, shop):
     )
 
     assert response.status_code == pdf.status_code == 404
+
+
+def test_one_query_whatever_the_number_of_lines(books, django_assert_num_queries):
+    for n in range(20):
+        post(
+            books,
+            "VTE",
+            dt.date(2026, 3, 1 + n),
+            "Vente",
+            f"Z-{n}",
+            debit("411000", "5.00", auxiliary=(f"C{n:02d}", f"Client {n}")),
+            credit("707000", "5.00"),
+        )
+
+    with django_assert_num_queries(1):
+        sheet = balance_sheet(ledger=books, **YEAR)
+
+    assert amounts(sheet.assets)["trade_receivables"] == D("100.00")
