@@ -47,7 +47,7 @@ LIABILITY_HEADINGS = (
     Heading("revaluation", "Écarts de réévaluation", always=False),
     Heading("reserves", "Réserves"),
     Heading("retained_earnings", "Report à nouveau"),
-    Heading("result", "Résultat de l'exercice (produits − charges de la période)"),
+    Heading("result", "Résultat de l'exercice (produits - charges de la période)"),
     Heading(
         "pending_result",
         "Résultats antérieurs en instance d'affectation (comptes 12, exercices non clôturés)",

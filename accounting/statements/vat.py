@@ -129,13 +129,13 @@ class VatStatement:
         net = self.net_due
         if net >= 0:
             lines += [
-                Ca3Line("TD", "TVA nette due (lignes 16 − 23)", tax=net),
-                Ca3Line("28", "TVA nette due (ligne TD − ligne X5)", tax=net),
+                Ca3Line("TD", "TVA nette due (lignes 16 - 23)", tax=net),
+                Ca3Line("28", "TVA nette due (ligne TD - ligne X5)", tax=net),
             ]
         else:
             lines += [
-                Ca3Line("25", "Crédit de TVA (lignes 23 − 16)", tax=-net),
-                Ca3Line("27", "Crédit à reporter (lignes 25 − 26 − AA)", tax=-net),
+                Ca3Line("25", "Crédit de TVA (lignes 23 - 16)", tax=-net),
+                Ca3Line("27", "Crédit à reporter (lignes 25 - 26 - AA)", tax=-net),
             ]
         return lines
 

@@ -178,7 +178,7 @@ def test_the_json_carries_the_ca3_lines(get):
     ]
     assert body["ca3"][-1] == {
         "line": "28",
-        "label": "TVA nette due (ligne TD − ligne X5)",
+        "label": "TVA nette due (ligne TD - ligne X5)",
         "base": None,
         "tax": "3.38",
     }
@@ -201,4 +201,4 @@ def test_the_csv_xlsx_and_pdf_carry_the_ca3_lines(get, tmp_path):
     text = squeezed(pdf_text(get("pdf").content, tmp_path))
     assert "Lignes de la déclaration CA3 (formulaire 3310-CA3-SD)" in text
     assert "16 — Total de la TVA brute due (lignes 08 à 5B) 271,38" in text
-    assert "28 — TVA nette due (ligne TD − ligne X5) 3,38" in text
+    assert "28 — TVA nette due (ligne TD - ligne X5) 3,38" in text
