@@ -3,7 +3,7 @@
 - The till (/caisse/): shopkeepers and coordinators record the day's Z ticket of the
   current shop, through the same service as the API (`sales_day_record`).
 - The books (/comptable/...): accountants and coordinators open the ledgers they serve:
-  the five statements over a period and their files, the FEC of a year, the entries
+  the statements over a period and their files, the FEC of a year, the entries
   with their reversal, a manual correcting entry. Shopkeepers read their own shop's
   books too, as the API lets them, but write nothing there (403).
 
@@ -55,12 +55,15 @@ from .selectors import (
 )
 from .services import entry_reverse, manual_entry_post
 from .statements import (
+    aged_balance,
+    balance_sheet,
     general_ledger,
     income_statement,
     journal_statement,
     trial_balance,
     vat_statement,
 )
+from .statements.aged_balance import CUSTOMERS, SUPPLIERS
 from .statements.table import ledger_name
 from .year_forms import FirstYearForm, OpeningBalancesForm, OpeningBalancesImportForm
 from .years import (
@@ -74,13 +77,33 @@ from .years import (
 RECENT_TICKETS = 10
 ENTRIES_PER_PAGE = 50
 MAX_SEARCH_CHARS = 100
+
+
+def _aged_at_period_end(side):
+    """The aged balance as the books page offers it: at the last day of the period."""
+
+    def compute(*, ledger, date_from, date_to):
+        return aged_balance(ledger=ledger, side=side, at=date_to)
+
+    return compute
+
+
 # The statements by the slug of their files ("balance-12-2026-11-01-2026-11-30.csv").
 STATEMENTS = {
     "balance": ("Balance générale", trial_balance),
     "grand-livre": ("Grand livre", general_ledger),
     "journal": ("Journal", journal_statement),
     "compte-de-resultat": ("Compte de résultat", income_statement),
-    "tva": ("Déclaration de TVA", vat_statement),
+    "tva": ("Déclaration de TVA (lignes de la CA3)", vat_statement),
+    "bilan": ("Bilan à la fin de la période", balance_sheet),
+    "balance-agee-clients": (
+        "Balance âgée des clients, à la fin de la période",
+        _aged_at_period_end(CUSTOMERS),
+    ),
+    "balance-agee-fournisseurs": (
+        "Balance âgée des fournisseurs, à la fin de la période",
+        _aged_at_period_end(SUPPLIERS),
+    ),
 }
 
 

@@ -52,6 +52,8 @@ QUERY_PARAMS = [
     "exercice",
     "du",
     "au",
+    "side",
+    "at",
 ]
 ID_PARAMS = ["shop", "supplier", "product", "round", "page", "year", "suivi"]
 # What the pages read from their query: ids, and dates or months.

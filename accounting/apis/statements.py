@@ -2,6 +2,7 @@
 
     GET /api/statements/<statement>/?shop=<id>|coop&from=YYYY-MM-DD&to=YYYY-MM-DD
         &format=json|csv|xlsx|pdf    (the journal also takes &journal=<code>)
+    GET /api/statements/aged-balance/?shop=&side=customers|suppliers&at=YYYY-MM-DD&format=
 
 Every role reads the statements of the ledgers it sees (accounting.selectors.ledger_for:
 404 for another shop's, `coop` for coordinators only). JSON follows docs/api.md; the three
@@ -19,17 +20,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mache.fields import MoneyField
+from mache.periods import paris_today
 from mache.permissions import ActionRoles
 
 from ..renderers import FORMATS
 from ..selectors import COOP, ledger_for
 from ..statements import (
+    aged_balance,
+    balance_sheet,
     general_ledger,
     income_statement,
     journal_statement,
     trial_balance,
     vat_statement,
 )
+from ..statements.aged_balance import CUSTOMERS, SUPPLIERS
 
 
 class ContractNames:
@@ -70,6 +75,27 @@ class StatementQuery(ContractNames, serializers.Serializer):
                 {"from": ["La date de début (from) suit la date de fin (to)."]}
             )
         return data
+
+
+class AgedBalanceQuery(serializers.Serializer):
+    """?shop=<id>|coop&side=customers|suppliers&at=YYYY-MM-DD&format=json|csv|xlsx|pdf"""
+
+    shop = serializers.CharField(
+        max_length=20,
+        help_text="Identifiant du commerce, ou « coop » pour les livres de la coopérative.",
+    )
+    side = serializers.ChoiceField(
+        choices=[CUSTOMERS, SUPPLIERS], help_text="customers (411) ou suppliers (401)."
+    )
+    at = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="Date à laquelle les soldes sont âgés (AAAA-MM-JJ) ; aujourd'hui par défaut.",
+    )
+    format = serializers.ChoiceField(choices=["json", *FORMATS], default="json")
+
+    def validate(self, data):
+        return {**data, "at": data.get("at") or paris_today()}
 
 
 class JournalQuery(StatementQuery):
@@ -211,6 +237,13 @@ class VatLineOutput(serializers.Serializer):
     amount = total()
 
 
+class Ca3LineOutput(serializers.Serializer):
+    line = serializers.CharField(help_text="Code de la ligne du formulaire 3310-CA3-SD.")
+    label = serializers.CharField()
+    base = total(allow_null=True)
+    tax = total(allow_null=True)
+
+
 class VatOutput(StatementOutput):
     collected = VatLineOutput(many=True)
     total_collected_base = total()
@@ -219,6 +252,51 @@ class VatOutput(StatementOutput):
     total_deductible_base = total()
     total_deductible = total()
     net_due = total(help_text="TVA collectée - TVA déductible ; négative : crédit de TVA.")
+    ca3 = Ca3LineOutput(many=True)
+
+
+class SheetLineOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    amount = total()
+
+
+class BalanceSheetOutput(StatementOutput):
+    assets = SheetLineOutput(many=True)
+    equity_and_liabilities = SheetLineOutput(many=True)
+    total_assets = total()
+    total_equity_and_liabilities = total()
+
+
+class AgedAccountOutput(serializers.Serializer):
+    aux = serializers.CharField(help_text="Compte auxiliaire ; vide pour les lignes sans tiers.")
+    label = serializers.CharField()
+    not_due = total()
+    days_0_30 = total()
+    days_31_60 = total()
+    days_61_90 = total()
+    over_90 = total()
+    total = total()
+
+
+class AgedTotalsOutput(serializers.Serializer):
+    not_due = total()
+    days_0_30 = total()
+    days_31_60 = total()
+    days_61_90 = total()
+    over_90 = total()
+    total = total()
+
+
+class AgedBalanceOutput(serializers.Serializer):
+    shop = serializers.SerializerMethodField()
+    side = serializers.CharField()
+    at = serializers.DateField()
+    accounts = AgedAccountOutput(many=True)
+    totals = AgedTotalsOutput()
+
+    def get_shop(self, statement) -> int | str:
+        return statement.ledger.shop_id or COOP
 
 
 # --- Views ----------------------------------------------------------------------------
@@ -313,6 +391,19 @@ class VatView(StatementView):
     output = VatOutput
 
 
+@documented(BalanceSheetOutput)
+class BalanceSheetView(StatementView):
+    compute = staticmethod(balance_sheet)
+    output = BalanceSheetOutput
+
+
+@documented(AgedBalanceOutput, AgedBalanceQuery)
+class AgedBalanceView(StatementView):
+    query = AgedBalanceQuery
+    compute = staticmethod(aged_balance)
+    output = AgedBalanceOutput
+
+
 urlpatterns = [
     path("statements/trial-balance/", TrialBalanceView.as_view(), name="statement-trial-balance"),
     path(
@@ -325,4 +416,6 @@ urlpatterns = [
         name="statement-income-statement",
     ),
     path("statements/vat/", VatView.as_view(), name="statement-vat"),
+    path("statements/balance-sheet/", BalanceSheetView.as_view(), name="statement-balance-sheet"),
+    path("statements/aged-balance/", AgedBalanceView.as_view(), name="statement-aged-balance"),
 ]

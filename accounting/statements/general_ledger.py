@@ -10,6 +10,7 @@ from django.db.models import F, Q, Sum
 from mache.money import ZERO
 
 from ..models import EntryLine, Ledger
+from .opening import books_start
 from .table import (
     Column,
     ColumnKind,
@@ -150,12 +151,18 @@ class GeneralLedger:
 
 
 def _opening_balances(*, ledger: Ledger, date_from: dt.date) -> dict[str, tuple[str, Decimal]]:
-    """{account number: (label, balance before date_from)}: one aggregate query."""
+    """{account number: (label, balance before date_from)}: one aggregate query. An
+    opening entry dated date_from is no part of it: it is the first line of the period."""
     result_account = Q()
     for prefix in RESULT_CLASSES:
         result_account |= Q(account__number__startswith=prefix)
     rows = (
-        EntryLine.objects.filter(ledger=ledger, date__lt=date_from)
+        # From the books' start: lines before the latest opening entry are inside it.
+        EntryLine.objects.filter(
+            ledger=ledger,
+            date__lt=date_from,
+            date__gte=books_start(ledger=ledger, on=date_from),
+        )
         .filter(~result_account | Q(date__gte=date_from.replace(month=1, day=1)))
         .values_list("account__number", "account__label")
         .annotate(balance=Sum(F("debit") - F("credit")))

@@ -80,6 +80,8 @@ class StatementTable:
     # a page ("À reporter") to the head of the next ("Report"), written in label_column.
     carried: tuple[int, ...] = ()
     label_column: int = 0
+    # A statement at one date (an aged balance) rather than over a period.
+    as_of: bool = False
 
     def __post_init__(self):
         width = len(self.columns)
@@ -95,6 +97,8 @@ class StatementTable:
 
     @property
     def period_label(self) -> str:
+        if self.as_of:
+            return f"Au {format_date(self.date_to)}"
         return f"Du {format_date(self.date_from)} au {format_date(self.date_to)}"
 
 

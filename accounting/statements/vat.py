@@ -1,5 +1,6 @@
 """VAT statement of a period: the lines of the monthly CA3 return. Base and tax per
-rate, collected (sales) and deductible (purchases); one aggregate query."""
+rate, collected (sales) and deductible (purchases), and the lines of form 3310-CA3-SD
+they fill (docs/statements.md, "VAT statement and the CA3 lines"); one aggregate query."""
 
 import datetime as dt
 import re
@@ -17,6 +18,7 @@ from .table import Column, ColumnKind, Percent, Row, RowKind, StatementTable, le
 
 COLLECTED_TAX = "4457"
 DEDUCTIBLE_TAX = "4456"
+DEDUCTIBLE_ON_FIXED_ASSETS = "44562"  # TVA sur immobilisations: CA3 line 19, not 20
 SUBACCOUNT_RATE = re.compile(r"^445[67]\d(\d{3})$")
 
 
@@ -42,12 +44,32 @@ class VatLine:
 
 
 @dataclass(frozen=True)
+class Ca3Line:
+    line: str  # the form's code: "08", "9B", "TD"
+    label: str
+    base: Decimal | None = None  # excl. VAT, on the lines that have one
+    tax: Decimal | None = None
+
+
+# The taxable rates of metropolitan France and the CA3 line of each (docs/statements.md).
+CA3_RATE_LINES = {
+    Decimal("20.00"): ("08", "Taux normal 20 %"),
+    Decimal("5.50"): ("09", "Taux réduit 5,5 %"),
+    Decimal("10.00"): ("9B", "Taux réduit 10 %"),
+    Decimal("2.10"): ("T6", "France continentale, taux de 2,1 %"),
+}
+ZERO_RATE = Decimal("0.00")
+
+
+@dataclass(frozen=True)
 class VatStatement:
     ledger: Ledger
     date_from: dt.date
     date_to: dt.date
     collected: list[VatLine]
     deductible: list[VatLine]
+    # The part of the deductible tax on fixed assets (44562): CA3 line 19.
+    deductible_on_fixed_assets: Decimal = ZERO
 
     @property
     def total_collected_base(self) -> Decimal:
@@ -69,6 +91,53 @@ class VatStatement:
     def net_due(self) -> Decimal:
         """Collected - deductible: negative is a credit of VAT."""
         return self.total_collected - self.total_deductible
+
+    @property
+    def ca3(self) -> list[Ca3Line]:
+        """The lines of form 3310-CA3-SD these books fill, in the form's order: A1 (and E2
+        for sales at 0 %), the tax due per rate (08, 09, 9B, T6), 16, the deductible tax
+        (19, 20), 23, then TD and 28 (VAT due) or 25 and 27 (a credit). Lines the books
+        cannot know (imports, intra-EU, refunds asked: 26, AA, X5...) are left to the
+        accountant."""
+        collected = {line.rate: line for line in self.collected}
+        taxable_base = sum(
+            (line.base for rate, line in collected.items() if rate in CA3_RATE_LINES), ZERO
+        )
+        lines = [Ca3Line("A1", "Ventes, prestations de services", base=taxable_base)]
+        if ZERO_RATE in collected:
+            lines.append(
+                Ca3Line("E2", "Autres opérations non imposables", base=collected[ZERO_RATE].base)
+            )
+        for rate, (code, label) in CA3_RATE_LINES.items():
+            line = collected.get(rate)
+            lines.append(
+                Ca3Line(code, label, line.base if line else ZERO, line.amount if line else ZERO)
+            )
+        on_fixed_assets = self.deductible_on_fixed_assets
+        lines += [
+            Ca3Line("16", "Total de la TVA brute due (lignes 08 à 5B)", tax=self.total_collected),
+            Ca3Line(
+                "19", "TVA déductible : biens constituant des immobilisations", tax=on_fixed_assets
+            ),
+            Ca3Line(
+                "20",
+                "TVA déductible : autres biens et services",
+                tax=self.total_deductible - on_fixed_assets,
+            ),
+            Ca3Line("23", "Total de la TVA déductible (lignes 19 à 2C)", tax=self.total_deductible),
+        ]
+        net = self.net_due
+        if net >= 0:
+            lines += [
+                Ca3Line("TD", "TVA nette due (lignes 16 - 23)", tax=net),
+                Ca3Line("28", "TVA nette due (ligne TD - ligne X5)", tax=net),
+            ]
+        else:
+            lines += [
+                Ca3Line("25", "Crédit de TVA (lignes 23 - 16)", tax=-net),
+                Ca3Line("27", "Crédit à reporter (lignes 25 - 26 - AA)", tax=-net),
+            ]
+        return lines
 
     def table(self) -> StatementTable:
         def rate_rows(label, lines):
@@ -108,6 +177,11 @@ class VatStatement:
                 ),
                 RowKind.SUBTOTAL,
             ),
+            Row(
+                ("Lignes de la déclaration CA3 (formulaire 3310-CA3-SD)", None, None, None),
+                RowKind.HEADING,
+            ),
+            *(Row((f"{line.line} — {line.label}", None, line.base, line.tax)) for line in self.ca3),
         )
         return StatementTable(
             title="Déclaration de TVA",
@@ -160,11 +234,14 @@ def vat_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> Va
         "collected": defaultdict(lambda: [ZERO, ZERO]),
         "deductible": defaultdict(lambda: [ZERO, ZERO]),
     }
+    on_fixed_assets = ZERO
     for number, rate, debit, credit in rows:
         if number.startswith(COLLECTED_TAX):
             sums["collected"][_tax_rate(rate, number)][1] += credit - debit
         elif number.startswith(DEDUCTIBLE_TAX):
             sums["deductible"][_tax_rate(rate, number)][1] += debit - credit
+            if number.startswith(DEDUCTIBLE_ON_FIXED_ASSETS):
+                on_fixed_assets += debit - credit
         elif number.startswith("7"):
             sums["collected"][rate][0] += credit - debit
         else:
@@ -175,4 +252,6 @@ def vat_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> Va
         ordered = sorted(sums[side], key=lambda r: (r is None, r or ZERO))
         return [VatLine(rate, *sums[side][rate]) for rate in ordered]
 
-    return VatStatement(ledger, date_from, date_to, lines("collected"), lines("deductible"))
+    return VatStatement(
+        ledger, date_from, date_to, lines("collected"), lines("deductible"), on_fixed_assets
+    )

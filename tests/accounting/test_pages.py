@@ -413,7 +413,7 @@ def test_a_bad_period_in_a_download_is_said_beside_its_field(client, accountant,
         "La date de début suit la date de fin."
     ]
     for url in (
-        f"/comptable/{shop.pk}/releves/bilan.csv",
+        f"/comptable/{shop.pk}/releves/tresorerie.csv",  # no such statement
         f"/comptable/{shop.pk}/releves/balance.docx",
     ):
         assert client.get(url).status_code == 404
