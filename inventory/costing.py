@@ -3,14 +3,21 @@
 A stock line is (quantity, average cost, value). Receipts move the average cost;
 everything else moves the quantity at the current average cost. Value is always
 money(quantity x average cost): it can be recomputed from any stored state.
+
+Costs carry 8 decimals (`COST_PLACES`, half-up): a receipt enters at its full cost
+(goods, shipping share and fee: docs/inventory.md, "Stock at its full cost"), an
+amount in cents that is rarely a multiple of its units, and 8 decimals keep
+money(units x unit cost) equal to that amount for any line of fewer than 1,000,000
+units (the error is at most units x 0.5e-8 < 0.005).
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from mache.money import UNIT_PRICE_PLACES, money
+from mache.money import money
 
-ZERO_COST = Decimal("0.0000")
+COST_PLACES = Decimal("0.00000001")
+ZERO_COST = Decimal("0.00000000")
 
 
 class NegativeStock(Exception):
@@ -30,7 +37,14 @@ class StockState:
 
 
 def cost_round(value: Decimal) -> Decimal:
-    return value.quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
+    """A cost to 8 decimals, half-up (module doc)."""
+    return value.quantize(COST_PLACES, rounding=ROUND_HALF_UP)
+
+
+def unit_cost_of(value: Decimal, quantity: int) -> Decimal:
+    """The unit cost of `quantity` units worth `value` in all, to 8 decimals: for
+    quantity < 1,000,000, money(quantity x unit cost) == value (module doc)."""
+    return cost_round(value / quantity)
 
 
 def apply_movement(
@@ -42,7 +56,7 @@ def apply_movement(
     """The state after a movement of `delta` units, and the unit cost it moved at.
 
     An entry with a cost (a receipt) recomputes the average cost:
-    (q * avg + delta * cost) / (q + delta), to 4 decimals half-up; from an empty stock
+    (q * avg + delta * cost) / (q + delta), to 8 decimals half-up; from an empty stock
     the average is the cost itself. Entries without a cost (a count finding more) and
     exits (sales, losses) move at the current average. The average survives an empty
     stock, so that a later adjustment is valued at the last known cost. When no cost is

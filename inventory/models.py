@@ -13,7 +13,9 @@ from django.db.models import Q
 
 
 def cost_field(verbose_name, **kwargs):
-    return models.DecimalField(verbose_name, max_digits=12, decimal_places=4, **kwargs)
+    """A unit cost: 8 decimals, so that a receipt's full cost survives its division by
+    its units (inventory/costing.py, docs/inventory.md)."""
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=8, **kwargs)
 
 
 def value_field(verbose_name, **kwargs):

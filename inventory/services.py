@@ -59,7 +59,7 @@ class MovementIn:
     kind: str
     quantity: int
     occurred_at: dt.datetime
-    unit_cost: Decimal | None = None  # receipts only: the purchase cost excl. VAT
+    unit_cost: Decimal | None = None  # receipts only: the full unit cost excl. VAT
     reason: str = ""
     lot: str = ""
     expires_on: dt.date | None = None
@@ -541,7 +541,10 @@ class ReceiptIn:
     shop_id: int
     product_id: int
     quantity: int
-    unit_cost: Decimal  # the group unit price, excluding VAT and shipping
+    # The full cost of one unit excl. VAT: the group price plus its share of the invoice's
+    # shipping and fee, to 8 decimals (costing.unit_cost_of; docs/inventory.md, "Stock at
+    # its full cost").
+    unit_cost: Decimal
     source: str  # the key of the document received, unique: one movement per document
     occurred_at: dt.datetime
     lot: str = ""

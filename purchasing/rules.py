@@ -342,3 +342,16 @@ def shop_invoices(
         draft.total_vat = sum((tax for _, _, tax in draft.vat), Decimal("0.00"))
         draft.total_incl_vat = draft.total_excl_vat + draft.total_vat
     return drafts
+
+
+def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:
+    """The full cost excl. VAT of each goods line of a shop's invoice, by product: its
+    amount plus its share of the invoice's shipping share and fee, `split` over the goods
+    lines by amount, to the cent (ties: the line that comes first, by product). The full
+    costs sum to goods + shipping + fee exactly: what the goods enter the shop's stock at
+    (PCG art. 213-31, docs/inventory.md, "Stock at its full cost")."""
+    goods = [line for line in draft.lines if line.kind == "goods"]
+    if not goods:
+        return {}
+    extra = split_money(draft.shipping + draft.fee, [line.amount for line in goods])
+    return {line.product: line.amount + share for line, share in zip(goods, extra, strict=True)}

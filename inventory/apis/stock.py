@@ -1,7 +1,7 @@
 """Stock API: balances, movements, counts, alerts, minimum levels, value at a date."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -47,13 +47,22 @@ class ProductField(serializers.PrimaryKeyRelatedField):
         super().__init__(queryset=Product.objects.all(), **kwargs)
 
 
+class CostField(UnitPriceField):
+    """A cost as the API gives it: four decimals, half-up. Costs are stored with eight
+    (docs/inventory.md, "Stock at its full cost"); the values, in cents, are exact."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        super().__init__(**kwargs)
+
+
 class BalanceOutput(serializers.Serializer):
     shop = serializers.IntegerField(source="shop_id")
     product = serializers.IntegerField(source="product_id")
     name = serializers.CharField(source="product.name")
     sku = serializers.CharField(source="product.sku")
     quantity = serializers.IntegerField()
-    average_cost = UnitPriceField()
+    average_cost = CostField()
     value = MoneyField()
     next_expiry = serializers.DateField(allow_null=True)
     minimum = serializers.IntegerField(allow_null=True)
@@ -87,8 +96,8 @@ class MovementInput(serializers.Serializer):
 
 
 class MovementOutput(serializers.ModelSerializer):
-    unit_cost = UnitPriceField()
-    average_cost_after = UnitPriceField()
+    unit_cost = CostField()
+    average_cost_after = CostField()
     value_after = MoneyField()
 
     class Meta:
@@ -234,7 +243,7 @@ class MinimumView(APIView):
 class ProductValueOutput(serializers.Serializer):
     product = serializers.IntegerField()
     quantity = serializers.IntegerField()
-    average_cost = UnitPriceField()
+    average_cost = CostField()
     value = MoneyField()
 
 

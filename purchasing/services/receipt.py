@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounting import postings
 from accounting.documents import InvoiceToPost, SupplierOrderToPost
+from inventory.costing import unit_cost_of
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import plural
@@ -160,6 +161,14 @@ def supplier_order_receive(
         Allocation.objects.bulk_update(allocations, ["received"], batch_size=5000)
 
         now = timezone.now()
+        # The cooperative as it is now: its fee rate, and the seller printed on the
+        # invoices (a stand-in before it is recorded, with the default rate).
+        coop = Cooperative.current()
+        drafts = _invoice_drafts(supplier_order, lines, allocations, coop=coop)
+        # The goods enter each shop's stock at their full cost: the invoice's goods line
+        # plus its share of the shipping and the fee (docs/inventory.md, "Stock at its
+        # full cost").
+        full_costs = {draft.shop: rules.goods_full_costs(draft) for draft in drafts}
         # Today's receipt enters the stock now; an earlier one at the end of its day.
         occurred_at = end_of_day(received_on)
         stock_receipts_record(
@@ -168,17 +177,18 @@ def supplier_order_receive(
                     shop_id=a.shop_id,
                     product_id=a.product_id,
                     quantity=a.received,
-                    unit_cost=lines[a.product_id].unit_price,
+                    unit_cost=unit_cost_of(full_costs[a.shop_id][a.product_id], a.received),
                     source=f"allocation:{a.pk}",
                     occurred_at=occurred_at,
                     lot=lots.get(a.product_id, ("", None))[0],
                     expires_on=lots.get(a.product_id, ("", None))[1],
                 )
                 for a in allocations
+                if a.received
             ]
         )
 
-        invoices = _issue_invoices(supplier_order, lines, allocations, issued_on=received_on)
+        invoices = _issue_invoices(supplier_order, drafts, coop=coop, issued_on=received_on)
         receipt_post(
             supplier_order=supplier_order,
             lines=list(lines.values()),
@@ -285,12 +295,10 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
     )
 
 
-def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -> list[Invoice]:
-    """The shops' invoices, issued on `issued_on` and numbered in its year."""
-    # The cooperative as it is now: its fee rate, and the seller printed on the invoices
-    # (a stand-in before it is recorded, with the default rate).
-    coop = Cooperative.current()
-    drafts = rules.shop_invoices(
+def _invoice_drafts(supplier_order, lines, allocations, *, coop) -> list[rules.InvoiceDraft]:
+    """The shops' invoices of what they received (rule 6), as drafts, at `coop`'s fee
+    rate."""
+    return rules.shop_invoices(
         rules.goods_by_shop(
             [
                 (
@@ -311,6 +319,13 @@ def _issue_invoices(supplier_order, lines, allocations, *, issued_on: dt.date) -
         shipping=supplier_order.shipping,
         fee_rate=rules.fee_rate(coop.service_fee_rate),
     )
+
+
+def _issue_invoices(
+    supplier_order, drafts: list[rules.InvoiceDraft], *, coop, issued_on: dt.date
+) -> list[Invoice]:
+    """The shops' invoices of `drafts`, sold by `coop`, issued on `issued_on` and
+    numbered in its year."""
     if not drafts:
         return []
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.costing import NegativeStock, StockState, apply_movement
+from inventory.costing import NegativeStock, StockState, apply_movement, unit_cost_of
 from mache.money import money
 
 
@@ -23,11 +23,22 @@ def test_exits_leave_the_average_and_move_at_it():
     assert moved == D("1.4000")
 
 
-def test_the_average_is_rounded_half_up_to_four_decimals():
+def test_the_average_is_rounded_half_up_to_eight_decimals():
     state, _ = apply_movement(StockState(3, D("1.0000"), D("3.00")), 4, D("1.1111"))
-    # (3 + 4.4444) / 7 = 1.063485... -> 1.0635
-    assert state.average_cost == D("1.0635")
-    assert state.value == money(7 * D("1.0635"))
+    # (3 + 4.4444) / 7 = 1.0634857142... -> 1.06348571
+    assert state.average_cost == D("1.06348571")
+    assert state.value == money(7 * D("1.06348571"))
+    # ... and a cost's ninth decimal rounds half-up: 2 / 3 -> 0.66666667.
+    assert apply_movement(StockState(), 3, D("2") / 3)[0].average_cost == D("0.66666667")
+
+
+@given(value_cents=st.integers(1, 10**9), quantity=st.integers(1, 999_999))
+def test_a_receipt_from_an_empty_stock_is_worth_its_value_to_the_cent(value_cents, quantity):
+    """docs/inventory.md, "Stock at its full cost": 8 decimals keep a line's full cost
+    through its division by its units, up to 999,999 units."""
+    value = D(value_cents) / 100
+    state, _ = apply_movement(StockState(), quantity, unit_cost_of(value, quantity))
+    assert state.value == value
 
 
 def test_an_emptied_stock_keeps_its_last_cost_and_restarts_at_the_next_receipt():

@@ -97,18 +97,20 @@ def test_invoice_numbers_have_no_gap_within_the_year(api, coordinator, consolida
     assert [inv.number for inv in invoices] == [f"MACHE-{year}-000004"]
 
 
-def test_goods_enter_each_shops_stock_at_the_group_price(api, coordinator, consolidated):
+def test_goods_enter_each_shops_stock_at_their_full_cost(api, coordinator, consolidated):
+    """The group price plus the line's share of the invoice's shipping and fee (issue 13,
+    point 8: tests/purchasing/test_receipt_full_cost.py)."""
     receive(api, coordinator, consolidated)
     stock = {
         (m.shop_id, m.product.sku): (m.quantity, m.unit_cost)
         for m in StockMovement.objects.select_related("product")
     }
     assert stock == {
-        (101, "P1"): (8, Decimal("1.2000")),
-        (102, "P1"): (10, Decimal("1.2000")),
-        (103, "P1"): (6, Decimal("1.2000")),
-        (101, "P2"): (3, Decimal("3.5000")),
-        (102, "P2"): (3, Decimal("3.5000")),
+        (101, "P1"): (8, Decimal("1.82625000")),  # 14.61 / 8
+        (102, "P1"): (10, Decimal("1.82700000")),  # 18.27 / 10
+        (103, "P1"): (6, Decimal("1.82500000")),  # 10.95 / 6
+        (101, "P2"): (3, Decimal("5.32666667")),  # 15.98 / 3
+        (102, "P2"): (3, Decimal("5.32666667")),  # 15.98 / 3
     }
     assert {m.kind for m in StockMovement.objects.all()} == {"receipt"}
 
@@ -303,8 +305,8 @@ def test_a_delivery_gives_lots_and_expiry_dates_to_each_shops_stock(api, coordin
     stock = StockBalance.objects.get(shop_id=101, product=consolidated["p1"])
     assert (stock.quantity, stock.average_cost, stock.value) == (
         8,
-        Decimal("1.2000"),
-        Decimal("9.60"),
+        Decimal("1.82625"),  # at full cost: 9.60 of goods + 5.01 of shipping and fee
+        Decimal("14.61"),
     )
 
 
