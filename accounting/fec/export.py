@@ -153,9 +153,7 @@ def _siret_of(ledger) -> str:
     return siret
 
 
-def fec_chunks(
-    *, ledger, year: int, start: dt.date, lines: int = STREAM_LINES
-) -> Iterator[bytes]:
+def fec_chunks(*, ledger, year: int, start: dt.date, lines: int = STREAM_LINES) -> Iterator[bytes]:
     """The FEC's bytes (UTF-8) in chunks of `lines` lines, read in one transaction.
 
     `fec_lines` reads the year's lines through `.iterator()`: on PostgreSQL a named
