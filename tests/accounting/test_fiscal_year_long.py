@@ -7,8 +7,8 @@ trial balance taken, the year closed: the stored AN entry agrees with the trial 
 account by account, the result is classes 7 minus 6, the next year's FEC passes
 `fec_check`, and a backdated entry is refused.
 
-(The balance sheet statement belongs to another part of issue 13, absent here: its
-assertion is not made.)"""
+The balance sheet balances at the year's end, and again on the next year's first day,
+drawn from the stored opening entry."""
 
 import datetime as dt
 from collections import defaultdict
@@ -20,7 +20,13 @@ from django.core.management import call_command
 from accounting.closing import period_close
 from accounting.fec import fec_export
 from accounting.models import Entry
-from accounting.services import FiscalYearClosed, LineIn, entry_reverse, manual_entry_post
+from accounting.services import (
+    FiscalYearClosed,
+    ManualLineIn,
+    entry_reverse,
+    manual_entry_post,
+)
+from accounting.statements.balance_sheet import balance_sheet
 from accounting.statements.trial_balance import account_movements
 from accounting.years import fiscal_year_close
 from inventory.services import movement_create, stock_count_record
@@ -100,8 +106,8 @@ def a_month(shop, products, month: int, accountant) -> None:
                 label="Frais bancaires",
                 piece_ref=f"RB-{month:02d}",
                 lines=[
-                    LineIn("658000", debit=D("18.40")),
-                    LineIn("512000", credit=D("18.40")),
+                    ManualLineIn("658000", debit=D("18.40")),
+                    ManualLineIn("512000", credit=D("18.40")),
                 ],
                 user=accountant,
             )
@@ -141,6 +147,10 @@ def test_a_year_closes_into_an_opening_entry_that_agrees_with_its_balance(
     )
     result = -sum((a.balance for a in balance if a.account[0] in "67"), ZERO)
     assert result != ZERO
+    sheet = balance_sheet(
+        ledger=ledger, date_from=dt.date(YEAR, 1, 1), date_to=dt.date(YEAR, 12, 31)
+    )
+    assert sheet.total_assets == sheet.total_equity_and_liabilities > ZERO
 
     year = fiscal_year_close(ledger=ledger, end=dt.date(YEAR, 12, 31), user=coordinator)
 
@@ -151,6 +161,11 @@ def test_a_year_closes_into_an_opening_entry_that_agrees_with_its_balance(
     expected = {a.account: a.balance for a in balance if a.account[0] in "12345" and a.balance}
     expected["120000" if result > 0 else "129000"] = -result
     assert dict(carried) == expected
+    # The next year opens on the same balance sheet, read from the stored AN entry.
+    opening = dt.date(YEAR + 1, 1, 1)
+    reopened = balance_sheet(ledger=ledger, date_from=opening, date_to=opening)
+    assert reopened.total_assets == reopened.total_equity_and_liabilities
+    assert reopened.total_assets == sheet.total_assets
     # Per auxiliary account too: the cooperative's balance as the supplier.
     coop = year.opening_entry.lines.get(account__number="401000")
     assert coop.auxiliary is not None and coop.credit == -expected["401000"]
@@ -168,7 +183,7 @@ def test_a_year_closes_into_an_opening_entry_that_agrees_with_its_balance(
             date=dt.date(YEAR, 12, 15),
             label="Oubli",
             piece_ref="OUBLI",
-            lines=[LineIn("658000", debit=D("250")), LineIn("512000", credit=D("250"))],
+            lines=[ManualLineIn("658000", debit=D("250")), ManualLineIn("512000", credit=D("250"))],
             user=coordinator,
         )
     assert fec_export(ledger=ledger, year=YEAR + 1)[1] == content
