@@ -336,7 +336,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # One name for the lawful VAT rates, whichever field carries them.
-    "ENUM_NAME_OVERRIDES": {"VatRateEnum": "mache.fields.VAT_RATE_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "VatRateEnum": "mache.fields.VAT_RATE_CHOICES",
+        "FiscalYearStatusEnum": ["open", "closed"],
+    },
     # Swagger UI from our own static files (drf-spectacular-sidecar): no third-party script.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

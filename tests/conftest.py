@@ -98,12 +98,8 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def live_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker (threads, real Redis broker) for the whole session.
-
-    Tests that use it need `transactional_db`: the worker reads the database through
-    its own connections, so it only sees committed rows.
-    """
+def _session_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker (threads, real Redis broker) for the whole session."""
     from celery.contrib.testing.worker import start_worker
     from django.conf import settings
 
@@ -137,3 +133,28 @@ def live_worker(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
             " current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def live_worker(_session_worker):
+    """The session's worker, idle and with an empty queue when the test starts.
+
+    Tests that use it need `transactional_db`: the worker reads the database through
+    its own connections, so it only sees committed rows. Tasks that earlier tests sent
+    (their rows flushed since: an e-mail of a round gone, a report asked by the schema
+    walk) are dropped, and the test waits for the ones already running, so that its own
+    tasks never queue behind them.
+    """
+    import time
+
+    from celery.worker import state
+
+    from mache.celery import app
+
+    app.control.purge()
+    deadline = time.monotonic() + 60
+    while state.active_requests and time.monotonic() < deadline:
+        time.sleep(0.1)
+    busy = [request.name for request in state.active_requests]
+    assert not busy, f"the test worker is still busy with earlier tests' tasks: {busy}"
+    return _session_worker

@@ -30,6 +30,8 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from mache.periods import paris_today
+
 PROJECT_APPS = ("shops", "catalogue", "inventory", "accounting", "purchasing", "worker")
 NOT_PAGES = ("api/", "admin/", "healthz", "static/", "media/")
 PARAM_RE = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -110,10 +112,12 @@ def candidate_values() -> dict[str, list[str]]:
 
 
 def named_values(user) -> dict[str, str]:
-    """Parameters that no table holds: a password-reset link of `user`."""
+    """Parameters that no table holds: a password-reset link of `user`, the closing day
+    of the current fiscal year (calendar by default: docs/fiscal-years.md)."""
     return {
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
+        "end": f"{paris_today().year}-12-31",
     }
 
 

@@ -281,6 +281,7 @@ def test_a_manual_entry_with_the_keyboard_alone(live_server, browser, world):
     page = context.new_page()
     page.goto(url)
     for name, text in (
+        ("piece_ref", "NOTE-7"),
         ("label", "Reclassement au clavier"),
         ("line1_account", "658000"),
         ("line1_debit", "5,00"),

@@ -149,6 +149,7 @@ def test_the_books_and_a_manual_entry_fit_a_phone(live_server, phone, shop):
 
     phone.click("text=Passer une écriture")
     phone.fill("input[name=label]", "Reclassement")
+    phone.fill("input[name=piece_ref]", "NOTE-12")
     phone.fill("input[name=line1_account]", "658000")
     phone.fill("input[name=line1_debit]", "5,00")
     phone.fill("input[name=line2_account]", "512000")
