@@ -3,7 +3,7 @@
 from django import forms
 from django.db.models import Q
 
-from .models import Shop, User
+from .models import Cooperative, Shop, User
 
 
 def _choices(choices, everyone: str):
@@ -120,6 +120,37 @@ class PersonForm(forms.Form):
             self.fields["shops"].queryset = Shop.objects.filter(
                 Q(pk__in=person.shops.all()) | ~Q(status=Shop.Status.LEFT)
             ).order_by("name", "pk")
+
+
+class CooperativeForm(forms.ModelForm):
+    """The cooperative's record as the coordinator keeps it (its identity on every
+    document, the hub where suppliers deliver); the model's validation runs here too,
+    the service judges again before writing."""
+
+    class Meta:
+        model = Cooperative
+        fields = [
+            "name",
+            "legal_name",
+            "siret",
+            "address",
+            "postcode",
+            "commune",
+            "hub_address",
+            "share_value",
+            "founded_on",
+        ]
+        localized_fields = ["share_value"]
+        widgets = {
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "hub_address": forms.Textarea(attrs={"rows": 3}),
+            "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "hub_address": "Imprimée sur chaque bon de commande : où les fournisseurs livrent.",
+            "founded_on": "Aucune écriture ni tournée ne peut être datée d'avant.",
+        }
 
 
 class CooperativeSecurityForm(forms.Form):

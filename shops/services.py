@@ -297,8 +297,10 @@ def user_set_active(*, user_id: int, active: bool, by: User) -> User:
 
 
 def cooperative_update(*, data: dict) -> Cooperative:
+    """The cooperative's record changed (created on a new installation). Documents
+    already issued keep the identity they were issued with (their own snapshot)."""
     with transaction.atomic():
-        cooperative = Cooperative.objects.select_for_update().get()
+        cooperative = Cooperative.objects.select_for_update().first() or Cooperative()
         for field, value in data.items():
             setattr(cooperative, field, value)
         full_clean_or_invalid(cooperative)

@@ -224,10 +224,11 @@ def coord_members(request):
 
 
 # The pages of members, people and security need role_required above.
-from . import members, people, security  # noqa: E402
+from . import cooperative, members, people, security  # noqa: E402
 
 page_urlpatterns = [
     path("coordination/membres/", coord_members, name="coord-members"),
+    path("coordination/cooperative/", cooperative.cooperative_settings, name="cooperative"),
     path("coordination/membres/nouveau/", members.member_new, name="member-new"),
     path("coordination/membres/<int:pk>/modifier/", members.member_edit, name="member-edit"),
     path("coordination/membres/<int:pk>/admettre/", members.member_admit, name="member-admit"),
