@@ -18,6 +18,15 @@ admin.site.site_header = "MACHE — administration"
 admin.site.site_title = "MACHE"
 admin.site.index_title = "Coopérative"
 
+
+def _superusers_only(request) -> bool:
+    """The Django admin is for a superuser's maintenance only: the coordinator runs the
+    cooperative from its pages (docs/security.md)."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
 # Every app's API lives under /api/; the tenancy walk (tests/test_tenancy_walk.py)
 # enumerates these patterns, so a new endpoint is covered as soon as it is routed here.
 api_patterns = [

@@ -35,7 +35,7 @@ def test_the_monthly_task_posts_each_shops_variation_once(db):
     assert Entry.objects.filter(source=f"stock:{month:%Y-%m}").count() == 2
 
 
-def test_a_coordinator_reads_the_books_in_the_admin(client, coordinator, db):
+def test_a_admin_user_reads_the_books_in_the_admin(client, admin_user, db):
     shop = ShopFactory()
     from accounting.services import LineIn, entry_post
 
@@ -47,7 +47,7 @@ def test_a_coordinator_reads_the_books_in_the_admin(client, coordinator, db):
         piece_ref="x",
         lines=[LineIn("658000", debit=Decimal("2.00")), LineIn("512000", credit=Decimal("2.00"))],
     )
-    client.force_login(coordinator)
+    client.force_login(admin_user)
     assert client.get("/admin/accounting/entry/").status_code == 200
     assert client.get(f"/admin/accounting/entry/{entry.pk}/change/").status_code == 200
     assert client.post(f"/admin/accounting/entry/{entry.pk}/delete/").status_code == 403

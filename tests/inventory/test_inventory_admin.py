@@ -1,4 +1,18 @@
+import pytest
+
+from shops.models import User
+from tests.factories import UserFactory
+
 from .conftest import receive
+
+
+@pytest.fixture
+def coordinator(db):
+    """The Django admin is for a superuser's maintenance (docs/security.md): its tests
+    log in as one, who acts as a coordinator everywhere else."""
+    return UserFactory(
+        username="maintenance", role=User.Role.COORDINATOR, is_superuser=True, is_staff=True
+    )
 
 
 def test_a_coordinator_sees_stock_in_the_admin_but_cannot_edit_it(

@@ -6,7 +6,8 @@ import pytest
 
 from catalogue.models import Product, Supplier
 from purchasing.models import Invoice, SupplierOrder
-from tests.factories import ProductFactory, add_tiers, build_shop_world
+from shops.models import User
+from tests.factories import ProductFactory, UserFactory, add_tiers, build_shop_world
 
 MODELS = ["supplier", "product", "round", "order", "supplierorder", "invoice"]
 READ_ONLY = ["round", "order", "supplierorder", "invoice"]
@@ -16,6 +17,15 @@ CATALOGUE = {"supplier", "product"}  # the catalogue app's own admin
 def admin_base(model_name: str) -> str:
     app = "catalogue" if model_name in CATALOGUE else "purchasing"
     return f"/admin/{app}/{model_name}/"
+
+
+@pytest.fixture
+def coordinator(db):
+    """The Django admin is for a superuser's maintenance (docs/security.md): its tests
+    log in as one, who acts as a coordinator everywhere else."""
+    return UserFactory(
+        username="maintenance", role=User.Role.COORDINATOR, is_superuser=True, is_staff=True
+    )
 
 
 @pytest.fixture

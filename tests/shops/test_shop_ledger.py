@@ -19,8 +19,8 @@ def test_a_shop_created_through_the_api_has_its_ledger(api, coordinator):
     assert_has_its_ledger(Shop.objects.get(pk=response.json()["id"]))
 
 
-def test_a_shop_created_in_the_admin_has_its_ledger(client, coordinator):
-    client.force_login(coordinator)
+def test_a_shop_created_in_the_admin_has_its_ledger(client, admin_user):
+    client.force_login(admin_user)
     siret = make_siret()
     response = client.post(
         "/admin/shops/shop/add/",

@@ -63,10 +63,10 @@ def test_a_password_changed_on_the_command_line_revokes_tokens_and_sessions(
 
 
 def test_a_password_changed_in_the_admin_revokes_tokens_and_sessions(
-    client, coordinator, shopkeeper, logged_in
+    client, admin_user, shopkeeper, logged_in
 ):
     api_client, browser = logged_in
-    client.force_login(coordinator)
+    client.force_login(admin_user)
     response = client.post(
         f"/admin/shops/user/{shopkeeper.pk}/password/",
         {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
