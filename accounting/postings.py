@@ -33,89 +33,43 @@ from .services import (
 )
 
 
+def _per_rate(account: str, amounts: dict, label: str, *, side: str) -> list[LineIn]:
+    """One line per VAT rate with an amount, on `side` ("debit" or "credit"); `label` may
+    name the rate ("{rate}", written in French: "TVA 5,5 %")."""
+    return [
+        LineIn(account, vat_rate=rate, label=label.format(rate=format_rate(rate)), **{side: amount})
+        for rate, amount in sorted(amounts.items())
+        if amount
+    ]
+
+
 def invoice_lines(invoice: InvoiceToPost, *, fee_account: str) -> tuple[list[LineIn], list[LineIn]]:
     """The lines of an invoice's two entries: the shop's (its purchase, the fee on
     `fee_account`, its ledger's setting) and the cooperative's (its sale)."""
     label = f"Facture {invoice.number}"
-    shop_lines = (
-        [
-            LineIn(
-                accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}"
-            )
-            for r, a in sorted(invoice.goods.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.TRANSPORT_ON_PURCHASES,
-                debit=a,
-                vat_rate=r,
-                label=f"Port TVA {format_rate(r)}",
-            )
-            for r, a in sorted(invoice.shipping.items())
-            if a
-        ]
-        + [
-            LineIn(fee_account, debit=a, vat_rate=r, label="Frais de service de la coopérative")
-            for r, a in sorted(invoice.fee.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.VAT_DEDUCTIBLE,
-                debit=a,
-                vat_rate=r,
-                label=f"TVA déductible {format_rate(r)}",
-            )
-            for r, a in sorted(invoice.vat.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.SUPPLIERS, credit=invoice.total_incl_vat, auxiliary=COOP_AUX, label=label
-            )
-        ]
-    )
-    coop_lines = (
-        [
-            LineIn(
-                accounts.CUSTOMERS,
-                debit=invoice.total_incl_vat,
-                auxiliary=shop_aux(invoice.shop_id, invoice.shop_name),
-                label=label,
-            )
-        ]
-        + [
-            LineIn(accounts.SALES, credit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}")
-            for r, a in sorted(invoice.goods.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.ANCILLARY_INCOME,
-                credit=a,
-                vat_rate=r,
-                label=f"Port refacturé TVA {format_rate(r)}",
-            )
-            for r, a in sorted(invoice.shipping.items())
-            if a
-        ]
-        + [
-            LineIn(accounts.SERVICES_SOLD, credit=a, vat_rate=r, label="Frais de service")
-            for r, a in sorted(invoice.fee.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.VAT_COLLECTED,
-                credit=a,
-                vat_rate=r,
-                label=f"TVA collectée {format_rate(r)}",
-            )
-            for r, a in sorted(invoice.vat.items())
-            if a
-        ]
-    )
+    shop_lines = [
+        *_per_rate(accounts.PURCHASES, invoice.goods, "Marchandises TVA {rate}", side="debit"),
+        *_per_rate(
+            accounts.TRANSPORT_ON_PURCHASES, invoice.shipping, "Port TVA {rate}", side="debit"
+        ),
+        *_per_rate(fee_account, invoice.fee, "Frais de service de la coopérative", side="debit"),
+        *_per_rate(accounts.VAT_DEDUCTIBLE, invoice.vat, "TVA déductible {rate}", side="debit"),
+        LineIn(accounts.SUPPLIERS, credit=invoice.total_incl_vat, auxiliary=COOP_AUX, label=label),
+    ]
+    coop_lines = [
+        LineIn(
+            accounts.CUSTOMERS,
+            debit=invoice.total_incl_vat,
+            auxiliary=shop_aux(invoice.shop_id, invoice.shop_name),
+            label=label,
+        ),
+        *_per_rate(accounts.SALES, invoice.goods, "Marchandises TVA {rate}", side="credit"),
+        *_per_rate(
+            accounts.ANCILLARY_INCOME, invoice.shipping, "Port refacturé TVA {rate}", side="credit"
+        ),
+        *_per_rate(accounts.SERVICES_SOLD, invoice.fee, "Frais de service", side="credit"),
+        *_per_rate(accounts.VAT_COLLECTED, invoice.vat, "TVA collectée {rate}", side="credit"),
+    ]
     return shop_lines, coop_lines
 
 
@@ -141,43 +95,19 @@ def supplier_order_label(order: SupplierOrderToPost) -> str:
 def supplier_order_lines(order: SupplierOrderToPost) -> list[LineIn]:
     """The supplier's invoice for what was received: goods and shipping at their VAT
     rates, VAT per rate, the total owed to the supplier."""
-    return (
-        [
-            LineIn(
-                accounts.PURCHASES, debit=a, vat_rate=r, label=f"Marchandises TVA {format_rate(r)}"
-            )
-            for r, a in sorted(order.goods.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.TRANSPORT_ON_PURCHASES,
-                debit=a,
-                vat_rate=r,
-                label=f"Transport TVA {format_rate(r)}",
-            )
-            for r, a in sorted(order.shipping.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.VAT_DEDUCTIBLE,
-                debit=a,
-                vat_rate=r,
-                label=f"TVA déductible {format_rate(r)}",
-            )
-            for r, a in sorted(order.vat.items())
-            if a
-        ]
-        + [
-            LineIn(
-                accounts.SUPPLIERS,
-                credit=order.total_incl_vat,
-                auxiliary=supplier_aux(order.supplier_id, order.supplier_name),
-                label=supplier_order_label(order),
-            )
-        ]
-    )
+    return [
+        *_per_rate(accounts.PURCHASES, order.goods, "Marchandises TVA {rate}", side="debit"),
+        *_per_rate(
+            accounts.TRANSPORT_ON_PURCHASES, order.shipping, "Transport TVA {rate}", side="debit"
+        ),
+        *_per_rate(accounts.VAT_DEDUCTIBLE, order.vat, "TVA déductible {rate}", side="debit"),
+        LineIn(
+            accounts.SUPPLIERS,
+            credit=order.total_incl_vat,
+            auxiliary=supplier_aux(order.supplier_id, order.supplier_name),
+            label=supplier_order_label(order),
+        ),
+    ]
 
 
 def supplier_order_entry(order: SupplierOrderToPost, *, coop_ledger) -> EntryIn | None:
