@@ -88,7 +88,7 @@ class Product(models.Model):
     name = models.CharField("désignation", max_length=200)
     unit_label = models.CharField("unité", max_length=40, default="unité")
     # A shelf's word (« Boissons », « Épicerie sucrée »): the order form filters by it.
-    category = models.CharField("catégorie", max_length=60, blank=True, default="")
+    category = models.CharField("catégorie", max_length=60, blank=True, default="", db_default="")
     case_size = models.PositiveIntegerField(
         "unités par colis", default=1, validators=[MinValueValidator(1)]
     )

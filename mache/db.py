@@ -19,7 +19,9 @@ def insert_rows(model: type[models.Model], fields: list[str], rows) -> int:
 
     On PostgreSQL this is COPY (no per-row SQL, no model instances: 200,000 rows in a
     fraction of a second); elsewhere one bulk_create. `fields` are concrete column
-    attnames (`shop_id`, not `shop`). Defaults and auto_now are NOT applied.
+    attnames (`shop_id`, not `shop`). Python defaults and auto_now are NOT applied: a
+    column left out takes the database's default, which is why fields added to tables
+    filled this way (shops, products, supplier orders) declare a `db_default`.
     """
     rows = list(rows)
     if not rows:

@@ -195,7 +195,7 @@ class SupplierOrder(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     # The purchase order e-mailed to the supplier once confirmed (docs/rounds.md).
     sent_to_supplier_at = models.DateTimeField("envoyée au fournisseur le", null=True, blank=True)
-    sent_to_email = models.EmailField("envoyée à", blank=True)
+    sent_to_email = models.EmailField("envoyée à", blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "commande fournisseur"

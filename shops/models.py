@@ -107,8 +107,12 @@ class Shop(models.Model):
     shares = models.PositiveIntegerField("parts", default=1)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
-    contact_name = models.CharField("personne à contacter", max_length=200, blank=True)
-    opening_hours = models.CharField("horaires d'ouverture", max_length=300, blank=True)
+    contact_name = models.CharField(
+        "personne à contacter", max_length=200, blank=True, default="", db_default=""
+    )
+    opening_hours = models.CharField(
+        "horaires d'ouverture", max_length=300, blank=True, default="", db_default=""
+    )
     # The shop's place in the delivery tour (1 = first stop); none: after the others.
     tour_position = models.PositiveIntegerField("ordre dans la tournée", null=True, blank=True)
     expiry_alert_days = models.PositiveSmallIntegerField(
