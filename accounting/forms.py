@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mache.formats import format_rate
-from mache.forms import add_service_errors
+from mache.forms import ErrorSpot, add_service_errors
 from mache.money import ZERO
 from mache.periods import current_month, last_day_of_month, paris_today
 
@@ -67,17 +67,6 @@ class AmountField(forms.DecimalField):
             if value and not AMOUNT_RE.match(value):
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
-
-
-class ErrorSpot(forms.Field):
-    """Not an input: the place where a service's errors about several inputs together
-    (the sales amounts, the payments, an entry's lines) are shown, below those inputs.
-    Being a field of the form, it takes them through `add_error` like any other."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self):
-        super().__init__(required=False, label="")
 
 
 # --- The till -------------------------------------------------------------------------

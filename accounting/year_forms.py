@@ -4,9 +4,10 @@ fields through `mache.forms.add_service_errors`."""
 
 from django import forms
 
+from mache.forms import ErrorSpot
 from mache.money import ZERO
 
-from .forms import REQUIRED, AmountField, ErrorSpot, date_field
+from .forms import REQUIRED, AmountField, date_field
 from .years import OpeningLine
 
 OPENING_ROWS = 12

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mache.csvfiles import parse_decimal
+from mache.forms import ErrorSpot
 
 from .models import MAX_UNITS, Product, Supplier, VatRate
 
@@ -79,16 +80,6 @@ def count_input(label: str, **kwargs) -> forms.IntegerField:
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         **kwargs,
     )
-
-
-class ErrorSpot(forms.Field):
-    """Not an input: where the service's errors about the price tiers as a whole are
-    shown, below the tiers' table."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self):
-        super().__init__(required=False, label="")
 
 
 class SupplierForm(forms.Form):

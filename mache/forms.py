@@ -40,3 +40,14 @@ def _flatten(messages) -> list[str]:
     if isinstance(messages, list | tuple):
         return [m for value in messages for m in _flatten(value)]
     return [str(messages)]
+
+
+class ErrorSpot(forms.Field):
+    """Not an input: the place where a service's errors about several inputs together
+    (a product's price tiers, the sales amounts, an entry's lines) are shown, below those
+    inputs. Being a field of the form, it takes them through `add_error` like any other."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self):
+        super().__init__(required=False, label="")
