@@ -11,6 +11,7 @@ LOSS = "129000"  # résultat de l'exercice (perte): the FEC's opening balances o
 STOCK = "370000"  # stocks de marchandises
 SUPPLIERS = "401000"  # fournisseurs (a shop's: the cooperative is one)
 CUSTOMERS = "411000"  # clients (the cooperative's: its shops)
+CUSTOMER_CREDITS = "419100"  # clients créditeurs: a shop's overpayments and credits
 VAT_DEDUCTIBLE = "445660"  # TVA déductible sur autres biens et services
 VAT_COLLECTED = "445710"  # TVA collectée
 BANK = "512000"

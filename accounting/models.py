@@ -327,3 +327,32 @@ class FiscalYear(models.Model):
     @property
     def name(self) -> int:
         return self.end.year
+
+
+class Lettering(models.Model):
+    """A letter (lettrage): lines of one auxiliary account that balance to zero, matched
+    together (docs/money.md, "Payments and lettering"). Codes run `AA`, `AB`, ... `ZZ`,
+    `AAA` ... per auxiliary account and are never reused: a removed letter keeps its row
+    (with `removed_at`) so that its code stays taken. Lines are never changed (they are
+    posted): the match lives in `LetteredLine`."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    auxiliary = models.ForeignKey(AuxiliaryAccount, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField("lettre", max_length=4)
+    date = models.DateField("lettré le")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["auxiliary_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["auxiliary", "code"], name="letter_code_once"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class LetteredLine(models.Model):
+    line = models.OneToOneField(EntryLine, on_delete=models.PROTECT, related_name="lettered")
+    lettering = models.ForeignKey(Lettering, on_delete=models.CASCADE, related_name="lines")

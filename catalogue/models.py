@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from mache.validators import validate_siret
+from mache.validators import validate_bic, validate_iban, validate_siret
 
 MAX_UNITS = 100_000  # per order line: more is a typing error, not a village shop's order
 
@@ -53,6 +53,11 @@ class Supplier(models.Model):
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
     email = models.EmailField("e-mail de commande", blank=True)
     address = models.CharField("adresse", max_length=300, blank=True)
+    # Where the cooperative pays the supplier (SEPA credit transfers, docs/money.md).
+    iban = models.CharField(
+        "IBAN", max_length=34, blank=True, default="", validators=[validate_iban]
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, default="", validators=[validate_bic])
     min_order_amount = money_field(
         "minimum de commande HT",
         default=Decimal("0.00"),

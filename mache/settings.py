@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "purchasing",
     "inventory",
     "accounting",
+    "payments",
     "worker",
     "wiring",  # the top layer: urls, landing pages, demo loading (README "Architecture")
 ]

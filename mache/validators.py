@@ -16,3 +16,50 @@ def validate_siret(value: str) -> None:
 validate_postcode = RegexValidator(
     r"^\d{5}$", "Le code postal doit comporter 5 chiffres.", code="postcode"
 )
+
+
+# Bank and tax identifiers (docs/money.md, "SEPA"): checked by the field's own libraries,
+# schwifty (IBAN checksum and each country's format, BIC) and python-stdnum (VAT numbers,
+# the SEPA creditor identifier), not by hand-written rules.
+
+
+def validate_iban(value: str) -> None:
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(value)
+    except SchwiftyException as error:
+        raise ValidationError(
+            "Cet IBAN n'est pas valide (clé de contrôle ou format du pays).", code="iban"
+        ) from error
+
+
+def validate_bic(value: str) -> None:
+    from schwifty import BIC
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        BIC(value, allow_invalid=False)
+    except SchwiftyException as error:
+        raise ValidationError("Ce BIC n'est pas valide.", code="bic") from error
+
+
+def validate_vat_number(value: str) -> None:
+    from stdnum.eu import vat
+
+    if not vat.is_valid(value or ""):
+        raise ValidationError(
+            "Ce numéro de TVA intracommunautaire n'est pas valide.", code="vat_number"
+        )
+
+
+def validate_sepa_creditor_id(value: str) -> None:
+    """The SEPA creditor identifier (ICS): country, 2 check digits, business code, national
+    identifier; the check digits are ISO 7064 MOD 97-10 over the national part."""
+    from stdnum.eu import at_02
+
+    if not at_02.is_valid(value or ""):
+        raise ValidationError(
+            "Cet identifiant de créancier SEPA (ICS) n'est pas valide.", code="sepa_creditor_id"
+        )

@@ -306,6 +306,13 @@ class Invoice(models.Model):
     total_vat = money_field("TVA")
     total_incl_vat = money_field("total TTC")
     savings = money_field("économie de mutualisation")
+    # issued_on + the cooperative's payment term at issue (docs/money.md, "Invoices due").
+    due_on = models.DateField("échéance")
+    # What settles the invoice so far: the only columns PostgreSQL lets change once it is
+    # issued (migration 0007), moved by purchasing.services.settlement under the invoice's
+    # row lock; a check constraint keeps their sum within the total.
+    amount_paid = money_field("payé", default=0, db_default=0)
+    amount_credited = money_field("avoirs", default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     # The parties as issued: the seller is the cooperative, the buyer the shop.
     seller_name = party_field("vendeur : nom", 200)
@@ -331,7 +338,14 @@ class Invoice(models.Model):
             models.UniqueConstraint(
                 fields=["supplier_order", "shop"], name="one_invoice_per_shop_and_supplier_order"
             ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0)
+                & Q(amount_credited__gte=0)
+                & Q(total_incl_vat__gte=models.F("amount_paid") + models.F("amount_credited")),
+                name="invoice_settled_within_total",
+            ),
         ]
+        indexes = [models.Index(fields=["shop", "due_on"])]
 
     def __str__(self):
         return self.number
@@ -345,6 +359,23 @@ class Invoice(models.Model):
             for side, party in (("seller", seller), ("buyer", buyer))
             for field in cls.PARTY_FIELDS
         }
+
+    @property
+    def amount_due(self):
+        return self.total_incl_vat - self.amount_paid - self.amount_credited
+
+    def status_on(self, today) -> str:
+        """`open`, `partially_paid`, `paid`, `overdue` or `credited` on `today`
+        (docs/money.md, "Invoices due")."""
+        from .rules import invoice_status
+
+        return invoice_status(
+            total=self.total_incl_vat,
+            paid=self.amount_paid,
+            credited=self.amount_credited,
+            due_on=self.due_on,
+            today=today,
+        )
 
     def party(self, side: str) -> SimpleNamespace:
         """The seller or the buyer ("seller" | "buyer") as issued: name, legal_name,
@@ -387,4 +418,142 @@ class InvoiceVat(models.Model):
         ordering = ["invoice_id", "rate"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "rate"], name="one_vat_line_per_rate"),
+        ]
+
+
+class CreditNoteSequence(models.Model):
+    """The last credit note number of a year (series MACHE-AV-YYYY-NNNNNN), locked and
+    moved in the credit note's transaction: no gap."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class CreditNote(models.Model):
+    """An avoir: cancels all or part of one invoice (docs/money.md, "Credit notes").
+
+    Issued once and never changed, like invoices (PostgreSQL refuses updates and deletes,
+    migration 0007). `applied` is what it took off its invoice's amount due; the rest
+    (the invoice was already paid) is a credit of the shop (419100), used by the next
+    invoices.
+    """
+
+    number = models.CharField("numéro", max_length=32, unique=True)
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name="facture"
+    )
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.PROTECT, related_name="credit_notes", verbose_name="commerce"
+    )
+    issued_on = models.DateField("émis le")
+    reason = models.CharField("motif", max_length=300)
+    total_excl_vat = money_field("total HT")
+    total_vat = money_field("TVA")
+    total_incl_vat = money_field("total TTC")
+    applied = money_field("imputé sur la facture")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "avoir"
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "sequence"], name="credit_note_number_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_vat__gt=0)
+                & Q(applied__gte=0)
+                & Q(applied__lte=models.F("total_incl_vat")),
+                name="credit_note_positive_applied_within",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CreditNoteLine(models.Model):
+    """Units of an invoice line taken back (at its unit price and VAT rate), or an amount
+    at a VAT rate (`invoice_line` empty: a shipping share, a fee)."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    invoice_line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, null=True, blank=True, related_name="credited"
+    )
+    kind = models.CharField(max_length=10, choices=InvoiceLine.Kind.choices)
+    label = models.CharField(max_length=200)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    unit_price = unit_price_field("prix unitaire HT", null=True, blank=True)
+    amount = money_field("montant HT")
+    vat_rate = vat_rate_field()
+    return_to_supplier = models.BooleanField("renvoyé au fournisseur", default=False)
+
+    class Meta:
+        ordering = ["credit_note_id", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_note_line_positive"),
+            models.CheckConstraint(
+                condition=Q(invoice_line__isnull=True) | Q(quantity__gt=0),
+                name="credit_note_line_units",
+            ),
+        ]
+
+
+class CreditNoteVat(models.Model):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = vat_rate_field()
+    base = money_field("base HT")
+    amount = money_field("TVA")
+
+    class Meta:
+        ordering = ["credit_note_id", "rate"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "rate"], name="one_credit_note_vat_per_rate"
+            ),
+        ]
+
+
+class InvoiceSettlement(models.Model):
+    """Money taken off an invoice's amount due: a payment's allocation, a credit note, or
+    the shop's credit (an earlier overpayment) used (docs/money.md, "Payments and
+    lettering"). `line` is its 411000 line in the cooperative's books, lettered with the
+    invoice's when the invoice is settled. Cancelled (a cheque returned), it stays with
+    `cancelled_at` and no longer counts."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Règlement"
+        CREDIT_NOTE = "credit_note", "Avoir"
+        CREDIT = "credit", "Avoir ou trop-perçu utilisé"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = money_field("montant")
+    date = models.DateField("date")
+    line = models.ForeignKey(
+        "accounting.EntryLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
+    )
+    # The entry that moved the shop's credit (419100 -> 411000) for a `credit` settlement.
+    entry = models.ForeignKey(
+        "accounting.Entry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_positive"),
         ]

@@ -355,3 +355,17 @@ def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:
         return {}
     extra = split_money(draft.shipping + draft.fee, [line.amount for line in goods])
     return {line.product: line.amount + share for line, share in zip(goods, extra, strict=True)}
+
+
+def invoice_status(*, total: Decimal, paid: Decimal, credited: Decimal, due_on, today) -> str:
+    """An invoice's status (docs/money.md, "Invoices due"): `paid` when nothing is due
+    and money came in, `credited` when credit notes alone cover it, `overdue` when still
+    due after its due date, `partially_paid` when some was paid, else `open`."""
+    due = total - paid - credited
+    if due <= 0:
+        return "credited" if paid == 0 and credited > 0 else "paid"
+    if today > due_on:
+        return "overdue"
+    if paid > 0:
+        return "partially_paid"
+    return "open"

@@ -6,7 +6,14 @@ from django.db import models
 from rest_framework.authtoken.models import Token
 
 from mache.roles import Role
-from mache.validators import validate_postcode, validate_siret
+from mache.validators import (
+    validate_bic,
+    validate_iban,
+    validate_postcode,
+    validate_sepa_creditor_id,
+    validate_siret,
+    validate_vat_number,
+)
 
 
 class Cooperative(models.Model):
@@ -39,6 +46,39 @@ class Cooperative(models.Model):
     # Coordinators must log in with a second factor (TOTP) when this is on.
     coordinators_need_two_factor = models.BooleanField(
         "double authentification obligatoire pour les coordinateurs", default=False
+    )
+    # Legal mentions printed on invoices and credit notes (docs/money.md).
+    legal_form = models.CharField("forme juridique", max_length=60, blank=True, default="")
+    share_capital = models.DecimalField(
+        "capital social", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    rcs = models.CharField("RCS", max_length=80, blank=True, default="")
+    vat_number = models.CharField(
+        "n° de TVA intracommunautaire",
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[validate_vat_number],
+    )
+    # The cooperative's bank account and SEPA creditor identifier (ICS): direct debits of
+    # the shops and transfers to the suppliers (docs/money.md, "SEPA").
+    iban = models.CharField(
+        "IBAN", max_length=34, blank=True, default="", validators=[validate_iban]
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, default="", validators=[validate_bic])
+    sepa_creditor_id = models.CharField(
+        "identifiant de créancier SEPA (ICS)",
+        max_length=35,
+        blank=True,
+        default="",
+        validators=[validate_sepa_creditor_id],
+    )
+    vat_on_debits = models.BooleanField("TVA sur les débits", default=False)
+    # An invoice is due this many days after its issue (docs/money.md, "Invoices due").
+    payment_term_days = models.PositiveSmallIntegerField(
+        "délai de paiement (jours)",
+        default=30,
+        validators=[MaxValueValidator(60)],
     )
 
     class Meta:

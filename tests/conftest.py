@@ -118,6 +118,9 @@ def _session_worker(django_db_setup, django_db_blocker):
             app,
             pool="threads",
             concurrency=2,
+            # The default queue only: tests that kill a worker of their own send to
+            # queues of their own, which this worker must leave to that one.
+            queues=["celery"],
             perform_ping_check=False,
             loglevel="WARNING",
             shutdown_timeout=30,

@@ -346,6 +346,7 @@ def _issue_invoices(
                 round_id=supplier_order.round_id,
                 supplier_order=supplier_order,
                 issued_on=issued_on,
+                due_on=issued_on + dt.timedelta(days=coop.payment_term_days),
                 goods_excl_vat=draft.goods_excl_vat,
                 shipping=draft.shipping,
                 fee=draft.fee,
