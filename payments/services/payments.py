@@ -1,4 +1,4 @@
-"""Payments of the shops (docs/money.md, "Payments and lettering").
+"""Payments of the shops (docs/settlement.md, "Payments").
 
 A payment is allocated to the invoices named, else to the shop's open invoices oldest
 due first; what no invoice takes stays as the shop's credit (419100), used by its next

@@ -197,7 +197,7 @@ def supplier_order_receive(
             date=received_on,
         )
         # A shop with a credit (an overpayment, the excess of a credit note) pays its new
-        # invoice with it (docs/money.md, "Payments and lettering").
+        # invoice with it (docs/settlement.md, "The shop's credit").
         for shop_id in shops_with_credit({invoice.shop_id for invoice in invoices}):
             shop_credit_use(shop=Shop.objects.get(pk=shop_id), date=received_on)
         supplier_order.status = SupplierOrder.Status.RECEIVED

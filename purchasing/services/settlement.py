@@ -1,4 +1,4 @@
-"""What settles an invoice (docs/money.md, "Payments and lettering"): payments'
+"""What settles an invoice (docs/settlement.md): payments'
 allocations, credit notes, the shop's credit (an overpayment, the part of a credit
 note its invoice could not take) used on its open invoices.
 

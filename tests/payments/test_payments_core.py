@@ -1,5 +1,5 @@
 """The core of the money after the invoice: payments allocated, the shop's credit,
-cancellation, lettering (docs/money.md)."""
+cancellation, lettering (docs/settlement.md)."""
 
 from decimal import Decimal
 
