@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from mache.errors import BusinessRuleError, DomainError, InvalidInput
@@ -30,9 +30,10 @@ from ..models import (
     Mandate,
     Payment,
 )
-from ..statements import StatementFormatError, parse
-from ..statements import matching
+from ..selectors import open_invoice_list
+from ..statements import StatementFormatError, matching, parse
 from ..statements.matching import Batch, Decision, Lookups, amount_set
+from .payments import payment_record
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +131,7 @@ def matching_lookups(lines: list[BankLine]) -> Lookups:
     direct debits and documents the lines name, mandates, shops' names and their open
     invoices."""
     lookups = Lookups()
-    for batch in DirectDebitBatch.objects.exclude(
-        status=DirectDebitBatch.Status.SETTLED
-    ).annotate(
+    for batch in DirectDebitBatch.objects.exclude(status=DirectDebitBatch.Status.SETTLED).annotate(
         standing=Sum("items__amount", filter=~Q(items__status=DirectDebitItem.Status.REJECTED))
     ):
         lookups.direct_debit_batches[batch.message_id] = Batch(
@@ -158,34 +157,26 @@ def matching_lookups(lines: list[BankLine]) -> Lookups:
         "number", "id", "shop_id"
     ):
         lookups.documents[number] = (invoice_id, shop_id)
-    for number, invoice_id, shop_id in CreditNote.objects.filter(
-        number__in=numbers
-    ).values_list("number", "invoice_id", "shop_id"):
+    for number, invoice_id, shop_id in CreditNote.objects.filter(number__in=numbers).values_list(
+        "number", "invoice_id", "shop_id"
+    ):
         lookups.documents[number] = (invoice_id, shop_id)
     lookups.mandates = dict(Mandate.objects.values_list("reference", "shop_id"))
     lookups.shop_names = {
         shop_id: {matching.normalised(name), matching.normalised(legal_name)}
         for shop_id, name, legal_name in Shop.objects.values_list("id", "name", "legal_name")
     }
-    named = {shop_id for line in credits for shop_id in matching.shops_named(line, lookups.shop_names)}
+    named = {
+        shop_id for line in credits for shop_id in matching.shops_named(line, lookups.shop_names)
+    }
     lookups.open_items = open_items(named)
     return lookups
 
 
 def open_items(shop_ids) -> dict[int, list]:
     """shop id -> [(invoice id, amount due)] of its invoices not settled, oldest first."""
-    due = ExpressionWrapper(
-        F("total_incl_vat") - F("amount_paid") - F("amount_credited"),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
     items = defaultdict(list)
-    rows = (
-        Invoice.objects.filter(shop_id__in=shop_ids)
-        .annotate(due=due)
-        .filter(due__gt=0)
-        .order_by("due_on", "id")
-        .values_list("shop_id", "id", "due")
-    )
+    rows = open_invoice_list(shop_ids).values_list("shop_id", "id", "due")
     for shop_id, invoice_id, amount_due in rows:
         items[shop_id].append((invoice_id, amount_due))
     return dict(items)
@@ -254,9 +245,9 @@ def _apply(line: BankLine, decision: Decision, *, user) -> None:
 
 
 def _payment_of(line: BankLine, *, shop, invoice_ids, method, user) -> Payment:
-    from .payments import payment_record
-
-    reference = line.text or line.end_to_end_id or line.counterparty or f"Relevé, ligne {line.position}"
+    reference = (
+        line.text or line.end_to_end_id or line.counterparty or f"Relevé, ligne {line.position}"
+    )
     return payment_record(
         shop=shop,
         date=line.booked_on,

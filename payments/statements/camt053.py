@@ -105,7 +105,9 @@ def _statement(read: _Reader, root, stmt) -> ParsedStatement:
         raise StatementFormatError("Le relevé CAMT.053 ne nomme pas son compte (Acct/Id).")
     currency = read.text(stmt, "Acct/Ccy")
     if currency and currency != CURRENCY:
-        raise StatementFormatError(f"Le compte est tenu en {currency} : seul l'euro est pris en charge.")
+        raise StatementFormatError(
+            f"Le compte est tenu en {currency} : seul l'euro est pris en charge."
+        )
     lines = []
     for number, entry in enumerate(read.all(stmt, "Ntry"), 1):
         lines.extend(_entry_lines(read, entry, number))
@@ -136,7 +138,9 @@ def _period(read: _Reader, root, stmt, lines) -> tuple[dt.date, dt.date]:
     if lines:
         start = start or min(line.booked_on for line in lines)
         end = end or max(line.booked_on for line in lines)
-    created = _date_of(read.text(stmt, "CreDtTm") or read.text(root, "BkToCstmrStmt/GrpHdr/CreDtTm"), "CreDtTm")
+    created = _date_of(
+        read.text(stmt, "CreDtTm") or read.text(root, "BkToCstmrStmt/GrpHdr/CreDtTm"), "CreDtTm"
+    )
     start, end = start or created, end or created
     if start is None or end is None:
         raise StatementFormatError("Le relevé CAMT.053 ne dit pas quelle période il couvre.")
@@ -165,7 +169,9 @@ def _entry_lines(read: _Reader, entry, number: int) -> list[ParsedLine]:
         read.text(entry, "BookgDt/Dt") or read.text(entry, "BookgDt/DtTm"), "BookgDt"
     )
     if booked_on is None:
-        raise StatementFormatError(f"Le relevé CAMT.053 ({where}) : date de comptabilisation manquante.")
+        raise StatementFormatError(
+            f"Le relevé CAMT.053 ({where}) : date de comptabilisation manquante."
+        )
     value_on = _date_of(read.text(entry, "ValDt/Dt") or read.text(entry, "ValDt/DtTm"), "ValDt")
     batch = read.one(entry, "NtryDtls/Btch")
     batch_reference = (
@@ -182,12 +188,16 @@ def _entry_lines(read: _Reader, entry, number: int) -> list[ParsedLine]:
                 for tx, tx_amount in zip(transactions, amounts, strict=True)
             ]
     if len(transactions) == 1:
-        return [_line(read, transactions[0], sign * amount, sign, batch_reference, entry_text, **common)]
+        return [
+            _line(read, transactions[0], sign * amount, sign, batch_reference, entry_text, **common)
+        ]
     # A batch (or an entry without details): the entry as a whole, its texts together.
     texts = [text for tx in transactions for text in _remittance(read, tx)]
     if entry_text:
         texts.append(entry_text)
-    references = [read.text(tx, "Refs/PmtInfId") or read.text(tx, "Refs/MsgId") for tx in transactions]
+    references = [
+        read.text(tx, "Refs/PmtInfId") or read.text(tx, "Refs/MsgId") for tx in transactions
+    ]
     shared = {ref for ref in references if ref}
     if not batch_reference and len(shared) == 1:
         batch_reference = shared.pop()
@@ -208,7 +218,8 @@ def _line(read, tx, amount, sign, batch_reference, entry_text, **common) -> Pars
     # The other party: who paid a credit, who was paid by a debit. In a returned direct
     # debit (a debit) the debtor is still the shop: its name stays the counterparty.
     parties = (
-        ("Dbtr", "UltmtDbtr", "Cdtr") if sign > 0 or read.one(tx, "RtrInf") is not None
+        ("Dbtr", "UltmtDbtr", "Cdtr")
+        if sign > 0 or read.one(tx, "RtrInf") is not None
         else ("Cdtr", "UltmtCdtr", "Dbtr")
     )
     counterparty = ""
@@ -251,11 +262,14 @@ def _amount(read: _Reader, node, path: str, where: str) -> Decimal:
     element = read.one(node, path)
     text = (element.text or "").strip() if element is not None else ""
     if not AMOUNT_RE.match(text):
-        raise StatementFormatError(f"Le relevé CAMT.053 ({where}) : montant illisible « {text[:20]} ».")
+        raise StatementFormatError(
+            f"Le relevé CAMT.053 ({where}) : montant illisible « {text[:20]} »."
+        )
     currency = element.get("Ccy", CURRENCY)
     if currency != CURRENCY:
         raise StatementFormatError(
-            f"Le relevé CAMT.053 ({where}) : montant en {currency[:3]}, seul l'euro est pris en charge."
+            f"Le relevé CAMT.053 ({where}) : montant en {currency[:3]}, "
+            "seul l'euro est pris en charge."
         )
     try:
         return Decimal(text).quantize(Decimal("0.01"))

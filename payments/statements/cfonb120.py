@@ -91,8 +91,7 @@ def parse(data: bytes) -> ParsedStatement:
                 account = rib
             elif rib != account:
                 raise StatementFormatError(
-                    "Le fichier contient les relevés de plusieurs comptes : "
-                    "importez-les un par un."
+                    "Le fichier contient les relevés de plusieurs comptes : importez-les un par un."
                 )
             currency = record[16:19]
             if currency.strip() and currency != CURRENCY:
@@ -101,7 +100,9 @@ def parse(data: bytes) -> ParsedStatement:
                 )
         if code == "01":
             if block_open:
-                raise StatementFormatError(f"{where} : ancien solde avant le nouveau solde du relevé précédent.")
+                raise StatementFormatError(
+                    f"{where} : ancien solde avant le nouveau solde du relevé précédent."
+                )
             block_open = True
             balance = _amount(record, where)
             from_date = from_date or _date(record[34:40], where)

@@ -23,6 +23,8 @@ from decimal import Decimal
 DOCUMENT_RE = re.compile(r"MACHE[\s-]*(AV[\s-]*)?(\d{4})[\s-]*(\d{6})(?!\d)", re.IGNORECASE)
 # A shop's name shorter than this names nothing reliably ("Bar" is in every label).
 MIN_NAME_CHARS = 4
+# Letters NFKD leaves whole (French writes "œuf", banks "OEUF").
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,21 @@ INVOICE = "invoice"
 MANDATE = "mandate"
 SHOP_AMOUNT = "shop_amount"
 CREDIT_TRANSFER_BATCH = "credit_transfer_batch"
-RULES = (DIRECT_DEBIT_BATCH, DIRECT_DEBIT_RETURN, INVOICE, MANDATE, SHOP_AMOUNT, CREDIT_TRANSFER_BATCH)
+RULES = (
+    DIRECT_DEBIT_BATCH,
+    DIRECT_DEBIT_RETURN,
+    INVOICE,
+    MANDATE,
+    SHOP_AMOUNT,
+    CREDIT_TRANSFER_BATCH,
+)
 
 
 def normalised(text: str) -> str:
     """Lower case, no accents, words separated by one space, a space at each end (so
     that " name " finds whole words only)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(LIGATURES))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split()) + " "
 
 

@@ -86,7 +86,9 @@ def _camt_entry(line: Line, version: str) -> str:
             if line.batch_reference
             else ""
         )
-        details = batch + "".join(_camt_tx(tx, version, with_amount=True) for tx in line.transactions)
+        details = batch + "".join(
+            _camt_tx(tx, version, with_amount=True) for tx in line.transactions
+        )
     else:
         details = _camt_tx(line, version, with_amount=False)
     return (
@@ -183,7 +185,9 @@ def cfonb120(
             complements.append(("LIB", rest[:70]))
             rest = rest[70:]
         if line.counterparty:
-            complements.append(("NPY" if line.amount > 0 or line.return_reason else "NBE", line.counterparty))
+            complements.append(
+                ("NPY" if line.amount > 0 or line.return_reason else "NBE", line.counterparty)
+            )
         if line.end_to_end_id:
             complements.append(("RCN", line.end_to_end_id.ljust(35)))
         if line.batch_reference:
