@@ -117,7 +117,9 @@ def test_malformed_xml_is_the_typed_error():
 
 
 def test_another_xml_document_is_not_a_statement():
-    data = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"/>'
+    data = (
+        b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"/>'
+    )
 
     with pytest.raises(StatementFormatError) as caught:
         parse(data)
