@@ -24,11 +24,11 @@ from ..selectors import bank_line_list, bank_statement_list
 from ..services.bank import bank_line_match, statement_import
 
 
-class StatementImportInput(serializers.Serializer):
+class BankStatementImportInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
 
 
-class StatementOutput(serializers.Serializer):
+class BankStatementOutput(serializers.Serializer):
     id = serializers.IntegerField()
     account_iban = serializers.CharField()
     lines = serializers.IntegerField(source="line_count")
@@ -42,7 +42,7 @@ class StatementOutput(serializers.Serializer):
         return fields
 
 
-class StatementImportView(APIView):
+class BankStatementImportView(APIView):
     """POST multipart {file}: a CAMT.053 or CFONB 120 statement, imported once; its
     lines matched to direct-debit batches, invoices, mandates, shops."""
 
@@ -53,15 +53,16 @@ class StatementImportView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": StatementImportInput}, responses={201: StatementOutput}
+        request={"multipart/form-data": BankStatementImportInput},
+        responses={201: BankStatementOutput},
     )
     def post(self, request):
-        serializer = StatementImportInput(data=request.data)
+        serializer = BankStatementImportInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         statement = statement_import(data=upload.read(), file_name=upload.name, user=request.user)
         counted = bank_statement_list(user=request.user).get(pk=statement.pk)
-        return Response(StatementOutput(counted).data, status=status.HTTP_201_CREATED)
+        return Response(BankStatementOutput(counted).data, status=status.HTTP_201_CREATED)
 
 
 class BankLineOutput(serializers.ModelSerializer):
@@ -147,7 +148,7 @@ class BankLineMatchView(APIView):
 
 # --- bank routes (helper bank): the lead gathers them in payments/urls.py ---
 urlpatterns = [
-    path("bank/statements/", StatementImportView.as_view(), name="bank-statements"),
+    path("bank/statements/", BankStatementImportView.as_view(), name="bank-statements"),
     path("bank/lines/", BankLineListView.as_view(), name="bank-lines"),
     path("bank/lines/<str:pk>/match/", BankLineMatchView.as_view(), name="bank-line-match"),
 ]
