@@ -3,6 +3,7 @@ only (409, under a race too), each matching rule, the lines left to match and th
 coordinator's hand match, the API's roles and refusals, the "Banque" pages."""
 
 import datetime as dt
+import importlib.util
 import threading
 from decimal import Decimal
 
@@ -349,10 +350,15 @@ def test_the_same_file_in_cfonb120_is_matched_alike(romazy):
 
 
 # The settle and reject functions are helper sepa's (payments.services.direct_debits,
-# payments.services.credit_transfers), written in parallel: until they are merged these
-# tests fail on ImportError, declared here (strict: once merged, the marker must go).
+# payments.services.credit_transfers), written in parallel on another branch. Until it is
+# merged these three tests are expected to fail on ImportError (said, not skipped); once
+# the modules exist the marker is inert and they run as any other.
+SEPA_MERGED = all(
+    importlib.util.find_spec(f"payments.services.{name}") is not None
+    for name in ("direct_debits", "credit_transfers")
+)
 SEPA_PENDING = pytest.mark.xfail(
-    raises=ImportError, strict=True, reason="helper sepa's settle/reject not merged yet"
+    not SEPA_MERGED, raises=ImportError, strict=True, reason="helper sepa's branch not merged"
 )
 
 
