@@ -34,6 +34,7 @@ from ..models import (
     InvoiceLine,
     InvoiceSettlement,
 )
+from .settlement import invoice_settle, invoices_for_update, shop_credit_use
 
 REASON_MAX = 300
 
@@ -90,16 +91,11 @@ def credit_note_date_check(*, invoice: Invoice, issued_on: dt.date) -> None:
 
 
 def _lock_invoice(invoice_id: int) -> Invoice:
-    # The lead's purchasing.services.settlement.invoices_for_update, once on main.
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("shop")
-        .filter(pk=invoice_id)
-        .first()
-    )
-    if invoice is None:
+    """The invoice, locked with its shop (settlement's lock order: shop, then invoice)."""
+    invoices = invoices_for_update([invoice_id])
+    if not invoices:
         raise InvalidInput({"invoice": [f"Facture {invoice_id} inconnue."]})
-    return invoice
+    return invoices[0]
 
 
 def credit_note_issue(
@@ -166,9 +162,17 @@ def credit_note_issue(
             ]
         )
         if applied:
-            _settle(
-                invoice=invoice, credit_note=credit_note, amount=applied, date=issued_on, line=line
+            invoice_settle(
+                invoice=invoice,
+                kind=InvoiceSettlement.Kind.CREDIT_NOTE,
+                amount=applied,
+                date=issued_on,
+                line=line,
+                credit_note=credit_note,
             )
+        if applied < credit_note.total_incl_vat:
+            # The rest went to the shop's credit (419100): it pays its other open invoices.
+            shop_credit_use(shop=invoice.shop, date=issued_on)
     return credit_note
 
 
@@ -237,18 +241,3 @@ def credit_note_to_post(credit_note: CreditNote, lines) -> CreditNoteToPost:
         fee=dict(by_kind[InvoiceLine.Kind.FEE]),
         vat={vat.rate: vat.amount for vat in credit_note.vat_lines.all()},
     )
-
-
-def _settle(*, invoice: Invoice, credit_note: CreditNote, amount, date, line) -> None:
-    # Interim, until purchasing.services.settlement (the lead's) is on main: then
-    # invoice_settle(invoice=..., kind="credit_note", ...) and shop_credit_use.
-    InvoiceSettlement.objects.create(
-        invoice=invoice,
-        kind=InvoiceSettlement.Kind.CREDIT_NOTE,
-        amount=amount,
-        date=date,
-        line=line,
-        credit_note=credit_note,
-    )
-    invoice.amount_credited += amount
-    invoice.save(update_fields=["amount_credited"])

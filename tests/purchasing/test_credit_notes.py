@@ -11,19 +11,23 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounting.lettering import letters_of
 from accounting.models import Entry, EntryLine
 from inventory.models import StockBalance, StockMovement
 from mache.errors import InvalidInput
 from mache.money import money
+from payments.services.payments import payment_record
 from purchasing import credit_note_rules as cn_rules
 from purchasing.models import CreditNote, Invoice, InvoiceSettlement
 from purchasing.rules import line_amount, vat_amount
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.receipt import supplier_order_receive
+from purchasing.services.settlement import invoice_customer_line, shop_credit_balance
 from shops.models import User
 from tests.factories import ShopFactory, UserFactory
-from tests.helpers import page_text, pdf_text
+from tests.factories.purchasing import received_round
+from tests.helpers import pdf_text
 
 from .test_consolidation import close, place_example
 
@@ -234,6 +238,9 @@ def test_a_credit_note_of_the_whole_invoice_credits_it(invoiced, coordinator):
     )
     assert settlement.line.account.number == "411000"
     assert settlement.line.credit == D("34.61")
+    # Nothing due: the invoice's 411000 line and the credit note's share one letter.
+    letters = letters_of([invoice_customer_line(invoice).pk, settlement.line_id])
+    assert len(letters) == 2 and len(set(letters.values())) == 1
     # Nothing more can be credited.
     with pytest.raises(InvalidInput):
         credit_note_issue(
@@ -333,25 +340,52 @@ def test_goods_taken_back_leave_the_stock_at_their_average_cost(invoiced, coordi
     assert note.lines.get().return_to_supplier
 
 
+SHIPPING_BACK = [
+    {"label": "Port 5,5 %", "amount_excl_vat": D("4.82"), "vat_rate": D("5.50")},
+    {"label": "Port 20 %", "amount_excl_vat": D("5.27"), "vat_rate": D("20.00")},
+]
+
+
 def test_an_excess_over_what_is_due_is_a_credit_of_the_shop(invoiced):
     """The invoice was mostly paid: the credit note takes what is due off it, the rest
     goes to 419100."""
     invoice = invoiced["invoice"]
-    Invoice.objects.filter(pk=invoice.pk).update(amount_paid=D("30.00"))  # 4.61 due
-    note = credit_note_issue(
-        invoice_id=invoice.pk,
-        reason="Port",
-        lines=[
-            {"label": "Port 5,5 %", "amount_excl_vat": D("4.82"), "vat_rate": D("5.50")},
-            {"label": "Port 20 %", "amount_excl_vat": D("5.27"), "vat_rate": D("20.00")},
-        ],
+    payment_record(
+        shop=invoice.shop, date=TODAY(), amount=D("30.00"), method="transfer", invoices=[invoice.pk]
     )
-    assert note.applied == D("4.61")
+    note = credit_note_issue(invoice_id=invoice.pk, reason="Port", lines=SHIPPING_BACK)
+    assert note.applied == D("4.61")  # 34.61 - 30.00
     coop = by_account(coop_lines(note.number))
     assert coop[("411000", None)] == (D("0.00"), D("4.61"))
     assert coop[("419100", None)] == (D("0.00"), D("6.80"))
     invoice.refresh_from_db()
     assert invoice.amount_due == D("0.00")
+    assert invoice.status_on(TODAY()) == "paid"
+    # Nothing else open: the credit stays with the shop.
+    assert shop_credit_balance(invoice.shop) == D("6.80")
+
+
+def test_the_excess_pays_the_shops_other_open_invoices(invoiced):
+    invoice = invoiced["invoice"]
+    shop = invoice.shop
+    later = received_round({shop: 6})[shop.pk]
+    payment_record(
+        shop=shop,
+        date=TODAY(),
+        amount=invoice.total_incl_vat,
+        method="cheque",
+        invoices=[invoice.pk],
+    )
+    note = credit_note_issue(invoice_id=invoice.pk, reason="Port", lines=SHIPPING_BACK)
+    assert note.applied == D("0.00")
+    coop = by_account(coop_lines(note.number))
+    assert ("411000", None) not in coop
+    assert coop[("419100", None)] == (D("0.00"), D("11.41"))
+    later.refresh_from_db()
+    used = min(D("11.41"), later.total_incl_vat)
+    assert later.amount_paid == used
+    assert [(s.kind, s.amount) for s in later.settlements.all()] == [("credit", used)]
+    assert shop_credit_balance(shop) == D("11.41") - used
 
 
 def test_numbers_have_no_gap_even_when_an_issue_rolls_back(invoiced):
