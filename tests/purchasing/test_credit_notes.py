@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounting.lettering import letters_of
 from accounting.models import Entry, EntryLine
 from inventory.models import StockBalance, StockMovement
+from inventory.services import InsufficientStock, movement_create
 from mache.errors import InvalidInput
 from mache.money import money
 from payments.services.payments import payment_record
@@ -27,7 +28,7 @@ from purchasing.services.settlement import invoice_customer_line, shop_credit_ba
 from shops.models import User
 from tests.factories import ShopFactory, UserFactory
 from tests.factories.purchasing import received_round
-from tests.helpers import pdf_text
+from tests.helpers import page_text, pdf_text
 
 from .test_consolidation import close, place_example
 
@@ -647,3 +648,90 @@ def test_the_list_takes_a_fixed_number_of_queries(
         body = client.get("/api/credit-notes/").json()
     assert body["count"] == 3
     assert CreditNote.objects.aggregate(t=Sum("total_incl_vat"))["t"] > 0
+
+
+def test_goods_no_longer_in_stock_cannot_be_taken_back(invoiced):
+    p2 = invoiced["p2"]
+    movement_create(shop=invoiced["shops"][101], product=p2, kind="sale", quantity=3)
+    response_lines = [{"invoice_line": line_of(invoiced, "goods", p2).pk, "quantity": 1}]
+    with pytest.raises(InsufficientStock):
+        credit_note_issue(invoice_id=invoiced["invoice"].pk, reason="x", lines=response_lines)
+    assert not CreditNote.objects.exists()
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+def test_the_coordinator_issues_a_credit_note_from_the_invoice_page(invoiced, client, coordinator):
+    invoice = invoiced["invoice"]
+    client.force_login(coordinator)
+    page = page_text(client.get(f"/coordination/factures/{invoice.pk}/"))
+    assert invoice.number in page and "Émettre un avoir" in page and "Aucun avoir" in page
+    form = client.get(f"/coordination/factures/{invoice.pk}/avoir/")
+    assert form.status_code == 200
+    p1 = line_of(invoiced, "goods", invoiced["p1"])
+    response = client.post(
+        f"/coordination/factures/{invoice.pk}/avoir/",
+        {
+            "reason": "Deux pots cassés",
+            "issued_on": TODAY().strftime("%d/%m/%Y"),
+            f"u{p1.pk}": "2",
+            f"ret{p1.pk}": "on",
+            "a_shipping_550": "1,00",
+        },
+    )
+    note = CreditNote.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/avoirs/{note.pk}/"
+    # 2.40 + 1.00 at 5.5 %: 3.40 HT, VAT 0.187 -> 0.19
+    assert note.total_incl_vat == D("3.59")
+    assert [(ln.quantity, ln.return_to_supplier, ln.kind) for ln in note.lines.all()] == [
+        (2, True, "goods"),
+        (None, False, "shipping"),
+    ]
+    detail = page_text(client.get(response["Location"]))
+    assert note.number in detail and "Deux pots cassés" in detail
+    assert f"/avoirs/{note.pk}/pdf/" in client.get(response["Location"]).content.decode()
+    page = page_text(client.get(f"/coordination/factures/{invoice.pk}/"))
+    assert note.number in page
+
+
+def test_the_form_says_in_french_what_it_refuses(invoiced, client, coordinator):
+    invoice = invoiced["invoice"]
+    client.force_login(coordinator)
+    url = f"/coordination/factures/{invoice.pk}/avoir/"
+    response = client.post(url, {"reason": "Rien"})
+    assert response.status_code == 400
+    assert "Choisissez des unités à reprendre ou un montant à créditer." in page_text(response)
+    p1 = line_of(invoiced, "goods", invoiced["p1"])
+    response = client.post(url, {"reason": "Trop", f"u{p1.pk}": "9"})
+    assert response.status_code == 400 and "Au plus 8" in page_text(response)
+    response = client.post(url, {"reason": "Trop de port", "a_shipping_550": "4,83"})
+    assert response.status_code == 400
+    assert "Reste à créditer en port à 5,5 %" in page_text(response).replace("\u00a0", " ")
+    response = client.post(url, {"reason": "", "a_shipping_550": "1"})
+    assert response.status_code == 400 and "Indiquez le motif" in page_text(response)
+    assert not CreditNote.objects.exists()
+
+
+def test_shops_read_their_credit_notes_and_not_the_others(invoiced, client):
+    mine = credit_note_issue(
+        invoice_id=invoiced["invoice"].pk,
+        reason="Frais offerts",
+        lines=[{"invoice_line": line_of(invoiced, "fee").pk, "quantity": 1}],
+    )
+    other = Invoice.objects.get(shop_id=102)
+    theirs = credit_note_issue(
+        invoice_id=other.pk,
+        reason="Frais",
+        lines=[{"invoice_line": other.lines.get(kind="fee").pk, "quantity": 1}],
+    )
+    client.force_login(invoiced["keepers"][101])
+    listed = page_text(client.get("/avoirs/"))
+    assert mine.number in listed and theirs.number not in listed
+    assert mine.number in page_text(client.get("/factures/"))
+    assert client.get(f"/avoirs/{mine.pk}/").status_code == 200
+    assert client.get(f"/avoirs/{mine.pk}/pdf/")["Content-Type"] == "application/pdf"
+    assert client.get(f"/avoirs/{theirs.pk}/").status_code == 404
+    assert client.get(f"/avoirs/{theirs.pk}/pdf/").status_code == 404
+    assert client.get(f"/coordination/factures/{other.pk}/").status_code == 403
+    assert client.get(f"/coordination/factures/{invoiced['invoice'].pk}/avoir/").status_code == 403
