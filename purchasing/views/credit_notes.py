@@ -19,7 +19,6 @@ from ..pdf import credit_note_pdf
 from ..services.credit_notes import credit_note_issue, credited_before
 from .common import COORDINATOR, PAGE_SIZE, SHOPKEEPER, pdf_response
 
-
 STATUS_LABELS = {
     "open": "à payer",
     "partially_paid": "payée en partie",
