@@ -13,6 +13,7 @@ from shops.models import Cooperative, Shop, User
 from . import rules
 from .models import (
     Allocation,
+    CreditNote,
     Invoice,
     Order,
     OrderLine,
@@ -93,6 +94,14 @@ def invoice_list(*, user) -> QuerySet[Invoice]:
         Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
             "lines", "vat_lines"
         ),
+        user=user,
+    )
+
+
+def credit_note_list(*, user) -> QuerySet[CreditNote]:
+    """Credit notes, scoped like the invoices (docs/credit-notes.md)."""
+    return scope_to_user(
+        CreditNote.objects.select_related("shop", "invoice").prefetch_related("lines", "vat_lines"),
         user=user,
     )
 

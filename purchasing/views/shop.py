@@ -16,7 +16,7 @@ from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
 from ..forms import OrderForm, ProductFilterForm, search_text
-from ..models import Allocation, OrderLine, Round
+from ..models import Allocation, CreditNote, OrderLine, Round
 from ..pdf import invoice_pdf
 from ..services import orders
 from ..suggestion import round_suggestion
@@ -315,6 +315,10 @@ def shop_invoices(request):
         incl=Sum("total_incl_vat"),
         savings=Sum("savings"),
         count=Count("id"),
+    )
+    # Each invoice's credit notes beside it (docs/credit-notes.md): one query more.
+    invoices = invoices.prefetch_related(
+        Prefetch("credit_notes", CreditNote.objects.order_by("year", "sequence"))
     )
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
