@@ -23,6 +23,7 @@ from .round_admin import (
     coord_schedules,
 )
 from .shop import (
+    invoice_detail,
     invoice_pdf_view,
     shop_invoices,
     shop_order,
@@ -38,6 +39,7 @@ page_urlpatterns = [
     path("commandes/<int:pk>/estimation/", shop_order_estimate, name="shop-order-estimate"),
     path("factures/", shop_invoices, name="shop-invoices"),
     path("factures/<int:pk>/pdf/", invoice_pdf_view, name="shop-invoice-pdf"),
+    path("factures/<int:pk>/", invoice_detail, name="shop-invoice"),
     path("coordination/tournees/", coord_rounds, name="coord-rounds"),
     path("coordination/tournees/<int:pk>/", coord_round, name="coord-round"),
     path("coordination/tournees/<int:pk>/modifier/", coord_round_edit, name="coord-round-edit"),
