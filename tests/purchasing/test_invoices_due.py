@@ -140,7 +140,11 @@ def test_the_list_has_a_fixed_query_count_with_the_filter(
     assert body["count"] == 7
 
 
-def test_a_received_invoice_falls_due_after_the_cooperatives_term(api, coordinator, consolidated):
+def test_a_received_invoice_falls_due_after_the_cooperatives_term(
+    api,
+    coordinator,
+    consolidated,  # noqa: F811
+):
     # The worked example's cooperative (CooperativeFactory): its payment term.
     term = consolidated["coop"].payment_term_days
     invoices = receive(api, coordinator, consolidated).json()["invoices"]
