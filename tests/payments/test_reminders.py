@@ -21,6 +21,7 @@ from purchasing.models import Invoice
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory, issued_invoice
 from tests.helpers import text_of
+from tests.mache.test_settings import run_manage
 from tests.purchasing.test_deadline_race import run_in_thread, wait_for_lock_waiter
 from worker.tasks import payment_reminders
 
@@ -223,3 +224,21 @@ def test_the_reminders_page_is_for_the_coordinator_with_a_fixed_query_count(clie
         issued_invoice(ShopFactory(), issued_on=days(-30), due_on=DUE)
     payment_reminders_send(today=days(21))
     assert count() == before
+
+
+def test_the_levels_are_read_from_the_environment():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.PAYMENT_REMINDER_DAYS)",
+        env={"PAYMENT_REMINDER_DAYS": "30, 10,60"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "(10, 30, 60)"
+    default = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.PAYMENT_REMINDER_DAYS)",
+        env={},
+    )
+    assert default.stdout.strip().splitlines()[-1] == "(7, 21)"
