@@ -1,9 +1,8 @@
-"""The payments app's API routes; each part of the app routes its own module."""
+"""The payments app's API routes; each part of the app routes its own module. Its pages
+are `payments.views.page_urlpatterns`."""
 
 from django.urls import include, path
 
 urlpatterns = [
-    # --- bank statements (helper bank) ---
     path("", include("payments.apis.bank")),
-    # --- end of bank statements ---
 ]

@@ -37,7 +37,7 @@ api_patterns = [
     path("", include("inventory.urls")),
     path("", include("accounting.urls")),
     path("", include("worker.urls")),
-    path("", include("payments.urls")),  # helper bank: bank statements (payments.urls)
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
@@ -63,7 +63,7 @@ urlpatterns = [
     *inventory_pages,
     *accounting_pages,
     *worker_pages,
-    *payments_pages,  # helper bank: the "Banque" pages (payments.views)
+    *payments_pages,
 ]
 
 handler400 = "mache.errors.bad_request"

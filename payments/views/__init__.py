@@ -2,9 +2,9 @@
 routes its own pages."""
 
 from .bank import page_urlpatterns as bank_pages
+from .reminders import page_urlpatterns as reminder_pages
 
 page_urlpatterns = [
-    # --- bank statements (helper bank) ---
     *bank_pages,
-    # --- end of bank statements ---
+    *reminder_pages,
 ]

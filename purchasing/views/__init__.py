@@ -30,6 +30,7 @@ from .round_admin import (
     coord_schedules,
 )
 from .shop import (
+    invoice_detail,
     invoice_pdf_view,
     shop_invoices,
     shop_order,
@@ -45,7 +46,8 @@ page_urlpatterns = [
     path("commandes/<int:pk>/estimation/", shop_order_estimate, name="shop-order-estimate"),
     path("factures/", shop_invoices, name="shop-invoices"),
     path("factures/<int:pk>/pdf/", invoice_pdf_view, name="shop-invoice-pdf"),
-    # Credit notes (helper cn, issue 14).
+    path("factures/<int:pk>/", invoice_detail, name="shop-invoice"),
+    # Credit notes (docs/credit-notes.md).
     path("avoirs/", shop_credit_notes, name="shop-credit-notes"),
     path("avoirs/<int:pk>/", credit_note_detail, name="credit-note"),
     path("avoirs/<int:pk>/pdf/", credit_note_pdf_view, name="credit-note-pdf"),
