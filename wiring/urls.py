@@ -36,6 +36,7 @@ api_patterns = [
     path("", include("inventory.urls")),
     path("", include("accounting.urls")),
     path("", include("worker.urls")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
