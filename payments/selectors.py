@@ -91,23 +91,23 @@ class ShopAccount:
         return sum((line.credit for line in self.lines), ZERO)
 
 
-def _aux_lines(shop):
+def _aux_lines(shop, ledger):
     """The shop's lines under 411000 and 419100 in the cooperative's books."""
     code, _ = shop_aux(shop.pk, shop.name)
     return EntryLine.objects.filter(
-        ledger=cooperative_ledger(),
+        ledger=ledger,
         account__number__in=CUSTOMER_ACCOUNTS,
         auxiliary__code=code,
     )
 
 
-def shop_balance(*, shop, on: dt.date) -> Decimal:
+def shop_balance(*, shop, on: dt.date, ledger=None) -> Decimal:
     """What the shop owes the cooperative at the end of `on` (negative: its credit), as
     the statements read it: from the books' start (the latest opening entry on or
     before `on`, docs/statements.md)."""
-    ledger = cooperative_ledger()
+    ledger = ledger or cooperative_ledger()
     totals = (
-        _aux_lines(shop)
+        _aux_lines(shop, ledger)
         .filter(date__lte=on, date__gte=books_start(ledger=ledger, on=on))
         .aggregate(debit=Sum("debit"), credit=Sum("credit"))
     )
@@ -149,8 +149,8 @@ def shop_account(*, shop, start: dt.date | None = None, end: dt.date | None = No
     ledger = cooperative_ledger()
     opening = ZERO
     if start is not None:
-        opening = shop_balance(shop=shop, on=start - dt.timedelta(days=1))
-    lines = _aux_lines(shop)
+        opening = shop_balance(shop=shop, on=start - dt.timedelta(days=1), ledger=ledger)
+    lines = _aux_lines(shop, ledger)
     if start is not None:
         lines = lines.filter(date__gte=start)
     if end is not None:

@@ -10,9 +10,11 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounting.apis.statements import FormatIsOurs
 from mache.fields import MoneyField
 from mache.permissions import ActionRoles
 from shops.models import Shop
@@ -85,6 +87,8 @@ class AccountOutput(serializers.Serializer):
 
 class ShopAccountView(APIView):
     permission_classes = [ActionRoles]  # every role; the shop's scope does the rest
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FormatIsOurs  # `format` is ours: json, pdf or csv
     scoped_model = Shop
     shop_field = "pk"
 
