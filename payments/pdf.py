@@ -59,7 +59,10 @@ def shop_account_pdf(account: ShopAccount) -> bytes:
         info_blocks(
             [
                 ("Coopérative", [coop.legal_name, coop.address, f"{coop.postcode} {coop.commune}"]),
-                ("Commerce", [shop.legal_name or shop.name, shop.address, f"{shop.postcode} {shop.commune}"]),
+                (
+                    "Commerce",
+                    [shop.legal_name or shop.name, shop.address, f"{shop.postcode} {shop.commune}"],
+                ),
             ]
         ),
         Spacer(0, 3 * mm),

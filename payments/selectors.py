@@ -238,7 +238,13 @@ def open_items(*, shop) -> list[OpenItem]:
             shop=shop, total_incl_vat__gt=F("amount_paid") + F("amount_credited")
         )
         .only(
-            "pk", "number", "issued_on", "due_on", "total_incl_vat", "amount_paid", "amount_credited"
+            "pk",
+            "number",
+            "issued_on",
+            "due_on",
+            "total_incl_vat",
+            "amount_paid",
+            "amount_credited",
         )
         .order_by("due_on", "issued_on", "pk")
     ]

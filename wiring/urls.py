@@ -8,6 +8,7 @@ from accounting.views import page_urlpatterns as accounting_pages
 from catalogue.views import page_urlpatterns as catalogue_pages
 from inventory.views import page_urlpatterns as inventory_pages
 from mache.health import healthz
+from payments.page_urls import page_urlpatterns as payments_pages
 from purchasing.views import page_urlpatterns as purchasing_pages
 from shops.views import page_urlpatterns as shops_pages
 from worker.views import page_urlpatterns as worker_pages
@@ -62,6 +63,7 @@ urlpatterns = [
     *inventory_pages,
     *accounting_pages,
     *worker_pages,
+    *payments_pages,
 ]
 
 handler400 = "mache.errors.bad_request"

@@ -1,9 +1,9 @@
 """Payments of the shops (docs/api.md, "Money"; docs/money.md, "Payments and lettering").
 
-    GET  /api/payments/?shop=&from=&to=      scoped: a shop's users and accountant see
-                                             its payments, the coordinator all
-    POST /api/payments/                      coordinator: record and allocate
-    POST /api/payments/{id}/cancel/          coordinator: reverse (a cheque returned)
+GET  /api/payments/?shop=&from=&to=      scoped: a shop's users and accountant see
+                                         its payments, the coordinator all
+POST /api/payments/                      coordinator: record and allocate
+POST /api/payments/{id}/cancel/          coordinator: reverse (a cheque returned)
 """
 
 from django.shortcuts import get_object_or_404
@@ -96,9 +96,7 @@ class PaymentFilter(serializers.Serializer):
         OpenApiParameter("to", str, description="Réglés jusqu'au (AAAA-MM-JJ)."),
     ]
 )
-class PaymentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentOutput
     permission_classes = [ActionRoles]
     action_roles = {"create": COORDINATOR_ONLY, "cancel": COORDINATOR_ONLY}

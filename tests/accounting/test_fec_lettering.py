@@ -41,7 +41,10 @@ def settled():
     payment_record(shop=open_shop, date=TODAY, amount=Decimal("5.00"), method="cheque")
     third = received_round({open_shop: 6})[open_shop.pk]
     cancelled = payment_record(
-        shop=open_shop, date=TODAY, amount=third.total_incl_vat, method="cheque",
+        shop=open_shop,
+        date=TODAY,
+        amount=third.total_incl_vat,
+        method="cheque",
         invoices=[third.pk],
     )
     payment_cancel(payment=cancelled, date=TODAY)

@@ -33,7 +33,10 @@ def test_two_payments_of_one_invoice_at_once_never_over_pay_it():
         # Records its payment and holds the locks until the second one waits on them.
         with transaction.atomic():
             payment = payment_record(
-                shop=shop, date=paris_today(), amount=total, method="transfer",
+                shop=shop,
+                date=paris_today(),
+                amount=total,
+                method="transfer",
                 invoices=[invoice.pk],
             )
             locked.set()

@@ -70,9 +70,7 @@ def test_named_invoices_are_paid_in_the_order_given(api, coordinator, shop, invo
     assert Invoice.objects.get(pk=first.pk).amount_paid == 0
 
 
-def test_a_payment_above_all_that_is_owed_is_accepted_as_a_credit(
-    api, coordinator, shop, invoices
-):
+def test_a_payment_above_all_that_is_owed_is_accepted_as_a_credit(api, coordinator, shop, invoices):
     owed = invoices["first"].total_incl_vat + invoices["second"].total_incl_vat
     response = api.as_user(coordinator).post(
         "/api/payments/", body(shop, owed + Decimal("1000.00")), format="json"
@@ -164,9 +162,7 @@ def test_the_list_filters_by_shop_and_dates(api, coordinator, shop, other_shop, 
     assert response.status_code == 400 and "from" in response.json()
 
 
-def test_cancelling_reverses_the_payment_and_twice_is_a_conflict(
-    api, coordinator, shop, invoices
-):
+def test_cancelling_reverses_the_payment_and_twice_is_a_conflict(api, coordinator, shop, invoices):
     first = invoices["first"]
     client = api.as_user(coordinator)
     created = client.post(

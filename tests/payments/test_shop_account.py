@@ -67,9 +67,7 @@ def history():
         invoices=[first.pk],
     )
     # A transfer on the oldest open items: part of the second invoice.
-    transfer = payment_record(
-        shop=shop, date=day(15), amount=Decimal("20.00"), method="transfer"
-    )
+    transfer = payment_record(shop=shop, date=day(15), amount=Decimal("20.00"), method="transfer")
     # The third invoice takes the 10 € of credit at its receipt.
     third = received_round({shop: 6}, received_on=day(10), closed_ago=ago)[shop.pk]
     # The cheque comes back unpaid: the first invoice is due again, the credit used on
@@ -157,7 +155,10 @@ def test_a_lettered_invoice_shows_its_letter(history):
     shop = history["shop"]
     first, second, third = history["invoices"]
     payment_record(
-        shop=shop, date=TODAY, amount=second.total_incl_vat, method="transfer",
+        shop=shop,
+        date=TODAY,
+        amount=second.total_incl_vat,
+        method="transfer",
         invoices=[second.pk],
     )
     account = shop_account(shop=shop, start=day(25), end=day(25))
@@ -175,9 +176,7 @@ def test_a_lettered_invoice_shows_its_letter(history):
 def test_the_api_answers_the_contract(api, history):
     shop = history["shop"]
     keeper = UserFactory(role="shopkeeper", shops=[shop])
-    response = api.as_user(keeper).get(
-        f"/api/shops/{shop.pk}/account/?from={day(26)}&to={day(10)}"
-    )
+    response = api.as_user(keeper).get(f"/api/shops/{shop.pk}/account/?from={day(26)}&to={day(10)}")
     assert response.status_code == 200
     data = response.json()
     assert set(data) >= {"opening_balance", "lines", "closing_balance", "open_items"}
