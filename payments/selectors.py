@@ -145,10 +145,10 @@ def shop_account(*, shop, start: dt.date | None = None, end: dt.date | None = No
     used on an invoice, left out), the balance after each, and the open items now.
 
     A cancelled payment shows twice: the payment, and its cancellation on the day of
-    the reversal. Five queries whatever the number of lines."""
+    the reversal. A fixed number of queries whatever the number of lines."""
     ledger = cooperative_ledger()
     opening = ZERO
-    if start is not None:
+    if start is not None and start > dt.date.min:
         opening = shop_balance(shop=shop, on=start - dt.timedelta(days=1), ledger=ledger)
     lines = _aux_lines(shop, ledger)
     if start is not None:

@@ -13,6 +13,7 @@ from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
+from mache.query import as_id, parse_id
 from purchasing.models import Invoice
 from shops.models import User
 from shops.selectors import shop_list
@@ -67,19 +68,18 @@ class CancelForm(forms.Form):
 @role_required(COORDINATOR)
 def coord_payments(request):
     payments = payment_list(user=request.user)
-    shop_id = request.GET.get("shop")
-    if shop_id and shop_id.isdigit():
-        payments = payments.filter(shop_id=int(shop_id))
+    if request.GET.get("shop"):
+        payments = payments.filter(shop_id=parse_id(request.GET["shop"], field="shop"))
     page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "payments/coord_payments.html", {"page": page})
 
 
 @role_required(COORDINATOR)
 def coord_payment_new(request):
-    wanted = request.POST.get("shop") or request.GET.get("shop")
+    wanted = as_id(request.POST.get("shop") or request.GET.get("shop"))
     shop = None
-    if wanted and str(wanted).isdigit():
-        shop = shop_list(user=request.user).filter(pk=int(wanted)).first()
+    if wanted is not None:
+        shop = shop_list(user=request.user).filter(pk=wanted).first()
     form = PaymentForm(
         posted(request),
         user=request.user,
