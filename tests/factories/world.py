@@ -64,4 +64,15 @@ def build_shop_world(shop: Shop) -> dict:
         delivery_weekday=4,
         active=False,
     )
+    # --- Payments (helper pay): a payment of the shop, its first invoice paid ---------
+    from payments.services.payments import payment_record
+
+    world["payment"] = payment_record(
+        shop=shop,
+        date=timezone.localdate(),
+        amount=world["invoices"][0].total_incl_vat,
+        method="transfer",
+        reference="VIR-WORLD",
+    )
+    # --- end of payments ---------------------------------------------------------------
     return world
