@@ -1,8 +1,6 @@
 """Lettering holds whatever happens, in any order (docs/lettering.md): invoices
-received, payments named or not of any amount (overpayments included), cancellations.
-
-Credit notes are left out: purchasing.services.credit_notes is not in this tree yet
-(another helper writes it); the property takes them once it is merged.
+received, credit notes (an amount of goods, or units taken back), payments named or not
+of any amount (overpayments included), cancellations.
 """
 
 from decimal import Decimal
@@ -15,11 +13,13 @@ from hypothesis import strategies as st
 from accounting import accounts
 from accounting.lettering import letters_of
 from accounting.models import EntryLine, Lettering
+from mache.errors import InvalidInput
 from mache.periods import paris_today
 from payments.models import Payment
 from payments.selectors import shop_account
 from payments.services.payments import payment_cancel, payment_record
 from purchasing.models import Invoice
+from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.settlement import invoice_customer_line
 from shops.models import Cooperative
 from tests.factories import CooperativeFactory, ShopFactory
@@ -35,7 +35,15 @@ payment_step = st.tuples(
     st.one_of(st.none(), st.integers(min_value=0, max_value=5)),  # an invoice named, or none
 )
 cancel_step = st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=5))
-steps = st.lists(st.one_of(invoice_step, payment_step, cancel_step), min_size=1, max_size=7)
+credit_step = st.tuples(
+    st.just("credit"),
+    st.integers(min_value=0, max_value=5),  # which invoice
+    st.integers(min_value=1, max_value=5_000),  # cents of goods at 5.50 %, or
+    st.booleans(),  # units taken back instead (one unit of the goods line)
+)
+steps = st.lists(
+    st.one_of(invoice_step, payment_step, cancel_step, credit_step), min_size=1, max_size=8
+)
 
 
 def run(shop, plan) -> None:
@@ -58,7 +66,26 @@ def run(shop, plan) -> None:
                     invoices=named_ids,
                 )
             )
-        elif payments:
+        elif step[0] == "credit":
+            if not invoices:
+                continue
+            _, which, cents, units = step
+            invoice = invoices[which % len(invoices)]
+            if units:
+                goods = invoice.lines.get(kind="goods")
+                line = {"invoice_line": goods.pk, "quantity": 1, "return_to_supplier": False}
+            else:
+                line = {
+                    "label": "Remise sur marchandises",
+                    "amount_excl_vat": Decimal(cents) / 100,
+                    "vat_rate": Decimal("5.50"),
+                    "kind": "goods",
+                }
+            try:
+                credit_note_issue(invoice_id=invoice.pk, reason="Casse", lines=[line])
+            except InvalidInput:
+                pass  # more than remains of the invoice: refused, nothing written
+        elif step[0] == "cancel" and payments:
             payment = payments[step[1] % len(payments)]
             if not Payment.objects.get(pk=payment.pk).cancelled_at:
                 payment_cancel(payment=payment, date=today)
