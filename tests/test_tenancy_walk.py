@@ -29,6 +29,7 @@ PROJECT_APPS = [
     "inventory",
     "accounting",
     "worker",
+    "payments",  # SEPA helper
     "authtoken",
 ]
 
