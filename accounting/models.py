@@ -331,7 +331,7 @@ class FiscalYear(models.Model):
 
 class Lettering(models.Model):
     """A letter (lettrage): lines of one auxiliary account that balance to zero, matched
-    together (docs/money.md, "Payments and lettering"). Codes run `AA`, `AB`, ... `ZZ`,
+    together (docs/lettering.md). Codes run `AA`, `AB`, ... `ZZ`,
     `AAA` ... per auxiliary account and are never reused: a removed letter keeps its row
     (with `removed_at`) so that its code stays taken. Lines are never changed (they are
     posted): the match lives in `LetteredLine`."""

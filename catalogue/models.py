@@ -53,7 +53,7 @@ class Supplier(models.Model):
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
     email = models.EmailField("e-mail de commande", blank=True)
     address = models.CharField("adresse", max_length=300, blank=True)
-    # Where the cooperative pays the supplier (SEPA credit transfers, docs/money.md).
+    # Where the cooperative pays the supplier (SEPA credit transfers, docs/sepa.md).
     iban = models.CharField(
         "IBAN", max_length=34, blank=True, default="", validators=[validate_iban]
     )

@@ -18,7 +18,7 @@ validate_postcode = RegexValidator(
 )
 
 
-# Bank and tax identifiers (docs/money.md, "SEPA"): checked by the field's own libraries,
+# Bank and tax identifiers (docs/sepa.md): checked by the field's own libraries,
 # schwifty (IBAN checksum and each country's format, BIC) and python-stdnum (VAT numbers,
 # the SEPA creditor identifier), not by hand-written rules.
 

@@ -1,4 +1,4 @@
-"""Money after the invoice (docs/money.md): payments of the shops, SEPA mandates and
+"""Money after the invoice (docs/settlement.md): payments of the shops, SEPA mandates and
 direct-debit batches, credit transfers to suppliers, bank statements and their lines,
 payment reminders.
 
@@ -15,7 +15,7 @@ from mache.validators import validate_bic, validate_iban
 
 
 class Payment(models.Model):
-    """Money received from a shop (docs/money.md, "Payments and lettering").
+    """Money received from a shop (docs/settlement.md, "Payments").
 
     Posted in both books when recorded (`entry`: the cooperative's BQ entry, `shop_entry`:
     the shop's); `unallocated` is what no invoice took, kept as the shop's credit
@@ -87,7 +87,7 @@ class PaymentAllocation(models.Model):
 
 
 class Mandate(models.Model):
-    """A shop's SEPA direct-debit mandate (docs/money.md, "SEPA direct debit"): one per
+    """A shop's SEPA direct-debit mandate (docs/sepa.md): one per
     shop. The IBAN is kept as given (checked by schwifty) and shown masked to anyone but
     a coordinator. `first_collected_on` set: the next collections are `RCUR`."""
 

@@ -306,7 +306,7 @@ class Invoice(models.Model):
     total_vat = money_field("TVA")
     total_incl_vat = money_field("total TTC")
     savings = money_field("économie de mutualisation")
-    # issued_on + the cooperative's payment term at issue (docs/money.md, "Invoices due").
+    # issued_on + the cooperative's payment term at issue (docs/settlement.md).
     due_on = models.DateField("échéance")
     # What settles the invoice so far: the only columns PostgreSQL lets change once it is
     # issued (migration 0007), moved by purchasing.services.settlement under the invoice's
@@ -366,7 +366,7 @@ class Invoice(models.Model):
 
     def status_on(self, today) -> str:
         """`open`, `partially_paid`, `paid`, `overdue` or `credited` on `today`
-        (docs/money.md, "Invoices due")."""
+        (docs/settlement.md)."""
         from .rules import invoice_status
 
         return invoice_status(
@@ -430,7 +430,7 @@ class CreditNoteSequence(models.Model):
 
 
 class CreditNote(models.Model):
-    """An avoir: cancels all or part of one invoice (docs/money.md, "Credit notes").
+    """An avoir: cancels all or part of one invoice (docs/credit-notes.md).
 
     Issued once and never changed, like invoices (PostgreSQL refuses updates and deletes,
     migration 0007). `applied` is what it took off its invoice's amount due; the rest
@@ -525,8 +525,8 @@ class CreditNoteVat(models.Model):
 
 class InvoiceSettlement(models.Model):
     """Money taken off an invoice's amount due: a payment's allocation, a credit note, or
-    the shop's credit (an earlier overpayment) used (docs/money.md, "Payments and
-    lettering"). `line` is its 411000 line in the cooperative's books, lettered with the
+    the shop's credit (an earlier overpayment) used (docs/settlement.md,
+    "Settlements"). `line` is its 411000 line in the cooperative's books, lettered with the
     invoice's when the invoice is settled. Cancelled (a cheque returned), it stays with
     `cancelled_at` and no longer counts."""
 

@@ -358,7 +358,7 @@ def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:
 
 
 def invoice_status(*, total: Decimal, paid: Decimal, credited: Decimal, due_on, today) -> str:
-    """An invoice's status (docs/money.md, "Invoices due"): `paid` when nothing is due
+    """An invoice's status (docs/settlement.md): `paid` when nothing is due
     and money came in, `credited` when credit notes alone cover it, `overdue` when still
     due after its due date, `partially_paid` when some was paid, else `open`."""
     due = total - paid - credited

@@ -47,7 +47,7 @@ class Cooperative(models.Model):
     coordinators_need_two_factor = models.BooleanField(
         "double authentification obligatoire pour les coordinateurs", default=False
     )
-    # Legal mentions printed on invoices and credit notes (docs/money.md).
+    # Legal mentions printed on invoices and credit notes (docs/credit-notes.md).
     legal_form = models.CharField("forme juridique", max_length=60, blank=True, default="")
     share_capital = models.DecimalField(
         "capital social", max_digits=14, decimal_places=2, null=True, blank=True
@@ -61,7 +61,7 @@ class Cooperative(models.Model):
         validators=[validate_vat_number],
     )
     # The cooperative's bank account and SEPA creditor identifier (ICS): direct debits of
-    # the shops and transfers to the suppliers (docs/money.md, "SEPA").
+    # the shops and transfers to the suppliers (docs/sepa.md).
     iban = models.CharField(
         "IBAN", max_length=34, blank=True, default="", validators=[validate_iban]
     )
@@ -74,7 +74,7 @@ class Cooperative(models.Model):
         validators=[validate_sepa_creditor_id],
     )
     vat_on_debits = models.BooleanField("TVA sur les débits", default=False)
-    # An invoice is due this many days after its issue (docs/money.md, "Invoices due").
+    # An invoice is due this many days after its issue (docs/settlement.md).
     payment_term_days = models.PositiveSmallIntegerField(
         "délai de paiement (jours)",
         default=30,

@@ -1,5 +1,5 @@
 """Every ledger gets 419100 "Clients créditeurs, avances reçues": a shop's overpayments
-and the part of a credit note its invoice could not take (docs/money.md). New ledgers
+and the part of a credit note its invoice could not take (docs/settlement.md). New ledgers
 get it from chart_of_accounts.csv."""
 
 from django.db import migrations

@@ -1,4 +1,4 @@
-"""Invoices due and credit notes kept as issued (docs/money.md):
+"""Invoices due and credit notes kept as issued (docs/settlement.md):
 
 1. existing invoices fall due 30 days after their issue (the default payment term);
 2. an issued invoice still refuses every change but of `amount_paid` and

@@ -42,6 +42,7 @@ from ..models import (
     SupplierOrderLine,
 )
 from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
+from .settlement import shop_credit_use, shops_with_credit
 
 
 class AlreadyReceived(BusinessRuleError):
@@ -195,6 +196,10 @@ def supplier_order_receive(
             invoices=invoices,
             date=received_on,
         )
+        # A shop with a credit (an overpayment, the excess of a credit note) pays its new
+        # invoice with it (docs/settlement.md, "The shop's credit").
+        for shop_id in shops_with_credit({invoice.shop_id for invoice in invoices}):
+            shop_credit_use(shop=Shop.objects.get(pk=shop_id), date=received_on)
         supplier_order.status = SupplierOrder.Status.RECEIVED
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])

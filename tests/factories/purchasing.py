@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from purchasing.models import Order, OrderLine, Round
+from shops.models import Cooperative
 
 from .catalogue import ProductFactory, SupplierFactory, add_tiers
 from .shops import CooperativeFactory, ShopFactory
@@ -88,3 +89,27 @@ def biscuit_round(*, min_order_amount="50.00", galettes=None, cidre=None, closes
         "round": round_,
         "other": other,
     }
+
+
+def received_round(shop_units: dict, *, received_on=None, unit_price="2.5000", vat_rate="5.50"):
+    """A round that went all the way through the services: each shop of `shop_units`
+    ordered that many units of one product (case of 6), the round closed, consolidated
+    and received on `received_on` (default today). Returns {shop id: invoice}, the
+    invoices posted in both books as in real life."""
+    from purchasing.services.consolidation import round_consolidate
+    from purchasing.services.receipt import supplier_order_receive
+
+    if not Cooperative.objects.exists():
+        CooperativeFactory()
+    product = ProductFactory(
+        case_size=6, unit_price=Decimal(unit_price), vat_rate=Decimal(vat_rate)
+    )
+    round_ = RoundFactory(supplier=product.supplier)
+    for shop, units in shop_units.items():
+        make_order(round_, shop, (product, units, 0))
+    close_round(round_)
+    supplier_order = round_consolidate(round_id=round_.pk)
+    invoices = supplier_order_receive(
+        supplier_order_id=supplier_order.pk, received={}, received_on=received_on
+    )
+    return {invoice.shop_id: invoice for invoice in invoices}
