@@ -66,7 +66,7 @@ def sequence_type(*, first_collected_on: dt.date | None, pending_elsewhere: bool
 
 
 def numbers_text(prefix: str, numbers: list[str], limit: int = REMITTANCE_MAX) -> str:
-    """"Factures A, B, C" within `limit` characters; when they do not all fit, the
+    """ "Factures A, B, C" within `limit` characters; when they do not all fit, the
     first ones and "et N autres"."""
     full = f"{prefix} {', '.join(numbers)}"
     if len(full) <= limit:

@@ -132,9 +132,7 @@ def _with_items(batches, items_of):
     return batches
 
 
-class DirectDebitViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class DirectDebitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DirectDebitOutput
     permission_classes = [ActionRoles]
     default_roles = COORDINATOR_ONLY
@@ -171,7 +169,9 @@ class DirectDebitViewSet(
     def xml(self, request, pk=None):
         """The pain.008.001.02 file to upload to the bank (the batch is then `sent`)."""
         batch = self.get_object()
-        response = HttpResponse(direct_debit_batch_file(batch=batch), content_type="application/xml")
+        response = HttpResponse(
+            direct_debit_batch_file(batch=batch), content_type="application/xml"
+        )
         response["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
         return response
 

@@ -14,6 +14,7 @@ from accounting.auxiliaries import supplier_aux
 from accounting.services import EntryIn, LineIn, cooperative_ledger, entries_post
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.money import ZERO
+from mache.periods import paris_today
 from purchasing.models import SupplierOrder
 
 from .. import sepa
@@ -42,7 +43,7 @@ def credit_transfer_batch_prepare(
     for an order already in a batch; 409 when the cooperative's IBAN or BIC is missing.
     The orders are locked: two batches never pay the same one.
     """
-    if execution_date < timezone.localdate():
+    if execution_date < paris_today():
         raise InvalidInput({"execution_date": ["La date d'exécution est passée."]})
     if not supplier_order_ids:
         raise InvalidInput({"supplier_invoices": ["Choisissez au moins une commande à payer."]})

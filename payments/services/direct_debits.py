@@ -17,12 +17,16 @@ from mache.formats import format_date
 from mache.money import ZERO
 from mache.notifications import send_notification
 from mache.outbox import enqueue_many_on_commit
+from mache.periods import paris_today
 from purchasing.models import Invoice
+from purchasing.services.settlement import invoices_for_update, shops_for_update
+from shops.models import Shop
 
 from .. import sepa
 from ..models import DirectDebitBatch, DirectDebitItem, Mandate
 from ..notifications import direct_debit_prenotification
 from .cooperative import cooperative_party
+from .payments import payment_cancel, payment_record
 
 PENDING = DirectDebitItem.Status.PENDING
 
@@ -72,19 +76,20 @@ def direct_debit_batch_prepare(
     cooperative's IBAN, BIC or ICS is missing. The invoices and the mandates are locked,
     so two batches never take the same invoice.
     """
-    today = timezone.localdate()
+    today = paris_today()
     if collection_date < today:
         raise InvalidInput({"collection_date": ["La date de prélèvement est passée."]})
     cooperative_party(direct_debit=True)
     explicit = invoice_ids is not None
     with transaction.atomic():
         wanted = list(dict.fromkeys(invoice_ids)) if explicit else _candidates(collection_date)
-        invoices = list(
-            Invoice.objects.select_for_update(of=("self",))
-            .filter(pk__in=wanted)
-            .select_related("shop")
-            .order_by("pk")
-        )
+        # Shops first, then their invoices (docs/settlement.md, "Settlements").
+        invoices = invoices_for_update(wanted)
+        shops = {
+            shop.pk: shop for shop in Shop.objects.filter(pk__in={i.shop_id for i in invoices})
+        }
+        for invoice in invoices:
+            invoice.shop = shops[invoice.shop_id]
         pending = _pending_invoice_ids([invoice.pk for invoice in invoices])
         if explicit:
             _check_named(wanted, invoices, pending)
@@ -259,8 +264,6 @@ def direct_debit_batch_settle(*, batch: DirectDebitBatch, date: dt.date) -> Dire
     """The collection is on the bank statement: each pending transaction becomes the
     shop's payment of its invoices (payments.services.payments.payment_record), the
     mandates are no longer first, the batch is settled. Settling it again does nothing."""
-    from .payments import payment_record
-
     with transaction.atomic():
         batch = DirectDebitBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == DirectDebitBatch.Status.SETTLED:
@@ -272,6 +275,9 @@ def direct_debit_batch_settle(*, batch: DirectDebitBatch, date: dt.date) -> Dire
             .prefetch_related("invoices")
             .order_by("pk")
         )
+        # Every shop of the batch at once, in id order, before payment_record takes
+        # each again with its invoices (docs/settlement.md, "Settlements").
+        shops_for_update({item.shop_id for item in items})
         for item in items:
             item.payment = payment_record(
                 shop=item.shop,
@@ -299,8 +305,6 @@ def direct_debit_item_reject(
     payment, if the batch was settled, is cancelled (the invoices open again), the item
     is rejected with its reason. A rejected first collection leaves the mandate first
     again. Rejecting it again does nothing."""
-    from .payments import payment_cancel
-
     with transaction.atomic():
         item = (
             DirectDebitItem.objects.select_for_update(of=("self",))

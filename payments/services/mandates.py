@@ -4,10 +4,10 @@ or replaced by the coordinator."""
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from mache.db import full_clean_or_invalid
 from mache.errors import BusinessRuleError, InvalidInput
+from mache.periods import paris_today
 from shops.models import Shop
 
 from ..models import DirectDebitItem, Mandate
@@ -38,7 +38,7 @@ def mandate_save(
     refused while a collection of the old one is pending (409 mandate_in_collection).
     Other changes (BIC, signature date, scheme, notice) keep the sequence.
     """
-    if signed_on > timezone.localdate():
+    if signed_on > paris_today():
         raise InvalidInput({"signed_on": ["Un mandat ne peut être signé dans le futur."]})
     with transaction.atomic():
         # The shop's row serialises two saves of its mandate, the mandate's a save and a

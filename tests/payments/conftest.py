@@ -56,7 +56,7 @@ def bank_coop(db):
     )
 
 
-def received_round(shops, *, units=(3,), price="2.5000", supplier=None, term_days=None):
+def received_supplier_order(shops, *, units=(3,), price="2.5000", supplier=None):
     """A received round with one invoice per shop (`units[i]` units for shops[i]);
     returns (supplier_order, {shop id: invoice})."""
     supplier = supplier or SupplierFactory(iban="DE89370400440532013000", bic="COBADEFFXXX")
@@ -92,7 +92,7 @@ def two_shops(bank_coop):
     first = ShopFactory(name="Épicerie de Rimou", email="rimou@example.org")
     second = ShopFactory(name="Bar de Vieux-Vy", email="bar@example.org")
     third = ShopFactory(name="Boucherie sans mandat", email="boucherie@example.org")
-    supplier_order, invoices = received_round([first, second, third], units=(3, 5, 2))
+    supplier_order, invoices = received_supplier_order([first, second, third], units=(3, 5, 2))
     return {
         "shops": [first, second, third],
         "mandates": [mandate_for(first), mandate_for(second)],
