@@ -8,6 +8,7 @@ hand plain data (the dataclasses below) to these functions.
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,9 @@ CREDIT_TRANSFER_SCHEMA = "pain.001.001.03"
 # Days between the pre-notification and the collection when the mandate says nothing:
 # the EPC rulebooks' default for each scheme (docs/sepa.md, "Pre-notification").
 DEFAULT_NOTICE_DAYS = {"B2B": 2, "CORE": 14}
+
+# What a mandate reference (RUM) may hold: the SEPA character set, 35 at most.
+REFERENCE_RE = re.compile(r"^[A-Za-z0-9+?/:().,' -]{1,35}$")
 
 FIRST = "FRST"
 RECURRING = "RCUR"

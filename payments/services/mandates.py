@@ -11,6 +11,7 @@ from mache.periods import paris_today
 from shops.models import Shop
 
 from ..models import DirectDebitItem, Mandate
+from ..sepa import REFERENCE_RE
 
 
 class MandateInCollection(BusinessRuleError):
@@ -38,6 +39,15 @@ def mandate_save(
     refused while a collection of the old one is pending (409 mandate_in_collection).
     Other changes (BIC, signature date, scheme, notice) keep the sequence.
     """
+    if not REFERENCE_RE.match(reference or ""):
+        raise InvalidInput(
+            {
+                "reference": [
+                    "Une référence de 35 caractères au plus : lettres sans accent, chiffres, "
+                    "espaces et + ? / : ( ) . , ' -"
+                ]
+            }
+        )
     if signed_on > paris_today():
         raise InvalidInput({"signed_on": ["Un mandat ne peut être signé dans le futur."]})
     with transaction.atomic():
