@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from mache.fields import ListField
 from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.validators import validate_postcode
 
 from . import selectors, services
 from .models import Cooperative, Shop, User
@@ -226,7 +227,18 @@ class MeView(APIView):
 # run in the serializer: 400 naming the field, nothing written. ----------------------
 
 
+def _postcode_or_blank(value: str) -> None:
+    # The cooperative's postcode may be blank: the model's regex, declared as a pattern in
+    # the schema, would call "" invalid.
+    if value:
+        validate_postcode(value)
+
+
 class CooperativeSerializer(serializers.ModelSerializer):
+    postcode = serializers.CharField(
+        max_length=5, allow_blank=True, required=False, validators=[_postcode_or_blank]
+    )
+
     class Meta:
         model = Cooperative
         fields = [

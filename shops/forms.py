@@ -179,6 +179,17 @@ class CooperativeForm(forms.ModelForm):
             },
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the term stays what it was (30 days on a new installation).
+        self.fields["payment_term_days"].required = False
+
+    def clean_payment_term_days(self):
+        term = self.cleaned_data.get("payment_term_days")
+        if term is None:
+            return self.instance.payment_term_days
+        return term
+
 
 class CooperativeSecurityForm(forms.Form):
     coordinators_need_two_factor = forms.BooleanField(

@@ -87,6 +87,7 @@ def test_only_the_coordinator_changes_it(api, coop, request, role):
         ("vat_number", "FR00303265045"),
         ("siret", "12345678901234"),
         ("payment_term_days", 90),
+        ("postcode", "3556"),
         ("share_value", "abc"),
     ],
 )
