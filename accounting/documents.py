@@ -44,3 +44,23 @@ class SupplierOrderToPost:
     @property
     def reference(self) -> str:
         return f"CF-{self.id:06d}"
+
+
+@dataclass(frozen=True)
+class CreditNoteToPost:
+    """A credit note of the cooperative to a shop (an avoir on one of its invoices): the
+    mirror of the invoice, posted in the shop's books (purchases) and in the
+    cooperative's (sales), under the source `credit-note:<number>`. `applied` is the
+    part taken off the invoice's amount due (411000); the rest is a credit of the shop
+    (419100) in the cooperative's books."""
+
+    number: str
+    date: dt.date
+    shop_id: int
+    shop_name: str
+    total_incl_vat: Decimal
+    applied: Decimal
+    goods: dict[Decimal, Decimal] = field(default_factory=dict)
+    shipping: dict[Decimal, Decimal] = field(default_factory=dict)
+    fee: dict[Decimal, Decimal] = field(default_factory=dict)
+    vat: dict[Decimal, Decimal] = field(default_factory=dict)

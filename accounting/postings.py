@@ -3,6 +3,8 @@
 
 - a shop invoice of the cooperative: in the shop's books (ACH) and in the
   cooperative's books (VTE);
+- a credit note of the cooperative to a shop, the mirror of an invoice: in the shop's
+  books (ACH) and in the cooperative's (VTE), docs/credit-notes.md;
 - a supplier order received: in the cooperative's books (ACH);
 - the month-end stock variation of a shop (OD, last day of the month).
 Z tickets are posted by `accounting.sales`.
@@ -22,7 +24,8 @@ from mache.periods import current_month, last_day_of_month, previous_month
 
 from . import accounts
 from .auxiliaries import COOP_AUX, shop_aux, supplier_aux
-from .documents import InvoiceToPost, SupplierOrderToPost
+from .documents import CreditNoteToPost, InvoiceToPost, SupplierOrderToPost
+from .models import Entry, EntryLine
 from .services import (
     EntryIn,
     LineIn,
@@ -86,6 +89,102 @@ def invoice_entries(invoice: InvoiceToPost, *, shop_ledger, coop_ledger) -> list
         EntryIn(ledger=shop_ledger, journal="ACH", lines=shop_lines, **common),
         EntryIn(ledger=coop_ledger, journal="VTE", lines=coop_lines, **common),
     ]
+
+
+def credit_note_lines(
+    credit_note: CreditNoteToPost, *, fee_account: str
+) -> tuple[list[LineIn], list[LineIn]]:
+    """The lines of a credit note's two entries, the invoice's mirrored: the shop's
+    (401000 aux COOP debited with the total; purchases, shipping, the fee on
+    `fee_account` and deductible VAT credited per rate) and the cooperative's (sales,
+    shipping charged on, fee and collected VAT debited per rate; 411000 aux shop
+    credited with what is applied to the invoice, 419100 aux shop with the rest)."""
+    label = f"Avoir {credit_note.number}"
+    aux = shop_aux(credit_note.shop_id, credit_note.shop_name)
+    excess = credit_note.total_incl_vat - credit_note.applied
+    shop_lines = [
+        LineIn(
+            accounts.SUPPLIERS, debit=credit_note.total_incl_vat, auxiliary=COOP_AUX, label=label
+        ),
+        *_per_rate(
+            accounts.PURCHASES, credit_note.goods, "Avoir marchandises TVA {rate}", side="credit"
+        ),
+        *_per_rate(
+            accounts.TRANSPORT_ON_PURCHASES,
+            credit_note.shipping,
+            "Avoir port TVA {rate}",
+            side="credit",
+        ),
+        *_per_rate(
+            fee_account, credit_note.fee, "Avoir frais de service de la coopérative", side="credit"
+        ),
+        *_per_rate(
+            accounts.VAT_DEDUCTIBLE, credit_note.vat, "TVA déductible {rate}", side="credit"
+        ),
+    ]
+    coop_lines = [
+        *_per_rate(
+            accounts.SALES, credit_note.goods, "Avoir marchandises TVA {rate}", side="debit"
+        ),
+        *_per_rate(
+            accounts.ANCILLARY_INCOME,
+            credit_note.shipping,
+            "Avoir port refacturé TVA {rate}",
+            side="debit",
+        ),
+        *_per_rate(accounts.SERVICES_SOLD, credit_note.fee, "Avoir frais de service", side="debit"),
+        *_per_rate(accounts.VAT_COLLECTED, credit_note.vat, "TVA collectée {rate}", side="debit"),
+    ]
+    if credit_note.applied:
+        coop_lines.append(
+            LineIn(accounts.CUSTOMERS, credit=credit_note.applied, auxiliary=aux, label=label)
+        )
+    if excess:
+        coop_lines.append(
+            LineIn(
+                accounts.CUSTOMER_CREDITS,
+                credit=excess,
+                auxiliary=aux,
+                label=f"{label} : crédit du commerce",
+            )
+        )
+    return shop_lines, coop_lines
+
+
+def credit_note_entries(
+    credit_note: CreditNoteToPost, *, shop_ledger, coop_ledger
+) -> list[EntryIn]:
+    """The two entries of one credit note (shop's ACH, cooperative's VTE)."""
+    shop_lines, coop_lines = credit_note_lines(credit_note, fee_account=shop_ledger.fee_account)
+    common = {
+        "date": credit_note.date,
+        "piece_ref": credit_note.number,
+        "label": f"Avoir {credit_note.number}",
+        "source": f"credit-note:{credit_note.number}",
+    }
+    return [
+        EntryIn(ledger=shop_ledger, journal="ACH", lines=shop_lines, **common),
+        EntryIn(ledger=coop_ledger, journal="VTE", lines=coop_lines, **common),
+    ]
+
+
+def credit_note_post(*, credit_note: CreditNoteToPost) -> EntryLine | None:
+    """Post a credit note in both books (posting it again posts nothing). Returns the
+    cooperative's 411000 line of it, the one that settles the invoice (None when nothing
+    was applied to the invoice).
+
+    Call inside the credit note's transaction."""
+    shop_ledger = shop_ledgers({credit_note.shop_id})[credit_note.shop_id]
+    _, coop_entry = entries_post(
+        entries=credit_note_entries(
+            credit_note, shop_ledger=shop_ledger, coop_ledger=cooperative_ledger()
+        )
+    )
+    return _customer_line(coop_entry)
+
+
+def _customer_line(entry: Entry) -> EntryLine | None:
+    return entry.lines.filter(account__number=accounts.CUSTOMERS).first()
 
 
 def supplier_order_label(order: SupplierOrderToPost) -> str:

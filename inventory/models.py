@@ -80,6 +80,8 @@ class StockMovement(models.Model):
         SALE = "sale", "Vente"
         LOSS = "loss", "Perte"
         ADJUSTMENT = "adjustment", "Ajustement"
+        # Goods a credit note takes back from the shop (docs/credit-notes.md).
+        RETURN = "return", "Retour"
 
     class Reason(models.TextChoices):
         EXPIRED = "expired", "Périmé"
@@ -93,7 +95,7 @@ class StockMovement(models.Model):
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField("motif", max_length=10, choices=Reason.choices, blank=True)
-    # Signed: receipts add, sales and losses take away, adjustments go either way (a
+    # Signed: receipts add, sales, losses and returns take away, adjustments go either way (a
     # count's is recomputed by a backdated movement's replay: docs/inventory.md).
     quantity = models.IntegerField()
     # What one unit moved at: the receipt's cost, else the average cost of the moment.
@@ -136,7 +138,8 @@ class StockMovement(models.Model):
                 condition=~Q(kind="receipt") | Q(quantity__gt=0), name="receipt_positive"
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["sale", "loss"]) | Q(quantity__lt=0), name="exits_negative"
+                condition=~Q(kind__in=["sale", "loss", "return"]) | Q(quantity__lt=0),
+                name="exits_negative",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="loss") | ~Q(reason=""), name="loss_has_reason"

@@ -575,6 +575,42 @@ def stock_receipts_record(*, receipts: list[ReceiptIn]) -> int:
     return len(movements_record(movements=movements))
 
 
+@dataclass(frozen=True)
+class ReturnOut:
+    """Units a credit note takes back from a shop (docs/credit-notes.md)."""
+
+    shop_id: int
+    product_id: int
+    quantity: int  # units taken back (>= 1)
+    source: str  # the key of the document, unique: one movement per credit note line
+    occurred_at: dt.datetime
+    note: str = ""
+    user_id: int | None = None
+
+
+def stock_returns_record(*, returns: list[ReturnOut]) -> list[StockMovement]:
+    """Goods credited to a shop leave its stock (kind `return`), at the average cost of
+    the moment, first-expiry-first-out like any exit. Call inside the credit note's
+    transaction; raises InsufficientStock (409) when the shop no longer has them. One
+    movement per source document (a unique key)."""
+    return movements_record(
+        movements=[
+            MovementIn(
+                shop_id=r.shop_id,
+                product_id=r.product_id,
+                kind=Kind.RETURN,
+                quantity=-r.quantity,
+                occurred_at=r.occurred_at,
+                source=r.source,
+                note=r.note,
+                user_id=r.user_id,
+            )
+            for r in returns
+            if r.quantity > 0
+        ]
+    )
+
+
 def stock_at(*, shop_id: int, product_ids, moment: dt.datetime) -> dict[int, StockState]:
     """The stock of products at a moment (one query): the state after the last movement."""
     states = _states_at([(shop_id, p) for p in product_ids], moment)

@@ -288,7 +288,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "worker.monthly_reports",
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
+    # Issue 14: every morning (Paris), the reminders of overdue invoices, each level once
+    # (docs/invoices-due.md); a day missed is caught up by the next sweep.
+    "payment-reminders": {
+        "task": "worker.payment_reminders",
+        "schedule": crontab(minute=0, hour=8),
+    },
 }
+# Days after the due date at which an unpaid invoice is reminded, once per level
+# ("7,21" by default; PAYMENT_REMINDER_DAYS="10,30,60" for three reminders).
+PAYMENT_REMINDER_DAYS = tuple(
+    sorted({int(days) for days in env_list("PAYMENT_REMINDER_DAYS", "7,21")})
+)
 
 # --- E-mail: printed on the console in development. ---
 EMAIL_BACKEND = os.environ.get(
@@ -340,6 +351,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VatRateEnum": "mache.fields.VAT_RATE_CHOICES",
         "FiscalYearStatusEnum": ["open", "closed"],
+        # Issue 14: an invoice's status (docs/invoices-due.md).
+        "InvoiceStatusEnum": "purchasing.rules.INVOICE_STATUS_CHOICES",
     },
     # Swagger UI from our own static files (drf-spectacular-sidecar): no third-party script.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,19 +1,20 @@
-"""The payments app's API routes (under /api/, wired in wiring/urls.py)."""
+"""The API of the money after the invoice (docs/api.md, "Money"); its pages are
+`payments.views.page_urlpatterns`."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .apis import sepa
+from .apis import account, payments, sepa
 
 router = SimpleRouter()
-urlpatterns = []
-
-# --- SEPA: mandates, direct debits, credit transfers (docs/sepa.md) --------------------
+router.register("payments", payments.PaymentViewSet, basename="payment")
+# SEPA (docs/sepa.md): batches of direct debits and of transfers to suppliers.
 router.register("direct-debits", sepa.DirectDebitViewSet, basename="direct-debit")
 router.register("credit-transfers", sepa.CreditTransferViewSet, basename="credit-transfer")
-urlpatterns += [
-    path("shops/<int:pk>/mandate/", sepa.ShopMandateView.as_view(), name="shop-mandate"),
-]
-# --- end SEPA ---------------------------------------------------------------------------
 
-urlpatterns += router.urls
+urlpatterns = [
+    path("shops/<int:pk>/account/", account.ShopAccountView.as_view(), name="shop-account"),
+    path("shops/<int:pk>/mandate/", sepa.ShopMandateView.as_view(), name="shop-mandate"),
+    path("", include("payments.apis.bank")),
+    *router.urls,
+]

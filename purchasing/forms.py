@@ -7,8 +7,9 @@ import unicodedata
 
 from django import forms
 
+from accounting.forms import AmountField
 from catalogue.models import MAX_UNITS
-from mache.formats import format_quantity
+from mache.formats import format_quantity, format_rate
 from mache.periods import paris_today
 
 from .models import RoundSchedule
@@ -306,3 +307,106 @@ class RoundScheduleForm(forms.Form):
     def __init__(self, *args, suppliers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers
+
+
+# --- Credit notes (docs/credit-notes.md) -------------------------------------------------
+
+KIND_NAMES = {"goods": "Marchandises", "shipping": "Port", "fee": "Frais de service"}
+
+
+class CreditNoteForm(forms.Form):
+    """A credit note on one invoice: per invoice line, the units taken back (at most
+    those left) and whether they go back to the supplier; per kind and VAT rate the
+    invoice has, an amount excl. VAT to credit (a share of the shipping, a price error);
+    the reason and the day. The limits themselves are the service's
+    (purchasing.credit_note_rules): its refusals come back beside these fields."""
+
+    reason = forms.CharField(
+        label="Motif",
+        max_length=300,
+        error_messages={
+            "required": "Indiquez le motif de l'avoir.",
+            "max_length": "Au plus 300 caractères.",
+        },
+    )
+    issued_on = forms.DateField(
+        label="Date de l'avoir (JJ/MM/AAAA)",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Une date comme 26/11/2026."},
+        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"),
+    )
+
+    def __init__(self, *args, invoice_lines, left, groups, **kwargs):
+        """`left`: units left to take back per invoice line id; `groups`: the invoice's
+        (kind, VAT rate) pairs, in the order shown."""
+        kwargs.setdefault("initial", {"issued_on": paris_today()})
+        super().__init__(*args, **kwargs)
+        self.invoice_lines = list(invoice_lines)
+        self.left = left
+        self.groups = list(groups)
+        for line in self.invoice_lines:
+            self.fields[f"u{line.pk}"] = units_field(
+                "Unités reprises",
+                max_value=max(left.get(line.pk, 0), 0),
+                required=False,
+                max_message=f"Au plus {format_quantity(left.get(line.pk, 0))} (reste à reprendre).",
+            )
+            if line.product_id:
+                self.fields[f"ret{line.pk}"] = forms.BooleanField(
+                    label="Renvoyé au fournisseur", required=False
+                )
+        for kind, rate in self.groups:
+            self.fields[self.amount_name(kind, rate)] = AmountField(
+                label=f"{KIND_NAMES[kind]} TVA {format_rate(rate)} : montant HT"
+            )
+
+    @staticmethod
+    def amount_name(kind, rate) -> str:
+        return f"a_{kind}_{int(rate * 100)}"
+
+    def rows(self):
+        for line in self.invoice_lines:
+            ret = self[f"ret{line.pk}"] if line.product_id else None
+            yield line, self.left.get(line.pk, 0), self[f"u{line.pk}"], ret
+
+    def amount_fields(self):
+        return [self[self.amount_name(kind, rate)] for kind, rate in self.groups]
+
+    def lines(self) -> tuple[list[dict], list[str]]:
+        """The service's lines, and beside each the name of the field it came from (to
+        put the service's refusal of a line beside it)."""
+        lines, fields = [], []
+        for line in self.invoice_lines:
+            units = self.cleaned_data.get(f"u{line.pk}")
+            if units:
+                lines.append(
+                    {
+                        "invoice_line": line.pk,
+                        "quantity": units,
+                        "return_to_supplier": bool(self.cleaned_data.get(f"ret{line.pk}")),
+                    }
+                )
+                fields.append(f"u{line.pk}")
+        for kind, rate in self.groups:
+            name = self.amount_name(kind, rate)
+            amount = self.cleaned_data.get(name)
+            if amount:
+                lines.append(
+                    {
+                        "kind": kind,
+                        "label": f"{KIND_NAMES[kind]} (TVA {format_rate(rate)})",
+                        "amount_excl_vat": amount,
+                        "vat_rate": rate,
+                    }
+                )
+                fields.append(name)
+        return lines, fields
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.lines()[0]:
+            raise forms.ValidationError(
+                "Choisissez des unités à reprendre ou un montant à créditer."
+            )
+        return cleaned

@@ -1,5 +1,5 @@
-"""ReportLab documents of pooled purchasing: the purchase order sent to a supplier, and
-the cooperative's invoice to a shop.
+"""ReportLab documents of pooled purchasing: the purchase order sent to a supplier, the
+cooperative's invoice to a shop, and its credit notes (avoirs) on them.
 
 Each function loads what it shows in a fixed number of queries, whatever the number
 of lines; an instance that arrives with its relations already fetched (the API's
@@ -36,7 +36,7 @@ from mache.pdf import (
 )
 from shops.models import Cooperative
 
-from .models import Invoice, SupplierOrder
+from .models import CreditNote, Invoice, SupplierOrder
 
 PAYMENT_TERM_DAYS = 30
 RECOVERY_INDEMNITY = f"40{NBSP}€"  # fixed by the Code de commerce (art. D441-5)
@@ -190,6 +190,16 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
 # --- Invoice --------------------------------------------------------------------------
 
 
+def _buyer_lines(shop) -> list[str]:
+    return [
+        shop.legal_name,
+        shop.name if shop.name != shop.legal_name else "",
+        shop.address,
+        _postal_line(shop.postcode, shop.commune),
+        _siret(shop.siret),
+    ]
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop, as PDF bytes."""
     prefetch_related_objects([invoice], "round__supplier", "lines", "vat_lines")
@@ -210,16 +220,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         info_blocks(
             [
                 ("Vendeur", _cooperative_lines(coop)),
-                (
-                    "Client",
-                    [
-                        shop.legal_name,
-                        shop.name if shop.name != shop.legal_name else "",
-                        shop.address,
-                        _postal_line(shop.postcode, shop.commune),
-                        _siret(shop.siret),
-                    ],
-                ),
+                ("Client", _buyer_lines(shop)),
             ]
         ),
         Spacer(0, 3 * mm),
@@ -289,4 +290,85 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     ]
     # The totals, the VAT and the legal mentions stay together, after the last line.
     story.append(KeepTogether(closing))
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+
+
+# --- Credit note ------------------------------------------------------------------------
+
+
+def credit_note_pdf(credit_note: CreditNote) -> bytes:
+    """A credit note (avoir) on one invoice, as PDF bytes (docs/credit-notes.md). The
+    parties are the invoice's, as issued: a credit note corrects that document."""
+    prefetch_related_objects([credit_note], "invoice", "lines", "vat_lines")
+    invoice = credit_note.invoice
+    coop, shop = invoice.party("seller"), invoice.party("buyer")
+    lines = sorted(credit_note.lines.all(), key=lambda line: line.position)
+    vat_lines = sorted(credit_note.vat_lines.all(), key=lambda vat: vat.rate)
+    document = f"Avoir n°{NBSP}{credit_note.number}"
+    excess = credit_note.total_incl_vat - credit_note.applied
+
+    story = [
+        para(document, "title"),
+        para(
+            f"Date d'émission : {format_date(credit_note.issued_on)} — sur la facture "
+            f"n°{NBSP}{invoice.number} du {format_date(invoice.issued_on)}",
+            "subtitle",
+        ),
+        info_blocks([("Vendeur", _cooperative_lines(coop)), ("Client", _buyer_lines(shop))]),
+        Spacer(0, 3 * mm),
+        lines_para([f"Motif : {credit_note.reason}"]),
+        para("Détail", "heading"),
+        data_table(
+            ["Désignation", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"],
+            [
+                [
+                    line.label + (" (renvoyé au fournisseur)" if line.return_to_supplier else ""),
+                    format_quantity(line.quantity) if line.quantity else "",
+                    format_unit_price(line.unit_price) if line.unit_price is not None else "",
+                    format_eur(line.amount),
+                    format_rate(line.vat_rate),
+                ]
+                for line in lines
+            ],
+            widths=[70, 14, 24, 22, 12],
+            right_columns={1, 2, 3, 4},
+        ),
+        Spacer(0, 5 * mm),
+    ]
+    vat_table = data_table(
+        ["Taux de TVA", "Base HT", "Montant TVA"],
+        [
+            [format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
+            for vat in vat_lines
+        ],
+        widths=[1, 1, 1],
+        right_columns={0, 1, 2},
+        width=80 * mm,
+    )
+    totals = summary_table(
+        [
+            ("Total HT", format_eur(credit_note.total_excl_vat)),
+            ("Total TVA", format_eur(credit_note.total_vat)),
+            ("Total TTC de l'avoir", format_eur(credit_note.total_incl_vat)),
+        ],
+        strong={2},
+    )
+    settled = [
+        f"Imputé sur la facture n°{NBSP}{invoice.number} : {format_eur(credit_note.applied)}."
+    ]
+    if excess:
+        settled.append(
+            f"Le solde de {format_eur(excess)} est porté au crédit du commerce et imputé sur "
+            "ses prochaines factures."
+        )
+    story.append(
+        KeepTogether(
+            [
+                side_by_side([vat_table, totals], widths=[1, 1]),
+                Spacer(0, 5 * mm),
+                para("Imputation", "heading"),
+                lines_para(settled, "small"),
+            ]
+        )
+    )
     return render(story, frame=_frame(coop, document), title=document, author=coop.name)

@@ -357,6 +357,18 @@ def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:
     return {line.product: line.amount + share for line, share in zip(goods, extra, strict=True)}
 
 
+# The statuses of an invoice (docs/money.md, "Invoices due") and their French labels on
+# the pages; the API answers the codes (the OpenAPI enum InvoiceStatusEnum).
+INVOICE_STATUS_CHOICES = (
+    ("open", "À payer"),
+    ("partially_paid", "Partiellement payée"),
+    ("paid", "Payée"),
+    ("overdue", "En retard"),
+    ("credited", "Avoir total"),
+)
+INVOICE_STATUS_LABELS = dict(INVOICE_STATUS_CHOICES)
+
+
 def invoice_status(*, total: Decimal, paid: Decimal, credited: Decimal, due_on, today) -> str:
     """An invoice's status (docs/settlement.md): `paid` when nothing is due
     and money came in, `credited` when credit notes alone cover it, `overdue` when still

@@ -4,7 +4,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from catalogue.models import PriceTier, Product
 from mache.permissions import scope_to_user, sees_all_shops
@@ -13,7 +24,9 @@ from shops.models import Cooperative, Shop, User
 from . import rules
 from .models import (
     Allocation,
+    CreditNote,
     Invoice,
+    InvoiceSettlement,
     Order,
     OrderLine,
     Round,
@@ -95,6 +108,47 @@ def invoice_list(*, user) -> QuerySet[Invoice]:
         ),
         user=user,
     )
+
+
+def credit_note_list(*, user) -> QuerySet[CreditNote]:
+    """Credit notes, scoped like the invoices (docs/credit-notes.md)."""
+    return scope_to_user(
+        CreditNote.objects.select_related("shop", "invoice").prefetch_related("lines", "vat_lines"),
+        user=user,
+    )
+
+
+# --- Invoices due (docs/invoices-due.md) ----------------------------------------------
+
+
+def invoices_with_due(queryset: QuerySet[Invoice], *, today) -> QuerySet[Invoice]:
+    """`queryset` annotated, in the database, with `due_amount` (total incl. VAT - paid -
+    credited) and `due_status` on `today` (Paris): the rule of rules.invoice_status
+    written as SQL, so that lists filter and sum by status without reading every
+    invoice. tests/purchasing/test_invoices_due.py holds both to the same answers."""
+    due = F("total_incl_vat") - F("amount_paid") - F("amount_credited")
+    return queryset.annotate(
+        due_amount=ExpressionWrapper(
+            due, output_field=DecimalField(max_digits=12, decimal_places=2)
+        ),
+        due_status=Case(
+            When(
+                Q(amount_paid=0, amount_credited__gt=0)
+                & Q(total_incl_vat__lte=F("amount_paid") + F("amount_credited")),
+                then=Value("credited"),
+            ),
+            When(total_incl_vat__lte=F("amount_paid") + F("amount_credited"), then=Value("paid")),
+            When(due_on__lt=today, then=Value("overdue")),
+            When(amount_paid__gt=0, then=Value("partially_paid")),
+            default=Value("open"),
+            output_field=CharField(),
+        ),
+    )
+
+
+def invoice_settlements(invoice: Invoice) -> QuerySet[InvoiceSettlement]:
+    """What settles an invoice the caller may see, cancelled ones left out, by date."""
+    return invoice.settlements.filter(cancelled_at__isnull=True).order_by("date", "id")
 
 
 def round_fill(*, round_: Round) -> dict:

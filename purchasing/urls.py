@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .apis import orders, rounds, suggestion
+from .apis import credit_notes, orders, rounds, suggestion
 
 router = SimpleRouter()
 router.register("rounds", rounds.RoundViewSet, basename="round")
@@ -9,6 +9,8 @@ router.register("round-schedules", rounds.RoundScheduleViewSet, basename="round-
 router.register("supplier-orders", rounds.SupplierOrderViewSet, basename="supplier-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("invoices", orders.InvoiceViewSet, basename="invoice")
+# Credit notes (helper cn, issue 14).
+router.register("credit-notes", credit_notes.CreditNoteViewSet, basename="credit-note")
 
 urlpatterns = [
     path(

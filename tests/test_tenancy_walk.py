@@ -29,7 +29,7 @@ PROJECT_APPS = [
     "inventory",
     "accounting",
     "worker",
-    "payments",  # SEPA helper
+    "payments",
     "authtoken",
 ]
 

@@ -8,7 +8,7 @@ from accounting.views import page_urlpatterns as accounting_pages
 from catalogue.views import page_urlpatterns as catalogue_pages
 from inventory.views import page_urlpatterns as inventory_pages
 from mache.health import healthz
-from payments.views import page_urlpatterns as payments_pages  # SEPA helper
+from payments.views import page_urlpatterns as payments_pages
 from purchasing.views import page_urlpatterns as purchasing_pages
 from shops.views import page_urlpatterns as shops_pages
 from worker.views import page_urlpatterns as worker_pages
@@ -37,7 +37,7 @@ api_patterns = [
     path("", include("inventory.urls")),
     path("", include("accounting.urls")),
     path("", include("worker.urls")),
-    path("", include("payments.urls")),  # payments (SEPA helper: mandates, batches)
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
@@ -63,7 +63,7 @@ urlpatterns = [
     *inventory_pages,
     *accounting_pages,
     *worker_pages,
-    *payments_pages,  # SEPA helper: payments pages
+    *payments_pages,
 ]
 
 handler400 = "mache.errors.bad_request"

@@ -15,6 +15,7 @@ from accounting.postings import stock_variation_post
 from inventory.models import StockBalance
 from mache.notifications import send_notification as send_notification
 from mache.periods import current_month, format_month, parse_month, previous_month
+from payments.services.reminders import payment_reminders_send
 from purchasing.tasks import consolidate_round as consolidate_round
 from purchasing.tasks import sweep_rounds as sweep_rounds
 from shops.models import Shop
@@ -55,3 +56,12 @@ def post_stock_variations(month: str | None = None) -> dict:
     for shop in shops:
         posted += stock_variation_post(shop=shop, month=target) is not None
     return {"month": format_month(target), "shops": shops.count(), "entries": posted}
+
+
+@shared_task(name="worker.payment_reminders")
+def payment_reminders() -> list[int]:
+    """Beat, every morning (Paris): the reminders of overdue invoices, each level once
+    (payments.services.reminders; the e-mails go after commit, one task each). Not
+    retried: the next morning's sweep is the retry, and catches up what was missed.
+    Returns the ids of the reminders created."""
+    return payment_reminders_send()

@@ -147,6 +147,7 @@ class LedgerLineOutput(serializers.Serializer):
     debit = MoneyField()
     credit = MoneyField()
     balance = total()
+    letter = serializers.CharField(help_text="Lettre de lettrage ; vide si non lettrée.")
 
 
 class AccountLedgerOutput(serializers.Serializer):

@@ -46,7 +46,11 @@ _LINE_FIELDS = (
     "label",
     "debit",
     "credit",
-    "entry__posted_at",
+    # The line's letter (accounting.lettering), joined in the one query: a line has at
+    # most one LetteredLine (one-to-one), so the join adds no row.
+    "lettered__lettering__code",
+    "lettered__lettering__date",
+    "entry__posted_at",  # last: fec_lines reads it as line[-1]
 )
 
 
@@ -65,6 +69,8 @@ def _entry_line_row(line: tuple, year: int, valid_date: dt.date | None = None) -
         label,
         debit,
         credit,
+        letter,
+        lettered_on,
         posted_at,
     ) = line
     journal = fec_text(journal)
@@ -82,8 +88,8 @@ def _entry_line_row(line: tuple, year: int, valid_date: dt.date | None = None) -
         fec_text(label),
         fec_amount(debit),
         fec_amount(credit),
-        "",
-        "",
+        fec_text(letter),
+        fec_date(lettered_on) if lettered_on else "",
         fec_date(valid_date or paris_date(posted_at)),
         "",
         "",

@@ -1,11 +1,11 @@
-"""Every ledger gets 419100 "Clients créditeurs, avances reçues": a shop's overpayments
+"""Every ledger gets 419100 "Clients - avances et acomptes reçus": a shop's overpayments
 and the part of a credit note its invoice could not take (docs/settlement.md). New ledgers
 get it from chart_of_accounts.csv."""
 
 from django.db import migrations
 
 NUMBER = "419100"
-LABEL = "Clients créditeurs, avances reçues"
+LABEL = "Clients - avances et acomptes reçus"
 
 
 def forwards(apps, schema_editor):

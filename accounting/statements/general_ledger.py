@@ -1,5 +1,6 @@
 """General ledger (grand livre): each account's lines over a period, with its opening
-balance, running balance and closing totals. Two queries, whatever the number of lines."""
+balance, running balance, letter (docs/lettering.md) and closing totals. Two queries,
+whatever the number of lines: the letters are joined in the lines' query."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class LedgerLine:
     debit: Decimal
     credit: Decimal
     balance: Decimal  # the account's running balance after this line
+    letter: str = ""  # its letter (accounting.lettering), "" when not lettered
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class GeneralLedger:
         # No journal column: the entry's reference starts with its journal's code.
         rows = []
         for account in self.accounts:
-            rows.append(Row((f"{account.account} {account.label}",) + (None,) * 6, RowKind.HEADING))
+            rows.append(Row((f"{account.account} {account.label}",) + (None,) * 7, RowKind.HEADING))
             rows.append(
                 Row(
                     (
@@ -91,6 +93,7 @@ class GeneralLedger:
                         None,
                         None,
                         account.opening_balance,
+                        "",
                     ),
                     RowKind.INFO,
                 )
@@ -105,6 +108,7 @@ class GeneralLedger:
                         money_or_blank(line.debit),
                         money_or_blank(line.credit),
                         line.balance,
+                        line.letter,
                     )
                 )
                 for line in account.lines
@@ -119,6 +123,7 @@ class GeneralLedger:
                         account.total_debit,
                         account.total_credit,
                         account.closing_balance,
+                        "",
                     ),
                     RowKind.SUBTOTAL,
                 )
@@ -137,11 +142,12 @@ class GeneralLedger:
                 Column("Débit", ColumnKind.MONEY, 14),
                 Column("Crédit", ColumnKind.MONEY, 14),
                 Column("Solde", ColumnKind.MONEY, 14),
+                Column("Lettre", width=6),
             ),
             rows=tuple(rows),
             totals=(
                 Row(
-                    (None, "", "", "Total général", self.total_debit, self.total_credit, None),
+                    (None, "", "", "Total général", self.total_debit, self.total_credit, None, ""),
                     RowKind.TOTAL,
                 ),
             ),
@@ -197,6 +203,8 @@ def general_ledger(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> G
             "auxiliary__code",
             "debit",
             "credit",
+            # One-to-one: the join adds no row (accounting.lettering).
+            "lettered__lettering__code",
         )
     )
     by_account: dict[str, list] = {}
@@ -221,6 +229,7 @@ def general_ledger(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> G
             auxiliary,
             debit,
             credit,
+            letter,
         ) in by_account.get(number, []):
             balance += debit - credit
             ledger_lines.append(
@@ -234,6 +243,7 @@ def general_ledger(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> G
                     debit=debit,
                     credit=credit,
                     balance=balance,
+                    letter=letter or "",
                 )
             )
         accounts.append(AccountLedger(number, labels[number], opening_balance, ledger_lines))

@@ -6,8 +6,10 @@ from rest_framework import serializers
 from catalogue.models import MAX_UNITS, Supplier
 from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
+from mache.periods import paris_today
 
 from ..models import Invoice, Order, Round, RoundSchedule
+from ..rules import INVOICE_STATUS_CHOICES
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -202,6 +204,7 @@ class ReceiptInput(serializers.Serializer):
 
 
 class InvoiceLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     label = serializers.CharField()
     product = serializers.IntegerField(source="product_id", allow_null=True)
     quantity = serializers.IntegerField()
@@ -216,6 +219,17 @@ class InvoiceVatSerializer(serializers.Serializer):
     amount = MoneyField()
 
 
+class InvoiceStatusField(serializers.ChoiceField):
+    """The invoice's status on the business day (Invoice.status_on): the view gives its
+    `today` (Paris) in the context, one day for the whole answer; else today in Paris."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=INVOICE_STATUS_CHOICES, read_only=True, source="*", **kwargs)
+
+    def to_representation(self, invoice):
+        return invoice.status_on(self.context.get("today") or paris_today())
+
+
 class InvoiceSerializer(serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True)
     vat = InvoiceVatSerializer(many=True, source="vat_lines")
@@ -226,6 +240,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
     goods_excl_vat = MoneyField()
     shipping = MoneyField()
     fee = MoneyField()
+    status = InvoiceStatusField()
+    amount_due = MoneyField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -245,4 +261,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "total_vat",
             "total_incl_vat",
             "savings",
+            "due_on",
+            "status",
+            "amount_due",
         ]

@@ -13,6 +13,13 @@ from .coordinator import (
     coord_round_task,
     coord_round_total,
 )
+from .credit_notes import (
+    coord_credit_note_new,
+    coord_invoice,
+    credit_note_detail,
+    credit_note_pdf_view,
+    shop_credit_notes,
+)
 from .round_admin import (
     coord_round_clone,
     coord_round_edit,
@@ -23,6 +30,7 @@ from .round_admin import (
     coord_schedules,
 )
 from .shop import (
+    invoice_detail,
     invoice_pdf_view,
     shop_invoices,
     shop_order,
@@ -38,6 +46,15 @@ page_urlpatterns = [
     path("commandes/<int:pk>/estimation/", shop_order_estimate, name="shop-order-estimate"),
     path("factures/", shop_invoices, name="shop-invoices"),
     path("factures/<int:pk>/pdf/", invoice_pdf_view, name="shop-invoice-pdf"),
+    path("factures/<int:pk>/", invoice_detail, name="shop-invoice"),
+    # Credit notes (docs/credit-notes.md).
+    path("avoirs/", shop_credit_notes, name="shop-credit-notes"),
+    path("avoirs/<int:pk>/", credit_note_detail, name="credit-note"),
+    path("avoirs/<int:pk>/pdf/", credit_note_pdf_view, name="credit-note-pdf"),
+    path("coordination/factures/<int:pk>/", coord_invoice, name="coord-invoice"),
+    path(
+        "coordination/factures/<int:pk>/avoir/", coord_credit_note_new, name="coord-credit-note-new"
+    ),
     path("coordination/tournees/", coord_rounds, name="coord-rounds"),
     path("coordination/tournees/<int:pk>/", coord_round, name="coord-round"),
     path("coordination/tournees/<int:pk>/modifier/", coord_round_edit, name="coord-round-edit"),

@@ -4,7 +4,7 @@ invoices."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 from catalogue import selectors as catalogue_selectors
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.forms import add_service_errors, posted
+from mache.periods import paris_today
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
 from ..forms import OrderForm, ProductFilterForm, search_text
-from ..models import Allocation, OrderLine, Round
+from ..models import Allocation, CreditNote, OrderLine, Round
 from ..pdf import invoice_pdf
+from ..rules import INVOICE_STATUS_LABELS
 from ..services import orders
 from ..suggestion import round_suggestion
 from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
@@ -302,23 +304,65 @@ def shop_orders(request):
 
 @role_required(SHOPKEEPER)
 def shop_invoices(request):
+    """The shop's invoices, latest first, each with its due date, status and amount due;
+    what is overdue summed at the top (docs/invoices-due.md)."""
     context = shop_page(request)
     shop = context["shop"]
-    invoices = (
+    today = paris_today()
+    invoices = selectors.invoices_with_due(
         selectors.invoice_list(user=request.user)
         .prefetch_related(None)
         .filter(shop=shop)
-        .order_by("-year", "-sequence")
+        .order_by("-year", "-sequence"),
+        today=today,
     )
+    overdue = Q(due_status="overdue")
     totals = invoices.aggregate(
         excl=Sum("total_excl_vat"),
         incl=Sum("total_incl_vat"),
         savings=Sum("savings"),
         count=Count("id"),
+        due=Sum("due_amount"),
+        overdue=Sum("due_amount", filter=overdue),
+        overdue_count=Count("id", filter=overdue),
+    )
+    # Each invoice's credit notes beside it (docs/credit-notes.md): one query more.
+    invoices = invoices.prefetch_related(
+        Prefetch("credit_notes", CreditNote.objects.order_by("year", "sequence"))
     )
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "purchasing/shop_invoices.html", {**context, "page": page, "totals": totals}
+        request,
+        "purchasing/shop_invoices.html",
+        {**context, "page": page, "totals": totals, "rows": _invoice_rows(page, today)},
+    )
+
+
+def _invoice_rows(invoices, today) -> list[dict]:
+    """Each invoice with its status on `today` (Invoice.status_on) and its French label."""
+    rows = []
+    for invoice in invoices:
+        status = invoice.status_on(today)
+        rows.append({"invoice": invoice, "status": status, "label": INVOICE_STATUS_LABELS[status]})
+    return rows
+
+
+@login_required
+def invoice_detail(request, pk):
+    """One invoice, for any role within its scope (as its PDF): its amounts, due date,
+    status, amount due and what settled it (settlements not cancelled)."""
+    invoice = get_object_or_404(
+        selectors.invoice_list(user=request.user).prefetch_related(None), pk=pk
+    )
+    today = paris_today()
+    return render(
+        request,
+        "purchasing/invoice_detail.html",
+        {
+            **_invoice_rows([invoice], today)[0],
+            "settlements": list(selectors.invoice_settlements(invoice)),
+            "today": today,
+        },
     )
 
 

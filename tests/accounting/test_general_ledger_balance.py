@@ -108,9 +108,9 @@ def test_the_json_and_csv_show_the_running_balance(api, accountant, shop):
     bank = next(a for a in body["accounts"] if a["account"] == "512000")
     assert bank["opening_balance"] == "1000.00"
     assert [line["balance"] for line in bank["lines"]] == ["987.70"]
-    assert rows[0][-1] == "Solde"
-    assert ["01/03/2026", "", "", "Solde d'ouverture", "", "", "1000,00"] in rows
-    assert ["02/03/2026", "BQ-2026-000002", "B-1", "Frais", "", "12,30", "987,70"] in rows
+    assert rows[0][-2:] == ["Solde", "Lettre"]
+    assert ["01/03/2026", "", "", "Solde d'ouverture", "", "", "1000,00", ""] in rows
+    assert ["02/03/2026", "BQ-2026-000002", "B-1", "Frais", "", "12,30", "987,70", ""] in rows
 
 
 def test_an_opening_entry_is_counted_once(shop):

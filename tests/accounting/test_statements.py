@@ -336,6 +336,7 @@ def test_the_general_ledger_json(api, accountant, books, shop):
         "debit": "236.50",
         "credit": "0.00",
         "balance": "553.00",
+        "letter": "",
     }
     assert (cash["total_debit"], cash["total_credit"], cash["closing_balance"]) == (
         "658.50",

@@ -91,10 +91,18 @@ def biscuit_round(*, min_order_amount="50.00", galettes=None, cidre=None, closes
     }
 
 
-def received_round(shop_units: dict, *, received_on=None, unit_price="2.5000", vat_rate="5.50"):
+def received_round(
+    shop_units: dict,
+    *,
+    received_on=None,
+    unit_price="2.5000",
+    vat_rate="5.50",
+    closed_ago=dt.timedelta(seconds=1),
+):
     """A round that went all the way through the services: each shop of `shop_units`
     ordered that many units of one product (case of 6), the round closed, consolidated
-    and received on `received_on` (default today). Returns {shop id: invoice}, the
+    and received on `received_on` (default today; a day in the past needs the round
+    closed before it: `closed_ago`). Returns {shop id: invoice}, the
     invoices posted in both books as in real life."""
     from purchasing.services.consolidation import round_consolidate
     from purchasing.services.receipt import supplier_order_receive
@@ -104,11 +112,17 @@ def received_round(shop_units: dict, *, received_on=None, unit_price="2.5000", v
     product = ProductFactory(
         case_size=6, unit_price=Decimal(unit_price), vat_rate=Decimal(vat_rate)
     )
-    round_ = RoundFactory(supplier=product.supplier)
+    round_ = RoundFactory(
+        supplier=product.supplier, opens_at=timezone.now() - closed_ago - dt.timedelta(days=2)
+    )
     for shop, units in shop_units.items():
         make_order(round_, shop, (product, units, 0))
-    close_round(round_)
+    close_round(round_, ago=closed_ago)
     supplier_order = round_consolidate(round_id=round_.pk)
+    # Placed when the round closed (straight to the database), for a receipt back then.
+    type(supplier_order).objects.filter(pk=supplier_order.pk).update(
+        created_at=timezone.now() - closed_ago
+    )
     invoices = supplier_order_receive(
         supplier_order_id=supplier_order.pk, received={}, received_on=received_on
     )

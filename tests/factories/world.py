@@ -12,6 +12,7 @@ from django.utils import timezone
 from inventory.services import movement_create, stock_count_record
 from purchasing.models import RoundSchedule
 from purchasing.services.consolidation import round_consolidate
+from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.receipt import supplier_order_receive
 from shops.models import Shop, User
 
@@ -24,8 +25,8 @@ from .worker import ReportFactory
 
 def build_shop_world(shop: Shop) -> dict:
     """One of every object that belongs to `shop`, for the tenancy walk: the shop's
-    users, an order in an open round, a received round with its invoice, stock, a Z
-    ticket and a report."""
+    users, an order in an open round, a received round with its invoice and a credit
+    note on it, stock, a Z ticket and a report."""
     world = {"shop": shop}
     world["shopkeeper"] = UserFactory(role=User.Role.SHOPKEEPER, shops=[shop])
     world["accountant"] = UserFactory(role=User.Role.ACCOUNTANT, shops=[shop])
@@ -47,6 +48,12 @@ def build_shop_world(shop: Shop) -> dict:
         lines=[{"product": product, "quantity": 2}],
         user=world["shopkeeper"],
     )
+    # A credit note on the invoice (helper cn, issue 14): one unit taken back.
+    world["credit_note"] = credit_note_issue(
+        invoice_id=world["invoices"][0].pk,
+        reason="Un article abîmé",
+        lines=[{"invoice_line": world["invoices"][0].lines.get(kind="goods").pk, "quantity": 1}],
+    )
     world["sales_day"] = record_sales_day(shop, date=timezone.localdate(), user=world["shopkeeper"])
     world["report"] = ReportFactory(shop=shop)
     # The cooperative's weekly round of that supplier (inactive: the walk opens nothing).
@@ -57,6 +64,17 @@ def build_shop_world(shop: Shop) -> dict:
         delivery_weekday=4,
         active=False,
     )
+    # --- Payments (helper pay): a payment of the shop, its first invoice paid ---------
+    from payments.services.payments import payment_record
+
+    world["payment"] = payment_record(
+        shop=shop,
+        date=timezone.localdate(),
+        amount=world["invoices"][0].total_incl_vat,
+        method="transfer",
+        reference="VIR-WORLD",
+    )
+    # --- end of payments ---------------------------------------------------------------
     # SEPA helper: the shop's mandate, a direct-debit batch collecting its invoice and a
     # transfer batch paying the round's supplier (docs/sepa.md).
     world.update(sepa_world(shop, world["invoices"], world["supplier_order"]))

@@ -35,9 +35,11 @@ from mache.periods import previous_month
 
 from . import charts
 from .figures import (
+    DSO_DAYS,
     MIN_SHOPS_FOR_MEDIAN,
     CooperativeReportData,
     MonthFigures,
+    Receivables,
     ShopReportData,
 )
 
@@ -342,6 +344,34 @@ def _treasury(data: ShopReportData) -> list[Flowable]:
     ]
 
 
+def _dso(days: Decimal | None) -> str:
+    return plural(int(days), "jour", "jours") if days is not None else NOT_AVAILABLE
+
+
+def _receivables_rows(r: Receivables, date_to: dt.date) -> list[tuple[str, str]]:
+    return [
+        ("Facturé TTC dans le mois", format_eur(r.invoiced)),
+        ("Réglé dans le mois", format_eur(r.paid)),
+        ("Avoirs du mois", format_eur(r.credited)),
+        (f"Reste dû au {format_date(date_to)}", format_eur(r.due)),
+        ("dont en retard", format_eur(r.overdue)),
+        (f"Délai moyen de paiement (DSO, {DSO_DAYS} jours)", _dso(r.dso)),
+    ]
+
+
+DSO_NOTE = (
+    f"Délai moyen de paiement : reste dû en fin de mois / facturé TTC des {DSO_DAYS} "
+    f"derniers jours × {DSO_DAYS}."
+)
+
+
+def _receivables(data: ShopReportData) -> list[Flowable]:
+    return [
+        summary_table(_receivables_rows(data.receivables, data.date_to), width=110 * mm),
+        para(DSO_NOTE, "small"),
+    ]
+
+
 def _benchmark(data: ShopReportData) -> list[Flowable]:
     def value(amount, unit):
         return _eur(amount) if unit == "€" else _rate(amount)
@@ -400,6 +430,7 @@ def shop_report_pdf(data: ShopReportData) -> bytes:
             *_top_products(data),
         ),
         _section(f"Trésorerie et coopérative au {format_date(data.date_to)}", *_treasury(data)),
+        _section("Factures de la coopérative", *_receivables(data)),
         _section("Votre commerce et la médiane de la coopérative", *_benchmark(data)),
     ]
     frame = PageFrame(
@@ -579,6 +610,47 @@ def _shops(data: CooperativeReportData) -> list[Flowable]:
     ]
 
 
+def _shop_receivables(data: CooperativeReportData) -> list[Flowable]:
+    rows = [
+        [
+            row.name,
+            format_eur(row.receivables.invoiced),
+            format_eur(row.receivables.paid),
+            format_eur(row.receivables.due),
+            format_eur(row.receivables.overdue),
+            _dso(row.receivables.dso),
+        ]
+        for row in data.receivables_by_shop
+    ]
+    total = data.receivables
+    if rows:
+        rows.append(
+            [
+                _bold("Total"),
+                *[
+                    _bold(text, right=True)
+                    for text in (
+                        format_eur(total.invoiced),
+                        format_eur(total.paid),
+                        format_eur(total.due),
+                        format_eur(total.overdue),
+                        _dso(total.dso),
+                    )
+                ],
+            ]
+        )
+    return [
+        data_table(
+            ["Commerce", "Facturé TTC", "Réglé", "Reste dû", "En retard", "DSO"],
+            rows,
+            widths=[32, 14, 14, 14, 14, 12],
+            right_columns={1, 2, 3, 4, 5},
+            empty="Aucune facture de la coopérative.",
+        ),
+        para(DSO_NOTE, "small"),
+    ]
+
+
 def cooperative_report_pdf(data: CooperativeReportData) -> bytes:
     """The cooperative's monthly report for the coordinator, as PDF bytes."""
     month = month_label(data.month)
@@ -596,6 +668,7 @@ def cooperative_report_pdf(data: CooperativeReportData) -> bytes:
             ["Frais de service encaissés (706)", format_eur(data.fees_collected)],
             ["Tournées tenues", format_quantity(len(data.rounds))],
             ["Taux de service des tournées", _rate(data.fill_rate)],
+            *[list(row) for row in _receivables_rows(data.receivables, data.date_to)],
         ],
         widths=[3, 1],
         right_columns={1},
@@ -623,6 +696,9 @@ def cooperative_report_pdf(data: CooperativeReportData) -> bytes:
         _section("Achats par fournisseur (commandes reçues)", *_supplier_purchases(data)),
         _section("Tournées du mois et taux de service", *_rounds(data)),
         _section("Commerces actifs : chiffres clés", *_shops(data)),
+        _section(
+            f"Factures des commerces au {format_date(data.date_to)}", *_shop_receivables(data)
+        ),
     ]
     frame = PageFrame(
         header_left=data.cooperative_name,

@@ -16,9 +16,11 @@ from .cooperative import (
     MemberRow,
     RoundHeld,
     ShopLine,
+    ShopReceivables,
     SupplierPurchase,
     cooperative_report_data,
 )
+from .receivables import DSO_DAYS, Receivables, days_of_sales_outstanding
 from .shop import (
     EXPIRY_HORIZON_DAYS,
     TOP_PRODUCTS,
@@ -36,6 +38,7 @@ from .shop import (
 )
 
 __all__ = [
+    "DSO_DAYS",
     "EXPIRY_HORIZON_DAYS",
     "MIN_SHOPS_FOR_MEDIAN",
     "TOP_PRODUCTS",
@@ -49,16 +52,19 @@ __all__ = [
     "MemberChange",
     "MemberRow",
     "MonthFigures",
+    "Receivables",
     "RoundHeld",
     "Savings",
     "ShopFigures",
     "ShopLine",
+    "ShopReceivables",
     "ShopReportData",
     "SupplierAmount",
     "SupplierPurchase",
     "TopProduct",
     "cooperative_medians",
     "cooperative_report_data",
+    "days_of_sales_outstanding",
     "shop_report_data",
     "shops_figures",
     "statements_by_ledger",

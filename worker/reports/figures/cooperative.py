@@ -1,7 +1,7 @@
 """The figures of the cooperative's monthly report for the coordinator
 (docs/reports.md): members, purchases per supplier, savings produced, fees, rounds, shops.
 
-`cooperative_report_data` reads them in a fixed number of queries (12), whatever the
+`cooperative_report_data` reads them in a fixed number of queries (14), whatever the
 number of shops, suppliers, rounds, invoices or entries.
 """
 
@@ -30,6 +30,7 @@ from .common import (
     shops_figures,
     window,
 )
+from .receivables import Receivables, receivables_by_shop, receivables_total
 
 FEE_ACCOUNT = accounts.SERVICES_SOLD[:3]  # the cooperative's service fees
 
@@ -84,6 +85,15 @@ class ShopLine:
 
 
 @dataclass(frozen=True)
+class ShopReceivables:
+    """A shop's invoices from the cooperative at the month's end (receivables.py)."""
+
+    shop_id: int
+    name: str
+    receivables: Receivables
+
+
+@dataclass(frozen=True)
 class CooperativeReportData:
     month: dt.date
     date_from: dt.date
@@ -108,6 +118,8 @@ class CooperativeReportData:
     fill_rate: Decimal | None
     shops: list[ShopLine]
     medians: Medians
+    receivables: Receivables  # every shop's, summed; the DSO of the sums
+    receivables_by_shop: list[ShopReceivables]  # most overdue first
 
 
 def _members() -> tuple[list[str], list[MemberRow], list[int], int]:
@@ -224,6 +236,9 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
       statement), sales per day open and losses rate (as in the shop's report), goods
       invoiced by the cooperative in the month and the savings of those invoices;
       medians: the cooperative's medians over them (common.Medians).
+    - receivables: the cooperative's invoices to every shop (departed ones included) as
+      they stood at the month's last day (receivables.Receivables); receivables_by_shop:
+      per shop with something invoiced, paid or due, the most overdue first.
     """
     win = window(month)
     cooperative_name = Cooperative.objects.values_list("name", flat=True).first()
@@ -261,6 +276,13 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
         for f in figures.values()
     ]
 
+    owed = [
+        ShopReceivables(shop_id, name, figures_)
+        for shop_id, (name, figures_) in receivables_by_shop(win=win).items()
+        if not figures_.empty
+    ]
+    owed.sort(key=lambda row: (-row.receivables.overdue, -row.receivables.due, row.name))
+
     return CooperativeReportData(
         month=month,
         date_from=win.date_from,
@@ -285,4 +307,6 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
         fill_rate=percent(Decimal(allocated), Decimal(asked)),
         shops=shops,
         medians=medians(figures.values()),
+        receivables=receivables_total(row.receivables for row in owed),
+        receivables_by_shop=owed,
     )

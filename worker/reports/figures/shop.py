@@ -1,6 +1,6 @@
 """The figures of a shop's monthly management report (docs/reports.md).
 
-`shop_report_data` reads them in a fixed number of queries (19), whatever the number of
+`shop_report_data` reads them in a fixed number of queries (21), whatever the number of
 products, movements, entries or shops, and returns plain values only, so the report
 can be rendered, stored and compared with the statements and the API in tests.
 """
@@ -39,6 +39,7 @@ from .common import (
     shops_figures,
     window,
 )
+from .receivables import NO_RECEIVABLES, Receivables, receivables_by_shop
 
 # Lots are listed when they expire at the latest this many days after the month's end:
 # what the shopkeeper must sell or withdraw in the first week of the next month.
@@ -165,6 +166,7 @@ class ShopReportData:
     cash_balance: Decimal
     bank_balance: Decimal
     due_to_cooperative: Decimal
+    receivables: Receivables  # the cooperative's invoices: invoiced, paid, due, DSO
     days_open: int  # days with a Z ticket
     sales_per_day_open: Decimal | None
     daily_sales: list[DaySales]  # every day of the month
@@ -343,6 +345,8 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
       expiring_lots: see _expiring_lots, up to EXPIRY_HORIZON_DAYS after the month.
     - top_products: the TOP_PRODUCTS products with the most units sold in the month.
     - cash_balance, bank_balance, due_to_cooperative: see _balances, at the last day.
+    - receivables: the cooperative's invoices to the shop, as they stood at the last
+      day (receivables.Receivables: invoiced, paid, credited, due, overdue, DSO).
     - sales_per_day_open: sales of goods / days with a Z ticket (None without one);
       daily_sales: the sales of goods of each day (the 707 lines).
     - benchmark: the shop's margin rate, sales per day open and losses rate beside the
@@ -384,6 +388,9 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
         (state.value for _, state in stock_value_at(shop=shop, day=win.date_to)), ZERO
     )
     balances = _balances(ledger, win.date_to)
+    _, receivables = receivables_by_shop(win=win, shop_ids=[shop.pk]).get(
+        shop.pk, (shop.name, NO_RECEIVABLES)
+    )
     days = days_open(shop_ids=[shop.pk], win=win).get(shop.pk, 0)
     sales_per_day_open = per_day(figures.sales_of_goods, days)
     if peer_medians is None:
@@ -416,6 +423,7 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
         cash_balance=balances["cash"],
         bank_balance=balances["bank"],
         due_to_cooperative=balances["due"],
+        receivables=receivables,
         days_open=days,
         sales_per_day_open=sales_per_day_open,
         daily_sales=_daily_sales(ledger, win),

@@ -1,5 +1,5 @@
-"""The payments pages (coordinator, French, phone-friendly). Each section names its
-domain page in docs/."""
+"""The SEPA pages (coordinator, French, phone-friendly; docs/sepa.md): a member's
+mandate, the direct-debit batches, the credit transfers to suppliers."""
 
 import datetime as dt
 
@@ -16,15 +16,15 @@ from shops.models import User
 from shops.selectors import shop_list
 from shops.views import role_required
 
-from . import selectors
-from .forms import CreditTransferForm, DirectDebitForm, MandateForm
-from .services.credit_transfers import (
+from .. import selectors
+from ..forms import CreditTransferForm, DirectDebitForm, MandateForm
+from ..services.credit_transfers import (
     credit_transfer_batch_file,
     credit_transfer_batch_prepare,
     order_reference,
 )
-from .services.direct_debits import direct_debit_batch_file, direct_debit_batch_prepare
-from .services.mandates import mandate_save
+from ..services.direct_debits import direct_debit_batch_file, direct_debit_batch_prepare
+from ..services.mandates import mandate_save
 
 COORDINATOR = User.Role.COORDINATOR
 BATCHES_PER_PAGE = 20
