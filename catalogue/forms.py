@@ -101,10 +101,24 @@ class SupplierForm(forms.Form):
     min_order_amount = money_input("Minimum de commande HT (€)")
     free_shipping_threshold = money_input("Franco de port HT (€)", required=False)
     shipping_fee = money_input("Frais de port HT (€)")
+    # Where the cooperative's transfers go (docs/sepa.md); checked by the model's validators.
+    iban = forms.CharField(
+        label="IBAN",
+        required=False,
+        max_length=34,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label="BIC",
+        required=False,
+        max_length=11,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["free_shipping_threshold"].help_text = "Vide : pas de franco."
+        self.fields["iban"].help_text = "Pour lui payer ses commandes par virement."
         self.fields["siret"].help_text = "14 chiffres, sans espaces."
 
 

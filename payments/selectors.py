@@ -18,17 +18,27 @@ from django.db.models.functions import Coalesce
 
 from accounting import accounts
 from accounting.auxiliaries import shop_aux
-from accounting.models import EntryLine, LetteredLine
+from accounting.models import EntryLine, Ledger, LetteredLine
 from accounting.services import cooperative_ledger
 from accounting.statements.opening import OPENING_JOURNAL, books_start
 from mache.money import ZERO
 from mache.periods import paris_today
 from mache.permissions import scope_to_user, sees_all_shops
-from purchasing.models import Invoice, InvoiceSettlement
+from purchasing.models import Invoice, InvoiceSettlement, SupplierOrder
 from purchasing.selectors import invoice_list, invoices_with_due
 from purchasing.services.settlement import shop_credit_balance
 
-from .models import BankLine, BankStatement, Payment, PaymentReminder
+from .models import (
+    BankLine,
+    BankStatement,
+    CreditTransferBatch,
+    CreditTransferItem,
+    DirectDebitBatch,
+    DirectDebitItem,
+    Mandate,
+    Payment,
+    PaymentReminder,
+)
 
 # --- Payments -------------------------------------------------------------------------
 
@@ -319,3 +329,68 @@ def reminders_by_invoice(invoice_ids) -> dict[int, list[PaymentReminder]]:
     ):
         found[reminder.invoice_id].append(reminder)
     return found
+
+
+# --- SEPA: mandates, direct debits, credit transfers (docs/sepa.md) --------------------
+
+
+def mandate_list(*, user) -> QuerySet[Mandate]:
+    return scope_to_user(Mandate.objects.select_related("shop"), user=user)
+
+
+def direct_debit_batch_list(*, user) -> QuerySet[DirectDebitBatch]:
+    """The cooperative's batches: coordinators only (nobody else sees another shop's
+    collection)."""
+    if not sees_all_shops(user):
+        return DirectDebitBatch.objects.none()
+    return DirectDebitBatch.objects.all()
+
+
+def direct_debit_items(batch_ids) -> QuerySet[DirectDebitItem]:
+    """The items of these batches with what their output names (shop, mandate, invoice
+    ids): three queries, whatever their number."""
+    return (
+        DirectDebitItem.objects.filter(batch_id__in=batch_ids)
+        .select_related("shop", "mandate")
+        .prefetch_related("invoices")
+        .order_by("batch_id", "id")
+    )
+
+
+def credit_transfer_batch_list(*, user) -> QuerySet[CreditTransferBatch]:
+    if not sees_all_shops(user):
+        return CreditTransferBatch.objects.none()
+    return CreditTransferBatch.objects.all()
+
+
+def credit_transfer_items(batch_ids) -> QuerySet[CreditTransferItem]:
+    return CreditTransferItem.objects.filter(batch_id__in=batch_ids).order_by("batch_id", "id")
+
+
+def supplier_orders_owed(supplier_order_ids) -> dict[int, Decimal]:
+    """Supplier order id -> what the cooperative owes its supplier for it: the credit of
+    401000 in the order's purchase entry (source `supplier-order:<id>`, posted at the
+    receipt, incl. VAT; docs/postings.md). An order not posted (nothing received) owes
+    nothing and is absent."""
+    sources = {f"supplier-order:{pk}": pk for pk in supplier_order_ids}
+    rows = (
+        EntryLine.objects.filter(
+            ledger__kind=Ledger.Kind.COOPERATIVE,
+            entry__source__in=list(sources),
+            account__number=accounts.SUPPLIERS,
+        )
+        .values("entry__source")
+        .annotate(owed=Sum("credit"))
+    )
+    return {sources[row["entry__source"]]: row["owed"] for row in rows if row["owed"]}
+
+
+def supplier_orders_to_pay() -> QuerySet[SupplierOrder]:
+    """Received supplier orders in no transfer batch yet: what the transfers page offers."""
+    return (
+        SupplierOrder.objects.filter(status=SupplierOrder.Status.RECEIVED)
+        .annotate(transfers=Count("credit_transfers"))
+        .filter(transfers=0)
+        .select_related("round__supplier")
+        .order_by("round__delivery_date", "pk")
+    )

@@ -1,5 +1,6 @@
 """Members API: token, me, shops, users. Views parse, call one service, serialize."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -10,9 +11,10 @@ from rest_framework.views import APIView
 from mache.fields import ListField
 from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.validators import validate_postcode
 
 from . import selectors, services
-from .models import Shop, User
+from .models import Cooperative, Shop, User
 
 
 class ShopSerializer(serializers.ModelSerializer):
@@ -218,3 +220,67 @@ class MeView(APIView):
                 "shops": selectors.user_shop_ids(user),
             }
         )
+
+
+# --- The cooperative (docs/sepa.md, "The cooperative's record"): read by every role,
+# changed by the coordinator. The model's validators (SIRET, VAT number, IBAN, BIC, ICS)
+# run in the serializer: 400 naming the field, nothing written. ----------------------
+
+
+def _postcode_or_blank(value: str) -> None:
+    # The cooperative's postcode may be blank: the model's regex, declared as a pattern in
+    # the schema, would call "" invalid.
+    if value:
+        validate_postcode(value)
+
+
+class CooperativeSerializer(serializers.ModelSerializer):
+    postcode = serializers.CharField(
+        max_length=5, allow_blank=True, required=False, validators=[_postcode_or_blank]
+    )
+
+    class Meta:
+        model = Cooperative
+        fields = [
+            "name",
+            "legal_name",
+            "siret",
+            "vat_number",
+            "legal_form",
+            "share_capital",
+            "rcs",
+            "address",
+            "postcode",
+            "commune",
+            "hub_address",
+            "iban",
+            "bic",
+            "sepa_creditor_id",
+            "vat_on_debits",
+            "payment_term_days",
+            "service_fee_rate",
+            "share_value",
+        ]
+
+
+class CooperativeView(APIView):
+    permission_classes = [ActionRoles]
+    action_roles = {"patch": COORDINATOR_ONLY}
+
+    @extend_schema(responses=CooperativeSerializer)
+    def get(self, request):
+        cooperative = Cooperative.objects.first()
+        if cooperative is None:
+            raise Http404
+        return Response(CooperativeSerializer(cooperative).data)
+
+    @extend_schema(request=CooperativeSerializer, responses=CooperativeSerializer)
+    def patch(self, request):
+        serializer = CooperativeSerializer(
+            Cooperative.objects.first(), data=request.data, partial=True
+        )
+        serializer.is_valid(raise_exception=True)
+        # Only the fields the caller sent are written.
+        sent = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        cooperative = services.cooperative_update(data=sent)
+        return Response(CooperativeSerializer(cooperative).data)

@@ -139,18 +139,56 @@ class CooperativeForm(forms.ModelForm):
             "hub_address",
             "share_value",
             "founded_on",
+            # Legal mentions, bank and direct debits, invoicing (docs/sepa.md).
+            "legal_form",
+            "share_capital",
+            "rcs",
+            "vat_number",
+            "vat_on_debits",
+            "payment_term_days",
+            "iban",
+            "bic",
+            "sepa_creditor_id",
         ]
-        localized_fields = ["share_value"]
+        localized_fields = ["share_value", "share_capital"]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
             "hub_address": forms.Textarea(attrs={"rows": 3}),
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "sepa_creditor_id": forms.TextInput(attrs={"autocomplete": "off"}),
+            "payment_term_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
         help_texts = {
             "hub_address": "Imprimée sur chaque bon de commande : où les fournisseurs livrent.",
             "founded_on": "Aucune écriture ni tournée ne peut être datée d'avant.",
+            "legal_form": "Par exemple : SCIC SAS à capital variable.",
+            "rcs": "Par exemple : RCS Rennes 123 456 789.",
+            "vat_number": "Par exemple : FR32123456789.",
+            "payment_term_days": "Une facture est due ce nombre de jours après son émission "
+            "(60 au plus).",
+            "iban": "Le compte où les commerces sont prélevés et d'où partent les virements.",
+            "sepa_creditor_id": "L'ICS donné par la banque : FR, 2 chiffres, ZZZ, 6 caractères.",
         }
+        error_messages = {
+            "payment_term_days": {
+                "max_value": "Le délai de paiement ne peut dépasser 60 jours.",
+                "min_value": "Le délai de paiement ne peut être négatif.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the term stays what it was (30 days on a new installation).
+        self.fields["payment_term_days"].required = False
+
+    def clean_payment_term_days(self):
+        term = self.cleaned_data.get("payment_term_days")
+        if term is None:
+            return self.instance.payment_term_days
+        return term
 
 
 class CooperativeSecurityForm(forms.Form):

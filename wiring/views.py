@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils import timezone
 
 from inventory.selectors import alerts
+from payments.selectors import mandate_list
 from purchasing.models import Round, SupplierOrder
 from purchasing.selectors import (
     invoice_list,
@@ -113,6 +114,8 @@ def coord_member(request, pk):
             .filter(shop=shop)
             .prefetch_related(None)[:DETAIL_ROWS],
             "reports": report_list(user=request.user).filter(shop=shop)[:DETAIL_ROWS],
+            # SEPA helper: the shop's direct-debit mandate (docs/sepa.md).
+            "mandate": mandate_list(user=request.user).filter(shop=shop).first(),
         },
     )
 

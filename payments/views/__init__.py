@@ -6,6 +6,7 @@ from django.urls import path
 from . import account, payments
 from .bank import page_urlpatterns as bank_pages
 from .reminders import page_urlpatterns as reminder_pages
+from .sepa import page_urlpatterns as sepa_pages
 
 page_urlpatterns = [
     path("compte/", account.my_account, name="my-account"),
@@ -23,4 +24,5 @@ page_urlpatterns = [
     ),
     *bank_pages,
     *reminder_pages,
+    *sepa_pages,
 ]

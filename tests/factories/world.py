@@ -75,4 +75,57 @@ def build_shop_world(shop: Shop) -> dict:
         reference="VIR-WORLD",
     )
     # --- end of payments ---------------------------------------------------------------
+    # SEPA helper: the shop's mandate, a direct-debit batch collecting its invoice and a
+    # transfer batch paying the round's supplier (docs/sepa.md).
+    world.update(sepa_world(shop, world["invoices"], world["supplier_order"]))
     return world
+
+
+def sepa_world(shop, invoices, supplier_order) -> dict:
+    from payments.models import (
+        CreditTransferBatch,
+        CreditTransferItem,
+        DirectDebitBatch,
+        DirectDebitItem,
+        Mandate,
+    )
+
+    mandate = Mandate.objects.create(
+        shop=shop,
+        reference=f"RUM-WORLD-{shop.pk}",
+        signed_on=dt.date(2025, 1, 15),
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        scheme=Mandate.Scheme.B2B,
+    )
+    batch = DirectDebitBatch.objects.create(
+        collection_date=timezone.localdate() + dt.timedelta(days=5),
+        message_id=f"WORLD-PRLV-{shop.pk}",
+        count=1,
+        total=sum(invoice.total_incl_vat for invoice in invoices),
+    )
+    item = DirectDebitItem.objects.create(
+        batch=batch,
+        shop=shop,
+        mandate=mandate,
+        amount=batch.total,
+        sequence_type="FRST",
+        end_to_end_id=f"WORLD-D-{shop.pk}",
+    )
+    item.invoices.set(invoices)
+    transfers = CreditTransferBatch.objects.create(
+        execution_date=timezone.localdate() + dt.timedelta(days=1),
+        message_id=f"WORLD-VIR-{shop.pk}",
+        count=1,
+        total=batch.total,
+    )
+    CreditTransferItem.objects.create(
+        batch=transfers,
+        supplier=supplier_order.round.supplier,
+        supplier_order=supplier_order,
+        amount=batch.total,
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        end_to_end_id=f"WORLD-V-{shop.pk}",
+    )
+    return {"mandate": mandate, "direct_debit_batch": batch, "credit_transfer_batch": transfers}
