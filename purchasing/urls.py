@@ -9,7 +9,7 @@ router.register("round-schedules", rounds.RoundScheduleViewSet, basename="round-
 router.register("supplier-orders", rounds.SupplierOrderViewSet, basename="supplier-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("invoices", orders.InvoiceViewSet, basename="invoice")
-# Credit notes (helper cn, issue 14).
+# Credit notes (docs/credit-notes.md).
 router.register("credit-notes", credit_notes.CreditNoteViewSet, basename="credit-note")
 
 urlpatterns = [

@@ -146,7 +146,7 @@ class BankLineMatchView(APIView):
         return Response(BankLineOutput(line).data)
 
 
-# --- bank routes (helper bank): the lead gathers them in payments/urls.py ---
+# --- bank routes: payments/urls.py includes them ---
 urlpatterns = [
     path("bank/statements/", BankStatementImportView.as_view(), name="bank-statements"),
     path("bank/lines/", BankLineListView.as_view(), name="bank-lines"),

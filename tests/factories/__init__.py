@@ -3,7 +3,7 @@ so that tests import them from `tests.factories`."""
 
 from .accounting import credit, debit, post_bank_charge, post_entry, record_sales_day
 from .catalogue import ProductFactory, SupplierFactory, add_tiers
-from .due import issued_invoice, settle  # issue 14 (helper due)
+from .due import issued_invoice, settle
 from .inventory import receive_stock, record_movement
 from .purchasing import RoundFactory, biscuit_round, close_round, make_order
 from .shops import DEFAULT_PASSWORD, CooperativeFactory, ShopFactory, UserFactory, make_siret
@@ -35,4 +35,4 @@ __all__ = [
     "record_movement",
     "record_sales_day",
 ]
-__all__ += ["issued_invoice", "settle"]  # issue 14 (helper due)
+__all__ += ["issued_invoice", "settle"]

@@ -48,7 +48,7 @@ def build_shop_world(shop: Shop) -> dict:
         lines=[{"product": product, "quantity": 2}],
         user=world["shopkeeper"],
     )
-    # A credit note on the invoice (helper cn, issue 14): one unit taken back.
+    # A credit note on the invoice: one unit taken back.
     world["credit_note"] = credit_note_issue(
         invoice_id=world["invoices"][0].pk,
         reason="Un article abîmé",
@@ -64,7 +64,7 @@ def build_shop_world(shop: Shop) -> dict:
         delivery_weekday=4,
         active=False,
     )
-    # --- Payments (helper pay): a payment of the shop, its first invoice paid ---------
+    # --- Payments: a payment of the shop, its first invoice paid ---------------------
     from payments.services.payments import payment_record
 
     world["payment"] = payment_record(

@@ -3,7 +3,6 @@ only (409, under a race too), each matching rule, the lines left to match and th
 coordinator's hand match, the API's roles and refusals, the "Banque" pages."""
 
 import datetime as dt
-import importlib.util
 import threading
 from decimal import Decimal
 
@@ -349,19 +348,6 @@ def test_the_same_file_in_cfonb120_is_matched_alike(romazy):
     assert statement.lines.get().status == BankLine.Status.MATCHED
 
 
-# The settle and reject functions are helper sepa's (payments.services.direct_debits,
-# payments.services.credit_transfers), written in parallel on another branch. Until it is
-# merged these three tests are expected to fail on ImportError (said, not skipped); once
-# the modules exist the marker is inert and they run as any other.
-SEPA_MERGED = all(
-    importlib.util.find_spec(f"payments.services.{name}") is not None
-    for name in ("direct_debits", "credit_transfers")
-)
-SEPA_PENDING = pytest.mark.xfail(
-    not SEPA_MERGED, raises=ImportError, strict=True, reason="helper sepa's branch not merged"
-)
-
-
 def _batch(shop, invoice, *, status=DirectDebitBatch.Status.SENT):
     mandate = Mandate.objects.create(
         shop=shop,
@@ -389,7 +375,6 @@ def _batch(shop, invoice, *, status=DirectDebitBatch.Status.SENT):
     return batch, item
 
 
-@SEPA_PENDING
 def test_a_credit_naming_a_direct_debit_batch_settles_it(romazy):
     shop, first, _ = romazy
     batch, item = _batch(shop, first)
@@ -405,7 +390,6 @@ def test_a_credit_naming_a_direct_debit_batch_settles_it(romazy):
     assert list(line.payments.all()) == [item.payment]
 
 
-@SEPA_PENDING
 def test_a_rejected_direct_debit_cancels_its_payment(romazy):
     shop, first, _ = romazy
     batch, item = _batch(shop, first, status=DirectDebitBatch.Status.SETTLED)
@@ -438,7 +422,6 @@ def test_a_rejected_direct_debit_cancels_its_payment(romazy):
     assert first.amount_due == first.total_incl_vat
 
 
-@SEPA_PENDING
 def test_a_debit_naming_a_credit_transfer_batch_settles_it(romazy):
     batch = CreditTransferBatch.objects.create(
         execution_date=today(),
