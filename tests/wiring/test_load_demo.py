@@ -12,11 +12,19 @@ from django.db.models import F, Sum
 from django.db.models.functions import TruncMonth
 
 from accounting.fec import fec_export, fec_inspect
-from accounting.models import Entry, EntryLine, Ledger, SalesDay
+from accounting.models import Entry, EntryLine, Ledger, LetteredLine, SalesDay
 from inventory.models import StockCount, StockLot, StockMovement
 from mache.models import OutboxMessage
 from mache.periods import paris_today
-from purchasing.models import Invoice, Order, Round, SupplierOrder, SupplierOrderLine
+from payments.models import DirectDebitBatch, Payment, PaymentReminder
+from purchasing.models import (
+    CreditNote,
+    Invoice,
+    Order,
+    Round,
+    SupplierOrder,
+    SupplierOrderLine,
+)
 from shops.models import Cooperative, Shop, User
 from tests.helpers import page_text
 from wiring.demo.history import history_start
@@ -36,6 +44,8 @@ COUNTED = [
     Entry,
     EntryLine,
     Report,
+    Payment,
+    CreditNote,
 ]
 
 
@@ -100,6 +110,21 @@ def test_a_year_of_history_through_the_services(capsys, settings, tmp_path):
     }
     assert reports.filter(shop__isnull=True).count() == 12
     assert not Report.objects.exclude(status=Report.Status.READY).exists()
+    # The money after the invoice: transfers, cheques (one returned unpaid), monthly
+    # direct debits, a credit note, reminders of the slow payer; settled invoices
+    # lettered, recent ones still due, some overdue.
+    assert Payment.objects.filter(method="transfer").count() > 50
+    assert Payment.objects.filter(method="direct_debit").count() >= 10
+    assert Payment.objects.filter(cancelled_at__isnull=False).count() == 1
+    assert CreditNote.objects.count() == 1
+    assert DirectDebitBatch.objects.filter(status="settled").count() >= 10
+    assert PaymentReminder.objects.exists()
+    paid = Invoice.objects.filter(amount_paid__gt=0)
+    assert paid.count() > Invoice.objects.count() // 2
+    assert Invoice.objects.filter(
+        total_incl_vat__gt=F("amount_paid") + F("amount_credited"), due_on__lt=today
+    ).exists()
+    assert LetteredLine.objects.count() >= 2 * paid.count()
     # The e-mails of the past are not sent a year late.
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 

@@ -29,11 +29,18 @@ from accounting.sales.services import sales_days_import
 from catalogue.models import Product, Supplier
 from inventory.models import StockBalance, StockLot, StockMovement
 from inventory.services import MovementIn, movement_create, movements_record, stock_count_record
+from mache.errors import InvalidInput
 from mache.models import OutboxMessage
 from mache.money import money
 from mache.periods import PARIS, format_month, next_month, paris_now, previous_month
-from purchasing.models import Order, Round, SupplierOrder
+from payments.models import DirectDebitBatch, Payment
+from payments.services.direct_debits import direct_debit_batch_prepare, direct_debit_batch_settle
+from payments.services.mandates import mandate_save
+from payments.services.payments import payment_cancel, payment_record
+from payments.services.reminders import payment_reminders_send
+from purchasing.models import Invoice, Order, Round, SupplierOrder
 from purchasing.services.consolidation import round_consolidate
+from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.lifecycle import round_cancel, supplier_order_confirm
 from purchasing.services.orders import order_place, round_create
 from purchasing.services.receipt import supplier_order_receive
@@ -109,8 +116,25 @@ WEEKDAY = (0.85, 0.9, 0.95, 1.0, 1.2, 1.5)  # Monday to Saturday; shops close on
 SEASON = (0.9, 0.85, 0.9, 0.95, 1.0, 1.05, 1.25, 1.3, 1.0, 0.95, 0.95, 1.2)
 SHORTFALL_ROUNDS = (4, 17)  # the rounds (in receipt order) whose delivery falls short
 
+# The money (docs/demo.md, "The money"): the cooperative's bank, the shops that pay by
+# SEPA direct debit (their index among the active shops), the one that pays late, the
+# receipt whose delivery has a broken unit credited, the cheque that comes back unpaid.
+COOP_BANK = {
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+    "sepa_creditor_id": "FR72ZZZ123456",
+}
+MANDATES = {
+    0: ("FR7610278360000001234567855", "CMCIFR2A"),
+    3: ("FR7614505000020412345678955", "CEPAFRPP"),
+}
+SLOW_PAYER = 2
+CREDITED_RECEIPT = 3
+RETURNED_CHEQUE = 2  # the second cheque of the demo
+
 # The hours of a day's events, in the order they happen.
 ROUND_OPENS, ORDER, DEADLINE = dt.time(8, 0), dt.time(9, 0), dt.time(11, 0)
+REMINDERS, DIRECT_DEBIT, PAYMENT = dt.time(8, 0), dt.time(9, 15), dt.time(10, 30)
 RECEIPT, EXPIRY, SALES, LOSS, COUNT = (
     dt.time(9, 30),
     dt.time(19, 0),
@@ -173,6 +197,8 @@ class History:
         self.timings = defaultdict(float)
         self.tickets = defaultdict(list)  # shop id -> Z tickets not yet sent
         self.sold_until = self.start - dt.timedelta(days=1)
+        self.cheques = 0
+        self.mandated = {self.shops[index].pk for index in MANDATES if index < len(self.shops)}
 
     # -- the calendar --------------------------------------------------------------
 
@@ -207,8 +233,12 @@ class History:
             if supplier is not None:
                 opens = at(yesterday - dt.timedelta(days=5), ROUND_OPENS)
                 self.add(opens, self.round_open, supplier, yesterday, 28, lead, small)
+        self.add(at(self.start, dt.time(7, 0)), self.bank_details)
         day = self.start
         while day < self.today:
+            self.add(at(day, REMINDERS), self.reminders, day)
+            if day.day == 3:
+                self.add(at(day, DIRECT_DEBIT), self.direct_debits, day)
             if day.weekday() < 6:
                 self.add(at(day, LOSS), self.losses_of_day, day)
             if day.weekday() == 5:
@@ -349,6 +379,7 @@ class History:
             supplier_order_id=supplier_order.pk, received=received, lots=lots, received_on=day
         )
         self.counts["invoices"] += len(invoices)
+        self.invoices_followed(invoices)
 
     # -- the shops' days ---------------------------------------------------------------
 
@@ -509,6 +540,116 @@ class History:
                 user=self.shopkeepers.get(shop.pk, self.coordinator),
             )
             self.counts["stock_counts"] += 1
+
+    # -- the money ------------------------------------------------------------------
+
+    def bank_details(self) -> None:
+        """The coordinator fills in the cooperative's bank account and SEPA creditor
+        identifier, and records the direct-debit mandates two shops signed."""
+        coop = Cooperative.get()
+        for field, value in COOP_BANK.items():
+            if not getattr(coop, field):
+                setattr(coop, field, value)
+        coop.save(update_fields=list(COOP_BANK))
+        for index, (iban, bic) in MANDATES.items():
+            if index < len(self.shops):
+                shop = self.shops[index]
+                mandate_save(
+                    shop=shop,
+                    iban=iban,
+                    bic=bic,
+                    reference=f"MACHE-RUM-{shop.pk:04d}",
+                    signed_on=max(self.start, shop.joined_on),
+                    scheme="B2B",
+                )
+        self.counts["mandates"] = len(self.mandated)
+
+    def invoices_followed(self, invoices) -> None:
+        """What follows an invoice: a shop with a mandate is collected at the month's
+        batch; the others pay by transfer (the bar-épicerie by cheque) two to four weeks
+        later, the slow payer after its due date; one delivery has a broken unit
+        credited the next day."""
+        for invoice in invoices:
+            if self.receipts == CREDITED_RECEIPT and invoice.shop_id == self.shops[0].pk:
+                moment = at(invoice.issued_on + dt.timedelta(days=1), PAYMENT)
+                self.add(moment - dt.timedelta(hours=1), self.credit_note, invoice.pk)
+            if invoice.shop_id in self.mandated:
+                continue
+            slow = len(self.shops) > SLOW_PAYER and invoice.shop_id == self.shops[SLOW_PAYER].pk
+            delay = self.rng.randint(38, 60) if slow else self.rng.randint(12, 28)
+            self.add(
+                at(invoice.issued_on + dt.timedelta(days=delay), PAYMENT), self.pay, invoice.pk
+            )
+
+    def credit_note(self, invoice_id: int) -> None:
+        invoice = Invoice.objects.get(pk=invoice_id)
+        goods = invoice.lines.filter(kind="goods").order_by("position").first()
+        if goods is None:
+            return
+        credit_note_issue(
+            invoice_id=invoice.pk,
+            reason="Un article arrivé cassé, constaté au déballage",
+            lines=[{"invoice_line": goods.pk, "quantity": 1, "return_to_supplier": True}],
+            user=self.coordinator,
+        )
+        self.counts["credit_notes"] += 1
+
+    def pay(self, invoice_id: int, method: str | None = None) -> None:
+        invoice = Invoice.objects.select_related("shop").get(pk=invoice_id)
+        if invoice.amount_due <= 0:
+            return
+        shop = invoice.shop
+        method = method or ("cheque" if shop.kind == Shop.Kind.BAR_EPICERIE else "transfer")
+        if method == "cheque":
+            self.cheques += 1
+            reference = f"Chèque n° {4_180_000 + self.cheques}"
+        else:
+            reference = f"VIR {shop.legal_name} {invoice.number}"
+        payment = payment_record(
+            shop=shop,
+            date=self.clock_day(),
+            amount=invoice.amount_due,
+            method=method,
+            reference=reference,
+            invoices=[invoice.pk],
+            user=self.coordinator,
+        )
+        self.counts["payments"] += 1
+        if method == "cheque" and self.cheques == RETURNED_CHEQUE:
+            # The bank returns it unpaid a week later; the shop pays again by transfer.
+            later = paris_now() + dt.timedelta(days=7)
+            self.add(later, self.cheque_returned, payment.pk)
+            self.add(later + dt.timedelta(days=5), self.pay, invoice.pk, "transfer")
+
+    def cheque_returned(self, payment_id: int) -> None:
+        payment_cancel(
+            payment=Payment.objects.get(pk=payment_id),
+            date=self.clock_day(),
+            reason="Chèque impayé (provision insuffisante)",
+            user=self.coordinator,
+        )
+        self.counts["payments_cancelled"] += 1
+
+    def direct_debits(self, day: dt.date) -> None:
+        """The month's direct-debit batch, prepared on the 3rd for the 10th, collected
+        on the 10th (the bank statement shows it)."""
+        collection = day + dt.timedelta(days=7)
+        if not self.mandated:
+            return
+        try:
+            batch = direct_debit_batch_prepare(
+                collection_date=collection, invoice_ids=None, user=self.coordinator
+            )
+        except InvalidInput:
+            return  # nothing due by then
+        self.counts["direct_debit_batches"] += 1
+        self.add(at(collection, DIRECT_DEBIT), self.direct_debit_settle, batch.pk, collection)
+
+    def direct_debit_settle(self, batch_id: int, day: dt.date) -> None:
+        direct_debit_batch_settle(batch=DirectDebitBatch.objects.get(pk=batch_id), date=day)
+
+    def reminders(self, day: dt.date) -> None:
+        self.counts["reminders"] += len(payment_reminders_send(today=day))
 
     # -- the month's reports ------------------------------------------------------------
 
