@@ -20,7 +20,7 @@ from mache.notifications import notify_on_commit
 from mache.periods import paris_today
 from purchasing.models import Invoice
 
-from ..models import PaymentReminder
+from ..models import DirectDebitItem, PaymentReminder
 from ..notifications import payment_reminder
 
 
@@ -46,6 +46,9 @@ def payment_reminders_send(*, today: dt.date | None = None) -> list[int]:
     due = Invoice.objects.filter(
         due_on__lte=today - dt.timedelta(days=min(levels)),
         total_incl_vat__gt=F("amount_paid") + F("amount_credited"),
+    ).exclude(
+        # In a direct-debit batch awaiting its collection: the shop has nothing to do.
+        direct_debit_items__status=DirectDebitItem.Status.PENDING
     )
     candidates = list(due.order_by("due_on", "id").values_list("id", "due_on"))
     reminded = dict(

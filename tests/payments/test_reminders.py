@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mache.models import OutboxMessage
 from mache.periods import paris_today
-from payments.models import PaymentReminder
+from payments.models import DirectDebitBatch, DirectDebitItem, Mandate, PaymentReminder
 from payments.notifications import payment_reminder
 from payments.services.reminders import payment_reminders_send, reminder_level
 from purchasing.models import Invoice
@@ -242,3 +242,27 @@ def test_the_levels_are_read_from_the_environment():
         env={},
     )
     assert default.stdout.strip().splitlines()[-1] == "(7, 21)"
+
+
+def test_an_invoice_awaiting_its_direct_debit_is_not_reminded(invoice, shop):
+    mandate = Mandate.objects.create(
+        shop=shop,
+        reference="RUM-ROMAZY-1",
+        signed_on=days(-60),
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+    )
+    batch = DirectDebitBatch.objects.create(collection_date=days(9), message_id="MACHE-PRLV-1")
+    item = DirectDebitItem.objects.create(
+        batch=batch,
+        shop=shop,
+        mandate=mandate,
+        amount=invoice.amount_due,
+        sequence_type="FRST",
+        end_to_end_id="D1-MACHE",
+    )
+    item.invoices.add(invoice)
+    assert payment_reminders_send(today=days(7)) == []
+    # Rejected by the bank: the shop must pay it, and is reminded.
+    DirectDebitItem.objects.filter(pk=item.pk).update(status=DirectDebitItem.Status.REJECTED)
+    assert len(payment_reminders_send(today=days(8))) == 1

@@ -237,7 +237,7 @@ class History:
         day = self.start
         while day < self.today:
             self.add(at(day, REMINDERS), self.reminders, day)
-            if day.day == 3:
+            if day.weekday() == 0:
                 self.add(at(day, DIRECT_DEBIT), self.direct_debits, day)
             if day.weekday() < 6:
                 self.add(at(day, LOSS), self.losses_of_day, day)
@@ -631,9 +631,9 @@ class History:
         self.counts["payments_cancelled"] += 1
 
     def direct_debits(self, day: dt.date) -> None:
-        """The month's direct-debit batch, prepared on the 3rd for the 10th, collected
-        on the 10th (the bank statement shows it)."""
-        collection = day + dt.timedelta(days=7)
+        """The week's direct-debit batch, prepared on Monday for Thursday (B2B: two days'
+        notice at least), collected on Thursday (the bank statement shows it)."""
+        collection = day + dt.timedelta(days=3)
         if not self.mandated:
             return
         try:
