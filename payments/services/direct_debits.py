@@ -113,6 +113,18 @@ def direct_debit_batch_prepare(
                         ]
                     }
                 )
+        else:
+            # Every shop due: those whose mandate's notice the date does not leave (a
+            # CORE mandate's 14 days) wait for a later batch rather than block the others.
+            in_time = {
+                shop_id
+                for shop_id, mandate in mandates.items()
+                if collection_date >= today + dt.timedelta(days=_notice(mandate))
+            }
+            if invoices and not in_time:
+                _check_notice(collection_date, today, mandates.values())
+            invoices = [invoice for invoice in invoices if invoice.shop_id in in_time]
+            mandates = {shop_id: mandates[shop_id] for shop_id in in_time}
         if not invoices:
             raise InvalidInput(
                 {
@@ -150,13 +162,16 @@ def _check_named(wanted, invoices, pending) -> None:
         )
 
 
+def _notice(mandate) -> int:
+    return sepa.notice_days(
+        scheme=mandate.scheme, prenotification_days=mandate.prenotification_days
+    )
+
+
 def _check_notice(collection_date, today, mandates) -> None:
     """The shops must be told `notice_days` ahead (B2B 2 days, CORE 14, unless the
     mandate says otherwise)."""
-    notice = max(
-        sepa.notice_days(scheme=m.scheme, prenotification_days=m.prenotification_days)
-        for m in mandates
-    )
+    notice = max(_notice(m) for m in mandates)
     earliest = today + dt.timedelta(days=notice)
     if collection_date < earliest:
         raise InvalidInput(

@@ -80,12 +80,15 @@ def _letter_if_settled(invoice, date: dt.date) -> None:
     line = invoice_customer_line(invoice)
     if line is None:
         return
-    line_ids = [line.pk] + list(
+    settled = list(
         invoice.settlements.filter(cancelled_at__isnull=True, line__isnull=False).values_list(
-            "line_id", flat=True
+            "line_id", "date"
         )
     )
-    lines_letter(line_ids=line_ids, date=date)
+    # Lettered on the day the set balanced: the latest of its documents (a payment may
+    # be dated before the invoice it was later allocated to).
+    day = max([date, invoice.issued_on, *(settled_on for _, settled_on in settled)])
+    lines_letter(line_ids=[line.pk] + [line_id for line_id, _ in settled], date=day)
 
 
 def invoice_settle(

@@ -251,6 +251,18 @@ def test_the_collection_date_leaves_the_notice(
         assert DirectDebitBatch.objects.count() == 0
 
 
+def test_a_core_mandate_short_of_its_notice_waits_without_blocking_the_others(
+    api, coordinator, two_shops
+):
+    first, second, _ = two_shops["shops"]
+    Mandate.objects.filter(shop=second).update(scheme="CORE")
+    body = post(api, coordinator, {"collection_date": str(in_days(3))}).json()
+    assert [item["shop"] for item in body["items"]] == [first.pk]
+    # Fourteen days ahead, the CORE shop is collected too (its invoice still open).
+    later = post(api, coordinator, {"collection_date": str(in_days(14))}).json()
+    assert [item["shop"] for item in later["items"]] == [second.pk]
+
+
 def test_the_cooperative_bank_details_are_needed(api, coordinator, two_shops):
     Cooperative.objects.update(sepa_creditor_id="")
     response = post(api, coordinator, {"collection_date": str(in_days(3))})

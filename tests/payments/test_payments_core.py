@@ -1,6 +1,7 @@
 """The core of the money after the invoice: payments allocated, the shop's credit,
 cancellation, lettering (docs/settlement.md)."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -128,3 +129,18 @@ def test_a_new_letter_never_reuses_a_removed_code():
     payment_cancel(payment=payment)
     payment_record(shop=shop, date=paris_today(), amount=invoice.total_incl_vat, method="transfer")
     assert letters_of([line.pk])[line.pk][0] == "AB"
+
+
+def test_the_letter_is_dated_when_the_set_balanced_not_before_the_invoice():
+    shop = ShopFactory()
+    invoice = received_round({shop: 12})[shop.pk]
+    yesterday = paris_today() - dt.timedelta(days=1)
+    payment_record(
+        shop=shop,
+        date=yesterday,  # a cheque written the day before the delivery
+        amount=invoice.total_incl_vat,
+        method="cheque",
+        invoices=[invoice.pk],
+    )
+    line = invoice_customer_line(invoice)
+    assert letters_of([line.pk])[line.pk][1] == invoice.issued_on == paris_today()
