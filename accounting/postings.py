@@ -38,9 +38,17 @@ from .services import (
 
 def _per_rate(account: str, amounts: dict, label: str, *, side: str) -> list[LineIn]:
     """One line per VAT rate with an amount, on `side` ("debit" or "credit"); `label` may
-    name the rate ("{rate}", written in French: "TVA 5,5 %")."""
+    name the rate ("{rate}", written in French: "TVA 5,5 %"). A negative amount goes on
+    the other side: the VAT of a credit note that closes a rate after earlier ones
+    rounded theirs up (docs/credit-notes.md, "VAT over several credit notes")."""
+    other = {"debit": "credit", "credit": "debit"}[side]
     return [
-        LineIn(account, vat_rate=rate, label=label.format(rate=format_rate(rate)), **{side: amount})
+        LineIn(
+            account,
+            vat_rate=rate,
+            label=label.format(rate=format_rate(rate)),
+            **({side: amount} if amount > 0 else {other: -amount}),
+        )
         for rate, amount in sorted(amounts.items())
         if amount
     ]

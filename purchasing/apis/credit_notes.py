@@ -27,8 +27,9 @@ from ..services.credit_notes import credit_note_issue
 
 class CreditNoteLineInput(serializers.Serializer):
     """Units of an invoice line (`invoice_line`, `quantity`, `return_to_supplier`), or an
-    amount excl. VAT at a VAT rate (`label`, `amount_excl_vat`, `vat_rate`; `kind`:
-    goods, shipping (the default) or fee, the accounts it is posted to)."""
+    amount excl. VAT at a VAT rate (`label`, `amount_excl_vat`, `vat_rate`; `kind`, not in
+    the contract: goods, shipping or fee, the accounts it is posted to; without it, the
+    amount goes to what remains at its rate, shipping, then fee, then goods)."""
 
     invoice_line = serializers.IntegerField(min_value=1, required=False)
     quantity = serializers.IntegerField(min_value=1, max_value=10 * MAX_UNITS, required=False)

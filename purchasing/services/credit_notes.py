@@ -41,7 +41,9 @@ REASON_MAX = 300
 
 def _asked(lines) -> list[cn_rules.UnitsBack | cn_rules.AmountBack]:
     """The API's (and the page's) lines as the rules take them: an `invoice_line` with a
-    `quantity`, or a `label` with an `amount_excl_vat` at a `vat_rate` (and a `kind`)."""
+    `quantity`, or a `label` with an `amount_excl_vat` at a `vat_rate`, and maybe a `kind`
+    (the page names it; the API's contract does not: the rules then post the amount to
+    what remains at its rate)."""
     asked = []
     for line in lines:
         if line.get("invoice_line") is not None:
@@ -58,14 +60,14 @@ def _asked(lines) -> list[cn_rules.UnitsBack | cn_rules.AmountBack]:
                     label=line.get("label") or "",
                     amount_excl_vat=line.get("amount_excl_vat") or ZERO,
                     vat_rate=line["vat_rate"],
-                    kind=line.get("kind") or cn_rules.DEFAULT_AMOUNT_KIND,
+                    kind=line.get("kind") or None,
                 )
             )
     return asked
 
 
 def credited_before(invoice: Invoice) -> cn_rules.Credited:
-    """What the invoice's credit notes took so far (two queries)."""
+    """What the invoice's credit notes took so far (three queries)."""
     units: dict[int, int] = defaultdict(int)
     amounts: dict[tuple[str, Decimal], Decimal] = defaultdict(lambda: ZERO)
     for line_id, kind, rate, quantity, amount in CreditNoteLine.objects.filter(
@@ -75,7 +77,14 @@ def credited_before(invoice: Invoice) -> cn_rules.Credited:
             units[line_id] += quantity
         amounts[(kind, rate)] += amount
     total = CreditNote.objects.filter(invoice=invoice).aggregate(t=Sum("total_incl_vat"))["t"]
-    return cn_rules.Credited(dict(units), dict(amounts), total or ZERO)
+    vat = dict(
+        CreditNoteVat.objects.filter(credit_note__invoice=invoice)
+        .order_by()
+        .values("rate")
+        .annotate(amount=Sum("amount"))
+        .values_list("rate", "amount")
+    )
+    return cn_rules.Credited(dict(units), dict(amounts), total or ZERO, vat)
 
 
 def credit_note_date_check(*, invoice: Invoice, issued_on: dt.date) -> None:
@@ -130,6 +139,7 @@ def credit_note_issue(
                 )
                 for line in invoice_lines
             ],
+            invoice_vat={vat.rate: vat.amount for vat in invoice.vat_lines.all()},
             invoice_total_incl_vat=invoice.total_incl_vat,
             credited=credited_before(invoice),
             asked=_asked(lines),
