@@ -238,6 +238,8 @@ class CooperativeSerializer(serializers.ModelSerializer):
     postcode = serializers.CharField(
         max_length=5, allow_blank=True, required=False, validators=[_postcode_or_blank]
     )
+    # A text field in the database: bounded here like every string of the API.
+    hub_address = serializers.CharField(max_length=1000, allow_blank=True, required=False)
 
     class Meta:
         model = Cooperative

@@ -77,7 +77,7 @@ class OpenItemOutput(serializers.Serializer):
     amount = MoneyField()
 
 
-class AccountOutput(serializers.Serializer):
+class ShopAccountOutput(serializers.Serializer):
     shop = serializers.IntegerField(source="shop.pk")
     opening_balance = MoneyField(max_digits=17)
     lines = AccountLineOutput(many=True)
@@ -95,7 +95,7 @@ class ShopAccountView(APIView):
     @extend_schema(
         parameters=[AccountQuery],
         responses={
-            (200, "application/json"): AccountOutput,
+            (200, "application/json"): ShopAccountOutput,
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
         },
@@ -109,7 +109,7 @@ class ShopAccountView(APIView):
         params = query.validated_data
         account = shop_account(shop=shop, start=params.get("start"), end=params.get("end"))
         if params["format"] == "json":
-            return Response(AccountOutput(account).data)
+            return Response(ShopAccountOutput(account).data)
         content_type, render = FILES[params["format"]]
         response = HttpResponse(render(account), content_type=content_type)
         name = shop_account_filename(account, params["format"])

@@ -111,7 +111,9 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     card = phone.locator(f"#invoice-{invoice.pk}")
     expect(card).to_contain_text(invoice.number)
     expect(card).to_contain_text(eur(f"{invoice.total_incl_vat} €".replace(".", ",")) + " TTC")
-    pdf = phone.request.get(live_server.url + card.locator("a").get_attribute("href"))
+    pdf = phone.request.get(
+        live_server.url + card.get_by_role("link", name="Télécharger le PDF").get_attribute("href")
+    )
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert fits_the_width(phone)
     screenshot(phone, "purchasing-invoices-phone")

@@ -65,6 +65,7 @@ def build_shop_world(shop: Shop) -> dict:
         active=False,
     )
     # --- Payments: a payment of the shop, its first invoice paid ---------------------
+    from payments.models import BankLine, BankStatement
     from payments.services.payments import payment_record
 
     world["payment"] = payment_record(
@@ -74,8 +75,23 @@ def build_shop_world(shop: Shop) -> dict:
         method="transfer",
         reference="VIR-WORLD",
     )
-    # --- end of payments ---------------------------------------------------------------
-    # SEPA helper: the shop's mandate, a direct-debit batch collecting its invoice and a
+    # A bank statement with a line nobody could match (the bank page's manual match).
+    statement = BankStatement.objects.create(
+        account_iban="FR7630006000011234567890189",
+        statement_id=f"WORLD-{shop.pk}",
+        from_date=timezone.localdate(),
+        to_date=timezone.localdate(),
+        format=BankStatement.Format.CAMT053,
+        file_sha256="0" * 64,
+    )
+    world["bank_line"] = BankLine.objects.create(
+        statement=statement,
+        position=1,
+        booked_on=timezone.localdate(),
+        amount=world["invoices"][0].total_incl_vat,
+        text=f"VIREMENT SANS REFERENCE {shop.pk}",
+    )
+    # The shop's mandate, a direct-debit batch collecting its invoice and a
     # transfer batch paying the round's supplier (docs/sepa.md).
     world.update(sepa_world(shop, world["invoices"], world["supplier_order"]))
     return world

@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import timezone
 
+from mache.models import OutboxMessage
 from mache.periods import current_month, format_month, previous_month
 from shops.models import User
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory
@@ -207,7 +209,15 @@ def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_pa
 
     CooperativeFactory()
     shop = ShopFactory()
-    run = reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+    with transaction.atomic():
+        run = reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+        # The test sends the report's task itself, to a worker of its own: the message
+        # the service queued is marked sent before the commit, so that the session's
+        # worker (running on the default queue since an earlier test) never takes it
+        # and waits on the row in the place of the worker this test kills.
+        OutboxMessage.objects.filter(
+            sent_at__isnull=True, task_name="worker.generate_report"
+        ).update(sent_at=timezone.now())
     report = Report.objects.get(run=run)
     media = tmp_path / "media"
     with app.connection_for_write() as conn:
