@@ -200,6 +200,29 @@ def _buyer_lines(shop) -> list[str]:
     ]
 
 
+def vat_and_totals(vat_lines, document, *, total_label: str):
+    """The VAT per rate beside the totals (HT, TVA, TTC) of an invoice or a credit note."""
+    vat_table = data_table(
+        ["Taux de TVA", "Base HT", "Montant TVA"],
+        [
+            [format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
+            for vat in vat_lines
+        ],
+        widths=[1, 1, 1],
+        right_columns={0, 1, 2},
+        width=80 * mm,
+    )
+    totals = summary_table(
+        [
+            ("Total HT", format_eur(document.total_excl_vat)),
+            ("Total TVA", format_eur(document.total_vat)),
+            (total_label, format_eur(document.total_incl_vat)),
+        ],
+        strong={2},
+    )
+    return side_by_side([vat_table, totals], widths=[1, 1])
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop, as PDF bytes."""
     prefetch_related_objects([invoice], "round__supplier", "lines", "vat_lines")
@@ -250,25 +273,10 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         Spacer(0, 5 * mm),
     ]
 
-    vat_table = data_table(
-        ["Taux de TVA", "Base HT", "Montant TVA"],
-        [
-            [format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
-            for vat in vat_lines
-        ],
-        widths=[1, 1, 1],
-        right_columns={0, 1, 2},
-        width=80 * mm,
-    )
-    totals = summary_table(
-        [
-            ("Total HT", format_eur(invoice.total_excl_vat)),
-            ("Total TVA", format_eur(invoice.total_vat)),
-            ("Total TTC — net à payer", format_eur(invoice.total_incl_vat)),
-        ],
-        strong={2},
-    )
-    closing = [side_by_side([vat_table, totals], widths=[1, 1]), Spacer(0, 5 * mm)]
+    closing = [
+        vat_and_totals(vat_lines, invoice, total_label="Total TTC — net à payer"),
+        Spacer(0, 5 * mm),
+    ]
     if invoice.savings > Decimal("0"):
         closing.append(
             para(
@@ -335,24 +343,6 @@ def credit_note_pdf(credit_note: CreditNote) -> bytes:
         ),
         Spacer(0, 5 * mm),
     ]
-    vat_table = data_table(
-        ["Taux de TVA", "Base HT", "Montant TVA"],
-        [
-            [format_rate(vat.rate), format_eur(vat.base), format_eur(vat.amount)]
-            for vat in vat_lines
-        ],
-        widths=[1, 1, 1],
-        right_columns={0, 1, 2},
-        width=80 * mm,
-    )
-    totals = summary_table(
-        [
-            ("Total HT", format_eur(credit_note.total_excl_vat)),
-            ("Total TVA", format_eur(credit_note.total_vat)),
-            ("Total TTC de l'avoir", format_eur(credit_note.total_incl_vat)),
-        ],
-        strong={2},
-    )
     settled = [
         f"Imputé sur la facture n°{NBSP}{invoice.number} : {format_eur(credit_note.applied)}."
     ]
@@ -364,7 +354,7 @@ def credit_note_pdf(credit_note: CreditNote) -> bytes:
     story.append(
         KeepTogether(
             [
-                side_by_side([vat_table, totals], widths=[1, 1]),
+                vat_and_totals(vat_lines, credit_note, total_label="Total TTC de l'avoir"),
                 Spacer(0, 5 * mm),
                 para("Imputation", "heading"),
                 lines_para(settled, "small"),

@@ -28,6 +28,7 @@ from payments.statements.matching import Batch, Decision, Lookups, decide
 from purchasing.models import CreditNote, Invoice
 from tests.factories import ShopFactory
 from tests.factories.purchasing import received_round
+from tests.purchasing.test_deadline_race import wait_for_lock_waiter
 
 from .statement_files import Line, camt053, cfonb120
 
@@ -145,31 +146,13 @@ def test_two_imports_of_one_statement_at_once_make_one(romazy):
     threads = [threading.Thread(target=first_import), threading.Thread(target=second_import)]
     for thread in threads:
         thread.start()
-    _wait_for_lock_waiter()
+    wait_for_lock_waiter()
     release.set()
     for thread in threads:
         thread.join(20)
 
     assert isinstance(outcome.get("error"), StatementExists)
     assert BankStatement.objects.count() == 1 and BankLine.objects.count() == 1
-
-
-def _wait_for_lock_waiter(timeout=10.0):
-    import time
-
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the second import never waited on the first")
 
 
 # --- bad input ---
