@@ -13,7 +13,7 @@ from unittest import mock
 from django.conf import settings
 from django.db import connection
 
-from mache.siret import luhn_key, siret_ok
+from mache.identifiers import siret_from, siret_ok
 
 
 def is_postgresql() -> bool:
@@ -68,13 +68,10 @@ def analyze(*tables: str) -> None:
             cursor.execute("ANALYZE")
 
 
-def sirets(count: int, start: int = 90_000_000_000) -> list[str]:
-    """`count` distinct valid SIRETs (13-digit sequence number plus Luhn key)."""
-    result = []
-    for number in range(start, start + count):
-        body = f"{number:013d}"
-        result.append(body + luhn_key(body))
-    assert all(siret_ok(s) for s in result), "luhn_key disagrees with mache.siret"
+def sirets(count: int, start: int = 90_000_000) -> list[str]:
+    """`count` distinct valid SIRETs (one SIREN per 8-digit sequence number)."""
+    result = [siret_from(number) for number in range(start, start + count)]
+    assert all(siret_ok(s) for s in result), "siret_from disagrees with python-stdnum"
     return result
 
 

@@ -139,7 +139,7 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
     now = timezone.now()
     supplier = Supplier.objects.create(
         name="Grossiste bench",
-        siret=sirets(1, start=80_000_000_000)[0],
+        siret=sirets(1, start=80_000_000)[0],
         email="commandes@grossiste.example",
         min_order_amount=Decimal("500.00"),
         free_shipping_threshold=Decimal("1000.00"),

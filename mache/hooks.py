@@ -26,3 +26,8 @@ class Hook:
     def run(self, *args, **kwargs) -> None:
         for function in self._functions:
             function(*args, **kwargs)
+
+    def results(self, *args, **kwargs) -> list:
+        """What each registered function returns, in order: a hook that asks the apps
+        above for something (purchasing.hooks.invoice_mandates)."""
+        return [function(*args, **kwargs) for function in self._functions]

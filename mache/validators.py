@@ -1,15 +1,21 @@
 """Model field validators shared by every app, with French messages."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from .siret import SIRET_RE, luhn_ok
+from .identifiers import siret_ok, vat_number_clean, vat_number_error
+
+SIRET_RE = re.compile(r"^\d{14}$")
 
 
 def validate_siret(value: str) -> None:
+    """14 digits whose keys python-stdnum accepts (stdnum.fr.siret: the Luhn keys of the
+    SIRET and of its SIREN, or La Poste's rule for its establishments)."""
     if not SIRET_RE.match(value or ""):
         raise ValidationError("Le SIRET doit comporter exactement 14 chiffres.", code="format")
-    if not luhn_ok(value):
+    if not siret_ok(value):
         raise ValidationError("Ce SIRET n'est pas valide (clé de contrôle).", code="luhn")
 
 
@@ -52,6 +58,18 @@ def validate_vat_number(value: str) -> None:
         raise ValidationError(
             "Ce numéro de TVA intracommunautaire n'est pas valide.", code="vat_number"
         )
+
+
+def vat_number_check(instance) -> None:
+    """A model's `vat_number` beside its `siret` (the cooperative, a shop): blank, or the
+    French VAT number of that SIREN (docs/einvoicing.md, "Identities"). Stored compact
+    ('FR' + key + SIREN). Call from the model's clean()."""
+    error = vat_number_error(
+        instance.vat_number, instance.siret if siret_ok(instance.siret) else ""
+    )
+    if error:
+        raise ValidationError({"vat_number": ValidationError(error, code="vat_number")})
+    instance.vat_number = vat_number_clean(instance.vat_number)
 
 
 def validate_sepa_creditor_id(value: str) -> None:

@@ -327,8 +327,52 @@ class Invoice(models.Model):
     buyer_address = party_field("client : adresse", 300)
     buyer_postcode = party_field("client : code postal", 5)
     buyer_commune = party_field("client : commune", 120)
+    # Issue 15 (docs/einvoicing.md, "Identities"): the rest of what a Factur-X invoice
+    # says of the parties and of the payment, as at issue. Each column has a database
+    # default: the benchmarks load invoices by COPY without them.
+    seller_vat_number = party_field("vendeur : n° de TVA", 20)
+    seller_legal_form = party_field("vendeur : forme juridique", 60)
+    seller_share_capital = models.DecimalField(
+        "vendeur : capital social", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    seller_rcs = party_field("vendeur : RCS", 80)
+    seller_iban = party_field("vendeur : IBAN", 34)
+    seller_bic = party_field("vendeur : BIC", 11)
+    seller_creditor_id = party_field("vendeur : identifiant de créancier SEPA", 35)
+    seller_vat_on_debits = models.BooleanField(
+        "vendeur : TVA sur les débits", default=False, db_default=False
+    )
+    buyer_vat_number = party_field("client : n° de TVA", 20)
+
+    class PaymentMeans(models.TextChoices):
+        TRANSFER = "transfer", "Virement SEPA"
+        DIRECT_DEBIT = "direct_debit", "Prélèvement SEPA"
+
+    # Direct debit when the shop had a mandate at issue (payments answers through
+    # purchasing.hooks.invoice_mandates), with the mandate's reference (RUM).
+    payment_means = models.CharField(
+        "moyen de paiement",
+        max_length=12,
+        choices=PaymentMeans.choices,
+        default=PaymentMeans.TRANSFER,
+        db_default=PaymentMeans.TRANSFER,
+    )
+    mandate_reference = party_field("référence du mandat (RUM)", 35)
 
     PARTY_FIELDS = ("name", "legal_name", "siret", "address", "postcode", "commune")
+    # Snapshot field -> the cooperative's attribute it is taken from.
+    SELLER_FIELDS = {
+        **{field: field for field in PARTY_FIELDS},
+        "vat_number": "effective_vat_number",
+        "legal_form": "legal_form",
+        "share_capital": "share_capital",
+        "rcs": "rcs",
+        "iban": "iban",
+        "bic": "bic",
+        "creditor_id": "sepa_creditor_id",
+        "vat_on_debits": "vat_on_debits",
+    }
+    BUYER_FIELDS = {**{field: field for field in PARTY_FIELDS}, "vat_number": "vat_number"}
 
     class Meta:
         verbose_name = "facture"
@@ -351,14 +395,27 @@ class Invoice(models.Model):
         return self.number
 
     @classmethod
-    def parties(cls, *, seller, buyer) -> dict:
+    def parties(cls, *, seller, buyer, mandate_reference: str = "") -> dict:
         """The snapshot fields of an invoice from the cooperative and the shop as they are
-        now (at issue, or for the data migration)."""
-        return {
-            f"{side}_{field}": getattr(party, field) or ""
-            for side, party in (("seller", seller), ("buyer", buyer))
-            for field in cls.PARTY_FIELDS
-        }
+        now (at issue, or for the data migration), and its payment means: direct debit
+        when `mandate_reference` (the shop's mandate at issue) is given."""
+        values = {}
+        for side, party, fields in (
+            ("seller", seller, cls.SELLER_FIELDS),
+            ("buyer", buyer, cls.BUYER_FIELDS),
+        ):
+            for field, source in fields.items():
+                value = getattr(party, source)
+                # Text blank rather than None; the capital (None: not stated) and the
+                # VAT-on-debits option keep their type.
+                values[f"{side}_{field}"] = (
+                    "" if value is None and field != "share_capital" else value
+                )
+        values["payment_means"] = (
+            cls.PaymentMeans.DIRECT_DEBIT if mandate_reference else cls.PaymentMeans.TRANSFER
+        )
+        values["mandate_reference"] = mandate_reference or ""
+        return values
 
     @property
     def amount_due(self):
@@ -379,10 +436,11 @@ class Invoice(models.Model):
 
     def party(self, side: str) -> SimpleNamespace:
         """The seller or the buyer ("seller" | "buyer") as issued: name, legal_name,
-        siret, address, postcode, commune."""
-        return SimpleNamespace(
-            **{field: getattr(self, f"{side}_{field}") for field in self.PARTY_FIELDS}
-        )
+        siret, address, postcode, commune, vat_number; the seller also legal_form,
+        share_capital, rcs, iban, bic, creditor_id, vat_on_debits. (The payment means
+        are the invoice's own: `payment_means`, `mandate_reference`.)"""
+        fields = self.SELLER_FIELDS if side == "seller" else self.BUYER_FIELDS
+        return SimpleNamespace(**{field: getattr(self, f"{side}_{field}") for field in fields})
 
 
 class InvoiceLine(models.Model):

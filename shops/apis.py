@@ -25,6 +25,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "name",
             "legal_name",
             "siret",
+            "vat_number",
             "kind",
             "address",
             "postcode",
@@ -263,6 +264,12 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "service_fee_rate",
             "share_value",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Left blank, the VAT number is the one derived from the SIREN (docs/einvoicing.md).
+        data["vat_number"] = instance.effective_vat_number
+        return data
 
 
 class CooperativeView(APIView):

@@ -13,8 +13,8 @@ from .services import user_create
 DEMO_USERS = [
     # (username, role, shops by SIRET: None = none needed)
     ("coordination", User.Role.COORDINATOR, None),
-    ("romazy", User.Role.SHOPKEEPER, ["88364454300000"]),
-    ("comptable", User.Role.ACCOUNTANT, ["88364454300000", "85501257200001", "82767989100008"]),
+    ("romazy", User.Role.SHOPKEEPER, ["88364454400008"]),
+    ("comptable", User.Role.ACCOUNTANT, ["88364454400008", "85501257100003", "82767989500009"]),
 ]
 
 

@@ -3,6 +3,8 @@
 from django import forms
 from django.db.models import Q
 
+from mache.identifiers import vat_number_for
+
 from .models import Cooperative, Shop, User
 
 
@@ -50,6 +52,7 @@ class ShopForm(forms.ModelForm):
             "name",
             "legal_name",
             "siret",
+            "vat_number",
             "kind",
             "zone",
             "address",
@@ -71,7 +74,10 @@ class ShopForm(forms.ModelForm):
                 attrs={"placeholder": "mar.-sam. 8 h-12 h 30, 15 h 30-19 h"}
             ),
         }
-        help_texts = {"tour_position": "1 = premier arrêt ; vide : après les autres."}
+        help_texts = {
+            "tour_position": "1 = premier arrêt ; vide : après les autres.",
+            "vat_number": "Vide si le commerce n'en a pas ; sinon celui de son SIREN.",
+        }
 
 
 class StatusDateForm(forms.Form):
@@ -166,7 +172,7 @@ class CooperativeForm(forms.ModelForm):
             "founded_on": "Aucune écriture ni tournée ne peut être datée d'avant.",
             "legal_form": "Par exemple : SCIC SAS à capital variable.",
             "rcs": "Par exemple : RCS Rennes 123 456 789.",
-            "vat_number": "Par exemple : FR32123456789.",
+            "vat_number": "Vide : calculé d'après le SIREN.",
             "payment_term_days": "Une facture est due ce nombre de jours après son émission "
             "(60 au plus).",
             "iban": "Le compte où les commerces sont prélevés et d'où partent les virements.",
@@ -183,6 +189,14 @@ class CooperativeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, the term stays what it was (30 days on a new installation).
         self.fields["payment_term_days"].required = False
+        # Left empty, the VAT number is derived from the SIREN (docs/einvoicing.md): say
+        # which one the documents carry.
+        derived = vat_number_for(self.instance.siret)
+        if derived:
+            self.fields["vat_number"].widget.attrs["placeholder"] = derived
+            self.fields[
+                "vat_number"
+            ].help_text = f"Vide : {derived}, calculé d'après le SIREN. Sinon, celui du SIREN."
 
     def clean_payment_term_days(self):
         term = self.cleaned_data.get("payment_term_days")

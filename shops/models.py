@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from rest_framework.authtoken.models import Token
 
+from mache.identifiers import vat_number_for
 from mache.roles import Role
 from mache.validators import (
     validate_bic,
@@ -13,6 +14,7 @@ from mache.validators import (
     validate_sepa_creditor_id,
     validate_siret,
     validate_vat_number,
+    vat_number_check,
 )
 
 
@@ -93,6 +95,16 @@ class Cooperative(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Given, the VAT number must be the SIREN's; blank, it is derived from it.
+        vat_number_check(self)
+
+    @property
+    def effective_vat_number(self) -> str:
+        """The VAT number as given, else derived from the SIREN by python-stdnum
+        (docs/einvoicing.md, "Identities"): what invoices and the API show."""
+        return self.vat_number or vat_number_for(self.siret)
+
     @classmethod
     def get(cls) -> "Cooperative":
         return cls.objects.get()
@@ -155,6 +167,15 @@ class Shop(models.Model):
     )
     # The shop's place in the delivery tour (1 = first stop); none: after the others.
     tour_position = models.PositiveIntegerField("ordre dans la tournée", null=True, blank=True)
+    # Blank when the shop has none; given, the French VAT number of its SIREN (clean()).
+    vat_number = models.CharField(
+        "n° de TVA intracommunautaire",
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_vat_number],
+    )
     expiry_alert_days = models.PositiveSmallIntegerField(
         "alerte de péremption (jours)",
         default=3,
@@ -182,6 +203,9 @@ class Shop(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        vat_number_check(self)
 
     @property
     def siren(self) -> str:

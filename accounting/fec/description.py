@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from mache.formats import format_date, format_eur, plural
-from mache.siret import siren_of
+from mache.identifiers import siren_of
 from shops.models import Cooperative
 
 from ..years import fiscal_year_named

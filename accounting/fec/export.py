@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 
 from mache.errors import BusinessRuleError
+from mache.identifiers import siren_of
 from mache.periods import paris_date
-from mache.siret import siren_of
 from shops.models import Cooperative
 
 from ..models import EntryLine

@@ -429,7 +429,7 @@ def build_catalogue(rng: random.Random) -> list[dict]:
     from catalogue.models import PriceTier, Product, Supplier
 
     catalogue = []
-    codes = sirets(len(SUPPLIERS), start=80_000_000_000)
+    codes = sirets(len(SUPPLIERS), start=80_000_000)
     for index, (name, _, fee, threshold, minimum, kind) in enumerate(SUPPLIERS):
         supplier = Supplier.objects.create(
             name=name,
@@ -482,7 +482,7 @@ def build_shops(rng: random.Random, count: int, month: dt.date):
     Cooperative.objects.create(
         name="Coopérative MACHE",
         legal_name="MACHE SCIC",
-        siret=sirets(1, start=70_000_000_000)[0],
+        siret=sirets(1, start=70_000_000)[0],
         postcode="35000",
         commune="Rennes",
         service_fee_rate=FEE_RATE,

@@ -31,6 +31,7 @@ from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
 
 from .. import rules
+from ..hooks import invoice_mandates
 from ..models import (
     Allocation,
     Invoice,
@@ -339,6 +340,11 @@ def _issue_invoices(
     InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
     sequence = InvoiceSequence.objects.select_for_update().get(year=year)
     shops = Shop.objects.in_bulk([draft.shop for draft in drafts])
+    # The shops collected by direct debit, with their mandate (payments answers: it sits
+    # above purchasing, docs/einvoicing.md "Identities").
+    mandates = {}
+    for answer in invoice_mandates.results(shop_ids=list(shops), on=issued_on):
+        mandates.update(answer)
     invoices = []
     for draft in drafts:
         sequence.last_number += 1
@@ -360,7 +366,11 @@ def _issue_invoices(
                 total_incl_vat=draft.total_incl_vat,
                 savings=draft.savings,
                 # The parties as issued: later changes of either never reach the invoice.
-                **Invoice.parties(seller=coop, buyer=shops[draft.shop]),
+                **Invoice.parties(
+                    seller=coop,
+                    buyer=shops[draft.shop],
+                    mandate_reference=mandates.get(draft.shop, ""),
+                ),
             )
         )
     sequence.save(update_fields=["last_number"])

@@ -9,7 +9,7 @@ from tests.factories import ProductFactory, SupplierFactory, add_tiers
 
 VALID_SUPPLIER = {
     "name": "Biocoop Grossiste Ouest",
-    "siret": "83067606800000",
+    "siret": "83067606000007",
     "email": "commandes@grossiste.example",
     "min_order_amount": "150.00",
     "free_shipping_threshold": "400.00",
@@ -69,7 +69,7 @@ def test_a_supplier_without_free_shipping_says_null(api, coordinator):
         ({"min_order_amount": "-1.00"}, "min_order_amount"),
         ({"shipping_fee": "12.345"}, "shipping_fee"),
         ({"free_shipping_threshold": "abc"}, "free_shipping_threshold"),
-        ({"siret": "83067606800001"}, "siret"),
+        ({"siret": "83067606000008"}, "siret"),
         ({"email": "pas-un-mail"}, "email"),
         ({"name": ""}, "name"),
     ],

@@ -7,16 +7,18 @@ from decimal import Decimal
 import factory
 
 from accounting.services import cooperative_ledger, ledger_for_shop
-from mache.siret import luhn_key
+from mache.identifiers import siret_from
 from shops.models import Cooperative, Shop, User
 
-_siret_counter = itertools.count(10_000_000_000)
+_siren_counter = itertools.count(10_000_000)
 
 
 def make_siret(prefix: str | None = None) -> str:
-    """A fresh 14-digit SIRET with a valid Luhn key."""
-    body = prefix or f"{next(_siret_counter):013d}"
-    return body + luhn_key(body)
+    """A fresh 14-digit SIRET that python-stdnum accepts (a SIREN with its key, then the
+    establishment and the SIRET's key). `prefix`: its first 8 digits."""
+    if prefix:
+        return siret_from(int(prefix[:8]))
+    return siret_from(next(_siren_counter))
 
 
 DEFAULT_PASSWORD = "mot-de-passe-de-test-42"

@@ -39,7 +39,7 @@ def test_a_coordinator_edits_a_shop_in_the_admin(client, coordinator, shop):
         {
             "name": shop.name,
             "legal_name": shop.legal_name,
-            "siret": "88364454300001",
+            "siret": "88364454400009",
             "kind": "epicerie",
             "postcode": "35490",
             "commune": "Romazy",
@@ -83,7 +83,7 @@ def test_a_shop_added_in_the_admin_gets_its_ledger(client, coordinator):
         {
             "name": "Épicerie de Bazouges",
             "legal_name": "SARL Bazouges",
-            "siret": "88364454300000",
+            "siret": "88364454400008",
             "kind": "epicerie",
             "postcode": "35560",
             "commune": "Bazouges",
@@ -96,7 +96,7 @@ def test_a_shop_added_in_the_admin_gets_its_ledger(client, coordinator):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    shop = Shop.objects.get(siret="88364454300000")
+    shop = Shop.objects.get(siret="88364454400008")
     assert shop.ledger.kind == "shop"  # written by shops.services.shop_create
     assert list(shop.users.all()) == [coordinator]  # the inline saved with it
 
