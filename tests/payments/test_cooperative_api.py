@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from mache.identifiers import vat_number_for
 from shops.models import Cooperative
 
 from .conftest import COOP_BIC, COOP_IBAN, COOP_ICS
@@ -47,7 +48,7 @@ def test_the_coordinator_changes_the_legal_mentions_and_the_bank(api, coop, coor
     response = api.as_user(coordinator).patch(
         "/api/cooperative/",
         {
-            "vat_number": "FR40303265045",
+            "vat_number": vat_number_for(coop.siret),
             "legal_form": "SCIC SAS à capital variable",
             "share_capital": "12500.00",
             "rcs": "RCS Rennes 303 265 045",
@@ -85,6 +86,8 @@ def test_only_the_coordinator_changes_it(api, coop, request, role):
         ("bic", "AGRI"),
         ("sepa_creditor_id", "FR00ZZZ123456"),
         ("vat_number", "FR00303265045"),
+        ("vat_number", "FR40303265045"),  # valid, but another company's SIREN
+        ("vat_number", "DE136695976"),  # valid, but not French
         ("siret", "12345678901234"),
         ("payment_term_days", 90),
         ("postcode", "3556"),
@@ -100,6 +103,39 @@ def test_bad_identifiers_are_400_naming_the_field_and_write_nothing(
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert Cooperative.get().name == "MACHE Test"
+
+
+def test_a_blank_vat_number_is_derived_from_the_siren(api, coop, coordinator):
+    # docs/einvoicing.md, "Identities": python-stdnum computes the key from the SIREN.
+    Cooperative.objects.update(vat_number="")
+    body = api.as_user(coordinator).get("/api/cooperative/").json()
+    assert body["vat_number"] == vat_number_for(coop.siret) != ""
+    assert body["vat_number"] == "FR" + body["vat_number"][2:4] + coop.siret[:9]
+
+
+def test_a_given_vat_number_is_stored_compact_and_follows_no_later_siret(api, coop, coordinator):
+    given = vat_number_for(coop.siret)
+    spaced = f"{given[:4]} {given[4:7]} {given[7:10]} {given[10:]}"
+    response = api.as_user(coordinator).patch(
+        "/api/cooperative/", {"vat_number": spaced}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert Cooperative.get().vat_number == given
+    # A new SIRET of another SIREN no longer matches the number given: said on it.
+    response = api.as_user(coordinator).patch(
+        "/api/cooperative/", {"siret": "73282932000074"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["vat_number"]
+    assert Cooperative.get().siret == coop.siret
+
+
+def test_a_la_poste_siret_is_accepted(api, coop, coordinator):
+    response = api.as_user(coordinator).patch(
+        "/api/cooperative/", {"siret": "35600000010000", "vat_number": ""}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["vat_number"] == "FR39356000000"
 
 
 # --- The page -------------------------------------------------------------------------
@@ -120,7 +156,7 @@ def test_the_page_saves_the_new_fields(client, coop, coordinator):
             "legal_form": "SCIC SAS",
             "share_capital": "1000,00",
             "rcs": "RCS Rennes",
-            "vat_number": "FR40303265045",
+            "vat_number": vat_number_for(coop.siret),
             "vat_on_debits": "on",
             "payment_term_days": "30",
             "iban": COOP_IBAN,
@@ -150,3 +186,10 @@ def test_the_page_says_a_wrong_iban_in_french_and_saves_nothing(client, coop, co
     assert response.status_code == 400
     assert "Cet IBAN n&#x27;est pas valide" in response.content.decode()
     assert Cooperative.get().name == "MACHE Test"
+
+
+def test_the_page_shows_the_vat_number_derived_from_the_siren(client, coop, coordinator):
+    Cooperative.objects.update(vat_number="")
+    client.force_login(coordinator)
+    page = client.get("/coordination/cooperative/").content.decode()
+    assert vat_number_for(coop.siret) in page

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from mache.identifiers import vat_number_for
 from shops.models import Cooperative, Shop, User
 from tests.factories import (
     ProductFactory,
@@ -234,6 +235,20 @@ def test_the_record_is_edited_and_a_bad_value_keeps_what_was_typed(coord_client,
     assert 'value="premier"' in response.content.decode()
     shop.refresh_from_db()
     assert shop.phone == "02 99 00 00 00"
+
+
+def test_the_vat_number_of_another_siren_is_said_beside_the_field(coord_client, shop):
+    url = f"/coordination/membres/{shop.pk}/modifier/"
+    data = new_shop_form(siret=shop.siret, vat_number="FR44732829320")
+    response = coord_client.post(url, data)
+    assert response.status_code == 200
+    assert "ne correspond pas au SIREN" in response.context["form"].errors["vat_number"][0]
+    shop.refresh_from_db()
+    assert shop.vat_number == ""
+    response = coord_client.post(url, {**data, "vat_number": vat_number_for(shop.siret)})
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.vat_number == vat_number_for(shop.siret)
 
 
 def test_the_member_page_shows_the_shares_and_their_value_in_euros(coord_client, shop):

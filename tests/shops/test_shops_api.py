@@ -1,5 +1,6 @@
 import pytest
 
+from mache.identifiers import vat_number_for
 from shops.models import Shop
 from tests.factories import ShopFactory, make_siret
 
@@ -40,6 +41,9 @@ def test_a_coordinator_creates_a_shop_with_every_field(api, coordinator):
         ({"shares": -1}, "shares"),
         ({"joined_on": "02/09/2024"}, "joined_on"),
         ({"name": ""}, "name"),
+        ({"vat_number": "FR00830676060"}, "vat_number"),  # key wrong
+        ({"vat_number": "FR44732829320"}, "vat_number"),  # another company's SIREN
+        ({"vat_number": "DE136695976"}, "vat_number"),  # not French
     ],
 )
 def test_bad_shop_fields_are_400_naming_the_field_and_write_nothing(
@@ -49,6 +53,23 @@ def test_bad_shop_fields_are_400_naming_the_field_and_write_nothing(
     assert response.status_code == 400
     assert field in response.json()
     assert not Shop.objects.exists()
+
+
+def test_a_shop_has_its_vat_number_or_none(api, coordinator):
+    # docs/einvoicing.md, "Identities": given, it is the French VAT number of its SIREN.
+    vat_number = vat_number_for(VALID_SHOP["siret"])
+    response = api.as_user(coordinator).post(
+        "/api/shops/", {**VALID_SHOP, "vat_number": vat_number}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["vat_number"] == vat_number
+    shop = Shop.objects.get()
+    assert shop.vat_number == vat_number
+    response = api.as_user(coordinator).patch(
+        f"/api/shops/{shop.pk}/", {"vat_number": ""}, format="json"
+    )
+    assert response.status_code == 200
+    assert Shop.objects.get().vat_number == ""
 
 
 @pytest.mark.parametrize("missing", ["name", "legal_name", "siret", "postcode", "commune"])
