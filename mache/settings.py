@@ -294,12 +294,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "worker.payment_reminders",
         "schedule": crontab(minute=0, hour=8),
     },
+    # Issue 15: the statuses the e-invoicing platform reported (the inbox), every minute
+    # (docs/einvoicing.md, "Lifecycle and the platform").
+    "einvoice-fetch": {"task": "purchasing.einvoice_fetch", "schedule": 60.0},
 }
 # Days after the due date at which an unpaid invoice is reminded, once per level
 # ("7,21" by default; PAYMENT_REMINDER_DAYS="10,30,60" for three reminders).
 PAYMENT_REMINDER_DAYS = tuple(
     sorted({int(days) for days in env_list("PAYMENT_REMINDER_DAYS", "7,21")})
 )
+
+# --- E-invoicing platform (issue 15; docs/einvoicing.md, "Lifecycle and the platform") ---
+# "folder": issued invoices and credit notes are deposited as Factur-X PDFs in the outbox
+# folder, and the platform's status files are read from the inbox folder; "" deposits
+# nothing and reads nothing. No network call either way.
+EINVOICE_PLATFORM = os.environ.get("EINVOICE_PLATFORM", "folder")
+EINVOICE_OUTBOX_DIR = Path(os.environ.get("EINVOICE_OUTBOX_DIR", VAR_DIR / "einvoicing" / "outbox"))
+EINVOICE_INBOX_DIR = Path(os.environ.get("EINVOICE_INBOX_DIR", VAR_DIR / "einvoicing" / "inbox"))
+if EINVOICE_PLATFORM not in ("folder", ""):
+    raise ImproperlyConfigured(
+        f'EINVOICE_PLATFORM={EINVOICE_PLATFORM!r}: "folder" or empty (no platform).'
+    )
 
 # --- E-mail: printed on the console in development. ---
 EMAIL_BACKEND = os.environ.get(

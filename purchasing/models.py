@@ -615,3 +615,63 @@ class InvoiceSettlement(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_positive"),
         ]
+
+
+class EInvoiceEvent(models.Model):
+    """One step of an invoice's or a credit note's e-invoicing lifecycle, as the platform
+    reported it (docs/einvoicing.md, "Lifecycle and the platform"): `deposited` (handed
+    to the platform), `rejected` (by the platform), `refused` (by the buyer), `approved`.
+    Rows are only added: the document's current status is its latest event, `issued`
+    when it has none, `paid` when the money says so (purchasing.einvoice_rules).
+    Documents themselves never change (migration 0008), hence a table of their own.
+
+    `source` says where the event came from and makes recording it idempotent: a deposit
+    (`deposit:invoice:12`), a status file of the inbox (its name and digest)."""
+
+    class Status(models.TextChoices):
+        DEPOSITED = "deposited", "Déposé"
+        REJECTED = "rejected", "Rejeté par la plateforme"
+        REFUSED = "refused", "Refusé par le commerce"
+        APPROVED = "approved", "Approuvé"
+
+    # Indexed by the (document, at, id) indexes below, which the latest event reads.
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="einvoice_events",
+        db_index=False,
+    )
+    credit_note = models.ForeignKey(
+        CreditNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="einvoice_events",
+        db_index=False,
+    )
+    status = models.CharField("statut", max_length=10, choices=Status.choices)
+    at = models.DateTimeField("le")
+    # The platform's reference of a deposit, or the reason of a rejection or refusal.
+    detail = models.CharField("détail", max_length=500, blank=True, db_default="")
+    source = models.CharField("origine", max_length=300, unique=True)
+
+    class Meta:
+        verbose_name = "statut de facture électronique"
+        verbose_name_plural = "statuts de factures électroniques"
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(invoice__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(invoice__isnull=True) & Q(credit_note__isnull=False)),
+                name="einvoice_event_one_document",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["invoice", "at", "id"], name="einvoice_event_invoice"),
+            models.Index(fields=["credit_note", "at", "id"], name="einvoice_event_credit_note"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id or self.credit_note_id} {self.status}"

@@ -10,21 +10,25 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from catalogue.models import PriceTier, Product
 from mache.permissions import scope_to_user, sees_all_shops
 from shops.models import Cooperative, Shop, User
 
-from . import rules
+from . import einvoice_rules, rules
 from .models import (
     Allocation,
     CreditNote,
+    EInvoiceEvent,
     Invoice,
     InvoiceSettlement,
     Order,
@@ -102,20 +106,67 @@ def allocation_list(*, user, supplier_order) -> QuerySet[Allocation]:
 
 
 def invoice_list(*, user) -> QuerySet[Invoice]:
+    """Invoices, scoped, each with its `einvoice_status` (with_einvoice_status)."""
     return scope_to_user(
-        Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
-            "lines", "vat_lines"
+        with_einvoice_status(
+            Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
+                "lines", "vat_lines"
+            )
         ),
         user=user,
     )
 
 
 def credit_note_list(*, user) -> QuerySet[CreditNote]:
-    """Credit notes, scoped like the invoices (docs/credit-notes.md)."""
+    """Credit notes, scoped like the invoices (docs/credit-notes.md), each with its
+    `einvoice_status` (with_einvoice_status)."""
     return scope_to_user(
-        CreditNote.objects.select_related("shop", "invoice").prefetch_related("lines", "vat_lines"),
+        with_einvoice_status(
+            CreditNote.objects.select_related("shop", "invoice").prefetch_related(
+                "lines", "vat_lines"
+            )
+        ),
         user=user,
     )
+
+
+# --- E-invoicing lifecycle (docs/einvoicing.md, "Lifecycle and the platform") -----------
+
+
+def with_einvoice_status(queryset: QuerySet) -> QuerySet:
+    """Invoices or credit notes annotated, in the database, with `einvoice_status`: the
+    rule of einvoice_rules.document_status written as SQL (no query more for a list).
+    The latest platform status (rejected, refused, approved) wins over `deposited`
+    whatever their times: a deposit recorded late (its task retried) never hides what
+    the platform said since. tests/purchasing/test_einvoice_lifecycle.py holds both to
+    the same answers."""
+    is_invoice = queryset.model is Invoice
+    events = EInvoiceEvent.objects.filter(
+        **{"invoice" if is_invoice else "credit_note": OuterRef("pk")}
+    ).order_by(
+        Case(When(status=einvoice_rules.DEPOSITED, then=Value(0)), default=Value(1)).desc(),
+        "-at",
+        "-id",
+    )
+    if is_invoice:
+        # einvoice_rules.invoice_paid: nothing due and money came in.
+        paid = Q(total_incl_vat__lte=F("amount_paid") + F("amount_credited"), amount_paid__gt=0)
+    else:
+        # einvoice_rules.credit_note_paid: wholly taken off its invoice.
+        paid = Q(applied__gte=F("total_incl_vat"))
+    return queryset.annotate(
+        einvoice_status=Case(
+            When(paid, then=Value(einvoice_rules.PAID)),
+            default=Coalesce(Subquery(events.values("status")[:1]), Value(einvoice_rules.ISSUED)),
+            output_field=CharField(),
+        )
+    )
+
+
+def einvoice_history(document) -> list[EInvoiceEvent]:
+    """The platform's events of an invoice or a credit note the caller may see, oldest
+    first."""
+    return list(document.einvoice_events.order_by("at", "id"))
 
 
 # --- Invoices due (docs/invoices-due.md) ----------------------------------------------

@@ -1,7 +1,8 @@
 """Celery tasks of pooled purchasing: thin, they take ids, re-read, and call services.
 Every task is safe to run twice (late acknowledgement redelivers a task whose worker
 died). Their registered names ("worker....") predate this module: queued messages and
-the beat schedule use them (docs/tasks.md)."""
+the beat schedule use them (docs/tasks.md). The e-invoicing tasks live with their
+services (purchasing.services.einvoicing), imported here so that Celery registers them."""
 
 import logging
 
@@ -12,6 +13,8 @@ from mache.outbox import enqueue_many_on_commit
 
 from .models import Round
 from .services.consolidation import round_consolidate, rounds_due_ids
+from .services.einvoicing import deposit_einvoice as deposit_einvoice
+from .services.einvoicing import fetch_einvoice_statuses as fetch_einvoice_statuses
 from .services.rounds import round_reminders_send, schedules_open_due
 
 log = logging.getLogger(__name__)

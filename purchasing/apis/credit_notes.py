@@ -19,7 +19,7 @@ from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
-from .. import credit_note_rules, selectors
+from .. import credit_note_rules, einvoice_rules, selectors
 from ..models import CreditNote
 from ..pdf import credit_note_pdf
 from ..services.credit_notes import credit_note_issue
@@ -111,6 +111,8 @@ class CreditNoteOutput(serializers.ModelSerializer):
     total_excl_vat = MoneyField()
     total_vat = MoneyField()
     total_incl_vat = MoneyField()
+    # Issue 15: the e-invoicing lifecycle (docs/einvoicing.md), annotated by the selector.
+    einvoice_status = serializers.ChoiceField(choices=einvoice_rules.STATUS_CHOICES, read_only=True)
 
     class Meta:
         model = CreditNote
@@ -125,6 +127,7 @@ class CreditNoteOutput(serializers.ModelSerializer):
             "total_excl_vat",
             "total_vat",
             "total_incl_vat",
+            "einvoice_status",
         ]
 
 

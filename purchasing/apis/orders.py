@@ -15,7 +15,7 @@ from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from shops.selectors import shop_list
 
-from .. import selectors
+from .. import einvoice_rules, selectors
 from ..models import Invoice, Order
 from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_CHOICES
@@ -89,10 +89,12 @@ class InvoiceFilter(django_filters.FilterSet):
     # Filtered in the database on the status annotated by selectors.invoices_with_due;
     # a value outside the five is a 400 naming `status`, as for the other filters.
     status = django_filters.ChoiceFilter(field_name="due_status", choices=INVOICE_STATUS_CHOICES)
+    # The e-invoicing lifecycle, annotated by selectors.with_einvoice_status (issue 15).
+    einvoice_status = django_filters.ChoiceFilter(choices=einvoice_rules.STATUS_CHOICES)
 
     class Meta:
         model = Invoice
-        fields = ["shop", "round", "status"]
+        fields = ["shop", "round", "status", "einvoice_status"]
 
 
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -8,6 +8,7 @@ from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 from mache.periods import paris_today
 
+from .. import einvoice_rules
 from ..models import Invoice, Order, Round, RoundSchedule
 from ..rules import INVOICE_STATUS_CHOICES
 
@@ -242,6 +243,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
     fee = MoneyField()
     status = InvoiceStatusField()
     amount_due = MoneyField(read_only=True)
+    # Issue 15: the e-invoicing lifecycle (docs/einvoicing.md), annotated by the selector.
+    einvoice_status = serializers.ChoiceField(choices=einvoice_rules.STATUS_CHOICES, read_only=True)
 
     class Meta:
         model = Invoice
@@ -264,4 +267,5 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "due_on",
             "status",
             "amount_due",
+            "einvoice_status",
         ]

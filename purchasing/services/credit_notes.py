@@ -34,6 +34,7 @@ from ..models import (
     InvoiceLine,
     InvoiceSettlement,
 )
+from .einvoicing import einvoices_deposit_on_commit
 from .settlement import invoice_settle, invoices_for_update, shop_credit_use
 
 REASON_MAX = 300
@@ -155,6 +156,8 @@ def credit_note_issue(
             applied=applied,
             user=user,
         )
+        # Issue 15: the credit note goes to the e-invoicing platform once this commits.
+        einvoices_deposit_on_commit(credit_notes=[credit_note])
         line = postings.credit_note_post(credit_note=credit_note_to_post(credit_note, draft.lines))
         stock_returns_record(
             returns=[

@@ -42,6 +42,7 @@ from ..models import (
     SupplierOrder,
     SupplierOrderLine,
 )
+from .einvoicing import einvoices_deposit_on_commit
 from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
 from .settlement import shop_credit_use, shops_with_credit
 
@@ -191,6 +192,8 @@ def supplier_order_receive(
         )
 
         invoices = _issue_invoices(supplier_order, drafts, coop=coop, issued_on=received_on)
+        # Issue 15: each invoice goes to the e-invoicing platform once this commits.
+        einvoices_deposit_on_commit(invoices=invoices)
         receipt_post(
             supplier_order=supplier_order,
             lines=list(lines.values()),

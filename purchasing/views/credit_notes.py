@@ -48,6 +48,7 @@ def _invoice_context(request, pk) -> dict:
             .order_by("year", "sequence")
         ),
         "status_label": STATUS_LABELS.get(status, status),
+        "einvoice_events": selectors.einvoice_history(invoice),
     }
 
 
@@ -128,6 +129,7 @@ def credit_note_detail(request, pk):
             "credit_note": credit_note,
             "lines": sorted(credit_note.lines.all(), key=lambda line: line.position),
             "excess": credit_note.total_incl_vat - credit_note.applied,
+            "einvoice_events": selectors.einvoice_history(credit_note),
         },
     )
 

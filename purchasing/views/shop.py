@@ -361,6 +361,7 @@ def invoice_detail(request, pk):
         {
             **_invoice_rows([invoice], today)[0],
             "settlements": list(selectors.invoice_settlements(invoice)),
+            "einvoice_events": selectors.einvoice_history(invoice),
             "today": today,
         },
     )

@@ -1,0 +1,165 @@
+"""The e-invoicing lifecycle of issued invoices and credit notes (docs/einvoicing.md,
+"Lifecycle and the platform"): deposit each on the platform once issued, and record the
+statuses the platform reports. The rules (statuses, labels, `paid`, status files):
+purchasing.einvoice_rules; the platform: purchasing.platform.
+
+Both tasks live here with their services, as worker.reports.build does, so that the
+services issuing documents can enqueue them; purchasing.tasks imports them for Celery.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from mache.outbox import enqueue_many_on_commit
+
+from .. import einvoice_rules as rules
+from ..models import CreditNote, EInvoiceEvent, Invoice
+from ..pdf import credit_note_pdf, invoice_pdf
+from ..platform import OutgoingDocument, StatusUpdate, platform_get
+
+log = logging.getLogger(__name__)
+
+MODELS = {rules.INVOICE: Invoice, rules.CREDIT_NOTE: CreditNote}
+PDFS = {rules.INVOICE: invoice_pdf, rules.CREDIT_NOTE: credit_note_pdf}
+
+
+def einvoices_deposit_on_commit(*, invoices=(), credit_notes=()) -> None:
+    """Deposit these documents on the platform once the transaction issuing them
+    commits (one task each, through mache.outbox). Call inside that transaction. No
+    platform configured (EINVOICE_PLATFORM empty): nothing."""
+    if not settings.EINVOICE_PLATFORM:
+        return
+    enqueue_many_on_commit(
+        deposit_einvoice,
+        [(rules.INVOICE, invoice.pk) for invoice in invoices]
+        + [(rules.CREDIT_NOTE, note.pk) for note in credit_notes],
+    )
+
+
+def einvoice_deposit(*, kind: str, document_id: int) -> EInvoiceEvent | None:
+    """Hand the document's Factur-X PDF to the platform and record it `deposited`.
+
+    Idempotent: a document deposited already is not sent again (its event, whose
+    `source` is unique, says so); two runs at once both send it, which the platform
+    takes once (FolderPlatform: the same file), and record one event. Returns the
+    event; None when there is no platform or no such document (a test's, rolled back)."""
+    platform = platform_get()
+    model = MODELS[kind]
+    if platform is None:
+        return None
+    source = f"deposit:{kind}:{document_id}"
+    done = EInvoiceEvent.objects.filter(source=source).first()
+    if done is not None:
+        return done
+    document = model.objects.filter(pk=document_id).first()
+    if document is None:
+        log.warning("einvoice_deposit: %s %s does not exist", kind, document_id)
+        return None
+    pdf = PDFS[kind](document)
+    reference = platform.send(OutgoingDocument(kind=kind, number=document.number, pdf=pdf))
+    event, _ = _event_record(
+        kind=kind,
+        document_id=document_id,
+        status=rules.DEPOSITED,
+        detail=reference,
+        source=source,
+    )
+    return event
+
+
+def einvoice_statuses_fetch() -> dict:
+    """Record the status updates the platform has waiting (the beat task, every minute):
+    each on the invoice or credit note it names, once (`source` is unique), then told
+    done; one naming no document is refused with the reason. An update that fails for
+    another reason is logged and left for the next fetch: one bad update never stops the
+    others. Returns the counts."""
+    counts = {"recorded": 0, "already": 0, "refused": 0, "failed": 0}
+    platform = platform_get()
+    if platform is None:
+        return counts
+    updates = platform.fetch()
+    numbers = {update.document for update in updates}
+    documents = {
+        number: (rules.INVOICE, pk)
+        for number, pk in Invoice.objects.filter(number__in=numbers).values_list("number", "pk")
+    } | {
+        number: (rules.CREDIT_NOTE, pk)
+        for number, pk in CreditNote.objects.filter(number__in=numbers).values_list("number", "pk")
+    }
+    for update in updates:
+        try:
+            found = documents.get(update.document)
+            if found is None:
+                platform.refuse(update, f"document inconnu : {update.document}")
+                counts["refused"] += 1
+                continue
+            kind, document_id = found
+            _, created = _event_record(
+                kind=kind,
+                document_id=document_id,
+                status=update.status,
+                detail=update.reason,
+                source=update.source,
+            )
+            platform.done(update)
+            counts["recorded" if created else "already"] += 1
+        except Exception:  # this update only: the next fetch tries it again
+            log.exception("einvoice fetch: could not record %s", _describe(update))
+            counts["failed"] += 1
+    return counts
+
+
+def _event_record(*, kind, document_id, status, detail, source) -> tuple[EInvoiceEvent, bool]:
+    """The event of `source`, created unless it exists: (event, created)."""
+    target = {"invoice_id" if kind == rules.INVOICE else "credit_note_id": document_id}
+    try:
+        with transaction.atomic():
+            event = EInvoiceEvent.objects.create(
+                **target,
+                status=status,
+                at=timezone.now(),
+                detail=detail[: EInvoiceEvent._meta.get_field("detail").max_length],
+                source=source,
+            )
+    except IntegrityError:
+        # Recorded meanwhile by another run (the unique source): that one stands.
+        return EInvoiceEvent.objects.get(source=source), False
+    return event, True
+
+
+def _describe(update: StatusUpdate) -> str:
+    return f"{update.source} ({update.document}, {update.status})"
+
+
+# --- Tasks ------------------------------------------------------------------------------
+
+
+@shared_task(
+    name="purchasing.einvoice_deposit",
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(OperationalError, InterfaceError, OSError),
+    retry_backoff=True,
+)
+def deposit_einvoice(kind: str, document_id: int) -> dict:
+    """Deposit one issued document (einvoice_deposit). Retried when the database or the
+    platform's folder is unreachable: the service is idempotent, so a retry either
+    finds the deposit recorded or does it."""
+    event = einvoice_deposit(kind=kind, document_id=document_id)
+    return {
+        "kind": kind,
+        "document": document_id,
+        "reference": event.detail if event is not None else None,
+    }
+
+
+@shared_task(name="purchasing.einvoice_fetch")
+def fetch_einvoice_statuses() -> dict:
+    """Beat, every minute: the platform's status updates (einvoice_statuses_fetch). Not
+    retried: the next minute's fetch is the retry, and an update not recorded stays in
+    the platform's inbox until it is."""
+    return einvoice_statuses_fetch()
