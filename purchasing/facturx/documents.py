@@ -15,6 +15,7 @@ from decimal import Decimal
 from stdnum.fr import siren as siren_numbers
 
 from mache.money import ZERO
+from shops.models import Cooperative
 
 INVOICE = "380"
 CREDIT_NOTE = "381"
@@ -149,12 +150,6 @@ def _snapshot(invoice, name: str, current):
     return current() if value is _MISSING else value
 
 
-def _coop():
-    from shops.models import Cooperative
-
-    return Cooperative.current()
-
-
 class _Lazy:
     """The current cooperative, read once, only if a snapshot field is missing."""
 
@@ -163,13 +158,13 @@ class _Lazy:
 
     def __call__(self):
         if self._coop is None:
-            self._coop = _coop()
+            self._coop = Cooperative.current()
         return self._coop
 
 
 def _seller(invoice, coop: _Lazy) -> Party:
-    def snap(name, attr=None, default=""):
-        return _snapshot(invoice, f"seller_{name}", lambda: getattr(coop(), attr or name, default))
+    def snap(name, default=""):
+        return _snapshot(invoice, f"seller_{name}", lambda: getattr(coop(), name, default))
 
     siret = invoice.seller_siret
     # The VAT number of a French company is derived from its SIREN (docs/einvoicing.md).
