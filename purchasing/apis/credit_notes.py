@@ -20,6 +20,7 @@ from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from .. import credit_note_rules, einvoice_rules, selectors
+from ..facturx import credit_note_cii
 from ..models import CreditNote
 from ..pdf import credit_note_pdf
 from ..services.credit_notes import credit_note_issue
@@ -168,4 +169,13 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         credit_note = self.get_object()
         response = HttpResponse(credit_note_pdf(credit_note), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{credit_note.number}.pdf"'
+        return response
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def xml(self, request, pk=None):
+        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds."""
+        credit_note = self.get_object()
+        response = HttpResponse(credit_note_cii(credit_note), content_type="application/xml")
+        response["Content-Disposition"] = f'inline; filename="{credit_note.number}.xml"'
         return response

@@ -16,6 +16,7 @@ from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from shops.selectors import shop_list
 
 from .. import einvoice_rules, selectors
+from ..facturx import invoice_cii
 from ..models import Invoice, Order
 from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_CHOICES
@@ -123,4 +124,13 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = self.get_object()
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+        return response
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def xml(self, request, pk=None):
+        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds."""
+        invoice = self.get_object()
+        response = HttpResponse(invoice_cii(invoice), content_type="application/xml")
+        response["Content-Disposition"] = f'inline; filename="{invoice.number}.xml"'
         return response

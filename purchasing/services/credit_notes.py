@@ -25,6 +25,9 @@ from mache.periods import paris_today
 from shops.dates import business_date_check
 
 from .. import credit_note_rules as cn_rules
+from ..facturx.cii import cii_xml
+from ..facturx.documents import credit_note_document
+from ..facturx.validation import cii_check
 from ..models import (
     CreditNote,
     CreditNoteLine,
@@ -125,7 +128,7 @@ def credit_note_issue(
     with transaction.atomic():
         invoice = _lock_invoice(invoice_id)
         credit_note_date_check(invoice=invoice, issued_on=issued_on)
-        invoice_lines = list(invoice.lines.all())
+        invoice_lines = list(invoice.lines.select_related("product"))
         draft = cn_rules.credit_note_draft(
             invoice_lines=[
                 cn_rules.InvoicedLine(
@@ -155,6 +158,7 @@ def credit_note_issue(
             issued_on=issued_on,
             applied=applied,
             user=user,
+            products={line.product_id: line.product for line in invoice_lines if line.product_id},
         )
         # Issue 15: the credit note goes to the e-invoicing platform once this commits.
         einvoices_deposit_on_commit(credit_notes=[credit_note])
@@ -190,19 +194,23 @@ def credit_note_issue(
 
 
 def _credit_note_create(
-    *, invoice: Invoice, draft: cn_rules.CreditNoteDraft, reason, issued_on, applied, user
+    *,
+    invoice: Invoice,
+    draft: cn_rules.CreditNoteDraft,
+    reason,
+    issued_on,
+    applied,
+    user,
+    products,
 ) -> CreditNote:
+    """The credit note of `draft`, numbered in its year's series. Its e-invoice is built
+    with a provisional number and validated (purchasing.facturx) before the counter row is
+    locked: one that would not validate raises FacturXInvalid naming the rules and nothing
+    is written (docs/einvoicing.md). `products`: the invoice's products by id."""
     year = issued_on.year
-    # The year's counter row may not exist yet: insert it without conflict, then lock it:
-    # a rolled-back credit note rolls its number back too (no gap).
-    CreditNoteSequence.objects.bulk_create([CreditNoteSequence(year=year)], ignore_conflicts=True)
-    sequence = CreditNoteSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    credit_note = CreditNote.objects.create(
-        number=f"MACHE-AV-{year}-{sequence.last_number:06d}",
+    credit_note = CreditNote(
+        number=credit_note_number(year, 0),
         year=year,
-        sequence=sequence.last_number,
         invoice=invoice,
         shop=invoice.shop,
         issued_on=issued_on,
@@ -213,14 +221,14 @@ def _credit_note_create(
         applied=applied,
         created_by=user if getattr(user, "pk", None) else None,
     )
-    CreditNoteLine.objects.bulk_create(
+    lines = [
         CreditNoteLine(
             credit_note=credit_note,
             position=position,
             invoice_line_id=line.invoice_line,
             kind=line.kind,
             label=line.label,
-            product_id=line.product,
+            product=products.get(line.product) if line.product else None,
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,
@@ -228,12 +236,33 @@ def _credit_note_create(
             return_to_supplier=line.return_to_supplier,
         )
         for position, line in enumerate(draft.lines, start=1)
-    )
-    CreditNoteVat.objects.bulk_create(
+    ]
+    vat_lines = [
         CreditNoteVat(credit_note=credit_note, rate=rate, base=base, amount=tax)
         for rate, base, tax in draft.vat
+    ]
+    cii_check(
+        cii_xml(
+            credit_note_document(credit_note, invoice=invoice, lines=lines, vat_lines=vat_lines)
+        ),
+        document="L'avoir",
     )
+    # The year's counter row may not exist yet: insert it without conflict, then lock it:
+    # a rolled-back credit note rolls its number back too (no gap).
+    CreditNoteSequence.objects.bulk_create([CreditNoteSequence(year=year)], ignore_conflicts=True)
+    sequence = CreditNoteSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    credit_note.sequence = sequence.last_number
+    credit_note.number = credit_note_number(year, sequence.last_number)
+    credit_note.save(force_insert=True)
+    CreditNoteLine.objects.bulk_create(lines)
+    CreditNoteVat.objects.bulk_create(vat_lines)
     return credit_note
+
+
+def credit_note_number(year: int, sequence: int) -> str:
+    return f"MACHE-AV-{year}-{sequence:06d}"
 
 
 def credit_note_to_post(credit_note: CreditNote, lines) -> CreditNoteToPost:

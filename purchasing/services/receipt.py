@@ -32,6 +32,9 @@ from shops.models import Cooperative, Shop
 
 from .. import rules
 from ..hooks import invoice_mandates
+from ..facturx.cii import cii_xml
+from ..facturx.documents import invoice_document
+from ..facturx.validation import cii_check
 from ..models import (
     Allocation,
     Invoice,
@@ -191,7 +194,13 @@ def supplier_order_receive(
             ]
         )
 
-        invoices = _issue_invoices(supplier_order, drafts, coop=coop, issued_on=received_on)
+        invoices = _issue_invoices(
+            supplier_order,
+            drafts,
+            coop=coop,
+            issued_on=received_on,
+            products={product_id: line.product for product_id, line in lines.items()},
+        )
         # Issue 15: each invoice goes to the e-invoicing platform once this commits.
         einvoices_deposit_on_commit(invoices=invoices)
         receipt_post(
@@ -331,72 +340,109 @@ def _invoice_drafts(supplier_order, lines, allocations, *, coop) -> list[rules.I
 
 
 def _issue_invoices(
-    supplier_order, drafts: list[rules.InvoiceDraft], *, coop, issued_on: dt.date
+    supplier_order,
+    drafts: list[rules.InvoiceDraft],
+    *,
+    coop,
+    issued_on: dt.date,
+    products: dict[int, object],
 ) -> list[Invoice]:
     """The shops' invoices of `drafts`, sold by `coop`, issued on `issued_on` and
-    numbered in its year."""
+    numbered in its year. `products`: the products of the lines by id.
+
+    Each invoice's e-invoice is built with a provisional number and validated (XSD, EN
+    16931 and French rules: purchasing.facturx) before the year's counter row is locked:
+    one that would not validate raises FacturXInvalid naming the rules, and the receipt's
+    transaction writes nothing (docs/einvoicing.md)."""
     if not drafts:
         return []
 
     year = issued_on.year
-    # The year's counter row may not exist yet: insert it without conflict, then lock it.
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
-    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
     shops = Shop.objects.in_bulk([draft.shop for draft in drafts])
     # The shops collected by direct debit, with their mandate (payments answers: it sits
     # above purchasing, docs/einvoicing.md "Identities").
     mandates = {}
     for answer in invoice_mandates.results(shop_ids=list(shops), on=issued_on):
         mandates.update(answer)
-    invoices = []
+    due_on = issued_on + dt.timedelta(days=coop.payment_term_days)
+    invoices, lines, vat_lines = [], [], []
     for draft in drafts:
-        sequence.last_number += 1
-        invoices.append(
-            Invoice(
-                number=f"MACHE-{year}-{sequence.last_number:06d}",
-                year=year,
-                sequence=sequence.last_number,
-                shop_id=draft.shop,
-                round_id=supplier_order.round_id,
-                supplier_order=supplier_order,
-                issued_on=issued_on,
-                due_on=issued_on + dt.timedelta(days=coop.payment_term_days),
-                goods_excl_vat=draft.goods_excl_vat,
-                shipping=draft.shipping,
-                fee=draft.fee,
-                total_excl_vat=draft.total_excl_vat,
-                total_vat=draft.total_vat,
-                total_incl_vat=draft.total_incl_vat,
-                savings=draft.savings,
-                # The parties as issued: later changes of either never reach the invoice.
-                **Invoice.parties(
-                    seller=coop,
-                    buyer=shops[draft.shop],
-                    mandate_reference=mandates.get(draft.shop, ""),
-                ),
-            )
+        invoice = Invoice(
+            number=provisional_number(year),
+            year=year,
+            shop_id=draft.shop,
+            round=supplier_order.round,
+            supplier_order=supplier_order,
+            issued_on=issued_on,
+            due_on=due_on,
+            goods_excl_vat=draft.goods_excl_vat,
+            shipping=draft.shipping,
+            fee=draft.fee,
+            total_excl_vat=draft.total_excl_vat,
+            total_vat=draft.total_vat,
+            total_incl_vat=draft.total_incl_vat,
+            savings=draft.savings,
+            # The parties as issued: later changes of either never reach the invoice.
+            **Invoice.parties(
+                seller=coop,
+                buyer=shops[draft.shop],
+                mandate_reference=mandates.get(draft.shop, ""),
+            ),
         )
+        its_lines = [
+            InvoiceLine(
+                invoice=invoice,
+                position=position,
+                kind=ln.kind,
+                label=ln.label,
+                product=products[ln.product] if ln.product else None,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                amount=ln.amount,
+                vat_rate=ln.vat_rate,
+                base_unit_price=ln.base_unit_price,
+            )
+            for position, ln in enumerate(draft.lines, start=1)
+        ]
+        its_vat = [
+            InvoiceVat(invoice=invoice, rate=rate, base=base, amount=tax)
+            for rate, base, tax in draft.vat
+        ]
+        cii_check(
+            cii_xml(
+                invoice_document(
+                    invoice,
+                    lines=its_lines,
+                    vat_lines=its_vat,
+                    delivery_date=supplier_order.round.delivery_date,
+                    cooperative=coop,
+                )
+            ),
+            document=f"La facture de {shops[draft.shop].name}",
+        )
+        invoices.append(invoice)
+        lines += its_lines
+        vat_lines += its_vat
+
+    # The year's counter row may not exist yet: insert it without conflict, then lock it.
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
+    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    for invoice in invoices:
+        sequence.last_number += 1
+        invoice.sequence = sequence.last_number
+        invoice.number = invoice_number(year, sequence.last_number)
     sequence.save(update_fields=["last_number"])
     Invoice.objects.bulk_create(invoices)
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            kind=ln.kind,
-            label=ln.label,
-            product_id=ln.product,
-            quantity=ln.quantity,
-            unit_price=ln.unit_price,
-            amount=ln.amount,
-            vat_rate=ln.vat_rate,
-            base_unit_price=ln.base_unit_price,
-        )
-        for invoice, draft in zip(invoices, drafts, strict=True)
-        for position, ln in enumerate(draft.lines, start=1)
-    )
-    InvoiceVat.objects.bulk_create(
-        InvoiceVat(invoice=invoice, rate=rate, base=base, amount=tax)
-        for invoice, draft in zip(invoices, drafts, strict=True)
-        for rate, base, tax in draft.vat
-    )
+    InvoiceLine.objects.bulk_create(lines)
+    InvoiceVat.objects.bulk_create(vat_lines)
     return invoices
+
+
+def invoice_number(year: int, sequence: int) -> str:
+    return f"MACHE-{year}-{sequence:06d}"
+
+
+def provisional_number(year: int) -> str:
+    """The number an invoice is validated with before it takes its own: of the same
+    shape, so the rules on the number judge it as they will judge the real one."""
+    return invoice_number(year, 0)

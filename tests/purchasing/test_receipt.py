@@ -265,7 +265,7 @@ def test_receipt_query_count_does_not_grow_with_shops(db):
     assert queries(3) == queries(25)
 
 
-def test_shipping_split_sums_to_the_supplier_shipping(api, coordinator, db):
+def test_shipping_split_sums_to_the_supplier_shipping(api, coordinator, coop):
     supplier = SupplierFactory(shipping_fee=Decimal("19.99"), free_shipping_threshold=None)
     product = ProductFactory(supplier=supplier, case_size=1, unit_price=Decimal("1.3333"))
     round_ = RoundFactory(supplier=supplier)
