@@ -2,23 +2,31 @@
 statements, monthly reports): A4 pages with a header and a "Page 1 / 3" footer,
 French paragraph styles, and tables whose header row repeats on every page.
 
-Only ReportLab's built-in Helvetica is used: its WinAnsi encoding covers French
-accents, the € sign and the no-break space that mache.formats puts in amounts, so
-no font file has to ship with the project. Text given to these helpers is plain
-text: they escape it for ReportLab's paragraph markup themselves.
+The font is Bitstream Vera Sans, the TrueType font that ships inside ReportLab
+(reportlab/fonts), so a fresh install needs no font package: it is embedded (subset)
+in every PDF, as PDF/A requires of the invoices (docs/einvoicing.md), and covers French
+accents, the € sign, the dashes and the no-break space that mache.formats puts in
+amounts (not the narrow U+202F). ReportLab's built-in Helvetica is never used, not even
+for the canvas's initial font. Colours are RGB only (the invoices declare an sRGB
+output intent), drawn opaque. Text given to these helpers is plain text: they escape it
+for ReportLab's paragraph markup themselves.
 """
 
 import functools
 import io
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+import reportlab
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -36,8 +44,15 @@ HEADER_HEIGHT = 9 * mm  # room kept above the frame for the running header
 FOOTER_HEIGHT = 12 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
-FONT = "Helvetica"
-FONT_BOLD = "Helvetica-Bold"
+FONT = "MacheSans"
+FONT_BOLD = "MacheSans-Bold"
+FONT_DIR = Path(reportlab.__file__).parent / "fonts"
+FONT_FILES = {  # Bitstream Vera (licence: reportlab/fonts/bitstream-vera-license.txt)
+    FONT: "Vera.ttf",
+    FONT_BOLD: "VeraBd.ttf",
+    "MacheSans-Italic": "VeraIt.ttf",
+    "MacheSans-BoldItalic": "VeraBI.ttf",
+}
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
 RULE = colors.HexColor("#cbd2d9")
@@ -45,6 +60,24 @@ HEADER_FILL = colors.HexColor("#e4e7eb")
 STRIPE_FILL = colors.HexColor("#f5f7fa")
 WARNING_INK = colors.HexColor("#8a1c1c")
 WARNING_FILL = colors.HexColor("#fde8e8")
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the TrueType fonts once per process, and the family, so that <b> in a
+    paragraph picks the bold face (embedded too) rather than a built-in font."""
+    for name, filename in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+    pdfmetrics.registerFontFamily(
+        FONT,
+        normal=FONT,
+        bold=FONT_BOLD,
+        italic="MacheSans-Italic",
+        boldItalic="MacheSans-BoldItalic",
+    )
+
+
+register_fonts()
 
 
 @functools.cache
@@ -104,6 +137,12 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def table_style(commands: list) -> TableStyle:
+    """A TableStyle whose every cell is in the project's font: a Table sets each cell's
+    font, strings and flowables alike, and its default is the built-in Helvetica."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
 def para(text: str, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped: a "&" in a product name is not markup)."""
     return Paragraph(escape(text), styles()[style])
@@ -125,7 +164,7 @@ def notice(text: str, *, width: float = CONTENT_WIDTH) -> Table:
         spaceAfter=5 * mm,
     )
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.75, WARNING_INK),
                 ("BACKGROUND", (0, 0), (-1, -1), WARNING_FILL),
@@ -165,7 +204,7 @@ def info_blocks(
             ("BOX", (index, 0), (index, 0), 0.5, RULE),
             ("BACKGROUND", (index, 0), (index, 0), STRIPE_FILL),
         ]
-    table.setStyle(TableStyle(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -225,7 +264,7 @@ def data_table(
         *spans,
     ]
     commands += [("ALIGN", (column, 1), (column, -1), "RIGHT") for column in sorted(right)]
-    table.setStyle(TableStyle(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -264,7 +303,7 @@ def summary_table(
         colWidths=[width * 0.55, width * 0.45],
         hAlign="RIGHT",
     )
-    table.setStyle(TableStyle(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -276,7 +315,7 @@ def side_by_side(
     scale = width / sum(widths)
     table = Table([list(flowables)], colWidths=[share * scale for share in widths], hAlign="LEFT")
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (-1, 0), (-1, 0), "RIGHT"),
@@ -352,6 +391,9 @@ def render(story: list, *, frame: PageFrame, title: str, author: str = "") -> by
         title=title,
         author=author,
         creator="MACHE",
+        lang="fr-FR",
+        initialFontName=FONT,  # else the canvas's preamble names Helvetica, not embedded
+        enforceColorSpace="rgb",
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN + HEADER_HEIGHT,

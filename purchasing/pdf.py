@@ -5,9 +5,12 @@ Each function loads what it shows in a fixed number of queries, whatever the num
 of lines; an instance that arrives with its relations already fetched (the API's
 selectors do it) costs only the cooperative's row, and an invoice nothing: it prints
 both parties as they were when it was issued (its snapshot), never as they are now.
+
+The invoice and the credit note are Factur-X PDFs (docs/einvoicing.md): the page below
+carries the mentions French law requires of an invoice, and purchasing.facturx.pdf
+makes it a PDF/A-3 with its CII XML (purchasing.facturx.cii) embedded.
 """
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
@@ -36,10 +39,30 @@ from mache.pdf import (
 )
 from shops.models import Cooperative
 
-from .models import CreditNote, Invoice, SupplierOrder
+from .facturx import credit_note_cii, invoice_cii
+from .facturx.pdf import facturx_pdf
+from .models import CreditNote, Invoice, InvoiceLine, SupplierOrder
 
-PAYMENT_TERM_DAYS = 30
 RECOVERY_INDEMNITY = f"40{NBSP}€"  # fixed by the Code de commerce (art. D441-5)
+LATE_PAYMENT = (
+    "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
+    f"pour frais de recouvrement : {RECOVERY_INDEMNITY}."
+)
+LATE_PAYMENT_DETAIL = (
+    "En cas de retard de paiement, des pénalités sont exigibles dès le lendemain de "
+    "l'échéance, sans rappel, au taux de trois fois le taux d'intérêt légal, ainsi qu'une "
+    f"indemnité forfaitaire de {RECOVERY_INDEMNITY} pour frais de recouvrement "
+    "(art. L441-10 et D441-5 du Code de commerce)."
+)
+NATURE_GOODS_AND_FEE = (
+    "Livraison de biens et prestation de services (frais de service de la coopérative)"
+)
+NATURE_GOODS = "Livraison de biens"
+VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits"
+# Every quantity on these documents is a whole count (UN/ECE code C62 in the XML): the
+# units of a product, or the one lump sum of a shipping share or a fee.
+UNIT_LABELS = {InvoiceLine.Kind.GOODS: "unité"}
+LUMP_SUM = "forfait"
 
 
 def _siret(siret: str) -> str:
@@ -54,6 +77,46 @@ def _siret(siret: str) -> str:
 
 def _postal_line(postcode: str, commune: str) -> str:
     return " ".join(part for part in (postcode, commune) if part)
+
+
+def _spaced(code: str, size: int = 4) -> str:
+    """'FR7630006000011234567890189' -> 'FR76 3000 6000 ...' (no-break spaces)."""
+    return NBSP.join(code[i : i + size] for i in range(0, len(code), size))
+
+
+def _rcs(rcs: str, siret: str) -> str:
+    """The RCS mention: as recorded when it is whole ("RCS Rennes 123 456 789"), the
+    registry's city followed by the SIREN when only the city is recorded."""
+    rcs = rcs.strip()
+    if not rcs:
+        return ""
+    if any(char.isdigit() for char in rcs):
+        return rcs if rcs.upper().startswith("RCS") else f"RCS {rcs}"
+    siren = NBSP.join([siret[:3], siret[3:6], siret[6:9]]) if len(siret) >= 9 else ""
+    return " ".join(part for part in ("RCS", rcs, siren) if part)
+
+
+def _legal_form_line(legal_form: str, share_capital) -> str:
+    """'SCIC SAS à capital variable au capital de 12 000,00 €'."""
+    capital = f"au capital de {format_eur(share_capital)}" if share_capital else ""
+    if legal_form and capital:
+        return f"{legal_form} {capital}"
+    return legal_form or (f"Capital social : {format_eur(share_capital)}" if capital else "")
+
+
+def _vat_number(vat_number: str) -> str:
+    return f"N° TVA intracommunautaire : {vat_number}" if vat_number else ""
+
+
+def _seller_lines(seller) -> list[str]:
+    """The seller's block as an invoice or a credit note prints it: the cooperative as
+    issued, with its legal mentions (form and capital, SIRET, RCS, VAT number)."""
+    return [
+        *_cooperative_lines(seller),
+        _legal_form_line(getattr(seller, "legal_form", ""), getattr(seller, "share_capital", None)),
+        _rcs(getattr(seller, "rcs", ""), seller.siret),
+        _vat_number(getattr(seller, "vat_number", "")),
+    ]
 
 
 def _cooperative_lines(coop) -> list[str]:
@@ -197,7 +260,90 @@ def _buyer_lines(shop) -> list[str]:
         shop.address,
         _postal_line(shop.postcode, shop.commune),
         _siret(shop.siret),
+        _vat_number(getattr(shop, "vat_number", "")),
     ]
+
+
+def _party(invoice: Invoice, side: str):
+    """The seller or the buyer as issued, with the e-invoicing fields (docs/einvoicing.md)
+    read from the snapshot when the invoice has them."""
+    party = invoice.party(side)
+    for field, default in (
+        ("vat_number", ""),
+        ("legal_form", ""),
+        ("share_capital", None),
+        ("rcs", ""),
+        ("iban", ""),
+        ("bic", ""),
+        ("creditor_id", ""),
+        ("vat_on_debits", False),
+    ):
+        if not hasattr(party, field):
+            setattr(party, field, getattr(invoice, f"{side}_{field}", default))
+    return party
+
+
+def _delivery_lines(invoice: Invoice, buyer) -> list[str]:
+    """Where and when the goods were delivered: the round's date, the shop's address as
+    issued."""
+    address = ", ".join(
+        part for part in (buyer.address, _postal_line(buyer.postcode, buyer.commune)) if part
+    )
+    return [
+        f"Date de livraison : {format_date(invoice.round.delivery_date)}",
+        f"Adresse de livraison : {address}" if address else "",
+    ]
+
+
+def _nature_lines(lines, seller) -> list[str]:
+    """The nature of the operations, and the VAT on debits option when the cooperative
+    has taken it (CGI art. 242 nonies A)."""
+    has_fee = any(line.kind == InvoiceLine.Kind.FEE for line in lines)
+    return [
+        f"Nature des opérations : {NATURE_GOODS_AND_FEE if has_fee else NATURE_GOODS}.",
+        f"{VAT_ON_DEBITS}." if seller.vat_on_debits else "",
+    ]
+
+
+def _payment_means_lines(invoice: Invoice, seller) -> list[str]:
+    """How the invoice is paid: by SEPA direct debit under the shop's mandate when it had
+    one at issue, else by transfer to the cooperative's account."""
+    if getattr(invoice, "payment_means", "transfer") == "direct_debit":
+        mandate = getattr(invoice, "mandate_reference", "")
+        return [
+            "Règlement par prélèvement SEPA à l'échéance"
+            + (f", mandat n°{NBSP}{mandate}" if mandate else "")
+            + (f", identifiant créancier SEPA {seller.creditor_id}" if seller.creditor_id else "")
+            + "."
+        ]
+    account = " — ".join(
+        part
+        for part in (
+            f"IBAN {_spaced(seller.iban)}" if seller.iban else "",
+            f"BIC {seller.bic}" if seller.bic else "",
+        )
+        if part
+    )
+    return [f"Règlement par virement SEPA{' : ' + account if account else ''}."]
+
+
+def _unit(line) -> str:
+    if not line.quantity:
+        return ""
+    return UNIT_LABELS.get(line.kind, LUMP_SUM)
+
+
+def _as_facturx(pdf: bytes, xml: bytes, *, document: str, seller, buyer, day) -> bytes:
+    return facturx_pdf(
+        pdf,
+        xml,
+        title=document,
+        author=seller.legal_name or seller.name,
+        subject=(
+            f"{document} du {format_date(day)} de {seller.legal_name or seller.name} "
+            f"à {buyer.legal_name or buyer.name}"
+        ),
+    )
 
 
 def vat_and_totals(vat_lines, document, *, total_label: str):
@@ -223,14 +369,23 @@ def vat_and_totals(vat_lines, document, *, total_label: str):
     return side_by_side([vat_table, totals], widths=[1, 1])
 
 
+def _lines_table(rows):
+    return data_table(
+        ["Désignation", "Quantité", "Unité", "Prix unitaire HT", "Montant HT", "TVA"],
+        rows,
+        widths=[81, 18, 14, 24, 24, 13],  # mm of the 174 between the margins
+        right_columns={1, 3, 4, 5},
+    )
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The cooperative's invoice (facture) to a shop, as PDF bytes."""
+    """The cooperative's invoice (facture) to a shop: a Factur-X PDF (docs/einvoicing.md)."""
     prefetch_related_objects([invoice], "round__supplier", "lines", "vat_lines")
     # The parties as issued, not the shop or the cooperative as they are now.
-    coop, shop, round_ = invoice.party("seller"), invoice.party("buyer"), invoice.round
+    coop, shop, round_ = _party(invoice, "seller"), _party(invoice, "buyer"), invoice.round
     lines = sorted(invoice.lines.all(), key=lambda line: line.position)
     vat_lines = sorted(invoice.vat_lines.all(), key=lambda vat: vat.rate)
-    due_on = invoice.issued_on + dt.timedelta(days=PAYMENT_TERM_DAYS)
+    term_days = (invoice.due_on - invoice.issued_on).days
     document = f"Facture n°{NBSP}{invoice.number}"
 
     story = [
@@ -240,35 +395,31 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             f"date de livraison : {format_date(round_.delivery_date)}",
             "subtitle",
         ),
-        info_blocks(
-            [
-                ("Vendeur", _cooperative_lines(coop)),
-                ("Client", _buyer_lines(shop)),
-            ]
-        ),
+        info_blocks([("Vendeur", _seller_lines(coop)), ("Client", _buyer_lines(shop))]),
+        Spacer(0, 3 * mm),
+        info_blocks([("Livraison", _delivery_lines(invoice, shop))]),
         Spacer(0, 3 * mm),
         lines_para(
             [
                 f"Achat groupé auprès de {round_.supplier.name}, livré le "
                 f"{format_date(round_.delivery_date)} "
-                f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id})."
+                f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id}).",
+                *_nature_lines(lines, coop),
             ]
         ),
         para("Détail", "heading"),
-        data_table(
-            ["Désignation", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"],
+        _lines_table(
             [
                 [
                     line.label,
                     format_quantity(line.quantity),
+                    _unit(line),
                     format_unit_price(line.unit_price),
                     format_eur(line.amount),
                     format_rate(line.vat_rate),
                 ]
                 for line in lines
-            ],
-            widths=[70, 14, 24, 22, 12],
-            right_columns={1, 2, 3, 4},
+            ]
         ),
         Spacer(0, 5 * mm),
     ]
@@ -288,28 +439,32 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         para("Conditions de paiement", "heading"),
         lines_para(
             [
-                f"Paiement à {PAYMENT_TERM_DAYS} jours, au plus tard le {format_date(due_on)}.",
+                f"Paiement à {term_days} jours, au plus tard le {format_date(invoice.due_on)}.",
+                *_payment_means_lines(invoice, coop),
                 "Pas d'escompte pour paiement anticipé.",
-                "Pénalités de retard : trois fois le taux d'intérêt légal ; indemnité forfaitaire "
-                f"pour frais de recouvrement : {RECOVERY_INDEMNITY}.",
+                LATE_PAYMENT,
+                LATE_PAYMENT_DETAIL,
             ],
             "small",
         ),
     ]
     # The totals, the VAT and the legal mentions stay together, after the last line.
     story.append(KeepTogether(closing))
-    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+    pdf = render(story, frame=_frame(coop, document), title=document, author=coop.name)
+    xml = invoice_cii(invoice)
+    return _as_facturx(pdf, xml, document=document, seller=coop, buyer=shop, day=invoice.issued_on)
 
 
 # --- Credit note ------------------------------------------------------------------------
 
 
 def credit_note_pdf(credit_note: CreditNote) -> bytes:
-    """A credit note (avoir) on one invoice, as PDF bytes (docs/credit-notes.md). The
-    parties are the invoice's, as issued: a credit note corrects that document."""
-    prefetch_related_objects([credit_note], "invoice", "lines", "vat_lines")
+    """A credit note (avoir) on one invoice: a Factur-X PDF (docs/credit-notes.md,
+    docs/einvoicing.md). The parties are the invoice's, as issued: a credit note corrects
+    that document."""
+    prefetch_related_objects([credit_note], "invoice__round", "lines", "vat_lines")
     invoice = credit_note.invoice
-    coop, shop = invoice.party("seller"), invoice.party("buyer")
+    coop, shop = _party(invoice, "seller"), _party(invoice, "buyer")
     lines = sorted(credit_note.lines.all(), key=lambda line: line.position)
     vat_lines = sorted(credit_note.vat_lines.all(), key=lambda vat: vat.rate)
     document = f"Avoir n°{NBSP}{credit_note.number}"
@@ -322,24 +477,24 @@ def credit_note_pdf(credit_note: CreditNote) -> bytes:
             f"n°{NBSP}{invoice.number} du {format_date(invoice.issued_on)}",
             "subtitle",
         ),
-        info_blocks([("Vendeur", _cooperative_lines(coop)), ("Client", _buyer_lines(shop))]),
+        info_blocks([("Vendeur", _seller_lines(coop)), ("Client", _buyer_lines(shop))]),
         Spacer(0, 3 * mm),
-        lines_para([f"Motif : {credit_note.reason}"]),
+        info_blocks([("Livraison", _delivery_lines(invoice, shop))]),
+        Spacer(0, 3 * mm),
+        lines_para([f"Motif : {credit_note.reason}", *_nature_lines(lines, coop)]),
         para("Détail", "heading"),
-        data_table(
-            ["Désignation", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"],
+        _lines_table(
             [
                 [
                     line.label + (" (renvoyé au fournisseur)" if line.return_to_supplier else ""),
                     format_quantity(line.quantity) if line.quantity else "",
+                    _unit(line),
                     format_unit_price(line.unit_price) if line.unit_price is not None else "",
                     format_eur(line.amount),
                     format_rate(line.vat_rate),
                 ]
                 for line in lines
-            ],
-            widths=[70, 14, 24, 22, 12],
-            right_columns={1, 2, 3, 4},
+            ]
         ),
         Spacer(0, 5 * mm),
     ]
@@ -361,4 +516,8 @@ def credit_note_pdf(credit_note: CreditNote) -> bytes:
             ]
         )
     )
-    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+    pdf = render(story, frame=_frame(coop, document), title=document, author=coop.name)
+    xml = credit_note_cii(credit_note)
+    return _as_facturx(
+        pdf, xml, document=document, seller=coop, buyer=shop, day=credit_note.issued_on
+    )

@@ -31,10 +31,10 @@ from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
 
 from .. import rules
-from ..hooks import invoice_mandates
 from ..facturx.cii import cii_xml
 from ..facturx.documents import invoice_document
 from ..facturx.validation import cii_check
+from ..hooks import invoice_mandates
 from ..models import (
     Allocation,
     Invoice,

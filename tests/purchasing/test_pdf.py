@@ -277,7 +277,7 @@ def test_the_invoice_shows_the_parties_the_lines_the_vat_and_the_legal_mentions(
         row = next(r for r in text.splitlines() if plain(line.label) in r)
         assert plain(format_eur(line.amount)) in row
         assert plain(format_rate(line.vat_rate)) in row
-    assert re.search(r"Beurre demi-sel 250 g\s+12\s+2,0750 €\s+24,90 €\s+5,5 %", text)
+    assert re.search(r"Beurre demi-sel 250 g\s+12\s+unité\s+2,0750 €\s+24,90 €\s+5,5 %", text)
 
     for vat in invoice.vat_lines.all():
         assert re.search(

@@ -367,7 +367,7 @@ DSO_NOTE = (
 
 def _receivables(data: ShopReportData) -> list[Flowable]:
     return [
-        summary_table(_receivables_rows(data.receivables, data.date_to), width=110 * mm),
+        summary_table(_receivables_rows(data.receivables, data.date_to), width=125 * mm),
         para(DSO_NOTE, "small"),
     ]
 
