@@ -57,3 +57,19 @@ def siret_from(number: int, establishment: int = 1) -> str:
     siren = body + luhn.calc_check_digit(body)
     nic = f"{siren}{establishment:04d}"
     return nic + luhn.calc_check_digit(nic)
+
+
+def rcs_mention(rcs: str, siret: str) -> str:
+    """The RCS mention of invoices: "RCS Rennes 123 456 789". `rcs` is what the
+    cooperative recorded: the registry's city alone ("Rennes"), or with the prefix
+    ("RCS Rennes"), or the whole mention with the number; the prefix is never doubled and
+    the SIREN (of `siret`) completes a mention that has no number."""
+    rcs = rcs.strip()
+    if rcs.upper().startswith("RCS"):
+        rcs = rcs[3:].strip()
+    if not rcs:
+        return ""
+    if any(char.isdigit() for char in rcs):
+        return f"RCS {rcs}"
+    siren = "\u00a0".join([siret[:3], siret[3:6], siret[6:9]]) if len(siret) >= 9 else ""
+    return " ".join(part for part in ("RCS", rcs, siren) if part)

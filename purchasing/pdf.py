@@ -26,6 +26,7 @@ from mache.formats import (
     format_rate,
     format_unit_price,
 )
+from mache.identifiers import rcs_mention
 from mache.pdf import (
     PageFrame,
     data_table,
@@ -84,18 +85,6 @@ def _spaced(code: str, size: int = 4) -> str:
     return NBSP.join(code[i : i + size] for i in range(0, len(code), size))
 
 
-def _rcs(rcs: str, siret: str) -> str:
-    """The RCS mention: as recorded when it is whole ("RCS Rennes 123 456 789"), the
-    registry's city followed by the SIREN when only the city is recorded."""
-    rcs = rcs.strip()
-    if not rcs:
-        return ""
-    if any(char.isdigit() for char in rcs):
-        return rcs if rcs.upper().startswith("RCS") else f"RCS {rcs}"
-    siren = NBSP.join([siret[:3], siret[3:6], siret[6:9]]) if len(siret) >= 9 else ""
-    return " ".join(part for part in ("RCS", rcs, siren) if part)
-
-
 def _legal_form_line(legal_form: str, share_capital) -> str:
     """'SCIC SAS à capital variable au capital de 12 000,00 €'."""
     capital = f"au capital de {format_eur(share_capital)}" if share_capital else ""
@@ -114,7 +103,7 @@ def _seller_lines(seller) -> list[str]:
     return [
         *_cooperative_lines(seller),
         _legal_form_line(getattr(seller, "legal_form", ""), getattr(seller, "share_capital", None)),
-        _rcs(getattr(seller, "rcs", ""), seller.siret),
+        rcs_mention(getattr(seller, "rcs", ""), seller.siret),
         _vat_number(getattr(seller, "vat_number", "")),
     ]
 
@@ -380,7 +369,7 @@ def _lines_table(rows):
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The cooperative's invoice (facture) to a shop: a Factur-X PDF (docs/einvoicing.md)."""
-    prefetch_related_objects([invoice], "round__supplier", "lines", "vat_lines")
+    prefetch_related_objects([invoice], "round__supplier", "lines__product", "vat_lines")
     # The parties as issued, not the shop or the cooperative as they are now.
     coop, shop, round_ = _party(invoice, "seller"), _party(invoice, "buyer"), invoice.round
     lines = sorted(invoice.lines.all(), key=lambda line: line.position)

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from lxml import etree
 
+from mache.identifiers import rcs_mention
+
 from .documents import DIRECT_DEBIT, FacturXDoc, Party
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -88,12 +90,7 @@ def legal_mention(seller: Party) -> str:
         )
         if part
     )
-    # The field reads "RCS Rennes 123 456 789" (shops.forms); a bare city gets the prefix.
-    rcs = (
-        seller.rcs
-        if seller.rcs.upper().startswith("RCS") or not seller.rcs
-        else f"RCS {seller.rcs}"
-    )
+    rcs = rcs_mention(seller.rcs, seller.siret)
     return ", ".join(part for part in (form, rcs) if part)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
 from stdnum.fr import siren as siren_numbers
 
 from mache.money import ZERO
@@ -231,9 +232,12 @@ def invoice_document(
     the caller, for the snapshot fields the model lacks (module doc)."""
     coop = _Lazy(cooperative)
     if lines is None:
-        lines = list(invoice.lines.select_related("product"))
+        # What the caller prefetched is used (the PDF, the selectors); the rest is read
+        # in one query per relation.
+        prefetch_related_objects([invoice], "lines__product", "vat_lines")
+        lines = sorted(invoice.lines.all(), key=lambda line: line.position)
     if vat_lines is None:
-        vat_lines = list(invoice.vat_lines.all())
+        vat_lines = sorted(invoice.vat_lines.all(), key=lambda vat: vat.rate)
     if delivery_date is None:
         delivery_date = invoice.round.delivery_date
     payment = _payment(invoice, coop)
@@ -273,9 +277,10 @@ def credit_note_document(
     coop = _Lazy()
     invoice = invoice or credit_note.invoice
     if lines is None:
-        lines = list(credit_note.lines.select_related("product"))
+        prefetch_related_objects([credit_note], "lines__product", "vat_lines")
+        lines = sorted(credit_note.lines.all(), key=lambda line: line.position)
     if vat_lines is None:
-        vat_lines = list(credit_note.vat_lines.all())
+        vat_lines = sorted(credit_note.vat_lines.all(), key=lambda vat: vat.rate)
     return FacturXDoc(
         type_code=CREDIT_NOTE,
         number=number or credit_note.number,

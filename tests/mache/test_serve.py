@@ -1,6 +1,7 @@
 """`make run`'s last step, for real: SQLite, the file-system broker, a worker with beat."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,22 +46,36 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture
-def serverless_env(tmp_path):
+def _serverless(var) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "MACHE_ENV"}
     }
-    env.update(MACHE_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", DEBUG="0")
+    env.update(MACHE_VAR_DIR=str(var), PYTHONUNBUFFERED="1", DEBUG="0")
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated_var(tmp_path_factory):
+    """A var folder whose SQLite database is migrated, once for the module: each test
+    starts from a copy (migrating costs more than the test itself)."""
+    var = tmp_path_factory.mktemp("serve") / "var"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
-        env=env,
+        env=_serverless(var),
         check=True,
         cwd=settings.BASE_DIR,
         timeout=300,
     )
-    return env
+    return var
+
+
+@pytest.fixture
+def serverless_env(migrated_var, tmp_path):
+    var = tmp_path / "var"
+    shutil.copytree(migrated_var, var)
+    return _serverless(var)
 
 
 def ignore_sigint():

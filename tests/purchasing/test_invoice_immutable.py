@@ -94,7 +94,7 @@ def test_an_invoice_keeps_both_parties_as_issued(invoice, tmp_path):
         legal_name="NOUVELLE SARL",
         address="9 rue Neuve",
         postcode="35000",
-        commune="Rennes",
+        commune="Fougères",
     )
     Shop.objects.filter(pk=101).update(vat_number="")
     Mandate.objects.filter(shop_id=101).delete()
@@ -127,7 +127,7 @@ def test_an_invoice_keeps_both_parties_as_issued(invoice, tmp_path):
         "Nouveau Nom",
         "NOUVELLE SARL",
         "9 rue Neuve",
-        "Rennes",
+        "Fougères",
         "Coop Renommée",
         "SCIC RENOMMÉE",
         "1 avenue Autre",

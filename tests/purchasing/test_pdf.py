@@ -367,8 +367,9 @@ def test_the_query_count_does_not_grow_with_the_lines(coop, django_assert_num_qu
     with django_assert_num_queries(5):
         purchase_order_pdf(supplier_order)
     invoice = Invoice.objects.get(pk=large_invoice.pk)
-    # round, supplier, lines, VAT lines (both parties are on the invoice as issued)
-    with django_assert_num_queries(4):
+    # round, supplier, lines, their products (the e-invoice's unit codes), VAT lines (both
+    # parties are on the invoice as issued)
+    with django_assert_num_queries(5):
         invoice_pdf(invoice)
 
 
@@ -381,7 +382,9 @@ def test_instances_from_the_selectors_cost_only_the_cooperative(
 
     with django_assert_num_queries(1):
         purchase_order_pdf(supplier_order)
-    with django_assert_num_queries(0):  # the parties as issued are on the invoice
+    # The parties as issued are on the invoice; the lines' products (the e-invoice's unit
+    # codes) are the one read.
+    with django_assert_num_queries(1):
         invoice_pdf(invoice)
 
 
