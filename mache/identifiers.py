@@ -1,4 +1,4 @@
-"""French company identifiers, checked and derived by python-stdnum (docs/einvoicing.md,
+"""French company identifiers, checked and derived by python-stdnum (docs/e-invoicing.md,
 "Identities"): the SIRET (with La Poste's exception to the Luhn key, which stdnum knows),
 its SIREN, and the intra-community VAT number (TVA) computed from the SIREN. No
 hand-written checksum here: stdnum's modules are the rule."""

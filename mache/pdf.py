@@ -4,7 +4,7 @@ French paragraph styles, and tables whose header row repeats on every page.
 
 The font is Bitstream Vera Sans, the TrueType font that ships inside ReportLab
 (reportlab/fonts), so a fresh install needs no font package: it is embedded (subset)
-in every PDF, as PDF/A requires of the invoices (docs/einvoicing.md), and covers French
+in every PDF, as PDF/A requires of the invoices (docs/e-invoicing.md), and covers French
 accents, the € sign, the dashes and the no-break space that mache.formats puts in
 amounts (not the narrow U+202F). ReportLab's built-in Helvetica is never used, not even
 for the canvas's initial font. Colours are RGB only (the invoices declare an sRGB

@@ -295,7 +295,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=8),
     },
     # Issue 15: the statuses the e-invoicing platform reported (the inbox), every minute
-    # (docs/einvoicing.md, "Lifecycle and the platform").
+    # (docs/e-invoicing.md, "Lifecycle and the platform").
     "einvoice-fetch": {"task": "purchasing.einvoice_fetch", "schedule": 60.0},
 }
 # Days after the due date at which an unpaid invoice is reminded, once per level
@@ -304,7 +304,7 @@ PAYMENT_REMINDER_DAYS = tuple(
     sorted({int(days) for days in env_list("PAYMENT_REMINDER_DAYS", "7,21")})
 )
 
-# --- E-invoicing platform (issue 15; docs/einvoicing.md, "Lifecycle and the platform") ---
+# --- E-invoicing platform (issue 15; docs/e-invoicing.md, "Lifecycle and the platform") ---
 # "folder": issued invoices and credit notes are deposited as Factur-X PDFs in the outbox
 # folder, and the platform's status files are read from the inbox folder; "" deposits
 # nothing and reads nothing. No network call either way.

@@ -62,7 +62,7 @@ def validate_vat_number(value: str) -> None:
 
 def vat_number_check(instance) -> None:
     """A model's `vat_number` beside its `siret` (the cooperative, a shop): blank, or the
-    French VAT number of that SIREN (docs/einvoicing.md, "Identities"). Stored compact
+    French VAT number of that SIREN (docs/e-invoicing.md, "Identities"). Stored compact
     ('FR' + key + SIREN). Call from the model's clean()."""
     error = vat_number_error(
         instance.vat_number, instance.siret if siret_ok(instance.siret) else ""

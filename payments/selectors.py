@@ -399,7 +399,7 @@ def supplier_orders_to_pay() -> QuerySet[SupplierOrder]:
 def mandate_references(*, shop_ids, on: dt.date) -> dict[int, str]:
     """The mandate reference (RUM) of each of `shop_ids` that has a SEPA mandate signed by
     `on`: its invoices of that day are collected by direct debit (registered on
-    purchasing.hooks.invoice_mandates, payments/apps.py; docs/einvoicing.md)."""
+    purchasing.hooks.invoice_mandates, payments/apps.py; docs/e-invoicing.md)."""
     return dict(
         Mandate.objects.filter(shop_id__in=list(shop_ids), signed_on__lte=on).values_list(
             "shop_id", "reference"

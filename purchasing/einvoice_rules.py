@@ -1,5 +1,5 @@
 """The e-invoicing lifecycle of an invoice or a credit note, as pure rules
-(docs/einvoicing.md, "Lifecycle and the platform"): the statuses, their French labels,
+(docs/e-invoicing.md, "Lifecycle and the platform"): the statuses, their French labels,
 the current status from the latest platform event and the money, and the status files
 a platform leaves in the inbox. The database work: purchasing.services.einvoicing."""
 

@@ -327,7 +327,7 @@ class Invoice(models.Model):
     buyer_address = party_field("client : adresse", 300)
     buyer_postcode = party_field("client : code postal", 5)
     buyer_commune = party_field("client : commune", 120)
-    # Issue 15 (docs/einvoicing.md, "Identities"): the rest of what a Factur-X invoice
+    # Issue 15 (docs/e-invoicing.md, "Identities"): the rest of what a Factur-X invoice
     # says of the parties and of the payment, as at issue. Each column has a database
     # default: the benchmarks load invoices by COPY without them.
     seller_vat_number = party_field("vendeur : n° de TVA", 20)
@@ -619,7 +619,7 @@ class InvoiceSettlement(models.Model):
 
 class EInvoiceEvent(models.Model):
     """One step of an invoice's or a credit note's e-invoicing lifecycle, as the platform
-    reported it (docs/einvoicing.md, "Lifecycle and the platform"): `deposited` (handed
+    reported it (docs/e-invoicing.md, "Lifecycle and the platform"): `deposited` (handed
     to the platform), `rejected` (by the platform), `refused` (by the buyer), `approved`.
     Rows are only added: the document's current status is its latest event, `issued`
     when it has none, `paid` when the money says so (purchasing.einvoice_rules).

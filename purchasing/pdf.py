@@ -6,7 +6,7 @@ of lines; an instance that arrives with its relations already fetched (the API's
 selectors do it) costs only the cooperative's row, and an invoice nothing: it prints
 both parties as they were when it was issued (its snapshot), never as they are now.
 
-The invoice and the credit note are Factur-X PDFs (docs/einvoicing.md): the page below
+The invoice and the credit note are Factur-X PDFs (docs/e-invoicing.md): the page below
 carries the mentions French law requires of an invoice, and purchasing.facturx.pdf
 makes it a PDF/A-3 with its CII XML (purchasing.facturx.cii) embedded.
 """
@@ -254,7 +254,7 @@ def _buyer_lines(shop) -> list[str]:
 
 
 def _party(invoice: Invoice, side: str):
-    """The seller or the buyer as issued, with the e-invoicing fields (docs/einvoicing.md)
+    """The seller or the buyer as issued, with the e-invoicing fields (docs/e-invoicing.md)
     read from the snapshot when the invoice has them."""
     party = invoice.party(side)
     for field, default in (
@@ -368,7 +368,7 @@ def _lines_table(rows):
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The cooperative's invoice (facture) to a shop: a Factur-X PDF (docs/einvoicing.md)."""
+    """The cooperative's invoice (facture) to a shop: a Factur-X PDF (docs/e-invoicing.md)."""
     prefetch_related_objects([invoice], "round__supplier", "lines__product", "vat_lines")
     # The parties as issued, not the shop or the cooperative as they are now.
     coop, shop, round_ = _party(invoice, "seller"), _party(invoice, "buyer"), invoice.round
@@ -449,7 +449,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 def credit_note_pdf(credit_note: CreditNote) -> bytes:
     """A credit note (avoir) on one invoice: a Factur-X PDF (docs/credit-notes.md,
-    docs/einvoicing.md). The parties are the invoice's, as issued: a credit note corrects
+    docs/e-invoicing.md). The parties are the invoice's, as issued: a credit note corrects
     that document."""
     prefetch_related_objects([credit_note], "invoice__round", "lines", "vat_lines")
     invoice = credit_note.invoice

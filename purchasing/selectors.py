@@ -130,7 +130,7 @@ def credit_note_list(*, user) -> QuerySet[CreditNote]:
     )
 
 
-# --- E-invoicing lifecycle (docs/einvoicing.md, "Lifecycle and the platform") -----------
+# --- E-invoicing lifecycle (docs/e-invoicing.md, "Lifecycle and the platform") -----------
 
 
 def with_einvoice_status(queryset: QuerySet) -> QuerySet:

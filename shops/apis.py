@@ -267,7 +267,7 @@ class CooperativeSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        # Left blank, the VAT number is the one derived from the SIREN (docs/einvoicing.md).
+        # Left blank, the VAT number is the one derived from the SIREN (docs/e-invoicing.md).
         data["vat_number"] = instance.effective_vat_number
         return data
 

@@ -189,7 +189,7 @@ class CooperativeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, the term stays what it was (30 days on a new installation).
         self.fields["payment_term_days"].required = False
-        # Left empty, the VAT number is derived from the SIREN (docs/einvoicing.md): say
+        # Left empty, the VAT number is derived from the SIREN (docs/e-invoicing.md): say
         # which one the documents carry.
         derived = vat_number_for(self.instance.siret)
         if derived:

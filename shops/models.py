@@ -102,7 +102,7 @@ class Cooperative(models.Model):
     @property
     def effective_vat_number(self) -> str:
         """The VAT number as given, else derived from the SIREN by python-stdnum
-        (docs/einvoicing.md, "Identities"): what invoices and the API show."""
+        (docs/e-invoicing.md, "Identities"): what invoices and the API show."""
         return self.vat_number or vat_number_for(self.siret)
 
     @classmethod

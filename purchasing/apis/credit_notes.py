@@ -112,7 +112,7 @@ class CreditNoteOutput(serializers.ModelSerializer):
     total_excl_vat = MoneyField()
     total_vat = MoneyField()
     total_incl_vat = MoneyField()
-    # Issue 15: the e-invoicing lifecycle (docs/einvoicing.md), annotated by the selector.
+    # Issue 15: the e-invoicing lifecycle (docs/e-invoicing.md), annotated by the selector.
     einvoice_status = serializers.ChoiceField(choices=einvoice_rules.STATUS_CHOICES, read_only=True)
 
     class Meta:

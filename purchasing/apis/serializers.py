@@ -243,7 +243,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     fee = MoneyField()
     status = InvoiceStatusField()
     amount_due = MoneyField(read_only=True)
-    # Issue 15: the e-invoicing lifecycle (docs/einvoicing.md), annotated by the selector.
+    # Issue 15: the e-invoicing lifecycle (docs/e-invoicing.md), annotated by the selector.
     einvoice_status = serializers.ChoiceField(choices=einvoice_rules.STATUS_CHOICES, read_only=True)
 
     class Meta:

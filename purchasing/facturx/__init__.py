@@ -1,5 +1,5 @@
 """Factur-X: the invoices and credit notes of the cooperative as EN 16931 e-invoices
-(docs/einvoicing.md). `documents` reads them from the ORM, `cii` writes their XML,
+(docs/e-invoicing.md). `documents` reads them from the ORM, `cii` writes their XML,
 `validation` checks it against the XSD and the EN 16931 and French rules."""
 
 

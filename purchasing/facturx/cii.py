@@ -1,5 +1,5 @@
 """The CII XML (UN/CEFACT Cross Industry Invoice D16B, Factur-X profile EN 16931) of a
-FacturXDoc: a pure function, no ORM (docs/einvoicing.md, "The CII XML and its
+FacturXDoc: a pure function, no ORM (docs/e-invoicing.md, "The CII XML and its
 validation"). The element order is the schema's; the business terms (BT-n) are named
 where each is written.
 """

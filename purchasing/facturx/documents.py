@@ -1,5 +1,5 @@
 """An invoice or a credit note as an e-invoice: plain dataclasses read once from the ORM,
-everything the CII XML (`cii.py`) and the PDF need (docs/einvoicing.md, "The CII XML and
+everything the CII XML (`cii.py`) and the PDF need (docs/e-invoicing.md, "The CII XML and
 its validation").
 
 The parties are those of the invoice's snapshot (a credit note uses its invoice's): the
@@ -168,7 +168,7 @@ def _seller(invoice, coop: _Lazy) -> Party:
         return _snapshot(invoice, f"seller_{name}", lambda: getattr(coop(), name, default))
 
     siret = invoice.seller_siret
-    # The VAT number of a French company is derived from its SIREN (docs/einvoicing.md).
+    # The VAT number of a French company is derived from its SIREN (docs/e-invoicing.md).
     vat_number = snap("vat_number") or vat_number_of(siren_of(siret))
     return Party(
         name=invoice.seller_name,

@@ -1,11 +1,11 @@
 """The Factur-X PDF: the printable invoice (ReportLab, purchasing/pdf.py) made a PDF/A-3
-with its CII XML embedded as `factur-x.xml` (docs/einvoicing.md, "The Factur-X PDF").
+with its CII XML embedded as `factur-x.xml` (docs/e-invoicing.md, "The Factur-X PDF").
 
 ReportLab does the fonts (TrueType, embedded: mache/pdf.py) and opaque RGB colours;
 this module adds what ReportLab does not write: the sRGB output intent (with its ICC
 profile) and, through the `factur-x` package, the XML attachment (AFRelationship Data)
 and the XMP metadata that declares PDF/A-3 B and Factur-X EN 16931. Nothing here runs
-veraPDF: what is and is not verified is listed in docs/einvoicing.md.
+veraPDF: what is and is not verified is listed in docs/e-invoicing.md.
 """
 
 import datetime as dt

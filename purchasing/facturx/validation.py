@@ -1,4 +1,4 @@
-"""The CII XML checked against the three rule sets of docs/einvoicing.md ("The CII XML and
+"""The CII XML checked against the three rule sets of docs/e-invoicing.md ("The CII XML and
 its validation"): the Factur-X EN 16931 XSD, the EN 16931 schematron (the official
 compiled XSLT, copied in `rules/`) and the French CTC schematron (`BR-FR-*`, shipped by
 the `factur-x` package), the two schematrons run with saxonche.

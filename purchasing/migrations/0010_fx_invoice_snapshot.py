@@ -1,4 +1,4 @@
-"""Issue 15 (docs/einvoicing.md, "Identities"): an invoice keeps, as issued, the rest of
+"""Issue 15 (docs/e-invoicing.md, "Identities"): an invoice keeps, as issued, the rest of
 what a Factur-X invoice says of its parties (the seller's VAT number, legal form, share
 capital, RCS, bank account, SEPA creditor identifier, VAT-on-debits option; the buyer's
 VAT number) and how it is paid (transfer, or direct debit with the mandate's reference).

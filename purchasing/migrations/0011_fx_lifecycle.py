@@ -1,5 +1,5 @@
 """Issue 15: the e-invoicing lifecycle of invoices and credit notes, in a table of its own
-(invoices and credit notes never change: migration 0008). docs/einvoicing.md."""
+(invoices and credit notes never change: migration 0008). docs/e-invoicing.md."""
 
 import django.db.models.deletion
 from django.db import migrations, models

@@ -1,5 +1,5 @@
 """The e-invoicing platform (plateforme agréée) the cooperative hands its invoices to
-(docs/einvoicing.md, "Lifecycle and the platform").
+(docs/e-invoicing.md, "Lifecycle and the platform").
 
 `Platform` is the whole interface a connector implements: `send` a document, `fetch`
 the status updates waiting, then say of each whether it was recorded (`done`) or

@@ -1,4 +1,4 @@
-"""The platform as two folders (docs/einvoicing.md, "Lifecycle and the platform").
+"""The platform as two folders (docs/e-invoicing.md, "Lifecycle and the platform").
 
 Outbox: each document deposited is one file, `<number>.pdf` (its Factur-X), written
 under a temporary name then renamed, so whoever carries the folder to the platform never

@@ -206,7 +206,7 @@ def _credit_note_create(
     """The credit note of `draft`, numbered in its year's series. Its e-invoice is built
     with a provisional number and validated (purchasing.facturx) before the counter row is
     locked: one that would not validate raises FacturXInvalid naming the rules and nothing
-    is written (docs/einvoicing.md). `products`: the invoice's products by id."""
+    is written (docs/e-invoicing.md). `products`: the invoice's products by id."""
     year = issued_on.year
     credit_note = CreditNote(
         number=credit_note_number(year, 0),

@@ -1,4 +1,4 @@
-"""The e-invoicing lifecycle of issued invoices and credit notes (docs/einvoicing.md,
+"""The e-invoicing lifecycle of issued invoices and credit notes (docs/e-invoicing.md,
 "Lifecycle and the platform"): deposit each on the platform once issued, and record the
 statuses the platform reports. The rules (statuses, labels, `paid`, status files):
 purchasing.einvoice_rules; the platform: purchasing.platform.

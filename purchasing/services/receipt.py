@@ -353,14 +353,14 @@ def _issue_invoices(
     Each invoice's e-invoice is built with a provisional number and validated (XSD, EN
     16931 and French rules: purchasing.facturx) before the year's counter row is locked:
     one that would not validate raises FacturXInvalid naming the rules, and the receipt's
-    transaction writes nothing (docs/einvoicing.md)."""
+    transaction writes nothing (docs/e-invoicing.md)."""
     if not drafts:
         return []
 
     year = issued_on.year
     shops = Shop.objects.in_bulk([draft.shop for draft in drafts])
     # The shops collected by direct debit, with their mandate (payments answers: it sits
-    # above purchasing, docs/einvoicing.md "Identities").
+    # above purchasing, docs/e-invoicing.md "Identities").
     mandates = {}
     for answer in invoice_mandates.results(shop_ids=list(shops), on=issued_on):
         mandates.update(answer)

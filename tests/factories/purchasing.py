@@ -26,7 +26,7 @@ class RoundFactory(factory.django.DjangoModelFactory):
 
     # helper xml (issue 15): a round is the cooperative's, and its invoices are valid
     # e-invoices only with the seller's identity (SIREN, VAT number): the cooperative is
-    # recorded before any round, as in every installation (docs/einvoicing.md).
+    # recorded before any round, as in every installation (docs/e-invoicing.md).
     @factory.post_generation
     def cooperative(self, create, extracted, **kwargs):
         if create and not Cooperative.objects.exists():

@@ -106,7 +106,7 @@ def test_bad_identifiers_are_400_naming_the_field_and_write_nothing(
 
 
 def test_a_blank_vat_number_is_derived_from_the_siren(api, coop, coordinator):
-    # docs/einvoicing.md, "Identities": python-stdnum computes the key from the SIREN.
+    # docs/e-invoicing.md, "Identities": python-stdnum computes the key from the SIREN.
     Cooperative.objects.update(vat_number="")
     body = api.as_user(coordinator).get("/api/cooperative/").json()
     assert body["vat_number"] == vat_number_for(coop.siret) != ""

@@ -700,7 +700,7 @@ def test_the_coordinator_issues_a_credit_note_through_the_api(invoiced, api, coo
         "total_excl_vat",
         "total_vat",
         "total_incl_vat",
-        "einvoice_status",  # issue 15 (docs/einvoicing.md)
+        "einvoice_status",  # issue 15 (docs/e-invoicing.md)
     }
     assert (body["invoice"], body["shop"], body["issued_on"]) == (
         invoice.pk,

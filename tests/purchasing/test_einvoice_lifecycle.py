@@ -1,4 +1,4 @@
-"""The e-invoicing lifecycle and the folder platform (docs/einvoicing.md, "Lifecycle and
+"""The e-invoicing lifecycle and the folder platform (docs/e-invoicing.md, "Lifecycle and
 the platform"): the rules alone, the deposit on issue (once), the inbox's status files
 (good, bad, unknown, twice), `paid` following the money, the pages, the API and its
 tenancy. The deposit by a real worker: tests/worker/test_einvoice_worker.py."""

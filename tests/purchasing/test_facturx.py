@@ -1,6 +1,6 @@
 """Factur-X: the CII XML of invoices and credit notes, its validation against the XSD,
 the EN 16931 and the French (BR-FR) rules, validation before the number is taken, and
-the /xml/ endpoints (docs/einvoicing.md, "The CII XML and its validation")."""
+the /xml/ endpoints (docs/e-invoicing.md, "The CII XML and its validation")."""
 
 import dataclasses
 import datetime as dt

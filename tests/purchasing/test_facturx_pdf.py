@@ -1,4 +1,4 @@
-"""The Factur-X PDFs of invoices and credit notes (docs/einvoicing.md, "The Factur-X PDF
+"""The Factur-X PDFs of invoices and credit notes (docs/e-invoicing.md, "The Factur-X PDF
 (PDF/A-3)"): the CII XML embedded, the PDF/A-3 and Factur-X XMP, embedded fonts, the
 sRGB output intent, and the mentions French law requires, read back with pdftotext."""
 
@@ -202,7 +202,7 @@ SELLER = {
 
 
 def issued(invoice: Invoice, **fields) -> Invoice:
-    """The invoice with the e-invoicing snapshot fields (docs/einvoicing.md) set, as it
+    """The invoice with the e-invoicing snapshot fields (docs/e-invoicing.md) set, as it
     is read back from the database once they are recorded at issue."""
     for name, value in {**SELLER, "buyer_vat_number": "FR45987654321", **fields}.items():
         setattr(invoice, name, value)

@@ -35,7 +35,7 @@ COOP_IDENTITY = {
 @pytest.fixture
 def invoice(example):
     # The cooperative's whole identity (its VAT number left blank: derived from the
-    # SIREN), shop 101's VAT number and SEPA mandate (docs/einvoicing.md, "Identities").
+    # SIREN), shop 101's VAT number and SEPA mandate (docs/e-invoicing.md, "Identities").
     Cooperative.objects.update(**COOP_IDENTITY)
     shop = Shop.objects.get(pk=101)
     Shop.objects.filter(pk=101).update(vat_number=vat_number_for(shop.siret))

@@ -418,7 +418,7 @@ def test_a_shopkeeper_downloads_their_own_invoice_only(api, shopkeeper, shop, ot
 
 
 def test_the_purchase_order_prints_before_the_cooperative_is_recorded_no_invoice_issues(db):
-    # An invoice is a valid e-invoice or is not issued (docs/einvoicing.md): without the
+    # An invoice is a valid e-invoice or is not issued (docs/e-invoicing.md): without the
     # cooperative's record, the seller has no SIREN and the receipt is refused, naming
     # the rule; the purchase order still prints.
     from purchasing.facturx.validation import FacturXInvalid

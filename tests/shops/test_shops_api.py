@@ -56,7 +56,7 @@ def test_bad_shop_fields_are_400_naming_the_field_and_write_nothing(
 
 
 def test_a_shop_has_its_vat_number_or_none(api, coordinator):
-    # docs/einvoicing.md, "Identities": given, it is the French VAT number of its SIREN.
+    # docs/e-invoicing.md, "Identities": given, it is the French VAT number of its SIREN.
     vat_number = vat_number_for(VALID_SHOP["siret"])
     response = api.as_user(coordinator).post(
         "/api/shops/", {**VALID_SHOP, "vat_number": vat_number}, format="json"

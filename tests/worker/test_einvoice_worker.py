@@ -1,4 +1,4 @@
-"""The e-invoicing platform on a real Celery worker, through Redis (docs/einvoicing.md,
+"""The e-invoicing platform on a real Celery worker, through Redis (docs/e-invoicing.md,
 "Lifecycle and the platform"): a receipt's invoices reach the outbox once it commits,
 and the fetch task records the inbox's status files. The rules and the services alone:
 tests/purchasing/test_einvoice_lifecycle.py."""
