@@ -357,7 +357,7 @@ def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:
     return {line.product: line.amount + share for line, share in zip(goods, extra, strict=True)}
 
 
-# The statuses of an invoice (docs/money.md, "Invoices due") and their French labels on
+# The statuses of an invoice (docs/invoices-due.md) and their French labels on
 # the pages; the API answers the codes (the OpenAPI enum InvoiceStatusEnum).
 INVOICE_STATUS_CHOICES = (
     ("open", "À payer"),

@@ -1,4 +1,4 @@
-"""Payments of the shops (docs/api.md, "Money"; docs/money.md, "Payments and lettering").
+"""Payments of the shops (docs/api.md, "Money"; docs/settlement.md, "Payments").
 
 GET  /api/payments/?shop=&from=&to=      scoped: a shop's users and accountant see
                                          its payments, the coordinator all

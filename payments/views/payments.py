@@ -1,7 +1,9 @@
-"""The coordinator's pages of payments (docs/money.md, "Payments and lettering"): the
+"""The coordinator's pages of payments (docs/settlement.md, "Payments"): the
 list, "Enregistrer un règlement" (shop, date, amount, method, reference, the invoices
 to pay ticked) and "Annuler" (a cheque returned) after a confirmation. Every write goes
 through payments.services.payments."""
+
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -32,7 +34,7 @@ class PaymentForm(forms.Form):
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(
         label="Montant (€)",
-        min_value=0.01,
+        min_value=Decimal("0.01"),
         max_digits=12,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),

@@ -61,7 +61,7 @@ def book(coop, shop, other_shop):
 
 
 def test_the_statuses_of_the_fixture_are_the_rules(book):
-    # The fixture's expectations are the rule's, read from docs/money.md by hand above.
+    # The fixture's expectations are the rule's, read from docs/invoices-due.md by hand above.
     for name, (invoice, expected) in book.items():
         assert invoice.status_on(TODAY) == expected, name
 
