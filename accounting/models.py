@@ -224,6 +224,9 @@ class SalesDay(models.Model):
     cash = amount_field("espèces")
     card = amount_field("carte bancaire")
     other = amount_field("autres règlements")
+    # The number of sales the till counted that day (B2C e-reporting, docs/e-reporting.md);
+    # null for a ticket recorded without it.
+    transactions = models.PositiveIntegerField("nombre de ventes", null=True, blank=True)
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="sales_day")
     # The reversal of the ticket's entry: set with it (accounting.services.entry_reverse),
     # the ticket then no longer stands and its day takes a new ticket.

@@ -53,6 +53,11 @@ class Supplier(models.Model):
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
     email = models.EmailField("e-mail de commande", blank=True)
     address = models.CharField("adresse", max_length=300, blank=True)
+    # Its intra-community VAT number when it has one (a foreign supplier has no SIRET):
+    # with the SIRET and its SIREN, what recognises its e-invoices (docs/supplier-invoices.md).
+    vat_number = models.CharField(
+        "n° de TVA intracommunautaire", max_length=20, blank=True, default="", db_default=""
+    )
     # Where the cooperative pays the supplier (SEPA credit transfers, docs/sepa.md).
     iban = models.CharField(
         "IBAN", max_length=34, blank=True, default="", validators=[validate_iban]

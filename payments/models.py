@@ -219,8 +219,21 @@ class CreditTransferItem(models.Model):
 
     batch = models.ForeignKey(CreditTransferBatch, on_delete=models.CASCADE, related_name="items")
     supplier = models.ForeignKey("catalogue.Supplier", on_delete=models.PROTECT, related_name="+")
+    # What the transfer pays: an approved supplier invoice (issue 16). Transfers made
+    # before supplier invoices existed paid a received supplier order instead.
+    supplier_invoice = models.ForeignKey(
+        "purchasing.SupplierInvoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_transfers",
+    )
     supplier_order = models.ForeignKey(
-        "purchasing.SupplierOrder", on_delete=models.PROTECT, related_name="credit_transfers"
+        "purchasing.SupplierOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_transfers",
     )
     amount = money_field("montant")
     iban = models.CharField(max_length=34)
@@ -236,6 +249,10 @@ class CreditTransferItem(models.Model):
         ordering = ["batch_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="credit_transfer_positive"),
+            models.CheckConstraint(
+                condition=Q(supplier_invoice__isnull=False) | Q(supplier_order__isnull=False),
+                name="credit_transfer_pays_something",
+            ),
         ]
 
 

@@ -298,6 +298,17 @@ class Invoice(models.Model):
     supplier_order = models.ForeignKey(
         SupplierOrder, on_delete=models.PROTECT, related_name="invoices"
     )
+    # A supplementary invoice (issue 16, docs/supplier-invoices.md): what the supplier
+    # billed more than the shop was invoiced for, re-invoiced once the coordinator
+    # accepted it; names the invoice of the round it adds to. Null for a round's invoice.
+    supplements = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplementary_invoices",
+        verbose_name="complète la facture",
+    )
     issued_on = models.DateField("émise le")
     goods_excl_vat = money_field("marchandises HT")
     shipping = money_field("quote-part de port HT")
@@ -380,7 +391,9 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_per_year"),
             models.UniqueConstraint(
-                fields=["supplier_order", "shop"], name="one_invoice_per_shop_and_supplier_order"
+                fields=["supplier_order", "shop"],
+                condition=Q(supplements__isnull=True),
+                name="one_invoice_per_shop_and_supplier_order",
             ),
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0)
@@ -675,3 +688,125 @@ class EInvoiceEvent(models.Model):
 
     def __str__(self):
         return f"{self.invoice_id or self.credit_note_id} {self.status}"
+
+
+class SupplierInvoice(models.Model):
+    """An e-invoice received from a supplier (issue 16, docs/supplier-invoices.md): the
+    file kept as received, its EN 16931 fields as read, the supplier order it was matched
+    to and the differences found against the order and its receipt.
+
+    `matched` / `discrepancies` until the coordinator approves it (the cooperative's
+    purchase is then posted from it, and the differences settled with the shops) or
+    rejects it (`reason`, e-mail to the supplier). One per supplier and number."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Rapprochée"
+        DISCREPANCIES = "discrepancies", "Écarts à examiner"
+        APPROVED = "approved", "Approuvée"
+        REJECTED = "rejected", "Rejetée"
+
+    class Format(models.TextChoices):
+        FACTURX = "facturx", "Factur-X / ZUGFeRD (PDF)"
+        CII = "cii", "CII (XML)"
+        UBL = "ubl", "UBL 2.1 (XML)"
+
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="invoices", verbose_name="fournisseur"
+    )
+    number = models.CharField("numéro", max_length=100)  # BT-1
+    type_code = models.CharField("type", max_length=3, default="380")  # BT-3
+    issued_on = models.DateField("émise le")  # BT-2
+    due_on = models.DateField("échéance", null=True, blank=True)  # BT-9
+    delivery_date = models.DateField("livrée le", null=True, blank=True)  # BT-72
+    order_reference = models.CharField(
+        "référence de commande", max_length=100, blank=True, default=""
+    )  # BT-13
+    supplier_order = models.ForeignKey(
+        SupplierOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplier_invoices",
+        verbose_name="commande fournisseur",
+    )
+    total_excl_vat = money_field("total HT")  # BT-109
+    total_vat = money_field("TVA")  # BT-110
+    total_incl_vat = money_field("total TTC")  # BT-112
+    shipping = money_field("port HT", default=0)  # document-level charges (BG-21)
+    status = models.CharField("statut", max_length=14, choices=Status.choices)
+    # [{"product", "field", "expected", "invoiced"}], as the API gives them.
+    differences = models.JSONField("écarts", default=list, blank=True)
+    format = models.CharField("format", max_length=8, choices=Format.choices)
+    file_name = models.CharField("fichier", max_length=255)
+    # The file exactly as received, and its SHA-256.
+    original = models.BinaryField("fichier reçu")
+    sha256 = models.CharField(max_length=64)
+    # Where it came from: "upload", "api", or "platform:<file name>".
+    source = models.CharField("origine", max_length=300)
+    received_at = models.DateTimeField("reçue le", auto_now_add=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField("motif du rejet", max_length=500, blank=True, default="")
+    # The ACH entry posted from the invoice at approval.
+    entry = models.ForeignKey(
+        "accounting.Entry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "facture fournisseur"
+        verbose_name_plural = "factures fournisseurs"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "number"], name="one_supplier_invoice_per_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.supplier_id})"
+
+
+class SupplierInvoiceLine(models.Model):
+    """One line of a received invoice (BG-25) as read, and the product it was matched
+    to (by the supplier's SKU, BT-155, or the buyer's item id, BT-156)."""
+
+    invoice = models.ForeignKey(SupplierInvoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    line_id = models.CharField(max_length=100, blank=True, default="")  # BT-126
+    name = models.CharField("désignation", max_length=300)  # BT-153
+    seller_item_id = models.CharField(max_length=100, blank=True, default="")  # BT-155
+    buyer_item_id = models.CharField(max_length=100, blank=True, default="")  # BT-156
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    quantity = models.DecimalField("quantité", max_digits=14, decimal_places=4)  # BT-129
+    unit_code = models.CharField(max_length=10, blank=True, default="")  # BT-130
+    net_unit_price = models.DecimalField(
+        "prix unitaire net", max_digits=16, decimal_places=6
+    )  # BT-146 / BT-149
+    amount = money_field("montant HT")  # BT-131
+    vat_category = models.CharField(max_length=3, blank=True, default="S")  # BT-151
+    vat_rate = models.DecimalField("taux de TVA", max_digits=5, decimal_places=2)  # BT-152
+
+    class Meta:
+        ordering = ["invoice_id", "position"]
+
+
+class SupplierInvoiceVat(models.Model):
+    """The VAT breakdown of a received invoice (BG-23), per category and rate."""
+
+    invoice = models.ForeignKey(
+        SupplierInvoice, on_delete=models.CASCADE, related_name="vat_lines"
+    )
+    category = models.CharField(max_length=3, default="S")  # BT-118
+    rate = models.DecimalField("taux", max_digits=5, decimal_places=2)  # BT-119
+    base = money_field("base HT")  # BT-116
+    amount = money_field("TVA")  # BT-117
+
+    class Meta:
+        ordering = ["invoice_id", "rate"]

@@ -176,6 +176,20 @@ class Shop(models.Model):
         db_default="",
         validators=[validate_vat_number],
     )
+    # The shop's VAT regime (issue 16, docs/e-reporting.md): it sets the periods of its
+    # B2C e-reporting (monthly real regime: three a month; otherwise one a month).
+    class VatRegime(models.TextChoices):
+        MONTHLY = "monthly", "Réel normal, déclaration mensuelle"
+        QUARTERLY = "quarterly", "Réel normal, déclaration trimestrielle"
+        SIMPLIFIED = "simplified", "Réel simplifié"
+
+    vat_regime = models.CharField(
+        "régime de TVA",
+        max_length=10,
+        choices=VatRegime.choices,
+        default=VatRegime.SIMPLIFIED,
+        db_default=VatRegime.SIMPLIFIED,
+    )
     expiry_alert_days = models.PositiveSmallIntegerField(
         "alerte de péremption (jours)",
         default=3,
