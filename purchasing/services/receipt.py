@@ -48,6 +48,7 @@ from ..models import (
 from .einvoicing import einvoices_deposit_on_commit
 from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
 from .settlement import shop_credit_use, shops_with_credit
+from .supplier_invoices import supplier_invoices_rematch
 
 
 class AlreadyReceived(BusinessRuleError):
@@ -217,6 +218,9 @@ def supplier_order_receive(
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])
         Round.objects.filter(pk=supplier_order.round_id).update(status=Round.Status.INVOICED)
+        # Issue 16: a supplier's invoice received before the goods is matched again with
+        # what was received (docs/supplier-invoices.md, "Matching").
+        supplier_invoices_rematch(supplier_order_id=supplier_order.pk)
     return invoices
 
 
