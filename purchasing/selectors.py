@@ -35,6 +35,7 @@ from .models import (
     OrderLine,
     Round,
     RoundSchedule,
+    SupplierInvoice,
     SupplierOrder,
 )
 
@@ -87,6 +88,16 @@ def supplier_order_list(*, user) -> QuerySet[SupplierOrder]:
         return SupplierOrder.objects.none()
     return SupplierOrder.objects.select_related("round__supplier").prefetch_related(
         "lines__product"
+    )
+
+
+def supplier_invoice_list(*, user) -> QuerySet[SupplierInvoice]:
+    """Suppliers' invoices: the coordinator's only (docs/supplier-invoices.md); the file
+    as received is left out of the list (`defer`)."""
+    if not sees_all_shops(user):
+        return SupplierInvoice.objects.none()
+    return SupplierInvoice.objects.select_related("supplier", "supplier_order__round").defer(
+        "original"
     )
 
 
