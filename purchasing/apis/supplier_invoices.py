@@ -73,6 +73,9 @@ class SupplierInvoiceViewSet(
     serializer_class = SupplierInvoiceOutput
     permission_classes = [ActionRoles]
     default_roles = COORDINATOR_ONLY
+    # Not a shop's: the cooperative's, its coordinator's only.
+    scoped_model = SupplierInvoice
+    shop_field = None
     # The default parsers: the file comes as multipart, the rejection's reason as JSON
     # or a form (the body bounded by MAX_REQUEST_BYTES, docs/security.md).
     filterset_fields = ["status", "supplier", "supplier_order"]
