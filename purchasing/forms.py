@@ -410,3 +410,26 @@ class CreditNoteForm(forms.Form):
                 "Choisissez des unités à reprendre ou un montant à créditer."
             )
         return cleaned
+
+
+class SupplierInvoiceUploadForm(forms.Form):
+    """A supplier's e-invoice to receive (docs/supplier-invoices.md, "Receiving")."""
+
+    file = forms.FileField(
+        label="Facture électronique",
+        help_text="Factur-X / ZUGFeRD (PDF), CII ou UBL 2.1 (XML).",
+        error_messages={
+            "required": "Choisissez le fichier de la facture.",
+            "empty": "Le fichier est vide.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.xml,application/pdf,text/xml"}),
+    )
+
+
+class SupplierInvoiceRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif du rejet (envoyé au fournisseur)",
+        max_length=500,
+        error_messages={"required": "Indiquez le motif du rejet."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -123,7 +123,9 @@ class SupplierInvoiceViewSet(
         """The file exactly as received."""
         invoice = self.get_object()
         content_type = (
-            "application/pdf" if invoice.format == SupplierInvoice.Format.FACTURX else "application/xml"
+            "application/pdf"
+            if invoice.format == SupplierInvoice.Format.FACTURX
+            else "application/xml"
         )
         response = HttpResponse(bytes(invoice.original), content_type=content_type)
         name = "".join(c for c in invoice.file_name if c.isalnum() or c in "._-") or "facture"

@@ -137,4 +137,5 @@ def test_two_approvals_at_once_approve_once(world):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["approved", "decided"]
     assert Entry.objects.filter(source=f"supplier-invoice:{invoice.pk}").count() == 1
-    assert Entry.objects.filter(reversal_of__source=f"supplier-order:{world['supplier_order'].pk}").count() == 1
+    source = f"supplier-order:{world['supplier_order'].pk}"
+    assert Entry.objects.filter(reversal_of__source=source).count() == 1
