@@ -17,6 +17,7 @@ for the tests of invoices that do not add up.
 
 import dataclasses
 import datetime as dt
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -259,6 +260,155 @@ def cii_xml(spec: InvoiceSpec) -> bytes:
     _el(summation, "ram:GrandTotalAmount", _amount(totals["BT-112"]))
     _el(summation, "ram:DuePayableAmount", _amount(totals["BT-115"]))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# UBL 2.1 (the EN 16931 syntax binding), elements in the schema's order.
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+UBL_NS = {None: UBL_INVOICE, "cac": CAC, "cbc": CBC}
+_UBL = {"cac": CAC, "cbc": CBC}
+
+
+def _u(parent, tag: str, text=None, **attrs):
+    return _el(parent, tag, text, nsmap=_UBL, **attrs)
+
+
+def _ubl_money(parent, tag: str, value: Decimal, currency: str):
+    return _u(parent, tag, _amount(value), currencyID=currency)
+
+
+def _ubl_tax_category(parent, tag: str, rate: Decimal):
+    node = _u(parent, tag)
+    _u(node, "cbc:ID", category(rate))
+    _u(node, "cbc:Percent", _rate(rate))
+    _u(_u(node, "cac:TaxScheme"), "cbc:ID", "VAT")
+
+
+def _ubl_party(parent, tag: str, party: Party):
+    node = _u(_u(parent, tag), "cac:Party")
+    if party.siren:
+        _u(node, "cbc:EndpointID", party.siren, schemeID="0225")  # BT-34 / BT-49
+    if party.siret:
+        identification = _u(node, "cac:PartyIdentification")
+        _u(identification, "cbc:ID", party.siret, schemeID="0009")  # BT-29 / BT-46
+    address = _u(node, "cac:PostalAddress")
+    if party.address:
+        _u(address, "cbc:StreetName", party.address)
+    if party.city:
+        _u(address, "cbc:CityName", party.city)
+    if party.postcode:
+        _u(address, "cbc:PostalZone", party.postcode)
+    _u(_u(address, "cac:Country"), "cbc:IdentificationCode", "FR")
+    if party.vat_number:
+        scheme = _u(node, "cac:PartyTaxScheme")
+        _u(scheme, "cbc:CompanyID", party.vat_number)  # BT-31 / BT-48
+        _u(_u(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
+    legal = _u(node, "cac:PartyLegalEntity")
+    _u(legal, "cbc:RegistrationName", party.name)  # BT-27 / BT-44
+    if party.siren:
+        _u(legal, "cbc:CompanyID", party.siren, schemeID="0002")  # BT-30 / BT-47
+
+
+def ubl_xml(spec: InvoiceSpec) -> bytes:
+    """The UBL 2.1 Invoice of `spec`, UTF-8 with its declaration."""
+    totals = spec.totals()
+    cur = spec.currency
+    root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap=UBL_NS)
+    _u(root, "cbc:CustomizationID", GUIDELINE)  # BT-24
+    _u(root, "cbc:ID", spec.number)
+    _u(root, "cbc:IssueDate", spec.issued_on.isoformat())
+    if spec.due_on:
+        _u(root, "cbc:DueDate", spec.due_on.isoformat())
+    _u(root, "cbc:InvoiceTypeCode", spec.type_code)
+    _u(root, "cbc:DocumentCurrencyCode", cur)
+    if spec.order_reference:
+        _u(_u(root, "cac:OrderReference"), "cbc:ID", spec.order_reference)  # BT-13
+    _ubl_party(root, "cac:AccountingSupplierParty", spec.seller)
+    _ubl_party(root, "cac:AccountingCustomerParty", spec.buyer)
+    if spec.delivery_date:
+        _u(_u(root, "cac:Delivery"), "cbc:ActualDeliveryDate", spec.delivery_date.isoformat())
+    _u(_u(root, "cac:PaymentTerms"), "cbc:Note", "Paiement à 30 jours")
+    for charge in spec.shipping:
+        node = _u(root, "cac:AllowanceCharge")
+        _u(node, "cbc:ChargeIndicator", "true")
+        _u(node, "cbc:AllowanceChargeReasonCode", SHIPPING_REASON_CODE)
+        _u(node, "cbc:AllowanceChargeReason", SHIPPING_REASON)
+        _ubl_money(node, "cbc:Amount", charge.amount, cur)
+        _ubl_tax_category(node, "cac:TaxCategory", charge.vat_rate)
+    tax_total = _u(root, "cac:TaxTotal")
+    _ubl_money(tax_total, "cbc:TaxAmount", totals["BT-110"], cur)
+    for rate, base, amount in spec.vat():
+        subtotal = _u(tax_total, "cac:TaxSubtotal")
+        _ubl_money(subtotal, "cbc:TaxableAmount", base, cur)
+        _ubl_money(subtotal, "cbc:TaxAmount", amount, cur)
+        _ubl_tax_category(subtotal, "cac:TaxCategory", rate)
+    monetary = _u(root, "cac:LegalMonetaryTotal")
+    _ubl_money(monetary, "cbc:LineExtensionAmount", totals["BT-106"], cur)
+    _ubl_money(monetary, "cbc:TaxExclusiveAmount", totals["BT-109"], cur)
+    _ubl_money(monetary, "cbc:TaxInclusiveAmount", totals["BT-112"], cur)
+    if spec.shipping or "BT-108" in spec.overrides:
+        _ubl_money(monetary, "cbc:ChargeTotalAmount", totals["BT-108"], cur)
+    _ubl_money(monetary, "cbc:PayableAmount", totals["BT-115"], cur)
+    for position, line in enumerate(spec.lines, start=1):
+        node = _u(root, "cac:InvoiceLine")
+        _u(node, "cbc:ID", position)
+        _u(node, "cbc:InvoicedQuantity", _quantity(line.quantity), unitCode=line.unit_code)
+        _ubl_money(node, "cbc:LineExtensionAmount", line.amount, cur)
+        item = _u(node, "cac:Item")
+        _u(item, "cbc:Name", line.name)
+        if line.buyer_item_id:
+            _u(_u(item, "cac:BuyersItemIdentification"), "cbc:ID", line.buyer_item_id)
+        if line.sku:
+            _u(_u(item, "cac:SellersItemIdentification"), "cbc:ID", line.sku)
+        _ubl_tax_category(item, "cac:ClassifiedTaxCategory", line.vat_rate)
+        price = _u(node, "cac:Price")
+        _u(price, "cbc:PriceAmount", _price(line.unit_price), currencyID=cur)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# Factur-X: a ReportLab page with the CII embedded by the factur-x package.
+
+
+def facturx_pdf(spec: InvoiceSpec) -> bytes:
+    """A Factur-X EN 16931 PDF of `spec`: a one-page ReportLab invoice made a PDF/A-3 with
+    its CII (`cii_xml`) embedded as factur-x.xml by factur-x's generate_from_binary."""
+    import facturx
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    y = 800
+    for text in [
+        f"{spec.seller.name} - Facture {spec.number} du {spec.issued_on:%d/%m/%Y}",
+        f"Client : {spec.buyer.name} - Commande {spec.order_reference}",
+        *(
+            f"{ln.sku} {ln.name} : {ln.quantity} x {ln.unit_price} = {ln.amount}"
+            for ln in spec.lines
+        ),
+        *(f"Transport : {c.amount} (TVA {c.vat_rate} %)" for c in spec.shipping),
+        f"Total TTC : {spec.totals()['BT-112']} {spec.currency}",
+    ]:
+        page.drawString(50, y, text)
+        y -= 16
+    page.showPage()
+    page.save()
+    return facturx.generate_from_binary(
+        out.getvalue(),
+        cii_xml(spec),
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        pdf_metadata={
+            "author": spec.seller.name,
+            "keywords": "Factur-X",
+            "title": f"{spec.seller.name}: facture {spec.number}",
+            "subject": f"Facture {spec.number}",
+        },
+        lang="fr-FR",
+    )
 
 
 # The supplier order's invoice.

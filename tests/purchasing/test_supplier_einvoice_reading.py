@@ -17,7 +17,9 @@ from tests.factories.supplier_einvoices import (
     Party,
     Shipping,
     cii_xml,
+    facturx_pdf,
     spec_for_supplier_order,
+    ubl_xml,
 )
 
 SELLER_SIRET = siret_from(12345678)
@@ -45,7 +47,7 @@ def a_spec(**changes) -> InvoiceSpec:
     return spec.replace(**changes) if changes else spec
 
 
-WRITERS = {"cii": cii_xml}
+WRITERS = {"cii": cii_xml, "ubl": ubl_xml, "facturx": facturx_pdf}
 
 
 def refusal(data: bytes, filename: str = "") -> str:
@@ -297,3 +299,53 @@ def test_a_cii_that_breaks_its_xsd_is_refused():
     reason = refusal(xml)
 
     assert reason.startswith("Cette facture CII ne respecte pas le schéma XSD Factur-X EN 16931")
+
+
+def test_a_ubl_that_breaks_its_xsd_is_refused():
+    # The currency before the type code: UBL is an ordered schema.
+    xml = ubl_xml(a_spec()).replace(b"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>", b"", 1)
+    xml = xml.replace(
+        b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>",
+        b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"
+        b"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>",
+        1,
+    )
+
+    reason = refusal(xml)
+
+    assert reason.startswith("Cette facture UBL ne respecte pas le schéma XSD UBL 2.1")
+    assert "InvoiceTypeCode" in reason
+
+
+def test_a_ubl_credit_note_is_read_with_its_type_code():
+    xml = ubl_xml(a_spec(type_code="381"))
+    xml = (
+        xml.replace(
+            b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+            b"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+        )
+        .replace(b"<Invoice ", b"<CreditNote ")
+        .replace(b"</Invoice>", b"</CreditNote>")
+        .replace(b"InvoiceTypeCode", b"CreditNoteTypeCode")
+        .replace(b"InvoiceLine", b"CreditNoteLine")
+        .replace(b"InvoicedQuantity", b"CreditedQuantity")
+    )
+    # A credit note has no DueDate of its own (BT-9 goes in its payment means).
+    xml = xml.replace(b"<cbc:DueDate>2026-04-01</cbc:DueDate>", b"", 1)
+
+    invoice = read_einvoice(xml, "avoir.xml")
+
+    assert (invoice.type_code, invoice.number, invoice.total_incl_vat) == (
+        "381",
+        "FA-2026-0042",
+        Decimal("86.50"),
+    )
+    assert [line.quantity for line in invoice.lines] == [Decimal("12"), Decimal("24")]
+
+
+def test_a_pdf_whose_embedded_xml_breaks_the_rules_is_refused_as_such():
+    spec = a_spec(seller=Party("Biscuiterie de Rimou", SELLER_SIRET, ""))
+
+    reason = refusal(facturx_pdf(spec), "facture.pdf")
+
+    assert reason.startswith("Le XML Factur-X de ce PDF enfreint les règles EN 16931")
