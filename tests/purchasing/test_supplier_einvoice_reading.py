@@ -3,6 +3,7 @@ formats our factory writes read back to the same fields; the files that are not 
 e-invoice the cooperative can take refused with the reason in French."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -158,8 +159,6 @@ def test_a_scenario_changes_the_spec_in_one_line(db):
 
 
 def test_a_pdf_without_embedded_xml_is_refused():
-    import io
-
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
@@ -349,3 +348,41 @@ def test_a_pdf_whose_embedded_xml_breaks_the_rules_is_refused_as_such():
     reason = refusal(facturx_pdf(spec), "facture.pdf")
 
     assert reason.startswith("Le XML Factur-X de ce PDF enfreint les règles EN 16931")
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [b'<!ENTITY x SYSTEM "file:///etc/hostname">', b'<!ENTITY x "Galettes">'],
+    ids=["external", "internal"],
+)
+def test_a_pdf_embedding_an_xml_with_a_doctype_gives_nothing_away(entity):
+    from pypdf import PdfWriter
+    from reportlab.pdfgen import canvas
+
+    xml = (
+        cii_xml(a_spec())
+        .replace(
+            b"<rsm:CrossIndustryInvoice",
+            b"<!DOCTYPE rsm:CrossIndustryInvoice [" + entity + b"]>\n<rsm:CrossIndustryInvoice",
+            1,
+        )
+        .replace(b"<ram:Name>Galettes</ram:Name>", b"<ram:Name>&x;</ram:Name>")
+    )
+    page = io.BytesIO()
+    drawing = canvas.Canvas(page)
+    drawing.drawString(72, 720, "Facture FA-1")
+    drawing.save()
+    writer = PdfWriter(clone_from=io.BytesIO(page.getvalue()))
+    writer.add_attachment("factur-x.xml", xml)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+
+    reason = refusal(pdf.getvalue(), "facture.pdf")
+
+    # factur-x skips an XML it cannot parse (the external entity is never loaded); one it
+    # can is refused by ours for its DOCTYPE.
+    assert reason in (
+        "Ce PDF ne contient pas de facture électronique (aucun XML Factur-X ou ZUGFeRD intégré).",
+        "Le XML intégré à ce PDF déclare une DTD (DOCTYPE) : refusé, une facture "
+        "électronique n'en contient pas (protection contre les entités externes).",
+    )
