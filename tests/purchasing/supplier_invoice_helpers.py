@@ -128,3 +128,49 @@ def consolidated_round(shop_units: dict, *, unit_price="2.5000", vat_rate="5.50"
         make_order(round_, shop, (product, quantity, 0))
     close_round(round_)
     return round_consolidate(round_id=round_.pk)
+
+
+def two_product_round():
+    """Galettes (5.5 %, 2.50, case of 6) and cider (20 %, 1.00, case of 12): the Épicerie
+    orders 6 galettes and 12 ciders, the Bar 12 galettes, the round received today:
+    45.00 + 12.00 of goods, 25.00 of shipping (19.74 at 5.5 %, 5.26 at 20 %). Returns
+    (supplier_order, {name: shop}, {name: product}, {shop id: invoice})."""
+    from purchasing.services.consolidation import round_consolidate
+    from purchasing.services.receipt import supplier_order_receive
+    from tests.factories import ShopFactory, SupplierFactory
+
+    if not Cooperative.objects.exists():
+        CooperativeFactory()
+    supplier = SupplierFactory(name="Biscuiterie de Rimou", shipping_fee=Decimal("25.00"))
+    products = {
+        "galettes": ProductFactory(
+            supplier=supplier,
+            sku="GAL",
+            name="Galettes",
+            case_size=6,
+            unit_price=Decimal("2.5000"),
+            vat_rate=Decimal("5.50"),
+        ),
+        "cidre": ProductFactory(
+            supplier=supplier,
+            sku="CID",
+            name="Cidre",
+            case_size=12,
+            unit_price=Decimal("1.0000"),
+            vat_rate=Decimal("20.00"),
+        ),
+    }
+    shops = {"epicerie": ShopFactory(name="Épicerie de Romazy"), "bar": ShopFactory(name="Bar")}
+    round_ = RoundFactory(
+        supplier=supplier, opens_at=timezone.now() - dt.timedelta(days=2, seconds=1)
+    )
+    make_order(round_, shops["epicerie"], (products["galettes"], 6, 0), (products["cidre"], 12, 0))
+    make_order(round_, shops["bar"], (products["galettes"], 12, 0))
+    close_round(round_)
+    supplier_order = round_consolidate(round_id=round_.pk)
+    SupplierOrder.objects.filter(pk=supplier_order.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    invoices = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
+    supplier_order.refresh_from_db()
+    return supplier_order, shops, products, {invoice.shop_id: invoice for invoice in invoices}
