@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     # Issue 15: the statuses the e-invoicing platform reported (the inbox), every minute
     # (docs/e-invoicing.md, "Lifecycle and the platform").
     "einvoice-fetch": {"task": "purchasing.einvoice_fetch", "schedule": 60.0},
+    # Issue 16: the suppliers' invoices the platform received (docs/supplier-invoices.md).
+    "supplier-invoices-fetch": {"task": "purchasing.supplier_invoices_fetch", "schedule": 60.0},
 }
 # Days after the due date at which an unpaid invoice is reminded, once per level
 # ("7,21" by default; PAYMENT_REMINDER_DAYS="10,30,60" for three reminders).
