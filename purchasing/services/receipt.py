@@ -194,9 +194,9 @@ def supplier_order_receive(
             ]
         )
 
-        invoices = _issue_invoices(
-            supplier_order,
-            drafts,
+        invoices = invoices_issue(
+            supplier_order=supplier_order,
+            drafts=drafts,
             coop=coop,
             issued_on=received_on,
             products={product_id: line.product for product_id, line in lines.items()},
@@ -283,12 +283,6 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
         if line.received_units:
             goods[line.product.vat_rate] += rules.line_amount(line.received_units, line.unit_price)
     supplier = supplier_order.round.supplier
-    invoices = (
-        Invoice.objects.filter(pk__in=[i.pk for i in invoices])
-        .select_related("shop")
-        .prefetch_related("lines", "vat_lines")
-        .order_by("sequence")
-    )
     postings.receipt_post(
         supplier_order=supplier_order_to_post(
             supplier_order_id=supplier_order.pk,
@@ -298,19 +292,31 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
             goods=goods,
             shipping=supplier_order.shipping,
         ),
-        invoices=[
-            invoice_to_post(
-                number=invoice.number,
-                date=invoice.issued_on,
-                shop_id=invoice.shop_id,
-                shop_name=invoice.shop.name,
-                lines=invoice.lines.all(),
-                vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
-                total_incl_vat=invoice.total_incl_vat,
-            )
-            for invoice in invoices
-        ],
+        invoices=invoices_to_post(invoices),
     )
+
+
+def invoices_to_post(invoices: list[Invoice]) -> list[InvoiceToPost]:
+    """Issued invoices as accounting posts them, read again with their lines (three
+    queries), in the order of their numbers."""
+    invoices = (
+        Invoice.objects.filter(pk__in=[i.pk for i in invoices])
+        .select_related("shop")
+        .prefetch_related("lines", "vat_lines")
+        .order_by("sequence")
+    )
+    return [
+        invoice_to_post(
+            number=invoice.number,
+            date=invoice.issued_on,
+            shop_id=invoice.shop_id,
+            shop_name=invoice.shop.name,
+            lines=invoice.lines.all(),
+            vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
+            total_incl_vat=invoice.total_incl_vat,
+        )
+        for invoice in invoices
+    ]
 
 
 def _invoice_drafts(supplier_order, lines, allocations, *, coop) -> list[rules.InvoiceDraft]:
@@ -339,16 +345,19 @@ def _invoice_drafts(supplier_order, lines, allocations, *, coop) -> list[rules.I
     )
 
 
-def _issue_invoices(
+def invoices_issue(
+    *,
     supplier_order,
     drafts: list[rules.InvoiceDraft],
-    *,
     coop,
     issued_on: dt.date,
     products: dict[int, object],
+    supplements: dict[int, Invoice] | None = None,
 ) -> list[Invoice]:
     """The shops' invoices of `drafts`, sold by `coop`, issued on `issued_on` and
-    numbered in its year. `products`: the products of the lines by id.
+    numbered in its year. `products`: the products of the lines by id. `supplements`:
+    for supplementary invoices (docs/supplier-differences.md), the round's invoice each
+    shop's adds to, by shop id; its e-invoice names it (BT-25/BT-26).
 
     Each invoice's e-invoice is built with a provisional number and validated (XSD, EN
     16931 and French rules: purchasing.facturx) before the year's counter row is locked:
@@ -373,6 +382,7 @@ def _issue_invoices(
             shop_id=draft.shop,
             round=supplier_order.round,
             supplier_order=supplier_order,
+            supplements=(supplements or {}).get(draft.shop),
             issued_on=issued_on,
             due_on=due_on,
             goods_excl_vat=draft.goods_excl_vat,
