@@ -3,9 +3,13 @@ shops (docs/supplier-differences.md): the split rule alone (with hypothesis), th
 service on the worked example of docs/consolidation.md received in full: credit notes,
 supplementary invoices (Factur-X, numbers, both books), once only."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +25,7 @@ from purchasing.pdf import invoice_pdf
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
 from purchasing.services.supplier_differences import supplier_differences_settle
-from tests.helpers import pdf_text
+from tests.helpers import page_text, pdf_text
 
 from .test_consolidation import close, place_example
 
@@ -371,3 +375,63 @@ def test_a_shops_credit_pays_its_supplementary_invoice(received):
 
     supplement = Invoice.objects.get(pk=next(i.pk for i in invoices if i.shop_id == 101))
     assert supplement.amount_due == D("1.78")  # 2.28 - 0.50
+
+
+# --- Pages and API: a supplementary invoice is one of the shop's invoices ---------------
+
+
+def visible(response) -> str:
+    """The page's text, tags left out (a link inside a sentence reads as the sentence)."""
+    assert response.status_code == 200
+    return re.sub(r"<[^>]+>", "", page_text(response))
+
+
+def test_the_shop_sees_its_supplementary_invoice_beside_the_rounds(received, client):
+    settle(received, {None: D("5.00")})
+    round_invoice = received["invoices"][101]
+    supplement = Invoice.objects.get(shop_id=101, supplements__isnull=False)
+    client.force_login(received["keepers"][101])
+
+    invoices = visible(client.get(reverse("shop-invoices")))
+    assert f"{supplement.number}" in invoices
+    assert f"Facture complémentaire de la facture {round_invoice.number}" in invoices
+    detail = visible(client.get(reverse("shop-invoice", args=[supplement.pk])))
+    assert f"Facture complémentaire de la facture {round_invoice.number}" in detail
+    orders = visible(client.get(reverse("shop-orders")))
+    assert f"Facture {round_invoice.number}" in orders
+    assert f"Facture complémentaire {supplement.number}" in orders
+
+
+def test_the_api_lists_supplementary_invoices_in_as_many_queries(
+    received, api, django_assert_num_queries
+):
+    client = api.as_user(received["keepers"][101])
+    client.get("/api/invoices/")  # the token's first use
+    with CaptureQueriesContext(connection) as before:
+        assert client.get("/api/invoices/").json()["count"] == 1
+
+    settle(received, {received["p2"].pk: D("0.60"), None: D("5.00")})
+
+    with django_assert_num_queries(len(before)):
+        body = client.get("/api/invoices/").json()
+    by_number = {row["number"]: row for row in body["results"]}
+    supplement = Invoice.objects.get(shop_id=101, supplements__isnull=False)
+    round_invoice = received["invoices"][101]
+    assert by_number[round_invoice.number]["supplements"] is None
+    row = by_number[supplement.number]
+    assert row["supplements"] == round_invoice.pk
+    assert (row["round"], row["supplier_order"]) == (
+        round_invoice.round_id,
+        round_invoice.supplier_order_id,
+    )
+    assert row["total_incl_vat"] == "2.64"
+    assert row["status"] == "open"
+
+
+def test_the_coordinators_round_page_lists_both(received, client, coordinator):
+    settle(received, {None: D("5.00")})
+    client.force_login(coordinator)
+    text = visible(client.get(reverse("coord-round", args=[received["round"].pk])))
+    for number in Invoice.objects.values_list("number", flat=True):
+        assert number in text
+    assert f"complète {received['invoices'][103].number}" in text
