@@ -248,8 +248,8 @@ def invoice_document(
             f"Prélèvement SEPA à l'échéance du {invoice.due_on:%d/%m/%Y} "
             f"(mandat {payment.mandate_reference})."
         )
-    # A supplementary invoice names the round's invoice it adds to (docs/
-    # supplier-differences.md); a draft carries that invoice object, a saved one reads it.
+    # A supplementary invoice names the round's invoice it adds to
+    # (docs/supplier-differences.md); a draft carries that invoice, a saved one reads it.
     supplemented = invoice.supplements if invoice.supplements_id else None
     return FacturXDoc(
         type_code=INVOICE,
