@@ -435,3 +435,20 @@ def test_the_coordinators_round_page_lists_both(received, client, coordinator):
     for number in Invoice.objects.values_list("number", flat=True):
         assert number in text
     assert f"complète {received['invoices'][103].number}" in text
+
+
+def test_the_monthly_savings_count_a_supplementary_invoice_with_its_round(received):
+    from worker.reports.figures.common import INVOICE_FIELDS, invoice_savings, with_supplements
+
+    def savings():
+        rows = with_supplements(Invoice.objects.filter(shop_id=101)).values_list(*INVOICE_FIELDS)
+        return invoice_savings(rows)
+
+    [before] = savings()
+    settle(received, {received["p2"].pk: D("0.60"), None: D("5.00")})
+    [after] = savings()
+
+    # One purchase still: the shop paid 0.30 more goods and 2.02 more shipping on it.
+    assert after.number == received["invoices"][101].number
+    assert after.goods_excl_vat == before.goods_excl_vat + D("0.30")
+    assert after.shipping_share == before.shipping_share + D("2.02")
