@@ -122,14 +122,10 @@ def supplier_differences_settle(
             # Deposited to the platform and posted in both books like a round's invoice
             # (docs/supplier-differences.md); a shop's credit pays it at once.
             einvoices_deposit_on_commit(invoices=invoices)
-            _post(invoices)
+            postings.invoices_post(invoices=invoices_to_post(invoices))
             for shop_id in shops_with_credit({invoice.shop_id for invoice in invoices}):
                 shop_credit_use(shop=Shop.objects.get(pk=shop_id), date=issued_on)
     return credit_notes, invoices
-
-
-def _post(invoices: list[Invoice]) -> None:
-    postings.invoices_post(invoices=invoices_to_post(invoices))
 
 
 def _settled(
@@ -162,7 +158,7 @@ def _invoiced(invoice: Invoice) -> difference_rules.ShopInvoiced:
     return difference_rules.ShopInvoiced(shop=invoice.shop_id, goods=goods, shipping=shipping)
 
 
-def _label(share: difference_rules.Share, products, supplier_name: str) -> str:
+def _label(share: difference_rules.Share, products) -> str:
     if share.product is None:
         return f"port (TVA {format_rate(share.vat_rate)})"
     return products[share.product].name
@@ -172,7 +168,7 @@ def _credit_line(share, products, supplier_name: str) -> dict:
     """An amount line of the credit note, of its kind at its rate (credit_note_issue's
     API shape)."""
     return {
-        "label": f"Moins facturé par {supplier_name} : {_label(share, products, supplier_name)}",
+        "label": f"Moins facturé par {supplier_name} : {_label(share, products)}",
         "amount_excl_vat": -share.amount,
         "vat_rate": share.vat_rate,
         "kind": InvoiceLine.Kind.GOODS if share.product else InvoiceLine.Kind.SHIPPING,
@@ -189,10 +185,7 @@ def _supplement_draft(
         draft.lines.append(
             rules.InvoiceLineDraft(
                 kind=InvoiceLine.Kind.GOODS if share.product else InvoiceLine.Kind.SHIPPING,
-                label=(
-                    f"Complément facturé par {supplier_name} : "
-                    f"{_label(share, products, supplier_name)}"
-                ),
+                label=(f"Complément facturé par {supplier_name} : {_label(share, products)}"),
                 product=share.product,
                 quantity=1,
                 unit_price=share.amount,
@@ -200,15 +193,11 @@ def _supplement_draft(
                 vat_rate=share.vat_rate,
             )
         )
-    bases = rules.amounts_by_rate(draft.lines)
-    draft.vat = [(rate, bases[rate], rules.vat_amount(bases[rate], rate)) for rate in sorted(bases)]
     draft.goods_excl_vat = sum(
         (line.amount for line in draft.lines if line.kind == InvoiceLine.Kind.GOODS), ZERO
     )
     draft.shipping = sum(
         (line.amount for line in draft.lines if line.kind == InvoiceLine.Kind.SHIPPING), ZERO
     )
-    draft.total_excl_vat = sum((base for _, base, _ in draft.vat), ZERO)
-    draft.total_vat = sum((tax for _, _, tax in draft.vat), ZERO)
-    draft.total_incl_vat = draft.total_excl_vat + draft.total_vat
+    rules.draft_totals(draft)
     return draft

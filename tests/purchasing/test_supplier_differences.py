@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from accounting.models import EntryLine
+from accounting.models import Entry, EntryLine
+from mache.errors import InvalidInput
 from payments.services.payments import payment_record
 from purchasing import difference_rules as dr
 from purchasing.facturx import invoice_cii
@@ -23,8 +24,12 @@ from purchasing.facturx.validation import cii_failures
 from purchasing.models import CreditNote, Invoice, InvoiceSequence
 from purchasing.pdf import invoice_pdf
 from purchasing.services.consolidation import round_consolidate
+from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.receipt import supplier_order_receive
-from purchasing.services.supplier_differences import supplier_differences_settle
+from purchasing.services.supplier_differences import (
+    DifferencesNotReceived,
+    supplier_differences_settle,
+)
 from tests.helpers import page_text, pdf_text
 
 from .test_consolidation import close, place_example
@@ -375,6 +380,35 @@ def test_a_shops_credit_pays_its_supplementary_invoice(received):
 
     supplement = Invoice.objects.get(pk=next(i.pk for i in invoices if i.shop_id == 101))
     assert supplement.amount_due == D("1.78")  # 2.28 - 0.50
+
+
+def test_one_document_refused_refuses_them_all(received):
+    # 103's invoice is wholly credited already: its share of P1 cannot be credited.
+    whole = received["invoices"][103]
+    credit_note_issue(
+        invoice_id=whole.pk,
+        reason="Erreur",
+        lines=[{"invoice_line": ln.pk, "quantity": ln.quantity} for ln in whole.lines.all()],
+    )
+    entries = Entry.objects.count()
+
+    with pytest.raises(InvalidInput):
+        settle(received, {received["p1"].pk: D("-1.00"), None: D("5.00")})
+
+    assert CreditNote.objects.count() == 1
+    assert Invoice.objects.count() == 3
+    assert Entry.objects.count() == entries
+    assert InvoiceSequence.objects.get(year=TODAY().year).last_number == 3
+
+
+def test_a_supplier_order_not_received_is_refused(example):
+    place_example(example)
+    close(example["round"])
+    supplier_order = round_consolidate(round_id=example["round"].pk)
+    with pytest.raises(DifferencesNotReceived):
+        supplier_differences_settle(
+            supplier_order=supplier_order, deltas={None: D("1.00")}, issued_on=TODAY(), reason="x"
+        )
 
 
 # --- Pages and API: a supplementary invoice is one of the shop's invoices ---------------
