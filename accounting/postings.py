@@ -315,6 +315,25 @@ def supplier_order_entry_reverse(
     return entry_reverse(entry=entry, date=date, user=user)
 
 
+def invoices_post(*, invoices: list[InvoiceToPost]) -> None:
+    """Post invoices issued on their own, not at a receipt: a supplier's difference
+    re-invoiced to the shops (docs/supplier-differences.md), in both books like a
+    round's invoice (posting one again posts nothing).
+
+    Call inside the invoices' transaction."""
+    coop_ledger = cooperative_ledger()
+    ledgers = shop_ledgers({invoice.shop_id for invoice in invoices})
+    entries_post(
+        entries=[
+            entry
+            for invoice in invoices
+            for entry in invoice_entries(
+                invoice, shop_ledger=ledgers[invoice.shop_id], coop_ledger=coop_ledger
+            )
+        ]
+    )
+
+
 def stock_variation_lines(
     *, month: dt.date, opening: Decimal, closing: Decimal
 ) -> tuple[str, list[LineIn]] | None:

@@ -41,6 +41,7 @@ from mache.pdf import (
 from shops.models import Cooperative
 
 from .facturx import credit_note_cii, invoice_cii
+from .facturx.documents import supplement_note
 from .facturx.pdf import facturx_pdf
 from .models import CreditNote, Invoice, InvoiceLine, SupplierOrder
 
@@ -393,6 +394,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 f"Achat groupé auprès de {round_.supplier.name}, livré le "
                 f"{format_date(round_.delivery_date)} "
                 f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id}).",
+                # A supplementary invoice names the invoice it adds to (as its BT-25).
+                *([supplement_note(invoice.supplements)] if invoice.supplements_id else []),
                 *_nature_lines(lines, coop),
             ]
         ),

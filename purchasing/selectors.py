@@ -117,12 +117,13 @@ def allocation_list(*, user, supplier_order) -> QuerySet[Allocation]:
 
 
 def invoice_list(*, user) -> QuerySet[Invoice]:
-    """Invoices, scoped, each with its `einvoice_status` (with_einvoice_status)."""
+    """Invoices, scoped, each with its `einvoice_status` (with_einvoice_status) and, for a
+    supplementary invoice, the round's invoice it adds to (docs/supplier-differences.md)."""
     return scope_to_user(
         with_einvoice_status(
-            Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
-                "lines", "vat_lines"
-            )
+            Invoice.objects.select_related(
+                "shop", "round__supplier", "supplements"
+            ).prefetch_related("lines", "vat_lines")
         ),
         user=user,
     )

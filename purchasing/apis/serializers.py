@@ -254,6 +254,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "shop",
             "round",
             "supplier_order",
+            # The round's invoice a supplementary invoice adds to, null for a round's
+            # invoice (docs/supplier-differences.md).
+            "supplements",
             "issued_on",
             "lines",
             "vat",

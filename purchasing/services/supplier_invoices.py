@@ -34,6 +34,7 @@ from ..supplier_invoices import matching
 from ..supplier_invoices.document import ReceivedInvoice, ReceivedParty
 from .lifecycle import supplier_order_lock
 from .notifications import supplier_invoice_rejected
+from .supplier_differences import supplier_differences_settle
 
 MAX_REASON = 500
 
@@ -407,25 +408,6 @@ def supplier_invoice_to_post(invoice: SupplierInvoice, *, date: dt.date) -> Supp
     )
 
 
-def _settle(*, supplier_order, deltas: dict, issued_on: dt.date, reason: str, user):
-    """The differences back to the shops (helper D's service): credit notes where the
-    supplier billed less, supplementary invoices where it billed more."""
-    try:
-        from .supplier_differences import supplier_differences_settle
-    except ImportError as exc:  # not merged yet
-        raise BusinessRuleError(
-            "Le report des écarts sur les commerces n'est pas encore disponible.",
-            code="not_available",
-        ) from exc
-    return supplier_differences_settle(
-        supplier_order=supplier_order,
-        deltas=deltas,
-        issued_on=issued_on,
-        reason=reason,
-        user=user,
-    )
-
-
 def supplier_invoice_approve(
     *, supplier_invoice_id: int, user=None, on: dt.date | None = None
 ) -> SupplierInvoice:
@@ -468,7 +450,7 @@ def supplier_invoice_approve(
             supplier_order_id=supplier_order.pk, date=on, user=user
         )
         if deltas:
-            _settle(
+            supplier_differences_settle(
                 supplier_order=supplier_order,
                 deltas=deltas,
                 issued_on=on,

@@ -238,3 +238,113 @@ def test_receiving_through_the_service_refuses_an_unknown_supplier(world):
     )
     with pytest.raises(InvalidInput):
         receive("cii", spec)
+
+
+# --- Approval of an invoice that differs: the shops get the difference back, or pay it ---
+
+
+def coop_sums(*accounts):
+    """The cooperative's books: debit minus credit over `accounts`."""
+    rows = EntryLine.objects.filter(ledger__kind="cooperative", account__number__in=accounts)
+    return sum((row.debit - row.credit for row in rows), D("0"))
+
+
+def coop_margin():
+    """What the cooperative keeps: its sales (707, 708, 706) less its purchases (607, 624)."""
+    return -coop_sums("707000", "708000", "706000") - coop_sums("607000", "624100")
+
+
+def documents_of(shop):
+    notes = list(shop.credit_notes.prefetch_related("lines", "vat_lines"))
+    supplements = list(
+        shop.invoices.filter(supplements__isnull=False).prefetch_related("lines", "vat_lines")
+    )
+    return notes, supplements
+
+
+def entry_lines(source, ledger_kind):
+    entry = Entry.objects.get(source=source, ledger__kind=ledger_kind)
+    return {
+        (line.account.number, line.vat_rate): (line.debit, line.credit)
+        for line in EntryLine.objects.filter(entry=entry).select_related("account")
+    }
+
+
+# Each scenario: the changes to the supplier's invoice, then per shop what comes back
+# (negative: a credit note, excl. VAT per (kind, rate)) or is re-invoiced (positive).
+# Galettes 2.50 -> 2.40 on 18 units: 1.80 less, split by the shops' galettes, 15.00 and
+# 30.00: 0.60 and 1.20. The cider not billed: 12.00, the Épicerie's alone. Shipping 35.00
+# instead of 25.00: 10.00 more, split by the shops' shipping (11.84 and 13.16, itself the
+# 25.00 split by their goods 27.00 and 30.00): 4.74 and 5.26, each over its shipping
+# rates as its invoice has them (the Épicerie's 11.84 is 6.58 at 5.5 % and 5.26 at 20 %,
+# by its goods 15.00 and 12.00, so its 4.74 is 2.63 and 2.11; the Bar's at 5.5 % alone).
+DIFFERENCES = {
+    "lower_price": (
+        {"unit_prices": {"GAL": "2.40"}},
+        {
+            "epicerie": {("goods", D("5.50")): D("-0.60")},
+            "bar": {("goods", D("5.50")): D("-1.20")},
+        },
+    ),
+    "missing_line": (
+        {"without": ("CID",)},
+        {"epicerie": {("goods", D("20.00")): D("-12.00")}, "bar": {}},
+    ),
+    "higher_shipping": (
+        {"shipping": "35.00"},
+        {
+            "epicerie": {("shipping", D("5.50")): D("2.63"), ("shipping", D("20.00")): D("2.11")},
+            "bar": {("shipping", D("5.50")): D("5.26")},
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("scenario", list(DIFFERENCES))
+def test_approving_a_difference_settles_it_with_the_shops_to_the_cent(world, fmt, scenario):
+    changes, expected = DIFFERENCES[scenario]
+    margin = coop_margin()
+    spec = spec_for_supplier_order(world["supplier_order"], number=f"F-{scenario}", **changes)
+    invoice = receive(fmt, spec)
+    assert invoice.status == "discrepancies"
+    supplier_invoice_approve(supplier_invoice_id=invoice.pk, user=world["coordinator"])
+    invoice.refresh_from_db()
+    assert invoice.status == "approved"
+
+    # The purchase stands once, as the supplier billed it: 401000 holds the invoice's total.
+    supplier_aux = f"F{world['supplier_order'].round.supplier_id:06d}"
+    owed = EntryLine.objects.filter(
+        ledger__kind="cooperative", account__number="401000", auxiliary__code=supplier_aux
+    )
+    assert sum((line.credit - line.debit for line in owed), D("0")) == invoice.total_incl_vat
+    assert coop_sums("607000", "624100") == invoice.total_excl_vat
+    assert coop_sums("445660") == invoice.total_vat
+
+    for name, shop in world["shops"].items():
+        notes, supplements = documents_of(shop)
+        wanted = expected[name]
+        got = {}
+        for document, sign in [*((n, -1) for n in notes), *((s, 1) for s in supplements)]:
+            for line in document.lines.all():
+                got[(line.kind, line.vat_rate)] = sign * line.amount
+            # Each document's VAT per rate is its base at the rate, half-up, and its
+            # total adds up; the books hold it in both ledgers, mirrored.
+            for vat in document.vat_lines.all():
+                assert vat.amount == (vat.base * vat.rate / 100).quantize(
+                    D("0.01"), "ROUND_HALF_UP"
+                )
+            assert document.total_incl_vat == document.total_excl_vat + document.total_vat
+            kind = "credit-note" if sign < 0 else "invoice"
+            coop = entry_lines(f"{kind}:{document.number}", "cooperative")
+            books = entry_lines(f"{kind}:{document.number}", "shop")
+            customer = coop[("411000", None)]
+            assert customer == (
+                (0, document.total_incl_vat) if sign < 0 else (document.total_incl_vat, 0)
+            )
+            assert books[("401000", None)] == (customer[1], customer[0])
+        assert got == wanted, name
+        assert len(notes) <= 1 and len(supplements) <= 1
+
+    # The cooperative keeps what it kept: its fee; the difference went to the shops.
+    assert coop_margin() == margin
