@@ -41,6 +41,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "opening_hours",
             "tour_position",
             "expiry_alert_days",
+            "vat_regime",
         ]
 
 

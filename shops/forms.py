@@ -65,6 +65,7 @@ class ShopForm(forms.ModelForm):
             "opening_hours",
             "tour_position",
             "expiry_alert_days",
+            "vat_regime",
         ]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -77,6 +78,8 @@ class ShopForm(forms.ModelForm):
         help_texts = {
             "tour_position": "1 = premier arrêt ; vide : après les autres.",
             "vat_number": "Vide si le commerce n'en a pas ; sinon celui de son SIREN.",
+            "vat_regime": "Fixe les périodes de l'e-reporting : trois par mois au réel "
+            "normal mensuel, une par mois sinon.",
         }
 
 
