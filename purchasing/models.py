@@ -800,9 +800,7 @@ class SupplierInvoiceLine(models.Model):
 class SupplierInvoiceVat(models.Model):
     """The VAT breakdown of a received invoice (BG-23), per category and rate."""
 
-    invoice = models.ForeignKey(
-        SupplierInvoice, on_delete=models.CASCADE, related_name="vat_lines"
-    )
+    invoice = models.ForeignKey(SupplierInvoice, on_delete=models.CASCADE, related_name="vat_lines")
     category = models.CharField(max_length=3, default="S")  # BT-118
     rate = models.DecimalField("taux", max_digits=5, decimal_places=2)  # BT-119
     base = money_field("base HT")  # BT-116

@@ -176,6 +176,7 @@ class Shop(models.Model):
         db_default="",
         validators=[validate_vat_number],
     )
+
     # The shop's VAT regime (issue 16, docs/e-reporting.md): it sets the periods of its
     # B2C e-reporting (monthly real regime: three a month; otherwise one a month).
     class VatRegime(models.TextChoices):
