@@ -106,6 +106,20 @@ class Round(models.Model):
     # deadline: set by a conditional UPDATE, so it goes once even with two workers.
     reminder_sent_at = models.DateTimeField("relance automatique envoyée le", null=True, blank=True)
 
+    # Where the supplier delivers (issue 17, docs/distribution.md): the cooperative's hub
+    # (its address, a setting of the cooperative) or each shop at its own address.
+    class Delivery(models.TextChoices):
+        HUB = "hub", "À la plateforme de la coopérative"
+        SHOPS = "shops", "Dans chaque commerce"
+
+    delivery = models.CharField(
+        "livraison",
+        max_length=5,
+        choices=Delivery.choices,
+        default=Delivery.HUB,
+        db_default=Delivery.HUB,
+    )
+
     class Meta:
         verbose_name = "tournée de commande"
         verbose_name_plural = "tournées de commande"
