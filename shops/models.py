@@ -230,7 +230,9 @@ class Shop(models.Model):
                 fields=["tour_position"],
                 condition=Q(tour_position__isnull=False),
                 name="one_shop_per_tour_position",
-                violation_error_message="Un autre commerce occupe déjà cette place dans la tournée.",
+                violation_error_message=(
+                    "Un autre commerce occupe déjà cette place dans la tournée."
+                ),
             ),
         ]
 
