@@ -746,6 +746,9 @@ class SupplierInvoice(models.Model):
     total_excl_vat = money_field("total HT")  # BT-109
     total_vat = money_field("TVA")  # BT-110
     total_incl_vat = money_field("total TTC")  # BT-112
+    # What is left to pay (BT-115: BT-112 less what was prepaid, BT-113, plus the rounding,
+    # BT-114): what a transfer pays (docs/sepa.md, "Paying suppliers").
+    amount_due = money_field("net à payer", null=True, blank=True)
     shipping = money_field("port HT", default=0)  # document-level charges (BG-21)
     status = models.CharField("statut", max_length=14, choices=Status.choices)
     # [{"product", "field", "expected", "invoiced"}], as the API gives them.
