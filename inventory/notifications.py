@@ -38,7 +38,7 @@ def recall_notice(recall_shop_id: int) -> int:
         if not recipients:
             return 0
         recall, product = line.recall, line.recall.product
-        url = f"{settings.SITE_URL}{reverse('shop-recall', args=[recall.pk])}?shop={line.shop_id}"
+        url = f"{settings.SITE_URL}{reverse('recall', args=[recall.pk])}?shop={line.shop_id}"
         body = "\n".join(
             [
                 "Bonjour,",
