@@ -5,6 +5,7 @@ traceability, writes through inventory/recalls.py, as the API does."""
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -77,7 +78,7 @@ def traceability(request):
         recall = Recall.objects.filter(product=trace.product, lot=trace.lot).first()
     if request.method == "POST":
         if request.user.effective_role != COORDINATOR:
-            raise Http404
+            raise PermissionDenied
         if trace is not None and recall is None and recall_form.is_valid():
             try:
                 recall = recalls.recall_create(

@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.inventory import record_movement
-from tests.helpers import pdf_text, rows_of
+from tests.helpers import page_text, pdf_text, rows_of
 
 from .conftest import days, receive
 
@@ -386,3 +386,32 @@ def test_a_shop_with_nothing_left_confirms_without_a_movement(api, world):
     assert (line.movement, line.confirmed_at is not None) == (None, True)
     assert not StockMovement.objects.filter(kind="recall").exists()
     assert Decimal(StockBalance.objects.get(shop=bazouges, product=world["product"]).value) == 0
+
+
+# --- Pages ----------------------------------------------------------------------------
+
+
+def test_the_pages_recall_a_lot_show_the_banner_and_confirm(client, world):
+    romazy, product = world["romazy"], world["product"]
+    query = f"?product={product.pk}&lot={LOT}"
+    client.force_login(world["coordinator"])
+    text = page_text(client.get(f"/tracabilite/{query}"))
+    assert "Bazouges Primeurs" in text and "Rappeler le lot" in text
+    response = client.post(f"/tracabilite/{query}", {"reason": REASON})
+    recall_ = Recall.objects.get()
+    assert response.status_code == 302 and response.url == f"/rappels/{recall_.pk}/"
+
+    client.force_login(world["keepers"][romazy])
+    text = page_text(client.get("/stock/"))
+    assert f"Rappel du lot {LOT} de Beurre doux 250 g" in text
+    text = page_text(client.get(f"/tracabilite/{query}"))
+    assert "Bazouges" not in text and "Rappeler le lot" not in text
+    assert client.post(f"/tracabilite/{query}", {"reason": "x"}).status_code == 403
+    response = client.post(f"/rappels/{recall_.pk}/", {"shop": romazy.pk}, follow=True)
+    text = page_text(response)
+    assert "Retrait confirmé pour Épicerie de Romazy : 6 unités retirées du stock." in text
+    assert "Rappel du lot" not in page_text(client.get("/stock/"))
+    assert client.get(f"/rappels/{recall_.pk}/rapport.pdf").status_code == 200
+    # A shop the recall does not concern: not found.
+    client.force_login(world["keepers"][world["elsewhere"]])
+    assert client.get(f"/rappels/{recall_.pk}/").status_code == 404
