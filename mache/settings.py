@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The recall banner of shopkeepers' pages (docs/recalls.md).
+                "inventory.context_processors.recall_banner",
             ],
         },
     },

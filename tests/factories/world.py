@@ -94,6 +94,16 @@ def build_shop_world(shop: Shop) -> dict:
     # The shop's mandate, a direct-debit batch collecting its invoice and a
     # transfer batch paying the round's supplier (docs/sepa.md).
     world.update(sepa_world(shop, world["invoices"], world["supplier_order"]))
+    # A lot of the shop's recalled, not yet confirmed (docs/recalls.md): the shopkeeper's
+    # pages show the banner.
+    from inventory.recalls import recall_create
+
+    from .inventory import receive_stock
+
+    receive_stock(shop, product, 2, "1.0000", lot=f"RAPPEL-{shop.pk}")
+    world["recall"] = recall_create(
+        product=product, lot=f"RAPPEL-{shop.pk}", reason="Rappel de test", user=None
+    )
     return world
 
 
