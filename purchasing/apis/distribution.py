@@ -30,7 +30,6 @@ from ..distribution import picking_csv
 from ..models import SupplierOrder
 from ..pdf import delivery_notes_pdf, picking_list_pdf, tour_pdf
 
-
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
