@@ -61,7 +61,7 @@ def picking_matrix(cells: Iterable[tuple[object, object, int]]) -> PickingMatrix
     units = {product.pk: [0] * len(shops) for product in products}
     for shop, product, quantity in cells:
         units[product.pk][column[shop.pk]] += quantity
-    rows = [PickingRow(product, units[p.pk], sum(units[p.pk])) for p in products]
+    rows = [PickingRow(p, units[p.pk], sum(units[p.pk])) for p in products]
     shop_totals = [sum(row.units[index] for row in rows) for index in range(len(shops))]
     return PickingMatrix(shops, rows, shop_totals, sum(shop_totals))
 

@@ -687,6 +687,14 @@ def picking_list_pdf(supplier_order: SupplierOrder, matrix) -> bytes:
     ]
     if not received:
         story.append(notice("Prévisionnel : commande non réceptionnée, quantités attribuées."))
+    if matrix.shops:
+        story.append(
+            para(
+                "Ordre de la tournée : "
+                + " · ".join(f"{n}. {shop.name}" for n, shop in enumerate(matrix.shops, start=1)),
+                "small",
+            )
+        )
     chunks = [
         list(range(start, min(start + PICKING_SHOPS_PER_TABLE, len(matrix.shops))))
         for start in range(0, len(matrix.shops), PICKING_SHOPS_PER_TABLE)

@@ -15,7 +15,7 @@ import re
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -143,9 +143,9 @@ class PickingListView(APIView):
 
 
 class TourDropLine(serializers.Serializer):
-    product = serializers.IntegerField(source="0.pk")
-    name = serializers.CharField(source="0.name")
-    units = serializers.IntegerField(source="1")
+    product = serializers.IntegerField()
+    name = serializers.CharField()
+    units = serializers.IntegerField()
 
 
 class TourDropOutput(serializers.Serializer):
@@ -154,10 +154,17 @@ class TourDropOutput(serializers.Serializer):
     supplier = serializers.CharField(source="round.supplier.name")
     received = serializers.SerializerMethodField()
     units = serializers.IntegerField()
-    lines = TourDropLine(many=True)
+    lines = serializers.SerializerMethodField()
 
     def get_received(self, drop) -> bool:
         return drop.supplier_order.status == SupplierOrder.Status.RECEIVED
+
+    @extend_schema_field(TourDropLine(many=True))
+    def get_lines(self, drop) -> list[dict]:
+        return [
+            {"product": product.pk, "name": product.name, "units": units}
+            for product, units in drop.lines
+        ]
 
 
 class TourStopOutput(serializers.Serializer):
