@@ -347,3 +347,71 @@ def test_the_purchase_order_says_where_the_supplier_delivers(world, tmp_path):
     assert text.index(
         "Bar de Vieux-Vy : 1 place du Bourg, 35490 Vieux-Vy-sur-Couesnon"
     ) < text.index("Épicerie de Romazy : 3 rue de l'Église, 35490 Romazy")
+
+
+# --- Tour positions -------------------------------------------------------------------------
+
+
+def test_a_tour_position_shared_by_two_shops_is_400_on_the_field(world, coord, client):
+    romazy, sens = world["romazy"], world["sens"]
+    taken = "Un autre commerce occupe déjà cette place dans la tournée."
+    response = coord.patch(f"/api/shops/{sens.pk}/", {"tour_position": 2}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"tour_position": [taken]}
+    sens.refresh_from_db()
+    assert sens.tour_position is None  # nothing written
+    # Its own place again, or a free one: accepted.
+    own = coord.patch(f"/api/shops/{romazy.pk}/", {"tour_position": 2}, format="json")
+    assert own.status_code == 200
+    free = coord.patch(f"/api/shops/{sens.pk}/", {"tour_position": 3}, format="json")
+    assert free.status_code == 200
+    sens.refresh_from_db()
+    assert sens.tour_position == 3
+
+
+def test_the_rounds_api_sets_where_the_supplier_delivers(world, coord):
+    round_ = world["round"]
+    body = coord.get(f"/api/rounds/{round_.pk}/").json()
+    assert body["delivery"] == "hub"
+    supplier = world["supplier"].pk
+    now = dt.datetime.now(dt.UTC)
+    created = coord.post(
+        "/api/rounds/",
+        {
+            "supplier": supplier,
+            "opens_at": now.isoformat(),
+            "closes_at": (now + dt.timedelta(days=2)).isoformat(),
+            "delivery_date": (now + dt.timedelta(days=4)).date().isoformat(),
+            "delivery": "shops",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["delivery"] == "shops"
+    new = created.json()["id"]
+    response = coord.patch(f"/api/rounds/{new}/", {"delivery": "hub"}, format="json")
+    assert response.status_code == 200
+    assert Round.objects.get(pk=new).delivery == "hub"
+    bad = coord.patch(f"/api/rounds/{new}/", {"delivery": "drone"}, format="json")
+    assert bad.status_code == 400 and "delivery" in bad.json()
+    assert Round.objects.get(pk=new).delivery == "hub"
+    # A received round is no longer changed.
+    assert (
+        coord.patch(f"/api/rounds/{round_.pk}/", {"delivery": "shops"}, format="json").status_code
+        == 409
+    )
+
+
+def test_the_member_form_says_a_shared_tour_position_beside_the_field(world, client):
+    from tests.shops.test_member_pages import new_shop_form
+
+    client.force_login(UserFactory(role=User.Role.COORDINATOR))
+    sens = world["sens"]
+    data = {**new_shop_form(), "name": sens.name, "siret": sens.siret, "tour_position": "1"}
+    response = client.post(f"/coordination/membres/{sens.pk}/modifier/", data)
+    assert response.status_code == 200  # the form again, as every refused member form
+    assert response.context["form"].errors["tour_position"] == [
+        "Un autre commerce occupe déjà cette place dans la tournée."
+    ]
+    sens.refresh_from_db()
+    assert (sens.name, sens.tour_position) == ("Boulangerie de Sens", None)
