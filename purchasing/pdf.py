@@ -634,7 +634,7 @@ def delivery_notes_pdf(supplier_order: SupplierOrder, notes) -> bytes:
                     ]
                     for line in note.lines
                 ],
-                widths=[56, 16, 16, 14, 16, 30, 22],
+                widths=[50, 14, 16, 13, 19, 32, 22],
                 right_columns={2, 3, 4},
             ),
             Spacer(0, 3 * mm),
