@@ -6,6 +6,7 @@ from django.db.models import Q
 from mache.identifiers import vat_number_for
 
 from .models import Cooperative, Shop, User
+from .selectors import tour_position_error
 
 
 def _choices(choices, everyone: str):
@@ -81,6 +82,13 @@ class ShopForm(forms.ModelForm):
             "vat_regime": "Fixe les périodes de l'e-reporting : trois par mois au réel "
             "normal mensuel, une par mois sinon.",
         }
+
+    def clean_tour_position(self):
+        # One shop per place in the tour, said beside the field (docs/distribution.md).
+        position = self.cleaned_data.get("tour_position")
+        if error := tour_position_error(position=position, shop_id=self.instance.pk):
+            raise forms.ValidationError(error)
+        return position
 
 
 class StatusDateForm(forms.Form):
