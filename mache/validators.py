@@ -81,3 +81,22 @@ def validate_sepa_creditor_id(value: str) -> None:
         raise ValidationError(
             "Cet identifiant de créancier SEPA (ICS) n'est pas valide.", code="sepa_creditor_id"
         )
+
+
+def validate_latitude(value) -> None:
+    """A latitude in degrees, as typed by the coordinator (docs/distribution.md)."""
+    if value is not None and not -90 <= value <= 90:
+        raise ValidationError("Une latitude est comprise entre -90 et 90 degrés.")
+
+
+def validate_longitude(value) -> None:
+    """A longitude in degrees, as typed by the coordinator (docs/distribution.md)."""
+    if value is not None and not -180 <= value <= 180:
+        raise ValidationError("Une longitude est comprise entre -180 et 180 degrés.")
+
+
+def coordinates_error(latitude, longitude) -> str | None:
+    """Both coordinates or neither: one alone places nothing on the map."""
+    if (latitude is None) != (longitude is None):
+        return "Saisissez la latitude et la longitude, ou aucune des deux."
+    return None

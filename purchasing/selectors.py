@@ -632,6 +632,15 @@ class TourStop:
     drops: list[TourDrop]
 
 
+def hub_point() -> tuple[float, float] | None:
+    """Where the day's shortest tour starts: the hub's coordinates, when the coordinator
+    typed them on the cooperative's page (docs/distribution.md, "The tour")."""
+    coop = Cooperative.objects.only("hub_latitude", "hub_longitude").first()
+    if coop is None or coop.hub_latitude is None or coop.hub_longitude is None:
+        return None
+    return (float(coop.hub_latitude), float(coop.hub_longitude))
+
+
 def tour_of_day(*, user, delivery_date, order: str = "tour") -> list[TourStop]:
     """The day's delivery tour from the hub (coordinator): every shop with units of a
     supplier order delivered that day to the hub (rounds delivered to each shop by the
@@ -664,7 +673,9 @@ def tour_of_day(*, user, delivery_date, order: str = "tour") -> list[TourStop]:
         )
         drop.lines.append((allocation.product, units))
     ordered = (
-        route_order(None, shops.values()) if order == "route" else in_tour_order(shops.values())
+        route_order(hub_point(), shops.values())
+        if order == "route"
+        else in_tour_order(shops.values())
     )
     return [
         TourStop(number, shop, list(drops[shop.pk].values()))

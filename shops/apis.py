@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from mache.fields import ListField
 from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
-from mache.validators import validate_postcode
+from mache.validators import coordinates_error, validate_postcode
 
 from . import selectors, services
 from .models import Cooperative, Shop, User
@@ -40,12 +40,17 @@ class ShopSerializer(serializers.ModelSerializer):
             "contact_name",
             "opening_hours",
             "tour_position",
+            "latitude",
+            "longitude",
             "expiry_alert_days",
             "vat_regime",
         ]
         # One shop per place in the tour: the service says it with the model's message
         # (shops.services, docs/distribution.md), not DRF's generic uniqueness one.
         extra_kwargs = {"tour_position": {"validators": []}}
+
+    def validate(self, attrs):
+        return coordinates_valid(self, attrs, "latitude", "longitude")
 
 
 class ShopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -239,6 +244,18 @@ def _postcode_or_blank(value: str) -> None:
         validate_postcode(value)
 
 
+def coordinates_valid(serializer, attrs: dict, latitude: str, longitude: str) -> dict:
+    """Both coordinates or neither, counting what a partial update leaves as it is."""
+    instance = serializer.instance
+
+    def value(name):
+        return attrs[name] if name in attrs else getattr(instance, name, None)
+
+    if error := coordinates_error(value(latitude), value(longitude)):
+        raise serializers.ValidationError({latitude: [error]})
+    return attrs
+
+
 class CooperativeSerializer(serializers.ModelSerializer):
     postcode = serializers.CharField(
         max_length=5, allow_blank=True, required=False, validators=[_postcode_or_blank]
@@ -260,6 +277,8 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "postcode",
             "commune",
             "hub_address",
+            "hub_latitude",
+            "hub_longitude",
             "iban",
             "bic",
             "sepa_creditor_id",
@@ -268,6 +287,9 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "service_fee_rate",
             "share_value",
         ]
+
+    def validate(self, attrs):
+        return coordinates_valid(self, attrs, "hub_latitude", "hub_longitude")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from mache.identifiers import vat_number_for
+from mache.validators import coordinates_error
 
 from .models import Cooperative, Shop, User
 from .selectors import tour_position_error
@@ -65,9 +66,12 @@ class ShopForm(forms.ModelForm):
             "phone",
             "opening_hours",
             "tour_position",
+            "latitude",
+            "longitude",
             "expiry_alert_days",
             "vat_regime",
         ]
+        localized_fields = ["latitude", "longitude"]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
@@ -78,10 +82,18 @@ class ShopForm(forms.ModelForm):
         }
         help_texts = {
             "tour_position": "1 = premier arrêt ; vide : après les autres.",
+            "latitude": "En degrés décimaux (par exemple 48,46321), pour le trajet le plus "
+            "court de la tournée.",
             "vat_number": "Vide si le commerce n'en a pas ; sinon celui de son SIREN.",
             "vat_regime": "Fixe les périodes de l'e-reporting : trois par mois au réel "
             "normal mensuel, une par mois sinon.",
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if error := coordinates_error(cleaned.get("latitude"), cleaned.get("longitude")):
+            self.add_error("latitude", error)
+        return cleaned
 
     def clean_tour_position(self):
         # One shop per place in the tour, said beside the field (docs/distribution.md).
@@ -154,6 +166,8 @@ class CooperativeForm(forms.ModelForm):
             "postcode",
             "commune",
             "hub_address",
+            "hub_latitude",
+            "hub_longitude",
             "share_value",
             "founded_on",
             # Legal mentions, bank and direct debits, invoicing (docs/sepa.md).
@@ -167,7 +181,7 @@ class CooperativeForm(forms.ModelForm):
             "bic",
             "sepa_creditor_id",
         ]
-        localized_fields = ["share_value", "share_capital"]
+        localized_fields = ["share_value", "share_capital", "hub_latitude", "hub_longitude"]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
@@ -180,6 +194,7 @@ class CooperativeForm(forms.ModelForm):
         }
         help_texts = {
             "hub_address": "Imprimée sur chaque bon de commande : où les fournisseurs livrent.",
+            "hub_latitude": "En degrés décimaux : le départ du trajet le plus court de la tournée.",
             "founded_on": "Aucune écriture ni tournée ne peut être datée d'avant.",
             "legal_form": "Par exemple : SCIC SAS à capital variable.",
             "rcs": "Par exemple : RCS Rennes 123 456 789.",
@@ -214,6 +229,13 @@ class CooperativeForm(forms.ModelForm):
         if term is None:
             return self.instance.payment_term_days
         return term
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("hub_latitude"), cleaned.get("hub_longitude")
+        if error := coordinates_error(latitude, longitude):
+            self.add_error("hub_latitude", error)
+        return cleaned
 
 
 class CooperativeSecurityForm(forms.Form):

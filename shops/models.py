@@ -11,6 +11,8 @@ from mache.roles import Role
 from mache.validators import (
     validate_bic,
     validate_iban,
+    validate_latitude,
+    validate_longitude,
     validate_postcode,
     validate_sepa_creditor_id,
     validate_siret,
@@ -46,6 +48,24 @@ class Cooperative(models.Model):
     founded_on = models.DateField("création le", null=True, blank=True)
     # Where suppliers deliver the group's orders (printed on every purchase order).
     hub_address = models.TextField("adresse de livraison (plateforme)", blank=True)
+    # Where the hub stands (typed: no geocoding), the start of the day's shortest tour
+    # (docs/distribution.md, "The tour").
+    hub_latitude = models.DecimalField(
+        "latitude de la plateforme",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
+    )
+    hub_longitude = models.DecimalField(
+        "longitude de la plateforme",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
+    )
     # Coordinators must log in with a second factor (TOTP) when this is on.
     coordinators_need_two_factor = models.BooleanField(
         "double authentification obligatoire pour les coordinateurs", default=False
@@ -171,10 +191,20 @@ class Shop(models.Model):
     # Where the shop stands, typed by the coordinator (no geocoding: there is no network),
     # to order the day's tour by the shortest route (issue 17, docs/distribution.md).
     latitude = models.DecimalField(
-        "latitude", max_digits=8, decimal_places=5, null=True, blank=True
+        "latitude",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
     )
     longitude = models.DecimalField(
-        "longitude", max_digits=8, decimal_places=5, null=True, blank=True
+        "longitude",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
     )
     # Blank when the shop has none; given, the French VAT number of its SIREN (clean()).
     vat_number = models.CharField(

@@ -415,3 +415,44 @@ def test_the_member_form_says_a_shared_tour_position_beside_the_field(world, cli
     ]
     sens.refresh_from_db()
     assert (sens.name, sens.tour_position) == ("Boulangerie de Sens", None)
+
+
+def test_the_shortest_route_starts_at_the_hub_when_its_coordinates_are_known(world, coord):
+    # North to south: the hub, Romazy, Vieux-Vy, Sens; the tour's own order differs.
+    Shop.objects.filter(pk=world["sens"].pk).update(latitude="48.10", longitude="-1.50")
+    Shop.objects.filter(pk=world["romazy"].pk).update(latitude="48.30", longitude="-1.50")
+    Shop.objects.filter(pk=world["vieux_vy"].pk).update(latitude="48.20", longitude="-1.50")
+    response = coord.patch(
+        "/api/cooperative/",
+        {"hub_latitude": "48.35000", "hub_longitude": "-1.50000"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    day = world["round"].delivery_date.isoformat()
+    names = [s["name"] for s in coord.get(f"/api/tours/{day}/?order=route").json()["stops"]]
+    assert names == ["Épicerie de Romazy", "Bar de Vieux-Vy", "Boulangerie de Sens"]
+    # From the south, the other way round.
+    coord.patch(
+        "/api/cooperative/", {"hub_latitude": "48.00", "hub_longitude": "-1.50"}, format="json"
+    )
+    names = [s["name"] for s in coord.get(f"/api/tours/{day}/?order=route").json()["stops"]]
+    assert names == ["Boulangerie de Sens", "Bar de Vieux-Vy", "Épicerie de Romazy"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"latitude": "48.1"}, "latitude"),  # one coordinate alone
+        ({"latitude": "91", "longitude": "2"}, "latitude"),
+        ({"latitude": "48", "longitude": "-181"}, "longitude"),
+    ],
+)
+def test_coordinates_come_in_pairs_within_range(world, coord, body, field):
+    shop = world["sens"]
+    response = coord.patch(f"/api/shops/{shop.pk}/", body, format="json")
+    assert response.status_code == 400 and field in response.json()
+    shop.refresh_from_db()
+    assert (shop.latitude, shop.longitude) == (None, None)
+    hub = {f"hub_{name}": value for name, value in body.items()}
+    response = coord.patch("/api/cooperative/", hub, format="json")
+    assert response.status_code == 400 and f"hub_{field}" in response.json()
