@@ -78,6 +78,14 @@ class SupplierInvoiceUnexpected(BusinessRuleError):
     )
 
 
+class SupplierInvoiceInconsistent(BusinessRuleError):
+    code = "supplier_invoice_inconsistent"
+    default_detail = (
+        "Le détail de la TVA de cette facture ne correspond pas à ses lignes et à son "
+        "port : elle ne peut être comptabilisée, rejetez-la."
+    )
+
+
 # --- Recognising the supplier and the order -------------------------------------------
 
 
@@ -202,8 +210,13 @@ def _supplier_products(supplier_id: int) -> tuple[dict[str, int], set[int]]:
     return {sku: pk for sku, pk in rows}, {pk for _, pk in rows}
 
 
-def _match(invoice: SupplierInvoice, lines: list[SupplierInvoiceLine]) -> None:
-    """Set each line's product, the invoice's differences and status (not saved)."""
+def _match(
+    invoice: SupplierInvoice,
+    lines: list[SupplierInvoiceLine],
+    vat_rows: list[SupplierInvoiceVat] | None = None,
+) -> None:
+    """Set each line's product, the invoice's differences and status (not saved).
+    `vat_rows`: its VAT breakdown (default: as stored)."""
     skus, product_ids = _supplier_products(invoice.supplier_id)
     for line in lines:
         product = matching.line_product(
@@ -229,11 +242,19 @@ def _match(invoice: SupplierInvoice, lines: list[SupplierInvoiceLine]) -> None:
             billed=_billed(lines),
             expected_shipping=supplier_order.shipping,
             invoiced_shipping=invoice.shipping,
+            invoiced_vat=_vat_by_rate(invoice.vat_lines.all() if vat_rows is None else vat_rows),
         )
     invoice.differences = [difference.as_json() for difference in found]
     invoice.status = (
         SupplierInvoice.Status.DISCREPANCIES if found else SupplierInvoice.Status.MATCHED
     )
+
+
+def _vat_by_rate(vat_rows) -> dict:
+    vat = defaultdict(lambda: ZERO)
+    for row in vat_rows:
+        vat[row.rate] += row.amount
+    return dict(vat)
 
 
 def _billed(lines) -> list[matching.BilledLine]:
@@ -326,16 +347,7 @@ def supplier_invoice_record(
             )
             for position, line in enumerate(received.lines, start=1)
         ]
-        _match(invoice, lines)
-        try:
-            with transaction.atomic():
-                invoice.save()
-        except IntegrityError as exc:  # the same number recorded meanwhile
-            raise SupplierInvoiceExists(
-                f"La facture {received.number} de {supplier.name} est déjà enregistrée."
-            ) from exc
-        SupplierInvoiceLine.objects.bulk_create(lines)
-        SupplierInvoiceVat.objects.bulk_create(
+        vat_rows = [
             SupplierInvoiceVat(
                 invoice=invoice,
                 category=vat.category[:3],
@@ -344,7 +356,17 @@ def supplier_invoice_record(
                 amount=vat.amount,
             )
             for vat in received.vat
-        )
+        ]
+        _match(invoice, lines, vat_rows)
+        try:
+            with transaction.atomic():
+                invoice.save()
+        except IntegrityError as exc:  # the same number recorded meanwhile
+            raise SupplierInvoiceExists(
+                f"La facture {received.number} de {supplier.name} est déjà enregistrée."
+            ) from exc
+        SupplierInvoiceLine.objects.bulk_create(lines)
+        SupplierInvoiceVat.objects.bulk_create(vat_rows)
     return invoice
 
 
@@ -383,8 +405,11 @@ def _lock(supplier_invoice_id: int) -> SupplierInvoice:
 
 def supplier_invoice_to_post(invoice: SupplierInvoice, *, date: dt.date) -> SupplierInvoiceToPost:
     """The purchase as the supplier billed it: goods per rate from its lines, shipping
-    per rate from its VAT breakdown less its lines (the document's charges less its
-    allowances at each rate), VAT per rate from the breakdown, the total BT-112."""
+    per rate its shipping charges at that rate, VAT per rate from the breakdown, the
+    total BT-112. The charges are not kept one by one: the reader made sure each rate's
+    base is its lines plus its charges (purchasing.supplier_invoices.checks), so the
+    charges at a rate are its base less its lines; 409 when that is negative at a rate
+    (docs/supplier-invoices.md, "Approval and the books")."""
     goods = defaultdict(lambda: ZERO)
     for line in invoice.lines.all():
         goods[line.vat_rate] += line.amount
@@ -394,6 +419,8 @@ def supplier_invoice_to_post(invoice: SupplierInvoice, *, date: dt.date) -> Supp
         bases[row.rate] += row.base
         vat[row.rate] += row.amount
     shipping = {rate: base - goods.get(rate, ZERO) for rate, base in bases.items()}
+    if any(amount < 0 for amount in shipping.values()):
+        raise SupplierInvoiceInconsistent()
     return SupplierInvoiceToPost(
         id=invoice.pk,
         number=invoice.number,

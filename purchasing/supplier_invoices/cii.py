@@ -17,7 +17,14 @@ from lxml import etree
 from purchasing.facturx import validation
 
 from .document import ReceivedCharge, ReceivedInvoice, ReceivedLine, ReceivedParty, ReceivedVat
-from .reading import EInvoiceUnreadable, checked, decimal_of, legal_ids, refused
+from .reading import (
+    EInvoiceUnreadable,
+    checked,
+    decimal_of,
+    legal_ids,
+    net_price,
+    refused,
+)
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -94,7 +101,7 @@ def _line(item) -> ReceivedLine:
         )
         or ZERO,
         unit_code=quantity_node.get("unitCode", "") if quantity_node is not None else "",
-        net_unit_price=net / base if base else net,
+        net_unit_price=net_price(net, base),
         amount=_decimal(
             item,
             "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation"

@@ -7,7 +7,13 @@ received yet) at the order's unit price, each line's amount rounded half-up to t
 it product by product: a line's product is the supplier's product whose SKU is the
 line's seller item id (BT-155), else the product whose id is its buyer item id (BT-156).
 An amount within 0.01 EUR of the expected one matches (the tolerance, per line and on
-the shipping).
+the shipping). The VAT at each rate is matched too: the invoice's breakdown against the
+VAT of what it bills taken at the order's rates, its shipping split over the rates as
+the receipt split the order's (`vat_by_rate`).
+
+The strings of a difference do not depend on how the values were written or stored:
+money to two decimals, a whole quantity as an integer ("12", never "12.0000"), a unit
+price without its trailing zeros ("2.5").
 """
 
 from collections import defaultdict
@@ -15,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mache.money import ZERO
+from mache.money import ZERO, money
 
 from .. import rules
 
@@ -30,6 +36,7 @@ FIELDS = {
     "missing": "ligne non facturée",
     "unexpected": "produit non reçu",
     "shipping": "port HT",
+    "vat": "TVA par taux",
     "order": "commande fournisseur",
 }
 
@@ -91,8 +98,22 @@ def line_product(
     return None
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+def _money(value: Decimal) -> str:
+    """Money as a difference gives it: two decimals, half-up ("0.00", "45.00")."""
+    return f"{money(value):f}"
+
+
+def _number(value) -> str:
+    """A quantity or a price as a difference gives it: a whole value as an integer
+    ("12"), else without trailing zeros ("2.5", "0.333"), never in exponent form."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):f}"
+    return f"{value.normalize():f}"
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{Decimal(rate).quantize(Decimal('0.01')):f} %"
 
 
 def _billed_by_product(billed: list[BilledLine]) -> dict[int | None, list[BilledLine]]:
@@ -108,10 +129,12 @@ def differences(
     billed: list[BilledLine],
     expected_shipping: Decimal,
     invoiced_shipping: Decimal,
+    invoiced_vat: dict[Decimal, Decimal] | None = None,
 ) -> list[Difference]:
     """The differences, product by product (in the order's order), then the lines of
-    products not received, then the shipping. Several lines of one product are taken
-    together (their quantities and amounts summed)."""
+    products not received, then the shipping, then the VAT per rate (when
+    `invoiced_vat`, the invoice's VAT per rate, is given). Several lines of one product
+    are taken together (their quantities and amounts summed)."""
     found: list[Difference] = []
     grouped = _billed_by_product(billed)
     expected_ids = set()
@@ -121,12 +144,12 @@ def differences(
         expected_ids.add(line.product)
         lines = grouped.get(line.product)
         if not lines:
-            found.append(Difference(line.product, "missing", _text(line.amount), "0.00"))
+            found.append(Difference(line.product, "missing", _money(line.amount), "0.00"))
             continue
         quantity = sum((b.quantity for b in lines), ZERO)
         amount = sum((b.amount for b in lines), ZERO)
         if quantity != line.units:
-            found.append(Difference(line.product, "units", str(line.units), _text(quantity)))
+            found.append(Difference(line.product, "units", _number(line.units), _number(quantity)))
         for b in lines:
             # A price that differs by less than a cent over the line is the tolerance.
             if abs(b.net_unit_price - line.unit_price) * b.quantity > TOLERANCE:
@@ -134,17 +157,17 @@ def differences(
                     Difference(
                         line.product,
                         "unit_price",
-                        _text(line.unit_price.normalize()),
-                        _text(b.net_unit_price.normalize()),
+                        _number(line.unit_price),
+                        _number(b.net_unit_price),
                     )
                 )
                 break
         if abs(amount - line.amount) > TOLERANCE:
-            found.append(Difference(line.product, "amount", _text(line.amount), _text(amount)))
+            found.append(Difference(line.product, "amount", _money(line.amount), _money(amount)))
         for b in lines:
             if b.vat_rate != line.vat_rate:
                 found.append(
-                    Difference(line.product, "vat_rate", _text(line.vat_rate), _text(b.vat_rate))
+                    Difference(line.product, "vat_rate", _money(line.vat_rate), _money(b.vat_rate))
                 )
                 break
     for product, lines in grouped.items():
@@ -156,15 +179,50 @@ def differences(
                     product,
                     "unexpected",
                     "0",
-                    f"{b.name} : {_text(b.quantity.normalize())} × "
-                    f"{_text(b.net_unit_price.normalize())} = {b.amount}",
+                    f"{b.name} : {_number(b.quantity)} × "
+                    f"{_number(b.net_unit_price)} = {_money(b.amount)}",
                 )
             )
     if abs(invoiced_shipping - expected_shipping) > TOLERANCE:
         found.append(
-            Difference(None, "shipping", _text(expected_shipping), _text(invoiced_shipping))
+            Difference(None, "shipping", _money(expected_shipping), _money(invoiced_shipping))
         )
+    if invoiced_vat is not None:
+        expected_vat = vat_by_rate(
+            expected=expected, billed=billed, invoiced_shipping=invoiced_shipping
+        )
+        for rate in sorted(set(expected_vat) | set(invoiced_vat)):
+            want, got = expected_vat.get(rate, ZERO), invoiced_vat.get(rate, ZERO)
+            if abs(got - want) > TOLERANCE:
+                found.append(
+                    Difference(
+                        None,
+                        "vat",
+                        f"{_rate(rate)} : {_money(want)}",
+                        f"{_rate(rate)} : {_money(got)}",
+                    )
+                )
     return found
+
+
+def vat_by_rate(
+    *, expected: list[ExpectedLine], billed: list[BilledLine], invoiced_shipping: Decimal
+) -> dict[Decimal, Decimal]:
+    """The VAT per rate of what the invoice bills, taken at the order's rates: each
+    billed line at its product's rate on the order (its own rate for a product not on
+    it), the invoiced shipping split over the rates in proportion to the goods expected
+    at each rate (purchasing.rules.split_by_rate, as the receipt split the order's
+    shipping); each rate's VAT its base times the rate, half-up."""
+    rates = {line.product: line.vat_rate for line in expected}
+    bases = defaultdict(lambda: ZERO)
+    for line in billed:
+        bases[rates.get(line.product, line.vat_rate)] += line.amount
+    goods = defaultdict(lambda: ZERO)
+    for line in expected:
+        goods[line.vat_rate] += line.amount
+    for rate, amount in rules.split_by_rate(invoiced_shipping, dict(goods)).items():
+        bases[rate] += amount
+    return {rate: money(base * rate / 100) for rate, base in bases.items()}
 
 
 def deltas(

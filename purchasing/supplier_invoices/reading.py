@@ -173,10 +173,26 @@ def refused(kind: str, failures) -> EInvoiceUnreadable:
     )
 
 
+def net_price(price, base_quantity):
+    """The net unit price (BT-146 divided by its base quantity BT-149 when there is one),
+    to the six decimals it is kept with (half-up) when the division gives more."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not base_quantity or base_quantity == 1:
+        return price
+    value = price / base_quantity
+    if abs(value) < 10**10:
+        value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return value
+
+
 def checked(invoice: ReceivedInvoice) -> ReceivedInvoice:
-    """`invoice` once it passes checks.problems; EInvoiceUnreadable with its reasons."""
+    """`invoice` once it passes checks.problems (an issue date after today, Paris time,
+    refused); EInvoiceUnreadable with its reasons."""
+    from mache.periods import paris_today
+
     from .checks import problems
 
-    if found := problems(invoice):
+    if found := problems(invoice, today=paris_today()):
         raise EInvoiceUnreadable(" ".join(found))
     return invoice

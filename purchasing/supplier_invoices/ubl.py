@@ -1,5 +1,6 @@
-"""A supplier's UBL 2.1 XML (Invoice or CreditNote, the EN 16931 syntax binding) read
-into a ReceivedInvoice (docs/supplier-invoices.md, "Reading").
+"""A supplier's UBL 2.1 XML (Invoice, the EN 16931 syntax binding) read into a
+ReceivedInvoice (docs/supplier-invoices.md, "Reading"). A CreditNote is parsed the same
+way but refused: supplier credit notes are not taken yet.
 
 Checked against the OASIS UBL 2.1 XSD (copied unchanged in `ubl-xsd/`, see its
 SOURCES.md), then by our business checks (`checks.py`). The EN 16931 schematron for UBL
@@ -16,8 +17,16 @@ from lxml import etree
 
 from purchasing.facturx.validation import Failure
 
+from .checks import CREDIT_NOTES_REFUSED
 from .document import ReceivedCharge, ReceivedInvoice, ReceivedLine, ReceivedParty, ReceivedVat
-from .reading import EInvoiceUnreadable, checked, decimal_of, legal_ids, refused
+from .reading import (
+    EInvoiceUnreadable,
+    checked,
+    decimal_of,
+    legal_ids,
+    net_price,
+    refused,
+)
 
 XSD_DIR = Path(__file__).resolve().parent / "ubl-xsd"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -104,7 +113,7 @@ def _line(node, quantity_tag: str) -> ReceivedLine:
         )
         or ZERO,
         unit_code=quantity.get("unitCode", "") if quantity is not None else "",
-        net_unit_price=net / base if base else net,
+        net_unit_price=net_price(net, base),
         amount=_decimal(node, "cbc:LineExtensionAmount", f"{where} : le montant"),
         vat_category=_text(tax, "cbc:ID"),
         vat_rate=_decimal(tax, "cbc:Percent", f"{where} : le taux"),
@@ -191,6 +200,13 @@ def read(root, xml: bytes, *, format: str = "ubl") -> ReceivedInvoice:
     """`root` (the parsed `xml`) read and checked (module doc); EInvoiceUnreadable (400)
     naming what fails."""
     kind = "Le XML UBL de ce PDF" if format == "facturx" else "Cette facture UBL"
+    if etree.QName(root).localname == "CreditNote":
+        # Whatever its type code: a UBL CreditNote credits (docs/supplier-invoices.md).
+        raise EInvoiceUnreadable(
+            f"{CREDIT_NOTES_REFUSED} : ce fichier est un avoir UBL (CreditNote "
+            f"{_text(root, 'cbc:ID')[:100]}). Seules les factures (380), les factures "
+            "rectificatives (384) et les autofactures (389) sont acceptées."
+        )
     if failures := xsd_failures(root):
         raise refused(f"{kind} ne respecte pas le schéma XSD UBL 2.1 et", failures)
     return checked(parse(root, xml, format=format))

@@ -454,11 +454,13 @@ def spec_for_supplier_order(
     each product at its received units and the order's unit price, its SKU as the
     seller's item id and its id as the buyer's, the order's shipping split over the
     goods' rates as the receipt splits it (purchasing.rules.split_by_rate), BT-13
-    "CF-000123", delivered on the round's delivery date.
+    "CF-000123", delivered on the round's delivery date and issued that day (today when
+    that day is still to come).
 
     A scenario changes it: `unit_prices` / `units` {sku: value} on some lines, `without`
     the SKUs not billed, `shipping` another total shipping (split the same way), and any
     other InvoiceSpec field by keyword (`due_on=...`, `overrides={...}`)."""
+    from mache.periods import paris_today
     from purchasing import rules
     from purchasing.facturx.documents import unit_code
     from shops.models import Cooperative
@@ -496,7 +498,9 @@ def spec_for_supplier_order(
             rules.split_by_rate(total_shipping, dict(expected_goods)).items()
         )
     )
-    issued = issued_on or round_.delivery_date
+    # Issued on the delivery date, or today when that is still to come: an invoice
+    # dated after today is refused (docs/supplier-invoices.md, "What is checked").
+    issued = issued_on or min(round_.delivery_date, paris_today())
     spec = InvoiceSpec(
         number=number,
         issued_on=issued,

@@ -316,7 +316,7 @@ def test_a_ubl_that_breaks_its_xsd_is_refused():
     assert "InvoiceTypeCode" in reason
 
 
-def test_a_ubl_credit_note_is_read_with_its_type_code():
+def test_a_ubl_credit_note_is_refused():
     xml = ubl_xml(a_spec(type_code="381"))
     xml = (
         xml.replace(
@@ -332,14 +332,16 @@ def test_a_ubl_credit_note_is_read_with_its_type_code():
     # A credit note has no DueDate of its own (BT-9 goes in its payment means).
     xml = xml.replace(b"<cbc:DueDate>2026-04-01</cbc:DueDate>", b"", 1)
 
-    invoice = read_einvoice(xml, "avoir.xml")
-
-    assert (invoice.type_code, invoice.number, invoice.total_incl_vat) == (
-        "381",
-        "FA-2026-0042",
-        Decimal("86.50"),
+    # Booked as a purchase it would count the wrong way round (docs/supplier-invoices.md).
+    assert refusal(xml, "avoir.xml") == (
+        "Les avoirs fournisseurs ne sont pas encore pris en charge : ce fichier est un "
+        "avoir UBL (CreditNote FA-2026-0042). Seules les factures (380), les factures "
+        "rectificatives (384) et les autofactures (389) sont acceptées."
     )
-    assert [line.quantity for line in invoice.lines] == [Decimal("12"), Decimal("24")]
+    # Even one that calls itself an invoice.
+    assert refusal(xml.replace(b">381<", b">380<"), "avoir.xml").startswith(
+        "Les avoirs fournisseurs ne sont pas encore pris en charge"
+    )
 
 
 def test_a_pdf_whose_embedded_xml_breaks_the_rules_is_refused_as_such():
