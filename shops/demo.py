@@ -50,6 +50,7 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                     "status": row["status"],
                     "shares": row["shares"],
                     "joined_on": dt.date.fromisoformat(joined) if joined else None,
+                    "vat_regime": row.get("vat_regime", Shop.VatRegime.SIMPLIFIED),
                 },
             )
             if created:

@@ -1,7 +1,8 @@
 """`manage.py load_demo` builds a living cooperative (docs/demo.md): months of rounds,
-invoices, stock with lots, Z tickets, losses, counts and reports, all through the
-services; the books balance, the FEC passes the project's checker, a second load adds
-nothing, and every role's main pages show that history."""
+invoices, stock with lots, Z tickets, losses, counts and reports, the suppliers'
+e-invoices and their payment, all through the services; the books balance, the FEC
+passes the project's checker, a second load adds nothing, and every role's main pages
+show that history."""
 
 import datetime as dt
 
@@ -11,17 +12,19 @@ from django.core.management.base import CommandError
 from django.db.models import F, Sum
 from django.db.models.functions import TruncMonth
 
+from accounting.ereporting.selectors import e_reporting_month
 from accounting.fec import fec_export, fec_inspect
 from accounting.models import Entry, EntryLine, Ledger, LetteredLine, SalesDay
 from inventory.models import StockCount, StockLot, StockMovement
 from mache.models import OutboxMessage
-from mache.periods import paris_today
-from payments.models import DirectDebitBatch, Payment, PaymentReminder
+from mache.periods import PARIS, paris_today, previous_month
+from payments.models import CreditTransferBatch, DirectDebitBatch, Payment, PaymentReminder
 from purchasing.models import (
     CreditNote,
     Invoice,
     Order,
     Round,
+    SupplierInvoice,
     SupplierOrder,
     SupplierOrderLine,
 )
@@ -46,6 +49,8 @@ COUNTED = [
     Report,
     Payment,
     CreditNote,
+    SupplierInvoice,
+    CreditTransferBatch,
 ]
 
 
@@ -116,7 +121,7 @@ def test_a_year_of_history_through_the_services(capsys, settings, tmp_path):
     assert Payment.objects.filter(method="transfer").count() > 50
     assert Payment.objects.filter(method="direct_debit").count() >= 10
     assert Payment.objects.filter(cancelled_at__isnull=False).count() == 1
-    assert CreditNote.objects.count() == 1
+    assert CreditNote.objects.filter(reason__startswith="Un article arrivé cassé").count() == 1
     assert DirectDebitBatch.objects.filter(status="settled").count() >= 10
     assert PaymentReminder.objects.exists()
     paid = Invoice.objects.filter(amount_paid__gt=0)
@@ -125,6 +130,8 @@ def test_a_year_of_history_through_the_services(capsys, settings, tmp_path):
         total_incl_vat__gt=F("amount_paid") + F("amount_credited"), due_on__lt=today
     ).exists()
     assert LetteredLine.objects.count() >= 2 * paid.count()
+    suppliers_invoices(today)
+    e_reporting(today)
     # The e-mails of the past are not sent a year late.
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 
@@ -141,6 +148,61 @@ def test_a_year_of_history_through_the_services(capsys, settings, tmp_path):
     call_command("load_demo")
     assert "Historique déjà présent" in capsys.readouterr().out
     assert counts() == before
+
+
+def suppliers_invoices(today):
+    """The suppliers' e-invoices of the last months: one per receipt since, most of them
+    approved (the purchase booked from them), one cheaper (credit notes to the shops),
+    one with more shipping (supplementary invoices), one rejected with its reason and
+    corrected, the recent ones left to approve; paid by monthly credit transfers, those
+    approved this month not yet."""
+    invoices = SupplierInvoice.objects.all()
+    since = previous_month(previous_month(today.replace(day=1)))
+    received = SupplierOrder.objects.filter(
+        status=SupplierOrder.Status.RECEIVED,
+        round__delivery_date__gte=since,
+        round__delivery_date__lt=today,
+    )
+    assert set(invoices.values_list("supplier_order", flat=True)) == set(
+        received.values_list("pk", flat=True)
+    )
+    assert set(invoices.values_list("format", flat=True)) == {"cii", "facturx"}
+    approved = invoices.filter(status=SupplierInvoice.Status.APPROVED)
+    assert approved.count() >= 12
+    assert not approved.filter(entry=None).exists()
+    rejected = invoices.get(status=SupplierInvoice.Status.REJECTED)
+    assert "facture corrigée" in rejected.reason
+    assert approved.filter(supplier_order=rejected.supplier_order).exists()
+    waiting = invoices.filter(status__in=["matched", "discrepancies"])
+    assert waiting.filter(status="discrepancies").count() == 1
+    assert not waiting.filter(received_at__date__lt=today - dt.timedelta(days=10)).exists()
+    assert CreditNote.objects.filter(reason__startswith="Facture ").count() >= 2
+    assert Invoice.objects.filter(supplements__isnull=False).exists()
+    # Paid by the month's batch, executed early the next month; this month's not yet.
+    month = dt.datetime.combine(today.replace(day=1), dt.time(0), tzinfo=PARIS)
+    last_month = dt.datetime.combine(previous_month(month.date()), dt.time(0), tzinfo=PARIS)
+    assert CreditTransferBatch.objects.filter(status="settled").exists()
+    assert not approved.filter(decided_at__gte=month, credit_transfers__isnull=False).exists()
+    assert not approved.filter(decided_at__lt=last_month, credit_transfers__isnull=True).exists()
+    assert not invoices.exclude(status="approved").filter(credit_transfers__isnull=False).exists()
+
+
+def e_reporting(today):
+    """The grocers' tills count their sales, the boulangerie's does not; Romazy declares
+    monthly (three periods a month), the others once a month."""
+    days = SalesDay.objects.filter(shop__status=Shop.Status.ACTIVE)
+    assert days.filter(shop__kind="epicerie", transactions__gt=0).exists()
+    assert not days.filter(shop__kind="boulangerie", transactions__isnull=False).exists()
+    month = previous_month(today.replace(day=1))
+    romazy = Shop.objects.get(commune="Romazy")
+    assert romazy.vat_regime == Shop.VatRegime.MONTHLY
+    report = e_reporting_month(ledger=Ledger.objects.get(shop=romazy), month=month)
+    assert len(report.periods) == 3
+    assert all(
+        period.days and period.reconciled and period.transactions for period in report.periods
+    )
+    other = Ledger.objects.exclude(shop=romazy).exclude(shop=None).first()
+    assert len(e_reporting_month(ledger=other, month=month).periods) == 1
 
 
 def test_a_short_demo_is_idempotent_and_every_role_sees_its_history(client, capsys):
@@ -188,6 +250,12 @@ def test_a_short_demo_is_idempotent_and_every_role_sees_its_history(client, caps
     assert client.get(f"/coordination/tournees/{received.pk}/").status_code == 200
     for url in ("/coordination/rapports/", "/coordination/membres/"):
         assert client.get(url).status_code == 200, url
+    # The suppliers' e-invoices, some left to approve, and the credit transfers.
+    waiting = SupplierInvoice.objects.filter(status__in=["matched", "discrepancies"]).first()
+    assert waiting.number in page_text(client.get("/coordination/factures-fournisseurs/"))
+    page = client.get(f"/coordination/factures-fournisseurs/{waiting.pk}/")
+    assert page.status_code == 200
+    assert client.get("/coordination/virements/").status_code == 200
     home = page_text(client.get("/coordination/"))
     assert "Aucune livraison attendue" not in home
     assert "Aucune commande fournisseur à valider" not in home
@@ -197,6 +265,11 @@ def test_a_short_demo_is_idempotent_and_every_role_sees_its_history(client, caps
     books = client.get(f"/comptable/{shop.pk}/")
     assert books.status_code == 200
     assert "Ventes du" in page_text(books) or invoice.number in page_text(books)
+    # Romazy declares monthly: three periods, their sales counted.
+    last_month = previous_month(paris_today().replace(day=1)).strftime("%Y-%m")
+    text = page_text(client.get(f"/comptable/{shop.pk}/e-reporting/?mois={last_month}"))
+    assert text.count("Période ") == 3
+    assert "Rapproché" in text
 
 
 def test_the_months_option_is_bounded():

@@ -3,7 +3,8 @@ clock set back to each moment (docs/demo.md).
 
 Every write goes through the service a person or the worker would have called on that
 day (rounds, orders, consolidation, review, receipt with lots and shortfalls, till
-exports, Z tickets, losses, counts, monthly reports), run in date order under
+exports, Z tickets, losses, counts, monthly reports, the suppliers' e-invoices and their
+payment), run in date order under
 `clock_at`, which sets `django.utils.timezone.now` (every clock of the project, Paris
 days included) to that moment: the services' date rules then judge the past as they
 judged it then. The quantities come from a seeded `random.Random`, so two loads on the
@@ -30,24 +31,47 @@ from catalogue.models import Product, Supplier
 from inventory.models import StockBalance, StockLot, StockMovement
 from inventory.services import MovementIn, movement_create, movements_record, stock_count_record
 from mache.errors import InvalidInput
+from mache.formats import format_unit_price
 from mache.models import OutboxMessage
 from mache.money import money
 from mache.periods import PARIS, format_month, next_month, paris_now, previous_month
-from payments.models import DirectDebitBatch, Payment
+from payments.models import CreditTransferBatch, DirectDebitBatch, Payment
+from payments.services.credit_transfers import (
+    credit_transfer_batch_file,
+    credit_transfer_batch_prepare,
+    credit_transfer_batch_settle,
+)
 from payments.services.direct_debits import direct_debit_batch_prepare, direct_debit_batch_settle
 from payments.services.mandates import mandate_save
 from payments.services.payments import payment_cancel, payment_record
 from payments.services.reminders import payment_reminders_send
-from purchasing.models import Invoice, Order, Round, SupplierOrder
+from purchasing.models import (
+    CreditNote,
+    Invoice,
+    Order,
+    Round,
+    SupplierInvoice,
+    SupplierOrder,
+)
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.lifecycle import round_cancel, supplier_order_confirm
 from purchasing.services.orders import order_place, round_create
 from purchasing.services.receipt import supplier_order_receive
+from purchasing.services.supplier_invoices import (
+    supplier_invoice_approve,
+    supplier_invoice_receive,
+    supplier_invoice_record,
+    supplier_invoice_reject,
+)
+from purchasing.supplier_invoices import cii
+from purchasing.supplier_invoices.reading import parse_xml
 from shops.models import Cooperative, Shop, User
 from worker.models import Report
 from worker.reports.build import report_build
 from worker.services import reports_generate
+
+from .supplier_einvoices import cii_xml, facturx_pdf, spec_for_supplier_order
 
 SEED = 35  # Ille-et-Vilaine
 
@@ -132,9 +156,37 @@ SLOW_PAYER = 2
 CREDITED_RECEIPT = 3
 RETURNED_CHEQUE = 2  # the second cheque of the demo
 
+# The suppliers' invoices (docs/demo.md, "The suppliers' invoices"): e-invoices for the
+# receipts of the last months, Factur-X PDFs from some suppliers, CII XML from the
+# others; their banks, for the monthly credit transfers.
+EINVOICE_MONTHS = 2
+FACTURX_SUPPLIERS = {"Biocoop Grossiste Ouest", "Minoterie de la Vilaine"}
+SUPPLIER_BANKS = {
+    "Laiterie du Coglais": ("FR7616706050011234567890179", "AGRIFRPP867"),
+    "Maraîchers du Pays de Fougères": ("FR7613807008122345678901273", "CCBPFRPPNAN"),
+    "Biocoop Grossiste Ouest": ("FR7615589351013456789012387", "CMBRFR2BXXX"),
+    "Minoterie de la Vilaine": ("FR7614445202004567890123490", "CEPAFRPP444"),
+    "Brasserie des Marches de Bretagne": ("FR7610278360015678901234593", "CMCIFR2A"),
+}
+APPROVAL_DAYS = 8  # from an invoice's arrival to its approval
+# The e-invoices (in arrival order, from 1) that differ from the order: one product billed
+# cheaper (credit notes to the shops), more shipping billed and accepted (supplementary
+# invoices), a product billed dearer, rejected (the supplier sends a corrected one).
+VARIATIONS = {2: "cheaper", 4: "shipping", 6: "dearer"}
+CHEAPER, DEARER, SHIPPING_ADDED = Decimal("0.95"), Decimal("1.08"), Decimal("6.50")
+REJECTION = (
+    "{product} facturé {billed} HT l'unité au lieu des {agreed} convenus à la commande "
+    "{order} : merci de nous adresser une facture corrigée."
+)
+RECEIVED_AS_FILES_DAYS = 35  # older e-invoices are recorded from their parse (docs/demo.md)
+TRANSFERS_DAY, TRANSFERS_EXECUTION = 5, 3  # the 5th, executed three days later
+# The till of the grocers counts its sales; the boulangerie's does not (e-reporting).
+BASKET = {"epicerie": (11.0, 17.0), "bar_epicerie": (6.0, 10.0)}
+
 # The hours of a day's events, in the order they happen.
 ROUND_OPENS, ORDER, DEADLINE = dt.time(8, 0), dt.time(9, 0), dt.time(11, 0)
 REMINDERS, DIRECT_DEBIT, PAYMENT = dt.time(8, 0), dt.time(9, 15), dt.time(10, 30)
+EINVOICE_IN, TRANSFERS, APPROVAL = dt.time(7, 30), dt.time(10, 0), dt.time(14, 0)
 RECEIPT, EXPIRY, SALES, LOSS, COUNT = (
     dt.time(9, 30),
     dt.time(19, 0),
@@ -154,6 +206,13 @@ def clock_at(moment: dt.datetime):
 
 def at(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=PARIS)
+
+
+def weekday_from(day: dt.date) -> dt.date:
+    """`day`, or the Monday after it when it falls on a weekend."""
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
 
 
 def history_exists() -> bool:
@@ -199,6 +258,15 @@ class History:
         self.sold_until = self.start - dt.timedelta(days=1)
         self.cheques = 0
         self.mandated = {self.shops[index].pk for index in MANDATES if index < len(self.shops)}
+        # The suppliers' e-invoices: from this day's receipts on; their own random draws,
+        # so the rest of the history is the same with or without them.
+        self.einvoices_from = history_start(self.today, EINVOICE_MONTHS)
+        self.einvoice_rng = random.Random(SEED + 16)
+        self.einvoices = 0
+        self.supplier_numbers = {}  # supplier id -> its last invoice number
+        self.left_to_approve = 0
+        self.variations_due = []
+        self.till_rng = random.Random(SEED + 5)
 
     # -- the calendar --------------------------------------------------------------
 
@@ -250,6 +318,10 @@ class History:
         month = self.start
         while next_month(month) <= self.today.replace(day=1):
             self.add(at(next_month(month), dt.time(6, 0)), self.reports_of_month, month)
+            month = next_month(month)
+        month = next_month(max(self.start, self.einvoices_from))
+        while month <= self.today:
+            self.add(at(weekday_from(month.replace(day=TRANSFERS_DAY)), TRANSFERS), self.transfers)
             month = next_month(month)
 
     def run(self) -> dict:
@@ -380,6 +452,9 @@ class History:
         )
         self.counts["invoices"] += len(invoices)
         self.invoices_followed(invoices)
+        if day >= self.einvoices_from:
+            arrives = at(day + dt.timedelta(days=1), EINVOICE_IN)
+            self.add(arrives, self.einvoice_send, supplier_order.pk)
 
     # -- the shops' days ---------------------------------------------------------------
 
@@ -442,19 +517,23 @@ class History:
                     takings[d][rate] += money(Decimal(self.rng.uniform(low, high) * factor))
                 total = sum(takings[d].values(), Decimal(0))
                 card = money(total * Decimal(self.rng.uniform(0.55, 0.8)))
-                self.tickets[shop.pk].append((d, takings[d], total - card, card))
+                sales = None
+                if basket := BASKET.get(shop.kind):
+                    sales = max(1, round(float(total) / self.till_rng.uniform(*basket)))
+                self.tickets[shop.pk].append((d, takings[d], total - card, card, sales))
         movements_record(movements=movements)
         self.tickets_send()
 
     def tickets_send(self) -> None:
-        """Each shop sends the Z tickets of its week, as the CSV its till makes."""
+        """Each shop sends the Z tickets of its week, as the CSV its till makes (with the
+        number of sales when its till counts them)."""
         for shop in self.shops:
             days = self.tickets.pop(shop.pk, [])
             if not days:
                 continue
             rates = {rate: column for column, rate in RATE_COLUMNS.items()}
-            rows = [f"date;{';'.join(RATE_COLUMNS)};cash;card;other"]
-            for day, takings, cash, card in days:
+            rows = [f"date;{';'.join(RATE_COLUMNS)};cash;card;other;transactions"]
+            for day, takings, cash, card, sales in days:
                 cells = {rates[rate]: amount for rate, amount in takings.items()}
                 rows.append(
                     ";".join(
@@ -464,6 +543,7 @@ class History:
                             str(cash),
                             str(card),
                             "",
+                            "" if sales is None else str(sales),
                         ]
                     )
                 )
@@ -545,12 +625,16 @@ class History:
 
     def bank_details(self) -> None:
         """The coordinator fills in the cooperative's bank account and SEPA creditor
-        identifier, and records the direct-debit mandates two shops signed."""
+        identifier and its suppliers' IBAN and BIC, and records the direct-debit mandates
+        two shops signed."""
         coop = Cooperative.get()
         for field, value in COOP_BANK.items():
             if not getattr(coop, field):
                 setattr(coop, field, value)
         coop.save(update_fields=list(COOP_BANK))
+        for supplier in Supplier.objects.filter(name__in=SUPPLIER_BANKS, iban=""):
+            supplier.iban, supplier.bic = SUPPLIER_BANKS[supplier.name]
+            supplier.save(update_fields=["iban", "bic"])
         for index, (iban, bic) in MANDATES.items():
             if index < len(self.shops):
                 shop = self.shops[index]
@@ -564,13 +648,15 @@ class History:
                 )
         self.counts["mandates"] = len(self.mandated)
 
-    def invoices_followed(self, invoices) -> None:
+    def invoices_followed(self, invoices, *, receipt: bool = True) -> None:
         """What follows an invoice: a shop with a mandate is collected at the month's
         batch; the others pay by transfer (the bar-épicerie by cheque) two to four weeks
         later, the slow payer after its due date; one delivery has a broken unit
-        credited the next day."""
+        credited the next day. (`receipt` False: supplementary invoices, paid the same
+        way.)"""
         for invoice in invoices:
-            if self.receipts == CREDITED_RECEIPT and invoice.shop_id == self.shops[0].pk:
+            first_shop = invoice.shop_id == self.shops[0].pk
+            if receipt and self.receipts == CREDITED_RECEIPT and first_shop:
                 moment = at(invoice.issued_on + dt.timedelta(days=1), PAYMENT)
                 self.add(moment - dt.timedelta(hours=1), self.credit_note, invoice.pk)
             if invoice.shop_id in self.mandated:
@@ -651,6 +737,151 @@ class History:
     def reminders(self, day: dt.date) -> None:
         self.counts["reminders"] += len(payment_reminders_send(today=day))
 
+    # -- the suppliers' invoices ----------------------------------------------------------
+
+    def supplier_number(self, supplier) -> str:
+        """The supplier's next invoice number, in its own series."""
+        number = self.supplier_numbers.get(supplier.pk, 100 + 37 * len(self.supplier_numbers)) + 1
+        self.supplier_numbers[supplier.pk] = number
+        prefix = next(
+            (p.sku.split("-", 1)[0] for p in self.by_id.values() if p.supplier_id == supplier.pk),
+            "F",
+        )
+        return f"{prefix}{self.clock_day():%y}-{number:05d}"
+
+    def variation(self, supplier_order, lines, pending: bool) -> str | None:
+        """How this e-invoice differs from the order (VARIATIONS), if it does: the first
+        one left to approve misses a line; the others are due at their rank, the extra
+        shipping waiting for an order that has shipping."""
+        if pending:
+            self.left_to_approve += 1
+            if self.left_to_approve == 1:
+                return "missing" if len(lines) > 1 else "dearer"
+            return None
+        if self.einvoices in VARIATIONS:
+            self.variations_due.append(VARIATIONS[self.einvoices])
+        for due in self.variations_due:
+            if due != "shipping" or supplier_order.shipping > 0:
+                self.variations_due.remove(due)
+                return due
+        return None
+
+    def einvoice_send(self, supplier_order_id: int, corrected: bool = False) -> None:
+        """The supplier's e-invoice of a received order, the day after the delivery (or
+        a corrected one, after a rejection): written from the order as received
+        (wiring/demo/supplier_einvoices.py), changed by its variation, received from the
+        platform's inbox, then approved a few days later, or rejected (a product billed
+        dearer), or left to approve when that day has not come yet."""
+        supplier_order = SupplierOrder.objects.select_related("round__supplier").get(
+            pk=supplier_order_id
+        )
+        supplier = supplier_order.round.supplier
+        day = self.clock_day()
+        approval = at(day + dt.timedelta(days=APPROVAL_DAYS), APPROVAL)
+        lines = sorted(
+            (line for line in supplier_order.lines.all() if line.received_units),
+            key=lambda line: (line.received_units * line.unit_price, line.product_id),
+        )
+        variation = None
+        if not corrected:
+            self.einvoices += 1
+            variation = self.variation(supplier_order, lines, approval >= self.now)
+        changes = {}
+        if variation in ("cheaper", "dearer"):
+            line = lines[-1]
+            factor = CHEAPER if variation == "cheaper" else DEARER
+            price = money(line.unit_price * factor)
+            changes["unit_prices"] = {self.by_id[line.product_id].sku: price}
+        elif variation == "shipping":
+            changes["shipping"] = supplier_order.shipping + SHIPPING_ADDED
+        elif variation == "missing":
+            changes["without"] = {self.by_id[lines[0].product_id].sku}
+        spec = spec_for_supplier_order(
+            supplier_order, number=self.supplier_number(supplier), issued_on=day, **changes
+        )
+        facturx = supplier.name in FACTURX_SUPPLIERS
+        data = facturx_pdf(spec) if facturx else cii_xml(spec)
+        name = f"{spec.number}.{'pdf' if facturx else 'xml'}"
+        source = f"platform:{name}"
+        if variation or corrected or day >= self.today - dt.timedelta(RECEIVED_AS_FILES_DAYS):
+            invoice = supplier_invoice_receive(data=data, filename=name, source=source)
+        else:
+            # Older ones: recorded from their XML as read, without the XSD and schematron
+            # (docs/demo.md: the same writer's invoices, the validation is the dear part).
+            xml = cii_xml(spec)
+            received = cii.parse(parse_xml(xml), xml, format="facturx" if facturx else "cii")
+            invoice = supplier_invoice_record(
+                received=received, data=data, filename=name, source=source
+            )
+        self.counts["supplier_invoices"] += 1
+        if variation == "dearer" and approval < self.now:
+            line = lines[-1]
+            reason = REJECTION.format(
+                product=self.by_id[line.product_id].name,
+                billed=format_unit_price(price),
+                agreed=format_unit_price(line.unit_price),
+                order=spec.order_reference,
+            )
+            decided = at(day + dt.timedelta(days=1), APPROVAL)
+            self.add(decided, self.einvoice_reject, invoice.pk, reason)
+            self.add(decided + dt.timedelta(days=2), self.einvoice_send, supplier_order.pk, True)
+        else:
+            self.add(approval, self.einvoice_approve, invoice.pk)
+
+    def einvoice_approve(self, supplier_invoice_id: int) -> None:
+        """The coordinator approves the invoice: the purchase is booked from it, and
+        what it bills less or more than the shops were invoiced goes back to them
+        (credit notes, supplementary invoices, paid like the others)."""
+        invoice = supplier_invoice_approve(
+            supplier_invoice_id=supplier_invoice_id, user=self.coordinator
+        )
+        self.counts["supplier_invoices_approved"] += 1
+        if invoice.differences:
+            self.counts["credit_notes"] += CreditNote.objects.filter(
+                invoice__supplier_order=invoice.supplier_order_id,
+                reason__contains=invoice.number,
+            ).count()
+            supplements = list(
+                Invoice.objects.filter(
+                    supplier_order=invoice.supplier_order_id, supplements__isnull=False
+                ).order_by("pk")
+            )
+            self.counts["invoices"] += len(supplements)
+            self.invoices_followed(supplements, receipt=False)
+
+    def einvoice_reject(self, supplier_invoice_id: int, reason: str) -> None:
+        supplier_invoice_reject(
+            supplier_invoice_id=supplier_invoice_id, reason=reason, user=self.coordinator
+        )
+
+    def transfers(self) -> None:
+        """Early in the month the coordinator pays the suppliers' invoices approved
+        before it began, by one SEPA credit-transfer batch executed three days later:
+        the file goes to the bank, and the statement shows the transfers that day."""
+        day = self.clock_day()
+        began = at(day.replace(day=1), dt.time(0, 0))
+        ids = list(
+            SupplierInvoice.objects.filter(
+                status=SupplierInvoice.Status.APPROVED,
+                decided_at__lt=began,
+                credit_transfers__isnull=True,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return
+        execution = weekday_from(day + dt.timedelta(days=TRANSFERS_EXECUTION))
+        batch = credit_transfer_batch_prepare(
+            execution_date=execution, supplier_invoice_ids=ids, user=self.coordinator
+        )
+        credit_transfer_batch_file(batch=batch)
+        self.counts["credit_transfer_batches"] += 1
+        self.add(at(execution, DIRECT_DEBIT), self.transfers_settle, batch.pk, execution)
+
+    def transfers_settle(self, batch_id: int, day: dt.date) -> None:
+        credit_transfer_batch_settle(batch=CreditTransferBatch.objects.get(pk=batch_id), date=day)
+
     # -- the month's reports ------------------------------------------------------------
 
     def reports_of_month(self, month: dt.date) -> None:
@@ -676,14 +907,17 @@ def demo_history_load(*, months: int) -> dict | None:
         Cooperative.objects.filter(founded_on__gt=founded).update(founded_on=founded)
         last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
         history = History(months=months, now=now)
-        # A line per round consolidated is the worker's log, not the demo's output.
-        quiet = logging.getLogger("purchasing")
-        level = quiet.level
-        quiet.setLevel(logging.WARNING)
+        # A line per round consolidated is the worker's log, and factur-x's lines per PDF
+        # made or read the package's: not the demo's output.
+        quiet = [logging.getLogger(name) for name in ("purchasing", "factur-x")]
+        levels = [logger.level for logger in quiet]
+        for logger in quiet:
+            logger.setLevel(logging.WARNING)
         try:
             made = history.run()
         finally:
-            quiet.setLevel(level)
+            for logger, level in zip(quiet, levels, strict=True):
+                logger.setLevel(level)
         made["timings"] = dict(history.timings)
         OutboxMessage.objects.filter(pk__gt=last_message or 0).delete()
     return made

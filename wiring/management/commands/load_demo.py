@@ -70,6 +70,13 @@ class Command(BaseCommand):
                     ("payments", "règlement", "règlements"),
                     ("direct_debit_batches", "lot de prélèvements", "lots de prélèvements"),
                     ("reminders", "relance", "relances"),
+                    (
+                        "supplier_invoices",
+                        "facture fournisseur reçue",
+                        "factures fournisseurs reçues",
+                    ),
+                    ("supplier_invoices_approved", "approuvée", "approuvées"),
+                    ("credit_transfer_batches", "lot de virements", "lots de virements"),
                     ("z", "ticket Z", "tickets Z"),
                     ("losses", "perte", "pertes"),
                     ("stock_counts", "inventaire", "inventaires"),
