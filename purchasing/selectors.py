@@ -1,9 +1,13 @@
 """Reads of pooled purchasing, scoped to what the user may see."""
 
+import logging
+import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -22,6 +26,7 @@ from django.db.models.functions import Coalesce
 
 from catalogue.models import PriceTier, Product
 from inventory.models import StockLot
+from mache.cache import CACHE_DOWN
 from mache.permissions import scope_to_user, sees_all_shops
 from shops.models import Cooperative, Shop, User
 
@@ -40,6 +45,8 @@ from .models import (
     SupplierInvoice,
     SupplierOrder,
 )
+
+log = logging.getLogger(__name__)
 
 
 def round_list(*, user) -> QuerySet[Round]:
@@ -274,6 +281,77 @@ def round_fill(*, round_: Round) -> dict:
         ),
         "products": rows,
     }
+
+
+# --- The live fill's cached copy (docs/consolidation.md, "The live fill under load") ----
+
+# At most one computation of a round's fill per this many seconds (the slot is a cache key
+# that expires; whole seconds, as the cache's timeouts are).
+FILL_COMPUTE_EVERY = 1
+# A copy is kept this long even if nothing is written: a change of the catalogue's prices
+# (which bumps no round) shows within that time.
+FILL_KEEP = 10
+# A round's version outlives its copies (a version forgotten only costs a computation).
+FILL_VERSION_KEEP = 24 * 3600
+# How long a request that finds no copy at all waits for the one being computed.
+FILL_WAIT = 1.0
+
+
+def _fill_keys(round_id: int) -> tuple[str, str, str]:
+    return (f"fill:{round_id}:version", f"fill:{round_id}", f"fill:{round_id}:computing")
+
+
+def round_fill_changed(round_id: int) -> None:
+    """Called when an order write or a change of the round commits: the round's fill
+    gets a new version, so that the next reader computes it again (at most once a
+    second). A token unique to the change, not a counter: it needs no key to exist."""
+    version_key = _fill_keys(round_id)[0]
+    try:
+        cache.set(version_key, uuid.uuid4().hex, timeout=FILL_VERSION_KEEP)
+    except CACHE_DOWN as exc:
+        # The copy then lives FILL_KEEP seconds at most.
+        log.warning("cache unreachable, fill of round %s not invalidated: %s", round_id, exc)
+
+
+def round_fill_cached(round_id: int, compute):
+    """What `compute()` returns (the serialised fill of round `round_id`), computed at most
+    once per FILL_COMPUTE_EVERY seconds per round: a copy of the round's current version
+    is served as is; an older copy is served while a computation took place in the last
+    second; otherwise this request computes. Without the cache (Redis down), computes."""
+    version_key, entry_key, slot_key = _fill_keys(round_id)
+    try:
+        found = cache.get_many([version_key, entry_key])
+        version, entry = found.get(version_key), found.get(entry_key)
+        if entry is not None and version is not None and entry[0] == version:
+            return entry[1]
+        if cache.add(slot_key, 1, timeout=FILL_COMPUTE_EVERY):
+            if version is None:
+                # First reader (or the key was evicted): a version to tag the copy with.
+                cache.add(version_key, uuid.uuid4().hex, timeout=FILL_VERSION_KEEP)
+                version = cache.get(version_key)
+            # The version is read before the orders: a write committed after this point
+            # bumps it again, so a copy never hides a write for longer than a second.
+            data = compute()
+            cache.set(entry_key, (version, data), timeout=FILL_KEEP)
+            return data
+        if entry is None:
+            entry = _fill_wait(entry_key)
+        if entry is not None:
+            return entry[1]  # computed less than a second ago
+    except CACHE_DOWN as exc:
+        log.warning("cache unreachable, fill of round %s computed without it: %s", round_id, exc)
+    return compute()
+
+
+def _fill_wait(entry_key: str):
+    # Another request is computing the first copy: wait for it rather than compute too.
+    deadline = time.monotonic() + FILL_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        entry = cache.get(entry_key)
+        if entry is not None:
+            return entry
+    return None
 
 
 def round_products(product_ids) -> tuple[dict, dict]:

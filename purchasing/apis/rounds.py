@@ -88,7 +88,17 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(responses=FillSerializer)
     @action(detail=True, methods=["get"])
     def fill(self, request, pk=None):
-        return Response(FillSerializer(selectors.round_fill(round_=self.get_object())).data)
+        """The group's totals; shopkeepers poll it while they order. Computed at most once
+        a second per round, a write making the next copy (docs/consolidation.md). Every
+        member sees every round (selectors.round_list): a copy serves them all, and a
+        cached round is one that exists, so a copy needs no query of the round."""
+
+        def compute():
+            return dict(FillSerializer(selectors.round_fill(round_=self.get_object())).data)
+
+        if not str(pk).isdigit():
+            return Response(compute())
+        return Response(selectors.round_fill_cached(int(pk), compute))
 
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])

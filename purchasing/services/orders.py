@@ -1,13 +1,19 @@
 """Rounds and the shops' orders in them.
 
-The deadline is enforced under the round's row lock: every order write locks the
-round (SELECT ... FOR UPDATE), then checks the status and the clock. Consolidation
-takes the same lock for its whole transaction, so a write racing the deadline either
-commits before consolidation reads the orders, or waits and then finds the round
-closed (409 round_closed). Never half-way.
+The deadline is enforced under the round's row lock (docs/consolidation.md, "Orders and
+the deadline lock"). An order write checks its input first, without any lock, then takes
+the round's row in SHARE mode (SELECT ... FOR SHARE) and only then checks the status and
+the clock: writers of different shops hold it together and never wait for each other.
+Consolidation and every change of the round's deadline or status take it EXCLUSIVE
+(`round_lock`, FOR UPDATE) for their whole transaction, so they wait for the writers in
+flight and the writers that come after them wait and then find the round closed (409
+round_closed). A write racing the deadline either commits before consolidation reads
+the orders, or is refused. Never half-way.
 """
 
-from django.db import IntegrityError, transaction
+from functools import partial
+
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalogue.models import MAX_UNITS, Product
@@ -16,6 +22,7 @@ from mache.periods import paris_date
 from shops.dates import YEAR_AHEAD_DAYS, business_date_bounds, date_bounds_error
 from shops.models import Shop
 
+from .. import selectors
 from ..models import Order, OrderLine, Round
 
 
@@ -93,8 +100,42 @@ def round_create(
 
 
 def round_lock(round_id: int) -> Round:
-    """The round, locked for the rest of the transaction (call inside atomic())."""
-    return Round.objects.select_for_update().select_related("supplier").get(pk=round_id)
+    """The round, locked EXCLUSIVE for the rest of the transaction (call inside atomic()):
+    waits for the order writers holding it SHARE, and makes the next ones wait. Whoever
+    takes it may change what the live fill shows (deadline, status): its cached copy is
+    dropped at commit (docs/consolidation.md)."""
+    round_ = Round.objects.select_for_update().select_related("supplier").get(pk=round_id)
+    transaction.on_commit(partial(selectors.round_fill_changed, round_id), robust=True)
+    return round_
+
+
+# FOR SHARE conflicts with FOR UPDATE and with UPDATE, not with itself nor with the
+# FOR KEY SHARE that the inserts of orders take through their foreign key.
+_SHARE_LOCK = "SELECT status, opens_at, closes_at FROM purchasing_round WHERE id = %s"
+
+
+def round_lock_shared(round_: Round) -> None:
+    """Take the round's row in SHARE mode for the rest of the transaction (an order
+    writer's lock), and refresh `round_`'s status and dates from the locked row. On a
+    database without row locks (SQLite, the demo's), a plain read: SQLite serialises
+    writers anyway."""
+    sql = _SHARE_LOCK + (" FOR SHARE" if connection.features.has_select_for_update else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [round_.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Round.DoesNotExist()
+    status, opens_at, closes_at = row
+    round_.status = status
+    round_.opens_at = _aware(opens_at)
+    round_.closes_at = _aware(closes_at)
+
+
+def _aware(moment):
+    # SQLite gives naive UTC datetimes back from a raw cursor.
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment, timezone.UTC)
+    return moment
 
 
 def check_round_accepts_orders(round_: Round) -> None:
@@ -154,19 +195,38 @@ def _write_lines(order: Order, lines: list[dict]) -> None:
     )
 
 
+def _round_unlocked(round_id: int) -> Round:
+    """The round read without a lock, refused at once if it was no longer open when read
+    (consolidated or cancelled: a status that never comes back). The clock is compared
+    with the deadline under the lock only."""
+    round_ = Round.objects.select_related("supplier").get(pk=round_id)
+    if round_.status != Round.Status.OPEN:
+        raise RoundClosed()
+    return round_
+
+
+def _locked_for_writing(round_: Round) -> None:
+    """The writer's lock, then the deadline checked against the clock read after it; the
+    live fill's cached copy is dropped when the write commits (docs/consolidation.md)."""
+    round_lock_shared(round_)
+    check_round_accepts_orders(round_)
+    transaction.on_commit(partial(selectors.round_fill_changed, round_.pk), robust=True)
+
+
 def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> Order:
+    # Everything that can be checked without the lock is, before it (docs/consolidation.md).
+    round_ = _round_unlocked(round_id)
+    if shop.status != Shop.Status.ACTIVE:
+        raise ShopNotActive()
+    existing = Order.objects.filter(round=round_, shop=shop).values_list("id", flat=True)
+    if existing:
+        raise OrderExists(id=existing[0])
+    lines = check_lines(round_, lines)
     with transaction.atomic():
-        round_ = round_lock(round_id)
-        check_round_accepts_orders(round_)
-        if shop.status != Shop.Status.ACTIVE:
-            raise ShopNotActive()
-        existing = Order.objects.filter(round=round_, shop=shop).values_list("id", flat=True)
-        if existing:
-            raise OrderExists(id=existing[0])
-        lines = check_lines(round_, lines)
+        _locked_for_writing(round_)
         try:
-            # The unique (round, shop) constraint is the last word; the round lock
-            # already serialises writers of this round.
+            # Writers share the round's lock: the unique (round, shop) constraint is
+            # what refuses a second order of the same shop placed at the same instant.
             with transaction.atomic():
                 order = Order.objects.create(round=round_, shop=shop, created_by=user)
         except IntegrityError as exc:
@@ -176,13 +236,16 @@ def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> O
 
 
 def order_replace_lines(*, order: Order, lines: list[dict]) -> Order:
+    round_ = _round_unlocked(order.round_id)
+    order = Order.objects.select_related("shop").get(pk=order.pk)
+    if order.shop.status != Shop.Status.ACTIVE:
+        raise ShopNotActive()
+    lines = check_lines(round_, lines)
     with transaction.atomic():
-        round_ = round_lock(order.round_id)
-        check_round_accepts_orders(round_)
-        order = Order.objects.select_related("shop").get(pk=order.pk)
-        if order.shop.status != Shop.Status.ACTIVE:
-            raise ShopNotActive()
-        lines = check_lines(round_, lines)
+        _locked_for_writing(round_)
+        # Two changes of the same order wait for each other on its row (the round's
+        # lock is shared); a withdrawal that came first leaves nothing to change.
+        order = Order.objects.select_for_update().get(pk=order.pk)
         order.lines.all().delete()
         _write_lines(order, lines)
         order.save(update_fields=["updated_at"])
@@ -190,6 +253,7 @@ def order_replace_lines(*, order: Order, lines: list[dict]) -> Order:
 
 
 def order_withdraw(*, order: Order) -> None:
+    round_ = _round_unlocked(order.round_id)
     with transaction.atomic():
-        check_round_accepts_orders(round_lock(order.round_id))
+        _locked_for_writing(round_)
         Order.objects.filter(pk=order.pk).delete()

@@ -147,3 +147,52 @@ def test_two_consolidations_at_once_make_one_supplier_order(racing_round):
     assert runs[0][1]["value"] == runs[1][1]["value"]
     assert SupplierOrder.objects.count() == 1
     assert Allocation.objects.count() == 1
+
+
+def test_writers_of_two_shops_share_the_lock_and_consolidation_waits_for_both(racing_round):
+    """Order writers take the round SHARE (docs/consolidation.md): the second writes while
+    the first's transaction is still open; consolidation, EXCLUSIVE, waits for both."""
+    round_, product, first_shop = racing_round
+    second_shop = ShopFactory()
+    holding = {shop.pk: threading.Event() for shop in (first_shop, second_shop)}
+    release = {shop.pk: threading.Event() for shop in (first_shop, second_shop)}
+
+    def writer(shop, quantity):
+        def body():
+            with transaction.atomic():
+                order = order_place(
+                    round_id=round_.pk,
+                    shop=shop,
+                    lines=[{"product": product.pk, "quantity": quantity, "tolerance": 0}],
+                )
+                holding[shop.pk].set()
+                release[shop.pk].wait(20)  # the round's lock held, uncommitted
+            return order
+
+        return body
+
+    first, first_written = run_in_thread(writer(first_shop, 3))
+    assert holding[first_shop.pk].wait(10)
+    second, second_written = run_in_thread(writer(second_shop, 4))
+    # The second writer got through while the first holds the lock: never blocked.
+    assert holding[second_shop.pk].wait(10), "the second writer waited for the first"
+    assert first.is_alive() and second.is_alive()
+
+    while timezone.now() < round_.closes_at:
+        time.sleep(0.05)
+    consolidator, consolidated = run_in_thread(lambda: round_consolidate(round_id=round_.pk))
+    wait_for_lock_waiter()  # consolidation waits for the writers
+    release[first_shop.pk].set()
+    first.join(20)
+    time.sleep(0.2)
+    assert consolidator.is_alive() and "value" not in consolidated  # still the second
+    wait_for_lock_waiter()
+    release[second_shop.pk].set()
+    second.join(20)
+    consolidator.join(20)
+
+    assert "error" not in first_written and "error" not in second_written
+    assert "error" not in consolidated, consolidated
+    assert Allocation.objects.get(shop=first_shop).allocated == 3
+    assert Allocation.objects.get(shop=second_shop).allocated == 4
+    assert SupplierOrder.objects.get().lines.get().units == 12
