@@ -213,15 +213,27 @@ def _locked_for_writing(round_: Round) -> None:
     transaction.on_commit(partial(selectors.round_fill_changed, round_.pk), robust=True)
 
 
+def _deadline_first(round_: Round) -> None:
+    """A refusal found before the lock: the round's own (closed, not open yet) still comes
+    first, as when every check ran under the lock."""
+    with transaction.atomic():
+        round_lock_shared(round_)
+        check_round_accepts_orders(round_)
+
+
 def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> Order:
     # Everything that can be checked without the lock is, before it (docs/consolidation.md).
     round_ = _round_unlocked(round_id)
-    if shop.status != Shop.Status.ACTIVE:
-        raise ShopNotActive()
-    existing = Order.objects.filter(round=round_, shop=shop).values_list("id", flat=True)
-    if existing:
-        raise OrderExists(id=existing[0])
-    lines = check_lines(round_, lines)
+    try:
+        if shop.status != Shop.Status.ACTIVE:
+            raise ShopNotActive()
+        existing = Order.objects.filter(round=round_, shop=shop).values_list("id", flat=True)
+        if existing:
+            raise OrderExists(id=existing[0])
+        lines = check_lines(round_, lines)
+    except (BusinessRuleError, InvalidInput):
+        _deadline_first(round_)
+        raise
     with transaction.atomic():
         _locked_for_writing(round_)
         try:
@@ -237,10 +249,14 @@ def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> O
 
 def order_replace_lines(*, order: Order, lines: list[dict]) -> Order:
     round_ = _round_unlocked(order.round_id)
-    order = Order.objects.select_related("shop").get(pk=order.pk)
-    if order.shop.status != Shop.Status.ACTIVE:
-        raise ShopNotActive()
-    lines = check_lines(round_, lines)
+    try:
+        order = Order.objects.select_related("shop").get(pk=order.pk)
+        if order.shop.status != Shop.Status.ACTIVE:
+            raise ShopNotActive()
+        lines = check_lines(round_, lines)
+    except (BusinessRuleError, InvalidInput, Order.DoesNotExist):
+        _deadline_first(round_)
+        raise
     with transaction.atomic():
         _locked_for_writing(round_)
         # Two changes of the same order wait for each other on its row (the round's

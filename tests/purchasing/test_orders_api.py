@@ -249,3 +249,22 @@ def test_a_round_of_another_status_filter(api, coordinator, example):
     RoundFactory(supplier=example["supplier"], status=Round.Status.CANCELLED)
     body = api.as_user(coordinator).get("/api/rounds/?status=open").json()
     assert [row["id"] for row in body["results"]] == [example["round"].pk]
+
+
+def test_after_the_deadline_round_closed_comes_before_any_other_refusal(api, example):
+    # The checks made before the round's lock (docs/consolidation.md) do not change
+    # what a late write is told: 409 round_closed, not order_exists nor a 400.
+    first = place(api, example, 101, [(example["p1"], 7, 2)]).json()
+    Round.objects.filter(pk=example["round"].pk).update(closes_at=timezone.now())
+    again = place(api, example, 101, [(example["p2"], 1, 0)])
+    assert again.status_code == 409 and again.json()["code"] == "round_closed"
+    foreign = ProductFactory()  # another supplier's: refused by the service's checks
+    bad = place(api, example, 102, [(foreign, 1, 0)])
+    assert bad.status_code == 409 and bad.json()["code"] == "round_closed"
+    client = api.as_user(example["keepers"][101])
+    change = client.put(
+        f"/api/orders/{first['id']}/",
+        {"lines": lines_payload([(foreign, 1, 0)])},
+        format="json",
+    )
+    assert change.status_code == 409 and change.json()["code"] == "round_closed"
