@@ -23,7 +23,7 @@ from ..models import Allocation, OrderLine, Round, SupplierOrder
 from ..models import SupplierOrderLine as Line
 from ..selectors import round_products
 from . import notifications
-from .orders import round_lock
+from .orders import fill_changes_at_commit, round_lock
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def round_close_now(*, round_id: int) -> Round:
         if round_.status == Round.Status.OPEN and round_.closes_at > now:
             round_.closes_at = max(now, round_.opens_at + timezone.timedelta(microseconds=1))
             round_.save(update_fields=["closes_at"])
+            fill_changes_at_commit(round_.pk)
     return round_
 
 
@@ -206,4 +207,5 @@ def _consolidate_locked(round_: Round) -> SupplierOrder:
         ),
     )
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.CONSOLIDATED)
+    fill_changes_at_commit(round_.pk)
     return supplier_order

@@ -11,7 +11,7 @@ from mache.notifications import notify_on_commit
 
 from ..models import Round, SupplierOrder
 from . import notifications
-from .orders import round_lock
+from .orders import fill_changes_at_commit, round_lock
 
 
 class NotAwaitingReview(BusinessRuleError):
@@ -73,6 +73,7 @@ def round_cancel(*, round_id: int) -> Round:
             raise RoundNotCancellable()
         round_.status = Round.Status.CANCELLED
         round_.save(update_fields=["status"])
+        fill_changes_at_commit(round_.pk)
         SupplierOrder.objects.filter(round=round_).update(status=SupplierOrder.Status.CANCELLED)
         notify_on_commit(notifications.round_cancelled, round_.pk)
     return round_

@@ -101,12 +101,14 @@ def round_create(
 
 def round_lock(round_id: int) -> Round:
     """The round, locked EXCLUSIVE for the rest of the transaction (call inside atomic()):
-    waits for the order writers holding it SHARE, and makes the next ones wait. Whoever
-    takes it may change what the live fill shows (deadline, status): its cached copy is
-    dropped at commit (docs/consolidation.md)."""
-    round_ = Round.objects.select_for_update().select_related("supplier").get(pk=round_id)
+    waits for the order writers holding it SHARE, and makes the next ones wait."""
+    return Round.objects.select_for_update().select_related("supplier").get(pk=round_id)
+
+
+def fill_changes_at_commit(round_id: int) -> None:
+    """What the live fill shows changes when this transaction commits (an order, the
+    deadline, the status): its cached copy is then dropped (docs/consolidation.md)."""
     transaction.on_commit(partial(selectors.round_fill_changed, round_id), robust=True)
-    return round_
 
 
 # FOR SHARE conflicts with FOR UPDATE and with UPDATE, not with itself nor with the
@@ -210,7 +212,7 @@ def _locked_for_writing(round_: Round) -> None:
     live fill's cached copy is dropped when the write commits (docs/consolidation.md)."""
     round_lock_shared(round_)
     check_round_accepts_orders(round_)
-    transaction.on_commit(partial(selectors.round_fill_changed, round_.pk), robust=True)
+    fill_changes_at_commit(round_.pk)
 
 
 def _deadline_first(round_: Round) -> None:

@@ -17,7 +17,7 @@ from mache.periods import PARIS, paris_date
 from .. import selectors
 from ..models import Round, RoundSchedule
 from . import notifications
-from .orders import check_round_dates, round_create, round_lock
+from .orders import check_round_dates, fill_changes_at_commit, round_create, round_lock
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def round_update(
         if new_closes_at - REMINDER_BEFORE > now:
             round_.reminder_sent_at = None
         round_.save(update_fields=["closes_at", "delivery_date", "delivery", "reminder_sent_at"])
+        fill_changes_at_commit(round_.pk)
     return round_
 
 
