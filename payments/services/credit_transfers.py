@@ -4,8 +4,10 @@ pain.001.001.03 for the bank; posted when the bank statement shows the transfers
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounting import accounts
@@ -24,6 +26,12 @@ from .cooperative import cooperative_party
 class AlreadyPaid(BusinessRuleError):
     code = "already_paid"
     default_detail = "Une facture fournisseur est déjà dans un lot de virements."
+
+
+def payable(invoice: SupplierInvoice) -> Decimal:
+    """What a transfer pays of `invoice`: its amount due (BT-115: the total less what
+    was prepaid), else (recorded before it was kept) its total incl. VAT."""
+    return invoice.total_incl_vat if invoice.amount_due is None else invoice.amount_due
 
 
 def _invoice_name(invoice: SupplierInvoice) -> str:
@@ -63,7 +71,7 @@ def credit_transfer_batch_prepare(
                     f"La facture {_invoice_name(invoice)} n'est pas approuvée : "
                     "rien ne lui est encore dû."
                 )
-            elif invoice.total_incl_vat <= 0:
+            elif payable(invoice) <= 0:
                 problems.append(f"Rien n'est dû pour la facture {_invoice_name(invoice)}.")
             elif not (supplier.iban and supplier.bic):
                 problems.append(
@@ -71,12 +79,18 @@ def credit_transfer_batch_prepare(
                 )
         if problems:
             raise InvalidInput({"supplier_invoices": problems})
+        # Paid already: an item of this invoice, or (transfers made before supplier
+        # invoices existed) an item paying its supplier order.
+        orders = {invoice.supplier_order_id: invoice.pk for invoice in invoices}
+        orders.pop(None, None)
         taken = sorted(
-            set(
-                CreditTransferItem.objects.filter(supplier_invoice__in=invoices).values_list(
-                    "supplier_invoice_id", flat=True
-                )
-            )
+            {
+                invoice_id if invoice_id is not None else orders[order_id]
+                for invoice_id, order_id in CreditTransferItem.objects.filter(
+                    Q(supplier_invoice__in=invoices)
+                    | Q(supplier_invoice__isnull=True, supplier_order__in=list(orders))
+                ).values_list("supplier_invoice_id", "supplier_order_id")
+            }
         )
         if taken:
             names = [_invoice_name(invoice) for invoice in invoices if invoice.pk in taken]
@@ -93,7 +107,7 @@ def credit_transfer_batch_prepare(
                 batch=batch,
                 supplier=invoice.supplier,
                 supplier_invoice=invoice,
-                amount=invoice.total_incl_vat,
+                amount=payable(invoice),
                 iban=invoice.supplier.iban,
                 bic=invoice.supplier.bic,
                 end_to_end_id=f"V{batch.pk:06d}-FF{invoice.pk:06d}",

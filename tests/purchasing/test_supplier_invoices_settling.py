@@ -6,6 +6,7 @@ credit note or supplementary invoice that cannot be issued refuses the approval 
 
 import datetime as dt
 import threading
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -196,3 +197,13 @@ def test_the_same_file_twice_at_once_is_one_invoice_and_a_409_exists():
     assert "error" not in outcomes[0]
     assert isinstance(outcomes[1].get("error"), SupplierInvoiceExists)
     assert SupplierInvoice.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_amount_due_is_kept_at_receipt(world):
+    # BT-115: the total less what the supplier says was prepaid; what a transfer pays.
+    received = received_for(world["supplier_order"])
+    received = replace(received, amount_due=received.total_incl_vat - D("20.00"))
+    invoice = record(received)
+    invoice.refresh_from_db()
+    assert invoice.amount_due == received.total_incl_vat - D("20.00")
