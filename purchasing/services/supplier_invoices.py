@@ -110,17 +110,20 @@ def supplier_recognise(seller: ReceivedParty) -> Supplier:
         found = Supplier.objects.filter(siret=siret).order_by("pk").first()
         if found:
             return found
-    if siren:
-        found = Supplier.objects.filter(siret__startswith=siren).order_by("pk").first()
-        if found and len(siren) == 9:
-            return found
+    if len(siren) == 9:
+        found = list(Supplier.objects.filter(siret__startswith=siren).order_by("name"))
+        if found:
+            return _only_one(found, f"Le SIREN {siren}", seller)
     if vat:
-        for supplier in Supplier.objects.filter(
-            Q(siret__startswith=vat[-9:]) | ~Q(vat_number="")
-        ).order_by("pk"):
-            known = _compact_vat(supplier.vat_number) or vat_number_for(supplier.siret)
-            if known and known == vat:
-                return supplier
+        found = [
+            supplier
+            for supplier in Supplier.objects.filter(
+                Q(siret__startswith=vat[-9:]) | ~Q(vat_number="")
+            ).order_by("name")
+            if (_compact_vat(supplier.vat_number) or vat_number_for(supplier.siret)) == vat
+        ]
+        if found:
+            return _only_one(found, f"Le numéro de TVA {vat}", seller)
     ids = ", ".join(
         f"{label} {value}"
         for label, value in (("SIRET", siret), ("SIREN", siren), ("TVA", vat))
@@ -132,6 +135,23 @@ def supplier_recognise(seller: ReceivedParty) -> Supplier:
                 f"Fournisseur inconnu : {seller.name or 'sans nom'}"
                 + (f" ({ids})" if ids else " (ni SIRET, ni SIREN, ni numéro de TVA)")
                 + ". Enregistrez-le dans le catalogue avec son SIRET ou son numéro de TVA."
+            ]
+        }
+    )
+
+
+def _only_one(found: list[Supplier], what: str, seller: ReceivedParty) -> Supplier:
+    """The one supplier `what` (a SIREN, a VAT number: a company's) names; 400 naming
+    them when it is several establishments of one company, each a supplier: the invoice
+    must give the SIRET (docs/supplier-invoices.md, "Receiving")."""
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(supplier.name for supplier in found[:5]) + (", …" if len(found) > 5 else "")
+    raise InvalidInput(
+        {
+            "file": [
+                f"{what} de {seller.name or 'ce vendeur'} est celui de plusieurs fournisseurs "
+                f"({names}) : la facture doit donner le SIRET de l'établissement."
             ]
         }
     )
