@@ -1,5 +1,5 @@
 """SEPA credit transfers to suppliers (docs/sepa.md, "Paying suppliers"): a batch pays
-approved supplier invoices (docs/supplier-invoices.md) their total incl. VAT;
+approved supplier invoices (docs/supplier-invoices.md) their amount due;
 pain.001.001.03 for the bank; posted when the bank statement shows the transfers."""
 
 import datetime as dt
@@ -41,13 +41,14 @@ def _invoice_name(invoice: SupplierInvoice) -> str:
 def credit_transfer_batch_prepare(
     *, execution_date: dt.date, supplier_invoice_ids: list[int], user=None
 ) -> CreditTransferBatch:
-    """A batch paying these approved supplier invoices on `execution_date`, each its total
-    incl. VAT (what its purchase entry credits to 401000, docs/supplier-invoices.md).
+    """A batch paying these approved supplier invoices on `execution_date`, each its
+    amount due (`payable`, docs/sepa.md).
 
     400 on `execution_date` when past; 400 on `supplier_invoices` for an invoice unknown,
-    not approved, or whose supplier has no IBAN/BIC; 409 `already_paid` for an invoice
-    already in a batch; 409 when the cooperative's IBAN or BIC is missing. The invoices
-    are locked: two batches never pay the same one.
+    not approved, owing nothing, or whose supplier has no IBAN/BIC; 409 `already_paid`
+    for an invoice already in a batch or whose order an older transfer paid; 409 when the
+    cooperative's IBAN or BIC is missing. The invoices are locked: two batches never pay
+    the same one.
     """
     if execution_date < paris_today():
         raise InvalidInput({"execution_date": ["La date d'exécution est passée."]})
