@@ -1,9 +1,52 @@
+import os
+import re
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory
+
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+def _shifted_redis_url(url: str, shift: int, worker: str) -> str:
+    base, _, db = url.rstrip("/").rpartition("/")
+    if base.endswith(":") or not re.fullmatch(r"[0-9]+", db):
+        base, db = url.rstrip("/"), "0"
+    number = int(db) + shift
+    if number >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"xdist worker {worker} would use Redis database {number} ({url} + {shift}): "
+            "give the suite a lower TEST_REDIS_URL/CACHE_URL database, or fewer workers"
+        )
+    return f"{base}/{number}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """`make test` runs the suite in parallel (pytest-xdist, README "Tests"): each worker
+    process gets services of its own, set in its environment before Django reads its
+    settings, so that its subprocesses (workers, `manage.py serve`) inherit them too.
+
+    - the test database: pytest-django suffixes its name with the worker's id;
+    - Redis: worker N uses the databases two by two above the ones given (gw0 keeps
+      TEST_REDIS_URL and its cache database, gw1 takes the next two): each worker's
+      broker, results and cache are flushed by its own tests only;
+    - the var folder (media, e-invoicing folders, file broker): MACHE_VAR_DIR/gwN.
+    """
+    var = Path(os.environ.get("MACHE_VAR_DIR") or config.rootpath / "var")
+    for index, spec in enumerate(specs):
+        worker = spec.id or f"gw{index}"
+        shift = 2 * index
+        env = {"MACHE_VAR_DIR": str(var / worker)}
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = _shifted_redis_url(os.environ["REDIS_URL"], shift, worker)
+            if os.environ.get("CACHE_URL"):
+                env["CACHE_URL"] = _shifted_redis_url(os.environ["CACHE_URL"], shift, worker)
+        spec.env.update(env)
 
 
 @pytest.fixture
