@@ -64,3 +64,22 @@ class CreditNoteToPost:
     shipping: dict[Decimal, Decimal] = field(default_factory=dict)
     fee: dict[Decimal, Decimal] = field(default_factory=dict)
     vat: dict[Decimal, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SupplierInvoiceToPost:
+    """A supplier's e-invoice approved by the coordinator: the cooperative's purchase as
+    the supplier billed it, posted in the cooperative's books (ACH, piece = the
+    supplier's invoice number) under the source `supplier-invoice:<id>`
+    (docs/supplier-invoices.md, "Approval and the books")."""
+
+    id: int
+    number: str  # the supplier's invoice number (BT-1)
+    issued_on: dt.date  # the piece's date (BT-2)
+    date: dt.date  # the day it is posted (the approval's)
+    supplier_id: int
+    supplier_name: str
+    total_incl_vat: Decimal
+    goods: dict[Decimal, Decimal] = field(default_factory=dict)
+    shipping: dict[Decimal, Decimal] = field(default_factory=dict)
+    vat: dict[Decimal, Decimal] = field(default_factory=dict)

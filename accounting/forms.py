@@ -10,13 +10,14 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from mache.formats import format_rate
+from mache.formats import format_quantity, format_rate
 from mache.forms import ErrorSpot, add_service_errors
 from mache.money import ZERO
 from mache.periods import current_month, last_day_of_month, paris_today
 
 from .apis.fec import FIRST_YEAR
 from .sales.csv_import import PAYMENT_COLUMNS, RATE_COLUMNS
+from .sales.rules import MAX_TRANSACTIONS
 from .services import MAX_MANUAL_LINES, PIECE_REF_REQUIRED, ManualLineIn
 
 # Spaces people or spreadsheets put between thousands: plain, no-break, narrow no-break.
@@ -82,6 +83,20 @@ class ZTicketForm(forms.Form):
     date = date_field("Jour des ventes")
     lines = ErrorSpot()
     payments = ErrorSpot()
+    # The number of sales the till counted (docs/e-reporting.md): optional.
+    transactions = forms.IntegerField(
+        label="Nombre de ventes",
+        required=False,
+        min_value=0,
+        max_value=MAX_TRANSACTIONS,
+        help_text="Le nombre de tickets du jour, imprimé sur le ticket Z (facultatif).",
+        error_messages={
+            "invalid": "Un nombre entier, comme 152.",
+            "min_value": "Pas de nombre négatif.",
+            "max_value": f"{format_quantity(MAX_TRANSACTIONS)} ventes au plus.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +124,7 @@ class ZTicketForm(forms.Form):
                 for name, rate in RATE_COLUMNS.items()
             ],
             "payments": {name: data[name] or ZERO for name in PAYMENT_COLUMNS},
+            "transactions": data["transactions"],
         }
 
 

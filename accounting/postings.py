@@ -6,6 +6,8 @@
 - a credit note of the cooperative to a shop, the mirror of an invoice: in the shop's
   books (ACH) and in the cooperative's (VTE), docs/credit-notes.md;
 - a supplier order received: in the cooperative's books (ACH);
+- a supplier's e-invoice approved: in the cooperative's books (ACH), the purchase as
+  billed, docs/supplier-invoices.md;
 - the month-end stock variation of a shop (OD, last day of the month).
 Z tickets are posted by `accounting.sales`.
 
@@ -24,13 +26,19 @@ from mache.periods import current_month, last_day_of_month, previous_month
 
 from . import accounts
 from .auxiliaries import COOP_AUX, shop_aux, supplier_aux
-from .documents import CreditNoteToPost, InvoiceToPost, SupplierOrderToPost
+from .documents import (
+    CreditNoteToPost,
+    InvoiceToPost,
+    SupplierInvoiceToPost,
+    SupplierOrderToPost,
+)
 from .models import Entry, EntryLine
 from .services import (
     EntryIn,
     LineIn,
     cooperative_ledger,
     entries_post,
+    entry_reverse,
     ledger_for_shop,
     shop_ledgers,
 )
@@ -248,6 +256,82 @@ def receipt_post(*, supplier_order: SupplierOrderToPost, invoices: list[InvoiceT
             invoice, shop_ledger=ledgers[invoice.shop_id], coop_ledger=coop_ledger
         )
     entries_post(entries=entries)
+
+
+def supplier_invoice_label(invoice: SupplierInvoiceToPost) -> str:
+    return f"Facture {invoice.number} de {invoice.supplier_name}"
+
+
+def supplier_invoice_lines(invoice: SupplierInvoiceToPost) -> list[LineIn]:
+    """The purchase as the supplier billed it: goods and shipping at their VAT rates, the
+    VAT of its breakdown per rate, the total owed to the supplier (BT-112)."""
+    return [
+        *_per_rate(accounts.PURCHASES, invoice.goods, "Marchandises TVA {rate}", side="debit"),
+        *_per_rate(
+            accounts.TRANSPORT_ON_PURCHASES, invoice.shipping, "Transport TVA {rate}", side="debit"
+        ),
+        *_per_rate(accounts.VAT_DEDUCTIBLE, invoice.vat, "TVA déductible {rate}", side="debit"),
+        LineIn(
+            accounts.SUPPLIERS,
+            credit=invoice.total_incl_vat,
+            auxiliary=supplier_aux(invoice.supplier_id, invoice.supplier_name),
+            label=supplier_invoice_label(invoice),
+        ),
+    ]
+
+
+def supplier_invoice_post(*, invoice: SupplierInvoiceToPost) -> Entry:
+    """Post an approved supplier invoice in the cooperative's books (posting it again
+    posts nothing and returns the entry posted). Call inside the approval's transaction."""
+    (entry,) = entries_post(
+        entries=[
+            EntryIn(
+                ledger=cooperative_ledger(),
+                journal="ACH",
+                date=invoice.date,
+                piece_date=invoice.issued_on,
+                label=supplier_invoice_label(invoice),
+                piece_ref=invoice.number[:60],
+                lines=supplier_invoice_lines(invoice),
+                source=f"supplier-invoice:{invoice.id}",
+            )
+        ]
+    )
+    return entry
+
+
+def supplier_order_entry_reverse(
+    *, supplier_order_id: int, date: dt.date, user=None
+) -> Entry | None:
+    """Reverse the entry posted at the receipt of a supplier order (`supplier-order:<id>`,
+    the purchase as ordered) once the supplier's invoice is posted instead
+    (docs/supplier-invoices.md, "Approval and the books"). None when there is none
+    (nothing was received) or it is reversed already."""
+    entry = Entry.objects.filter(
+        ledger=cooperative_ledger(), source=f"supplier-order:{supplier_order_id}"
+    ).first()
+    if entry is None or Entry.objects.filter(reversal_of=entry).exists():
+        return None
+    return entry_reverse(entry=entry, date=date, user=user)
+
+
+def invoices_post(*, invoices: list[InvoiceToPost]) -> None:
+    """Post invoices issued on their own, not at a receipt: a supplier's difference
+    re-invoiced to the shops (docs/supplier-differences.md), in both books like a
+    round's invoice (posting one again posts nothing).
+
+    Call inside the invoices' transaction."""
+    coop_ledger = cooperative_ledger()
+    ledgers = shop_ledgers({invoice.shop_id for invoice in invoices})
+    entries_post(
+        entries=[
+            entry
+            for invoice in invoices
+            for entry in invoice_entries(
+                invoice, shop_ledger=ledgers[invoice.shop_id], coop_ledger=coop_ledger
+            )
+        ]
+    )
 
 
 def stock_variation_lines(

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounting.apis.fec")),
     path("", include("accounting.apis.sales")),
     path("", include("accounting.apis.years")),
+    path("", include("accounting.apis.ereporting")),
 ]

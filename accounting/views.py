@@ -2,6 +2,9 @@
 
 - The till (/caisse/): shopkeepers and coordinators record the day's Z ticket of the
   current shop, through the same service as the API (`sales_day_record`).
+- The e-reporting (/comptable/<shop>/e-reporting/): a shop's B2C sales of a month,
+  period by period, reconciled with its sales journal (docs/e-reporting.md); read by
+  the shop's people, its accountant and the coordinators, with the API's CSV.
 - The books (/comptable/...): accountants and coordinators open the ledgers they serve:
   the statements over a period and their files, the FEC of a year, the entries
   with their reversal, a manual correcting entry. Shopkeepers read their own shop's
@@ -26,12 +29,21 @@ from mache import csvfiles
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_date, format_eur
 from mache.forms import add_service_errors
-from mache.periods import paris_today
+from mache.periods import (
+    current_month,
+    format_month,
+    next_month,
+    paris_today,
+    parse_month,
+    previous_month,
+)
 from mache.permissions import ACCOUNTANT, BOOKS_ROLES, COORDINATOR, SHOPKEEPER
 from shops.views import role_required, shop_page
 
+from .apis.ereporting import MAX_DAYS, e_reporting_file
 from .apis.fec import fec_description_response, fec_response
 from .apis.statements import statement_file
+from .ereporting.selectors import e_reporting, e_reporting_month
 from .fec import fec_description, fec_stream
 from .forms import (
     BooksForm,
@@ -151,6 +163,65 @@ def till(request):
     )
     context["form"] = form
     return render(request, "accounting/till.html", context)
+
+
+# --- The e-reporting ------------------------------------------------------------------
+
+
+def _shop_ledger(request, ledger_key):
+    """A shop's ledger the user may see (404 otherwise, the cooperative's included: it
+    sells nothing to consumers)."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    if ledger.shop_id is None:
+        raise Http404
+    return ledger
+
+
+@login_required
+def e_reporting_page(request, ledger_key):
+    """The periods of a month (?mois=AAAA-MM, the current one by default) with their
+    totals per rate, their sales and the reconciliation with the sales journal."""
+    ledger = _shop_ledger(request, ledger_key)
+    asked, error = request.GET.get("mois", ""), None
+    try:
+        month = parse_month(asked) if asked else current_month()
+    except ValueError as exc:
+        month, error = current_month(), str(exc)
+    report = e_reporting_month(ledger=ledger, month=month)
+    return render(
+        request,
+        "accounting/e_reporting.html",
+        {
+            "ledger": ledger,
+            "key": _key(ledger),
+            "shop": ledger.shop,
+            "report": report,
+            "month_error": error,
+            "asked": asked,
+            "previous": format_month(previous_month(month)),
+            "next": format_month(next_month(month)),
+            "month_value": format_month(month),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def e_reporting_download(request, ledger_key):
+    """The e-reporting CSV of a span (?start=&end=), the API's own file."""
+    ledger = _shop_ledger(request, ledger_key)
+    form = StatementForm.of_query(request.GET)
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        if (end - start).days < MAX_DAYS:
+            return e_reporting_file(e_reporting(shop=ledger.shop, date_from=start, date_to=end))
+        form.add_error("end", f"{MAX_DAYS} jours au plus entre les deux dates.")
+    return render(
+        request,
+        "accounting/download.html",
+        {"ledger": ledger, "key": _key(ledger), "form": form, "title": "E-reporting (CSV)"},
+        status=400,
+    )
 
 
 # --- The books ------------------------------------------------------------------------
@@ -517,6 +588,12 @@ page_urlpatterns = [
         name="acc-year-close",
     ),
     path("comptable/<str:ledger_key>/a-nouveaux/", opening_balances_view, name="acc-opening"),
+    path("comptable/<str:ledger_key>/e-reporting/", e_reporting_page, name="acc-e-reporting"),
+    path(
+        "comptable/<str:ledger_key>/e-reporting/csv/",
+        e_reporting_download,
+        name="acc-e-reporting-file",
+    ),
     path(
         "comptable/<str:ledger_key>/exercices/premier/",
         fiscal_year_first_view,

@@ -82,6 +82,8 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Ajustement"
         # Goods a credit note takes back from the shop (docs/credit-notes.md).
         RETURN = "return", "Retour"
+        # Units of a recalled lot withdrawn from sale (issue 17, docs/recalls.md).
+        RECALL = "recall", "Retrait (rappel)"
 
     class Reason(models.TextChoices):
         EXPIRED = "expired", "Périmé"
@@ -191,4 +193,60 @@ class MovementLot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["movement", "lot"], name="one_part_per_lot"),
+        ]
+
+
+class Recall(models.Model):
+    """A recall of one lot of a product (a Rappel Conso notice; issue 17, docs/recalls.md):
+    the lot is blocked in every shop (no sale or loss out of it, FEFO skips it), every shop
+    that received it is told, and each confirms the units it withdrew."""
+
+    product = models.ForeignKey(
+        "catalogue.Product",
+        on_delete=models.PROTECT,
+        related_name="recalls",
+        verbose_name="produit",
+    )
+    lot = models.CharField("lot", max_length=64)
+    reason = models.CharField("motif", max_length=500)
+    created_at = models.DateTimeField("rappelé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "rappel de lot"
+        verbose_name_plural = "rappels de lots"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "lot"], name="one_recall_per_lot"),
+        ]
+
+    def __str__(self):
+        return f"Rappel {self.product_id} lot {self.lot}"
+
+
+class RecallShop(models.Model):
+    """A shop concerned by a recall: what the traceability said at the recall (received,
+    sold or lost, left), when it was told, and when it confirmed the withdrawal (its
+    `recall` movement)."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="shops")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="recalls")
+    received = models.PositiveIntegerField("reçues")
+    sold_or_lost = models.PositiveIntegerField("vendues ou perdues")
+    left = models.PositiveIntegerField("restantes")
+    notified_at = models.DateTimeField("prévenu le", null=True, blank=True)
+    confirmed_at = models.DateTimeField("retrait confirmé le", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    movement = models.ForeignKey(
+        StockMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recall_id", "shop_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "shop"], name="one_recall_line_per_shop"),
         ]

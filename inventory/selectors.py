@@ -2,12 +2,12 @@
 
 import datetime as dt
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 
 from mache.periods import paris_today
-from mache.permissions import scope_to_user
+from mache.permissions import COORDINATOR, role_of, scope_to_user
 
-from .models import StockBalance, StockCount, StockLot, StockMovement
+from .models import Recall, RecallShop, StockBalance, StockCount, StockLot, StockMovement
 from .services import end_of_day, stock_at
 
 
@@ -85,3 +85,35 @@ def stock_value_at(*, shop, day: dt.date) -> list:
     )
     states = stock_at(shop_id=shop.pk, product_ids=product_ids, moment=end_of_day(day))
     return [(product_id, states[product_id]) for product_id in product_ids]
+
+
+def recall_shop_list(*, user) -> QuerySet[RecallShop]:
+    """Shops' lines of recalls, those of the shops the user may see."""
+    return scope_to_user(
+        RecallShop.objects.select_related("shop", "movement", "confirmed_by").order_by(
+            "shop__name", "shop_id"
+        ),
+        user=user,
+    )
+
+
+def recall_list(*, user) -> QuerySet[Recall]:
+    """Recalls concerning a shop the user may see (a coordinator: every recall), newest
+    first, each with the lines of those shops only (`shops`)."""
+    recalls = Recall.objects.select_related("product__supplier").prefetch_related(
+        Prefetch("shops", queryset=recall_shop_list(user=user))
+    )
+    if role_of(user) == COORDINATOR:
+        return recalls
+    return recalls.filter(Exists(recall_shop_list(user=user).filter(recall=OuterRef("pk"))))
+
+
+def unconfirmed_recalls(*, user) -> list[RecallShop]:
+    """The shops' lines of recalls they have not confirmed yet, for the banner of a
+    shopkeeper's pages (docs/recalls.md, "The banner"): one query."""
+    return list(
+        recall_shop_list(user=user)
+        .filter(confirmed_at__isnull=True)
+        .select_related("recall__product")
+        .order_by("recall__created_at", "shop__name")
+    )

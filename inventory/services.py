@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from catalogue.models import Product
@@ -35,6 +35,7 @@ from shops.dates import business_date_check
 from .costing import NegativeStock, StockState, apply_movement
 from .models import (
     MovementLot,
+    Recall,
     StockBalance,
     StockCount,
     StockCountLine,
@@ -50,6 +51,13 @@ class InsufficientStock(BusinessRuleError):
     default_detail = "Stock insuffisant."
 
 
+class LotRecalled(InsufficientStock):
+    """A sale or a loss would take units of a recalled lot (docs/recalls.md, "Blocking")."""
+
+    code = "lot_recalled"
+    default_detail = "Lot rappelé : ces unités ne peuvent plus sortir du stock."
+
+
 @dataclass(frozen=True)
 class MovementIn:
     """One movement to record. `quantity` is signed (exits are negative)."""
@@ -61,6 +69,7 @@ class MovementIn:
     occurred_at: dt.datetime
     unit_cost: Decimal | None = None  # receipts only: the full unit cost excl. VAT
     reason: str = ""
+    # An entry: its lot's code. A `recall` exit: the code of the recalled lot it empties.
     lot: str = ""
     expires_on: dt.date | None = None
     source: str = ""  # the source document's key, unique (receipts: "allocation:<id>")
@@ -313,9 +322,74 @@ def _fefo(lot: StockLot):
     return (lot.expires_on is None, lot.expires_on or dt.date.max, lot.received_at, lot.pk)
 
 
+# Exits that may not take units of a recalled lot: they answer 409 lot_recalled when
+# only recalled units would cover them (docs/recalls.md, "Blocking").
+BLOCKED_BY_RECALL = frozenset({StockMovement.Kind.SALE, StockMovement.Kind.LOSS})
+
+
+def _recalled_lots():
+    """Annotates lots with `recalled`: a recall names their product and code."""
+    return Exists(Recall.objects.filter(product_id=OuterRef("product_id"), lot=OuterRef("code")))
+
+
+def _open_lots(pairs, *, exclude_movements=()) -> dict[tuple[int, int], list[StockLot]]:
+    """The lots still holding units of the (shop, product) pairs, each with `recalled`."""
+    open_lots = defaultdict(list)
+    for lot in StockLot.objects.filter(
+        remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
+    ).annotate(recalled=_recalled_lots()):
+        if lot.movement_id not in exclude_movements:
+            open_lots[(lot.shop_id, lot.product_id)].append(lot)
+    return open_lots
+
+
+class _RecalledCodes(dict):
+    """Whether a lot opened in this batch (no `recalled` annotation) is recalled: its
+    (product, code) looked up once, and only if such a lot is ever taken from."""
+
+    def of(self, lot: StockLot) -> bool:
+        if hasattr(lot, "recalled"):
+            return lot.recalled
+        key = (lot.product_id, lot.code)
+        if key not in self:
+            self[key] = (
+                bool(lot.code)
+                and Recall.objects.filter(product_id=lot.product_id, lot=lot.code).exists()
+            )
+        return self[key]
+
+
+def _lots_for_exit(movement: StockMovement, lots: list[StockLot], recalled) -> list[StockLot]:
+    """The lots an exit may take from, in the order it takes them (docs/recalls.md,
+    "Blocking"): a `recall` movement empties only its recalled lot; sales and losses
+    skip recalled lots; other exits (a count's adjustment, a credit note's return) take
+    recalled units last, as the units really left are those counted or sent back."""
+    lots = sorted(lots, key=_fefo)
+    if movement.kind == Kind.RECALL:
+        code = movement._lot[0]
+        return [lot for lot in lots if lot.code == code and recalled.of(lot)]
+    free = [lot for lot in lots if not recalled.of(lot)]
+    if movement.kind in BLOCKED_BY_RECALL:
+        return free
+    return free + [lot for lot in lots if recalled.of(lot)]
+
+
+def _lot_recalled(movement: StockMovement, short: int, lots: list[StockLot]) -> LotRecalled:
+    product = Product.objects.get(pk=movement.product_id)
+    codes = sorted({lot.code for lot in lots if getattr(lot, "recalled", False) and lot.remaining})
+    free = -movement.quantity - short
+    return LotRecalled(
+        f"Lot {', '.join(codes) or '?'} rappelé : « {product.name} » ne peut sortir de ce lot ; "
+        f"{plural(-movement.quantity, 'unité demandée', 'unités demandées')}, "
+        f"{format_quantity(free)} hors lot rappelé."
+    )
+
+
 def _move_lots(created: list[StockMovement]) -> None:
     """Entries open a lot each; exits consume open lots first-expiry-first-out, in the
     order the movements happened, so an exit can take from an entry of the same batch.
+    Recalled lots are skipped by sales and losses (LotRecalled when only they would
+    cover the exit), and a `recall` movement takes only from its lot (docs/recalls.md).
 
     Called under the balance locks of every pair, which guard the lots too.
     """
@@ -338,13 +412,8 @@ def _move_lots(created: list[StockMovement]) -> None:
     if not exits:
         return
     pairs = {(m.shop_id, m.product_id) for m in exits}
-    open_lots = defaultdict(list)
-    batch = {m.pk for m in created}
-    for lot in StockLot.objects.filter(
-        remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
-    ):
-        if lot.movement_id not in batch:
-            open_lots[(lot.shop_id, lot.product_id)].append(lot)
+    open_lots = _open_lots(pairs, exclude_movements={m.pk for m in created})
+    recalled = _RecalledCodes()
     parts, touched = [], {}
     for movement in sorted(created, key=lambda m: (m.occurred_at, m.pk)):
         pair = (movement.shop_id, movement.product_id)
@@ -353,7 +422,7 @@ def _move_lots(created: list[StockMovement]) -> None:
                 open_lots[pair].append(new_lots[id(movement)])
             continue
         wanted = -movement.quantity
-        for lot in sorted(open_lots[pair], key=_fefo):
+        for lot in _lots_for_exit(movement, open_lots[pair], recalled):
             if wanted == 0:
                 break
             take = min(wanted, lot.remaining)
@@ -363,6 +432,13 @@ def _move_lots(created: list[StockMovement]) -> None:
             wanted -= take
             touched[lot.pk] = lot
             parts.append(MovementLot(movement=movement, lot=lot, quantity=take))
+        if wanted and movement.kind in BLOCKED_BY_RECALL:
+            raise _lot_recalled(movement, wanted, open_lots[pair])
+        if wanted and movement.kind == Kind.RECALL:
+            raise InsufficientStock(
+                f"Le lot {movement._lot[0]} n'a plus que "
+                f"{format_quantity(-movement.quantity - wanted)} en stock."
+            )
         # Lots cover the quantity on hand exactly and the balance check passed, so an
         # exit always finds its units; if not, the books of lots are broken: stop.
         if wanted:
@@ -392,10 +468,8 @@ def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
     pairs = {(row.shop_id, row.product_id) for row in rows}
     open_lots = defaultdict(list)
     if any(row.quantity < old for row, old in changes):
-        for lot in StockLot.objects.filter(
-            remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
-        ):
-            open_lots[(lot.shop_id, lot.product_id)].append(lot)
+        open_lots = _open_lots(pairs)
+    recalled = _RecalledCodes()
     touched_lots, new_lots, touched_parts, gone_parts, new_parts = {}, [], {}, [], []
     for row, old in sorted(changes, key=lambda change: (change[0].occurred_at, change[0].pk)):
         change = row.quantity - old
@@ -438,7 +512,8 @@ def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
             lot.remaining -= shrink
             wanted -= shrink
         taken = {part.lot_id: part for part in parts[row.pk]}
-        for other in sorted(open_lots[(row.shop_id, row.product_id)], key=_fefo):
+        # A count's adjustment: recalled lots last (_lots_for_exit).
+        for other in _lots_for_exit(row, open_lots[(row.shop_id, row.product_id)], recalled):
             if wanted == 0:
                 break
             other = touched_lots.setdefault(other.pk, other)

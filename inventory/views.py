@@ -21,6 +21,7 @@ from shops.views import role_required, shop_page
 from . import selectors, services
 from .forms import CountForm, LossForm, MinimumForm
 from .models import StockMovement
+from .recall_views import page_urlpatterns as recall_pages
 from .services import InsufficientStock
 
 RECENT_MOVEMENTS = 20
@@ -182,6 +183,7 @@ def _count_summary(count) -> tuple:
 
 
 page_urlpatterns = [
+    *recall_pages,
     path("stock/", stock, name="shop-stock"),
     path("stock/inventaire/", stock_count, name="shop-stock-count"),
     path("stock/produits/<int:product_id>/", product_stock, name="shop-stock-product"),

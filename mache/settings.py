@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The recall banner of shopkeepers' pages (docs/recalls.md).
+                "inventory.context_processors.recall_banner",
             ],
         },
     },
@@ -297,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     # Issue 15: the statuses the e-invoicing platform reported (the inbox), every minute
     # (docs/e-invoicing.md, "Lifecycle and the platform").
     "einvoice-fetch": {"task": "purchasing.einvoice_fetch", "schedule": 60.0},
+    # Issue 16: the suppliers' invoices the platform received (docs/supplier-invoices.md).
+    "supplier-invoices-fetch": {"task": "purchasing.supplier_invoices_fetch", "schedule": 60.0},
 }
 # Days after the due date at which an unpaid invoice is reminded, once per level
 # ("7,21" by default; PAYMENT_REMINDER_DAYS="10,30,60" for three reminders).

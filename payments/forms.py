@@ -55,12 +55,12 @@ class DirectDebitForm(forms.Form):
 class CreditTransferForm(forms.Form):
     execution_date = forms.DateField(label="Date d'exécution", widget=DATE_WIDGET)
     supplier_invoices = forms.TypedMultipleChoiceField(
-        label="Commandes reçues à payer",
+        label="Factures fournisseurs à payer",
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choisissez au moins une commande à payer."},
+        error_messages={"required": "Choisissez au moins une facture à payer."},
     )
 
-    def __init__(self, *args, orders=(), **kwargs):
+    def __init__(self, *args, invoices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier_invoices"].choices = [(order.pk, order.pk) for order in orders]
+        self.fields["supplier_invoices"].choices = [(inv.pk, inv.pk) for inv in invoices]

@@ -18,13 +18,13 @@ from django.db.models.functions import Coalesce
 
 from accounting import accounts
 from accounting.auxiliaries import shop_aux
-from accounting.models import EntryLine, Ledger, LetteredLine
+from accounting.models import EntryLine, LetteredLine
 from accounting.services import cooperative_ledger
 from accounting.statements.opening import OPENING_JOURNAL, books_start
 from mache.money import ZERO
 from mache.periods import paris_today
 from mache.permissions import scope_to_user, sees_all_shops
-from purchasing.models import Invoice, InvoiceSettlement, SupplierOrder
+from purchasing.models import Invoice, InvoiceSettlement, SupplierInvoice
 from purchasing.selectors import invoice_list, invoices_with_due
 from purchasing.services.settlement import shop_credit_balance
 
@@ -367,32 +367,15 @@ def credit_transfer_items(batch_ids) -> QuerySet[CreditTransferItem]:
     return CreditTransferItem.objects.filter(batch_id__in=batch_ids).order_by("batch_id", "id")
 
 
-def supplier_orders_owed(supplier_order_ids) -> dict[int, Decimal]:
-    """Supplier order id -> what the cooperative owes its supplier for it: the credit of
-    401000 in the order's purchase entry (source `supplier-order:<id>`, posted at the
-    receipt, incl. VAT; docs/postings.md). An order not posted (nothing received) owes
-    nothing and is absent."""
-    sources = {f"supplier-order:{pk}": pk for pk in supplier_order_ids}
-    rows = (
-        EntryLine.objects.filter(
-            ledger__kind=Ledger.Kind.COOPERATIVE,
-            entry__source__in=list(sources),
-            account__number=accounts.SUPPLIERS,
-        )
-        .values("entry__source")
-        .annotate(owed=Sum("credit"))
-    )
-    return {sources[row["entry__source"]]: row["owed"] for row in rows if row["owed"]}
-
-
-def supplier_orders_to_pay() -> QuerySet[SupplierOrder]:
-    """Received supplier orders in no transfer batch yet: what the transfers page offers."""
+def supplier_invoices_to_pay() -> QuerySet[SupplierInvoice]:
+    """Approved supplier invoices owing something and in no transfer batch yet: what the
+    transfers page offers (docs/sepa.md, "Paying suppliers")."""
     return (
-        SupplierOrder.objects.filter(status=SupplierOrder.Status.RECEIVED)
+        SupplierInvoice.objects.filter(status=SupplierInvoice.Status.APPROVED, total_incl_vat__gt=0)
         .annotate(transfers=Count("credit_transfers"))
         .filter(transfers=0)
-        .select_related("round__supplier")
-        .order_by("round__delivery_date", "pk")
+        .select_related("supplier")
+        .order_by("due_on", "issued_on", "pk")
     )
 
 

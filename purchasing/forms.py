@@ -12,7 +12,7 @@ from catalogue.models import MAX_UNITS
 from mache.formats import format_quantity, format_rate
 from mache.periods import paris_today
 
-from .models import RoundSchedule
+from .models import Round, RoundSchedule
 
 
 def units_field(label, *, max_value=MAX_UNITS, max_message=None, **kwargs):
@@ -228,8 +228,19 @@ class RoundDatesForm(forms.Form):
     delivery_date = date_field("Livraison prévue")
 
 
+def delivery_field():
+    """Where the supplier delivers the round (docs/distribution.md); left out of a post:
+    unchanged (the hub for a new round)."""
+    return forms.ChoiceField(
+        label="Livraison du fournisseur",
+        choices=Round.Delivery.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choisissez la plateforme ou chaque commerce."},
+    )
+
+
 class RoundForm(RoundDatesForm):
-    """A new round: the supplier and its dates."""
+    """A new round: the supplier, its dates and where the supplier delivers."""
 
     supplier = forms.ModelChoiceField(
         label="Fournisseur",
@@ -240,19 +251,27 @@ class RoundForm(RoundDatesForm):
             "invalid_choice": "Ce fournisseur n'existe pas.",
         },
     )
-    field_order = ["supplier", "opens_at", "closes_at", "delivery_date"]
+    delivery = delivery_field()
+    field_order = ["supplier", "opens_at", "closes_at", "delivery_date", "delivery"]
 
     def __init__(self, *args, suppliers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers
 
+    def clean_delivery(self):
+        return self.cleaned_data.get("delivery") or Round.Delivery.HUB
+
 
 class RoundEditForm(forms.Form):
-    """What changes while a round is open: its deadline (extended or brought forward)
-    and its delivery day."""
+    """What changes while a round is open: its deadline (extended or brought forward),
+    its delivery day and where the supplier delivers."""
 
     closes_at = datetime_field("Date limite de commande")
     delivery_date = date_field("Livraison prévue")
+    delivery = delivery_field()
+
+    def clean_delivery(self):
+        return self.cleaned_data.get("delivery") or None
 
 
 class RoundScheduleForm(forms.Form):
@@ -410,3 +429,26 @@ class CreditNoteForm(forms.Form):
                 "Choisissez des unités à reprendre ou un montant à créditer."
             )
         return cleaned
+
+
+class SupplierInvoiceUploadForm(forms.Form):
+    """A supplier's e-invoice to receive (docs/supplier-invoices.md, "Receiving")."""
+
+    file = forms.FileField(
+        label="Facture électronique",
+        help_text="Factur-X / ZUGFeRD (PDF), CII ou UBL 2.1 (XML).",
+        error_messages={
+            "required": "Choisissez le fichier de la facture.",
+            "empty": "Le fichier est vide.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.xml,application/pdf,text/xml"}),
+    )
+
+
+class SupplierInvoiceRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif du rejet (envoyé au fournisseur)",
+        max_length=500,
+        error_messages={"required": "Indiquez le motif du rejet."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

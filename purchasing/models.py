@@ -106,6 +106,20 @@ class Round(models.Model):
     # deadline: set by a conditional UPDATE, so it goes once even with two workers.
     reminder_sent_at = models.DateTimeField("relance automatique envoyée le", null=True, blank=True)
 
+    # Where the supplier delivers (issue 17, docs/distribution.md): the cooperative's hub
+    # (its address, a setting of the cooperative) or each shop at its own address.
+    class Delivery(models.TextChoices):
+        HUB = "hub", "À la plateforme de la coopérative"
+        SHOPS = "shops", "Dans chaque commerce"
+
+    delivery = models.CharField(
+        "livraison",
+        max_length=5,
+        choices=Delivery.choices,
+        default=Delivery.HUB,
+        db_default=Delivery.HUB,
+    )
+
     class Meta:
         verbose_name = "tournée de commande"
         verbose_name_plural = "tournées de commande"
@@ -732,6 +746,9 @@ class SupplierInvoice(models.Model):
     total_excl_vat = money_field("total HT")  # BT-109
     total_vat = money_field("TVA")  # BT-110
     total_incl_vat = money_field("total TTC")  # BT-112
+    # What is left to pay (BT-115: BT-112 less what was prepaid, BT-113, plus the rounding,
+    # BT-114): what a transfer pays (docs/sepa.md, "Paying suppliers").
+    amount_due = money_field("net à payer", null=True, blank=True)
     shipping = money_field("port HT", default=0)  # document-level charges (BG-21)
     status = models.CharField("statut", max_length=14, choices=Status.choices)
     # [{"product", "field", "expected", "invoiced"}], as the API gives them.
@@ -800,9 +817,7 @@ class SupplierInvoiceLine(models.Model):
 class SupplierInvoiceVat(models.Model):
     """The VAT breakdown of a received invoice (BG-23), per category and rate."""
 
-    invoice = models.ForeignKey(
-        SupplierInvoice, on_delete=models.CASCADE, related_name="vat_lines"
-    )
+    invoice = models.ForeignKey(SupplierInvoice, on_delete=models.CASCADE, related_name="vat_lines")
     category = models.CharField(max_length=3, default="S")  # BT-118
     rate = models.DecimalField("taux", max_digits=5, decimal_places=2)  # BT-119
     base = money_field("base HT")  # BT-116

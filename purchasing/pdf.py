@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Spacer
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table
 
 from mache.formats import (
     NBSP,
@@ -25,9 +25,11 @@ from mache.formats import (
     format_quantity,
     format_rate,
     format_unit_price,
+    plural,
 )
 from mache.identifiers import rcs_mention
 from mache.pdf import (
+    MUTED,
     PageFrame,
     data_table,
     info_blocks,
@@ -37,12 +39,15 @@ from mache.pdf import (
     render,
     side_by_side,
     summary_table,
+    table_style,
 )
 from shops.models import Cooperative
 
+from .distribution import in_tour_order
 from .facturx import credit_note_cii, invoice_cii
+from .facturx.documents import supplement_note
 from .facturx.pdf import facturx_pdf
-from .models import CreditNote, Invoice, InvoiceLine, SupplierOrder
+from .models import Allocation, CreditNote, Invoice, InvoiceLine, Round, SupplierOrder
 
 RECOVERY_INDEMNITY = f"40{NBSP}€"  # fixed by the Code de commerce (art. D441-5)
 LATE_PAYMENT = (
@@ -131,6 +136,32 @@ def _delivery_address(coop) -> str:
     )
 
 
+def _shop_address(shop) -> str:
+    return ", ".join(
+        part for part in (shop.address, _postal_line(shop.postcode, shop.commune)) if part
+    )
+
+
+def _purchase_order_delivery(supplier_order: SupplierOrder, coop) -> list[str]:
+    """Where the supplier delivers (docs/distribution.md, "Where the supplier delivers"):
+    the hub, or each shop of the order at its own address, in tour order (one more query,
+    only then)."""
+    if supplier_order.round.delivery != Round.Delivery.SHOPS:
+        return [f"Livraison à la plateforme : {_delivery_address(coop)}"]
+    shops = in_tour_order(
+        {
+            allocation.shop_id: allocation.shop
+            for allocation in Allocation.objects.filter(
+                supplier_order=supplier_order, allocated__gt=0
+            ).select_related("shop")
+        }.values()
+    )
+    return [
+        "Livraison dans chaque commerce (adresses ci-dessous)",
+        *(f"{shop.name} : {_shop_address(shop)}" for shop in shops),
+    ]
+
+
 def _frame(coop, document: str) -> PageFrame:
     return PageFrame(
         header_left=coop.name,
@@ -185,7 +216,7 @@ def purchase_order_pdf(supplier_order: SupplierOrder) -> bytes:
                     "Livraison",
                     [
                         f"Date de livraison souhaitée : {format_date(round_.delivery_date)}",
-                        f"Adresse de livraison : {_delivery_address(coop)}",
+                        *_purchase_order_delivery(supplier_order, coop),
                     ],
                 ),
             ]
@@ -393,6 +424,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 f"Achat groupé auprès de {round_.supplier.name}, livré le "
                 f"{format_date(round_.delivery_date)} "
                 f"(commande fournisseur n°{NBSP}{invoice.supplier_order_id}).",
+                # A supplementary invoice names the invoice it adds to (as its BT-25).
+                *([supplement_note(invoice.supplements)] if invoice.supplements_id else []),
                 *_nature_lines(lines, coop),
             ]
         ),
@@ -510,3 +543,255 @@ def credit_note_pdf(credit_note: CreditNote) -> bytes:
     return _as_facturx(
         pdf, xml, document=document, seller=coop, buyer=shop, day=credit_note.issued_on
     )
+
+
+# --- Distribution: delivery notes, picking list, the day's tour (docs/distribution.md) ---
+
+
+def _signature_boxes(titles: list[str]) -> Table:
+    """Boxes side by side for a name, a date and a signature ("Livré par", "Reçu par")."""
+    cells = [
+        [
+            para(title.upper(), "label"),
+            lines_para(["Nom :", "Date et heure :", "Signature :"], "small"),
+        ]
+        for title in titles
+    ]
+    table = Table([cells], colWidths=[174 * mm / len(titles)] * len(titles), rowHeights=[32 * mm])
+    table.setStyle(
+        table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.75, MUTED),
+                ("INNERGRID", (0, 0), (-1, -1), 0.75, MUTED),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+            ]
+        )
+    )
+    return table
+
+
+def _lot_cells(line) -> tuple[str, str]:
+    if not line.received:
+        return "", ""
+    return (line.lot or "—", format_date(line.expires_on) if line.expires_on else "—")
+
+
+def delivery_notes_pdf(supplier_order: SupplierOrder, notes) -> bytes:
+    """The delivery notes (bons de livraison) of a received supplier order: one per shop
+    (`notes`: purchasing.selectors.delivery_notes, in tour order), each on its own
+    page(s): the products, the units allocated and received (those invoiced and put into
+    the shop's stock), the shortfall, the lot and use-by date recorded at receipt, and the
+    signature boxes. The cooperative's row is its only query."""
+    coop = Cooperative.current()
+    round_ = supplier_order.round
+    document = f"Bons de livraison — commande n°{NBSP}{supplier_order.pk}"
+    delivered = (
+        "Livraison directe par le fournisseur"
+        if round_.delivery == Round.Delivery.SHOPS
+        else f"Depuis la plateforme : {_delivery_address(coop)}"
+    )
+    story = []
+    for index, note in enumerate(notes):
+        if index:
+            story.append(PageBreak())
+        shop = note.shop
+        title = f"Bon de livraison n°{NBSP}{supplier_order.pk}-{shop.pk}"
+        story += [
+            para(title, "title"),
+            para(
+                f"{round_.supplier.name} — livraison du {format_date(round_.delivery_date)} "
+                f"(commande fournisseur n°{NBSP}{supplier_order.pk})",
+                "subtitle",
+            ),
+            info_blocks(
+                [
+                    ("Expéditeur", [*_cooperative_lines(coop), delivered]),
+                    (
+                        "Commerce livré",
+                        [
+                            shop.name,
+                            shop.address,
+                            _postal_line(shop.postcode, shop.commune),
+                            f"Tél. {shop.phone}" if shop.phone else "",
+                            f"Horaires : {shop.opening_hours}" if shop.opening_hours else "",
+                        ],
+                    ),
+                ]
+            ),
+            para("Articles livrés", "heading"),
+            data_table(
+                ["Désignation", "Unité", "Attribué", "Livré", "Manquant", "Lot", "DLC / DDM"],
+                [
+                    [
+                        line.product.name,
+                        line.product.unit_label,
+                        format_quantity(line.allocated),
+                        format_quantity(line.received),
+                        format_quantity(line.shortfall) if line.shortfall else "",
+                        *_lot_cells(line),
+                    ]
+                    for line in note.lines
+                ],
+                widths=[50, 14, 16, 13, 19, 32, 22],
+                right_columns={2, 3, 4},
+            ),
+            Spacer(0, 3 * mm),
+            summary_table(
+                [
+                    ("Unités livrées", format_quantity(note.received)),
+                    ("Unités manquantes", format_quantity(note.shortfall)),
+                ]
+            ),
+            Spacer(0, 3 * mm),
+        ]
+        closing = []
+        if note.shortfall:
+            closing.append(
+                para(
+                    "Les unités manquantes ne sont pas facturées : la facture reprend les "
+                    "unités livrées.",
+                    "small",
+                )
+            )
+        closing += [
+            para("Réserves à la livraison :", "small"),
+            Spacer(0, 10 * mm),
+            _signature_boxes(["Livré par", "Reçu par"]),
+        ]
+        story.append(KeepTogether(closing))
+    if not notes:
+        story.append(para("Aucun commerce servi par cette commande.", "body"))
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+
+
+PICKING_SHOPS_PER_TABLE = 7  # columns of shops beside the product, per table (A4 portrait)
+
+
+def picking_list_pdf(supplier_order: SupplierOrder, matrix) -> bytes:
+    """The hub's picking list (liste de préparation) of a supplier order: per product the
+    units for each shop, the shops in tour order and a total per product and per shop
+    (`matrix`: purchasing.distribution.picking_matrix). More shops than fit on a page's
+    width make several tables, each with the products again."""
+    coop = Cooperative.current()
+    round_ = supplier_order.round
+    document = f"Liste de préparation — commande n°{NBSP}{supplier_order.pk}"
+    received = supplier_order.status == SupplierOrder.Status.RECEIVED
+    story = [
+        para(document, "title"),
+        para(
+            f"{round_.supplier.name} — livraison du {format_date(round_.delivery_date)}",
+            "subtitle",
+        ),
+    ]
+    if not received:
+        story.append(notice("Prévisionnel : commande non réceptionnée, quantités attribuées."))
+    if matrix.shops:
+        story.append(
+            para(
+                "Ordre de la tournée : "
+                + " · ".join(f"{n}. {shop.name}" for n, shop in enumerate(matrix.shops, start=1)),
+                "small",
+            )
+        )
+    chunks = [
+        list(range(start, min(start + PICKING_SHOPS_PER_TABLE, len(matrix.shops))))
+        for start in range(0, len(matrix.shops), PICKING_SHOPS_PER_TABLE)
+    ] or [[]]
+    last = len(chunks) - 1
+    for number, columns in enumerate(chunks):
+        with_total = number == last
+        header = [
+            "Produit",
+            *(f"{index + 1}. {matrix.shops[index].name}" for index in columns),
+            *(["Total"] if with_total else []),
+        ]
+        rows = [
+            [
+                f"{row.product.name} ({row.product.sku})",
+                *(
+                    format_quantity(row.units[index]) if row.units[index] else ""
+                    for index in columns
+                ),
+                *([format_quantity(row.total)] if with_total else []),
+            ]
+            for row in matrix.rows
+        ]
+        if matrix.rows:
+            rows.append(
+                [
+                    "Total",
+                    *(format_quantity(matrix.shop_totals[index]) for index in columns),
+                    *([format_quantity(matrix.total)] if with_total else []),
+                ]
+            )
+        width_count = len(header) - 1
+        story += [
+            data_table(
+                header,
+                rows,
+                widths=[40, *([14] * width_count)],
+                right_columns=set(range(1, len(header))),
+                empty="Rien à préparer.",
+            ),
+            Spacer(0, 4 * mm),
+        ]
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)
+
+
+def tour_pdf(delivery_date, stops, *, order: str = "tour") -> bytes:
+    """The day's tour sheet (feuille de tournée): the stops in order, each shop's address,
+    phone, contact and opening hours, and per round what to drop (`stops`:
+    purchasing.selectors.tour_of_day)."""
+    coop = Cooperative.current()
+    document = f"Feuille de tournée du {format_date(delivery_date)}"
+    story = [
+        para(document, "title"),
+        para(
+            f"Départ : {_delivery_address(coop)} — "
+            + plural(len(stops), "arrêt", "arrêts")
+            + (" — ordre : trajet le plus court" if order == "route" else ""),
+            "subtitle",
+        ),
+    ]
+    if not stops:
+        story.append(para("Aucune livraison depuis la plateforme ce jour-là.", "body"))
+    for number, stop in enumerate(stops, start=1):
+        shop = stop.shop
+        block = [
+            para(f"{number}. {shop.name}", "heading"),
+            lines_para(
+                [
+                    _shop_address(shop),
+                    " — ".join(
+                        part
+                        for part in (
+                            f"Tél. {shop.phone}" if shop.phone else "",
+                            shop.contact_name,
+                        )
+                        if part
+                    ),
+                    f"Horaires : {shop.opening_hours}" if shop.opening_hours else "",
+                ]
+            ),
+            Spacer(0, 2 * mm),
+            data_table(
+                ["Tournée de commande", "Produit", "Unités"],
+                [
+                    [
+                        f"{drop.round.supplier.name} (commande n°{NBSP}{drop.supplier_order.pk})",
+                        product.name,
+                        format_quantity(units),
+                    ]
+                    for drop in stop.drops
+                    for product, units in drop.lines
+                ],
+                widths=[60, 90, 24],
+                right_columns={2},
+            ),
+            Spacer(0, 2 * mm),
+            para("Déposé à : ______  Signature : ____________________", "small"),
+        ]
+        story.append(KeepTogether(block))
+    return render(story, frame=_frame(coop, document), title=document, author=coop.name)

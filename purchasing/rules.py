@@ -336,12 +336,18 @@ def shop_invoices(
                 )
             )
 
-        bases = amounts_by_rate(draft.lines)
-        draft.vat = [(rate, bases[rate], vat_amount(bases[rate], rate)) for rate in sorted(bases)]
-        draft.total_excl_vat = sum((base for _, base, _ in draft.vat), Decimal("0.00"))
-        draft.total_vat = sum((tax for _, _, tax in draft.vat), Decimal("0.00"))
-        draft.total_incl_vat = draft.total_excl_vat + draft.total_vat
+        draft_totals(draft)
     return drafts
+
+
+def draft_totals(draft: InvoiceDraft) -> None:
+    """An invoice's VAT per rate on its lines' bases (half-up, per rate) and its totals,
+    set on `draft`."""
+    bases = amounts_by_rate(draft.lines)
+    draft.vat = [(rate, bases[rate], vat_amount(bases[rate], rate)) for rate in sorted(bases)]
+    draft.total_excl_vat = sum((base for _, base, _ in draft.vat), Decimal("0.00"))
+    draft.total_vat = sum((tax for _, _, tax in draft.vat), Decimal("0.00"))
+    draft.total_incl_vat = draft.total_excl_vat + draft.total_vat
 
 
 def goods_full_costs(draft: InvoiceDraft) -> dict[object, Decimal]:

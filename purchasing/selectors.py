@@ -21,10 +21,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalogue.models import PriceTier, Product
+from inventory.models import StockLot
 from mache.permissions import scope_to_user, sees_all_shops
 from shops.models import Cooperative, Shop, User
 
 from . import einvoice_rules, rules
+from .distribution import in_tour_order, picking_matrix, route_order
 from .models import (
     Allocation,
     CreditNote,
@@ -35,6 +37,7 @@ from .models import (
     OrderLine,
     Round,
     RoundSchedule,
+    SupplierInvoice,
     SupplierOrder,
 )
 
@@ -90,6 +93,16 @@ def supplier_order_list(*, user) -> QuerySet[SupplierOrder]:
     )
 
 
+def supplier_invoice_list(*, user) -> QuerySet[SupplierInvoice]:
+    """Suppliers' invoices: the coordinator's only (docs/supplier-invoices.md); the file
+    as received is left out of the list (`defer`)."""
+    if not sees_all_shops(user):
+        return SupplierInvoice.objects.none()
+    return SupplierInvoice.objects.select_related("supplier", "supplier_order__round").defer(
+        "original"
+    )
+
+
 def round_supplier_order(*, round_: Round) -> SupplierOrder | None:
     """The supplier order of a round the caller may see: its totals are the group's, shown
     to every member; the allocations are scoped separately (`allocation_list`)."""
@@ -106,12 +119,13 @@ def allocation_list(*, user, supplier_order) -> QuerySet[Allocation]:
 
 
 def invoice_list(*, user) -> QuerySet[Invoice]:
-    """Invoices, scoped, each with its `einvoice_status` (with_einvoice_status)."""
+    """Invoices, scoped, each with its `einvoice_status` (with_einvoice_status) and, for a
+    supplementary invoice, the round's invoice it adds to (docs/supplier-differences.md)."""
     return scope_to_user(
         with_einvoice_status(
-            Invoice.objects.select_related("shop", "round__supplier").prefetch_related(
-                "lines", "vat_lines"
-            )
+            Invoice.objects.select_related(
+                "shop", "round__supplier", "supplements"
+            ).prefetch_related("lines", "vat_lines")
         ),
         user=user,
     )
@@ -489,3 +503,170 @@ def last_order(*, user, shop, round_) -> Order | None:
         .order_by("-round__closes_at", "-id")
         .first()
     )
+
+
+# --- Distribution: delivery notes, picking list, the day's tour (docs/distribution.md) ---
+
+
+def receipt_source(allocation_id: int) -> str:
+    """The key of the stock movement a receipt recorded for an allocation
+    (purchasing.services.receipt: one receipt movement, and so one lot, per allocation)."""
+    return f"allocation:{allocation_id}"
+
+
+@dataclass
+class DeliveryNoteLine:
+    product: Product
+    allocated: int
+    received: int
+    lot: str
+    expires_on: object  # a date or None
+
+    @property
+    def shortfall(self) -> int:
+        return self.allocated - self.received
+
+
+@dataclass
+class DeliveryNote:
+    shop: Shop
+    lines: list[DeliveryNoteLine]
+
+    @property
+    def received(self) -> int:
+        return sum(line.received for line in self.lines)
+
+    @property
+    def shortfall(self) -> int:
+        return sum(line.shortfall for line in self.lines)
+
+
+def supplier_orders_with_notes(*, user) -> QuerySet[SupplierOrder]:
+    """The supplier orders whose delivery notes `user` may read: every one for the
+    coordinator, those serving one of their shops for a shopkeeper; the rest 404."""
+    orders = SupplierOrder.objects.select_related("round__supplier")
+    if sees_all_shops(user):
+        return orders
+    visible = scope_to_user(Allocation.objects.filter(allocated__gt=0), user=user)
+    return (
+        scope_to_user(orders, user=user, shop_field="allocations__shop")
+        .filter(pk__in=visible.values("supplier_order_id"))
+        .distinct()
+    )
+
+
+def delivery_notes(*, user, supplier_order: SupplierOrder, shop_id=None) -> list[DeliveryNote]:
+    """One delivery note per shop served by `supplier_order` (received), in tour order:
+    per product the units allocated, received (Allocation.received, as invoiced) and the
+    lot and use-by date the receipt recorded into that shop's stock (the StockLot its
+    receipt movement opened). Only the shops `user` may see; `shop_id` narrows to one.
+    Two queries whatever the number of shops and lines."""
+    allocations = scope_to_user(
+        supplier_order.allocations.filter(allocated__gt=0).select_related("shop", "product"),
+        user=user,
+    )
+    if shop_id is not None:
+        allocations = allocations.filter(shop_id=shop_id)
+    allocations = list(allocations)
+    lots = {
+        source: (code, expires_on)
+        for source, code, expires_on in StockLot.objects.filter(
+            movement__source__in=[receipt_source(a.pk) for a in allocations if a.received]
+        ).values_list("movement__source", "code", "expires_on")
+    }
+    by_shop = defaultdict(list)
+    shops = {}
+    for allocation in allocations:
+        shops[allocation.shop_id] = allocation.shop
+        code, expires_on = lots.get(receipt_source(allocation.pk), ("", None))
+        by_shop[allocation.shop_id].append(
+            DeliveryNoteLine(
+                product=allocation.product,
+                allocated=allocation.allocated,
+                received=allocation.received or 0,
+                lot=code,
+                expires_on=expires_on,
+            )
+        )
+    return [
+        DeliveryNote(
+            shop=shop,
+            lines=sorted(
+                by_shop[shop.pk], key=lambda line: (line.product.name.casefold(), line.product.pk)
+            ),
+        )
+        for shop in in_tour_order(shops.values())
+    ]
+
+
+def picking_list(*, supplier_order: SupplierOrder):
+    """The hub's picking list of a supplier order (coordinator): per product the units of
+    each shop in tour order, received ones once received (their totals are the
+    receipt's), allocated ones before. One query."""
+    allocations = supplier_order.allocations.filter(allocated__gt=0).select_related(
+        "shop", "product"
+    )
+    received = supplier_order.status == SupplierOrder.Status.RECEIVED
+    return picking_matrix(
+        (a.shop, a.product, (a.received or 0) if received else a.allocated) for a in allocations
+    )
+
+
+@dataclass
+class TourDrop:
+    """What to drop at a stop for one round."""
+
+    round: Round
+    supplier_order: SupplierOrder
+    lines: list[tuple[Product, int]]
+
+    @property
+    def units(self) -> int:
+        return sum(units for _, units in self.lines)
+
+
+@dataclass
+class TourStop:
+    stop: int  # 1 = the first stop of the day
+    shop: Shop
+    drops: list[TourDrop]
+
+
+def tour_of_day(*, user, delivery_date, order: str = "tour") -> list[TourStop]:
+    """The day's delivery tour from the hub (coordinator): every shop with units of a
+    supplier order delivered that day to the hub (rounds delivered to each shop by the
+    supplier are not on it; cancelled orders neither), in tour order (`order="route"`:
+    the shortest route through the shops' coordinates, docs/distribution.md), and per
+    round what to drop: the units received, or allocated while not received yet. One
+    query."""
+    if not sees_all_shops(user):
+        return []
+    allocations = (
+        Allocation.objects.filter(
+            allocated__gt=0,
+            supplier_order__round__delivery_date=delivery_date,
+            supplier_order__round__delivery=Round.Delivery.HUB,
+        )
+        .exclude(supplier_order__status=SupplierOrder.Status.CANCELLED)
+        .select_related("shop", "product", "supplier_order__round__supplier")
+        .order_by("supplier_order__round__supplier__name", "supplier_order_id", "product__name")
+    )
+    shops, drops = {}, defaultdict(dict)
+    for allocation in allocations:
+        supplier_order = allocation.supplier_order
+        received = supplier_order.status == SupplierOrder.Status.RECEIVED
+        units = (allocation.received or 0) if received else allocation.allocated
+        if not units:
+            continue
+        shops[allocation.shop_id] = allocation.shop
+        drop = drops[allocation.shop_id].setdefault(
+            supplier_order.pk, TourDrop(supplier_order.round, supplier_order, [])
+        )
+        drop.lines.append((allocation.product, units))
+    ordered = (
+        route_order(None, shops.values()) if order == "route" else in_tour_order(shops.values())
+    )
+    return [
+        TourStop(number, shop, list(drops[shop.pk].values()))
+        for number, shop in enumerate(ordered, start=1)
+    ]

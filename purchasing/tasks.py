@@ -15,6 +15,7 @@ from .models import Round
 from .services.consolidation import round_consolidate, rounds_due_ids
 from .services.einvoicing import deposit_einvoice as deposit_einvoice
 from .services.einvoicing import fetch_einvoice_statuses as fetch_einvoice_statuses
+from .services.einvoicing import fetch_supplier_invoices as fetch_supplier_invoices
 from .services.rounds import round_reminders_send, schedules_open_due
 
 log = logging.getLogger(__name__)

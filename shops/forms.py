@@ -6,6 +6,7 @@ from django.db.models import Q
 from mache.identifiers import vat_number_for
 
 from .models import Cooperative, Shop, User
+from .selectors import tour_position_error
 
 
 def _choices(choices, everyone: str):
@@ -65,6 +66,7 @@ class ShopForm(forms.ModelForm):
             "opening_hours",
             "tour_position",
             "expiry_alert_days",
+            "vat_regime",
         ]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -77,7 +79,16 @@ class ShopForm(forms.ModelForm):
         help_texts = {
             "tour_position": "1 = premier arrêt ; vide : après les autres.",
             "vat_number": "Vide si le commerce n'en a pas ; sinon celui de son SIREN.",
+            "vat_regime": "Fixe les périodes de l'e-reporting : trois par mois au réel "
+            "normal mensuel, une par mois sinon.",
         }
+
+    def clean_tour_position(self):
+        # One shop per place in the tour, said beside the field (docs/distribution.md).
+        position = self.cleaned_data.get("tour_position")
+        if error := tour_position_error(position=position, shop_id=self.instance.pk):
+            raise forms.ValidationError(error)
+        return position
 
 
 class StatusDateForm(forms.Form):

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
 from mache.identifiers import vat_number_for
@@ -167,6 +168,14 @@ class Shop(models.Model):
     )
     # The shop's place in the delivery tour (1 = first stop); none: after the others.
     tour_position = models.PositiveIntegerField("ordre dans la tournée", null=True, blank=True)
+    # Where the shop stands, typed by the coordinator (no geocoding: there is no network),
+    # to order the day's tour by the shortest route (issue 17, docs/distribution.md).
+    latitude = models.DecimalField(
+        "latitude", max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        "longitude", max_digits=8, decimal_places=5, null=True, blank=True
+    )
     # Blank when the shop has none; given, the French VAT number of its SIREN (clean()).
     vat_number = models.CharField(
         "n° de TVA intracommunautaire",
@@ -176,6 +185,7 @@ class Shop(models.Model):
         db_default="",
         validators=[validate_vat_number],
     )
+
     # The shop's VAT regime (issue 16, docs/e-reporting.md): it sets the periods of its
     # B2C e-reporting (monthly real regime: three a month; otherwise one a month).
     class VatRegime(models.TextChoices):
@@ -214,6 +224,17 @@ class Shop(models.Model):
         verbose_name_plural = "commerces"
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["status"])]
+        constraints = [
+            # Two shops never share a place in the tour (issue 17).
+            models.UniqueConstraint(
+                fields=["tour_position"],
+                condition=Q(tour_position__isnull=False),
+                name="one_shop_per_tour_position",
+                violation_error_message=(
+                    "Un autre commerce occupe déjà cette place dans la tournée."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -35,3 +35,21 @@ def visible_shop(*, user, shop_id) -> Shop | None:
     """The shop `shop_id` if the user may see it, else None (callers answer 404 or 400)."""
     pk = as_id(shop_id)  # ASCII digits only: "²" or "٣" name no shop
     return None if pk is None else shop_list(user=user).filter(pk=pk).first()
+
+
+def tour_position_error(*, position, shop_id=None) -> str | None:
+    """Why `position` cannot be the tour place of shop `shop_id` (None: a new shop): the
+    model's own message when another shop holds it (one shop per place,
+    docs/distribution.md), else None. The constraint is conditional, so Django's
+    validation would say it without naming the field: the forms and the API ask here."""
+    if position is None:
+        return None
+    taken = Shop.objects.filter(tour_position=position).exclude(pk=shop_id).exists()
+    return TOUR_POSITION_TAKEN if taken else None
+
+
+TOUR_POSITION_TAKEN = next(
+    constraint.violation_error_message
+    for constraint in Shop._meta.constraints
+    if constraint.name == "one_shop_per_tour_position"
+)

@@ -16,12 +16,27 @@ from mache.notifications import notify_on_commit
 
 from . import hooks, notifications, throttle, twofactor
 from .models import Cooperative, Shop, User
+from .selectors import TOUR_POSITION_TAKEN, tour_position_error
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 
 
+def _tour_position_check(shop: Shop) -> None:
+    """400 on tour_position when another shop holds that place (docs/distribution.md)."""
+    if error := tour_position_error(position=shop.tour_position, shop_id=shop.pk):
+        raise InvalidInput({"tour_position": [error]})
+
+
+def _integrity_error(exc: IntegrityError) -> InvalidInput:
+    """A concurrent write beat the checks: the SIRET, or the place in the tour."""
+    if "one_shop_per_tour_position" in str(exc):
+        return InvalidInput({"tour_position": [TOUR_POSITION_TAKEN]})
+    return InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]})
+
+
 def shop_create(*, data: dict) -> Shop:
     shop = Shop(**data)
+    _tour_position_check(shop)
     full_clean_or_invalid(shop)
     return shop_insert(shop=shop)
 
@@ -33,8 +48,8 @@ def shop_insert(*, shop: Shop) -> Shop:
         with transaction.atomic():
             shop.save()
             hooks.shop_created.run(shop)
-    except IntegrityError as exc:  # a concurrent insert of the same SIRET
-        raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
+    except IntegrityError as exc:  # a concurrent insert of the same SIRET or place
+        raise _integrity_error(exc) from exc
     return shop
 
 
@@ -53,11 +68,12 @@ def shop_update(*, shop: Shop, user: User, data: dict) -> Shop:
         shop = Shop.objects.select_for_update().get(pk=shop.pk)
         for field, value in data.items():
             setattr(shop, field, value)
+        _tour_position_check(shop)
         full_clean_or_invalid(shop)
         try:
             shop.save()
         except IntegrityError as exc:
-            raise InvalidInput({"siret": ["Un commerce a déjà ce SIRET."]}) from exc
+            raise _integrity_error(exc) from exc
     return shop
 
 

@@ -54,6 +54,7 @@ QUERY_PARAMS = [
     "au",
     "side",
     "at",
+    "lot",
 ]
 ID_PARAMS = ["shop", "supplier", "product", "round", "page", "year", "suivi"]
 # What the pages read from their query: ids, and dates or months.

@@ -102,6 +102,7 @@ def ids_for(route: str, world) -> list[dict[str, object]]:
         "stock/produits/<int:product_id>/": {"product_id": product.pk},
         "comptable/<str:ledger_key>/": {"ledger_key": world["shop"].pk},
         "comptable/<str:ledger_key>/ecritures/nouvelle/": {"ledger_key": world["shop"].pk},
+        "comptable/<str:ledger_key>/e-reporting/": {"ledger_key": world["shop"].pk},
     }
     values = by_name.get(route, [])
     return values if isinstance(values, list) else [values]

@@ -17,6 +17,7 @@ from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from shops.fields import ShopField
 
 from ..models import SalesDay
+from ..sales.rules import MAX_TRANSACTIONS
 from ..sales.services import sales_day_record, sales_days_import
 from ..selectors import sales_day_list
 
@@ -39,6 +40,13 @@ class SalesDayInput(serializers.Serializer):
     date = serializers.DateField()
     lines = SalesLineInput(many=True, allow_empty=False, max_length=MAX_LIST_ITEMS)
     payments = SalesPaymentsInput()
+    transactions = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_TRANSACTIONS,
+        required=False,
+        allow_null=True,
+        help_text="Nombre de ventes comptées par la caisse ce jour-là (e-reporting B2C).",
+    )
 
 
 class SalesLineOutput(serializers.Serializer):
@@ -65,7 +73,16 @@ class SalesDayOutput(serializers.ModelSerializer):
 
     class Meta:
         model = SalesDay
-        fields = ["id", "shop", "date", "lines", "payments", "total_incl_vat", "entry"]
+        fields = [
+            "id",
+            "shop",
+            "date",
+            "lines",
+            "payments",
+            "transactions",
+            "total_incl_vat",
+            "entry",
+        ]
 
 
 class SalesDayView(mixins.ListModelMixin, generics.GenericAPIView):
@@ -105,7 +122,8 @@ class ZTicketImportOutput(serializers.Serializer):
 
 class ZTicketImportView(APIView):
     """POST multipart {shop, file}: one Z ticket per CSV row, every row or none
-    (date;ttc_0;ttc_2_1;ttc_5_5;ttc_10;ttc_20;cash;card;other, see accounting.sales.csv_import)."""
+    (date;ttc_0;ttc_2_1;ttc_5_5;ttc_10;ttc_20;cash;card;other and an optional transactions,
+    see accounting.sales.csv_import)."""
 
     permission_classes = [ActionRoles]
     default_roles = SALES_WRITERS

@@ -15,6 +15,11 @@ The VAT inside an amount incl. VAT is round(ttc * rate / (100 + rate), 2), half-
 amount excl. VAT is the rest, so each rate's two credits add up to its sales exactly and
 the entry balances whenever the payments equal the sales. Zero amounts give no line
 (the books refuse them); a rate that sold nothing is not kept on the ticket either.
+`sales_by_rate` is that split, the one the entry and the B2C e-reporting both read
+(docs/e-reporting.md).
+
+The ticket may give the number of sales the till counted (`transactions`, for the
+e-reporting): a whole number from 0 to MAX_TRANSACTIONS, or nothing.
 """
 
 import datetime as dt
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mache.fields import VAT_RATES
-from mache.formats import format_date, format_eur, format_number, format_rate
+from mache.formats import format_date, format_eur, format_number, format_quantity, format_rate
 from mache.money import CENT, ZERO, money
 from shops.dates import Bounds, date_bounds_error
 
@@ -32,6 +37,8 @@ from ..services import LineIn
 
 JOURNAL = "VTE"
 LAWFUL_RATES = frozenset(Decimal(rate) for rate in VAT_RATES)
+# A village shop's till counts a few hundred sales a day; more than this is a typing error.
+MAX_TRANSACTIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class SalesDayIn:
     cash: Decimal = ZERO
     card: Decimal = ZERO
     other: Decimal = ZERO
+    transactions: int | None = None  # the number of sales the till counted, if given
 
     @property
     def total(self) -> Decimal:
@@ -56,6 +64,27 @@ class SalesDayIn:
 def vat_included(amount_incl_vat: Decimal, rate: Decimal) -> Decimal:
     """The VAT inside an amount incl. VAT: 120.00 at 20 % -> 20.00; 10.55 at 5.5 % -> 0.55."""
     return money(amount_incl_vat * rate / (100 + rate))
+
+
+@dataclass(frozen=True)
+class RateSales:
+    """The sales of a day at one rate, split as the entry posts them."""
+
+    rate: Decimal
+    base: Decimal  # excl. VAT: credited to 707000
+    vat: Decimal  # credited to 445710
+
+
+def sales_by_rate(lines: Sequence[tuple[Decimal, Decimal]]) -> list[RateSales]:
+    """(rate, amount incl. VAT) lines split into base and VAT, rates ascending; a zero
+    amount gives nothing. The entry (`sales_entry_lines`) and the e-reporting both read
+    this split: what is reported is what is posted."""
+    split = []
+    for rate, amount in sorted(lines):
+        if amount:
+            vat = vat_included(amount, rate)
+            split.append(RateSales(rate=rate, base=amount - vat, vat=vat))
+    return split
 
 
 def sales_entry_lines(
@@ -75,31 +104,31 @@ def sales_entry_lines(
         )
         if amount
     ]
-    for rate, amount in sorted(lines):
-        vat = vat_included(amount, rate)
-        if amount - vat:
+    for sales in sales_by_rate(lines):
+        if sales.base:
             entry_lines.append(
                 LineIn(
                     accounts.SALES,
-                    credit=amount - vat,
-                    vat_rate=rate,
-                    label=f"Ventes TVA {format_rate(rate)}",
+                    credit=sales.base,
+                    vat_rate=sales.rate,
+                    label=f"Ventes TVA {format_rate(sales.rate)}",
                 )
             )
-        if vat:
+        if sales.vat:
             entry_lines.append(
                 LineIn(
                     accounts.VAT_COLLECTED,
-                    credit=vat,
-                    vat_rate=rate,
-                    label=f"TVA collectée {format_rate(rate)}",
+                    credit=sales.vat,
+                    vat_rate=sales.rate,
+                    label=f"TVA collectée {format_rate(sales.rate)}",
                 )
             )
     return entry_lines
 
 
 def sales_day_errors(day: SalesDayIn, *, bounds: Bounds, today: dt.date) -> dict[str, list[str]]:
-    """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`); {} if nothing.
+    """What is wrong with a Z ticket, by field (`date`, `lines`, `payments`,
+    `transactions`); {} if nothing.
     `bounds`: the shop's business dates (shops.dates.business_date_bounds)."""
     errors: dict[str, list[str]] = {}
     if day.date > today:
@@ -141,7 +170,21 @@ def sales_day_errors(day: SalesDayIn, *, bounds: Bounds, today: dt.date) -> dict
         errors["lines"] = line_errors
     if payment_errors:
         errors["payments"] = payment_errors
+    if error := transactions_error(day.transactions):
+        errors["transactions"] = [error]
     return errors
+
+
+def transactions_error(count) -> str | None:
+    """What is wrong with a ticket's number of sales (None: not given, allowed)."""
+    if count is None:
+        return None
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_TRANSACTIONS:
+        return (
+            f"Nombre de ventes {count} invalide : un nombre entier de 0 à "
+            f"{format_quantity(MAX_TRANSACTIONS)}."
+        )
+    return None
 
 
 def source_of(shop, day: dt.date, reissue: int = 0) -> str:

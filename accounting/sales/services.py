@@ -104,6 +104,7 @@ def _sales_days_write(
                 cash=day.cash,
                 card=day.card,
                 other=day.other,
+                transactions=day.transactions,
                 entry=entry,
                 created_by=created_by,
             )
@@ -133,17 +134,27 @@ def _already_recorded(day: dt.date, entry: Entry) -> str:
     return f"Le ticket Z du {format_date(day)} est déjà enregistré ({entry.reference})."
 
 
-def sales_day_record(*, shop, date: dt.date, lines: list[dict], payments: dict, user) -> SalesDay:
+def sales_day_record(
+    *,
+    shop,
+    date: dt.date,
+    lines: list[dict],
+    payments: dict,
+    user,
+    transactions: int | None = None,
+) -> SalesDay:
     """Record a shop's Z ticket and post it to the shop's books, both or neither.
 
     `lines`: [{"vat_rate", "amount_incl_vat"}], `payments`: {"cash", "card", "other"}
-    (Decimals; a payment left out is 0). Raises InvalidInput (400 on `date`, `lines`,
-    `payments`), SalesExist (409: the day has its ticket) or PeriodClosed (409).
+    (Decimals; a payment left out is 0), `transactions`: the number of sales the till
+    counted, if given. Raises InvalidInput (400 on `date`, `lines`, `payments`,
+    `transactions`), SalesExist (409: the day has its ticket) or PeriodClosed (409).
     """
     day = SalesDayIn(
         date=date,
         lines=[(line["vat_rate"], line["amount_incl_vat"]) for line in lines],
         **{name: payments.get(name, ZERO) for name in ("cash", "card", "other")},
+        transactions=transactions,
     )
     today = paris_today()
     errors = sales_day_errors(day, bounds=business_date_bounds(shop=shop, today=today), today=today)

@@ -210,21 +210,29 @@ class VatStatement:
         )
 
 
-def vat_statement(*, ledger: Ledger, date_from: dt.date, date_to: dt.date) -> VatStatement:
+def vat_statement(
+    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, journal: str | None = None
+) -> VatStatement:
     """Collected VAT: lines of 4457* accounts (credit - debit), base: class-7 lines of the
     same rate (credit - debit). Deductible VAT: 4456* lines (debit - credit), base:
     class-6 lines of the same rate (debit - credit). A tax line's rate is its `vat_rate`,
     else the one its sub-account names; a tax line with neither is shown as such (the
-    totals must match the tax accounts), a base line without a rate is no VAT base."""
+    totals must match the tax accounts), a base line without a rate is no VAT base.
+    `journal` (a code): the lines of that journal only, as the e-reporting reconciles
+    with the sales journal (docs/e-reporting.md)."""
     tax_account = Q(account__number__startswith=COLLECTED_TAX) | Q(
         account__number__startswith=DEDUCTIBLE_TAX
     )
     base_account = Q(vat_rate__isnull=False) & (
         Q(account__number__startswith="6") | Q(account__number__startswith="7")
     )
+    lines_of_period = EntryLine.objects.filter(
+        ledger=ledger, date__gte=date_from, date__lte=date_to
+    )
+    if journal is not None:
+        lines_of_period = lines_of_period.filter(entry__journal__code=journal)
     rows = (
-        EntryLine.objects.filter(ledger=ledger, date__gte=date_from, date__lte=date_to)
-        .filter(tax_account | base_account)
+        lines_of_period.filter(tax_account | base_account)
         .values_list("account__number", "vat_rate")
         .annotate(debit=Sum("debit"), credit=Sum("credit"))
         .order_by()

@@ -936,7 +936,7 @@ def invoice_lines(
     by the builder the receipt posts them with (accounting.postings.invoice_lines)."""
     from accounting import accounts
     from accounting.postings import invoice_lines as posting_lines
-    from purchasing.services.receipt import invoice_to_post
+    from purchasing.services.invoicing import invoice_to_post
 
     invoice = invoice_to_post(
         number=number,

@@ -186,7 +186,7 @@ class CreditTransferInput(serializers.Serializer):
 
 class CreditTransferItemOutput(serializers.Serializer):
     supplier = serializers.IntegerField(source="supplier_id")
-    supplier_invoice = serializers.IntegerField(source="supplier_order_id")
+    supplier_invoice = serializers.IntegerField(source="supplier_invoice_id", allow_null=True)
     amount = MoneyField()
     end_to_end_id = serializers.CharField()
     posted = serializers.SerializerMethodField()
@@ -233,7 +233,7 @@ class CreditTransferViewSet(
         data = serializer.validated_data
         batch = credit_transfer_batch_prepare(
             execution_date=data["execution_date"],
-            supplier_order_ids=data["supplier_invoices"],
+            supplier_invoice_ids=data["supplier_invoices"],
             user=request.user,
         )
         (batch,) = _with_items([batch], selectors.credit_transfer_items)

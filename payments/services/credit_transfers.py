@@ -1,7 +1,6 @@
 """SEPA credit transfers to suppliers (docs/sepa.md, "Paying suppliers"): a batch pays
-received supplier orders (until supplier e-invoices exist, a received order stands for
-its supplier's invoice) what the cooperative owes for each, incl. VAT; pain.001.001.03
-for the bank; posted when the bank statement shows the transfers."""
+approved supplier invoices (docs/supplier-invoices.md) their total incl. VAT;
+pain.001.001.03 for the bank; posted when the bank statement shows the transfers."""
 
 import datetime as dt
 import uuid
@@ -15,57 +14,57 @@ from accounting.services import EntryIn, LineIn, cooperative_ledger, entries_pos
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.money import ZERO
 from mache.periods import paris_today
-from purchasing.models import SupplierOrder
+from purchasing.models import SupplierInvoice
 
 from .. import sepa
 from ..models import CreditTransferBatch, CreditTransferItem
-from ..selectors import supplier_orders_owed
 from .cooperative import cooperative_party
 
 
 class AlreadyPaid(BusinessRuleError):
     code = "already_paid"
-    default_detail = "Une commande fournisseur est déjà dans un lot de virements."
+    default_detail = "Une facture fournisseur est déjà dans un lot de virements."
 
 
-def order_reference(supplier_order_id: int) -> str:
-    """The supplier order's reference, as on its purchase entry (CF-000123)."""
-    return f"CF-{supplier_order_id:06d}"
+def _invoice_name(invoice: SupplierInvoice) -> str:
+    return f"{invoice.number} de {invoice.supplier.name}"
 
 
 def credit_transfer_batch_prepare(
-    *, execution_date: dt.date, supplier_order_ids: list[int], user=None
+    *, execution_date: dt.date, supplier_invoice_ids: list[int], user=None
 ) -> CreditTransferBatch:
-    """A batch paying these received supplier orders on `execution_date`.
+    """A batch paying these approved supplier invoices on `execution_date`, each its total
+    incl. VAT (what its purchase entry credits to 401000, docs/supplier-invoices.md).
 
-    400 on `execution_date` when past; 400 on `supplier_invoices` for an order unknown,
-    not received, owing nothing, or whose supplier has no IBAN/BIC; 409 `already_paid`
-    for an order already in a batch; 409 when the cooperative's IBAN or BIC is missing.
-    The orders are locked: two batches never pay the same one.
+    400 on `execution_date` when past; 400 on `supplier_invoices` for an invoice unknown,
+    not approved, or whose supplier has no IBAN/BIC; 409 `already_paid` for an invoice
+    already in a batch; 409 when the cooperative's IBAN or BIC is missing. The invoices
+    are locked: two batches never pay the same one.
     """
     if execution_date < paris_today():
         raise InvalidInput({"execution_date": ["La date d'exécution est passée."]})
-    if not supplier_order_ids:
-        raise InvalidInput({"supplier_invoices": ["Choisissez au moins une commande à payer."]})
+    if not supplier_invoice_ids:
+        raise InvalidInput({"supplier_invoices": ["Choisissez au moins une facture à payer."]})
     cooperative_party(direct_debit=False)
-    wanted = list(dict.fromkeys(supplier_order_ids))
+    wanted = list(dict.fromkeys(supplier_invoice_ids))
     with transaction.atomic():
-        orders = list(
-            SupplierOrder.objects.select_for_update(of=("self",))
+        invoices = list(
+            SupplierInvoice.objects.select_for_update(of=("self",))
             .filter(pk__in=wanted)
-            .select_related("round__supplier")
+            .select_related("supplier")
             .order_by("pk")
         )
-        found = {order.pk for order in orders}
-        problems = [f"Commande fournisseur inconnue : {pk}." for pk in wanted if pk not in found]
-        owed = supplier_orders_owed(found)
-        for order in orders:
-            supplier = order.round.supplier
-            ref = order_reference(order.pk)
-            if order.status != SupplierOrder.Status.RECEIVED:
-                problems.append(f"La commande {ref} n'est pas reçue : rien n'est encore dû.")
-            elif not owed.get(order.pk):
-                problems.append(f"Rien n'est dû au fournisseur pour la commande {ref}.")
+        found = {invoice.pk for invoice in invoices}
+        problems = [f"Facture fournisseur inconnue : {pk}." for pk in wanted if pk not in found]
+        for invoice in invoices:
+            supplier = invoice.supplier
+            if invoice.status != SupplierInvoice.Status.APPROVED:
+                problems.append(
+                    f"La facture {_invoice_name(invoice)} n'est pas approuvée : "
+                    "rien ne lui est encore dû."
+                )
+            elif invoice.total_incl_vat <= 0:
+                problems.append(f"Rien n'est dû pour la facture {_invoice_name(invoice)}.")
             elif not (supplier.iban and supplier.bic):
                 problems.append(
                     f"{supplier.name} n'a pas d'IBAN ou de BIC : renseignez-les sur sa fiche."
@@ -74,16 +73,15 @@ def credit_transfer_batch_prepare(
             raise InvalidInput({"supplier_invoices": problems})
         taken = sorted(
             set(
-                CreditTransferItem.objects.filter(supplier_order__in=orders).values_list(
-                    "supplier_order_id", flat=True
+                CreditTransferItem.objects.filter(supplier_invoice__in=invoices).values_list(
+                    "supplier_invoice_id", flat=True
                 )
             )
         )
         if taken:
+            names = [_invoice_name(invoice) for invoice in invoices if invoice.pk in taken]
             raise AlreadyPaid(
-                "Déjà dans un lot de virements : "
-                + ", ".join(order_reference(pk) for pk in taken)
-                + ".",
+                "Déjà dans un lot de virements : " + ", ".join(names) + ".",
                 supplier_invoices=taken,
             )
         batch = CreditTransferBatch.objects.create(
@@ -93,14 +91,14 @@ def credit_transfer_batch_prepare(
         items = [
             CreditTransferItem(
                 batch=batch,
-                supplier=order.round.supplier,
-                supplier_order=order,
-                amount=owed[order.pk],
-                iban=order.round.supplier.iban,
-                bic=order.round.supplier.bic,
-                end_to_end_id=f"V{batch.pk:06d}-{order_reference(order.pk)}",
+                supplier=invoice.supplier,
+                supplier_invoice=invoice,
+                amount=invoice.total_incl_vat,
+                iban=invoice.supplier.iban,
+                bic=invoice.supplier.bic,
+                end_to_end_id=f"V{batch.pk:06d}-FF{invoice.pk:06d}",
             )
-            for order in orders
+            for invoice in invoices
         ]
         CreditTransferItem.objects.bulk_create(items)
         batch.count = len(items)
@@ -109,11 +107,21 @@ def credit_transfer_batch_prepare(
     return batch
 
 
+def item_reference(item: CreditTransferItem) -> str:
+    """What a transfer pays, as the supplier and the books name it: the supplier's invoice
+    number (transfers made before supplier invoices existed: the order, CF-000123)."""
+    if item.supplier_invoice_id:
+        return f"facture {item.supplier_invoice.number}"
+    return f"commande CF-{item.supplier_order_id:06d}"
+
+
 def credit_transfer_batch_file(*, batch: CreditTransferBatch) -> bytes:
     """The batch's pain.001.001.03 file; giving it marks the batch sent."""
     debtor = cooperative_party(direct_debit=False)
     items = list(
-        CreditTransferItem.objects.filter(batch=batch).select_related("supplier").order_by("pk")
+        CreditTransferItem.objects.filter(batch=batch)
+        .select_related("supplier", "supplier_invoice")
+        .order_by("pk")
     )
     xml = sepa.credit_transfer_xml(
         debtor=debtor,
@@ -126,7 +134,7 @@ def credit_transfer_batch_file(*, batch: CreditTransferBatch) -> bytes:
                 bic=item.bic,
                 amount=item.amount,
                 end_to_end_id=item.end_to_end_id,
-                remittance=f"Commande {order_reference(item.supplier_order_id)} - {debtor.name}",
+                remittance=f"{item_reference(item).capitalize()} - {debtor.name}"[:140],
             )
             for item in items
         ],
@@ -150,15 +158,13 @@ def credit_transfer_batch_settle(
         items = list(
             CreditTransferItem.objects.select_for_update(of=("self",))
             .filter(batch=batch)
-            .select_related("supplier")
+            .select_related("supplier", "supplier_invoice")
             .order_by("pk")
         )
         ledger = cooperative_ledger()
         entries = []
         for item in items:
-            label = (
-                f"Virement {item.supplier.name} commande {order_reference(item.supplier_order_id)}"
-            )
+            label = f"Virement {item.supplier.name} {item_reference(item)}"[:200]
             entries.append(
                 EntryIn(
                     ledger=ledger,

@@ -21,7 +21,6 @@ from ..forms import CreditTransferForm, DirectDebitForm, MandateForm
 from ..services.credit_transfers import (
     credit_transfer_batch_file,
     credit_transfer_batch_prepare,
-    order_reference,
 )
 from ..services.direct_debits import direct_debit_batch_file, direct_debit_batch_prepare
 from ..services.mandates import mandate_save
@@ -127,13 +126,11 @@ def direct_debit_file(request, pk):
 
 @role_required(COORDINATOR)
 def credit_transfers(request):
-    """The credit-transfer batches, and the form that pays received supplier orders."""
-    orders = list(selectors.supplier_orders_to_pay())
-    owed = selectors.supplier_orders_owed([order.pk for order in orders])
-    orders = [order for order in orders if owed.get(order.pk)]
+    """The credit-transfer batches, and the form that pays approved supplier invoices."""
+    invoices = list(selectors.supplier_invoices_to_pay())
     form = CreditTransferForm(
         posted(request),
-        orders=orders,
+        invoices=invoices,
         initial={"execution_date": timezone.localdate() + dt.timedelta(days=1)},
     )
     status = 200
@@ -143,7 +140,7 @@ def credit_transfers(request):
             try:
                 batch = credit_transfer_batch_prepare(
                     execution_date=form.cleaned_data["execution_date"],
-                    supplier_order_ids=form.cleaned_data["supplier_invoices"],
+                    supplier_invoice_ids=form.cleaned_data["supplier_invoices"],
                     user=request.user,
                 )
             except InvalidInput as exc:
@@ -160,13 +157,11 @@ def credit_transfers(request):
     checked = {str(value) for value in (form["supplier_invoices"].value() or [])}
     rows = [
         {
-            "order": order,
-            "reference": order_reference(order.pk),
-            "owed": owed[order.pk],
-            "checked": str(order.pk) in checked,
-            "has_bank": bool(order.round.supplier.iban and order.round.supplier.bic),
+            "invoice": invoice,
+            "checked": str(invoice.pk) in checked,
+            "has_bank": bool(invoice.supplier.iban and invoice.supplier.bic),
         }
-        for order in orders
+        for invoice in invoices
     ]
     return render(
         request,

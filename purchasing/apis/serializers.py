@@ -18,8 +18,16 @@ class RoundSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Round
-        fields = ["id", "supplier", "opens_at", "closes_at", "delivery_date", "status"]
+        fields = ["id", "supplier", "opens_at", "closes_at", "delivery_date", "delivery", "status"]
         read_only_fields = ["status"]
+        # Where the supplier delivers (docs/distribution.md): "hub" unless told otherwise.
+        extra_kwargs = {
+            "delivery": {
+                "error_messages": {
+                    "invalid_choice": "Livraison : hub (la plateforme) ou shops (chaque commerce)."
+                }
+            }
+        }
 
 
 class RoundUpdateInput(serializers.Serializer):
@@ -27,6 +35,13 @@ class RoundUpdateInput(serializers.Serializer):
 
     closes_at = serializers.DateTimeField(required=False)
     delivery_date = serializers.DateField(required=False)
+    delivery = serializers.ChoiceField(
+        choices=Round.Delivery.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": "Livraison : hub (la plateforme) ou shops (chaque commerce)."
+        },
+    )
 
     def validate(self, attrs):
         # The other fields of a round are fixed once it is open: say so rather than
@@ -38,7 +53,11 @@ class RoundUpdateInput(serializers.Serializer):
             )
         if not attrs:
             raise serializers.ValidationError(
-                {"closes_at": ["Indiquez une nouvelle date limite ou une date de livraison."]}
+                {
+                    "closes_at": [
+                        "Indiquez une nouvelle date limite, une date ou un lieu de livraison."
+                    ]
+                }
             )
         return attrs
 
@@ -254,6 +273,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "shop",
             "round",
             "supplier_order",
+            # The round's invoice a supplementary invoice adds to, null for a round's
+            # invoice (docs/supplier-differences.md).
+            "supplements",
             "issued_on",
             "lines",
             "vat",

@@ -117,7 +117,8 @@ class FacturXDoc:
     payment: Payment | None
     vat_on_debits: bool
     late_penalty_rate: str
-    # The invoice a credit note corrects (BT-25, BT-26).
+    # The invoice a credit note corrects, or a supplementary invoice adds to (BT-25,
+    # BT-26).
     corrected_number: str = ""
     corrected_issued_on: dt.date | None = None
     reason: str = ""
@@ -247,6 +248,9 @@ def invoice_document(
             f"Prélèvement SEPA à l'échéance du {invoice.due_on:%d/%m/%Y} "
             f"(mandat {payment.mandate_reference})."
         )
+    # A supplementary invoice names the round's invoice it adds to
+    # (docs/supplier-differences.md); a draft carries that invoice, a saved one reads it.
+    supplemented = invoice.supplements if invoice.supplements_id else None
     return FacturXDoc(
         type_code=INVOICE,
         number=invoice.number,
@@ -266,6 +270,19 @@ def invoice_document(
             _snapshot(invoice, "seller_vat_on_debits", lambda: coop().vat_on_debits)
         ),
         late_penalty_rate=LATE_PENALTY_RATE,
+        corrected_number=supplemented.number if supplemented else "",
+        corrected_issued_on=supplemented.issued_on if supplemented else None,
+        notes=[("ACB", supplement_note(supplemented))] if supplemented else [],
+    )
+
+
+def supplement_note(invoice) -> str:
+    """What a supplementary invoice says of the invoice it adds to (BT-22, on the PDF
+    too)."""
+    return (
+        f"Facture complémentaire de la facture {invoice.number} du "
+        f"{invoice.issued_on:%d/%m/%Y} : ce que le fournisseur a facturé de plus que les "
+        "montants de cette facture."
     )
 
 

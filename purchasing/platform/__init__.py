@@ -34,6 +34,16 @@ class StatusUpdate:
     source: str
 
 
+@dataclass(frozen=True)
+class IncomingInvoice:
+    """A supplier's e-invoice the platform received for the cooperative: the file as
+    received (docs/supplier-invoices.md, "Receiving")."""
+
+    name: str  # the file's name at the platform
+    data: bytes
+    source: str  # identifies it at the platform (the same file fetched twice: the same)
+
+
 class Platform(abc.ABC):
     @abc.abstractmethod
     def send(self, document: OutgoingDocument) -> str:
@@ -53,6 +63,21 @@ class Platform(abc.ABC):
     def refuse(self, update: StatusUpdate, reason: str) -> None:
         """`update` could not be recorded (no such document): set aside with `reason`,
         not fetched again."""
+
+    # Suppliers' invoices received (issue 16). A platform that receives none keeps these.
+
+    def fetch_invoices(self) -> list[IncomingInvoice]:
+        """The suppliers' invoices waiting, oldest first."""
+        return []
+
+    def invoice_done(self, invoice: IncomingInvoice) -> None:
+        """`invoice` was recorded (or had been already): it is not fetched again."""
+        return None
+
+    def invoice_refuse(self, invoice: IncomingInvoice, reason: str) -> None:
+        """`invoice` could not be recorded (not a valid e-invoice, unknown supplier...):
+        set aside with `reason`, not fetched again."""
+        return None
 
 
 def platform_get() -> Platform | None:

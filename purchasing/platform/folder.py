@@ -9,6 +9,9 @@ Inbox: the platform (or whoever stands for it) drops one JSON status file per up
 .status_file_parse says what it holds). A file recorded goes to `processed/`; a file
 that cannot be read, or names no document, goes to `failed/` with a `.reason.txt` beside
 it saying why. Nothing here raises for a bad file: the worker's fetch goes on.
+
+Suppliers' invoices (issue 16) arrive in the same inbox as `*.xml` / `*.pdf` files, moved
+the same way once recorded (`processed/`) or refused (`failed/` with the reason).
 """
 
 import hashlib
@@ -19,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from ..einvoice_rules import BadStatusFile, status_file_parse
-from . import OutgoingDocument, Platform, StatusUpdate
+from . import IncomingInvoice, OutgoingDocument, Platform, StatusUpdate
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ PROCESSED = "processed"
 FAILED = "failed"
 # Invoice and credit note numbers (MACHE-2026-000001, MACHE-AV-2026-000001): never a
 # path of their own.
+# A supplier's invoice file larger than this is set aside unread.
+INVOICE_MAX_BYTES = 20 * 1024 * 1024
 SAFE_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -96,6 +101,39 @@ class FolderPlatform(Platform):
 
     def refuse(self, update: StatusUpdate, reason: str) -> None:
         path = self._files.pop(update.source, None)
+        if path is not None:
+            self._set_aside(path, reason)
+
+    # --- Suppliers' invoices ----------------------------------------------------------
+
+    def fetch_invoices(self) -> list[IncomingInvoice]:
+        if not self.inbox.is_dir():
+            return []
+        invoices = []
+        paths = sorted([*self.inbox.glob("*.xml"), *self.inbox.glob("*.pdf")])
+        for path in paths:
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            try:
+                if path.stat().st_size > INVOICE_MAX_BYTES:
+                    self._set_aside(path, "fichier trop volumineux pour une facture")
+                    continue
+                raw = path.read_bytes()
+            except OSError as exc:
+                self._set_aside(path, f"fichier illisible : {exc}")
+                continue
+            source = f"folder:{path.name}:{hashlib.sha256(raw).hexdigest()[:16]}"
+            self._files[source] = path
+            invoices.append(IncomingInvoice(name=path.name, data=raw, source=source))
+        return invoices
+
+    def invoice_done(self, invoice: IncomingInvoice) -> None:
+        path = self._files.pop(invoice.source, None)
+        if path is not None:
+            self._move(path, PROCESSED)
+
+    def invoice_refuse(self, invoice: IncomingInvoice, reason: str) -> None:
+        path = self._files.pop(invoice.source, None)
         if path is not None:
             self._set_aside(path, reason)
 

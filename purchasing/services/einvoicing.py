@@ -7,6 +7,7 @@ Both tasks live here with their services, as worker.reports.build does, so that 
 services issuing documents can enqueue them; purchasing.tasks imports them for Celery.
 """
 
+import hashlib
 import logging
 
 from celery import shared_task
@@ -14,10 +15,11 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from mache.errors import BusinessRuleError, InvalidInput
 from mache.outbox import enqueue_many_on_commit
 
 from .. import einvoice_rules as rules
-from ..models import CreditNote, EInvoiceEvent, Invoice
+from ..models import CreditNote, EInvoiceEvent, Invoice, SupplierInvoice
 from ..pdf import credit_note_pdf, invoice_pdf
 from ..platform import OutgoingDocument, StatusUpdate, platform_get
 
@@ -113,6 +115,53 @@ def einvoice_statuses_fetch() -> dict:
     return counts
 
 
+def supplier_invoices_fetch() -> dict:
+    """Receive the suppliers' invoices the platform has waiting (docs/supplier-invoices.md,
+    "Receiving"): each recorded as received by upload, with the source
+    `platform:<file name>`, then told done. Idempotent: a file recorded already (the same
+    name and SHA-256) is told done again, not recorded twice. A file refused (not a valid
+    e-invoice, unknown supplier, the same number twice, an order already invoiced) is set
+    aside with the reason; one that fails for another reason is logged and left for the
+    next fetch. Returns the counts."""
+    from .supplier_invoices import supplier_invoice_receive
+
+    counts = {"recorded": 0, "already": 0, "refused": 0, "failed": 0}
+    platform = platform_get()
+    if platform is None:
+        return counts
+    for incoming in platform.fetch_invoices():
+        try:
+            sha256 = hashlib.sha256(incoming.data).hexdigest()
+            if SupplierInvoice.objects.filter(file_name=incoming.name, sha256=sha256).exists():
+                platform.invoice_done(incoming)
+                counts["already"] += 1
+                continue
+            try:
+                supplier_invoice_receive(
+                    data=incoming.data, filename=incoming.name, source=f"platform:{incoming.name}"
+                )
+            except (InvalidInput, BusinessRuleError) as exc:
+                platform.invoice_refuse(incoming, _reason(exc))
+                counts["refused"] += 1
+                continue
+            platform.invoice_done(incoming)
+            counts["recorded"] += 1
+        except Exception:  # this file only: the next fetch tries it again
+            log.exception("supplier invoices fetch: could not record %s", incoming.name)
+            counts["failed"] += 1
+    return counts
+
+
+def _reason(exc) -> str:
+    if isinstance(exc, BusinessRuleError):
+        return exc.detail
+    return " ".join(
+        str(message)
+        for messages in exc.errors.values()
+        for message in (messages if isinstance(messages, list) else [messages])
+    )
+
+
 def _event_record(*, kind, document_id, status, detail, source) -> tuple[EInvoiceEvent, bool]:
     """The event of `source`, created unless it exists: (event, created)."""
     target = {"invoice_id" if kind == rules.INVOICE else "credit_note_id": document_id}
@@ -163,3 +212,10 @@ def fetch_einvoice_statuses() -> dict:
     retried: the next minute's fetch is the retry, and an update not recorded stays in
     the platform's inbox until it is."""
     return einvoice_statuses_fetch()
+
+
+@shared_task(name="purchasing.supplier_invoices_fetch")
+def fetch_supplier_invoices() -> dict:
+    """Beat, every minute: the suppliers' invoices the platform received
+    (supplier_invoices_fetch). Not retried: the next minute's fetch is the retry."""
+    return supplier_invoices_fetch()

@@ -13,7 +13,7 @@ from mache.periods import PARIS
 from shops.models import Cooperative, User
 
 from .. import selectors
-from ..models import Round, SupplierOrder
+from ..models import Round, SupplierInvoice, SupplierOrder
 from ..pdf import purchase_order_pdf
 
 
@@ -163,3 +163,36 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
             sent_to_supplier_at=timezone.now(), sent_to_email=supplier.email
         )
     return sent
+
+
+@notification("supplier_invoice_rejected")
+def supplier_invoice_rejected(supplier_invoice_id: int) -> int:
+    """The rejection of its invoice, with the reason, to the supplier
+    (docs/supplier-invoices.md, "Approval and the books"); its coordinators in copy. A
+    supplier with no e-mail gets nothing (the invoice's page says so)."""
+    invoice = SupplierInvoice.objects.select_related("supplier").get(pk=supplier_invoice_id)
+    supplier = invoice.supplier
+    if invoice.status != SupplierInvoice.Status.REJECTED or not supplier.email:
+        return 0
+    coop = Cooperative.current()
+    message = EmailMessage(
+        f"Facture {invoice.number} rejetée — {coop.name}",
+        "\n".join(
+            [
+                "Bonjour,",
+                "",
+                f"Nous ne pouvons pas accepter votre facture n° {invoice.number} du "
+                f"{invoice.issued_on:%d/%m/%Y} ({format_eur(invoice.total_incl_vat)} TTC).",
+                f"Motif : {invoice.reason}",
+                "",
+                "Merci de nous adresser une facture rectifiée ou un avoir.",
+                "",
+                "Cordialement,",
+                coop.name,
+            ]
+        ),
+        None,
+        [supplier.email],
+        cc=_coordinator_emails(),
+    )
+    return message.send()

@@ -67,16 +67,26 @@ def check_round_dates(*, opens_at, closes_at, delivery_date, now=None) -> None:
 
 
 def round_create(
-    *, supplier, opens_at, closes_at, delivery_date, user=None, now=None, **scheduled
+    *,
+    supplier,
+    opens_at,
+    closes_at,
+    delivery_date,
+    delivery=Round.Delivery.HUB,
+    user=None,
+    now=None,
+    **scheduled,
 ) -> Round:
-    """A round of the cooperative, its dates checked by `check_round_dates`. `scheduled`
-    (schedule, schedule_week) names the weekly schedule that opens it, if any."""
+    """A round of the cooperative, its dates checked by `check_round_dates`, delivered to
+    the hub or to each shop (`delivery`, docs/distribution.md). `scheduled` (schedule,
+    schedule_week) names the weekly schedule that opens it, if any."""
     check_round_dates(opens_at=opens_at, closes_at=closes_at, delivery_date=delivery_date, now=now)
     return Round.objects.create(
         supplier=supplier,
         opens_at=opens_at,
         closes_at=closes_at,
         delivery_date=delivery_date,
+        delivery=delivery,
         created_by=user,
         **scheduled,
     )

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounting import postings
-from accounting.documents import InvoiceToPost, SupplierOrderToPost
+from accounting.documents import SupplierOrderToPost
 from inventory.costing import unit_cost_of
 from inventory.services import ReceiptIn, end_of_day, stock_receipts_record
 from mache.errors import BusinessRuleError, InvalidInput
@@ -31,23 +31,18 @@ from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
 
 from .. import rules
-from ..facturx.cii import cii_xml
-from ..facturx.documents import invoice_document
-from ..facturx.validation import cii_check
-from ..hooks import invoice_mandates
 from ..models import (
     Allocation,
     Invoice,
-    InvoiceLine,
-    InvoiceSequence,
-    InvoiceVat,
     Round,
     SupplierOrder,
     SupplierOrderLine,
 )
 from .einvoicing import einvoices_deposit_on_commit
+from .invoicing import invoices_issue, invoices_to_post
 from .lifecycle import supplier_order_check_not_empty, supplier_order_lock
 from .settlement import shop_credit_use, shops_with_credit
+from .supplier_invoices import supplier_invoices_rematch
 
 
 class AlreadyReceived(BusinessRuleError):
@@ -194,9 +189,9 @@ def supplier_order_receive(
             ]
         )
 
-        invoices = _issue_invoices(
-            supplier_order,
-            drafts,
+        invoices = invoices_issue(
+            supplier_order=supplier_order,
+            drafts=drafts,
             coop=coop,
             issued_on=received_on,
             products={product_id: line.product for product_id, line in lines.items()},
@@ -217,29 +212,10 @@ def supplier_order_receive(
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])
         Round.objects.filter(pk=supplier_order.round_id).update(status=Round.Status.INVOICED)
+        # Issue 16: a supplier's invoice received before the goods is matched again with
+        # what was received (docs/supplier-invoices.md, "Matching").
+        supplier_invoices_rematch(supplier_order_id=supplier_order.pk)
     return invoices
-
-
-def invoice_to_post(
-    *, number: str, date: dt.date, shop_id: int, shop_name: str, lines, vat, total_incl_vat: Decimal
-) -> InvoiceToPost:
-    """An invoice as accounting posts it. `lines`: its lines (`.kind`, `.vat_rate`,
-    `.amount`: the invoice's rows or `rules.shop_invoices`' drafts); `vat`: its
-    (rate, VAT) pairs."""
-    by_kind = {kind: defaultdict(lambda: ZERO) for kind in InvoiceLine.Kind.values}
-    for line in lines:
-        by_kind[line.kind][line.vat_rate] += line.amount
-    return InvoiceToPost(
-        number=number,
-        date=date,
-        shop_id=shop_id,
-        shop_name=shop_name,
-        total_incl_vat=total_incl_vat,
-        goods=dict(by_kind[InvoiceLine.Kind.GOODS]),
-        shipping=dict(by_kind[InvoiceLine.Kind.SHIPPING]),
-        fee=dict(by_kind[InvoiceLine.Kind.FEE]),
-        vat=dict(vat),
-    )
 
 
 def supplier_order_to_post(
@@ -283,12 +259,6 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
         if line.received_units:
             goods[line.product.vat_rate] += rules.line_amount(line.received_units, line.unit_price)
     supplier = supplier_order.round.supplier
-    invoices = (
-        Invoice.objects.filter(pk__in=[i.pk for i in invoices])
-        .select_related("shop")
-        .prefetch_related("lines", "vat_lines")
-        .order_by("sequence")
-    )
     postings.receipt_post(
         supplier_order=supplier_order_to_post(
             supplier_order_id=supplier_order.pk,
@@ -298,18 +268,7 @@ def receipt_post(*, supplier_order, lines, invoices: list[Invoice], date: dt.dat
             goods=goods,
             shipping=supplier_order.shipping,
         ),
-        invoices=[
-            invoice_to_post(
-                number=invoice.number,
-                date=invoice.issued_on,
-                shop_id=invoice.shop_id,
-                shop_name=invoice.shop.name,
-                lines=invoice.lines.all(),
-                vat=[(v.rate, v.amount) for v in invoice.vat_lines.all()],
-                total_incl_vat=invoice.total_incl_vat,
-            )
-            for invoice in invoices
-        ],
+        invoices=invoices_to_post(invoices),
     )
 
 
@@ -337,112 +296,3 @@ def _invoice_drafts(supplier_order, lines, allocations, *, coop) -> list[rules.I
         shipping=supplier_order.shipping,
         fee_rate=rules.fee_rate(coop.service_fee_rate),
     )
-
-
-def _issue_invoices(
-    supplier_order,
-    drafts: list[rules.InvoiceDraft],
-    *,
-    coop,
-    issued_on: dt.date,
-    products: dict[int, object],
-) -> list[Invoice]:
-    """The shops' invoices of `drafts`, sold by `coop`, issued on `issued_on` and
-    numbered in its year. `products`: the products of the lines by id.
-
-    Each invoice's e-invoice is built with a provisional number and validated (XSD, EN
-    16931 and French rules: purchasing.facturx) before the year's counter row is locked:
-    one that would not validate raises FacturXInvalid naming the rules, and the receipt's
-    transaction writes nothing (docs/e-invoicing.md)."""
-    if not drafts:
-        return []
-
-    year = issued_on.year
-    shops = Shop.objects.in_bulk([draft.shop for draft in drafts])
-    # The shops collected by direct debit, with their mandate (payments answers: it sits
-    # above purchasing, docs/e-invoicing.md "Identities").
-    mandates = {}
-    for answer in invoice_mandates.results(shop_ids=list(shops), on=issued_on):
-        mandates.update(answer)
-    due_on = issued_on + dt.timedelta(days=coop.payment_term_days)
-    invoices, lines, vat_lines = [], [], []
-    for draft in drafts:
-        invoice = Invoice(
-            number=provisional_number(year),
-            year=year,
-            shop_id=draft.shop,
-            round=supplier_order.round,
-            supplier_order=supplier_order,
-            issued_on=issued_on,
-            due_on=due_on,
-            goods_excl_vat=draft.goods_excl_vat,
-            shipping=draft.shipping,
-            fee=draft.fee,
-            total_excl_vat=draft.total_excl_vat,
-            total_vat=draft.total_vat,
-            total_incl_vat=draft.total_incl_vat,
-            savings=draft.savings,
-            # The parties as issued: later changes of either never reach the invoice.
-            **Invoice.parties(
-                seller=coop,
-                buyer=shops[draft.shop],
-                mandate_reference=mandates.get(draft.shop, ""),
-            ),
-        )
-        its_lines = [
-            InvoiceLine(
-                invoice=invoice,
-                position=position,
-                kind=ln.kind,
-                label=ln.label,
-                product=products[ln.product] if ln.product else None,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                amount=ln.amount,
-                vat_rate=ln.vat_rate,
-                base_unit_price=ln.base_unit_price,
-            )
-            for position, ln in enumerate(draft.lines, start=1)
-        ]
-        its_vat = [
-            InvoiceVat(invoice=invoice, rate=rate, base=base, amount=tax)
-            for rate, base, tax in draft.vat
-        ]
-        cii_check(
-            cii_xml(
-                invoice_document(
-                    invoice,
-                    lines=its_lines,
-                    vat_lines=its_vat,
-                    delivery_date=supplier_order.round.delivery_date,
-                    cooperative=coop,
-                )
-            ),
-            document=f"La facture de {shops[draft.shop].name}",
-        )
-        invoices.append(invoice)
-        lines += its_lines
-        vat_lines += its_vat
-
-    # The year's counter row may not exist yet: insert it without conflict, then lock it.
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(year=year)], ignore_conflicts=True)
-    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
-    for invoice in invoices:
-        sequence.last_number += 1
-        invoice.sequence = sequence.last_number
-        invoice.number = invoice_number(year, sequence.last_number)
-    sequence.save(update_fields=["last_number"])
-    Invoice.objects.bulk_create(invoices)
-    InvoiceLine.objects.bulk_create(lines)
-    InvoiceVat.objects.bulk_create(vat_lines)
-    return invoices
-
-
-def invoice_number(year: int, sequence: int) -> str:
-    return f"MACHE-{year}-{sequence:06d}"
-
-
-def provisional_number(year: int) -> str:
-    """The number an invoice is validated with before it takes its own: of the same
-    shape, so the rules on the number judge it as they will judge the real one."""
-    return invoice_number(year, 0)

@@ -45,10 +45,13 @@ class RoundNotOpenYet(BusinessRuleError):
 # --- One round ------------------------------------------------------------------------
 
 
-def round_update(*, round_id: int, closes_at=None, delivery_date=None, now=None) -> Round:
-    """A new deadline (to extend the round, or bring it forward) and/or delivery day of an
-    open round, checked as at creation. A deadline moved more than 24 h away again makes
-    the automatic reminder due once more, before the new deadline."""
+def round_update(
+    *, round_id: int, closes_at=None, delivery_date=None, delivery=None, now=None
+) -> Round:
+    """A new deadline (to extend the round, or bring it forward), delivery day and/or
+    place of delivery (the hub or each shop, docs/distribution.md) of an open round,
+    checked as at creation. A deadline moved more than 24 h away again makes the
+    automatic reminder due once more, before the new deadline."""
     with transaction.atomic():
         round_ = round_lock(round_id)
         if round_.status != Round.Status.OPEN:
@@ -64,15 +67,16 @@ def round_update(*, round_id: int, closes_at=None, delivery_date=None, now=None)
         )
         round_.closes_at = new_closes_at
         round_.delivery_date = new_delivery
+        round_.delivery = delivery or round_.delivery
         if new_closes_at - REMINDER_BEFORE > now:
             round_.reminder_sent_at = None
-        round_.save(update_fields=["closes_at", "delivery_date", "reminder_sent_at"])
+        round_.save(update_fields=["closes_at", "delivery_date", "delivery", "reminder_sent_at"])
     return round_
 
 
 def round_clone(*, round_id: int, opens_at, closes_at, delivery_date, user=None) -> Round:
     """A new open round of the same supplier as round `round_id` (any status), with the
-    dates given."""
+    dates given, delivered as it was (docs/distribution.md)."""
     source = Round.objects.select_related("supplier").get(pk=round_id)
     with transaction.atomic():
         return round_create(
@@ -80,6 +84,7 @@ def round_clone(*, round_id: int, opens_at, closes_at, delivery_date, user=None)
             opens_at=opens_at,
             closes_at=closes_at,
             delivery_date=delivery_date,
+            delivery=source.delivery,
             user=user,
         )
 

@@ -38,6 +38,13 @@ from .shop import (
     shop_orders,
     shop_rounds,
 )
+from .supplier_invoices import (
+    coord_supplier_invoice,
+    coord_supplier_invoice_approve,
+    coord_supplier_invoice_file,
+    coord_supplier_invoice_reject,
+    coord_supplier_invoices,
+)
 
 page_urlpatterns = [
     path("commandes/", shop_rounds, name="shop-rounds"),
@@ -54,6 +61,32 @@ page_urlpatterns = [
     path("coordination/factures/<int:pk>/", coord_invoice, name="coord-invoice"),
     path(
         "coordination/factures/<int:pk>/avoir/", coord_credit_note_new, name="coord-credit-note-new"
+    ),
+    # Suppliers' e-invoices (docs/supplier-invoices.md).
+    path(
+        "coordination/factures-fournisseurs/",
+        coord_supplier_invoices,
+        name="coord-supplier-invoices",
+    ),
+    path(
+        "coordination/factures-fournisseurs/<int:pk>/",
+        coord_supplier_invoice,
+        name="coord-supplier-invoice",
+    ),
+    path(
+        "coordination/factures-fournisseurs/<int:pk>/approuver/",
+        coord_supplier_invoice_approve,
+        name="coord-supplier-invoice-approve",
+    ),
+    path(
+        "coordination/factures-fournisseurs/<int:pk>/rejeter/",
+        coord_supplier_invoice_reject,
+        name="coord-supplier-invoice-reject",
+    ),
+    path(
+        "coordination/factures-fournisseurs/<int:pk>/fichier/",
+        coord_supplier_invoice_file,
+        name="coord-supplier-invoice-file",
     ),
     path("coordination/tournees/", coord_rounds, name="coord-rounds"),
     path("coordination/tournees/<int:pk>/", coord_round, name="coord-round"),

@@ -61,12 +61,17 @@ def coord_round_edit(request, pk):
         messages.error(request, rounds.RoundNotEditable.default_detail)
         return redirect("coord-round", pk=round_.pk)
     extend = request.GET.get("prolonger") == "1"
-    initial = {"closes_at": round_.closes_at, "delivery_date": round_.delivery_date}
+    initial = {
+        "closes_at": round_.closes_at,
+        "delivery_date": round_.delivery_date,
+        "delivery": round_.delivery,
+    }
     if extend:
         closes_at = round_.closes_at + dt.timedelta(days=1)
         initial = {
             "closes_at": closes_at,
             "delivery_date": max(round_.delivery_date, paris_date(closes_at)),
+            "delivery": round_.delivery,
         }
     form = RoundEditForm(posted(request), initial=initial)
     status = 200

@@ -1,6 +1,8 @@
 """Shopkeepers' pages: open rounds, the order form with its live estimate, past orders,
 invoices."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -285,16 +287,19 @@ def shop_orders(request):
         .order_by("-round__closes_at", "-id")
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    invoices = {
-        invoice.round_id: invoice
-        for invoice in selectors.invoice_list(user=request.user)
+    # A round's invoice, then its supplementary invoices (docs/supplier-differences.md).
+    invoices = defaultdict(list)
+    for invoice in (
+        selectors.invoice_list(user=request.user)
         .prefetch_related(None)
         .filter(shop=shop, round__in=[order.round_id for order in page])
-    }
+        .order_by("year", "sequence")
+    ):
+        invoices[invoice.round_id].append(invoice)
     rows = [
         {
             "order": order,
-            "invoice": invoices.get(order.round_id),
+            "invoices": invoices.get(order.round_id, []),
             "allocations": list(order.allocations.all()),
         }
         for order in page

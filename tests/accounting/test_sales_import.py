@@ -206,7 +206,7 @@ def test_a_header_with_missing_or_unknown_columns_is_refused(api, shopkeeper, sh
         "file": [
             "Ligne 1 : colonnes manquantes : ttc_0, ttc_2_1, ttc_5_5, ttc_10, ttc_20.",
             "Ligne 1 : colonnes inconnues : ttc_5,5.",
-            f"L'en-tête attendu est : {HEADER}.",
+            f"L'en-tête attendu est : {HEADER} (colonne facultative : transactions).",
         ]
     }
 

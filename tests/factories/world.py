@@ -94,6 +94,16 @@ def build_shop_world(shop: Shop) -> dict:
     # The shop's mandate, a direct-debit batch collecting its invoice and a
     # transfer batch paying the round's supplier (docs/sepa.md).
     world.update(sepa_world(shop, world["invoices"], world["supplier_order"]))
+    # A lot of the shop's recalled, not yet confirmed (docs/recalls.md): the shopkeeper's
+    # pages show the banner.
+    from inventory.recalls import recall_create
+
+    from .inventory import receive_stock
+
+    receive_stock(shop, product, 2, "1.0000", lot=f"RAPPEL-{shop.pk}")
+    world["recall"] = recall_create(
+        product=product, lot=f"RAPPEL-{shop.pk}", reason="Rappel de test", user=None
+    )
     return world
 
 
@@ -135,10 +145,27 @@ def sepa_world(shop, invoices, supplier_order) -> dict:
         count=1,
         total=batch.total,
     )
+    from purchasing.models import SupplierInvoice
+
+    supplier_invoice = SupplierInvoice.objects.create(
+        supplier=supplier_order.round.supplier,
+        number=f"WORLD-FF-{shop.pk}",
+        issued_on=supplier_order.round.delivery_date,
+        supplier_order=supplier_order,
+        total_excl_vat=batch.total,
+        total_vat=0,
+        total_incl_vat=batch.total,
+        status=SupplierInvoice.Status.APPROVED,
+        format=SupplierInvoice.Format.CII,
+        file_name="facture.xml",
+        original=b"<rsm:CrossIndustryInvoice/>",
+        sha256="0" * 64,
+        source="api",
+    )
     CreditTransferItem.objects.create(
         batch=transfers,
         supplier=supplier_order.round.supplier,
-        supplier_order=supplier_order,
+        supplier_invoice=supplier_invoice,
         amount=batch.total,
         iban="DE89370400440532013000",
         bic="COBADEFFXXX",

@@ -11,7 +11,9 @@ from django.utils import timezone
 from lxml import etree
 from schwifty import IBAN
 
+from accounting.models import EntryLine
 from payments.models import Mandate
+from purchasing.models import SupplierInvoice
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
 from tests.factories import (
@@ -70,6 +72,32 @@ def received_supplier_order(shops, *, units=(3,), price="2.5000", supplier=None)
     supplier_order = round_consolidate(round_id=round_.pk)
     invoices = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     return supplier_order, {invoice.shop_id: invoice for invoice in invoices}
+
+
+def approved_supplier_invoice(supplier_order, *, number: str = "") -> SupplierInvoice:
+    """The supplier's invoice of a received order, approved: its totals are those of the
+    order's purchase entry (what the payments need; reading, matching and approving
+    supplier invoices are tested in tests/purchasing)."""
+    line = EntryLine.objects.get(
+        entry__source=f"supplier-order:{supplier_order.pk}", account__number="401000"
+    )
+    total = line.credit
+    return SupplierInvoice.objects.create(
+        supplier=supplier_order.round.supplier,
+        number=number or f"FF-{supplier_order.pk}",
+        issued_on=supplier_order.round.delivery_date,
+        due_on=supplier_order.round.delivery_date + dt.timedelta(days=30),
+        supplier_order=supplier_order,
+        total_excl_vat=supplier_order.total_excl_vat,
+        total_vat=total - supplier_order.total_excl_vat,
+        total_incl_vat=total,
+        status=SupplierInvoice.Status.APPROVED,
+        format=SupplierInvoice.Format.CII,
+        file_name="facture.xml",
+        original=b"<rsm:CrossIndustryInvoice/>",
+        sha256="0" * 64,
+        source="api",
+    )
 
 
 def mandate_for(shop, n=1, **fields) -> Mandate:

@@ -1,5 +1,5 @@
 """Credit transfers to suppliers (docs/sepa.md, "Paying suppliers"): a batch pays
-received supplier orders what is owed incl. VAT, pain.001.001.03 valid against its XSD,
+approved supplier invoices their total incl. VAT, pain.001.001.03 valid against its XSD,
 posted (401000 aux supplier / 512000) when the bank shows it; the refusals."""
 
 from decimal import Decimal
@@ -10,25 +10,27 @@ from accounting.models import Entry, EntryLine
 from mache.periods import paris_today
 from payments.models import CreditTransferBatch
 from payments.services.credit_transfers import credit_transfer_batch_settle
-from purchasing.models import SupplierOrder
 from shops.models import Cooperative
-from tests.factories import RoundFactory, ShopFactory, SupplierFactory
+from tests.factories import ShopFactory
 
-from .conftest import assert_valid, in_days, received_supplier_order
+from .conftest import approved_supplier_invoice, assert_valid, in_days, received_supplier_order
 
 
 @pytest.fixture
 def received(bank_coop):
-    """Two received supplier orders (two suppliers with their bank details)."""
+    """Two approved supplier invoices of received orders (two suppliers with their bank
+    details)."""
     shops = [ShopFactory(), ShopFactory()]
     first, _ = received_supplier_order(shops, units=(3, 4))
     second, _ = received_supplier_order(shops, units=(10,), price="1.2000")
-    return [first, second]
+    return [approved_supplier_invoice(first), approved_supplier_invoice(second)]
 
 
-def owed(supplier_order) -> Decimal:
+def owed(supplier_invoice) -> Decimal:
+    """What the order's purchase entry owes the supplier, incl. VAT."""
     return EntryLine.objects.get(
-        entry__source=f"supplier-order:{supplier_order.pk}", account__number="401000"
+        entry__source=f"supplier-order:{supplier_invoice.supplier_order_id}",
+        account__number="401000",
     ).credit
 
 
@@ -36,7 +38,7 @@ def post(api, user, body):
     return api.as_user(user).post("/api/credit-transfers/", body, format="json")
 
 
-def test_a_batch_pays_received_orders_what_is_owed(api, coordinator, received):
+def test_a_batch_pays_approved_invoices_what_is_owed(api, coordinator, received):
     response = post(
         api,
         coordinator,
@@ -81,14 +83,15 @@ def test_settling_posts_each_transfer_once(api, coordinator, received):
     assert entry.journal.code == "BQ"
     lines = {(line.account.number, line.debit, line.credit) for line in entry.lines.all()}
     assert lines == {("401000", item.amount, 0), ("512000", 0, item.amount)}
-    supplier = received[0].round.supplier
+    supplier = received[0].supplier
+    assert received[0].number in entry.label
     assert entry.lines.get(account__number="401000").auxiliary.code == f"F{supplier.pk:06d}"
     assert CreditTransferBatch.objects.get(pk=batch.pk).status == "settled"
     credit_transfer_batch_settle(batch=batch, date=paris_today())
     assert Entry.objects.filter(source__startswith="credit-transfer:").count() == 1
 
 
-def test_an_order_already_in_a_batch_is_409_already_paid(api, coordinator, received):
+def test_an_invoice_already_in_a_batch_is_409_already_paid(api, coordinator, received):
     data = {"execution_date": str(in_days(1)), "supplier_invoices": [received[0].pk]}
     assert post(api, coordinator, data).status_code == 201
     response = post(api, coordinator, data)
@@ -98,9 +101,7 @@ def test_an_order_already_in_a_batch_is_409_already_paid(api, coordinator, recei
 
 
 def test_a_supplier_without_bank_details_is_400(api, coordinator, received):
-    received[0].round.supplier.__class__.objects.filter(pk=received[0].round.supplier_id).update(
-        iban=""
-    )
+    received[0].supplier.__class__.objects.filter(pk=received[0].supplier_id).update(iban="")
     response = post(
         api, coordinator, {"execution_date": str(in_days(1)), "supplier_invoices": [received[0].pk]}
     )
@@ -109,20 +110,20 @@ def test_a_supplier_without_bank_details_is_400(api, coordinator, received):
     assert "IBAN" in response.json()["supplier_invoices"][0]
 
 
-def test_an_order_not_received_is_400(api, coordinator, bank_coop):
-    supplier = SupplierFactory(iban="DE89370400440532013000", bic="COBADEFFXXX")
-    order = SupplierOrder.objects.create(
-        round=RoundFactory(supplier=supplier),
-        status=SupplierOrder.Status.CONFIRMED,
-        total_excl_vat=Decimal("10.00"),
-        shipping=Decimal("0.00"),
-    )
-    for ids in ([order.pk], [999999], [], ["x"]):
+def test_an_invoice_not_approved_is_400(api, coordinator, received):
+    waiting = received[0]
+    for status in ("matched", "discrepancies", "rejected"):
+        waiting.__class__.objects.filter(pk=waiting.pk).update(status=status)
+        for ids in ([waiting.pk], [999999], [], ["x"]):
+            response = post(
+                api, coordinator, {"execution_date": str(in_days(1)), "supplier_invoices": ids}
+            )
+            assert response.status_code == 400, ids
+            assert list(response.json()) == ["supplier_invoices"]
         response = post(
-            api, coordinator, {"execution_date": str(in_days(1)), "supplier_invoices": ids}
+            api, coordinator, {"execution_date": str(in_days(1)), "supplier_invoices": [waiting.pk]}
         )
-        assert response.status_code == 400, ids
-        assert list(response.json()) == ["supplier_invoices"]
+        assert "n'est pas approuvée" in response.json()["supplier_invoices"][0]
     assert CreditTransferBatch.objects.count() == 0
 
 

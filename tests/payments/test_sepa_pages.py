@@ -4,7 +4,7 @@ a batch prepared from the form, listed, its file downloaded; refusals said in Fr
 from payments.models import CreditTransferBatch, DirectDebitBatch
 from shops.models import Cooperative
 
-from .conftest import assert_valid, in_days
+from .conftest import approved_supplier_invoice, assert_valid, in_days
 
 
 def test_the_direct_debits_page_prepares_a_batch_and_gives_its_file(client, coordinator, two_shops):
@@ -32,28 +32,31 @@ def test_the_direct_debits_page_says_why_in_french(client, coordinator, two_shop
     assert not DirectDebitBatch.objects.exists()
 
 
-def test_the_transfers_page_pays_the_orders_ticked(client, coordinator, two_shops):
+def test_the_transfers_page_pays_the_invoices_ticked(client, coordinator, two_shops):
     client.force_login(coordinator)
-    order = two_shops["supplier_order"]
     page = client.get("/coordination/virements/").content.decode()
-    assert f"CF-{order.pk:06d}" in page
+    assert "Aucune facture fournisseur approuvée à payer" in page
+    invoice = approved_supplier_invoice(two_shops["supplier_order"], number="FV-2026-0042")
+    page = client.get("/coordination/virements/").content.decode()
+    assert "FV-2026-0042" in page
     response = client.post(
         "/coordination/virements/",
-        {"execution_date": str(in_days(1)), "supplier_invoices": [str(order.pk)]},
+        {"execution_date": str(in_days(1)), "supplier_invoices": [str(invoice.pk)]},
     )
     assert response.status_code == 302
     batch = CreditTransferBatch.objects.get()
+    assert batch.items.get().supplier_invoice == invoice
     page = client.get("/coordination/virements/").content.decode()
-    assert batch.message_id in page and "Aucune commande reçue à payer" in page
+    assert batch.message_id in page and "Aucune facture fournisseur approuvée à payer" in page
     response = client.get(f"/coordination/virements/{batch.pk}/fichier/")
     assert_valid(response.content, "pain.001.001.03")
 
 
-def test_the_transfers_page_needs_an_order(client, coordinator, two_shops):
+def test_the_transfers_page_needs_an_invoice(client, coordinator, two_shops):
     client.force_login(coordinator)
     response = client.post("/coordination/virements/", {"execution_date": str(in_days(1))})
     assert response.status_code == 400
-    assert "Choisissez au moins une commande" in response.content.decode()
+    assert "Choisissez au moins une facture" in response.content.decode()
 
 
 def test_the_pages_are_the_coordinators(client, shopkeeper, two_shops):

@@ -238,7 +238,7 @@ def test_a_confirmed_order_is_e_mailed_to_the_supplier_with_its_pdf(consolidated
     [(filename, content, mimetype)] = message.attachments
     assert (filename, mimetype) == (f"bon-de-commande-{supplier_order.pk}.pdf", "application/pdf")
     text = pdf_text(content, tmp_path)
-    assert "Adresse de livraison : Plateforme MACHE, ZA du Bois Joli, 35560 Rimou" in text
+    assert "Livraison à la plateforme : Plateforme MACHE, ZA du Bois Joli, 35560 Rimou" in text
     supplier_order.refresh_from_db()
     assert supplier_order.sent_to_email == supplier_order.round.supplier.email
     assert supplier_order.sent_to_supplier_at is not None
@@ -299,7 +299,7 @@ def test_without_a_hub_address_the_cooperatives_address_is_printed(consolidated,
     coop.commune = "Rimou"
     coop.save()
     text = pdf_text(purchase_order_pdf(consolidated["supplier_order"]), tmp_path)
-    assert "Adresse de livraison : 2 rue de la Mairie, 35560 Rimou" in text
+    assert "Livraison à la plateforme : 2 rue de la Mairie, 35560 Rimou" in text
 
 
 def test_a_round_not_open_yet_is_not_reminded(client, round_world):

@@ -159,7 +159,7 @@ def test_the_purchase_order_shows_the_parties_the_lines_and_the_totals(consolida
     ):
         assert identity in text
     assert "Date de livraison souhaitée : 26/11/2026" in text
-    assert "Adresse de livraison : 2 rue de la Mairie, 35560 Bazouges-la-Pérouse" in text
+    assert "Livraison à la plateforme : 2 rue de la Mairie, 35560 Bazouges-la-Pérouse" in text
     assert "Date de commande : " + format_date(timezone.localdate()) in text
 
     rows = {

@@ -44,6 +44,7 @@ def new_shop_form(**changes):
         "opening_hours": "mar.-sam. 8 h-12 h 30",
         "tour_position": "3",
         "expiry_alert_days": "3",
+        "vat_regime": "simplified",
         **changes,
     }
 

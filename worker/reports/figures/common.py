@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from accounting.models import EntryLine, Ledger, SalesDay
 from accounting.statements import IncomeStatement
@@ -23,6 +24,8 @@ from mache.money import ZERO, money
 from mache.periods import last_day_of_month, month_bounds
 from purchasing import rules
 from shops.models import Shop
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 RATE_PLACES = Decimal("0.01")
 # Below three shops a median gives another shop away: with two, the median is their
@@ -88,16 +91,35 @@ INVOICE_FIELDS = (
     "number",
     "shop_id",
     "round__supplier__name",
-    "goods_excl_vat",
+    "goods_paid",
     "savings",
-    "shipping",
+    "shipping_paid",
     "round__supplier__shipping_fee",
     "round__supplier__free_shipping_threshold",
 )
 
 
+def with_supplements(invoices):
+    """The round's invoices of `invoices`, each with the goods and the shipping of its
+    supplementary invoices added (`goods_paid`, `shipping_paid`): what a supplier billed
+    more and the shop paid on top is part of that round's purchase, not a purchase made
+    alone (docs/supplier-differences.md). One query still."""
+
+    def paid(field):
+        return ExpressionWrapper(
+            F(field)
+            + Coalesce(Sum(f"supplementary_invoices__{field}"), Value(ZERO), output_field=MONEY),
+            output_field=MONEY,
+        )
+
+    return invoices.filter(supplements__isnull=True).annotate(
+        goods_paid=paid("goods_excl_vat"), shipping_paid=paid("shipping")
+    )
+
+
 def invoice_savings(rows: Iterable[tuple]) -> list[InvoiceSaving]:
-    """InvoiceSaving of each row of `Invoice.objects.values_list(*INVOICE_FIELDS)`."""
+    """InvoiceSaving of each row of
+    `with_supplements(Invoice.objects...).values_list(*INVOICE_FIELDS)`."""
     savings = []
     for number, shop_id, supplier, goods, volume, share, fee, threshold in rows:
         # What the shop would have paid for shipping ordering the same goods alone, with

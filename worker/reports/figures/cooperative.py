@@ -29,6 +29,7 @@ from .common import (
     percent,
     shops_figures,
     window,
+    with_supplements,
 )
 from .receivables import Receivables, receivables_by_shop, receivables_total
 
@@ -247,7 +248,9 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
     suppliers = _purchases_by_supplier(win)
 
     invoices = invoice_savings(
-        Invoice.objects.filter(issued_on__gte=win.date_from, issued_on__lte=win.date_to)
+        with_supplements(
+            Invoice.objects.filter(issued_on__gte=win.date_from, issued_on__lte=win.date_to)
+        )
         .order_by("issued_on", "number")
         .values_list(*INVOICE_FIELDS)
     )

@@ -38,6 +38,7 @@ from .common import (
     percent,
     shops_figures,
     window,
+    with_supplements,
 )
 from .receivables import NO_RECEIVABLES, Receivables, receivables_by_shop
 
@@ -187,7 +188,11 @@ def _months_with_entries(ledger: Ledger, months: dict[str, Window]) -> set[str]:
 def _savings(shop, win: Window) -> tuple[Savings, list[SupplierAmount], Decimal]:
     """The month's invoices (one query): savings, goods by supplier, goods in all."""
     rows = (
-        Invoice.objects.filter(shop=shop, issued_on__gte=win.date_from, issued_on__lte=win.date_to)
+        with_supplements(
+            Invoice.objects.filter(
+                shop=shop, issued_on__gte=win.date_from, issued_on__lte=win.date_to
+            )
+        )
         .order_by("issued_on", "number")
         .values_list(*INVOICE_FIELDS)
     )
