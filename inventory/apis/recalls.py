@@ -25,7 +25,7 @@ from ..traceability import LOT_MAX_LENGTH, lot_trace
 from .stock import STOCK_WRITERS, ProductField
 
 
-class EntryOutput(serializers.Serializer):
+class TraceEntryOutput(serializers.Serializer):
     received_at = serializers.DateTimeField()
     quantity = serializers.IntegerField()
     expires_on = serializers.DateField(allow_null=True)
@@ -37,7 +37,7 @@ class ShopTraceOutput(serializers.Serializer):
     name = serializers.CharField(source="shop.name")
     received = serializers.IntegerField()
     first_received_at = serializers.DateTimeField()
-    entries = EntryOutput(many=True)
+    entries = TraceEntryOutput(many=True)
     sold = serializers.IntegerField()
     lost = serializers.IntegerField()
     returned = serializers.IntegerField()
