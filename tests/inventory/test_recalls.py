@@ -16,7 +16,7 @@ from django.utils import timezone
 from inventory import notifications, recalls
 from inventory.models import Recall, RecallShop, StockBalance, StockLot, StockMovement
 from inventory.recalls import recall_confirm
-from inventory.selectors import unconfirmed_recalls
+from inventory.selectors import alerts, unconfirmed_recalls
 from inventory.services import ReturnOut, stock_returns_record
 from mache.models import OutboxMessage
 from shops.models import User
@@ -580,3 +580,58 @@ def test_the_till_import_and_the_loss_page_answer_lot_recalled(api, client, worl
     assert response.status_code == 200
     assert f"Lot {LOT} rappelé" in page_text(response)
     assert rows_of(StockMovement, StockLot, StockBalance) == before
+
+
+def test_the_stock_says_the_blocked_units_and_alerts_skip_them(api, world):
+    assert recall(api, world).status_code == 201
+    romazy = world["romazy"]
+    [balance] = (
+        api.as_user(world["keepers"][romazy])
+        .get("/api/stock/", {"shop": romazy.pk})
+        .json()["results"]
+    )
+    assert (balance["quantity"], balance["blocked"]) == (12, 6)
+    assert balance["next_expiry"] == days(20).isoformat()  # L-9999's, not the recalled lot's
+    romazy.expiry_alert_days = 30
+    romazy.save()
+    assert [lot.code for lot in alerts(shop=romazy)["expiring"]] == ["L-9999"]
+
+
+def test_a_recall_body_with_a_list_for_a_lot_is_refused_in_french(api, world):
+    response = recall(api, world, lot=[LOT])
+    assert response.status_code == 400
+    assert response.json() == {"lot": ["Numéro de lot : un texte est attendu."]}
+    assert not Recall.objects.exists()
+
+
+def test_the_recall_pages_for_each_role(client, api, world):
+    recall_id = recall(api, world).json()["id"]
+    bazouges, product = world["bazouges"], world["product"]
+    client.force_login(world["coordinator"])
+    # A second recall of the lot from the page (another tab): the reason is said.
+    response = client.post(f"/tracabilite/?product={product.pk}&lot={LOT}", {"reason": "Encore"})
+    assert f"Le lot {LOT} de « Beurre doux 250 g » est déjà rappelé." in page_text(response)
+    assert Recall.objects.count() == 1
+    # Bazouges has no address of its own and its shopkeeper's e-mail is not sent yet.
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert text.count("Non prévenu") == 3
+    notifications.recall_notice(RecallShop.objects.get(shop=bazouges).pk)
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert text.count("Non prévenu") == 2 and "Prévenu par e-mail le" in text
+    # The coordinator confirms on Bazouges' behalf after a count emptied its lot.
+    assert text.count(">Confirmer le retrait<") == 3
+    StockLot.objects.filter(shop=bazouges, code=LOT).update(remaining=0)
+    response = client.post(f"/rappels/{recall_id}/", {"shop": bazouges.pk}, follow=True)
+    text = page_text(response)
+    assert "Retrait confirmé pour Bazouges Primeurs : 0 unité retirée du stock." in text
+    assert "0 retirée du stock" in text
+    # An accountant reads the trace and the recall of their shop, and confirms nothing.
+    accountant = UserFactory(role=User.Role.ACCOUNTANT, shops=[world["romazy"]])
+    client.force_login(accountant)
+    text = page_text(client.get(f"/tracabilite/?product={product.pk}&lot={LOT}"))
+    assert "Épicerie de Romazy" in text and "Bazouges" not in text
+    assert "Rappeler le lot" not in text
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert "Épicerie de Romazy" in text and ">Confirmer le retrait<" not in text
+    refused = client.post(f"/rappels/{recall_id}/", {"shop": world["romazy"].pk})
+    assert refused.status_code == 403
