@@ -456,3 +456,12 @@ def test_coordinates_come_in_pairs_within_range(world, coord, body, field):
     hub = {f"hub_{name}": value for name, value in body.items()}
     response = coord.patch("/api/cooperative/", hub, format="json")
     assert response.status_code == 400 and f"hub_{field}" in response.json()
+
+
+def test_a_tour_position_of_0_is_400_on_the_field(world, coord):
+    sens = world["sens"]
+    response = coord.patch(f"/api/shops/{sens.pk}/", {"tour_position": 0}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"tour_position": ["La tournée commence à 1 (le premier arrêt)."]}
+    sens.refresh_from_db()
+    assert sens.tour_position is None
