@@ -456,3 +456,12 @@ def test_coordinates_come_in_pairs_within_range(world, coord, client, body, fiel
     assert response.status_code == 400
     assert response.context["form"].errors[f"hub_{field}"]
     assert Cooperative.objects.get().hub_latitude is None
+
+
+def test_a_tour_position_of_0_is_400_on_the_field(world, coord):
+    sens = world["sens"]
+    response = coord.patch(f"/api/shops/{sens.pk}/", {"tour_position": 0}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"tour_position": ["La tournée commence à 1 (le premier arrêt)."]}
+    sens.refresh_from_db()
+    assert sens.tour_position is None
