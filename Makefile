@@ -29,9 +29,16 @@ run: install
 	$(RUN_ENV) $(PY) manage.py load_demo
 	$(RUN_ENV) $(PY) manage.py serve --port $(PORT)
 
+# The whole suite runs on two processes (pytest-xdist): tests/conftest.py gives each its own
+# test database, Redis databases (TEST_REDIS_URL's and the two above it) and var folder.
+# A subset (PYTEST_ARGS) runs in one process unless PYTEST_WORKERS says otherwise;
+# PYTEST_WORKERS=0 runs the whole suite in one process.
+PYTEST_WORKERS ?= $(if $(PYTEST_ARGS),0,2)
+PYTEST_PARALLEL := $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist worksteal)
+
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MACHE_VAR_DIR=$(CURDIR)/var/test \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		$(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # ruff (rules, then the one format), then the layers of the apps (import-linter,
 # contract in pyproject.toml).

@@ -48,7 +48,7 @@ def recall_notice(recall_shop_id: int) -> int:
                 f"Motif : {recall.reason}",
                 "",
                 f"{line.shop.name} a reçu {plural(line.received, 'unité', 'unités')} de ce lot ; "
-                f"il en restait {line.left} en stock au moment du rappel.",
+                f"{plural(line.left, 'unité reste', 'unités restent')} en stock, à retirer.",
                 "Retirez-les de la vente dès maintenant : le lot ne peut plus être vendu ni "
                 "sorti en perte. Confirmez ensuite le retrait sur votre page :",
                 url,

@@ -70,7 +70,8 @@ def recall_pdf(recall: Recall, *, user) -> bytes:
                 "Commerce",
                 "Reçu le",
                 "Reçues",
-                "Vendues ou perdues",
+                # sold_or_lost: sales, losses, credit-note returns, count shortfalls
+                "Sorties (ventes, pertes, retours)",
                 "En stock",
                 "Retirées",
                 "Retrait confirmé le",

@@ -27,6 +27,7 @@ from .traceability import LOT_MAX_LENGTH, lot_trace
 
 COORDINATOR = User.Role.COORDINATOR
 SHOPKEEPER = User.Role.SHOPKEEPER
+ACCOUNTANT = User.Role.ACCOUNTANT
 
 
 class TraceForm(forms.Form):
@@ -59,7 +60,7 @@ def _trace_query(request) -> dict | None:
     return {"product": request.GET.get("product", ""), "lot": request.GET.get("lot", "")}
 
 
-@role_required(COORDINATOR, SHOPKEEPER)
+@role_required(COORDINATOR, SHOPKEEPER, ACCOUNTANT)  # as the API: the shops they may see
 def traceability(request):
     """GET ?product=&lot=: what became of the lot in each shop the user may see. POST (a
     coordinator): recall it."""
@@ -79,7 +80,7 @@ def traceability(request):
     if request.method == "POST":
         if request.user.effective_role != COORDINATOR:
             raise PermissionDenied
-        if trace is not None and recall is None and recall_form.is_valid():
+        if trace is not None and recall_form.is_valid():
             try:
                 recall = recalls.recall_create(
                     product=trace.product,
@@ -87,8 +88,10 @@ def traceability(request):
                     reason=recall_form.cleaned_data["reason"],
                     user=request.user,
                 )
-            except (InvalidInput, BusinessRuleError) as exc:
+            except InvalidInput as exc:
                 add_service_errors(recall_form, exc, field="reason")
+            except BusinessRuleError as exc:  # recalled meanwhile (another tab, a colleague)
+                messages.error(request, str(exc.detail))
             else:
                 shops = recall.shops.count()
                 messages.success(
@@ -111,7 +114,7 @@ def traceability(request):
     )
 
 
-@role_required(COORDINATOR, SHOPKEEPER)
+@role_required(COORDINATOR, SHOPKEEPER, ACCOUNTANT)
 def recall_list(request):
     return render(
         request,
@@ -127,11 +130,14 @@ def _recall_of(request, pk) -> Recall:
     return recall
 
 
-@role_required(COORDINATOR, SHOPKEEPER)
+@role_required(COORDINATOR, SHOPKEEPER, ACCOUNTANT)
 def recall_page(request, pk):
-    """A recall: the shops' lines the user may see; POST {shop}: that shop confirms."""
+    """A recall: the shops' lines the user may see; POST {shop}: that shop confirms (its
+    shopkeeper, or the coordinator on its behalf; an accountant reads only)."""
     recall = _recall_of(request, pk)
     if request.method == "POST":
+        if request.user.effective_role == ACCOUNTANT:
+            raise PermissionDenied
         shop = visible_shop(user=request.user, shop_id=request.POST.get("shop", ""))
         if shop is None:
             raise Http404
@@ -155,13 +161,15 @@ def recall_page(request, pk):
         {
             "recall": recall,
             "lines": [(line, recalls.withdrawn(line)) for line in recall.shops.all()],
+            # The shop's people confirm; the coordinator may on a shop's behalf (the API too).
+            "may_confirm": request.user.effective_role in (COORDINATOR, SHOPKEEPER),
             "trace_url": f"{reverse('traceability-page')}?"
             + urlencode({"product": recall.product_id, "lot": recall.lot}),
         },
     )
 
 
-@role_required(COORDINATOR, SHOPKEEPER)
+@role_required(COORDINATOR, SHOPKEEPER, ACCOUNTANT)
 def recall_report(request, pk):
     recall = _recall_of(request, pk)
     response = HttpResponse(recall_pdf(recall, user=request.user), content_type="application/pdf")

@@ -8,10 +8,11 @@ units of the lot it still holds.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalogue.models import Product
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.notifications import notify_on_commit
 
-from .models import Recall, RecallShop, StockLot, StockMovement
+from .models import Recall, RecallShop, StockBalance, StockLot, StockMovement
 from .notifications import recall_notice
 from .services import MovementIn, _lock_balances, movements_record
 from .traceability import lot_code_clean, lot_trace, product_of
@@ -50,11 +51,21 @@ def recall_create(*, product, lot, reason, user) -> Recall:
     if code and Recall.objects.filter(product=product, lot=code).exists():
         raise _exists(product, code)
     with transaction.atomic():
-        shop_ids = set(
-            StockLot.objects.filter(product=product, code=code).values_list("shop_id", flat=True)
+        # Every shop's balance of the product (in-flight sales and losses finish first),
+        # then the product's row, which an entry of a coded lot locks too before it
+        # looks for recalls (services._recalled_arrivals): the shops read below are all
+        # those holding the lot, and a delivery committed later reopens its shop's line.
+        list(
+            StockBalance.objects.select_for_update()
+            .filter(product=product)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if shop_ids:
-            _lock_balances({(shop_id, product.pk) for shop_id in shop_ids})
+        list(
+            Product.objects.select_for_update(no_key=True)
+            .filter(pk=product.pk)
+            .values_list("pk", flat=True)
+        )
         trace = lot_trace(user=None, product=product, lot=code)  # 400 on lot
         try:
             with transaction.atomic():
@@ -83,12 +94,13 @@ def recall_confirm(*, recall: Recall, shop, user) -> RecallShop:
     movement of all of them (none when nothing is left: the confirmation alone). 400 on
     `shop` if the recall does not concern it; 409 recall_confirmed the second time."""
     with transaction.atomic():
+        # The balance first, then the line: the order of an entry that reopens it.
+        _lock_balances({(shop.pk, recall.product_id)})
         line = RecallShop.objects.select_for_update().filter(recall=recall, shop=shop).first()
         if line is None:
             raise InvalidInput({"shop": [f"Le rappel ne concerne pas {shop.name}."]})
         if line.confirmed_at is not None:
             raise RecallConfirmed()
-        _lock_balances({(shop.pk, recall.product_id)})
         units = sum(
             StockLot.objects.filter(
                 shop=shop, product_id=recall.product_id, code=recall.lot, remaining__gt=0
@@ -105,7 +117,9 @@ def recall_confirm(*, recall: Recall, shop, user) -> RecallShop:
                         quantity=-units,
                         occurred_at=now,
                         lot=recall.lot,
-                        source=f"recall:{recall.pk}:shop:{shop.pk}",
+                        # A reopened line's next withdrawal: its own key.
+                        source=f"recall:{recall.pk}:shop:{shop.pk}"
+                        + (f":after:{line.movement_id}" if line.movement_id else ""),
                         note=f"Rappel du lot {recall.lot}",
                         user_id=getattr(user, "pk", None),
                     )
@@ -118,5 +132,8 @@ def recall_confirm(*, recall: Recall, shop, user) -> RecallShop:
 
 
 def withdrawn(line: RecallShop) -> int:
-    """The units a shop withdrew when it confirmed (its movement's, positive)."""
-    return -line.movement.quantity if line.movement_id else 0
+    """The units a shop withdrew: by its last confirmation (its movement's), plus, for a
+    line reopened by a later delivery, by the earlier ones (received - sold_or_lost -
+    left, as the line was reopened: docs/recalls.md, "Late arrivals")."""
+    earlier = line.received - line.sold_or_lost - line.left
+    return earlier + (-line.movement.quantity if line.movement_id else 0)

@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, role_of, scope_to_user
@@ -11,20 +12,36 @@ from .models import Recall, RecallShop, StockBalance, StockCount, StockLot, Stoc
 from .services import end_of_day, stock_at
 
 
+def _recalled():
+    """A lot's product and code are named by a recall (docs/recalls.md)."""
+    return Exists(Recall.objects.filter(product_id=OuterRef("product_id"), lot=OuterRef("code")))
+
+
 def balance_list(*, user) -> QuerySet[StockBalance]:
+    """Balances, each with `next_expiry` (of the lots that may still be sold) and
+    `blocked`: units of recalled lots, in the quantity but not to be sold."""
+    lots = StockLot.objects.filter(
+        shop=OuterRef("shop"), product=OuterRef("product"), remaining__gt=0
+    )
     next_expiry = (
-        StockLot.objects.filter(
-            shop=OuterRef("shop"),
-            product=OuterRef("product"),
-            remaining__gt=0,
-            expires_on__isnull=False,
-        )
+        lots.filter(expires_on__isnull=False)
+        .exclude(_recalled())
         .order_by("expires_on")
         .values("expires_on")[:1]
     )
+    blocked = (
+        lots.filter(_recalled())
+        .order_by()
+        .values("shop")
+        .annotate(units=Sum("remaining"))
+        .values("units")
+    )
     return scope_to_user(
         StockBalance.objects.select_related("product")
-        .annotate(next_expiry=Subquery(next_expiry))
+        .annotate(
+            next_expiry=Subquery(next_expiry),
+            blocked=Coalesce(Subquery(blocked), 0),
+        )
         .order_by("shop_id", "product__name", "product_id"),
         user=user,
     )
@@ -58,6 +75,7 @@ def alerts(*, shop, today: dt.date | None = None) -> dict:
     horizon = today + dt.timedelta(days=shop.expiry_alert_days)
     expiring = (
         StockLot.objects.filter(shop=shop, remaining__gt=0, expires_on__lte=horizon)
+        .exclude(_recalled())  # blocked, to withdraw: the recall's banner says so
         .select_related("product")
         .order_by("expires_on", "product__name", "id")
     )

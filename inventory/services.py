@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from catalogue.models import Product
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_quantity, plural
+from mache.notifications import notify_on_commit
 from mache.periods import PARIS, paris_today
 from shops.dates import business_date_check
 
@@ -36,12 +37,15 @@ from .costing import NegativeStock, StockState, apply_movement
 from .models import (
     MovementLot,
     Recall,
+    RecallShop,
     StockBalance,
     StockCount,
     StockCountLine,
     StockLot,
     StockMovement,
 )
+from .notifications import recall_notice
+from .traceability import lot_trace
 
 Kind = StockMovement.Kind
 
@@ -279,8 +283,9 @@ def movements_record(*, movements: list[MovementIn]) -> list[StockMovement]:
         # Units counts now find in addition come first, so that the batch's exits can
         # take them; units they now find missing go last, once the batch's entries are in.
         _recount_lots([(row, old) for row, old in recounted if row.quantity > old])
-        _move_lots(created)
+        opened = _move_lots(created)
         _recount_lots([(row, old) for row, old in recounted if row.quantity < old])
+        _recalled_arrivals(opened)
     return created
 
 
@@ -327,56 +332,75 @@ def _fefo(lot: StockLot):
 BLOCKED_BY_RECALL = frozenset({StockMovement.Kind.SALE, StockMovement.Kind.LOSS})
 
 
-def _recalled_lots():
-    """Annotates lots with `recalled`: a recall names their product and code."""
-    return Exists(Recall.objects.filter(product_id=OuterRef("product_id"), lot=OuterRef("code")))
+def _recall_moment():
+    """Annotates lots with `recalled_at`: when a recall named their product and code
+    (None: not recalled)."""
+    return Subquery(
+        Recall.objects.filter(product_id=OuterRef("product_id"), lot=OuterRef("code")).values(
+            "created_at"
+        )[:1]
+    )
 
 
 def _open_lots(pairs, *, exclude_movements=()) -> dict[tuple[int, int], list[StockLot]]:
-    """The lots still holding units of the (shop, product) pairs, each with `recalled`."""
+    """The lots still holding units of the (shop, product) pairs, each with `recalled_at`."""
     open_lots = defaultdict(list)
     for lot in StockLot.objects.filter(
         remaining__gt=0, shop_id__in={s for s, _ in pairs}, product_id__in={p for _, p in pairs}
-    ).annotate(recalled=_recalled_lots()):
+    ).annotate(recalled_at=_recall_moment()):
         if lot.movement_id not in exclude_movements:
             open_lots[(lot.shop_id, lot.product_id)].append(lot)
     return open_lots
 
 
 class _RecalledCodes(dict):
-    """Whether a lot opened in this batch (no `recalled` annotation) is recalled: its
-    (product, code) looked up once, and only if such a lot is ever taken from."""
+    """When the lot was recalled (None: it is not), for a lot opened in this batch (no
+    `recalled_at` annotation) its (product, code) looked up once, and only if such a lot
+    is ever taken from."""
 
-    def of(self, lot: StockLot) -> bool:
-        if hasattr(lot, "recalled"):
-            return lot.recalled
+    def at(self, lot: StockLot) -> dt.datetime | None:
+        if hasattr(lot, "recalled_at"):
+            return lot.recalled_at
         key = (lot.product_id, lot.code)
         if key not in self:
             self[key] = (
-                bool(lot.code)
-                and Recall.objects.filter(product_id=lot.product_id, lot=lot.code).exists()
+                Recall.objects.filter(product_id=lot.product_id, lot=lot.code)
+                .values_list("created_at", flat=True)
+                .first()
+                if lot.code
+                else None
             )
         return self[key]
+
+    def of(self, lot: StockLot, movement: StockMovement) -> bool:
+        """Whether `lot` was recalled when `movement` happened: an exit dated before the
+        recall (yesterday's till sales) took its units as any other lot's."""
+        at = self.at(lot)
+        return at is not None and movement.occurred_at >= at
 
 
 def _lots_for_exit(movement: StockMovement, lots: list[StockLot], recalled) -> list[StockLot]:
     """The lots an exit may take from, in the order it takes them (docs/recalls.md,
     "Blocking"): a `recall` movement empties only its recalled lot; sales and losses
-    skip recalled lots; other exits (a count's adjustment, a credit note's return) take
-    recalled units last, as the units really left are those counted or sent back."""
+    skip lots recalled at their moment; other exits (a count's adjustment, a credit
+    note's return) take recalled units first: once the lot is recalled, the shop takes
+    its units off the shelf, so the units a count finds missing or a credit note sends
+    back are those. Exits dated before the recall take lots first-expiry-first-out."""
     lots = sorted(lots, key=_fefo)
     if movement.kind == Kind.RECALL:
         code = movement._lot[0]
-        return [lot for lot in lots if lot.code == code and recalled.of(lot)]
-    free = [lot for lot in lots if not recalled.of(lot)]
+        return [lot for lot in lots if lot.code == code and recalled.at(lot) is not None]
+    free = [lot for lot in lots if not recalled.of(lot, movement)]
     if movement.kind in BLOCKED_BY_RECALL:
         return free
-    return free + [lot for lot in lots if recalled.of(lot)]
+    return [lot for lot in lots if recalled.of(lot, movement)] + free
 
 
-def _lot_recalled(movement: StockMovement, short: int, lots: list[StockLot]) -> LotRecalled:
+def _lot_recalled(
+    movement: StockMovement, short: int, lots: list[StockLot], recalled
+) -> LotRecalled:
     product = Product.objects.get(pk=movement.product_id)
-    codes = sorted({lot.code for lot in lots if getattr(lot, "recalled", False) and lot.remaining})
+    codes = sorted({lot.code for lot in lots if lot.remaining and recalled.of(lot, movement)})
     free = -movement.quantity - short
     return LotRecalled(
         f"Lot {', '.join(codes) or '?'} rappelé : « {product.name} » ne peut sortir de ce lot ; "
@@ -385,7 +409,7 @@ def _lot_recalled(movement: StockMovement, short: int, lots: list[StockLot]) -> 
     )
 
 
-def _move_lots(created: list[StockMovement]) -> None:
+def _move_lots(created: list[StockMovement]) -> list[StockLot]:
     """Entries open a lot each; exits consume open lots first-expiry-first-out, in the
     order the movements happened, so an exit can take from an entry of the same batch.
     Recalled lots are skipped by sales and losses (LotRecalled when only they would
@@ -409,8 +433,13 @@ def _move_lots(created: list[StockMovement]) -> None:
             )
     StockLot.objects.bulk_create(list(new_lots.values()))
     exits = [m for m in created if m.quantity < 0]
-    if not exits:
-        return
+    if exits:
+        _take_lots(created, exits, new_lots)
+    return list(new_lots.values())
+
+
+def _take_lots(created, exits, new_lots) -> None:
+    """The exits of `created` take their units from the open lots (see _move_lots)."""
     pairs = {(m.shop_id, m.product_id) for m in exits}
     open_lots = _open_lots(pairs, exclude_movements={m.pk for m in created})
     recalled = _RecalledCodes()
@@ -433,7 +462,7 @@ def _move_lots(created: list[StockMovement]) -> None:
             touched[lot.pk] = lot
             parts.append(MovementLot(movement=movement, lot=lot, quantity=take))
         if wanted and movement.kind in BLOCKED_BY_RECALL:
-            raise _lot_recalled(movement, wanted, open_lots[pair])
+            raise _lot_recalled(movement, wanted, open_lots[pair], recalled)
         if wanted and movement.kind == Kind.RECALL:
             raise InsufficientStock(
                 f"Le lot {movement._lot[0]} n'a plus que "
@@ -445,6 +474,57 @@ def _move_lots(created: list[StockMovement]) -> None:
             raise AssertionError(f"lots of {movement.shop_id}/{movement.product_id} short")
     MovementLot.objects.bulk_create(parts)
     StockLot.objects.bulk_update(list(touched.values()), ["remaining"])
+
+
+def _recalled_arrivals(lots: list[StockLot]) -> None:
+    """Units of a recalled lot that enter a shop's stock after the recall (a late
+    delivery, units found with their code): the shop's recall line is created, or
+    reopened if it had confirmed, with the figures of today, and the shop is e-mailed
+    again after commit (docs/recalls.md, "Late arrivals").
+
+    The products' rows are locked (FOR NO KEY UPDATE) before the recalls are read, as
+    recall_create locks them before it reads which shops hold the lot: a recall and an
+    entry of its lot at the same moment see each other, one way or the other.
+    """
+    coded = {(lot.product_id, lot.code) for lot in lots if lot.code}
+    if not coded:
+        return
+    list(
+        Product.objects.select_for_update(no_key=True)
+        .filter(pk__in={product_id for product_id, _ in coded})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    named = Q()
+    for product_id, code in sorted(coded):
+        named |= Q(product_id=product_id, lot=code)
+    for recall in Recall.objects.filter(named).select_related("product").order_by("pk"):
+        shop_ids = {
+            lot.shop_id
+            for lot in lots
+            if (lot.product_id, lot.code) == (recall.product_id, recall.lot)
+        }
+        traces = {
+            trace.shop.pk: trace
+            for trace in lot_trace(user=None, product=recall.product, lot=recall.lot).shops
+            if trace.shop.pk in shop_ids
+        }
+        existing = {
+            line.shop_id: line
+            for line in RecallShop.objects.select_for_update().filter(
+                recall=recall, shop_id__in=shop_ids
+            )
+        }
+        for shop_id, trace in sorted(traces.items()):
+            line = existing.get(shop_id) or RecallShop(recall=recall, shop_id=shop_id)
+            # Figures of today: what it received, what left otherwise, what it holds
+            # (received - sold_or_lost - left: withdrawn by earlier confirmations).
+            line.received = trace.received
+            line.sold_or_lost = trace.sold_or_lost
+            line.left = trace.left
+            line.notified_at = line.confirmed_at = line.confirmed_by = None
+            line.save()
+            notify_on_commit(recall_notice, line.pk)
 
 
 def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
@@ -512,7 +592,7 @@ def _recount_lots(changes: list[tuple[StockMovement, int]]) -> None:
             lot.remaining -= shrink
             wanted -= shrink
         taken = {part.lot_id: part for part in parts[row.pk]}
-        # A count's adjustment: recalled lots last (_lots_for_exit).
+        # A count's adjustment: recalled lots first (_lots_for_exit).
         for other in _lots_for_exit(row, open_lots[(row.shop_id, row.product_id)], recalled):
             if wanted == 0:
                 break

@@ -40,8 +40,18 @@ def too_large_message(limit: int) -> str:
     return f"Requête trop volumineuse : {_megabytes(limit)} Mo au plus."
 
 
+def upload_page(view):
+    """Mark a page's view as an upload endpoint: its body may weigh MAX_UPLOAD_BYTES
+    (a supplier's Factur-X PDF). Outermost decorator."""
+    view.takes_uploads = True
+    return view
+
+
 def takes_uploads(view) -> bool:
-    """An upload endpoint parses nothing but multipart bodies (the CSV imports)."""
+    """An upload endpoint parses nothing but multipart bodies (the CSV imports), or is a
+    page marked by `upload_page`."""
+    if getattr(view, "takes_uploads", False) is True:
+        return True
     view_class = getattr(view, "cls", None)
     if view_class is None:
         return False

@@ -368,12 +368,16 @@ def credit_transfer_items(batch_ids) -> QuerySet[CreditTransferItem]:
 
 
 def supplier_invoices_to_pay() -> QuerySet[SupplierInvoice]:
-    """Approved supplier invoices owing something and in no transfer batch yet: what the
-    transfers page offers (docs/sepa.md, "Paying suppliers")."""
+    """Approved supplier invoices owing something (their amount due, else their total)
+    and in no transfer batch yet, nor their order paid by a transfer made before
+    supplier invoices existed: what the transfers page offers (docs/sepa.md, "Paying
+    suppliers")."""
     return (
-        SupplierInvoice.objects.filter(status=SupplierInvoice.Status.APPROVED, total_incl_vat__gt=0)
+        SupplierInvoice.objects.filter(status=SupplierInvoice.Status.APPROVED)
+        .filter(Q(amount_due__gt=0) | Q(amount_due__isnull=True, total_incl_vat__gt=0))
         .annotate(transfers=Count("credit_transfers"))
         .filter(transfers=0)
+        .exclude(supplier_order__credit_transfers__isnull=False)
         .select_related("supplier")
         .order_by("due_on", "issued_on", "pk")
     )

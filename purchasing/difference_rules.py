@@ -19,11 +19,25 @@ from .rules import split_by_rate
 @dataclass(frozen=True)
 class ShopInvoiced:
     """What one shop's round invoice holds, in the round's tie-break order: its goods
-    per product ({product: (amount excl. VAT, VAT rate)}) and its shipping per VAT rate."""
+    per product ({product: (amount excl. VAT, VAT rate)}) and its shipping per VAT rate.
+
+    `returned`: the amount of each product its credit notes took back as sent back to
+    the supplier (the supplier bills those units no more: they weigh nothing in the
+    split). `left` / `goods_left`: what remains to credit on the invoice per (kind, VAT
+    rate) and per product, once its credit notes took theirs; None: no bound (a shop's
+    credit is capped at them, docs/supplier-differences.md)."""
 
     shop: object
     goods: Mapping[object, tuple[Decimal, Decimal]]
     shipping: Mapping[Decimal, Decimal]
+    returned: Mapping[object, Decimal] = field(default_factory=dict)
+    left: Mapping[tuple[str, Decimal], Decimal] | None = None
+    goods_left: Mapping[object, Decimal] | None = None
+
+    def kept(self, product) -> Decimal:
+        """The amount of `product` the shop kept: invoiced less sent back."""
+        amount = self.goods.get(product, (ZERO, None))[0]
+        return max(amount - self.returned.get(product, ZERO), ZERO)
 
     @property
     def goods_total(self) -> Decimal:
@@ -80,6 +94,34 @@ def credit_capped(delta: Decimal, invoiced: Decimal) -> Decimal:
     return max(delta, -invoiced) if delta < 0 else delta
 
 
+def credits_capped(difference: ShopDifference, invoiced: ShopInvoiced) -> ShopDifference:
+    """The shop's negative shares cut to what remains to credit on its invoice, per
+    product and per (kind, VAT rate), in the order of its shares: a shop is never
+    credited twice for what an earlier credit note gave back (the rest stays with the
+    cooperative, which bore that credit note). Positive shares are kept whole."""
+    if invoiced.left is None and invoiced.goods_left is None:
+        return difference
+    left = dict(invoiced.left or {})
+    goods_left = dict(invoiced.goods_left or {})
+    shares = []
+    for share in difference.shares:
+        if share.amount < 0:
+            group = ("goods" if share.product is not None else "shipping", share.vat_rate)
+            room = left.get(group, ZERO) if invoiced.left is not None else -share.amount
+            if share.product is not None and invoiced.goods_left is not None:
+                room = min(room, goods_left.get(share.product, ZERO))
+            amount = -min(-share.amount, max(room, ZERO))
+            if not amount:
+                continue
+            if invoiced.left is not None:
+                left[group] = left.get(group, ZERO) + amount
+            if share.product is not None and invoiced.goods_left is not None:
+                goods_left[share.product] = goods_left.get(share.product, ZERO) + amount
+            share = Share(share.product, amount, share.vat_rate)
+        shares.append(share)
+    return ShopDifference(shop=difference.shop, shares=shares)
+
+
 def shop_differences(
     *,
     deltas: Mapping[object, Decimal],
@@ -89,19 +131,21 @@ def shop_differences(
     """Each shop's shares of `deltas` ({product: billed minus expected, None: the
     shipping}), shops in the order given (the tie-break of the largest remainder).
 
-    - a product: split by the shops' amounts of it on their invoices, at its rate there
-      (`vat_rates` for a product no shop was invoiced: then split by the shops' goods);
+    - a product: split by the shops' amounts of it on their invoices less what they sent
+      back to the supplier, at its rate there (`vat_rates` for a product no shop kept:
+      then split by the shops' goods);
     - the shipping: split by the shops' shipping amounts (their goods when the round
       carried no shipping), then each shop's share over its shipping's VAT rates (its
       goods' rates, rule 6) with `rules.split_by_rate`.
-    Shops with no share are left out; the shares of each shop are in the order of
-    `deltas` (products first, as given, the shipping last)."""
+    A shop's credits are then capped at what remains to credit on its invoice
+    (`credits_capped`). Shops with no share are left out; the shares of each shop are in
+    the order of `deltas` (products first, as given, the shipping last)."""
     result = {s.shop: ShopDifference(shop=s.shop) for s in shops}
     goods_totals = [s.goods_total for s in shops]
     for product, delta in deltas.items():
         if product is None or not delta:
             continue
-        weights = [s.goods.get(product, (ZERO, None))[0] for s in shops]
+        weights = [s.kept(product) for s in shops]
         if not any(weights):
             weights = goods_totals
         delta = credit_capped(delta, sum(weights, ZERO))
@@ -123,4 +167,6 @@ def shop_differences(
             sign = -1 if part < 0 else 1
             for rate, amount in split_by_rate(abs(part), dict(rates)).items():
                 result[s.shop].shares.append(Share(None, sign * amount, rate))
-    return [difference for difference in result.values() if difference.shares]
+    by_shop = {s.shop: s for s in shops}
+    capped = [credits_capped(difference, by_shop[shop]) for shop, difference in result.items()]
+    return [difference for difference in capped if difference.shares]

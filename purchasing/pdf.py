@@ -777,7 +777,7 @@ def tour_pdf(delivery_date, stops, *, order: str = "tour") -> bytes:
             ),
             Spacer(0, 2 * mm),
             data_table(
-                ["Tournée de commande", "Produit", "Unités"],
+                ["Commande (fournisseur)", "Produit", "Unités"],
                 [
                     [
                         f"{drop.round.supplier.name} (commande n°{NBSP}{drop.supplier_order.pk})",

@@ -277,8 +277,6 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "postcode",
             "commune",
             "hub_address",
-            "hub_latitude",
-            "hub_longitude",
             "iban",
             "bic",
             "sepa_creditor_id",
@@ -287,9 +285,6 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "service_fee_rate",
             "share_value",
         ]
-
-    def validate(self, attrs):
-        return coordinates_valid(self, attrs, "hub_latitude", "hub_longitude")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

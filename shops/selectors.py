@@ -40,13 +40,18 @@ def visible_shop(*, user, shop_id) -> Shop | None:
 def tour_position_error(*, position, shop_id=None) -> str | None:
     """Why `position` cannot be the tour place of shop `shop_id` (None: a new shop): the
     model's own message when another shop holds it (one shop per place,
-    docs/distribution.md), else None. The constraint is conditional, so Django's
-    validation would say it without naming the field: the forms and the API ask here."""
+    docs/distribution.md), a place before the first (0), else None. The constraint is
+    conditional, so Django's validation would say it without naming the field: the forms
+    and the API ask here."""
     if position is None:
         return None
+    if position < 1:
+        return TOUR_POSITION_FIRST
     taken = Shop.objects.filter(tour_position=position).exclude(pk=shop_id).exists()
     return TOUR_POSITION_TAKEN if taken else None
 
+
+TOUR_POSITION_FIRST = "La tournée commence à 1 (le premier arrêt)."
 
 TOUR_POSITION_TAKEN = next(
     constraint.violation_error_message

@@ -1,9 +1,85 @@
+import os
+import re
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory
+
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+def _shifted_redis_url(url: str, shift: int, worker: str) -> str:
+    base, _, db = url.rstrip("/").rpartition("/")
+    if base.endswith(":") or not re.fullmatch(r"[0-9]+", db):
+        base, db = url.rstrip("/"), "0"
+    number = int(db) + shift
+    if number >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"xdist worker {worker} would use Redis database {number} ({url} + {shift}): "
+            "give the suite a lower TEST_REDIS_URL/CACHE_URL database, or fewer workers"
+        )
+    return f"{base}/{number}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """`make test` runs the suite in parallel (pytest-xdist, README "Tests"): each worker
+    process gets services of its own, set in its environment before Django reads its
+    settings, so that its subprocesses (workers, `manage.py serve`) inherit them too.
+
+    - the test database: pytest-django suffixes its name with the worker's id;
+    - Redis: worker N uses the databases two by two above the ones given (gw0 keeps
+      TEST_REDIS_URL and its cache database, gw1 takes the next two): each worker's
+      broker, results and cache are flushed by its own tests only;
+    - the var folder (media, e-invoicing folders, file broker): MACHE_VAR_DIR/gwN.
+    """
+    var = Path(os.environ.get("MACHE_VAR_DIR") or config.rootpath / "var")
+    for index, spec in enumerate(specs):
+        worker = spec.id or f"gw{index}"
+        shift = 2 * index
+        env = {"MACHE_VAR_DIR": str(var / worker)}
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = _shifted_redis_url(os.environ["REDIS_URL"], shift, worker)
+            if os.environ.get("CACHE_URL"):
+                env["CACHE_URL"] = _shifted_redis_url(os.environ["CACHE_URL"], shift, worker)
+        spec.env.update(env)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete():
+    """After each transactional test (live server, live worker), pytest-django empties the
+    database with Django's flush: one TRUNCATE of every table, which gives PostgreSQL new
+    files for each table and index to create and sync (about a second for our 80 tables,
+    more on a busy disk). DELETE of every row leaves the same empty tables (sequences are
+    not reset either way) in a tenth of that. The flush's transaction runs as a replica
+    (superusers only; otherwise TRUNCATE stays): TRUNCATE fires no row trigger nor
+    foreign-key check, and neither do these DELETEs, so the triggers that refuse to
+    delete an issued invoice or a posted entry (docs/postings.md) let the test data go."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not hasattr(self.connection, "_tests_superuser"):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SHOW is_superuser")
+                self.connection._tests_superuser = cursor.fetchone()[0] == "on"
+        if reset_sequences or allow_cascade or not tables or not self.connection._tests_superuser:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return ["SET LOCAL session_replication_role = replica"] + [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))}"
+            for table in tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
 
 
 @pytest.fixture

@@ -65,7 +65,10 @@ class EReport:
     days: list[DayReport]
 
     def table(self) -> StatementTable:
-        """One row per day and rate (the CSV)."""
+        """One row per day and rate (the CSV): the day's number of sales on its first row
+        only (a sum of the column counts each sale once); a day whose ticket has only
+        zero lines (no rate to report) one row with its count, as the JSON lists it
+        (docs/e-reporting.md)."""
         return StatementTable(
             title="E-reporting des ventes aux particuliers",
             slug="e-reporting",
@@ -80,21 +83,27 @@ class EReport:
                 Column("Base HT", ColumnKind.MONEY, 16),
                 Column("TVA", ColumnKind.MONEY, 16),
             ),
-            rows=tuple(
-                Row(
-                    (
-                        day.date,
-                        day.category,
-                        "" if day.transactions is None else str(day.transactions),
-                        Percent(sales.rate),
-                        sales.base,
-                        sales.vat,
-                    )
-                )
-                for day in self.days
-                for sales in day.by_rate
-            ),
+            rows=tuple(row for day in self.days for row in _day_rows(day)),
         )
+
+
+def _day_rows(day: DayReport) -> list[Row]:
+    count = "" if day.transactions is None else str(day.transactions)
+    if not day.by_rate:
+        return [Row((day.date, day.category, count, None, None, None))]
+    return [
+        Row(
+            (
+                day.date,
+                day.category,
+                count if index == 0 else "",
+                Percent(sales.rate),
+                sales.base,
+                sales.vat,
+            )
+        )
+        for index, sales in enumerate(day.by_rate)
+    ]
 
 
 def e_reporting(*, shop: Shop, date_from: dt.date, date_to: dt.date) -> EReport:

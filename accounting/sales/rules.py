@@ -172,6 +172,12 @@ def sales_day_errors(day: SalesDayIn, *, bounds: Bounds, today: dt.date) -> dict
         errors["payments"] = payment_errors
     if error := transactions_error(day.transactions):
         errors["transactions"] = [error]
+    elif day.transactions == 0 and not line_errors and day.total:
+        # A till that sold something counted at least one sale (docs/e-reporting.md).
+        errors["transactions"] = [
+            f"Nombre de ventes 0 pour {format_eur(day.total)} de ventes : indiquez le "
+            "nombre de ventes du ticket Z, ou laissez-le vide."
+        ]
     return errors
 
 

@@ -25,7 +25,7 @@ from ..traceability import LOT_MAX_LENGTH, lot_trace
 from .stock import STOCK_WRITERS, ProductField
 
 
-class EntryOutput(serializers.Serializer):
+class TraceEntryOutput(serializers.Serializer):
     received_at = serializers.DateTimeField()
     quantity = serializers.IntegerField()
     expires_on = serializers.DateField(allow_null=True)
@@ -37,7 +37,7 @@ class ShopTraceOutput(serializers.Serializer):
     name = serializers.CharField(source="shop.name")
     received = serializers.IntegerField()
     first_received_at = serializers.DateTimeField()
-    entries = EntryOutput(many=True)
+    entries = TraceEntryOutput(many=True)
     sold = serializers.IntegerField()
     lost = serializers.IntegerField()
     returned = serializers.IntegerField()
@@ -104,10 +104,23 @@ class TraceabilityView(APIView):
         return Response(TraceOutput(trace_payload(trace, recall_id)).data)
 
 
+def _text(label: str, max_length: int):
+    return serializers.CharField(
+        max_length=max_length,
+        error_messages={
+            "invalid": f"{label} : un texte est attendu.",
+            "required": f"{label} : ce champ est obligatoire.",
+            "blank": f"{label} : ce champ est obligatoire.",
+            "null": f"{label} : ce champ est obligatoire.",
+            "max_length": f"{label} : au plus {max_length} caractères.",
+        },
+    )
+
+
 class RecallInput(serializers.Serializer):
     product = ProductField()
-    lot = serializers.CharField(max_length=LOT_MAX_LENGTH)
-    reason = serializers.CharField(max_length=recalls.REASON_MAX_LENGTH)
+    lot = _text("Numéro de lot", LOT_MAX_LENGTH)
+    reason = _text("Motif", recalls.REASON_MAX_LENGTH)
 
 
 class RecallShopOutput(serializers.Serializer):

@@ -65,6 +65,8 @@ class BalanceOutput(serializers.Serializer):
     average_cost = CostField()
     value = MoneyField()
     next_expiry = serializers.DateField(allow_null=True)
+    # Units of recalled lots: in `quantity`, not to be sold (docs/recalls.md).
+    blocked = serializers.IntegerField()
     minimum = serializers.IntegerField(allow_null=True)
 
 

@@ -1,11 +1,13 @@
 """SEPA credit transfers to suppliers (docs/sepa.md, "Paying suppliers"): a batch pays
-approved supplier invoices (docs/supplier-invoices.md) their total incl. VAT;
+approved supplier invoices (docs/supplier-invoices.md) their amount due;
 pain.001.001.03 for the bank; posted when the bank statement shows the transfers."""
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounting import accounts
@@ -26,6 +28,12 @@ class AlreadyPaid(BusinessRuleError):
     default_detail = "Une facture fournisseur est déjà dans un lot de virements."
 
 
+def payable(invoice: SupplierInvoice) -> Decimal:
+    """What a transfer pays of `invoice`: its amount due (BT-115: the total less what
+    was prepaid), else (recorded before it was kept) its total incl. VAT."""
+    return invoice.total_incl_vat if invoice.amount_due is None else invoice.amount_due
+
+
 def _invoice_name(invoice: SupplierInvoice) -> str:
     return f"{invoice.number} de {invoice.supplier.name}"
 
@@ -33,13 +41,14 @@ def _invoice_name(invoice: SupplierInvoice) -> str:
 def credit_transfer_batch_prepare(
     *, execution_date: dt.date, supplier_invoice_ids: list[int], user=None
 ) -> CreditTransferBatch:
-    """A batch paying these approved supplier invoices on `execution_date`, each its total
-    incl. VAT (what its purchase entry credits to 401000, docs/supplier-invoices.md).
+    """A batch paying these approved supplier invoices on `execution_date`, each its
+    amount due (`payable`, docs/sepa.md).
 
     400 on `execution_date` when past; 400 on `supplier_invoices` for an invoice unknown,
-    not approved, or whose supplier has no IBAN/BIC; 409 `already_paid` for an invoice
-    already in a batch; 409 when the cooperative's IBAN or BIC is missing. The invoices
-    are locked: two batches never pay the same one.
+    not approved, owing nothing, or whose supplier has no IBAN/BIC; 409 `already_paid`
+    for an invoice already in a batch or whose order an older transfer paid; 409 when the
+    cooperative's IBAN or BIC is missing. The invoices are locked: two batches never pay
+    the same one.
     """
     if execution_date < paris_today():
         raise InvalidInput({"execution_date": ["La date d'exécution est passée."]})
@@ -63,7 +72,7 @@ def credit_transfer_batch_prepare(
                     f"La facture {_invoice_name(invoice)} n'est pas approuvée : "
                     "rien ne lui est encore dû."
                 )
-            elif invoice.total_incl_vat <= 0:
+            elif payable(invoice) <= 0:
                 problems.append(f"Rien n'est dû pour la facture {_invoice_name(invoice)}.")
             elif not (supplier.iban and supplier.bic):
                 problems.append(
@@ -71,12 +80,18 @@ def credit_transfer_batch_prepare(
                 )
         if problems:
             raise InvalidInput({"supplier_invoices": problems})
+        # Paid already: an item of this invoice, or (transfers made before supplier
+        # invoices existed) an item paying its supplier order.
+        orders = {invoice.supplier_order_id: invoice.pk for invoice in invoices}
+        orders.pop(None, None)
         taken = sorted(
-            set(
-                CreditTransferItem.objects.filter(supplier_invoice__in=invoices).values_list(
-                    "supplier_invoice_id", flat=True
-                )
-            )
+            {
+                invoice_id if invoice_id is not None else orders[order_id]
+                for invoice_id, order_id in CreditTransferItem.objects.filter(
+                    Q(supplier_invoice__in=invoices)
+                    | Q(supplier_invoice__isnull=True, supplier_order__in=list(orders))
+                ).values_list("supplier_invoice_id", "supplier_order_id")
+            }
         )
         if taken:
             names = [_invoice_name(invoice) for invoice in invoices if invoice.pk in taken]
@@ -93,7 +108,7 @@ def credit_transfer_batch_prepare(
                 batch=batch,
                 supplier=invoice.supplier,
                 supplier_invoice=invoice,
-                amount=invoice.total_incl_vat,
+                amount=payable(invoice),
                 iban=invoice.supplier.iban,
                 bic=invoice.supplier.bic,
                 end_to_end_id=f"V{batch.pk:06d}-FF{invoice.pk:06d}",

@@ -12,7 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from mache.fields import MoneyField
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
@@ -26,13 +28,26 @@ from ..services.supplier_invoices import (
     supplier_invoice_reject,
 )
 
+# The bodies of approve and reject: the project's parsers (JSON, a form, multipart):
+# not an upload endpoint, bounded by MAX_REQUEST_BYTES (mache.limits.takes_uploads).
+BODY_PARSERS = api_settings.DEFAULT_PARSER_CLASSES
+
 
 class SupplierInvoiceInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
 
 
 class SupplierInvoiceRejectInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_REASON)
+    reason = serializers.CharField(
+        max_length=MAX_REASON,
+        error_messages={
+            "required": "Indiquez le motif du rejet.",
+            "blank": "Indiquez le motif du rejet.",
+            "null": "Indiquez le motif du rejet.",
+            "invalid": "Le motif du rejet est un texte.",
+            "max_length": f"{MAX_REASON} caractères au plus.",
+        },
+    )
 
 
 class DifferenceOutput(serializers.Serializer):
@@ -49,6 +64,8 @@ class SupplierInvoiceOutput(serializers.ModelSerializer):
     total_excl_vat = MoneyField()
     total_vat = MoneyField()
     total_incl_vat = MoneyField()
+    # BT-115, what a transfer pays (null: recorded before it was kept).
+    amount_due = MoneyField(allow_null=True)
     differences = DifferenceOutput(many=True)
 
     class Meta:
@@ -61,6 +78,7 @@ class SupplierInvoiceOutput(serializers.ModelSerializer):
             "total_excl_vat",
             "total_vat",
             "total_incl_vat",
+            "amount_due",
             "supplier_order",
             "status",
             "differences",
@@ -76,8 +94,10 @@ class SupplierInvoiceViewSet(
     # Not a shop's: the cooperative's, its coordinator's only.
     scoped_model = SupplierInvoice
     shop_field = None
-    # The default parsers: the file comes as multipart, the rejection's reason as JSON
-    # or a form (the body bounded by MAX_REQUEST_BYTES, docs/security.md).
+    # Multipart only on the collection (the file): the request may weigh
+    # MAX_UPLOAD_BYTES (mache.limits, docs/security.md); approve and reject take the
+    # usual bodies, bounded by MAX_REQUEST_BYTES.
+    parser_classes = [MultiPartParser]
     filterset_fields = ["status", "supplier", "supplier_order"]
 
     def get_queryset(self):
@@ -97,7 +117,7 @@ class SupplierInvoiceViewSet(
         return Response(SupplierInvoiceOutput(invoice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=SupplierInvoiceOutput)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=BODY_PARSERS)
     def approve(self, request, pk=None):
         invoice = supplier_invoice_approve(
             supplier_invoice_id=self.get_object().pk, user=request.user
@@ -105,7 +125,7 @@ class SupplierInvoiceViewSet(
         return Response(SupplierInvoiceOutput(invoice).data)
 
     @extend_schema(request=SupplierInvoiceRejectInput, responses=SupplierInvoiceOutput)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=BODY_PARSERS)
     def reject(self, request, pk=None):
         invoice = self.get_object()
         serializer = SupplierInvoiceRejectInput(data=request.data)

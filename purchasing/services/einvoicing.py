@@ -9,10 +9,11 @@ services issuing documents can enqueue them; purchasing.tasks imports them for C
 
 import hashlib
 import logging
+from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from mache.errors import BusinessRuleError, InvalidInput
@@ -115,41 +116,83 @@ def einvoice_statuses_fetch() -> dict:
     return counts
 
 
+# The PostgreSQL advisory lock of a run of supplier_invoices_fetch ("MACHE16"): one run
+# at a time, whatever the workers.
+SUPPLIER_INBOX_LOCK = 0x4D41434845_16
+
+
+@contextmanager
+def _run_alone(key: int):
+    """Hold the session's advisory lock `key` for the block: yields False, holding
+    nothing, when another connection holds it (its run is going on)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 def supplier_invoices_fetch() -> dict:
     """Receive the suppliers' invoices the platform has waiting (docs/supplier-invoices.md,
     "Receiving"): each recorded as received by upload, with the source
     `platform:<file name>`, then told done. Idempotent: a file recorded already (the same
-    name and SHA-256) is told done again, not recorded twice. A file refused (not a valid
-    e-invoice, unknown supplier, the same number twice, an order already invoiced) is set
-    aside with the reason; one that fails for another reason is logged and left for the
-    next fetch. Returns the counts."""
-    from .supplier_invoices import supplier_invoice_receive
-
+    name, as recorded, and SHA-256; or the same SHA-256 refused as the same number
+    twice) is told done again, not recorded twice. A file refused (not a valid e-invoice,
+    unknown supplier, the same number twice in another file, an order already invoiced)
+    is set aside with the reason; one that fails for another reason is logged and left
+    for the next fetch. One run at a time (a PostgreSQL advisory lock): a run that finds
+    another going on does nothing, the next minute's fetch takes the files. Returns the
+    counts."""
     counts = {"recorded": 0, "already": 0, "refused": 0, "failed": 0}
     platform = platform_get()
     if platform is None:
         return counts
-    for incoming in platform.fetch_invoices():
+    with _run_alone(SUPPLIER_INBOX_LOCK) as alone:
+        if not alone:
+            log.info("supplier invoices fetch: another run is going on, skipped")
+            return counts
+        for incoming in platform.fetch_invoices():
+            _supplier_invoice_fetched(platform, incoming, counts)
+    return counts
+
+
+def _supplier_invoice_fetched(platform, incoming, counts: dict) -> None:
+    from .supplier_invoices import SupplierInvoiceExists, supplier_invoice_receive
+
+    try:
+        sha256 = hashlib.sha256(incoming.data).hexdigest()
+        # The name as supplier_invoice_record keeps it (cut to its field).
+        name = incoming.name[: SupplierInvoice._meta.get_field("file_name").max_length]
+        if SupplierInvoice.objects.filter(file_name=name, sha256=sha256).exists():
+            platform.invoice_done(incoming)
+            counts["already"] += 1
+            return
         try:
-            sha256 = hashlib.sha256(incoming.data).hexdigest()
-            if SupplierInvoice.objects.filter(file_name=incoming.name, sha256=sha256).exists():
+            supplier_invoice_receive(
+                data=incoming.data, filename=incoming.name, source=f"platform:{incoming.name}"
+            )
+        except SupplierInvoiceExists as exc:
+            if SupplierInvoice.objects.filter(sha256=sha256).exists():
+                # The very same file, under another name: received already.
                 platform.invoice_done(incoming)
                 counts["already"] += 1
-                continue
-            try:
-                supplier_invoice_receive(
-                    data=incoming.data, filename=incoming.name, source=f"platform:{incoming.name}"
-                )
-            except (InvalidInput, BusinessRuleError) as exc:
+            else:
                 platform.invoice_refuse(incoming, _reason(exc))
                 counts["refused"] += 1
-                continue
-            platform.invoice_done(incoming)
-            counts["recorded"] += 1
-        except Exception:  # this file only: the next fetch tries it again
-            log.exception("supplier invoices fetch: could not record %s", incoming.name)
-            counts["failed"] += 1
-    return counts
+            return
+        except (InvalidInput, BusinessRuleError) as exc:
+            platform.invoice_refuse(incoming, _reason(exc))
+            counts["refused"] += 1
+            return
+        platform.invoice_done(incoming)
+        counts["recorded"] += 1
+    except Exception:  # this file only: the next fetch tries it again
+        log.exception("supplier invoices fetch: could not record %s", incoming.name)
+        counts["failed"] += 1
 
 
 def _reason(exc) -> str:

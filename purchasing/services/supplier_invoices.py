@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounting import postings
@@ -29,7 +29,13 @@ from mache.money import ZERO
 from mache.notifications import notify_on_commit
 from mache.periods import paris_today
 
-from ..models import SupplierInvoice, SupplierInvoiceLine, SupplierInvoiceVat, SupplierOrder
+from ..models import (
+    CreditNoteLine,
+    SupplierInvoice,
+    SupplierInvoiceLine,
+    SupplierInvoiceVat,
+    SupplierOrder,
+)
 from ..supplier_invoices import matching
 from ..supplier_invoices.document import ReceivedInvoice, ReceivedParty
 from .lifecycle import supplier_order_lock
@@ -112,17 +118,20 @@ def supplier_recognise(seller: ReceivedParty) -> Supplier:
         found = Supplier.objects.filter(siret=siret).order_by("pk").first()
         if found:
             return found
-    if siren:
-        found = Supplier.objects.filter(siret__startswith=siren).order_by("pk").first()
-        if found and len(siren) == 9:
-            return found
+    if len(siren) == 9:
+        found = list(Supplier.objects.filter(siret__startswith=siren).order_by("name"))
+        if found:
+            return _only_one(found, f"Le SIREN {siren}", seller)
     if vat:
-        for supplier in Supplier.objects.filter(
-            Q(siret__startswith=vat[-9:]) | ~Q(vat_number="")
-        ).order_by("pk"):
-            known = _compact_vat(supplier.vat_number) or vat_number_for(supplier.siret)
-            if known and known == vat:
-                return supplier
+        found = [
+            supplier
+            for supplier in Supplier.objects.filter(
+                Q(siret__startswith=vat[-9:]) | ~Q(vat_number="")
+            ).order_by("name")
+            if (_compact_vat(supplier.vat_number) or vat_number_for(supplier.siret)) == vat
+        ]
+        if found:
+            return _only_one(found, f"Le numéro de TVA {vat}", seller)
     ids = ", ".join(
         f"{label} {value}"
         for label, value in (("SIRET", siret), ("SIREN", siren), ("TVA", vat))
@@ -134,6 +143,23 @@ def supplier_recognise(seller: ReceivedParty) -> Supplier:
                 f"Fournisseur inconnu : {seller.name or 'sans nom'}"
                 + (f" ({ids})" if ids else " (ni SIRET, ni SIREN, ni numéro de TVA)")
                 + ". Enregistrez-le dans le catalogue avec son SIRET ou son numéro de TVA."
+            ]
+        }
+    )
+
+
+def _only_one(found: list[Supplier], what: str, seller: ReceivedParty) -> Supplier:
+    """The one supplier `what` (a SIREN, a VAT number: a company's) names; 400 naming
+    them when it is several establishments of one company, each a supplier: the invoice
+    must give the SIRET (docs/supplier-invoices.md, "Receiving")."""
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(supplier.name for supplier in found[:5]) + (", …" if len(found) > 5 else "")
+    raise InvalidInput(
+        {
+            "file": [
+                f"{what} de {seller.name or 'ce vendeur'} est celui de plusieurs fournisseurs "
+                f"({names}) : la facture doit donner le SIRET de l'établissement."
             ]
         }
     )
@@ -189,15 +215,38 @@ def _check_not_invoiced(supplier_order_id: int, *, but: int | None = None) -> No
 # --- Matching ------------------------------------------------------------------------
 
 
+def returned_units(supplier_order_id: int) -> dict[int, int]:
+    """The units of each product the shops sent back to the supplier (their credit
+    notes' lines `return_to_supplier` on the order's invoices)."""
+    return dict(
+        CreditNoteLine.objects.filter(
+            credit_note__invoice__supplier_order_id=supplier_order_id,
+            return_to_supplier=True,
+            product__isnull=False,
+            quantity__isnull=False,
+        )
+        .order_by()
+        .values("product")
+        .annotate(units=Sum("quantity"))
+        .values_list("product", "units")
+    )
+
+
 def expected_lines(supplier_order: SupplierOrder) -> list[matching.ExpectedLine]:
     """What the supplier should bill: what was received (the ordered units before the
-    receipt), at the order's unit prices."""
+    receipt) less the units the shops sent back to it, at the order's unit prices
+    (docs/supplier-invoices.md, "Matching")."""
+    returned = returned_units(supplier_order.pk)
     return [
         matching.ExpectedLine(
             product=line.product_id,
             sku=line.product.sku,
             name=line.product.name,
-            units=line.units if line.received_units is None else line.received_units,
+            units=max(
+                (line.units if line.received_units is None else line.received_units)
+                - returned.get(line.product_id, 0),
+                0,
+            ),
             unit_price=line.unit_price,
             vat_rate=line.product.vat_rate,
         )
@@ -301,14 +350,15 @@ def supplier_invoice_record(
     `supplier_order_invoiced` for an order already invoiced. Nothing written then."""
     supplier = supplier_recognise(received.seller)
     with transaction.atomic():
-        if SupplierInvoice.objects.filter(supplier=supplier, number=received.number).exists():
-            raise SupplierInvoiceExists(
-                f"La facture {received.number} de {supplier.name} est déjà enregistrée."
-            )
+        _check_not_recorded(supplier, received.number)
         supplier_order = supplier_order_find(supplier=supplier, received=received)
         if supplier_order is not None:
-            # Locked: two invoices for one order, one wins.
+            # Locked: two invoices for one order, one wins. The same file sent twice at
+            # once waits here for the first: checked again once the lock is held (a new
+            # statement sees what the first committed), it is the same invoice, not a
+            # second one for the order (docs/supplier-invoices.md, "Receiving").
             supplier_order = supplier_order_lock(supplier_order.pk)
+            _check_not_recorded(supplier, received.number)
             _check_not_invoiced(supplier_order.pk)
         invoice = SupplierInvoice(
             supplier=supplier,
@@ -322,6 +372,7 @@ def supplier_invoice_record(
             total_excl_vat=received.total_excl_vat,
             total_vat=received.total_vat,
             total_incl_vat=received.total_incl_vat,
+            amount_due=received.amount_due,
             shipping=received.shipping,
             format=received.format,
             file_name=(filename or f"{received.number}.{_extension(received.format)}")[:255],
@@ -368,6 +419,12 @@ def supplier_invoice_record(
         SupplierInvoiceLine.objects.bulk_create(lines)
         SupplierInvoiceVat.objects.bulk_create(vat_rows)
     return invoice
+
+
+def _check_not_recorded(supplier: Supplier, number: str) -> None:
+    """409 `supplier_invoice_exists` when the supplier's invoice `number` is recorded."""
+    if SupplierInvoice.objects.filter(supplier=supplier, number=number).exists():
+        raise SupplierInvoiceExists(f"La facture {number} de {supplier.name} est déjà enregistrée.")
 
 
 def _extension(format_: str) -> str:

@@ -11,6 +11,7 @@ from catalogue.models import Product
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.forms import add_service_errors, posted
+from mache.limits import upload_page
 from shops.views import role_required
 
 from .. import selectors
@@ -27,6 +28,7 @@ from .common import COORDINATOR, PAGE_SIZE
 STATUSES = dict(SupplierInvoice.Status.choices)
 
 
+@upload_page  # A Factur-X PDF may weigh MAX_UPLOAD_BYTES (docs/security.md).
 @role_required(COORDINATOR)
 def coord_supplier_invoices(request):
     """The suppliers' invoices, newest first (by status with ?status=), and the form

@@ -24,7 +24,7 @@ from accounting.ereporting.rules import (
     rate_totals,
     reconcile,
 )
-from accounting.ereporting.selectors import e_reporting_days
+from accounting.ereporting.selectors import EReport, e_reporting_days
 from accounting.models import SalesDay
 from accounting.sales.rules import MAX_TRANSACTIONS, RateSales, sales_entry_lines
 from accounting.sales.services import sales_day_record
@@ -264,9 +264,22 @@ def test_the_csv_has_a_row_per_day_and_rate(api, accountant, month_of_sales):
     assert rows == [
         ["Jour", "Catégorie", "Nombre de ventes", "Taux", "Base HT", "TVA"],
         ["01/10/2026", "goods", "152", "5,50", "798,44", "43,91"],
-        ["01/10/2026", "goods", "152", "20,00", "258,50", "51,70"],
+        ["01/10/2026", "goods", "", "20,00", "258,50", "51,70"],
         ["10/10/2026", "goods", "9", "2,10", "100,00", "2,10"],
-        ["10/10/2026", "goods", "9", "5,50", "10,00", "0,55"],
+        ["10/10/2026", "goods", "", "5,50", "10,00", "0,55"],
+    ]
+    # The day's number of sales once: the column adds up to the sales of the span.
+    assert sum(int(row[2]) for row in rows[1:] if row[2]) == 152 + 9
+
+
+def test_a_day_with_nothing_to_report_per_rate_is_a_row_of_the_csv_as_in_the_json(shop):
+    # A ticket whose lines are all zero: the JSON lists the day with no rate, so does
+    # the CSV (one row, its count, no rate).
+    days = [day_report(day(2), 0, [(D("5.50"), D("0.00"))]), day_report(day(3), 4, [])]
+    report = EReport(shop, day(1), day(3), days)
+    assert [row.cells for row in report.table().rows] == [
+        (day(2), "goods", "0", None, None, None),
+        (day(3), "goods", "4", None, None, None),
     ]
 
 
@@ -365,6 +378,20 @@ def test_a_wrong_number_of_sales_is_400_and_nothing_is_written(api, shopkeeper, 
         "/api/sales/", ticket_body(shop, transactions=value), format="json"
     )
     assert response.status_code == 400 and list(response.json()) == ["transactions"]
+    assert not SalesDay.objects.exists()
+
+
+def test_no_sale_counted_for_sales_is_400_in_french(api, shopkeeper, shop):
+    response = api.as_user(shopkeeper).post(
+        "/api/sales/", ticket_body(shop, transactions=0), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "transactions": [
+            "Nombre de ventes 0 pour 21,10\u00a0€ de ventes : indiquez le nombre de ventes "
+            "du ticket Z, ou laissez-le vide."
+        ]
+    }
     assert not SalesDay.objects.exists()
 
 

@@ -282,7 +282,7 @@ def test_order_a_line_with_the_keyboard_alone(live_server, browser, world):
     tab_to(page, lambda f: f["tag"] == "BUTTON" and "Enregistrer" in f["text"])
     page.keyboard.press("Space")
     page.wait_for_load_state("load")
-    expect(page.locator(".messages")).to_contain_text("Commande enregistrée.")
+    expect(page.locator(".messages:not(.recall-banner)")).to_contain_text("Commande enregistrée.")
     assert order.lines.get().quantity == 5
     context.close()
 

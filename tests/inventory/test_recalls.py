@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from inventory import notifications
+from inventory import notifications, recalls
 from inventory.models import Recall, RecallShop, StockBalance, StockLot, StockMovement
 from inventory.recalls import recall_confirm
-from inventory.selectors import unconfirmed_recalls
+from inventory.selectors import alerts, unconfirmed_recalls
+from inventory.services import ReturnOut, stock_returns_record
 from mache.models import OutboxMessage
 from shops.models import User
 from tests.factories import (
@@ -88,6 +90,13 @@ def sell(api, world, shop, quantity, kind="sale"):
         {"shop": shop.pk, "product": world["product"].pk, "kind": kind, "quantity": quantity}
         | extra,
         format="json",
+    )
+
+
+def till_import(api, user, shop, text):
+    upload = SimpleUploadedFile("caisse.csv", text.encode(), content_type="text/csv")
+    return api.as_user(user).post(
+        "/api/stock/sales-import/", {"shop": shop.pk, "file": upload}, format="multipart"
     )
 
 
@@ -415,3 +424,214 @@ def test_the_pages_recall_a_lot_show_the_banner_and_confirm(client, world):
     # A shop the recall does not concern: not found.
     client.force_login(world["keepers"][world["elsewhere"]])
     assert client.get(f"/rappels/{recall_.pk}/").status_code == 404
+
+
+# --- Exits around the recall, late deliveries ------------------------------------------
+
+
+def test_a_count_before_the_confirmation_takes_the_recalled_units_first(api, world):
+    """Romazy holds 6 recalled (L-2417) and 6 free (L-9999) units. It takes the recalled
+    ones off the shelf, counts the 6 left, then confirms: the count's -6 are the recalled
+    units, the confirmation withdraws nothing more, the 6 free units still sell."""
+    assert recall(api, world).status_code == 201
+    romazy, product = world["romazy"], world["product"]
+    count = api.as_user(world["keepers"][romazy]).post(
+        "/api/stock/counts/",
+        {"shop": romazy.pk, "lines": [{"product": product.pk, "quantity": 6}]},
+        format="json",
+    )
+    assert count.status_code == 201, count.json()
+    lots = {lot.code: lot.remaining for lot in StockLot.objects.filter(shop=romazy)}
+    assert lots == {LOT: 0, "L-9999": 6}
+    line = recall_confirm(recall=Recall.objects.get(), shop=romazy, user=world["keepers"][romazy])
+    assert line.movement is None
+    assert quantity(romazy, product) == 6
+    assert sell(api, world, romazy, 6).status_code == 201
+
+
+def test_a_credit_note_return_after_the_recall_sends_back_the_recalled_units(api, world):
+    assert recall(api, world).status_code == 201
+    romazy, product = world["romazy"], world["product"]
+    [movement] = stock_returns_record(
+        returns=[
+            ReturnOut(
+                shop_id=romazy.pk,
+                product_id=product.pk,
+                quantity=2,
+                source="credit-note-line:1",
+                occurred_at=timezone.now(),
+            )
+        ]
+    )
+    assert [(part.lot.code, part.quantity) for part in movement.lot_parts.all()] == [(LOT, 2)]
+
+
+def test_a_delivery_of_the_lot_after_the_recall_tells_the_shop_which_withdraws_it(api, world):
+    assert recall(api, world).status_code == 201
+    the_recall = Recall.objects.get()
+    elsewhere, romazy, product = world["elsewhere"], world["romazy"], world["product"]
+    OutboxMessage.objects.all().delete()
+
+    # A shop that never had the lot receives 2 units of it: its line, an e-mail, a banner.
+    receive(elsewhere, product, 2, "2.0000", lot=LOT, expires_on=days(1))
+    line = RecallShop.objects.get(recall=the_recall, shop=elsewhere)
+    assert (line.received, line.sold_or_lost, line.left, line.confirmed_at) == (2, 0, 2, None)
+    assert queued_notices() == [line.pk]
+    assert notifications.recall_notice(line.pk) == 1
+    assert "2 unités" in mail.outbox[-1].body
+    keeper = world["keepers"][elsewhere]
+    assert [line.shop for line in unconfirmed_recalls(user=keeper)] == [elsewhere]
+    confirmed = api.as_user(keeper).post(
+        f"/api/recalls/{the_recall.pk}/confirm/", {"shop": elsewhere.pk}, format="json"
+    )
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["shops"][0]["withdrawn"] == 2
+    assert quantity(elsewhere, product) == 7  # its L-9999 units
+
+    # A shop that confirmed gets 3 more units: its line reopens, it is told again, and
+    # its second confirmation withdraws them.
+    recall_confirm(recall=the_recall, shop=romazy, user=world["keepers"][romazy])
+    OutboxMessage.objects.all().delete()
+    receive(romazy, product, 3, "2.0000", lot=LOT, expires_on=days(5))
+    line = RecallShop.objects.get(recall=the_recall, shop=romazy)
+    assert (line.received, line.sold_or_lost, line.left) == (13, 4, 3)
+    assert (line.confirmed_at, line.notified_at) == (None, None)
+    assert queued_notices() == [line.pk]
+    assert [line.shop for line in unconfirmed_recalls(user=world["keepers"][romazy])] == [romazy]
+    assert sell(api, world, romazy, 7).json()["code"] == "lot_recalled"  # 6 free units
+    line = recall_confirm(recall=the_recall, shop=romazy, user=world["keepers"][romazy])
+    assert line.movement.quantity == -3
+    assert recalls.withdrawn(line) == 9
+    assert quantity(romazy, product) == 6
+    assert StockMovement.objects.filter(shop=romazy, kind="recall").count() == 2
+
+
+def queued_notices():
+    return [
+        message.args[1]
+        for message in OutboxMessage.objects.filter(task_name="worker.send_notification")
+        if message.args[0] == "recall_notice"
+    ]
+
+
+@pytest.fixture
+def cream(api, world):
+    """A cream whose lot X1 (5 units) reached Tremblay three days ago, recalled today."""
+    cream = ProductFactory(supplier=world["product"].supplier, name="Crème crue", sku="CR1")
+    shop = world["tremblay"]
+    receive(
+        shop,
+        cream,
+        5,
+        "2.0000",
+        lot="X1",
+        expires_on=days(10),
+        at=timezone.now() - dt.timedelta(days=3),
+    )
+    response = recall(api, world, product=cream.pk, lot="X1")
+    assert response.status_code == 201, response.json()
+    return cream
+
+
+def test_sales_made_before_the_recall_are_recorded_after_it(api, world, cream):
+    """Yesterday's sales took the lot before it was recalled: the form and the till
+    import record them; today's sales of it are refused."""
+    shop, keeper = world["tremblay"], world["keepers"][world["tremblay"]]
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    sold = api.as_user(keeper).post(
+        "/api/stock/movements/",
+        {
+            "shop": shop.pk,
+            "product": cream.pk,
+            "kind": "sale",
+            "quantity": 2,
+            "occurred_on": yesterday.isoformat(),
+        },
+        format="json",
+    )
+    assert sold.status_code == 201, sold.json()
+    imported = till_import(api, keeper, shop, f"date;sku;quantity\n{yesterday.isoformat()};CR1;1\n")
+    assert imported.status_code == 201, imported.json()
+    assert StockLot.objects.get(shop=shop, product=cream).remaining == 2
+    today = till_import(
+        api, keeper, shop, f"date;sku;quantity\n{timezone.localdate().isoformat()};CR1;1\n"
+    )
+    assert (today.status_code, today.json()["code"]) == (409, "lot_recalled")
+    # The confirmation withdraws the 2 units left; afterwards a sale of yesterday that
+    # the stock of the moment no longer covers is refused (the withdrawal took them).
+    line = recall_confirm(recall=Recall.objects.get(product=cream), shop=shop, user=keeper)
+    assert line.movement.quantity == -2
+    late = till_import(api, keeper, shop, f"date;sku;quantity\n{yesterday.isoformat()};CR1;1\n")
+    assert (late.status_code, late.json()["code"]) == (409, "insufficient_stock")
+
+
+def test_the_till_import_and_the_loss_page_answer_lot_recalled(api, client, world):
+    assert recall(api, world).status_code == 201
+    bazouges, keeper = world["bazouges"], world["keepers"][world["bazouges"]]
+    before = rows_of(StockMovement, StockLot, StockBalance)
+    today = timezone.localdate().isoformat()
+    response = till_import(api, keeper, bazouges, f"date;sku;quantity\n{today};BD250;1\n")
+    assert (response.status_code, response.json()["code"]) == (409, "lot_recalled")
+    client.force_login(keeper)
+    response = client.post(
+        f"/stock/?shop={bazouges.pk}",
+        {"product": world["product"].pk, "quantity": "1", "reason": "expired"},
+    )
+    assert response.status_code == 200
+    assert f"Lot {LOT} rappelé" in page_text(response)
+    assert rows_of(StockMovement, StockLot, StockBalance) == before
+
+
+def test_the_stock_says_the_blocked_units_and_alerts_skip_them(api, world):
+    assert recall(api, world).status_code == 201
+    romazy = world["romazy"]
+    [balance] = (
+        api.as_user(world["keepers"][romazy])
+        .get("/api/stock/", {"shop": romazy.pk})
+        .json()["results"]
+    )
+    assert (balance["quantity"], balance["blocked"]) == (12, 6)
+    assert balance["next_expiry"] == days(20).isoformat()  # L-9999's, not the recalled lot's
+    romazy.expiry_alert_days = 30
+    romazy.save()
+    assert [lot.code for lot in alerts(shop=romazy)["expiring"]] == ["L-9999"]
+
+
+def test_a_recall_body_with_a_list_for_a_lot_is_refused_in_french(api, world):
+    response = recall(api, world, lot=[LOT])
+    assert response.status_code == 400
+    assert response.json() == {"lot": ["Numéro de lot : un texte est attendu."]}
+    assert not Recall.objects.exists()
+
+
+def test_the_recall_pages_for_each_role(client, api, world):
+    recall_id = recall(api, world).json()["id"]
+    bazouges, product = world["bazouges"], world["product"]
+    client.force_login(world["coordinator"])
+    # A second recall of the lot from the page (another tab): the reason is said.
+    response = client.post(f"/tracabilite/?product={product.pk}&lot={LOT}", {"reason": "Encore"})
+    assert f"Le lot {LOT} de « Beurre doux 250 g » est déjà rappelé." in page_text(response)
+    assert Recall.objects.count() == 1
+    # Bazouges has no address of its own and its shopkeeper's e-mail is not sent yet.
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert text.count("Non prévenu") == 3
+    notifications.recall_notice(RecallShop.objects.get(shop=bazouges).pk)
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert text.count("Non prévenu") == 2 and "Prévenu par e-mail le" in text
+    # The coordinator confirms on Bazouges' behalf after a count emptied its lot.
+    assert text.count(">Confirmer le retrait<") == 3
+    StockLot.objects.filter(shop=bazouges, code=LOT).update(remaining=0)
+    response = client.post(f"/rappels/{recall_id}/", {"shop": bazouges.pk}, follow=True)
+    text = page_text(response)
+    assert "Retrait confirmé pour Bazouges Primeurs : 0 unité retirée du stock." in text
+    assert "0 retirée du stock" in text
+    # An accountant reads the trace and the recall of their shop, and confirms nothing.
+    accountant = UserFactory(role=User.Role.ACCOUNTANT, shops=[world["romazy"]])
+    client.force_login(accountant)
+    text = page_text(client.get(f"/tracabilite/?product={product.pk}&lot={LOT}"))
+    assert "Épicerie de Romazy" in text and "Bazouges" not in text
+    assert "Rappeler le lot" not in text
+    text = page_text(client.get(f"/rappels/{recall_id}/"))
+    assert "Épicerie de Romazy" in text and ">Confirmer le retrait<" not in text
+    refused = client.post(f"/rappels/{recall_id}/", {"shop": world["romazy"].pk})
+    assert refused.status_code == 403

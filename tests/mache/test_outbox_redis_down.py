@@ -123,7 +123,10 @@ def wait_until(predicate, timeout=60.0, step=0.2) -> bool:
 
 @pytest.fixture
 def spare_redis(tmp_path):
-    server = SpareRedis(free_port(), tmp_path)
+    # Parallel workers (pytest-xdist, README "Tests") look from ports of their own: a
+    # port seen free is only taken when the test starts its server, later.
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    server = SpareRedis(free_port(6390 + 50 * index), tmp_path)
     yield server
     server.stop()
 

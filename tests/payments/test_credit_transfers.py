@@ -8,8 +8,10 @@ import pytest
 
 from accounting.models import Entry, EntryLine
 from mache.periods import paris_today
-from payments.models import CreditTransferBatch
+from payments.models import CreditTransferBatch, CreditTransferItem
+from payments.selectors import supplier_invoices_to_pay
 from payments.services.credit_transfers import credit_transfer_batch_settle
+from purchasing.models import SupplierInvoice
 from shops.models import Cooperative
 from tests.factories import ShopFactory
 
@@ -167,3 +169,50 @@ def test_the_list_costs_the_same_whatever_the_batches(
     )
     with django_assert_num_queries(4):
         assert client.get("/api/credit-transfers/").json()["count"] == 2
+
+
+def test_an_order_paid_by_an_older_transfer_is_409_already_paid(api, coordinator, received):
+    # A transfer made before supplier invoices existed paid the order itself: its
+    # invoice, approved since, is not paid again (nor offered on the page).
+    invoice = received[0]
+    batch = CreditTransferBatch.objects.create(
+        execution_date=in_days(1), message_id="MACHE-VIR-OLD", count=1, total=owed(invoice)
+    )
+    CreditTransferItem.objects.create(
+        batch=batch,
+        supplier=invoice.supplier,
+        supplier_order=invoice.supplier_order,
+        amount=owed(invoice),
+        iban=invoice.supplier.iban,
+        bic=invoice.supplier.bic,
+        end_to_end_id="V-OLD-CF",
+    )
+    response = post(
+        api,
+        coordinator,
+        {"execution_date": str(in_days(1)), "supplier_invoices": [o.pk for o in received]},
+    )
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert (body["code"], body["supplier_invoices"]) == ("already_paid", [invoice.pk])
+    assert invoice.number in body["detail"]
+    assert CreditTransferBatch.objects.count() == 1
+    assert list(supplier_invoices_to_pay()) == [received[1]]
+
+
+def test_a_transfer_pays_the_amount_due(api, coordinator, received):
+    # The supplier's invoice says 10.00 was prepaid: BT-115 is what is paid.
+    invoice = received[0]
+    due = invoice.total_incl_vat - Decimal("10.00")
+    SupplierInvoice.objects.filter(pk=invoice.pk).update(amount_due=due)
+    response = post(
+        api,
+        coordinator,
+        {"execution_date": str(in_days(1)), "supplier_invoices": [o.pk for o in received]},
+    )
+    assert response.status_code == 201, response.json()
+    amounts = {
+        item["supplier_invoice"]: Decimal(item["amount"]) for item in response.json()["items"]
+    }
+    # The other, recorded with no amount due: its total incl. VAT.
+    assert amounts == {invoice.pk: due, received[1].pk: received[1].total_incl_vat}

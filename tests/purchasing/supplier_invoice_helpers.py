@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mache.identifiers import vat_number_for
 from mache.money import money
+from purchasing import rules
 from purchasing.models import SupplierOrder
 from purchasing.supplier_invoices.document import (
     ReceivedCharge,
@@ -41,7 +42,7 @@ def received_for(
     """The invoice the supplier of `supplier_order` would send for what was received
     (the ordered units before the receipt), changed by `prices` / `units` (per product
     id), without the products in `drop`, with another `shipping` (at `shipping_rate`,
-    default the rate of the first line)."""
+    default split over the billed goods' rates as a supplier splits it)."""
     prices, units = prices or {}, units or {}
     supplier = supplier_order.round.supplier
     lines = []
@@ -69,8 +70,19 @@ def received_for(
             )
         )
     shipping = supplier_order.shipping if shipping is None else Decimal(shipping)
-    rate = shipping_rate if shipping_rate is not None else lines[0].vat_rate
-    charges = (ReceivedCharge(True, shipping, "Transport", "FC", "S", rate),) if shipping else ()
+    if shipping_rate is not None:
+        split = {Decimal(shipping_rate): shipping}
+    else:
+        # As a supplier splits it: over the rates of the goods it bills, by amount.
+        billed = defaultdict(lambda: ZERO)
+        for line in lines:
+            billed[line.vat_rate] += line.amount
+        split = rules.split_by_rate(shipping, dict(billed)) if shipping else {}
+    charges = tuple(
+        ReceivedCharge(True, amount, "Transport", "FC", "S", rate)
+        for rate, amount in sorted(split.items())
+        if amount
+    )
     bases = defaultdict(lambda: ZERO)
     for line in lines:
         bases[line.vat_rate] += line.amount

@@ -18,9 +18,11 @@ from mache.formats import format_date
 from purchasing import distribution
 from purchasing.models import Allocation, InvoiceLine, Round
 from purchasing.pdf import purchase_order_pdf
-from shops.models import Shop, User
+from shops.models import Cooperative, Shop, User
+from shops.services import cooperative_update
 from tests.factories import ShopFactory, UserFactory
 from tests.helpers import page_count, pdf_text, squeezed
+from tests.shops.test_cooperative_page import form as cooperative_form
 
 from .distribution_helpers import TOMME_LOT, YAOURT_LOT, distributed_round
 
@@ -422,19 +424,13 @@ def test_the_shortest_route_starts_at_the_hub_when_its_coordinates_are_known(wor
     Shop.objects.filter(pk=world["sens"].pk).update(latitude="48.10", longitude="-1.50")
     Shop.objects.filter(pk=world["romazy"].pk).update(latitude="48.30", longitude="-1.50")
     Shop.objects.filter(pk=world["vieux_vy"].pk).update(latitude="48.20", longitude="-1.50")
-    response = coord.patch(
-        "/api/cooperative/",
-        {"hub_latitude": "48.35000", "hub_longitude": "-1.50000"},
-        format="json",
-    )
-    assert response.status_code == 200, response.json()
+    # The coordinator types the hub's coordinates on the cooperative's page.
+    cooperative_update(data={"hub_latitude": Decimal("48.35"), "hub_longitude": Decimal("-1.5")})
     day = world["round"].delivery_date.isoformat()
     names = [s["name"] for s in coord.get(f"/api/tours/{day}/?order=route").json()["stops"]]
     assert names == ["Épicerie de Romazy", "Bar de Vieux-Vy", "Boulangerie de Sens"]
     # From the south, the other way round.
-    coord.patch(
-        "/api/cooperative/", {"hub_latitude": "48.00", "hub_longitude": "-1.50"}, format="json"
-    )
+    cooperative_update(data={"hub_latitude": Decimal("48.00"), "hub_longitude": Decimal("-1.5")})
     names = [s["name"] for s in coord.get(f"/api/tours/{day}/?order=route").json()["stops"]]
     assert names == ["Boulangerie de Sens", "Bar de Vieux-Vy", "Épicerie de Romazy"]
 
@@ -447,12 +443,25 @@ def test_the_shortest_route_starts_at_the_hub_when_its_coordinates_are_known(wor
         ({"latitude": "48", "longitude": "-181"}, "longitude"),
     ],
 )
-def test_coordinates_come_in_pairs_within_range(world, coord, body, field):
+def test_coordinates_come_in_pairs_within_range(world, coord, client, body, field):
     shop = world["sens"]
     response = coord.patch(f"/api/shops/{shop.pk}/", body, format="json")
     assert response.status_code == 400 and field in response.json()
     shop.refresh_from_db()
     assert (shop.latitude, shop.longitude) == (None, None)
-    hub = {f"hub_{name}": value for name, value in body.items()}
-    response = coord.patch("/api/cooperative/", hub, format="json")
-    assert response.status_code == 400 and f"hub_{field}" in response.json()
+    # The hub's, on the cooperative's page: said beside the field, nothing written.
+    client.force_login(User.objects.filter(role=User.Role.COORDINATOR).first())
+    hub = {f"hub_{name}": value.replace(".", ",") for name, value in body.items()}
+    response = client.post("/coordination/cooperative/", cooperative_form(**hub))
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"hub_{field}"]
+    assert Cooperative.objects.get().hub_latitude is None
+
+
+def test_a_tour_position_of_0_is_400_on_the_field(world, coord):
+    sens = world["sens"]
+    response = coord.patch(f"/api/shops/{sens.pk}/", {"tour_position": 0}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"tour_position": ["La tournée commence à 1 (le premier arrêt)."]}
+    sens.refresh_from_db()
+    assert sens.tour_position is None

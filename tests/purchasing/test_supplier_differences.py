@@ -3,6 +3,7 @@ shops (docs/supplier-differences.md): the split rule alone (with hypothesis), th
 service on the worked example of docs/consolidation.md received in full: credit notes,
 supplementary invoices (Factur-X, numbers, both books), once only."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -16,7 +17,6 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from accounting.models import Entry, EntryLine
-from mache.errors import InvalidInput
 from payments.services.payments import payment_record
 from purchasing import difference_rules as dr
 from purchasing.facturx import invoice_cii
@@ -28,8 +28,10 @@ from purchasing.services.credit_notes import credit_note_issue
 from purchasing.services.receipt import supplier_order_receive
 from purchasing.services.supplier_differences import (
     DifferencesNotReceived,
+    SupplierDifferencesRefused,
     supplier_differences_settle,
 )
+from shops.models import Shop
 from tests.helpers import page_text, pdf_text
 
 from .test_consolidation import close, place_example
@@ -383,22 +385,39 @@ def test_a_shops_credit_pays_its_supplementary_invoice(received):
 
 
 def test_one_document_refused_refuses_them_all(received):
-    # 103's invoice is wholly credited already: its share of P1 cannot be credited.
+    # 103 joins tomorrow (a data error): no credit note of it may be dated today. The
+    # others' documents, issued before, are not written either: 409 naming 103.
+    whole = received["invoices"][103]
+    Shop.objects.filter(pk=whole.shop_id).update(joined_on=TODAY() + dt.timedelta(days=1))
+    entries = Entry.objects.count()
+
+    with pytest.raises(SupplierDifferencesRefused) as refused:
+        settle(received, {received["p1"].pk: D("-1.00"), None: D("5.00")})
+
+    assert f"(facture {whole.number})" in refused.value.detail
+    assert refused.value.extra == {"shops": [whole.shop_id], "cause": "invalid"}
+    assert CreditNote.objects.count() == 0
+    assert Invoice.objects.count() == 3
+    assert Entry.objects.count() == entries
+    assert InvoiceSequence.objects.get(year=TODAY().year).last_number == 3
+
+
+def test_a_shop_credited_in_full_already_is_credited_nothing_more(received):
+    # 103's invoice is wholly credited already: its share of P1 stays with the
+    # cooperative (docs/supplier-differences.md, "Returns and earlier credit notes");
+    # the others get theirs, 103 still gets its part of the shipping billed more.
     whole = received["invoices"][103]
     credit_note_issue(
         invoice_id=whole.pk,
         reason="Erreur",
         lines=[{"invoice_line": ln.pk, "quantity": ln.quantity} for ln in whole.lines.all()],
     )
-    entries = Entry.objects.count()
-
-    with pytest.raises(InvalidInput):
-        settle(received, {received["p1"].pk: D("-1.00"), None: D("5.00")})
-
-    assert CreditNote.objects.count() == 1
-    assert Invoice.objects.count() == 3
-    assert Entry.objects.count() == entries
-    assert InvoiceSequence.objects.get(year=TODAY().year).last_number == 3
+    credit_notes, invoices = settle(received, {received["p1"].pk: D("-1.00"), None: D("5.00")})
+    assert {note.invoice.shop_id: note.total_excl_vat for note in credit_notes} == {
+        received["invoices"][101].shop_id: D("0.33"),
+        received["invoices"][102].shop_id: D("0.42"),
+    }
+    assert whole.shop_id in {invoice.shop_id for invoice in invoices}
 
 
 def test_a_supplier_order_not_received_is_refused(example):
@@ -486,3 +505,23 @@ def test_the_monthly_savings_count_a_supplementary_invoice_with_its_round(receiv
     assert after.number == received["invoices"][101].number
     assert after.goods_excl_vat == before.goods_excl_vat + D("0.30")
     assert after.shipping_share == before.shipping_share + D("2.02")
+
+
+def test_the_split_weighs_what_each_shop_kept_and_caps_what_remains():
+    # Pure: shop 1 sent back half its P (weight 10 - 5), shop 2 keeps 5 but has only
+    # 1.00 left to credit on its goods at 5.5 %: its share is cut to 1.00.
+    first = dr.ShopInvoiced(
+        shop=1, goods={"P": (D("10.00"), D("5.50"))}, shipping={}, returned={"P": D("5.00")}
+    )
+    second = dr.ShopInvoiced(
+        shop=2,
+        goods={"P": (D("5.00"), D("5.50"))},
+        shipping={},
+        left={("goods", D("5.50")): D("1.00")},
+        goods_left={"P": D("5.00")},
+    )
+    found = dr.shop_differences(deltas={"P": D("-4.00")}, shops=[first, second], vat_rates={})
+    assert [(d.shop, [s.amount for s in d.shares]) for d in found] == [
+        (1, [D("-2.00")]),
+        (2, [D("-1.00")]),
+    ]

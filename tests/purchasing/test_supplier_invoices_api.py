@@ -6,6 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from accounting.models import Entry
@@ -63,6 +64,7 @@ def test_the_invoice_as_the_contract_gives_it(api, world):
         "total_excl_vat": "60.00",
         "total_vat": "3.30",
         "total_incl_vat": "63.30",
+        "amount_due": "63.30",
         "supplier_order": world["supplier_order"].pk,
         "status": "discrepancies",
         "differences": [
@@ -98,6 +100,36 @@ def test_reject_then_approve_is_409(api, world):
     again = client.post(url(world["invoice"], "approve"))
     assert again.status_code == 409
     assert again.json()["code"] == "supplier_invoice_decided"
+
+
+@pytest.mark.django_db
+def test_a_reason_that_is_not_a_text_is_400_in_french(api, world):
+    client = api.as_user(world["coordinator"])
+    response = client.post(url(world["invoice"], "reject"), {"reason": ["a"]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["Le motif du rejet est un texte."]}
+
+
+@pytest.mark.django_db
+def test_an_upload_may_weigh_the_upload_limit_not_the_request_limit(api, world, settings):
+    # A Factur-X PDF may be heavy: the upload takes MAX_UPLOAD_BYTES (docs/security.md),
+    # approve and reject the request's bound.
+    settings.MAX_REQUEST_BYTES, settings.MAX_UPLOAD_BYTES = 4096, 64 * 1024
+    client = api.as_user(world["coordinator"])
+    heavy = SimpleUploadedFile("f.pdf", b"%PDF-1.4 " + b"0" * 20_000)
+    response = client.post(url(), {"file": heavy}, format="multipart")
+    assert response.status_code == 400, response.content[:200]
+    assert list(response.json()) == ["file"]
+    heavier = SimpleUploadedFile("f.pdf", b"%PDF-1.4 " + b"0" * 70_000)
+    assert client.post(url(), {"file": heavier}, format="multipart").status_code == 413
+    long_reason = client.post(
+        url(world["invoice"], "reject"), {"reason": "x" * 5000}, format="json"
+    )
+    assert long_reason.status_code == 413
+    # The file is multipart; approve and reject take the usual bodies.
+    json_body = client.post(url(), {"file": "x"}, format="json")
+    assert json_body.status_code == 415
+    assert client.post(url(world["invoice"], "reject"), {"reason": "Port"}).status_code == 200
 
 
 @pytest.mark.django_db

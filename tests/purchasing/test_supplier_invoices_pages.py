@@ -6,6 +6,7 @@ test_supplier_invoices_formats.py."""
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounting.models import Entry
@@ -96,3 +97,14 @@ def test_other_roles_are_refused(client, world):
     assert client.post(url, {"reason": "x"}).status_code == 403
     world["invoice"].refresh_from_db()
     assert world["invoice"].status == "discrepancies"
+
+
+def test_the_upload_page_takes_the_upload_limit(client, world, settings):
+    settings.MAX_REQUEST_BYTES, settings.MAX_UPLOAD_BYTES = 4096, 64 * 1024
+    client.force_login(world["coordinator"])
+    heavy = SimpleUploadedFile("f.pdf", b"%PDF-1.4 " + b"0" * 20_000)
+    response = client.post(reverse("coord-supplier-invoices"), {"file": heavy})
+    assert response.status_code == 400
+    assert "Ce PDF est illisible" in page_text(response)
+    heavier = SimpleUploadedFile("f.pdf", b"%PDF-1.4 " + b"0" * 70_000)
+    assert client.post(reverse("coord-supplier-invoices"), {"file": heavier}).status_code == 413

@@ -30,7 +30,7 @@ from purchasing.services.supplier_invoices import (
 from purchasing.supplier_invoices import matching
 from purchasing.supplier_invoices.document import ReceivedParty
 from shops.models import User
-from tests.factories import ShopFactory, UserFactory
+from tests.factories import ShopFactory, SupplierFactory, UserFactory
 from tests.factories.purchasing import received_round
 
 from .supplier_invoice_helpers import consolidated_round, received_for
@@ -110,6 +110,27 @@ def test_an_exact_invoice_is_recorded_matched(world):
 def test_the_supplier_is_recognised_by_siret_siren_or_vat_number(world, seller):
     invoice = record(received_for(world["supplier_order"], seller=seller(world["supplier"])))
     assert invoice.supplier == world["supplier"]
+
+
+@pytest.mark.parametrize("by", ["siren", "vat"])
+def test_a_siren_of_several_suppliers_is_400_naming_them(world, by):
+    # Two establishments of one company, each a supplier: the SIREN (or the VAT number,
+    # the company's) does not tell which one bills.
+    supplier = world["supplier"]
+    SupplierFactory(name="Autre établissement", siret=supplier.siret[:9] + "99999")
+    seller = (
+        ReceivedParty("X", "", supplier.siret[:9], "")
+        if by == "siren"
+        else ReceivedParty("X", "", "", vat_number_for(supplier.siret))
+    )
+    before = counts()
+    with pytest.raises(InvalidInput) as refused:
+        record(received_for(world["supplier_order"], seller=seller))
+    message = refused.value.errors["file"][0]
+    assert "est celui de plusieurs fournisseurs" in message
+    assert "Autre établissement" in message and supplier.name in message
+    assert "SIRET de l'établissement" in message
+    assert counts() == before
 
 
 def test_a_supplier_by_its_own_vat_number(world):

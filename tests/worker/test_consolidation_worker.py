@@ -155,6 +155,7 @@ def test_a_worker_killed_mid_consolidation_leaves_nothing_and_the_retry_complete
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
                     " 'Lock' AND query ILIKE 'COPY%%purchasing_allocation%%'"
+                    " AND datname = current_database()"
                 )
                 return cursor.fetchone()[0] == 1
 

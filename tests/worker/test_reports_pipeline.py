@@ -270,6 +270,7 @@ def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_pa
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
                     " 'Lock' AND query ILIKE '%%worker_report%%'"
+                    " AND datname = current_database()"
                 )
                 return cursor.fetchone()[0] == 1
 
