@@ -55,18 +55,35 @@ VALID = """
 def refuse(what):
     return f"""
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = format('allocation %s: {what}', bad),
+            MESSAGE = format('purchasing_allocation: {what} (id %s)', bad),
             HINT = 'docs/consolidation.md: an allocation points at a line of an order of its round.';
     """
 
 
 FORWARD = f"""
 CREATE FUNCTION purchasing_allocation_check_new() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 DECLARE bad bigint;
 BEGIN
-    SELECT n.id INTO bad FROM purchasing_allocation_new n
-    WHERE NOT {VALID.format(a="n")} LIMIT 1;
+    -- Set-based, whatever the number of rows: the few distinct (supplier order, order,
+    -- shop) first, then the (order, product) pairs against the lines of those orders
+    -- (hash joins: the work_mem above keeps them in memory for 200,000 rows).
+    WITH keys AS MATERIALIZED (
+        SELECT DISTINCT supplier_order_id, order_id, shop_id FROM purchasing_allocation_new
+    )
+    SELECT k.order_id INTO bad FROM keys k
+    LEFT JOIN purchasing_order o ON o.id = k.order_id
+    LEFT JOIN purchasing_supplierorder s ON s.id = k.supplier_order_id
+    WHERE o.id IS NULL OR s.id IS NULL OR o.shop_id <> k.shop_id OR o.round_id <> s.round_id
+    UNION ALL (
+        SELECT n.id FROM purchasing_allocation_new n
+        WHERE NOT EXISTS (
+            SELECT 1 FROM purchasing_orderline l
+            WHERE l.order_id IN (SELECT order_id FROM keys)
+              AND l.order_id = n.order_id AND l.product_id = n.product_id
+        )
+    )
+    LIMIT 1;
     IF FOUND THEN {refuse("no such order line, order, shop or supplier order")} END IF;
     RETURN NULL;
 END $$;
