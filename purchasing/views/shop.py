@@ -18,12 +18,13 @@ from mache.periods import paris_today
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
-from ..forms import OrderForm, ProductFilterForm, search_text
+from ..forms import OrderForm, ProductFilterForm
 from ..models import Allocation, CreditNote, OrderLine, Round
 from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_LABELS
 from ..services import orders
 from ..suggestion import round_suggestion
+from . import order_rows
 from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
 
 
@@ -54,21 +55,15 @@ def _order_page(request, round_id, shop):
 
 
 def _estimate_context(round_, shop, order, form) -> dict:
+    """The estimate, and each product's fill for the estimate's out-of-band updates."""
     form.is_valid()
     estimate = selectors.order_estimate(
         round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
-    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
-    rows = [
-        {
-            "line": line,
-            "quantity": fields[line.product.pk][0],
-            "tolerance": fields[line.product.pk][1],
-            "search": search_text(line.product),
-        }
-        for line in estimate["lines"]
-    ]
-    return {"estimate": estimate, "rows": rows}
+    return {
+        "estimate": estimate,
+        "fills": [order_rows.fill_html(line, oob=True) for line in estimate["lines"]],
+    }
 
 
 @role_required(SHOPKEEPER)
@@ -138,8 +133,7 @@ def shop_order(request, pk):
             "form": form,
             "state": "open",
             "filled_from": filled_from,
-            **_filter_context(request, form),
-            **_estimate_context(round_, shop, order, form),
+            **_page_context(request, round_, shop, order, form),
         },
         status=status,
     )
@@ -177,6 +171,18 @@ def _prefill(request, shop, round_, order, products):
         }
         return OrderForm.initial_of(lines), {"kind": FILL_SUGGESTION, **suggestion}
     return OrderForm.initial_from(order), None
+
+
+def _page_context(request, round_, shop, order, form) -> dict:
+    """The estimate, the search and one card per product (views/order_rows.py)."""
+    form.is_valid()
+    estimate = selectors.order_estimate(
+        round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
+    )
+    context = _filter_context(request, form)
+    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
+    cards = order_rows.cards(round_.supplier_id, estimate["lines"], fields, context["hidden"])
+    return {**context, "estimate": estimate, "cards": cards}
 
 
 def _filter_context(request, form) -> dict:
