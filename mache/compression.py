@@ -6,13 +6,30 @@ pads each compressed response with a random number of bytes ("Heal The Breach"),
 CSRF token of every page is masked afresh per response.
 """
 
+from functools import wraps
+
 from django.middleware.gzip import GZipMiddleware
 
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
 
 
+def uncompressed(view):
+    """For a page that shows a secret other than the CSRF token (the TOTP key while the
+    second factor is being set up): never compressed (docs/security.md, BREACH)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.uncompressed = True
+        return response
+
+    return wrapped
+
+
 class TextGZipMiddleware(GZipMiddleware):
     def process_response(self, request, response):
+        if getattr(response, "uncompressed", False):
+            return response
         content_type = response.get("Content-Type", "")
         if not content_type.startswith(TEXT_TYPES) and "+json" not in content_type:
             return response
