@@ -19,7 +19,7 @@ from mache.formats import format_eur, format_quantity, format_unit_price
 
 from ..forms import search_text
 
-PRODUCT_HEADS_TIMEOUT = 24 * 3600
+CATALOGUE_TIMEOUT = 24 * 3600
 
 
 def _s(count: int) -> str:
@@ -104,30 +104,30 @@ def fill_html(line, *, oob: bool = False) -> str:
 OOB = ' hx-swap-oob="true"'
 
 
-def product_head(line) -> dict:
+def product_head(product, tiers) -> dict:
     """The catalogue part of a product's card, escaped: its opening tag's attributes and
     its name, reference, case, VAT and prices."""
-    product = line.product
     return {
         "attrs": format_html(
             ' data-search="{}" data-category="{}"', search_text(product), product.category
         ),
-        "html": render_to_string(
-            "purchasing/_order_product.html", {"p": product, "tiers": line.tiers}
-        ),
+        "html": render_to_string("purchasing/_order_product.html", {"p": product, "tiers": tiers}),
     }
 
 
-def product_heads(supplier_id: int, lines) -> dict:
-    """Product id -> the catalogue part of its card, for the supplier's current catalogue
-    version: a change to the catalogue changes the key (catalogue.cache). A product
-    missing from a cached entry is rendered on the spot by `cards`."""
-    key = f"order-form-products:{supplier_id}:{catalogue_version(supplier_id)}"
-    return cached(
-        key,
-        lambda: {line.product.pk: product_head(line) for line in lines},
-        timeout=PRODUCT_HEADS_TIMEOUT,
-    )
+def catalogue(supplier_id: int, queryset) -> dict:
+    """The supplier's active products (`queryset`, read with their price tiers) and the
+    catalogue part of each one's card, for the supplier's current catalogue version: a
+    change to the catalogue changes the key (catalogue.cache), so the entry is never
+    stale. {"products": [Product], "heads": {product id: head}}."""
+
+    def read():
+        products = list(queryset)
+        heads = {p.pk: product_head(p, list(p.price_tiers.all())) for p in products}
+        return {"products": products, "heads": heads}
+
+    key = f"order-form-catalogue:{supplier_id}:{catalogue_version(supplier_id)}"
+    return cached(key, read, timeout=CATALOGUE_TIMEOUT)
 
 
 def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
@@ -149,15 +149,14 @@ def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
     )
 
 
-def cards(supplier_id: int, lines, fields: dict, hidden: set) -> list[str]:
+def cards(heads: dict, lines, fields: dict, hidden: set) -> list[str]:
     """Each product's card of the order form (safe HTML), in the estimate's order: the
-    catalogue part from the cache, the two fields as plain inputs, the fill."""
-    catalogue = product_heads(supplier_id, lines)
+    catalogue part from `heads` (`catalogue`), the two fields as plain inputs, the fill."""
     with_errors = any(quantity.form.errors for quantity, _ in list(fields.values())[:1])
     result = []
     for line in lines:
         pk = line.product.pk
-        head = catalogue.get(pk) or product_head(line)
+        head = heads.get(pk) or product_head(line.product, line.tiers)
         quantity, tolerance = fields[pk]
         result.append(
             mark_safe(  # noqa: S308 - cached parts escaped by format_html and the template,

@@ -51,7 +51,10 @@ def _order_page(request, round_id, shop):
         .filter(supplier_id=round_.supplier_id, active=True)
         .order_by("name", "id")
     )
-    return round_, _shop_order(request.user, round_, shop), products
+    # The supplier's active products with their tiers, from the cache while the
+    # catalogue does not change (views/order_rows.py); every member sees them all.
+    catalogue = order_rows.catalogue(round_.supplier_id, products)
+    return round_, _shop_order(request.user, round_, shop), catalogue
 
 
 def _estimate_context(round_, shop, order, form) -> dict:
@@ -100,7 +103,8 @@ def shop_order(request, pk):
     the deadline, what the shop ordered and, once consolidated, what it was allocated."""
     page = shop_page(request)
     shop = page["shop"]
-    round_, order, products = _order_page(request, pk, shop)
+    round_, order, catalogue = _order_page(request, pk, shop)
+    products = catalogue["products"]
     if _round_state(round_) != "open":
         if request.method == "POST":
             messages.error(request, ROUND_CLOSED)
@@ -133,7 +137,7 @@ def shop_order(request, pk):
             "form": form,
             "state": "open",
             "filled_from": filled_from,
-            **_page_context(request, round_, shop, order, form),
+            **_page_context(request, round_, shop, order, form, catalogue["heads"]),
         },
         status=status,
     )
@@ -173,7 +177,7 @@ def _prefill(request, shop, round_, order, products):
     return OrderForm.initial_from(order), None
 
 
-def _page_context(request, round_, shop, order, form) -> dict:
+def _page_context(request, round_, shop, order, form, heads) -> dict:
     """The estimate, the search and one card per product (views/order_rows.py)."""
     form.is_valid()
     estimate = selectors.order_estimate(
@@ -181,7 +185,7 @@ def _page_context(request, round_, shop, order, form) -> dict:
     )
     context = _filter_context(request, form)
     fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
-    cards = order_rows.cards(round_.supplier_id, estimate["lines"], fields, context["hidden"])
+    cards = order_rows.cards(heads, estimate["lines"], fields, context["hidden"])
     return {**context, "estimate": estimate, "cards": cards}
 
 
@@ -263,8 +267,8 @@ def _closed_order_page(request, page, round_, order, status=200):
 def shop_order_estimate(request, pk):
     """htmx: the totals and the gauges for what is typed, without saving anything."""
     shop = current_shop(request)
-    round_, order, products = _order_page(request, pk, shop)
-    form = OrderForm(request.POST, products=products)
+    round_, order, catalogue = _order_page(request, pk, shop)
+    form = OrderForm(request.POST, products=catalogue["products"])
     context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
     if not context["closed"]:
         context.update(_estimate_context(round_, shop, order, form))
