@@ -1,13 +1,17 @@
 """Consolidation of a big round: 2,000 shops x 100 lines (200,000 order lines).
 
-Measures `round_consolidate` end to end (one transaction) against the bare PostgreSQL
-aggregate over the same lines, the floor no consolidation can beat. Target: under 10 s
-and under 20 times the bare aggregate.
+Measures `round_consolidate` end to end (one transaction) against two references:
+- its floor (issue 18): the same 200,000 allocation rows written set-based, one
+  `INSERT ... SELECT` from the order lines into a twin of the allocation table (same
+  columns, indexes and check constraints, no foreign key nor trigger), COMMIT included.
+  Consolidation and floor run in alternating pairs, the best of each kept. Target: 1.5x;
+- the bare PostgreSQL aggregate over the same lines, which no consolidation can beat.
+Each figure is also printed as `BENCH consolidation.<name> <value>`.
 
 Environment: BENCH_SHOPS (2000), BENCH_LINES (lines per order, 100), BENCH_SEED (2026),
-BENCH_PROFILE=1 (one more consolidation under cProfile, its top functions printed),
-BENCH_SQL=1 (print the consolidation's queries).
-Runs in a throw-away database (mache_bench), never in the one of DATABASE_URL.
+BENCH_PAIRS (3), BENCH_DB (mache_bench), BENCH_PROFILE=1 (one more consolidation under
+cProfile, its top functions printed), BENCH_SQL=1 (print the consolidation's queries).
+Runs in a throw-away database, never in the one of DATABASE_URL.
 """
 
 import cProfile
