@@ -149,10 +149,10 @@ def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
     )
 
 
-def cards(heads: dict, lines, fields: dict, hidden: set) -> list[str]:
+def cards(heads: dict, lines, fields: dict, hidden: set, *, with_errors: bool) -> list[str]:
     """Each product's card of the order form (safe HTML), in the estimate's order: the
-    catalogue part from `heads` (`catalogue`), the two fields as plain inputs, the fill."""
-    with_errors = any(quantity.form.errors for quantity, _ in list(fields.values())[:1])
+    catalogue part from `heads` (`catalogue`), the two fields as plain inputs, the fill.
+    `with_errors`: the form has errors (else no field's are looked up)."""
     result = []
     for line in lines:
         pk = line.product.pk

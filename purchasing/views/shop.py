@@ -185,7 +185,9 @@ def _page_context(request, round_, shop, order, form, heads) -> dict:
     )
     context = _filter_context(request, form)
     fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
-    cards = order_rows.cards(heads, estimate["lines"], fields, context["hidden"])
+    cards = order_rows.cards(
+        heads, estimate["lines"], fields, context["hidden"], with_errors=bool(form.errors)
+    )
     return {**context, "estimate": estimate, "cards": cards}
 
 
