@@ -19,6 +19,7 @@ from mache import csvfiles
 from mache.csvfiles import file_error, parse_decimal, parse_whole, quoted, read_text
 from mache.errors import InvalidInput
 
+from .cache import catalogue_changed
 from .models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
 from .services import check_price_tiers
 
@@ -207,6 +208,8 @@ def catalogue_import(*, supplier: Supplier, file) -> dict:
                 Product.objects.bulk_update(updated, fields, batch_size=BATCH_SIZE)
                 PriceTier.objects.filter(product__in=updated).delete()
             products = {product.sku: product for product in [*created, *updated]}
+            # Bulk writes send no signal (catalogue/cache.py).
+            catalogue_changed(supplier.pk)
             PriceTier.objects.bulk_create(
                 (
                     PriceTier(product=products[row.sku], **tier)

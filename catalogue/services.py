@@ -8,6 +8,7 @@ from mache.db import full_clean_or_invalid
 from mache.errors import InvalidInput
 from mache.formats import format_unit_price
 
+from .cache import catalogue_changed
 from .models import PriceTier, Product, Supplier
 
 
@@ -92,4 +93,6 @@ def product_save(*, product: Product | None, data: dict) -> Product:
                 PriceTier(product=product, min_cases=t["min_cases"], unit_price=t["unit_price"])
                 for t in tiers
             )
+        # A bulk write sends no signal (catalogue/cache.py).
+        catalogue_changed(product.supplier_id)
     return product

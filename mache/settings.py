@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security: it compresses what every later middleware wrote (text only;
+    # BREACH: docs/security.md, "Compression").
+    "mache.compression.TextGZipMiddleware",
     # Bad input is refused before anything reads it: control characters in the query or
     # the path (400), bodies over their bound (413).
     "mache.query.QueryValueMiddleware",

@@ -40,11 +40,16 @@ class OrderForm(forms.Form):
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
         self.products = list(products)
+        # One field object for all the quantities and one for all the tolerances: a field
+        # holds no state of its own (its value and errors live in the form), and building
+        # 600 of them cost more than the rest of the page (issue 18).
+        quantity = units_field("Quantité", required=False)
+        tolerance = units_field("Tolérance", required=False)
+        for field in (quantity, tolerance):
+            field.widget.attrs["placeholder"] = "0"
         for product in self.products:
-            self.fields[f"q{product.pk}"] = units_field("Quantité", required=False)
-            self.fields[f"t{product.pk}"] = units_field("Tolérance", required=False)
-            for name in (f"q{product.pk}", f"t{product.pk}"):
-                self.fields[name].widget.attrs["placeholder"] = "0"
+            self.fields[f"q{product.pk}"] = quantity
+            self.fields[f"t{product.pk}"] = tolerance
 
     def rows(self):
         """(product, quantity field, tolerance field) in the catalogue's order."""

@@ -248,13 +248,28 @@ class SupplierOrderLine(models.Model):
 class Allocation(models.Model):
     """What one shop's order line gets of a product: planned at consolidation, then received."""
 
+    # The four references have no per-row foreign key in PostgreSQL: one check per
+    # statement (triggers of migration 0015_hn_allocation_statement_checks) proves that
+    # (order, product) is a line of the order, that the order is the shop's and in the
+    # supplier order's round, and refuses to delete or move what an allocation points at
+    # (docs/consolidation.md, "How it stays fast"). The ORM behaves as before.
     # No index of its own: the unique (supplier_order, shop, product) index starts with it.
     supplier_order = models.ForeignKey(
-        SupplierOrder, on_delete=models.CASCADE, related_name="allocations", db_index=False
+        SupplierOrder,
+        on_delete=models.CASCADE,
+        related_name="allocations",
+        db_index=False,
+        db_constraint=False,
     )
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="allocations")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="allocations", db_constraint=False
+    )
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.PROTECT, related_name="allocations", db_constraint=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     rank = models.PositiveIntegerField("rang de la commande")
     quantity = models.PositiveIntegerField("quantité demandée")
     tolerance = models.PositiveIntegerField("tolérance")

@@ -354,13 +354,25 @@ def _fill_wait(entry_key: str):
     return None
 
 
-def round_products(product_ids) -> tuple[dict, dict]:
+def round_products(product_ids, *, loaded=()) -> tuple[dict, dict]:
     """The products of a round's lines, and their terms for rules.round_plan (two
-    queries, whatever the number of products)."""
-    products = Product.objects.in_bulk(list(product_ids))
+    queries at most, whatever the number of products). `loaded`: products already read
+    with their price tiers prefetched (catalogue.selectors.product_list, as the order
+    form reads them), not read again: the page saves two queries (issue 18)."""
+    known = {
+        product.pk: product
+        for product in loaded
+        if "price_tiers" in getattr(product, "_prefetched_objects_cache", {})
+    }
     tiers = defaultdict(list)
-    for tier in PriceTier.objects.filter(product_id__in=list(products)):
-        tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
+    for pk, product in known.items():
+        for tier in product.price_tiers.all():
+            tiers[pk].append(rules.Tier(tier.min_cases, tier.unit_price))
+    others = [pk for pk in product_ids if pk not in known]
+    products = {**known, **(Product.objects.in_bulk(others) if others else {})}
+    if others:
+        for tier in PriceTier.objects.filter(product_id__in=others):
+            tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
     terms = {
         pk: rules.ProductTerms(product.case_size, product.unit_price, tiers[pk])
         for pk, product in products.items()
@@ -479,7 +491,9 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
         else:
             lines.append(row)
     lines += typed_rows  # a new order comes last
-    catalog, terms = round_products({row[2] for row in lines} | {p.pk for p in products})
+    catalog, terms = round_products(
+        {row[2] for row in lines} | {p.pk for p in products}, loaded=products
+    )
     supplier = round_.supplier
     plan = rules.round_plan(
         terms,

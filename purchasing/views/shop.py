@@ -18,12 +18,13 @@ from mache.periods import paris_today
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
-from ..forms import OrderForm, ProductFilterForm, search_text
+from ..forms import OrderForm, ProductFilterForm
 from ..models import Allocation, CreditNote, OrderLine, Round
 from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_LABELS
 from ..services import orders
 from ..suggestion import round_suggestion
+from . import order_rows
 from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
 
 
@@ -50,25 +51,22 @@ def _order_page(request, round_id, shop):
         .filter(supplier_id=round_.supplier_id, active=True)
         .order_by("name", "id")
     )
-    return round_, _shop_order(request.user, round_, shop), products
+    # The supplier's active products with their tiers, from the cache while the
+    # catalogue does not change (views/order_rows.py); every member sees them all.
+    catalogue = order_rows.catalogue(round_.supplier_id, products)
+    return round_, _shop_order(request.user, round_, shop), catalogue
 
 
 def _estimate_context(round_, shop, order, form) -> dict:
+    """The estimate, and each product's fill for the estimate's out-of-band updates."""
     form.is_valid()
     estimate = selectors.order_estimate(
         round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
-    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
-    rows = [
-        {
-            "line": line,
-            "quantity": fields[line.product.pk][0],
-            "tolerance": fields[line.product.pk][1],
-            "search": search_text(line.product),
-        }
-        for line in estimate["lines"]
-    ]
-    return {"estimate": estimate, "rows": rows}
+    return {
+        "estimate": estimate,
+        "fills": [order_rows.fill_html(line, oob=True) for line in estimate["lines"]],
+    }
 
 
 @role_required(SHOPKEEPER)
@@ -105,7 +103,8 @@ def shop_order(request, pk):
     the deadline, what the shop ordered and, once consolidated, what it was allocated."""
     page = shop_page(request)
     shop = page["shop"]
-    round_, order, products = _order_page(request, pk, shop)
+    round_, order, catalogue = _order_page(request, pk, shop)
+    products = catalogue["products"]
     if _round_state(round_) != "open":
         if request.method == "POST":
             messages.error(request, ROUND_CLOSED)
@@ -138,8 +137,7 @@ def shop_order(request, pk):
             "form": form,
             "state": "open",
             "filled_from": filled_from,
-            **_filter_context(request, form),
-            **_estimate_context(round_, shop, order, form),
+            **_page_context(request, round_, shop, order, form, catalogue["heads"]),
         },
         status=status,
     )
@@ -177,6 +175,20 @@ def _prefill(request, shop, round_, order, products):
         }
         return OrderForm.initial_of(lines), {"kind": FILL_SUGGESTION, **suggestion}
     return OrderForm.initial_from(order), None
+
+
+def _page_context(request, round_, shop, order, form, heads) -> dict:
+    """The estimate, the search and one card per product (views/order_rows.py)."""
+    form.is_valid()
+    estimate = selectors.order_estimate(
+        round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
+    )
+    context = _filter_context(request, form)
+    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
+    cards = order_rows.cards(
+        heads, estimate["lines"], fields, context["hidden"], with_errors=bool(form.errors)
+    )
+    return {**context, "estimate": estimate, "cards": cards}
 
 
 def _filter_context(request, form) -> dict:
@@ -257,8 +269,8 @@ def _closed_order_page(request, page, round_, order, status=200):
 def shop_order_estimate(request, pk):
     """htmx: the totals and the gauges for what is typed, without saving anything."""
     shop = current_shop(request)
-    round_, order, products = _order_page(request, pk, shop)
-    form = OrderForm(request.POST, products=products)
+    round_, order, catalogue = _order_page(request, pk, shop)
+    form = OrderForm(request.POST, products=catalogue["products"])
     context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
     if not context["closed"]:
         context.update(_estimate_context(round_, shop, order, form))

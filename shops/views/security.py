@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from mache.compression import uncompressed
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.errors import Throttled as ThrottledError
 from mache.forms import add_service_errors, posted
@@ -69,6 +70,7 @@ def login_code(request):
 
 
 @role_required(User.Role.COORDINATOR, User.Role.ACCOUNTANT)
+@uncompressed  # it shows the TOTP key (docs/security.md, "Compression")
 def security(request):
     """Turn the second factor on (a QR code, then a first code) or off (a current code)."""
     user = request.user
