@@ -105,7 +105,7 @@ def run(shops: int, lines_per_order: int, products: int, seed: int) -> None:
         f"{allocations} allocations)"
     )
     # Deferred checks would run at COMMIT (Django's foreign keys are DEFERRABLE INITIALLY
-    # DEFERRED); the allocations have none since 0015_hn (one check per statement, at the
+    # DEFERRED); the allocations have none since 0015 (one check per statement, at the
     # end of the COPY): COMMIT should be next to nothing.
     commit = sum(float(q["time"]) for q in queries.captured_queries if q["sql"] == "COMMIT")
     print(f"consolidate COMMIT: {commit:.2f} s (deferred checks)")

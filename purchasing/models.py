@@ -249,7 +249,7 @@ class Allocation(models.Model):
     """What one shop's order line gets of a product: planned at consolidation, then received."""
 
     # The four references have no per-row foreign key in PostgreSQL: one check per
-    # statement (triggers of migration 0015_hn_allocation_statement_checks) proves that
+    # statement (triggers of migration 0015_allocation_statement_checks) proves that
     # (order, product) is a line of the order, that the order is the shop's and in the
     # supplier order's round, and refuses to delete or move what an allocation points at
     # (docs/consolidation.md, "How it stays fast"). The ORM behaves as before.

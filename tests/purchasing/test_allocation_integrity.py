@@ -1,5 +1,5 @@
 """The allocations have no per-row foreign key: one check per statement (migration
-0015_hn_allocation_statement_checks) must still refuse every dangling allocation,
+0015_allocation_statement_checks) must still refuse every dangling allocation,
 through the ORM and through raw SQL (docs/consolidation.md, "How it stays fast")."""
 
 import pytest
