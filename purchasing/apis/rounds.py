@@ -96,7 +96,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         def compute():
             return dict(FillSerializer(selectors.round_fill(round_=self.get_object())).data)
 
-        if not str(pk).isdigit():
+        if not (str(pk).isascii() and str(pk).isdigit()):
             return Response(compute())
         return Response(selectors.round_fill_cached(int(pk), compute))
 
