@@ -784,6 +784,9 @@ class SupplierInvoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.CharField("motif du rejet", max_length=500, blank=True, default="")
+    # The rejection e-mailed to the supplier: set with it, so that a task run again sends
+    # nothing (purchasing.services.notifications.supplier_invoice_rejected).
+    rejection_sent_at = models.DateTimeField("rejet envoyé le", null=True, blank=True)
     # The ACH entry posted from the invoice at approval.
     entry = models.ForeignKey(
         "accounting.Entry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

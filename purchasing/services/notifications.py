@@ -168,31 +168,44 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
 @notification("supplier_invoice_rejected")
 def supplier_invoice_rejected(supplier_invoice_id: int) -> int:
     """The rejection of its invoice, with the reason, to the supplier
-    (docs/supplier-invoices.md, "Approval and the books"); its coordinators in copy. A
-    supplier with no e-mail gets nothing (the invoice's page says so)."""
-    invoice = SupplierInvoice.objects.select_related("supplier").get(pk=supplier_invoice_id)
-    supplier = invoice.supplier
-    if invoice.status != SupplierInvoice.Status.REJECTED or not supplier.email:
-        return 0
-    coop = Cooperative.current()
-    message = EmailMessage(
-        f"Facture {invoice.number} rejetée — {coop.name}",
-        "\n".join(
-            [
-                "Bonjour,",
-                "",
-                f"Nous ne pouvons pas accepter votre facture n° {invoice.number} du "
-                f"{invoice.issued_on:%d/%m/%Y} ({format_eur(invoice.total_incl_vat)} TTC).",
-                f"Motif : {invoice.reason}",
-                "",
-                "Merci de nous adresser une facture rectifiée ou un avoir.",
-                "",
-                "Cordialement,",
-                coop.name,
-            ]
-        ),
-        None,
-        [supplier.email],
-        cc=_coordinator_emails(),
-    )
-    return message.send()
+    (docs/supplier-invoices.md, "Approval and the books"); its coordinators in copy. Once:
+    the row is locked while the e-mail goes and marked sent in the same transaction, as
+    for the purchase order. A supplier with no e-mail gets nothing (the invoice's page
+    says so)."""
+    with transaction.atomic():
+        invoice = (
+            SupplierInvoice.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .get(pk=supplier_invoice_id)
+        )
+        supplier = invoice.supplier
+        if (
+            invoice.status != SupplierInvoice.Status.REJECTED
+            or invoice.rejection_sent_at is not None
+            or not supplier.email
+        ):
+            return 0
+        coop = Cooperative.current()
+        message = EmailMessage(
+            f"Facture {invoice.number} rejetée — {coop.name}",
+            "\n".join(
+                [
+                    "Bonjour,",
+                    "",
+                    f"Nous ne pouvons pas accepter votre facture n° {invoice.number} du "
+                    f"{invoice.issued_on:%d/%m/%Y} ({format_eur(invoice.total_incl_vat)} TTC).",
+                    f"Motif : {invoice.reason}",
+                    "",
+                    "Merci de nous adresser une facture rectifiée ou un avoir.",
+                    "",
+                    "Cordialement,",
+                    coop.name,
+                ]
+            ),
+            None,
+            [supplier.email],
+            cc=_coordinator_emails(),
+        )
+        sent = message.send()
+        SupplierInvoice.objects.filter(pk=invoice.pk).update(rejection_sent_at=timezone.now())
+    return sent

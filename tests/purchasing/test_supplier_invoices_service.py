@@ -323,6 +323,8 @@ def test_the_rejection_email(world, mailoutbox):
     invoice = record(received_for(world["supplier_order"], shipping=D("40.00")))
     supplier_invoice_reject(supplier_invoice_id=invoice.pk, reason="Port non prévu")
     assert supplier_invoice_rejected(invoice.pk) == 1
+    # The task run again (a redelivery) sends nothing more.
+    assert supplier_invoice_rejected(invoice.pk) == 0
     (mail,) = mailoutbox
     assert mail.to == [world["supplier"].email]
     assert "FA-2026-001" in mail.subject
