@@ -10,7 +10,15 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from mache.validators import validate_bic, validate_iban, validate_siret
+from mache.validators import (
+    validate_bic,
+    validate_iban,
+    validate_latitude,
+    validate_longitude,
+    validate_siret,
+)
+
+from .labels import validate_labels
 
 MAX_UNITS = 100_000  # per order line: more is a typing error, not a village shop's order
 
@@ -43,6 +51,12 @@ def vat_rate_field(verbose_name="taux de TVA", **kwargs):
     )
 
 
+class SupplierKind(models.TextChoices):
+    PRODUCER = "producer", "Producteur"
+    PROCESSOR = "processor", "Transformateur"
+    WHOLESALER = "wholesaler", "Grossiste"
+
+
 class Supplier(models.Model):
     name = models.CharField(
         "nom",
@@ -73,6 +87,36 @@ class Supplier(models.Model):
     )
     shipping_fee = money_field(
         "frais de port HT", default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    # Who the supplier is and where it produces (docs/local-producers.md): its distance to
+    # the hub and whether it is local are computed (catalogue.local), never stored.
+    kind = models.CharField(
+        "type",
+        max_length=20,
+        choices=SupplierKind.choices,
+        default=SupplierKind.WHOLESALER,
+        db_default=SupplierKind.WHOLESALER,
+    )
+    commune = models.CharField("commune", max_length=120, blank=True, default="", db_default="")
+    latitude = models.DecimalField(
+        "latitude",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_latitude],
+    )
+    longitude = models.DecimalField(
+        "longitude",
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[validate_longitude],
+    )
+    # Codes of catalogue.labels.LABELS (AB, HVE, LABEL_ROUGE, AOP, IGP...).
+    labels = models.JSONField(
+        "labels", default=list, db_default=[], blank=True, validators=[validate_labels]
     )
 
     class Meta:
@@ -107,6 +151,13 @@ class Product(models.Model):
     )
     vat_rate = vat_rate_field()
     active = models.BooleanField("actif", default=True)
+    # The product's own origin and labels, when they differ from its supplier's
+    # (docs/local-producers.md: a product's labels are its own when it has any, else its
+    # supplier's).
+    origin = models.CharField("origine", max_length=120, blank=True, default="", db_default="")
+    labels = models.JSONField(
+        "labels", default=list, db_default=[], blank=True, validators=[validate_labels]
+    )
 
     class Meta:
         db_table = "purchasing_product"

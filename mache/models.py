@@ -33,3 +33,40 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)} [{self.task_id}]"
+
+
+class StoredDocument(models.Model):
+    """A document as it was issued: rendered once, its bytes in the configured storage,
+    their SHA-256 and size here (docs/documents.md, mache.documents). Never re-rendered:
+    every download serves these bytes after checking them against the hash; a mismatch
+    sets `altered_at` and is refused. Only `altered_at` may change (a PostgreSQL trigger
+    refuses any other UPDATE, and every DELETE)."""
+
+    # What the document is, one key per document: "<kind>:<ids...>", e.g.
+    # "invoice-pdf:12", "credit-note-xml:3", "purchase-order:7", "delivery-note:7:4",
+    # "delivery-notes:7", "report:40", "archive:<ledger id>:<year>".
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField("type", max_length=40)
+    name = models.CharField("fichier", max_length=300)  # the name in the storage
+    filename = models.CharField("nom de téléchargement", max_length=200)
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("taille (octets)")
+    # The shop the document concerns (no foreign key: mache is below shops), for the
+    # archive and the coordinator's alarms; None: the cooperative's.
+    shop_id = models.IntegerField(null=True, blank=True)
+    issued_at = models.DateTimeField("émis le", default=timezone.now)
+    altered_at = models.DateTimeField("altéré le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "document émis"
+        verbose_name_plural = "documents émis"
+        indexes = [
+            models.Index(fields=["kind", "shop_id"], name="stored_document_kind_shop"),
+            models.Index(
+                fields=["id"], condition=Q(altered_at__isnull=False), name="stored_document_altered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.key})"

@@ -13,11 +13,11 @@ No database here: the selectors (purchasing.selectors) bring the rows.
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from accounting.renderers.spreadsheets import FORMULA_STARTS
+from mache.geo import great_circle_km
 
 
 def tour_key(shop) -> tuple:
@@ -96,17 +96,8 @@ def picking_csv(matrix: PickingMatrix) -> bytes:
 
 # --- Shortest route (optional ordering of the tour) ------------------------------------
 
-EARTH_RADIUS_KM = 6371.0
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (latitude, longitude) points (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+# The great-circle distance of two (latitude, longitude) points: mache.geo.
+distance_km = great_circle_km
 
 
 def _route_length(points: Sequence[tuple[float, float]], order: Sequence[int]) -> float:

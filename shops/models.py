@@ -66,6 +66,13 @@ class Cooperative(models.Model):
         blank=True,
         validators=[validate_longitude],
     )
+    # Suppliers within this distance of the hub are local (docs/local-producers.md).
+    local_radius_km = models.PositiveIntegerField(
+        "rayon local (km)",
+        default=80,
+        db_default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
     # Coordinators must log in with a second factor (TOTP) when this is on.
     coordinators_need_two_factor = models.BooleanField(
         "double authentification obligatoire pour les coordinateurs", default=False
@@ -188,6 +195,11 @@ class Shop(models.Model):
     )
     # The shop's place in the delivery tour (1 = first stop); none: after the others.
     tour_position = models.PositiveIntegerField("ordre dans la tournée", null=True, blank=True)
+    # The number of inhabitants of the shop's commune, when the coordinator records it (the
+    # cooperative's impact by zone, docs/impact.md).
+    inhabitants = models.PositiveIntegerField(
+        "habitants de la commune", null=True, blank=True, validators=[MaxValueValidator(3_000_000)]
+    )
     # Where the shop stands, typed by the coordinator (no geocoding: there is no network),
     # to order the day's tour by the shortest route (issue 17, docs/distribution.md).
     latitude = models.DecimalField(
@@ -284,6 +296,10 @@ class User(AbstractUser):
     shops = models.ManyToManyField(
         Shop, blank=True, related_name="users", verbose_name="commerces visibles"
     )
+    phone = models.CharField("téléphone", max_length=30, blank=True, default="", db_default="")
+    # Set when the person's name, e-mail and phone were erased (RGPD article 17,
+    # docs/personal-data.md): the account stays, deactivated, for the records naming it.
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "utilisateur"

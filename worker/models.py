@@ -44,6 +44,14 @@ class Report(models.Model):
     month = models.DateField("mois")  # first day
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    # The PDF as issued, with its hash (docs/documents.md): downloads serve these bytes.
+    document = models.ForeignKey(
+        "mache.StoredDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     generated_at = models.DateTimeField(null=True, blank=True)
     run = models.ForeignKey(
         TaskRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
