@@ -120,6 +120,9 @@ def run() -> None:
         for query in queries.captured_queries:
             print(f"  sql {query['time']} s: {' '.join(query['sql'].split())[:200]}")
     html = page.content
+    if os.environ.get("BENCH_DUMP"):
+        with open(os.environ["BENCH_DUMP"], "wb") as handle:
+            handle.write(html)
     zipped = client.get(page_url, HTTP_ACCEPT_ENCODING="gzip")
     assert zipped.get("Content-Encoding") == "gzip", (zipped.status_code, dict(zipped.items()))
     assert gzip.decompress(zipped.content).count(b'class="card product-card"') == products
