@@ -32,6 +32,7 @@ from tests.factories.purchasing import received_round
 from wiring.backups import next_run_at, retention_sweep
 from wiring.backups.check import database_url
 from wiring.backups.folder import MANIFEST, folder_name
+from wiring.backups.summary import ledgers_compare
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -305,3 +306,27 @@ def test_on_sqlite_the_backup_says_it_needs_postgresql(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Les sauvegardes demandent PostgreSQL" in result.stderr
     assert not (tmp_path / "var" / "backups").exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_trial_balances_are_compared_exactly_account_by_account():
+    saved = {
+        "7": {
+            "name": "Épicerie",
+            "debit": "120.00",
+            "credit": "120.00",
+            "accounts": [["411000", "120.00", "0.00"], ["707000", "0.00", "120.00"]],
+        }
+    }
+    same = {"7": {**saved["7"], "debit": "120.0", "credit": "120"}}
+    assert ledgers_compare(saved, same) == []
+    a_cent_moved = {
+        "7": {
+            **saved["7"],
+            "accounts": [["411000", "119.99", "0.00"], ["707000", "0.00", "119.99"]],
+        }
+    }
+    (difference,) = ledgers_compare(saved, a_cent_moved)
+    assert difference.startswith("livre 7 (Épicerie) : ")
+    assert difference.endswith("comptes 411000, 707000")
+    assert ledgers_compare(saved, {}) == ["livre 7 (Épicerie) absent"]

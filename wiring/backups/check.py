@@ -43,6 +43,7 @@ from .summary import (
 )
 
 SCRATCH_PREFIX = "mache_restore_check_"
+MANIFEST_KEYS = ("database", "dump", "files", "summary")
 LISTED = 10
 
 
@@ -73,6 +74,9 @@ def manifest_read(folder: Path) -> dict:
         raise BackupError(f"{path} illisible : {error}.", returncode=2) from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} : manifeste d'un autre format que {FORMAT}.", returncode=2)
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise BackupError(f"{path} incomplet : {', '.join(missing)} manquant.", returncode=2)
     return manifest
 
 
@@ -127,7 +131,7 @@ def summary_of(url: str) -> dict:
     """The summary and the stored documents of the database at `url`, read by `manage.py
     database_summary` in a child process: the same code as for the manifest, on its own
     connection (the parent's Django connection stays on the source)."""
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "mache.settings"}
+    env = {"DJANGO_SETTINGS_MODULE": "mache.settings", **os.environ, "DATABASE_URL": url}
     try:
         result = subprocess.run(  # noqa: S603 (our own interpreter and command)
             [sys.executable, "-m", "django", "database_summary"],

@@ -121,9 +121,7 @@ def _snapshot_read(part: Path, settings_dict: dict) -> tuple[dict, dict, dict, l
             snapshot, server_version = cursor.fetchone()
         summary = database_summary()
         documents = stored_documents()
-        reports = list(
-            Report.objects.exclude(file="").order_by("pk").values_list("pk", "file", named=False)
-        )
+        reports = list(Report.objects.exclude(file="").order_by("pk").values_list("pk", "file"))
         dump(settings_dict, path=part / DUMP, snapshot=snapshot)
     database = {
         "name": settings_dict["NAME"],
