@@ -191,6 +191,11 @@ STORAGES = {
     },
 }
 
+# --- Backups (issue 19; docs/backups.md): `manage.py backup` writes dated folders here and
+# keeps them this many days (never deleting the newest). ---
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_RETENTION_DAYS = int(os.environ.get("BACKUP_RETENTION_DAYS") or "30")
+
 # --- Redis (broker, results, cache) or their server-less stand-ins. ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
