@@ -123,9 +123,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
+        """The report as built (docs/documents.md): its stored document's checked bytes,
+        with their ETag; a report built before documents were stored, from its file."""
         report = self.get_object()
         if report.status != Report.Status.READY or not report.file:
             raise BusinessRuleError("Ce rapport n'est pas encore prêt.", code="report_not_ready")
+        if report.document is not None:
+            return document_response(report.document, request)
         who = report.shop.name if report.shop_id else "cooperative"
         return FileResponse(
             report.file.open("rb"),

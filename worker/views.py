@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounting.forms import FecForm
 from accounting.selectors import COOP, ledger_for
+from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_month_name, plural
 from mache.forms import add_service_errors, posted
@@ -127,8 +128,11 @@ def _run_progress(run: TaskRun | None) -> dict | None:
 @login_required
 def report_download(request, pk):
     """The stored PDF, found through the same selector as the lists: a report of a shop
-    the user may not see is not found."""
+    the user may not see is not found. Its document's checked bytes (docs/documents.md);
+    a report built before documents were stored, from its file."""
     report = get_object_or_404(selectors.report_list(user=request.user), pk=pk)
+    if report.status == Report.Status.READY and report.document is not None:
+        return document_page_response(report.document, request, attachment=True)
     if report.status == Report.Status.READY and report.file:
         try:
             handle = report.file.open("rb")
