@@ -15,7 +15,7 @@ and a `manifest.json` listing every file with its SHA-256 and size.
 The files come from the code that serves them one by one: the FEC and its description
 (accounting.fec), the statements and their renderers (accounting.statements,
 accounting.renderers, named as /api/statements/ names them), and the invoices and
-credit notes as stored when issued (`_issued_bytes`).
+credit notes as stored when issued (purchasing.documents, `_issued_bytes`).
 """
 
 import hashlib
@@ -40,9 +40,8 @@ from mache.errors import NotAllowed
 from mache.models import StoredDocument
 from mache.periods import PARIS, paris_today
 from mache.permissions import BOOKS_ROLES, role_of
-from purchasing.facturx import credit_note_cii, invoice_cii
+from purchasing.documents import credit_note_documents, invoice_documents
 from purchasing.models import CreditNote, Invoice
-from purchasing.pdf import credit_note_pdf, invoice_pdf
 from shops.dates import earliest_date
 
 KIND = "archive"
@@ -281,15 +280,11 @@ def _issued_files(target: ArchiveYear) -> Iterator[tuple[str, Iterable]]:
 
 def _issued_bytes(kind: str, item, stored: dict) -> tuple[bytes, bytes]:
     """The PDF and XML of an invoice or credit note, as stored when it was issued
-    (mache.documents checks their hash: an altered one raises DocumentAltered).
-
-    Until purchasing stores what it issues (purchasing.documents, issue 19 point 1), a
-    document not in the store is rendered here as its download renders it; then this
-    becomes `invoice_documents(item)` / `credit_note_documents(item)`, which store it
-    the first time."""
+    (mache.documents checks their hash: an altered one raises DocumentAltered). One
+    issued before documents were stored, or whose store task has not run yet, is
+    rendered and stored now, once (purchasing.documents)."""
     pdf, xml = stored.get(f"{kind}-pdf:{item.pk}"), stored.get(f"{kind}-xml:{item.pk}")
-    if pdf is not None and xml is not None:
-        return document_bytes(pdf), document_bytes(xml)
-    if kind == "invoice":
-        return invoice_pdf(item), invoice_cii(item)
-    return credit_note_pdf(item), credit_note_cii(item)
+    if pdf is None or xml is None:
+        issue = invoice_documents if kind == "invoice" else credit_note_documents
+        pdf, xml = issue(item)
+    return document_bytes(pdf), document_bytes(xml)
