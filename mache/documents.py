@@ -13,7 +13,10 @@ the coordinator (`altered_documents`), never rendered again in silence.
   winner's row returned.
 - `document_bytes(document)`: the stored bytes, checked.
 - `document_response(document, request)`: an HTTP response of those bytes, with an
-  `ETag` equal to their SHA-256 (304 when the client has them).
+  `ETag` equal to their SHA-256 (304 when the client has them); the API's views return
+  it (an altered document: DocumentAltered, 409 through mache.errors).
+- `document_page_response(document, request)`: the same for the pages, where an altered
+  document answers the French error page (409).
 - `documents_check()`: every stored document checked (the nightly task, `manage.py
   documents_check`).
 
@@ -34,7 +37,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.shortcuts import render as render_page
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from .errors import BusinessRuleError
 from .models import StoredDocument
@@ -104,10 +109,10 @@ def document_store(
     """The stored document `key`; rendered by `render()` and stored the first time only.
 
     The bytes go to `documents/<folder or kind>/<yyyy>/<sha256[:16]>-<filename>`, then the
-    row is inserted in a savepoint: when another process inserted the same key first,
-    our file is deleted (after our transaction ends, whichever way) and its row is
-    returned. The caller's transaction holds the row: a rollback leaves an orphan file,
-    never a row without its file."""
+    row is inserted in a savepoint: when another process inserted the same key first
+    (our INSERT waits for its transaction, then fails on the unique key), our file is
+    deleted at once (no row names it) and its row is returned. The caller's transaction
+    holds the row: a rollback leaves an orphan file, never a row without its file."""
     existing = document_get(key)
     if existing is not None:
         return existing
@@ -150,15 +155,17 @@ def _altered(document: StoredDocument, why: str) -> DocumentAltered:
     if document.altered_at is None:
         # A plain UPDATE of the one column the guard lets change. Views run in autocommit
         # (no ATOMIC_REQUESTS): the flag is committed at once, before the 409.
+        document.altered_at = timezone.now()
         StoredDocument.objects.filter(pk=document.pk, altered_at__isnull=True).update(
-            altered_at=timezone.now()
+            altered_at=document.altered_at
         )
     return DocumentAltered()
 
 
 def document_bytes(document: StoredDocument) -> bytes:
     """The document's stored bytes, checked against its SHA-256 and size; DocumentAltered
-    (and an alarm) when they no longer match or the file is gone."""
+    (and an alarm) when they no longer match or the file is gone. A document flagged
+    altered whose bytes match again (restored) is served and its flag cleared."""
     try:
         with default_storage.open(document.name, "rb") as handle:
             content = handle.read()
@@ -166,6 +173,12 @@ def document_bytes(document: StoredDocument) -> bytes:
         raise _altered(document, f"illisible ({error.__class__.__name__})") from error
     if len(content) != document.size or sha256_hex(content) != document.sha256:
         raise _altered(document, f"empreinte {sha256_hex(content)}, taille {len(content)}")
+    if document.altered_at is not None:
+        # Its bytes were put back (from a backup): they are the issued ones again, the
+        # alarm ends.
+        log.warning("document restauré : %s (%s)", document.key, document.name)
+        StoredDocument.objects.filter(pk=document.pk).update(altered_at=None)
+        document.altered_at = None
     return content
 
 
@@ -173,17 +186,43 @@ def document_response(
     document: StoredDocument, request=None, *, attachment: bool = False
 ) -> HttpResponse:
     """The stored bytes as a response: its content type, its file name, an ETag of its
-    SHA-256 (a client sending it back in If-None-Match gets 304)."""
+    SHA-256. A client sending that ETag back in If-None-Match gets 304, once the stored
+    bytes are checked: an altered document is refused (DocumentAltered) even to a client
+    that holds a good copy, so that the alarm is raised whoever asks."""
     etag = f'"{document.sha256}"'
-    if request is not None and etag in request.headers.get("If-None-Match", ""):
+    content = document_bytes(document)
+    if request is not None and _matches(request.headers.get("If-None-Match", ""), etag):
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
-    response = HttpResponse(document_bytes(document), content_type=document.content_type)
-    disposition = "attachment" if attachment else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
+    response = HttpResponse(content, content_type=document.content_type)
+    # Django's header: a file name with accents, spaces or quotes (a shop's name) is
+    # written as RFC 6266 asks, never as a broken quoted string.
+    response["Content-Disposition"] = content_disposition_header(attachment, document.filename)
     response["ETag"] = etag
     return response
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match holds `etag` (a list of tags, weak ones compared weakly, or "*")."""
+    tags = [tag.strip() for tag in if_none_match.split(",") if tag.strip()]
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags)
+
+
+def document_page_response(
+    document: StoredDocument, request, *, attachment: bool = False
+) -> HttpResponse:
+    """document_response for the pages: an altered document answers the French error
+    page with DocumentAltered's message, status 409 (logged and flagged the same)."""
+    try:
+        return document_response(document, request, attachment=attachment)
+    except DocumentAltered as exc:
+        return render_page(
+            request,
+            "mache/error.html",
+            {"title": "Document altéré", "message": exc.detail},
+            status=exc.status_code,
+        )
 
 
 def altered_documents():

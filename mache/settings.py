@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
     "einvoice-fetch": {"task": "purchasing.einvoice_fetch", "schedule": 60.0},
     # Issue 16: the suppliers' invoices the platform received (docs/supplier-invoices.md).
     "supplier-invoices-fetch": {"task": "purchasing.supplier_invoices_fetch", "schedule": 60.0},
+    # Issue 19: every night, each stored document checked against its hash
+    # (docs/documents.md); an altered one is logged and shown to the coordinator.
+    "documents-check": {
+        "task": "mache.documents_check",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 # Days after the due date at which an unpaid invoice is reminded, once per level
 # ("7,21" by default; PAYMENT_REMINDER_DAYS="10,30,60" for three reminders).

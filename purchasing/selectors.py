@@ -657,6 +657,31 @@ def delivery_notes(*, user, supplier_order: SupplierOrder, shop_id=None) -> list
         supplier_order.allocations.filter(allocated__gt=0).select_related("shop", "product"),
         user=user,
     )
+    return _delivery_notes(allocations, shop_id=shop_id)
+
+
+def delivery_notes_issued(*, supplier_order: SupplierOrder, shop_id=None) -> list[DeliveryNote]:
+    """The delivery notes as the cooperative issues them (purchasing.documents, stored
+    once the order is received): every shop the order serves, or `shop_id`'s only. Not
+    scoped: the caller (a task, or a view that scoped the request) decides who reads them.
+    """
+    allocations = supplier_order.allocations.filter(allocated__gt=0).select_related(
+        "shop", "product"
+    )
+    return _delivery_notes(allocations, shop_id=shop_id)
+
+
+def delivery_note_shop_ids(*, user, supplier_order: SupplierOrder) -> list[int]:
+    """The shops `supplier_order` serves that `user` may see, in id order. One query."""
+    return list(
+        scope_to_user(supplier_order.allocations.filter(allocated__gt=0), user=user)
+        .order_by("shop_id")
+        .values_list("shop_id", flat=True)
+        .distinct()
+    )
+
+
+def _delivery_notes(allocations, *, shop_id) -> list[DeliveryNote]:
     if shop_id is not None:
         allocations = allocations.filter(shop_id=shop_id)
     allocations = list(allocations)

@@ -2,7 +2,9 @@
 Every task is safe to run twice (late acknowledgement redelivers a task whose worker
 died). Their registered names ("worker....") predate this module: queued messages and
 the beat schedule use them (docs/tasks.md). The e-invoicing tasks live with their
-services (purchasing.services.einvoicing), imported here so that Celery registers them."""
+services (purchasing.services.einvoicing), and the task storing each issued document with
+its documents (purchasing.documents, docs/documents.md): imported here so that Celery
+registers them."""
 
 import logging
 
@@ -11,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from mache.outbox import enqueue_many_on_commit
 
+from .documents import store_issued_document as store_issued_document
 from .models import Round
 from .services.consolidation import round_consolidate, rounds_due_ids
 from .services.einvoicing import deposit_einvoice as deposit_einvoice

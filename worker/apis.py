@@ -1,6 +1,6 @@
-"""Tasks and monthly reports."""
+"""Tasks, monthly reports and the yearly archive of a ledger."""
 
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -8,14 +8,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounting.apis.fec import FecQuery
+from accounting.apis.statements import FormatIsOurs
+from accounting.selectors import ledger_for
+from mache.documents import document_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.fields import ListField
 from mache.periods import format_month, parse_month
-from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.permissions import ALL_ROLES, COORDINATOR_ONLY, ActionRoles
 from mache.progress import task_progress
 from mache.query import parse_id
+from mache.renderers import JSONRenderer
 
 from . import selectors, services
+from .archive import CONTENT_TYPE, ArchiveYear, archive_document, archive_stream, archive_year
 from .models import Report, TaskRun
 
 TaskState = inline_serializer(
@@ -117,12 +123,54 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
+        """The report as built (docs/documents.md): its stored document's checked bytes,
+        with their ETag; a report built before documents were stored, from its file."""
         report = self.get_object()
         if report.status != Report.Status.READY or not report.file:
             raise BusinessRuleError("Ce rapport n'est pas encore prêt.", code="report_not_ready")
+        if report.document is not None:
+            return document_response(report.document, request)
         who = report.shop.name if report.shop_id else "cooperative"
         return FileResponse(
             report.file.open("rb"),
             content_type="application/pdf",
             filename=f"rapport-{who}-{format_month(report.month)}.pdf",
         )
+
+
+class ArchiveView(APIView):
+    """`GET /api/exports/archive/?shop=<id>|coop&year=2025`: the yearly archive of a
+    ledger, a ZIP (docs/archive.md). The FEC's parameters. Tenancy decides first
+    (`ledger_for`: 404 for a ledger the caller may not see), then the role
+    (`archive_year`: 403 for a shopkeeper), then the year (404 for one the ledger never
+    had). Errors come as JSON whatever the client accepts."""
+
+    permission_classes = [ActionRoles]
+    default_roles = ALL_ROLES  # the role is judged after the tenancy, by archive_year
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FormatIsOurs
+
+    @extend_schema(
+        parameters=[FecQuery],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+        description="Archive annuelle d'un livre : FEC et sa description, balance, grand "
+        "livre et journal (PDF, CSV), factures et avoirs de l'exercice (PDF, XML), "
+        "manifest.json (SHA-256 et taille de chaque fichier).",
+    )
+    def get(self, request):
+        query = FecQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ledger = ledger_for(user=request.user, shop_param=query.validated_data["shop"])
+        target = archive_year(user=request.user, ledger=ledger, year=query.validated_data["year"])
+        return archive_response(target, request)
+
+
+def archive_response(target: ArchiveYear, request):
+    """A closed year: its stored archive (the same bytes every time, an ETag, 304 when
+    the client has them). An open year: built while it is streamed."""
+    if target.closed:
+        return document_response(archive_document(target), request, attachment=True)
+    filename, chunks = archive_stream(target)
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -10,5 +10,6 @@ from .models import Report
 
 def report_list(*, user) -> QuerySet[Report]:
     return scope_to_user(
-        Report.objects.select_related("shop").order_by("-month", "shop_id"), user=user
+        Report.objects.select_related("shop", "document").order_by("-month", "shop_id"),
+        user=user,
     )

@@ -6,4 +6,8 @@ from . import apis
 router = SimpleRouter()
 router.register("reports", apis.ReportViewSet, basename="report")
 
-urlpatterns = [path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task"), *router.urls]
+urlpatterns = [
+    path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task"),
+    path("exports/archive/", apis.ArchiveView.as_view(), name="export-archive"),
+    *router.urls,
+]

@@ -1,8 +1,10 @@
 """Pages of monthly reports: a shop's reports, the coordinator's view of every report
-with the form that generates a month and its progress, and the download of a PDF."""
+with the form that generates a month and its progress, and the download of a PDF; the
+download of a ledger's yearly archive, offered beside the FEC on the books page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,10 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django_htmx.http import HttpResponseClientRefresh
 
-from mache.errors import InvalidInput
+from accounting.forms import FecForm
+from accounting.selectors import COOP, ledger_for
+from mache.documents import document_page_response
+from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_month_name, plural
 from mache.forms import add_service_errors, posted
 from mache.periods import current_month, format_month, parse_month, previous_month
@@ -20,6 +25,8 @@ from shops.selectors import shop_list
 from shops.views import role_required, shop_page
 
 from . import selectors, services
+from .apis import archive_response
+from .archive import archive_year, may_archive
 from .forms import GenerateForm
 from .models import Report, TaskRun
 
@@ -121,8 +128,11 @@ def _run_progress(run: TaskRun | None) -> dict | None:
 @login_required
 def report_download(request, pk):
     """The stored PDF, found through the same selector as the lists: a report of a shop
-    the user may not see is not found."""
+    the user may not see is not found. Its document's checked bytes (docs/documents.md);
+    a report built before documents were stored, from its file."""
     report = get_object_or_404(selectors.report_list(user=request.user), pk=pk)
+    if report.status == Report.Status.READY and report.document is not None:
+        return document_page_response(report.document, request, attachment=True)
     if report.status == Report.Status.READY and report.file:
         try:
             handle = report.file.open("rb")
@@ -144,9 +154,40 @@ def report_download(request, pk):
     )
 
 
+@login_required
+def archive_download(request, ledger_key):
+    """The yearly archive of a ledger (docs/archive.md), as the API sends it; the FEC's
+    form on the books page asks for it. Tenancy first (ledger_for: 404), then the role
+    (403 for a shopkeeper); a year in error or a refusal is said beside the year."""
+    ledger = ledger_for(user=request.user, shop_param=ledger_key)
+    if not may_archive(request.user):
+        raise PermissionDenied
+    form = FecForm(request.GET or None)
+    status = 400 if form.is_bound else 200
+    if form.is_valid():
+        try:
+            target = archive_year(user=request.user, ledger=ledger, year=form.cleaned_data["year"])
+            return archive_response(target, request)
+        except BusinessRuleError as exc:  # no SIRET yet, a stored document altered
+            add_service_errors(form, exc, field="year")
+            status = 409
+    return render(
+        request,
+        "accounting/download.html",
+        {
+            "ledger": ledger,
+            "key": ledger.shop_id or COOP,
+            "form": form,
+            "title": "Archive de l'exercice",
+        },
+        status=status,
+    )
+
+
 page_urlpatterns = [
     path("rapports/", shop_reports, name="shop-reports"),
     path("rapports/<int:pk>/pdf/", report_download, name="report-download"),
     path("coordination/rapports/", coord_reports, name="coord-reports"),
     path("coordination/rapports/suivi/<str:run_id>/", coord_report_run, name="coord-report-run"),
+    path("comptable/<str:ledger_key>/archive/", archive_download, name="acc-archive"),
 ]

@@ -337,12 +337,18 @@ class StatementView(APIView):
 def statement_file(statement, file_format) -> HttpResponse:
     table = statement.table()
     response = HttpResponse(file_format.render(table), content_type=file_format.content_type)
-    name = (
-        f"{table.slug}-{statement.ledger.shop_id or COOP}-{table.date_from:%Y-%m-%d}-"
-        f"{table.date_to:%Y-%m-%d}.{file_format.extension}"
-    )
+    name = statement_filename(statement.ledger, table, file_format)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def statement_filename(ledger, table, file_format) -> str:
+    """`balance-<shop id or coop>-<from>-<to>.pdf`: the download's name, and the name in
+    the yearly archive (worker.archive)."""
+    return (
+        f"{table.slug}-{ledger.shop_id or COOP}-{table.date_from:%Y-%m-%d}-"
+        f"{table.date_to:%Y-%m-%d}.{file_format.extension}"
+    )
 
 
 def documented(output, query=StatementQuery):

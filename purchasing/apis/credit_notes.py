@@ -6,7 +6,6 @@ the shops assigned); only the coordinator issues one.
 
 from decimal import Decimal
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,15 +13,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalogue.models import MAX_UNITS
+from mache.documents import document_response
 from mache.errors import InvalidInput
 from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from .. import credit_note_rules, einvoice_rules, selectors
-from ..facturx import credit_note_cii
+from ..documents import credit_note_pdf_document, credit_note_xml_document
 from ..models import CreditNote
-from ..pdf import credit_note_pdf
 from ..services.credit_notes import credit_note_issue
 
 
@@ -166,16 +165,11 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        credit_note = self.get_object()
-        response = HttpResponse(credit_note_pdf(credit_note), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{credit_note.number}.pdf"'
-        return response
+        """The Factur-X PDF as issued (docs/documents.md): the same bytes every time."""
+        return document_response(credit_note_pdf_document(self.get_object()), request)
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def xml(self, request, pk=None):
-        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds."""
-        credit_note = self.get_object()
-        response = HttpResponse(credit_note_cii(credit_note), content_type="application/xml")
-        response["Content-Disposition"] = f'inline; filename="{credit_note.number}.xml"'
-        return response
+        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds, as issued."""
+        return document_response(credit_note_xml_document(self.get_object()), request)

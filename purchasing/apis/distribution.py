@@ -6,7 +6,9 @@
 
 Delivery notes: the coordinator (every shop, or `shop`) and the shops' people (their own
 shop's only: another shop's answers 404, as a supplier order serving none of theirs).
-The picking list and the tour: the coordinator only (403 otherwise).
+They are issued documents, served as stored at the receipt (purchasing.documents,
+docs/documents.md: ETag, 409 `document_altered`). The picking list and the tour are
+working lists, drawn at each request: the coordinator only (403 otherwise).
 """
 
 import datetime as dt
@@ -22,23 +24,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounting.apis.statements import FormatIsOurs
-from mache.errors import BusinessRuleError
-from mache.permissions import COORDINATOR, COORDINATOR_ONLY, SHOPKEEPER, ActionRoles
+from mache.documents import document_response
+from mache.errors import InvalidInput
+from mache.permissions import COORDINATOR, COORDINATOR_ONLY, SHOPKEEPER, ActionRoles, sees_all_shops
 
 from .. import selectors
 from ..distribution import picking_csv
+from ..documents import NotReceived, delivery_note_document, delivery_notes_document
 from ..models import SupplierOrder
-from ..pdf import delivery_notes_pdf, picking_list_pdf, tour_pdf
+from ..pdf import picking_list_pdf, tour_pdf
 
+SEVERAL_SHOPS = "Précisez le commerce : cette commande en sert plusieurs des vôtres."
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class NotReceived(BusinessRuleError):
-    code = "not_received"
-    default_detail = (
-        "Cette commande fournisseur n'est pas encore réceptionnée : les bons de livraison "
-        "suivent la réception."
-    )
 
 
 class DeliveryNotesQuery(serializers.Serializer):
@@ -91,25 +88,35 @@ class DeliveryNotesView(APIView):
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request, pk):
+        """The coordinator: every shop's notes in one PDF, or `shop`'s. A shop's people:
+        their shop's note (`shop` may name it; one who sees several shops of the order
+        must name one: 400)."""
         supplier_order = get_object_or_404(
             selectors.supplier_orders_with_notes(user=request.user), pk=pk
         )
         query = DeliveryNotesQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         shop_id = query.validated_data.get("shop")
-        notes = selectors.delivery_notes(
-            user=request.user, supplier_order=supplier_order, shop_id=shop_id
-        )
-        if shop_id is not None and not notes:
+        shops = selectors.delivery_note_shop_ids(user=request.user, supplier_order=supplier_order)
+        if shop_id is not None and shop_id not in shops:
             raise Http404  # a shop this order does not serve, or one the caller may not see
         if supplier_order.status != SupplierOrder.Status.RECEIVED:
             raise NotReceived()
-        suffix = f"-{shop_id}" if shop_id else ""
-        return _file(
-            delivery_notes_pdf(supplier_order, notes),
-            "application/pdf",
-            f"bons-de-livraison-{supplier_order.pk}{suffix}.pdf",
-        )
+        if shop_id is None and not sees_all_shops(request.user):
+            if len(shops) != 1:
+                raise InvalidInput(
+                    {
+                        "shop": [
+                            "Précisez le commerce : cette commande en sert plusieurs des vôtres."
+                        ]
+                    }
+                )
+            shop_id = shops[0]
+        if shop_id is None:
+            document = delivery_notes_document(supplier_order)
+        else:
+            document = delivery_note_document(supplier_order, shop_id)
+        return document_response(document, request)
 
 
 class PickingListView(APIView):

@@ -1,7 +1,6 @@
 """Orders of shops in rounds, and the shops' invoices."""
 
 import django_filters
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
@@ -10,15 +9,15 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from mache.documents import document_response
 from mache.errors import InvalidInput
 from mache.periods import paris_today
 from mache.permissions import COORDINATOR, SHOPKEEPER, ActionRoles
 from shops.selectors import shop_list
 
 from .. import einvoice_rules, selectors
-from ..facturx import invoice_cii
+from ..documents import invoice_pdf_document, invoice_xml_document
 from ..models import Invoice, Order
-from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_CHOICES
 from ..services import orders
 from .serializers import InvoiceSerializer, OrderInput, OrderLinesInput, OrderOutput
@@ -127,16 +126,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        invoice = self.get_object()
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-        return response
+        """The Factur-X PDF as issued (docs/documents.md): the same bytes every time."""
+        return document_response(invoice_pdf_document(self.get_object()), request)
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def xml(self, request, pk=None):
-        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds."""
-        invoice = self.get_object()
-        response = HttpResponse(invoice_cii(invoice), content_type="application/xml")
-        response["Content-Disposition"] = f'inline; filename="{invoice.number}.xml"'
-        return response
+        """The CII XML alone (Factur-X EN 16931), the same as the PDF embeds, as issued."""
+        return document_response(invoice_xml_document(self.get_object()), request)

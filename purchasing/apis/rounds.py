@@ -8,10 +8,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from mache.documents import document_response
 from mache.outbox import enqueue_on_commit
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
 from .. import selectors
+from ..documents import purchase_order_document, purchase_order_issued
 from ..models import Round, RoundSchedule, SupplierOrder
 from ..pdf import purchase_order_pdf
 from ..services import consolidation, lifecycle, orders, receipt, rounds
@@ -167,7 +169,11 @@ class SupplierOrderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
+        """The purchase order as sent to the supplier, stored when issued (confirmed;
+        docs/documents.md); a draft in review or a cancelled order's is drawn as it is."""
         supplier_order = self.get_object()
+        if purchase_order_issued(supplier_order):
+            return document_response(purchase_order_document(supplier_order), request)
         response = HttpResponse(purchase_order_pdf(supplier_order), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'inline; filename="bon-de-commande-{supplier_order.pk}.pdf"'

@@ -19,6 +19,7 @@ from mache.formats import format_eur, format_quantity, plural
 from mache.notifications import notify_on_commit
 
 from .. import rules
+from ..documents import documents_store_on_commit
 from ..models import Allocation, OrderLine, Round, SupplierOrder
 from ..models import SupplierOrderLine as Line
 from ..selectors import round_products
@@ -95,6 +96,7 @@ def round_consolidate(*, round_id: int) -> SupplierOrder | None:
         if supplier_order.status == SupplierOrder.Status.CONFIRMED:
             # Confirmed at once (at or above the minimum): to the supplier (docs/rounds.md).
             notify_on_commit(notifications.purchase_order_to_supplier, supplier_order.pk)
+            documents_store_on_commit(purchase_orders=[supplier_order])
     log.info(
         "round %s consolidated: supplier order %s (%s)",
         round_id,

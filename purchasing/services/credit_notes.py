@@ -25,6 +25,7 @@ from mache.periods import paris_today
 from shops.dates import business_date_check
 
 from .. import credit_note_rules as cn_rules
+from ..documents import documents_store_on_commit
 from ..facturx.cii import cii_xml
 from ..facturx.documents import credit_note_document
 from ..facturx.validation import cii_check
@@ -162,6 +163,8 @@ def credit_note_issue(
         )
         # Issue 15: the credit note goes to the e-invoicing platform once this commits.
         einvoices_deposit_on_commit(credit_notes=[credit_note])
+        # Its PDF and XML stored as issued once this commits (docs/documents.md).
+        documents_store_on_commit(credit_notes=[credit_note])
         line = postings.credit_note_post(credit_note=credit_note_to_post(credit_note, draft.lines))
         stock_returns_record(
             returns=[

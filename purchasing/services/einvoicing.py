@@ -16,18 +16,21 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from mache.documents import document_bytes
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.outbox import enqueue_many_on_commit
 
 from .. import einvoice_rules as rules
+from ..documents import credit_note_pdf_document, invoice_pdf_document
 from ..models import CreditNote, EInvoiceEvent, Invoice, SupplierInvoice
-from ..pdf import credit_note_pdf, invoice_pdf
 from ..platform import OutgoingDocument, StatusUpdate, platform_get
 
 log = logging.getLogger(__name__)
 
 MODELS = {rules.INVOICE: Invoice, rules.CREDIT_NOTE: CreditNote}
-PDFS = {rules.INVOICE: invoice_pdf, rules.CREDIT_NOTE: credit_note_pdf}
+# The Factur-X PDF as issued and stored (docs/documents.md): the platform receives the
+# very bytes every download serves, rendered once.
+PDFS = {rules.INVOICE: invoice_pdf_document, rules.CREDIT_NOTE: credit_note_pdf_document}
 
 
 def einvoices_deposit_on_commit(*, invoices=(), credit_notes=()) -> None:
@@ -62,7 +65,7 @@ def einvoice_deposit(*, kind: str, document_id: int) -> EInvoiceEvent | None:
     if document is None:
         log.warning("einvoice_deposit: %s %s does not exist", kind, document_id)
         return None
-    pdf = PDFS[kind](document)
+    pdf = document_bytes(PDFS[kind](document))
     reference = platform.send(OutgoingDocument(kind=kind, number=document.number, pdf=pdf))
     event, _ = _event_record(
         kind=kind,

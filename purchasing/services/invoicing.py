@@ -13,6 +13,7 @@ from mache.money import ZERO
 from shops.models import Shop
 
 from .. import rules
+from ..documents import documents_store_on_commit
 from ..facturx.cii import cii_xml
 from ..facturx.documents import invoice_document
 from ..facturx.validation import cii_check
@@ -165,6 +166,9 @@ def invoices_issue(
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(lines)
     InvoiceVat.objects.bulk_create(vat_lines)
+    # Issued: each invoice's PDF and XML are rendered and stored once this commits, as
+    # they are then for good (docs/documents.md).
+    documents_store_on_commit(invoices=invoices)
     return invoices
 
 

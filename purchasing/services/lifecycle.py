@@ -9,6 +9,7 @@ from django.utils import timezone
 from mache.errors import BusinessRuleError
 from mache.notifications import notify_on_commit
 
+from ..documents import documents_store_on_commit
 from ..models import Round, SupplierOrder
 from . import notifications
 from .orders import fill_changes_at_commit, round_lock
@@ -60,6 +61,8 @@ def supplier_order_confirm(*, supplier_order_id: int) -> SupplierOrder:
         supplier_order.confirmed_at = timezone.now()
         supplier_order.save(update_fields=["status", "confirmed_at"])
         notify_on_commit(notifications.purchase_order_to_supplier, supplier_order.pk)
+        # Issued: the purchase order is stored as sent (docs/documents.md).
+        documents_store_on_commit(purchase_orders=[supplier_order])
     return supplier_order
 
 

@@ -7,14 +7,15 @@ from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from mache.documents import document_bytes
 from mache.formats import format_date, format_eur
 from mache.notifications import notification
 from mache.periods import PARIS
 from shops.models import Cooperative, User
 
 from .. import selectors
+from ..documents import purchase_order_document, purchase_order_issued
 from ..models import Round, SupplierInvoice, SupplierOrder
-from ..pdf import purchase_order_pdf
 
 
 def _coordinator_emails() -> list[str]:
@@ -120,7 +121,14 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
     """The purchase order (PDF attached) to the supplier of a confirmed supplier order,
     once: the row is locked while the e-mail goes and marked sent in the same transaction,
     so a second run finds it sent; a failure rolls back and the task retries. A supplier
-    with no e-mail gets nothing (the round's page says so)."""
+    with no e-mail gets nothing (the round's page says so).
+
+    The PDF attached is the purchase order as issued (docs/documents.md), stored before
+    the row is locked, in its own commit: a mail server that fails leaves it stored, and
+    the retry attaches the same bytes."""
+    issued = SupplierOrder.objects.select_related("round__supplier").get(pk=supplier_order_id)
+    if purchase_order_issued(issued) and issued.sent_to_supplier_at is None:
+        purchase_order_document(issued)
     with transaction.atomic():
         supplier_order = (
             SupplierOrder.objects.select_for_update(of=("self",))
@@ -155,7 +163,7 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
         )
         message.attach(
             f"bon-de-commande-{supplier_order.pk}.pdf",
-            purchase_order_pdf(supplier_order),
+            document_bytes(purchase_order_document(supplier_order)),
             "application/pdf",
         )
         sent = message.send()

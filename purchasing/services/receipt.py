@@ -31,6 +31,7 @@ from shops.dates import Bounds, date_bounds_error, earliest_date
 from shops.models import Cooperative, Shop
 
 from .. import rules
+from ..documents import documents_store_on_commit
 from ..models import (
     Allocation,
     Invoice,
@@ -211,6 +212,9 @@ def supplier_order_receive(
         supplier_order.status = SupplierOrder.Status.RECEIVED
         supplier_order.received_at = now
         supplier_order.save(update_fields=["status", "received_at"])
+        # The delivery notes are issued with the receipt: stored once this commits
+        # (docs/documents.md), as the invoices are by invoices_issue.
+        documents_store_on_commit(delivery_notes=[supplier_order])
         Round.objects.filter(pk=supplier_order.round_id).update(status=Round.Status.INVOICED)
         # Issue 16: a supplier's invoice received before the goods is matched again with
         # what was received (docs/supplier-invoices.md, "Matching").

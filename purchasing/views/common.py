@@ -19,6 +19,8 @@ PAGE_SIZE = 20
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A PDF drawn for this request: a working document (a draft). Issued documents are
+    served as stored: mache.documents.document_page_response (docs/documents.md)."""
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

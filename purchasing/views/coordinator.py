@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur, plural
 from mache.forms import add_service_errors, posted
@@ -21,6 +22,7 @@ from mache.progress import ENDED, task_progress
 from shops.views import role_required
 
 from .. import rules, selectors
+from ..documents import purchase_order_document, purchase_order_issued
 from ..forms import ReceiptForm
 from ..models import Round, SupplierOrder
 from ..pdf import purchase_order_pdf
@@ -273,7 +275,11 @@ def coord_round_receipt(request, pk):
 
 @role_required(COORDINATOR)
 def coord_purchase_order_pdf(request, pk):
+    """The purchase order as sent (stored once confirmed, docs/documents.md); a draft in
+    review or a cancelled order's is drawn as it is."""
     supplier_order = _supplier_order(request, pk)
+    if purchase_order_issued(supplier_order):
+        return document_page_response(purchase_order_document(supplier_order), request)
     return pdf_response(
         purchase_order_pdf(supplier_order), f"bon-de-commande-{supplier_order.pk}.pdf"
     )

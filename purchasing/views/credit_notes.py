@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.formats import format_eur
 from mache.forms import add_service_errors, posted
@@ -14,10 +15,10 @@ from mache.periods import paris_today
 from shops.views import role_required, shop_page
 
 from .. import selectors
+from ..documents import credit_note_pdf_document
 from ..forms import CreditNoteForm
-from ..pdf import credit_note_pdf
 from ..services.credit_notes import credit_note_issue, credited_before
-from .common import COORDINATOR, PAGE_SIZE, SHOPKEEPER, pdf_response
+from .common import COORDINATOR, PAGE_SIZE, SHOPKEEPER
 
 STATUS_LABELS = {
     "open": "à payer",
@@ -136,8 +137,10 @@ def credit_note_detail(request, pk):
 
 @login_required
 def credit_note_pdf_view(request, pk):
-    credit_note = get_object_or_404(selectors.credit_note_list(user=request.user), pk=pk)
-    return pdf_response(credit_note_pdf(credit_note), f"{credit_note.number}.pdf")
+    credit_note = get_object_or_404(
+        selectors.credit_note_list(user=request.user).prefetch_related(None), pk=pk
+    )
+    return document_page_response(credit_note_pdf_document(credit_note), request)
 
 
 @role_required(SHOPKEEPER)

@@ -12,20 +12,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalogue import selectors as catalogue_selectors
+from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
+from ..documents import invoice_pdf_document
 from ..forms import OrderForm, ProductFilterForm
 from ..models import Allocation, CreditNote, OrderLine, Round
-from ..pdf import invoice_pdf
 from ..rules import INVOICE_STATUS_LABELS
 from ..services import orders
 from ..suggestion import round_suggestion
 from . import order_rows
-from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER, pdf_response
+from .common import PAGE_SIZE, ROUND_CLOSED, SHOPKEEPER
 
 
 def _round_state(round_) -> str:
@@ -387,5 +388,7 @@ def invoice_detail(request, pk):
 @login_required
 def invoice_pdf_view(request, pk):
     """Any role, within its scope: a shop's users, its accountant, the coordinator."""
-    invoice = get_object_or_404(selectors.invoice_list(user=request.user), pk=pk)
-    return pdf_response(invoice_pdf(invoice), f"{invoice.number}.pdf")
+    invoice = get_object_or_404(
+        selectors.invoice_list(user=request.user).prefetch_related(None), pk=pk
+    )
+    return document_page_response(invoice_pdf_document(invoice), request)

@@ -7,7 +7,7 @@ from .due import issued_invoice, settle
 from .inventory import receive_stock, record_movement
 from .purchasing import RoundFactory, biscuit_round, close_round, make_order
 from .shops import DEFAULT_PASSWORD, CooperativeFactory, ShopFactory, UserFactory, make_siret
-from .worker import REPORT_PDF, ReportFactory, ready_report
+from .worker import REPORT_PDF, ReportFactory, issued_report, ready_report
 from .world import build_shop_world
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "close_round",
     "credit",
     "debit",
+    "issued_report",
     "make_order",
     "make_siret",
     "post_bank_charge",

@@ -14,10 +14,11 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mache.models import OutboxMessage
+from mache.documents import document_bytes
+from mache.models import OutboxMessage, StoredDocument
 from mache.periods import current_month, format_month, previous_month
 from shops.models import User
-from tests.factories import CooperativeFactory, ShopFactory, UserFactory
+from tests.factories import CooperativeFactory, ShopFactory, UserFactory, ready_report
 from worker.models import Report, TaskRun
 from worker.reports.build import report_build
 from worker.services import reports_generate
@@ -83,7 +84,11 @@ def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
     ]
     download = client.get(f"/api/reports/{listed[0]['id']}/pdf/")
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
-    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download.content.startswith(b"%PDF")
+    # Served as stored (docs/documents.md): the document's bytes and their hash.
+    report = Report.objects.get(pk=listed[0]["id"])
+    assert download["ETag"] == f'"{report.document.sha256}"'
+    assert download.content == (media / report.document.name).read_bytes()
     others = Report.objects.exclude(shop=shops[0])
     for report in others:
         assert client.get(f"/api/reports/{report.pk}/pdf/").status_code == 404
@@ -114,7 +119,7 @@ def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db):
     assert done["state"] == "SUCCESS" and done["progress"] == {"done": 2, "total": 2}
 
 
-def test_regeneration_replaces_the_file_and_keeps_one_row(
+def test_regeneration_stores_a_new_document_and_keeps_the_one_before(
     media, db, django_capture_on_commit_callbacks
 ):
     CooperativeFactory()
@@ -122,16 +127,38 @@ def test_regeneration_replaces_the_file_and_keeps_one_row(
     reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
     with django_capture_on_commit_callbacks(execute=True):
         report = report_build(report_id=Report.objects.get(shop=shop).pk)
-    first_file = Path(report.file.path)
+    first = report.document
+    assert first.key == f"report:{report.pk}:1" and first.kind == "report"
+    assert (first.shop_id, report.file.name) == (shop.pk, first.name)
+    # A redelivered task finds it built: nothing rendered, nothing stored.
+    assert report_build(report_id=report.pk).document_id == first.pk
+    assert StoredDocument.objects.count() == 1
     reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
-    # The new file is written beside the old one; the old one goes once the row points
-    # to the new one (after commit), so a reader never meets a missing file.
     with django_capture_on_commit_callbacks(execute=True):
         again = report_build(report_id=report.pk)
     assert Report.objects.filter(shop=shop).count() == 1
-    assert again.pk == report.pk and Path(again.file.path).exists()
-    assert not first_file.exists()
-    assert pdfs_in(media) == [Path(again.file.path)]
+    assert again.pk == report.pk and again.document.key == f"report:{report.pk}:2"
+    assert again.file.name == again.document.name
+    # The month built before is kept as it was issued, and still checks.
+    assert document_bytes(first) == (media / first.name).read_bytes()
+    assert pdfs_in(media) == sorted([media / first.name, media / again.document.name])
+
+
+def test_a_report_built_before_documents_were_stored_is_replaced_by_a_document(
+    media, db, django_capture_on_commit_callbacks
+):
+    CooperativeFactory()
+    shop = ShopFactory()
+    old = ready_report(shop)
+    old_file = media / old.file.name
+    assert old.document is None and old_file.exists()
+    reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        built = report_build(report_id=old.pk)
+    assert built.document.key == f"report:{old.pk}:1"
+    # No document named the old file: it goes once the row points to the new one.
+    assert not old_file.exists()
+    assert pdfs_in(media) == [media / built.document.name]
 
 
 @pytest.mark.parametrize(
@@ -260,8 +287,9 @@ def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_pa
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            # Hold the report row: the task renders and stores its file, then waits for
-            # the row; it is killed there, between the file and the database.
+            # Hold the report row: the task renders its PDF, then waits for the row to
+            # store it as a document; it is killed there, between the rendering and
+            # the database.
             cursor.execute("SELECT id FROM worker_report WHERE id = %s FOR UPDATE", [report.pk])
             result = generate_report.apply_async(args=[report.pk], queue="kill-reports")
 

@@ -1,30 +1,31 @@
-"""One monthly report: render it, store it safely, say it is ready; and its task.
+"""One monthly report: render it, store it as issued, say it is ready; and its task.
 
-`report_build` renders a report and stores it: the PDF is written to a temporary file
-beside its final place and renamed into it (atomic on one file system), so a worker
-killed mid-way leaves no half-written report; the row then points to the new file in a
-transaction, and the old file is removed after commit. `generate_report` is the task
-that `worker.services.reports_generate` sends, one per report.
+`report_build` renders a report and stores it as a document kept as issued
+(mache.documents, docs/documents.md): key "report:<report id>:<n>", n counting the builds
+of that report, so that a month built again gets a new document and the one sent before
+is kept. The bytes are written by mache.documents.store_bytes (a temporary file beside
+their final place, renamed into it: a worker killed mid-way leaves no half-written
+report), then the document's row and the report's point to them in one transaction.
+`generate_report` is the task that `worker.services.reports_generate` sends, one per
+report.
 """
 
-import contextlib
 import logging
-import os
-import uuid
-from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from mache.cache import cached
+from mache.documents import document_store
 from mache.formats import format_month_name
 from mache.notifications import notification, notify_on_commit
+from mache.periods import format_month
 from shops.models import User
 
 from ..models import Report, TaskRun
@@ -32,8 +33,6 @@ from .figures import cooperative_medians, cooperative_report_data, shop_report_d
 from .pdf import cooperative_report_pdf, shop_report_pdf
 
 log = logging.getLogger(__name__)
-
-STALE_PART_SECONDS = 3600
 
 
 def _render(report: Report) -> bytes:
@@ -55,65 +54,60 @@ def _render(report: Report) -> bytes:
     return cooperative_report_pdf(cooperative_report_data(month=report.month))
 
 
-def report_file_name(report: Report) -> str:
-    who = f"commerce-{report.shop_id}" if report.shop_id else "cooperative"
-    return f"reports/{report.month:%Y/%m}/rapport-{who}-{report.month:%Y-%m}.pdf"
+def report_filename(report: Report) -> str:
+    """The name the report downloads under: the shop's name in ASCII, as issued."""
+    who = slugify(report.shop.name) if report.shop_id else "cooperative"
+    return f"rapport-{who}-{format_month(report.month)}.pdf"
 
 
-def store_pdf(name: str, content: bytes) -> str:
-    """Store `content` under a free name close to `name`; never leaves a partial file.
-
-    On the local file system: write a temporary ".part" file in the same directory,
-    flush it to disk, then rename it (atomic). Other storages upload a whole object.
-    """
-    if not isinstance(default_storage, FileSystemStorage):
-        return default_storage.save(name, ContentFile(content))
-    final = default_storage.get_available_name(name)
-    path = Path(default_storage.path(final))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(path.parent)
-    part = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    with open(part, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(part, path)
-    return final
-
-
-def _remove_stale_parts(folder: Path) -> None:
-    """Parts left by a worker killed while writing (they never became a report)."""
-    limit = timezone.now().timestamp() - STALE_PART_SECONDS
-    for part in folder.glob(".*.part"):
-        # Another worker may rename its part into a report between the listing and here.
-        with contextlib.suppress(FileNotFoundError):
-            if part.stat().st_mtime < limit:
-                part.unlink(missing_ok=True)
+def _build_number(report: Report) -> int:
+    """The number of the build about to be stored: one more than the report's current
+    document's (its latest: the document and the report change in one transaction)."""
+    if report.document_id is None:
+        return 1
+    return int(report.document.key.rsplit(":", 1)[1]) + 1
 
 
 def report_build(*, report_id: int) -> Report:
-    """Render and store one report; idempotent (a replay replaces the file again and
-    counts in its run once)."""
+    """Render and store one report as a new document; idempotent: a redelivered task
+    finds the report built (ready, with its document) and renders nothing, counting in
+    its run once. A report asked again (reports_generate made it pending) is built anew:
+    a new document; the previous one is kept, and stays checked."""
     report = Report.objects.select_related("shop").get(pk=report_id)
-    stored = store_pdf(report_file_name(report), _render(report))
-    try:
-        with transaction.atomic():
-            locked = Report.objects.select_for_update().get(pk=report_id)
-            old = locked.file.name
-            was_pending = locked.status == Report.Status.PENDING
-            locked.file.name = stored
-            locked.status, locked.error = Report.Status.READY, ""
-            locked.generated_at = timezone.now()
-            locked.save(update_fields=["file", "status", "error", "generated_at"])
-            if was_pending and locked.run_id:
-                _count_in_run(locked.run_id, failed=False)
-            if old and old != stored:
-                transaction.on_commit(lambda: default_storage.delete(old))
-            if locked.shop_id:
-                notify_on_commit(report_ready_email, locked.pk)
-    except Exception:
-        default_storage.delete(stored)  # the row does not point to it: do not leave it
-        raise
+    if report.status != Report.Status.PENDING and report.document_id is not None:
+        return report
+    content = _render(report)
+    with transaction.atomic():
+        locked = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("shop", "document")
+            .get(pk=report_id)
+        )
+        if locked.status != Report.Status.PENDING and locked.document_id is not None:
+            return locked  # built meanwhile by another delivery of the task
+        old_file = locked.file.name if locked.document_id is None else ""
+        document = document_store(
+            key=f"report:{locked.pk}:{_build_number(locked)}",
+            kind="report",
+            filename=report_filename(locked),
+            content_type="application/pdf",
+            render=lambda: content,
+            shop_id=locked.shop_id,
+        )
+        was_pending = locked.status == Report.Status.PENDING
+        locked.document = document
+        locked.file.name = document.name
+        locked.status, locked.error = Report.Status.READY, ""
+        locked.generated_at = timezone.now()
+        locked.save(update_fields=["document", "file", "status", "error", "generated_at"])
+        if was_pending and locked.run_id:
+            _count_in_run(locked.run_id, failed=False)
+        if old_file and old_file != document.name:
+            # A file of a report built before documents were stored: no document names
+            # it, the new one replaces it (after commit: a reader never meets a gap).
+            transaction.on_commit(lambda: default_storage.delete(old_file))
+        if locked.shop_id:
+            notify_on_commit(report_ready_email, locked.pk)
     return locked
 
 
@@ -175,4 +169,4 @@ def generate_report(report_id: int) -> dict:
         log.exception("report %s failed", report_id)
         report_failed(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    return {"report": report.pk, "file": report.file.name}
+    return {"report": report.pk, "file": report.file.name, "document": report.document_id}
