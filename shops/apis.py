@@ -1,9 +1,11 @@
 """Members API: token, me, shops, users. Views parse, call one service, serialize."""
 
 from django.http import Http404
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +15,7 @@ from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 from mache.validators import coordinates_error, validate_postcode
 
-from . import selectors, services
+from . import anonymisation, personal_data, selectors, services
 from .models import Cooperative, Shop, User
 
 
@@ -154,6 +156,21 @@ class UserInput(serializers.Serializer):
         return attrs
 
 
+class AnonymiseInput(serializers.Serializer):
+    # Ids checked by the service in one query (each must be a shop whose contact is the
+    # person's, or one of the person's shops).
+    clear_shop_contacts = ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+class AnonymisedOutput(UserOutput):
+    anonymised_at = serializers.DateTimeField()
+    # The shops whose contact fields were cleared too (set by the view).
+    cleared_shop_contacts = serializers.ListField(child=serializers.IntegerField())
+
+    class Meta(UserOutput.Meta):
+        fields = [*UserOutput.Meta.fields, "anonymised_at", "cleared_shop_contacts"]
+
+
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserOutput
     permission_classes = [ActionRoles]
@@ -180,6 +197,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=user, data=dict(serializer.validated_data))
         return Response(UserOutput(user).data)
+
+    @extend_schema(request=AnonymiseInput, responses=AnonymisedOutput)
+    @action(detail=True, methods=["post"])
+    def anonymise(self, request, pk=None):
+        """A person who leaves (RGPD article 17, docs/personal-data.md): names, e-mail
+        and phone erased, the account closed; the records naming it stay."""
+        person = self.get_object()
+        serializer = AnonymiseInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shop_ids = serializer.validated_data.get("clear_shop_contacts", [])
+        person = anonymisation.user_anonymise(
+            user_id=person.pk, by=request.user, clear_shop_contacts=shop_ids
+        )
+        person.cleared_shop_contacts = sorted(set(shop_ids))
+        return Response(AnonymisedOutput(person).data)
 
 
 class TokenInput(serializers.Serializer):
@@ -230,6 +262,126 @@ class MeView(APIView):
                 "shops": selectors.user_shop_ids(user),
             }
         )
+
+
+# --- The personal data a user downloads (RGPD article 15, docs/personal-data.md) --------
+# Dates are ISO 8601 strings (with their offset for moments); null when unknown.
+
+
+def _text(**kwargs):
+    return serializers.CharField(allow_null=True, **kwargs)
+
+
+class _Identity(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+    shops = serializers.ListField(
+        child=inline_serializer(
+            "PersonalDataShop", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+        )
+    )
+    is_active = serializers.BooleanField()
+    date_joined = _text()
+    last_login = _text()
+
+
+class _Token(serializers.Serializer):
+    created = _text()
+    last_used_at = _text()
+
+
+class _Device(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    confirmed = serializers.BooleanField()
+    created_at = _text()
+    last_used_at = _text()
+
+
+class _Throttle(serializers.Serializer):
+    scope = serializers.CharField()
+    ip_address = serializers.CharField(allow_blank=True)
+    failures = serializers.IntegerField()
+    window_started_at = _text()
+
+
+class _Login(serializers.Serializer):
+    at = _text()
+    logout_at = _text(required=False)
+    ip_address = _text()
+    user_agent = serializers.CharField(allow_blank=True)
+
+
+class _Invitation(serializers.Serializer):
+    pending = serializers.BooleanField()
+    emails_waiting = serializers.IntegerField()
+
+
+class _ShopContact(serializers.Serializer):
+    shop = serializers.IntegerField()
+    name = serializers.CharField()
+    matching_fields = serializers.ListField(child=serializers.CharField())
+
+
+class _Reference(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = _text()
+    date = _text()
+    shop = serializers.IntegerField(allow_null=True)
+
+
+class _Records(serializers.Serializer):
+    table = serializers.CharField()
+    name = serializers.CharField()
+    field = serializers.CharField()
+    role = serializers.CharField()
+    count = serializers.IntegerField()
+    references = _Reference(many=True)
+
+
+class _Kept(serializers.Serializer):
+    what = serializers.CharField()
+    duration = serializers.CharField()
+    basis = serializers.CharField()
+
+
+class _Retention(serializers.Serializer):
+    summary = serializers.CharField()
+    kept = _Kept(many=True)
+    erased = serializers.ListField(child=serializers.CharField())
+
+
+class PersonalDataOutput(serializers.Serializer):
+    generated_at = serializers.CharField()
+    identity = _Identity()
+    api_tokens = _Token(many=True)
+    two_factor_devices = _Device(many=True)
+    login_throttle = _Throttle(many=True)
+    logins = _Login(many=True)
+    login_failures = _Login(many=True)
+    invitation = _Invitation()
+    shop_contacts = _ShopContact(many=True)
+    records = _Records(many=True)
+    retention = _Retention()
+
+
+class PersonalDataView(APIView):
+    """GET: everything the cooperative holds that names the caller, as a JSON file
+    (`donnees-personnelles-<username>.json`); any logged-in user, for themselves only."""
+
+    @extend_schema(responses=PersonalDataOutput)
+    def get(self, request):
+        data = personal_data.personal_data_export(user=request.user)
+        response = Response(PersonalDataOutput(data).data)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=personal_data.export_filename(request.user)
+        )
+        return response
 
 
 # --- The cooperative (docs/sepa.md, "The cooperative's record"): read by every role,

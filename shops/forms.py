@@ -151,6 +151,35 @@ class PersonForm(forms.Form):
             ).order_by("name", "pk")
 
 
+class AnonymiseForm(forms.Form):
+    """The shops whose contact fields are cleared with the person (docs/personal-data.md):
+    offered, never ticked in advance. `candidates`: shops.personal_data.anonymise_candidates."""
+
+    clear_shop_contacts = forms.TypedMultipleChoiceField(
+        label="Effacer aussi le contact (nom, e-mail, téléphone) de ces commerces",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    FIELD_NAMES = {"contact_name": "même nom", "email": "même e-mail", "phone": "même téléphone"}
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clear_shop_contacts"].choices = [
+            (candidate.shop.pk, self.label_of(candidate)) for candidate in candidates
+        ]
+
+    @classmethod
+    def label_of(cls, candidate) -> str:
+        shop = candidate.shop
+        contact = ", ".join(v for v in (shop.contact_name, shop.email, shop.phone) if v)
+        label = f"{shop.name} : {contact or 'aucun contact'}"
+        if candidate.fields:
+            label += f" ({', '.join(cls.FIELD_NAMES[name] for name in candidate.fields)})"
+        return label
+
+
 class CooperativeForm(forms.ModelForm):
     """The cooperative's record as the coordinator keeps it (its identity on every
     document, the hub where suppliers deliver); the model's validation runs here too,

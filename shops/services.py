@@ -111,6 +111,12 @@ def user_update(*, user: User, data: dict) -> User:
     password = data.pop("password", None)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        if user.anonymised_at is not None:
+            # Names, e-mail or a way back in would undo the erasure (docs/personal-data.md).
+            raise BusinessRuleError(
+                "Ce compte a été anonymisé : il ne peut plus être modifié ni réactivé.",
+                code="user_anonymised",
+            )
         was_active = user.is_active
         for field, value in data.items():
             setattr(user, field, value)

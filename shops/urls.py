@@ -10,6 +10,7 @@ router.register("users", apis.UserViewSet, basename="user")
 urlpatterns = [
     path("auth/token/", apis.TokenView.as_view(), name="auth-token"),
     path("me/", apis.MeView.as_view(), name="me"),
+    path("me/personal-data/", apis.PersonalDataView.as_view(), name="me-personal-data"),
     path("cooperative/", apis.CooperativeView.as_view(), name="cooperative-api"),
     *router.urls,
 ]

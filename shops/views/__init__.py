@@ -258,7 +258,13 @@ page_urlpatterns = [
         people.person_reset_two_factor,
         name="person-reset-two-factor",
     ),
+    path(
+        "coordination/personnes/<int:pk>/anonymiser/",
+        people.person_anonymise,
+        name="person-anonymise",
+    ),
     path("securite/", security.security, name="security"),
+    path("mes-donnees/", security.my_data, name="my-data"),
     path("connexion/code/", security.login_code, name="login-code"),
     path(
         "connexion/invitation/<uidb64>/<token>/",

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.forms import add_service_errors, posted
 
-from .. import selectors, services, twofactor
-from ..forms import CooperativeSecurityForm, InviteForm, PersonForm
+from .. import anonymisation, personal_data, selectors, services, twofactor
+from ..forms import AnonymiseForm, CooperativeSecurityForm, InviteForm, PersonForm
 from ..models import Cooperative, User
 from . import role_required
 
@@ -86,14 +86,17 @@ def person(request, pk):
             "shops": list(person.shops.all()),
         },
     )
-    if request.method == "POST" and form.is_valid():
+    anonymised = person.anonymised_at is not None
+    if request.method == "POST" and not anonymised and form.is_valid():
         try:
             services.user_change(user_id=person.pk, by=request.user, data=form.cleaned_data)
-        except InvalidInput as exc:
+        except (InvalidInput, BusinessRuleError) as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Modifications enregistrées.")
             return redirect("person", person.pk)
+    may_anonymise = not anonymised and person.pk != request.user.pk
+    candidates = personal_data.anonymise_candidates(person) if may_anonymise else []
     return render(
         request,
         "shops/person.html",
@@ -102,6 +105,8 @@ def person(request, pk):
             "form": form,
             "invited": not person.has_usable_password(),
             "two_factor": twofactor.confirmed_device(person) is not None,
+            "anonymised": anonymised,
+            "anonymise_form": AnonymiseForm(candidates=candidates) if may_anonymise else None,
         },
     )
 
@@ -161,4 +166,26 @@ def person_reset_two_factor(request, pk):
         lambda person: services.two_factor_reset(user_id=person.pk),
         "Double authentification retirée : la personne se connecte avec son mot de passe "
         "et peut l'activer de nouveau.",
+    )
+
+
+@role_required(COORDINATOR)
+@require_POST
+def person_anonymise(request, pk):
+    """A person who leaves (RGPD article 17, docs/personal-data.md): the shops whose
+    contact is cleared too are the coordinator's explicit choice."""
+    person = _person(request, pk)
+    form = AnonymiseForm(request.POST, candidates=personal_data.anonymise_candidates(person))
+    if not form.is_valid():
+        messages.error(request, "Choisissez les commerces parmi ceux proposés.")
+        return redirect("person", person.pk)
+    shop_ids = form.cleaned_data["clear_shop_contacts"]
+    return _person_action(
+        request,
+        pk,
+        lambda person: anonymisation.user_anonymise(
+            user_id=person.pk, by=request.user, clear_shop_contacts=shop_ids
+        ),
+        "Compte anonymisé : nom, e-mail et téléphone effacés, accès fermés. Ses "
+        "enregistrements restent, sans rien qui le nomme.",
     )

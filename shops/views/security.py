@@ -14,7 +14,7 @@ from mache.errors import BusinessRuleError, InvalidInput
 from mache.errors import Throttled as ThrottledError
 from mache.forms import add_service_errors, posted
 
-from .. import services, twofactor
+from .. import personal_data, services, twofactor
 from ..forms import CodeForm
 from ..models import User
 from . import role_required
@@ -119,4 +119,23 @@ def security(request):
             "required": twofactor.required_for(user),
         },
         status=status,
+    )
+
+
+@role_required(User.Role.COORDINATOR, User.Role.SHOPKEEPER, User.Role.ACCOUNTANT)
+def my_data(request):
+    """ "Mes données" (RGPD article 15, docs/personal-data.md): the account as the
+    cooperative holds it, the download of everything (GET /api/me/personal-data/), and
+    what is kept after one leaves."""
+    user = request.user
+    return render(
+        request,
+        "shops/my_data.html",
+        {
+            "person": user,
+            "role_label": User.Role(user.effective_role).label,
+            "shops": user.shops.order_by("name", "pk"),
+            "two_factor": twofactor.confirmed_device(user) is not None,
+            "retention": personal_data.RETENTION,
+        },
     )
