@@ -20,17 +20,19 @@ rounded to the cent at the end only.
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from catalogue.labels import is_organic
 from catalogue.models import Product, Supplier, SupplierKind
+from mache.errors import BadQuery
 from mache.money import ZERO, money
-from mache.periods import last_day_of_month
+from mache.periods import FIRST_YEAR, LAST_YEAR, last_day_of_month, paris_today
 from purchasing.models import CreditNoteLine, Invoice, InvoiceLine
 from shops.models import Cooperative, Shop
 
@@ -57,6 +59,10 @@ except ImportError:  # pragma: no cover - until catalogue.local (branch local20)
     def product_is_organic(product):
         return is_organic(product.labels or product.supplier.labels)
 
+
+# A period asked for is at most this many years long (a longer one is a typo).
+MAX_YEARS = 10
+DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ASCII digits, nothing around
 
 # The cooperative, the invoices' lines, the credit notes' lines, the suppliers, the
 # invoices' savings and the shops.
@@ -104,6 +110,7 @@ class ShopImpact:
     organic_share: Decimal
     savings: Decimal
     fees: Decimal
+    zone_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -371,6 +378,7 @@ def _impact(
         or shop["id"] in by_shop.purchases
         or shop["id"] in by_shop.savings
     ]
+    zone_labels = dict(Shop.Zone.choices)
     shop_lines = [
         ShopImpact(
             shop_id=shop["id"],
@@ -384,6 +392,7 @@ def _impact(
             organic_share=share(by_shop.organic[shop["id"]], by_shop.purchases[shop["id"]]),
             savings=money(by_shop.savings[shop["id"]]),
             fees=money(by_shop.fees[shop["id"]]),
+            zone_label=zone_labels.get(shop["zone"], ""),
         )
         for shop in shops
     ]
@@ -455,3 +464,46 @@ def impact_by_month(*, year: int, shop=None) -> list[Impact]:
     return [
         _impact(data, month, last_day_of_month(month), shop_id, month=month) for month in months
     ]
+
+
+# --- The period asked for (API and pages) ---------------------------------------------------
+
+
+def parse_day(value, *, field: str) -> dt.date:
+    """An ISO day (AAAA-MM-JJ) of a sane year, or 400 on `field`."""
+    if value is None or value == "":
+        raise BadQuery({field: ["Ce paramètre est obligatoire (AAAA-MM-JJ)."]})
+    match = DAY_RE.fullmatch(value) if isinstance(value, str) else None
+    try:
+        day = dt.date(*map(int, match.groups())) if match else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadQuery({field: ["Date attendue au format AAAA-MM-JJ."]})
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadQuery({field: [f"Date entre {FIRST_YEAR} et {LAST_YEAR}."]})
+    return day
+
+
+def impact_period(date_from, date_to) -> tuple[dt.date, dt.date]:
+    """[from, to] of a request (both required, ISO days): 400 on the field that is
+    wrong, on `to` when it precedes `from` or lies more than MAX_YEARS years after it."""
+    start = parse_day(date_from, field="from")
+    end = parse_day(date_to, field="to")
+    if end < start:
+        raise BadQuery({"to": ["La fin de la période (to) précède son début (from)."]})
+    limit = dt.date(start.year + MAX_YEARS, start.month, 1) + (start - start.replace(day=1))
+    if end >= limit:
+        raise BadQuery({"to": [f"Une période de {MAX_YEARS} ans au plus."]})
+    return start, end
+
+
+def impact_years(*, shop=None) -> list[int]:
+    """The years the impact pages offer: from the first invoice's (of `shop`, when
+    given) to the current one (Paris). One query."""
+    invoices = Invoice.objects.all()
+    if shop is not None:
+        invoices = invoices.filter(shop_id=_shop_id(shop))
+    first = invoices.aggregate(first=Min("issued_on"))["first"]
+    this_year = paris_today().year
+    return list(range(min(first.year if first else this_year, this_year), this_year + 1))
