@@ -29,6 +29,14 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from catalogue.labels import is_organic
+from catalogue.local import (
+    distance_text,
+    kind_name,
+    local_settings,
+    product_is_organic,
+    supplier_distance_km,
+    supplier_is_local,
+)
 from catalogue.models import Product, Supplier, SupplierKind
 from mache.errors import BadQuery
 from mache.money import ZERO, money
@@ -37,28 +45,6 @@ from purchasing.models import CreditNoteLine, Invoice, InvoiceLine
 from shops.models import Cooperative, Shop
 
 from .reports.figures.common import INVOICE_FIELDS, invoice_savings, percent, with_supplements
-
-try:
-    from catalogue.local import product_is_organic, supplier_distance_km, supplier_is_local
-except ImportError:  # pragma: no cover - until catalogue.local (branch local20) is merged
-    from mache.geo import distance_km
-
-    def supplier_distance_km(supplier, cooperative):
-        places = (
-            supplier.latitude,
-            supplier.longitude,
-            getattr(cooperative, "hub_latitude", None),
-            getattr(cooperative, "hub_longitude", None),
-        )
-        return None if None in places else distance_km(*places)
-
-    def supplier_is_local(supplier, cooperative):
-        km = supplier_distance_km(supplier, cooperative)
-        return km is not None and km <= cooperative.local_radius_km
-
-    def product_is_organic(product):
-        return is_organic(product.labels or product.supplier.labels)
-
 
 # A period asked for is at most this many years long (a longer one is a typo).
 MAX_YEARS = 10
@@ -83,6 +69,7 @@ class SupplierImpact:
     organic_excl_vat: Decimal
     kind_label: str = ""  # its French name
     commune: str = ""
+    distance_text: str = ""  # "à 12,4 km", or "sans coordonnées"
 
 
 @dataclass(frozen=True)
@@ -152,7 +139,7 @@ class _Line:
 
 @dataclass(frozen=True)
 class _Data:
-    cooperative: Cooperative | None
+    cooperative: Cooperative  # its hub and radius (catalogue.local.local_settings)
     lines: list[_Line]
     suppliers: dict[int, Supplier]
     invoices: list[tuple]  # (issued_on, *INVOICE_FIELDS)
@@ -255,7 +242,7 @@ def _was_member(shop: dict, start: dt.date, end: dt.date) -> bool:
 
 def _gather(start: dt.date, end: dt.date, shop_id: int | None) -> _Data:
     """Everything the figures of [start, end] need, in QUERIES queries."""
-    cooperative = Cooperative.objects.first()
+    cooperative = local_settings()
     lines = _lines(start, end, shop_id)
     supplier_ids = {line.supplier_id for line in lines} | {
         line.product_supplier_id for line in lines if line.product_supplier_id
@@ -285,6 +272,22 @@ class _Sums:
         self.savings = defaultdict(lambda: ZERO)
 
 
+def _supplier_line(supplier, cooperative, *, local, purchases, organic) -> SupplierImpact:
+    distance = supplier_distance_km(supplier, cooperative)
+    return SupplierImpact(
+        supplier_id=supplier.pk,
+        supplier=supplier.name,
+        kind=supplier.kind,
+        local=local,
+        distance_km=distance,
+        purchases_excl_vat=money(purchases),
+        organic_excl_vat=money(organic),
+        kind_label=kind_name(supplier.kind),
+        commune=supplier.commune,
+        distance_text=distance_text(distance),
+    )
+
+
 def _impact(
     data: _Data, start: dt.date, end: dt.date, shop_id: int | None, month: dt.date | None = None
 ) -> Impact:
@@ -297,9 +300,7 @@ def _impact(
     def local(supplier_id: int) -> bool:
         if supplier_id not in local_cache:
             supplier = suppliers[supplier_id]
-            local_cache[supplier_id] = cooperative is not None and bool(
-                supplier_is_local(supplier, cooperative)
-            )
+            local_cache[supplier_id] = supplier_is_local(supplier, cooperative)
         return local_cache[supplier_id]
 
     def organic(line: _Line) -> bool:
@@ -347,23 +348,14 @@ def _impact(
         for supplier_id, amount in by_supplier.purchases.items()
         if suppliers[supplier_id].kind == SupplierKind.PRODUCER and local(supplier_id)
     ]
-    kinds = dict(SupplierKind.choices)
     supplier_lines = sorted(
         (
-            SupplierImpact(
-                supplier_id=supplier_id,
-                supplier=suppliers[supplier_id].name,
-                kind=suppliers[supplier_id].kind,
+            _supplier_line(
+                suppliers[supplier_id],
+                cooperative,
                 local=local(supplier_id),
-                distance_km=(
-                    supplier_distance_km(suppliers[supplier_id], cooperative)
-                    if cooperative is not None
-                    else None
-                ),
-                purchases_excl_vat=money(amount),
-                organic_excl_vat=money(by_supplier.organic[supplier_id]),
-                kind_label=kinds.get(suppliers[supplier_id].kind, ""),
-                commune=suppliers[supplier_id].commune,
+                purchases=amount,
+                organic=by_supplier.organic[supplier_id],
             )
             for supplier_id, amount in by_supplier.purchases.items()
         ),
