@@ -6,4 +6,8 @@ from . import apis
 router = SimpleRouter()
 router.register("reports", apis.ReportViewSet, basename="report")
 
-urlpatterns = [path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task"), *router.urls]
+urlpatterns = [
+    path("tasks/<str:task_id>/", apis.TaskView.as_view(), name="task"),
+    path("impact/", apis.ImpactView.as_view(), name="api-impact"),
+    *router.urls,
+]
