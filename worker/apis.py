@@ -1,25 +1,30 @@
-"""Tasks and monthly reports."""
+"""Tasks, monthly reports, the impact figures and the yearly impact report."""
 
-from django.http import FileResponse, Http404
+import json
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.fields import ListField, MoneyField
-from mache.periods import format_month, parse_month
+from mache.periods import FIRST_YEAR, format_month, paris_today, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 from mache.progress import task_progress
 from mache.query import parse_id
+from mache.renderers import JSONRenderer
 from shops.models import User
 from shops.selectors import shop_list, visible_shop
 
 from . import selectors, services
 from .impact import impact_figures, impact_period
 from .models import Report, TaskRun
+from .reports.impact_pdf import impact_report_pdf
 
 TaskState = inline_serializer(
     "TaskState",
@@ -236,3 +241,57 @@ def impact_shop(user, value):
     if len(shops) != 1:
         raise InvalidInput({"shop": ["Précisez le commerce (?shop=)."]})
     return shops[0]
+
+
+class ImpactReportQuery(serializers.Serializer):
+    year = serializers.IntegerField(help_text="L'année du rapport (1er janvier - 31 décembre)")
+    shop = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="Identifiant du commerce ; sans lui, toute la coopérative (coordinateur) "
+        "ou le seul commerce de l'utilisateur.",
+    )
+
+    def validate_year(self, value):
+        last = paris_today().year
+        if not FIRST_YEAR <= value <= last:
+            raise serializers.ValidationError(f"Année entre {FIRST_YEAR} et {last}.")
+        return value
+
+
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets a client that asks for application/pdf have the file rather than a 406; an
+    error then comes as JSON bytes."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class ImpactReportView(APIView):
+    """The yearly impact report as PDF (docs/impact.md, "The yearly report"): the
+    cooperative's for a coordinator who names no shop; a shop's for its shopkeepers and
+    accountants and the coordinator (`impact_shop`: another shop 404). Reads only: it is
+    drawn on each request from the figures of GET /api/impact/ for the same year."""
+
+    permission_classes = [ActionRoles]
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        parameters=[ImpactReportQuery],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        query = ImpactReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shop = impact_shop(request.user, request.query_params.get("shop"))
+        year = query.validated_data["year"]
+        pdf = impact_report_pdf(year, shop=shop)
+        who = f"-{slugify(shop.name)}" if shop is not None else ""
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="rapport-impact-{year}{who}.pdf"'
+        return response

@@ -172,6 +172,7 @@ def _impact(request, shop) -> dict:
         "months": impact_by_month(year=year, shop=shop) if month is None else [],
         "period": format_month_name(start) if month else f"l'année {year}",
         "query": urlencode({"year": year, **({"month": month} if month else {})}),
+        "year": year,  # the yearly impact report's (docs/impact.md)
     }
 
 

@@ -215,6 +215,7 @@ def benchmark_chart(
 
 LOCAL = BAR  # the local part of the purchases
 NOT_LOCAL = MEDIAN  # the rest
+ORGANIC = colors.HexColor("#7a9e3d")  # the organic share
 SHARE_MAX = 100  # shares are percentages
 
 
@@ -268,18 +269,21 @@ def monthly_local_chart(
 
 
 def shares_chart(
-    shares: Sequence[tuple[str, Decimal | None]], *, width: float, bar_height: int = 18
+    shares: Sequence[tuple[str, Decimal | None, colors.Color]],
+    *,
+    width: float,
+    bar_height: int = 18,
 ) -> Drawing:
-    """For each (label, share in percent or None): a bar on a 0-100 % scale with its
-    share printed at its end ("n.d." without purchases)."""
+    """For each (label, share in percent or None, colour): a bar on a 0-100 % scale with
+    its share printed at its end ("n.d." for None)."""
     label_room, amount_room = 120, 50
     height = bar_height * len(shares) + 26
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y = label_room, 14
     chart.width, chart.height = width - label_room - amount_room, height - chart.y - 4
-    chart.data = [[_plotted(share) for _, share in shares]]
-    chart.categoryAxis.categoryNames = [label for label, _ in shares]
+    chart.data = [[_plotted(share) for _, share, _ in shares]]
+    chart.categoryAxis.categoryNames = [label for label, _, _ in shares]
     chart.categoryAxis.reverseDirection = 1
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 8
@@ -291,10 +295,11 @@ def shares_chart(
     _style_value_axis(chart.valueAxis, values=[Decimal(SHARE_MAX)], tick=_percent_tick)
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, SHARE_MAX
     chart.valueAxis.valueStep = 20
-    chart.bars[0].fillColor = LOCAL
     chart.bars[0].strokeColor = None
+    for index, (_, _, colour) in enumerate(shares):
+        chart.bars[(0, index)].fillColor = colour
     chart.barLabelFormat = "values"
-    chart.barLabelArray = [[_formatted(share, "%") for _, share in shares]]
+    chart.barLabelArray = [[_formatted(share, "%") for _, share, _ in shares]]
     chart.barLabels.fontName = FONT_BOLD
     chart.barLabels.fontSize = 8
     chart.barLabels.fillColor = INK

@@ -10,6 +10,7 @@ mache.formats and never computed a second way here.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
@@ -17,14 +18,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
-from catalogue.models import Supplier, SupplierKind
 from mache.formats import (
     MONTH_NAMES,
     NBSP,
     format_date,
     format_eur,
     format_long_date,
-    format_number,
     format_quantity,
     plural,
 )
@@ -49,8 +48,9 @@ from . import charts
 from .figures.common import cooperative_name_and_radius
 from .pdf import ORGANIC_LABELS, _bold, _rate, impact_rows, zones_table
 
-KINDS = dict(SupplierKind.choices)
-NO_COORDINATES = "sans coordonnées"
+if TYPE_CHECKING:  # worker.impact reads the figures' helpers: imported as a module above
+    from worker.impact import Impact
+
 # Short month names under the chart's bars (French abbreviations).
 MONTH_SHORT = (
     "janv.",
@@ -71,7 +71,7 @@ MONTH_SHORT = (
 @dataclass(frozen=True)
 class ImpactReportData:
     """What the yearly report prints: worker.impact's figures of the year and of its
-    twelve months, and the few names around them."""
+    twelve months, and the names around them."""
 
     year: int
     cooperative_name: str
@@ -79,24 +79,17 @@ class ImpactReportData:
     shop_id: int | None  # None: the whole cooperative
     shop_name: str
     shop_commune: str
-    figures: "impact_figures_module.Impact"  # impact_figures over the calendar year
-    months: list  # impact_by_month: twelve Impact, January first
-    communes: dict[int, str]  # supplier id -> commune, for the suppliers' table
+    figures: "Impact"  # impact_figures over the calendar year
+    months: list["Impact"]  # impact_by_month: twelve, January first
     made_on: dt.date  # the day it is printed: a year not over yet says so
 
 
 def impact_report_data(*, year: int, shop=None) -> ImpactReportData:
-    """The year's figures (one impact_figures call over 1 January - 31 December, as the
-    API for the same dates), its months (impact_by_month) and the suppliers' communes."""
+    """The year's figures (one impact_figures call over 1 January - 31 December, what
+    the API answers for the same dates) and its months (impact_by_month)."""
     name, radius = cooperative_name_and_radius()
     figures = impact_figures_module.impact_figures(
         start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), shop=shop
-    )
-    months = impact_figures_module.impact_by_month(year=year, shop=shop)
-    communes = dict(
-        Supplier.objects.filter(
-            pk__in=[row.supplier_id for row in figures.by_supplier]
-        ).values_list("pk", "commune")
     )
     return ImpactReportData(
         year=year,
@@ -106,8 +99,7 @@ def impact_report_data(*, year: int, shop=None) -> ImpactReportData:
         shop_name=shop.name if shop is not None else "",
         shop_commune=shop.commune if shop is not None else "",
         figures=figures,
-        months=list(months),
-        communes=communes,
+        months=list(impact_figures_module.impact_by_month(year=year, shop=shop)),
         made_on=paris_today(),
     )
 
@@ -348,7 +340,10 @@ def _shares(data: ImpactReportData) -> list[Flowable]:
     f = data.figures
     return [
         charts.shares_chart(
-            [("Produits locaux", f.local_share), ("Produits bio", f.organic_share)],
+            [
+                ("Produits locaux", f.local_share, charts.LOCAL),
+                ("Produits bio", f.organic_share, charts.ORGANIC),
+            ],
             width=CONTENT_WIDTH,
         ),
         para(
@@ -358,45 +353,37 @@ def _shares(data: ImpactReportData) -> list[Flowable]:
     ]
 
 
-def _distance(row) -> str:
-    if row.distance_km is None:
-        return NO_COORDINATES
-    return f"{format_number(row.distance_km)}{NBSP}km"
-
-
 def _suppliers(data: ImpactReportData) -> list[Flowable]:
-    suppliers = data.figures.by_supplier
+    f = data.figures
     rows = [
         [
             row.supplier,
-            KINDS.get(row.kind, row.kind),
-            data.communes.get(row.supplier_id, ""),
-            _distance(row),
+            row.kind_label,
+            row.commune,
+            row.distance_text,
             "oui" if row.local else "non",
             format_eur(row.purchases_excl_vat),
-            format_eur(row.organic_excl_vat),
         ]
-        for row in suppliers
+        for row in f.by_supplier
     ]
     if rows:
-        f = data.figures
         rows.append(
             [
-                _bold(plural(len(suppliers), "fournisseur", "fournisseurs")),
+                _bold(plural(len(f.by_supplier), "fournisseur", "fournisseurs")),
                 "",
                 "",
                 "",
                 "",
                 _bold(format_eur(f.purchases_excl_vat), right=True),
-                _bold(format_eur(f.organic_excl_vat), right=True),
             ]
         )
     return [
         data_table(
-            ["Fournisseur", "Type", "Commune", "Distance", "Local", "Achats HT", "dont bio"],
+            ["Fournisseur", "Type", "Commune", "Distance", "Local", "Achats HT"],
             rows,
-            widths=[24, 16, 20, 12, 7, 12, 10],
-            right_columns={3, 4, 5, 6},
+            # Room for "Transformateur", "sans coordonnées" and six-figure amounts.
+            widths=[24, 15.5, 23, 17.5, 6.5, 13.5],
+            right_columns={3, 4, 5},
             empty="Aucun achat par la coopérative cette année.",
         ),
         para(
@@ -413,8 +400,8 @@ def _without_coordinates(data: ImpactReportData) -> list[Flowable]:
         return [para("Tous les fournisseurs de l'année ont leurs coordonnées.")]
     return [
         para(
-            f"{plural(len(names), 'fournisseur n’a', 'fournisseurs n’ont')} pas de "
-            "coordonnées : sa distance est inconnue, il est compté comme non local.",
+            "Sans coordonnées, la distance d'un fournisseur est inconnue : il est compté "
+            f"comme non local. Cette année : {plural(len(names), 'fournisseur', 'fournisseurs')}."
         ),
         data_table(
             ["Fournisseur (compté comme non local)"],
@@ -438,6 +425,47 @@ def _zones(data: ImpactReportData) -> list[Flowable]:
         else "habitants non renseignés"
     )
     return [para(f"Zone : {zone.label} · commune de {inhabitants}.")]
+
+
+def _shops(data: ImpactReportData) -> list[Flowable]:
+    """The member shops of the year (worker.impact.ShopImpact), by name."""
+    f = data.figures
+    rows = [
+        [
+            shop.shop,
+            shop.zone_label,
+            format_eur(shop.purchases_excl_vat),
+            _rate(shop.local_share),
+            _rate(shop.organic_share),
+            format_eur(shop.savings),
+        ]
+        for shop in f.by_shop
+    ]
+    if rows:
+        rows.append(
+            [
+                _bold(plural(len(f.by_shop), "commerce", "commerces")),
+                "",
+                *[
+                    _bold(text, right=True)
+                    for text in (
+                        format_eur(f.purchases_excl_vat),
+                        _rate(f.local_share),
+                        _rate(f.organic_share),
+                        format_eur(f.savings),
+                    )
+                ],
+            ]
+        )
+    return [
+        data_table(
+            ["Commerce", "Zone", "Achats HT", "Part locale", "Part bio", "Économies"],
+            rows,
+            widths=[34, 12, 16, 12, 12, 14],
+            right_columns={2, 3, 4, 5},
+            empty="Aucun commerce membre cette année.",
+        )
+    ]
 
 
 def _method(data: ImpactReportData) -> list[Flowable]:
@@ -476,6 +504,11 @@ def render_impact_report(data: ImpactReportData) -> bytes:
         _section(
             "Commerces membres par zone" if data.shop_id is None else "Le commerce",
             *_zones(data),
+        ),
+        *(
+            [para("Commerces membres de l'année", "heading"), *_shops(data)]
+            if data.shop_id is None
+            else []
         ),
         para("Fournisseurs de l'année", "heading"),
         *_suppliers(data),

@@ -74,8 +74,9 @@ def _section(title: str, *flowables: Flowable) -> KeepTogether:
 
 # --- Short supply chains: the section both reports share (docs/impact.md) -------------
 
+
 def _label_short(code: str) -> str:
-    """"Agriculture biologique (AB)" -> "AB"; "Demeter" -> "Demeter"."""
+    """ "Agriculture biologique (AB)" -> "AB"; "Demeter" -> "Demeter"."""
     name = LABELS[code]
     return name[name.index("(") + 1 : -1] if name.endswith(")") else name
 
