@@ -1,12 +1,10 @@
 """Tasks, monthly reports, the impact figures and the yearly impact report."""
 
-import json
-
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +15,6 @@ from mache.periods import FIRST_YEAR, format_month, paris_today, parse_month
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 from mache.progress import task_progress
 from mache.query import parse_id
-from mache.renderers import JSONRenderer
 from shops.models import User
 from shops.selectors import shop_list, visible_shop
 
@@ -259,19 +256,6 @@ class ImpactReportQuery(serializers.Serializer):
         return value
 
 
-class PdfRenderer(renderers.BaseRenderer):
-    """Lets a client that asks for application/pdf have the file rather than a 406; an
-    error then comes as JSON bytes."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
 class ImpactReportView(APIView):
     """The yearly impact report as PDF (docs/impact.md, "The yearly report"): the
     cooperative's for a coordinator who names no shop; a shop's for its shopkeepers and
@@ -279,7 +263,6 @@ class ImpactReportView(APIView):
     drawn on each request from the figures of GET /api/impact/ for the same year."""
 
     permission_classes = [ActionRoles]
-    renderer_classes = [JSONRenderer, PdfRenderer]
 
     @extend_schema(
         parameters=[ImpactReportQuery],
