@@ -46,3 +46,14 @@ def validate_labels(value) -> None:
 
 def is_organic(labels) -> bool:
     return bool(ORGANIC.intersection(labels or ()))
+
+
+def labels_clean(values) -> list[str]:
+    """Labels as typed or sent (codes or names: "ab", "Label Rouge"), normalised by
+    label_code, each once in the order given, then validated (ValidationError naming the
+    known codes when one is unknown)."""
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValidationError("Les labels sont une liste de codes.")
+    codes = list(dict.fromkeys(label_code(value) for value in values if str(value).strip()))
+    validate_labels(codes)
+    return codes
