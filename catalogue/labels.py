@@ -19,6 +19,23 @@ LABELS = {
     "MSC": "Pêche durable (MSC)",
 }
 
+# What a badge says where room is short (the order form's product cards): the acronym
+# when there is one, else the name.
+SHORT_NAMES = {
+    "AB": "AB",
+    "BIO_COHERENCE": "Bio Cohérence",
+    "DEMETER": "Demeter",
+    "NATURE_PROGRES": "Nature & Progrès",
+    "HVE": "HVE",
+    "LABEL_ROUGE": "Label Rouge",
+    "AOP": "AOP",
+    "IGP": "IGP",
+    "STG": "STG",
+    "BLEU_BLANC_COEUR": "Bleu-Blanc-Cœur",
+    "COMMERCE_EQUITABLE": "Équitable",
+    "MSC": "MSC",
+}
+
 # Labels that certify organic farming under the EU regulation (AB, and the private
 # labels that require it): a product carrying one counts in the organic share.
 ORGANIC = frozenset({"AB", "BIO_COHERENCE", "DEMETER"})

@@ -19,7 +19,7 @@ from mache.formats import NBSP
 from mache.geo import distance_km
 from shops.models import Cooperative
 
-from .labels import LABELS, ORGANIC, is_organic
+from .labels import LABELS, ORGANIC, SHORT_NAMES, is_organic
 from .models import SupplierKind
 
 DEFAULT_RADIUS_KM = 80  # shops.Cooperative.local_radius_km's default
@@ -109,6 +109,11 @@ def organic_q(prefix: str = "") -> Q:
 def label_names(codes) -> list[str]:
     """The French names of label codes, in the order given (unknown codes as they are)."""
     return [LABELS.get(code, code) for code in codes or ()]
+
+
+def short_label(code: str) -> str:
+    """AB -> "AB", LABEL_ROUGE -> "Label Rouge": a label where room is short."""
+    return SHORT_NAMES.get(code) or LABELS.get(code, code)
 
 
 def kind_name(kind: str) -> str:
