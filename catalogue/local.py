@@ -19,7 +19,7 @@ from mache.formats import NBSP
 from mache.geo import distance_km
 from shops.models import Cooperative
 
-from .labels import LABELS, ORGANIC, is_organic
+from .labels import LABELS, ORGANIC, SHORT_NAMES, is_organic
 from .models import SupplierKind
 
 DEFAULT_RADIUS_KM = 80  # shops.Cooperative.local_radius_km's default
@@ -111,6 +111,11 @@ def label_names(codes) -> list[str]:
     return [LABELS.get(code, code) for code in codes or ()]
 
 
+def short_label(code: str) -> str:
+    """AB -> "AB", LABEL_ROUGE -> "Label Rouge": a label where room is short."""
+    return SHORT_NAMES.get(code) or LABELS.get(code, code)
+
+
 def kind_name(kind: str) -> str:
     """producer -> "Producteur" (catalogue.models.SupplierKind)."""
     try:
@@ -119,11 +124,12 @@ def kind_name(kind: str) -> str:
         return kind
 
 
-def distance_text(distance: Decimal | None) -> str:
-    """Decimal("12.4") -> "à 12,4 km", None -> "sans coordonnées" (French, no-break
-    space before the unit)."""
+def distance_text(distance: Decimal | None, *, located: bool = False) -> str:
+    """Decimal("12.4") -> "à 12,4 km" (French, no-break spaces); None -> "sans
+    coordonnées", or, for a supplier `located` while the hub is not, "distance
+    inconnue"."""
     if distance is None:
-        return "sans coordonnées"
+        return "distance inconnue" if located else "sans coordonnées"
     text = f"{distance:f}".replace(".", ",")
     if text.endswith(",0"):
         text = text[:-2]
@@ -137,6 +143,7 @@ class SupplierPlace:
     kind: str
     kind_name: str
     commune: str
+    located: bool  # the supplier has coordinates
     distance_km: Decimal | None
     distance_text: str
     local: bool
@@ -146,14 +153,17 @@ class SupplierPlace:
 
 
 def supplier_place(supplier, cooperative) -> SupplierPlace:
+    """What the pages show of a supplier (computed, no query)."""
     distance = supplier_distance_km(supplier, cooperative)
+    located = supplier.latitude is not None and supplier.longitude is not None
     labels = tuple(supplier.labels or ())
     return SupplierPlace(
         kind=supplier.kind,
         kind_name=kind_name(supplier.kind),
         commune=supplier.commune,
+        located=located,
         distance_km=distance,
-        distance_text=distance_text(distance),
+        distance_text=distance_text(distance, located=located),
         local=distance_is_local(distance, cooperative),
         labels=labels,
         label_names=tuple(label_names(labels)),

@@ -284,7 +284,9 @@ def _supplier_line(supplier, cooperative, *, local, purchases, organic) -> Suppl
         organic_excl_vat=money(organic),
         kind_label=kind_name(supplier.kind),
         commune=supplier.commune,
-        distance_text=distance_text(distance),
+        distance_text=distance_text(
+            distance, located=supplier.latitude is not None and supplier.longitude is not None
+        ),
     )
 
 

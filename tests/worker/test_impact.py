@@ -10,6 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -648,24 +649,42 @@ def test_ten_years_is_the_longest_period(api, coordinator, db):
     assert client.get("/api/impact/", {"from": "2024-02-29", "to": "2034-03-01"}).status_code == 400
 
 
-def test_the_api_reads_as_many_queries_whatever_the_data(year, api, coordinator):
-    client = api.as_user(coordinator)
+def test_the_api_and_the_pages_read_as_many_queries_whatever_the_data(
+    year, api, client, coordinator
+):
+    api_client = api.as_user(coordinator)
+    client.force_login(coordinator)
+    shopkeeper = Client()
+    shopkeeper.force_login(UserFactory(shops=[year["shops"]["rimou"]]))
+    asked = [
+        (api_client, "/api/impact/", PERIOD),
+        (client, "/coordination/impact/", {"year": YEAR}),
+        (client, "/coordination/impact/", {"year": YEAR, "month": 6}),
+        (shopkeeper, "/impact/", {"year": YEAR}),
+    ]
 
-    def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get("/api/impact/", PERIOD).status_code == 200
-        return len(queries)
+    def counts():
+        found = []
+        for who, url, query in asked:
+            with CaptureQueriesContext(connection) as queries:
+                assert who.get(url, query).status_code == 200
+            found.append(len(queries))
+        return found
 
-    small = count()
+    small = counts()
     shop = ShopFactory(name="Épicerie nouvelle")
-    supplier = SupplierFactory(name="Maraîcher", kind="producer", latitude=HUB[0], longitude=HUB[1])
-    receive(
-        supplier,
-        [(shop, [(ProductFactory(supplier=supplier, case_size=1), 4)])],
-        month=11,
-        day=4,
-    )
-    assert count() == small
+    for n in range(2):
+        supplier = SupplierFactory(
+            name=f"Maraîcher {n}", kind="producer", latitude=HUB[0], longitude=HUB[1]
+        )
+        products = [ProductFactory(supplier=supplier, case_size=1) for _ in range(3)]
+        receive(
+            supplier,
+            [(s, [(p, 4) for p in products]) for s in (shop, year["shops"]["rimou"])],
+            month=6 + 5 * n,
+            day=4 + n,
+        )
+    assert counts() == small
 
 
 # --- The pages ----------------------------------------------------------------------------
