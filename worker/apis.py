@@ -257,7 +257,7 @@ class ImpactReportQuery(serializers.Serializer):
 
 
 class ImpactReportView(APIView):
-    """The yearly impact report as PDF (docs/impact.md, "The yearly report"): the
+    """The yearly impact report as PDF (docs/impact.md, "The yearly impact report"): the
     cooperative's for a coordinator who names no shop; a shop's for its shopkeepers and
     accountants and the coordinator (`impact_shop`: another shop 404). Reads only: it is
     drawn on each request from the figures of GET /api/impact/ for the same year."""
