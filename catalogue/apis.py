@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -12,8 +14,9 @@ from mache.fields import MoneyField, UnitPriceField, VatRateField
 from mache.limits import MAX_LIST_ITEMS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
 
-from . import selectors, services
+from . import local, selectors, services
 from .csv_import import catalogue_import
+from .labels import LABELS, labels_clean
 from .models import MAX_UNITS, Product, Supplier
 
 WRITES = {
@@ -24,10 +27,50 @@ WRITES = {
 }
 
 
+def _local_settings(serializer):
+    """The cooperative's hub and radius, read once per response (the root serializer's
+    context is shared by every row of a list): catalogue.local."""
+    context = serializer.context
+    if "local" not in context:
+        context["local"] = local.local_settings()
+    return context["local"]
+
+
+class LabelsField(serializers.ListField):
+    """Label codes (catalogue.labels): names and codes as typed are accepted ("ab",
+    "Label Rouge"), normalised, each kept once; codes always come back."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField(max_length=60))
+        kwargs.setdefault("max_length", len(LABELS))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        values = super().to_internal_value(data)
+        try:
+            return labels_clean(values)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
 class SupplierSerializer(serializers.ModelSerializer):
     min_order_amount = MoneyField(min_value=Decimal("0"))
     free_shipping_threshold = MoneyField(min_value=Decimal("0"), allow_null=True, required=False)
     shipping_fee = MoneyField(min_value=Decimal("0"))
+    # Where it produces (docs/local-producers.md): decimal degrees, both or neither, in
+    # France (the model's clean, through the service: 400 on `latitude`).
+    latitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, required=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, required=False
+    )
+    labels = LabelsField()
+    distance_km = serializers.SerializerMethodField()
+    local = serializers.SerializerMethodField()
 
     class Meta:
         model = Supplier
@@ -40,7 +83,22 @@ class SupplierSerializer(serializers.ModelSerializer):
             "min_order_amount",
             "free_shipping_threshold",
             "shipping_fee",
+            "kind",
+            "commune",
+            "latitude",
+            "longitude",
+            "labels",
+            "distance_km",
+            "local",
         ]
+
+    @extend_schema_field(OpenApiTypes.STR)  # "12.4" (one decimal) or null
+    def get_distance_km(self, supplier) -> str | None:
+        distance = local.supplier_distance_km(supplier, _local_settings(self))
+        return None if distance is None else f"{distance:.1f}"
+
+    def get_local(self, supplier) -> bool:
+        return local.supplier_is_local(supplier, _local_settings(self))
 
 
 class TierSerializer(serializers.Serializer):
@@ -54,6 +112,11 @@ class ProductSerializer(serializers.ModelSerializer):
     unit_price = UnitPriceField(min_value=Decimal("0.0001"))
     vat_rate = VatRateField()
     price_tiers = TierSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
+    # The product's own labels (empty: its supplier's apply); `organic` and `local` are
+    # the effective ones (catalogue.local, docs/local-producers.md).
+    labels = LabelsField()
+    organic = serializers.SerializerMethodField()
+    local = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
@@ -68,8 +131,18 @@ class ProductSerializer(serializers.ModelSerializer):
             "vat_rate",
             "price_tiers",
             "active",
+            "origin",
+            "labels",
+            "organic",
+            "local",
         ]
         validators = []  # (supplier, sku) uniqueness is judged by the service, on `sku`
+
+    def get_organic(self, product) -> bool:
+        return local.product_is_organic(product)
+
+    def get_local(self, product) -> bool:
+        return local.product_is_local(product, _local_settings(self))
 
 
 class CatalogueImportInput(serializers.Serializer):

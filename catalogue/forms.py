@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from mache.csvfiles import parse_decimal
 from mache.forms import ErrorSpot
 
-from .models import MAX_UNITS, Product, Supplier, VatRate
+from .labels import LABELS
+from .models import MAX_UNITS, Product, Supplier, SupplierKind, VatRate
 
 REQUIRED = "Ce champ est obligatoire."
 SPACES_RE = re.compile(r"[\s\u00a0\u202f]")
@@ -82,6 +83,43 @@ def count_input(label: str, **kwargs) -> forms.IntegerField:
     )
 
 
+def coordinate_input(label: str, example: str) -> forms.DecimalField:
+    """A latitude or longitude in decimal degrees, decimal comma or point, optional."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=8,
+        decimal_places=5,
+        localize=True,
+        error_messages={
+            "invalid": f"Un nombre en degrés décimaux, comme {example}.",
+            "max_decimal_places": "Cinq décimales au plus.",
+            "max_digits": f"Un nombre en degrés décimaux, comme {example}.",
+            "max_whole_digits": f"Un nombre en degrés décimaux, comme {example}.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class LabelsField(forms.MultipleChoiceField):
+    """Label codes as checkboxes, shown by their French names (catalogue.labels), given
+    back in LABELS' order whatever the browser's."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Labels")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": "Choisissez des labels de la liste."}
+        )
+        super().__init__(choices=list(LABELS.items()), **kwargs)
+
+    def clean(self, value):
+        ticked = set(super().clean(value))
+        return [code for code in LABELS if code in ticked]
+
+
 class SupplierForm(forms.Form):
     """The fields of `/api/suppliers/` (docs/catalogue.md)."""
 
@@ -115,11 +153,35 @@ class SupplierForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    # Who it is and where it produces (docs/local-producers.md): the model judges the
+    # place (both coordinates or neither, in France) and says it on the latitude.
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=SupplierKind.choices,
+        initial=SupplierKind.WHOLESALER,
+        required=False,
+        error_messages={"invalid_choice": "Choisissez un type de la liste."},
+    )
+    commune = forms.CharField(
+        label="Commune", required=False, max_length=_max_length(Supplier, "commune")
+    )
+    latitude = coordinate_input("Latitude", "48,11130")
+    longitude = coordinate_input("Longitude", "-1,68000")
+    labels = LabelsField()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["latitude"].help_text = (
+            "En degrés décimaux (par exemple 48,11130 et -1,68000 à Rennes) : la distance à "
+            "la plateforme. Vide : « sans coordonnées », jamais local."
+        )
         self.fields["free_shipping_threshold"].help_text = "Vide : pas de franco."
         self.fields["iban"].help_text = "Pour lui payer ses commandes par virement."
         self.fields["siret"].help_text = "14 chiffres, sans espaces."
+
+    def clean_kind(self):
+        # Not sent (a script, not the page's select): the kind stays what it was.
+        return self.cleaned_data.get("kind") or self.initial.get("kind") or SupplierKind.WHOLESALER
 
 
 class ProductForm(forms.Form):
@@ -167,6 +229,15 @@ class ProductForm(forms.Form):
         help_text="Les commerçants filtrent le bon de commande par catégorie.",
     )
     active = forms.BooleanField(label="Actif (proposé dans les tournées)", required=False)
+    # Its own origin and labels (docs/local-producers.md): no label ticked, its
+    # supplier's apply.
+    origin = forms.CharField(
+        label="Origine",
+        required=False,
+        max_length=_max_length(Product, "origin"),
+        help_text="Si elle diffère du fournisseur : une ferme, une commune, un pays.",
+    )
+    labels = LabelsField(help_text="Aucun coché : ceux du fournisseur s'appliquent au produit.")
     price_tiers = ErrorSpot()
 
     @staticmethod
@@ -185,6 +256,8 @@ class ProductForm(forms.Form):
             "vat_rate": f"{product.vat_rate:.2f}",
             "category": product.category,
             "active": product.active,
+            "origin": product.origin,
+            "labels": list(product.labels),
         }
 
     def data_for_service(self) -> dict:

@@ -19,6 +19,23 @@ LABELS = {
     "MSC": "Pêche durable (MSC)",
 }
 
+# What a badge says where room is short (the order form's product cards): the acronym
+# when there is one, else the name.
+SHORT_NAMES = {
+    "AB": "AB",
+    "BIO_COHERENCE": "Bio Cohérence",
+    "DEMETER": "Demeter",
+    "NATURE_PROGRES": "Nature & Progrès",
+    "HVE": "HVE",
+    "LABEL_ROUGE": "Label Rouge",
+    "AOP": "AOP",
+    "IGP": "IGP",
+    "STG": "STG",
+    "BLEU_BLANC_COEUR": "Bleu-Blanc-Cœur",
+    "COMMERCE_EQUITABLE": "Équitable",
+    "MSC": "MSC",
+}
+
 # Labels that certify organic farming under the EU regulation (AB, and the private
 # labels that require it): a product carrying one counts in the organic share.
 ORGANIC = frozenset({"AB", "BIO_COHERENCE", "DEMETER"})
@@ -46,3 +63,14 @@ def validate_labels(value) -> None:
 
 def is_organic(labels) -> bool:
     return bool(ORGANIC.intersection(labels or ()))
+
+
+def labels_clean(values) -> list[str]:
+    """Labels as typed or sent (codes or names: "ab", "Label Rouge"), normalised by
+    label_code, each once in the order given, then validated (ValidationError naming the
+    known codes when one is unknown)."""
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValidationError("Les labels sont une liste de codes.")
+    codes = list(dict.fromkeys(label_code(value) for value in values if str(value).strip()))
+    validate_labels(codes)
+    return codes

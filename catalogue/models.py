@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from mache.validators import (
+    place_check,
     validate_bic,
     validate_iban,
     validate_latitude,
@@ -132,6 +133,9 @@ class Supplier(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        place_check(self, "latitude", "longitude")
 
 
 class Product(models.Model):

@@ -12,7 +12,7 @@ from mache.forms import add_service_errors, posted
 from shops.models import User
 from shops.views import role_required
 
-from . import selectors, services
+from . import local, selectors, services
 from .csv_import import catalogue_import
 from .forms import (
     CatalogueImportForm,
@@ -47,7 +47,12 @@ def coord_suppliers(request):
     form.is_valid()
     suppliers = selectors.supplier_search(user=request.user, text=form.cleaned_data.get("q") or "")
     page = Paginator(suppliers, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "catalogue/coord_suppliers.html", {"form": form, "page": page})
+    # Kind, commune, distance and « Local » of each row, the cooperative read once.
+    cooperative = local.local_settings()
+    rows = [(supplier, local.supplier_place(supplier, cooperative)) for supplier in page]
+    return render(
+        request, "catalogue/coord_suppliers.html", {"form": form, "page": page, "rows": rows}
+    )
 
 
 @role_required(COORDINATOR)
@@ -77,7 +82,13 @@ def coord_supplier(request, pk):
         else:
             messages.success(request, f"Fournisseur « {supplier.name} » enregistré.")
             return redirect("coord-supplier", pk=supplier.pk)
-    return render(request, "catalogue/supplier_form.html", {"form": form, "supplier": supplier})
+    # As saved (not as typed): its distance to the hub and whether it is local.
+    place = local.supplier_place(supplier, local.local_settings())
+    return render(
+        request,
+        "catalogue/supplier_form.html",
+        {"form": form, "supplier": supplier, "place": place},
+    )
 
 
 # --- Products ---------------------------------------------------------------------------

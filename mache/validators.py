@@ -1,6 +1,7 @@
 """Model field validators shared by every app, with French messages."""
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -100,3 +101,35 @@ def coordinates_error(latitude, longitude) -> str | None:
     if (latitude is None) != (longitude is None):
         return "Saisissez la latitude et la longitude, ou aucune des deux."
     return None
+
+
+OUTSIDE_FRANCE = (
+    "Ces coordonnées sont hors de France métropolitaine et d'outre-mer : vérifiez le signe "
+    "et l'ordre (latitude puis longitude, en degrés décimaux)."
+)
+
+
+def place_error(latitude, longitude) -> str | None:
+    """A place typed by the coordinator (a supplier, the hub: docs/local-producers.md):
+    both coordinates or neither, and within one of France's boxes, metropolitan or
+    overseas (mache.geo.FRANCE_BOXES): a dropped sign or swapped coordinates land
+    outside every one."""
+    from .geo import in_france
+
+    if error := coordinates_error(latitude, longitude):
+        return error
+    if latitude is not None and not in_france(latitude, longitude):
+        return OUTSIDE_FRANCE
+    return None
+
+
+def place_check(instance, latitude: str, longitude: str) -> None:
+    """A model's place (a supplier, the cooperative's hub), from its clean(): place_error
+    said on the latitude field. Values already refused by the fields' own validators (not
+    a number, out of range) are left to them: one message each."""
+    lat, lon = getattr(instance, latitude), getattr(instance, longitude)
+    for value, limit in ((lat, 90), (lon, 180)):
+        if value is not None and (not isinstance(value, Decimal) or not -limit <= value <= limit):
+            return
+    if error := place_error(lat, lon):
+        raise ValidationError({latitude: ValidationError(error, code="place")})

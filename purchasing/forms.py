@@ -8,6 +8,7 @@ import unicodedata
 from django import forms
 
 from accounting.forms import AmountField
+from catalogue.local import product_is_local, product_is_organic
 from catalogue.models import MAX_UNITS
 from mache.formats import format_quantity, format_rate
 from mache.periods import paris_today
@@ -96,14 +97,24 @@ def folded(text: str) -> str:
 
 class ProductFilterForm(forms.Form):
     """The order form's search (GET, without JavaScript; order_form.js filters as one
-    types): a word of the name or reference, and a category. It only hides products:
+    types): a word of the name or reference, a category, local products only, organic
+    products only (`?local=1&bio=1`, docs/local-producers.md). It only hides products:
     all stay in the order form, so what was typed for a hidden one is kept."""
 
     q = forms.CharField(label="Rechercher un produit", required=False, max_length=100)
     categorie = forms.ChoiceField(label="Catégorie", required=False)
+    local = forms.BooleanField(
+        label="Local", required=False, widget=forms.CheckboxInput(attrs={"value": "1"})
+    )
+    bio = forms.BooleanField(
+        label="Bio", required=False, widget=forms.CheckboxInput(attrs={"value": "1"})
+    )
 
-    def __init__(self, *args, products, **kwargs):
+    def __init__(self, *args, products, cooperative=None, **kwargs):
+        """`cooperative`: the hub and radius as read once for the request
+        (catalogue.local.local_settings); none: no product is local."""
         super().__init__(*args, **kwargs)
+        self.cooperative = cooperative
         self.categories = sorted({p.category for p in products if p.category}, key=folded)
         self.fields["categorie"].choices = [("", "Toutes les catégories")] + [
             (category, category) for category in self.categories
@@ -114,18 +125,31 @@ class ProductFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": "Nom ou référence", "autocomplete": "off"}
         )
+        self._local = {}  # supplier id -> local, computed once each
 
     def active(self) -> bool:
-        return self.is_valid() and bool(self.cleaned_data["q"] or self.cleaned_data["categorie"])
+        if not self.is_valid():
+            return False
+        data = self.cleaned_data
+        return bool(data["q"] or data["categorie"] or data["local"] or data["bio"])
+
+    def _is_local(self, product) -> bool:
+        if product.supplier_id not in self._local:
+            self._local[product.supplier_id] = product_is_local(product, self.cooperative)
+        return self._local[product.supplier_id]
 
     def matches(self, product) -> bool:
         if not self.is_valid():
             return True
-        words = folded(self.cleaned_data["q"]).split()
-        category = self.cleaned_data["categorie"]
+        data = self.cleaned_data
+        words = folded(data["q"]).split()
+        category = data["categorie"]
         haystack = search_text(product)
-        return all(word in haystack for word in words) and (
-            not category or product.category == category
+        return (
+            all(word in haystack for word in words)
+            and (not category or product.category == category)
+            and (not data["local"] or self._is_local(product))
+            and (not data["bio"] or product_is_organic(product))
         )
 
 

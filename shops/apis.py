@@ -414,6 +414,23 @@ class CooperativeSerializer(serializers.ModelSerializer):
     )
     # A text field in the database: bounded here like every string of the API.
     hub_address = serializers.CharField(max_length=1000, allow_blank=True, required=False)
+    # The hub's place and the local radius (docs/local-producers.md): coordinates both or
+    # neither and in France (Cooperative.clean, through the service: 400 on hub_latitude).
+    hub_latitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, required=False
+    )
+    hub_longitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, required=False
+    )
+    local_radius_km = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1000,
+        error_messages={
+            "min_value": "Le rayon local est d'au moins 1 km.",
+            "max_value": "Le rayon local est de 1000 km au plus.",
+        },
+    )
 
     class Meta:
         model = Cooperative
@@ -429,6 +446,9 @@ class CooperativeSerializer(serializers.ModelSerializer):
             "postcode",
             "commune",
             "hub_address",
+            "hub_latitude",
+            "hub_longitude",
+            "local_radius_km",
             "iban",
             "bic",
             "sepa_creditor_id",

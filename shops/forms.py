@@ -197,6 +197,7 @@ class CooperativeForm(forms.ModelForm):
             "hub_address",
             "hub_latitude",
             "hub_longitude",
+            "local_radius_km",
             "share_value",
             "founded_on",
             # Legal mentions, bank and direct debits, invoicing (docs/sepa.md).
@@ -220,10 +221,14 @@ class CooperativeForm(forms.ModelForm):
             "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             "sepa_creditor_id": forms.TextInput(attrs={"autocomplete": "off"}),
             "payment_term_days": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "local_radius_km": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
         help_texts = {
             "hub_address": "Imprimée sur chaque bon de commande : où les fournisseurs livrent.",
-            "hub_latitude": "En degrés décimaux : le départ du trajet le plus court de la tournée.",
+            "hub_latitude": "En degrés décimaux : le départ du trajet le plus court de la tournée "
+            "et le centre du rayon local.",
+            "local_radius_km": "Un fournisseur à cette distance de la plateforme ou moins est "
+            "local (80 km par défaut).",
             "founded_on": "Aucune écriture ni tournée ne peut être datée d'avant.",
             "legal_form": "Par exemple : SCIC SAS à capital variable.",
             "rcs": "Par exemple : RCS Rennes 123 456 789.",
@@ -234,6 +239,11 @@ class CooperativeForm(forms.ModelForm):
             "sepa_creditor_id": "L'ICS donné par la banque : FR, 2 chiffres, ZZZ, 6 caractères.",
         }
         error_messages = {
+            "local_radius_km": {
+                "min_value": "Le rayon local est d'au moins 1 km.",
+                "max_value": "Le rayon local est de 1000 km au plus.",
+                "invalid": "Un nombre entier de kilomètres, comme 80.",
+            },
             "payment_term_days": {
                 "max_value": "Le délai de paiement ne peut dépasser 60 jours.",
                 "min_value": "Le délai de paiement ne peut être négatif.",
@@ -244,6 +254,7 @@ class CooperativeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, the term stays what it was (30 days on a new installation).
         self.fields["payment_term_days"].required = False
+        self.fields["local_radius_km"].required = False
         # Left empty, the VAT number is derived from the SIREN (docs/e-invoicing.md): say
         # which one the documents carry.
         derived = vat_number_for(self.instance.siret)
@@ -253,18 +264,19 @@ class CooperativeForm(forms.ModelForm):
                 "vat_number"
             ].help_text = f"Vide : {derived}, calculé d'après le SIREN. Sinon, celui du SIREN."
 
+    def clean_local_radius_km(self):
+        # Left empty, the radius stays what it was (80 km on a new installation).
+        radius = self.cleaned_data.get("local_radius_km")
+        return self.instance.local_radius_km if radius is None else radius
+
     def clean_payment_term_days(self):
         term = self.cleaned_data.get("payment_term_days")
         if term is None:
             return self.instance.payment_term_days
         return term
 
-    def clean(self):
-        cleaned = super().clean()
-        latitude, longitude = cleaned.get("hub_latitude"), cleaned.get("hub_longitude")
-        if error := coordinates_error(latitude, longitude):
-            self.add_error("hub_latitude", error)
-        return cleaned
+    # The hub's coordinates (both or neither, in France) are judged by the model's
+    # clean(), which the form runs: Cooperative.clean, docs/local-producers.md.
 
 
 class CooperativeSecurityForm(forms.Form):

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from mache.identifiers import vat_number_for
 from mache.roles import Role
 from mache.validators import (
+    place_check,
     validate_bic,
     validate_iban,
     validate_latitude,
@@ -126,6 +127,8 @@ class Cooperative(models.Model):
     def clean(self):
         # Given, the VAT number must be the SIREN's; blank, it is derived from it.
         vat_number_check(self)
+        # The hub's coordinates: both or neither, in France (docs/local-producers.md).
+        place_check(self, "hub_latitude", "hub_longitude")
 
     @property
     def effective_vat_number(self) -> str:

@@ -1,6 +1,11 @@
-"""The coordinator's request for a month of reports."""
+"""The coordinator's request for a month of reports; the period of the impact pages."""
+
+import datetime as dt
 
 from django import forms
+
+from mache.formats import MONTH_NAMES
+from mache.periods import last_day_of_month
 
 
 class GenerateForm(forms.Form):
@@ -25,3 +30,30 @@ class GenerateForm(forms.Form):
     def __init__(self, *args, shops, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shops"].queryset = shops
+
+
+class ImpactPeriodForm(forms.Form):
+    """The period of the impact pages: a year, or one of its months (docs/impact.md)."""
+
+    year = forms.TypedChoiceField(label="Année", coerce=int, choices=())
+    month = forms.TypedChoiceField(
+        label="Mois",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "Toute l'année")]
+        + [(number, name.capitalize()) for number, name in enumerate(MONTH_NAMES, start=1)],
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, str(year)) for year in reversed(years)]
+        self.fields["year"].initial = years[-1]
+
+    def period(self) -> tuple[dt.date, dt.date, int, int | None]:
+        """(start, end, year, month or None) of the valid form."""
+        year, month = self.cleaned_data["year"], self.cleaned_data["month"]
+        if month is None:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31), year, None
+        first = dt.date(year, month, 1)
+        return first, last_day_of_month(first), year, month

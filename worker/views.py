@@ -1,6 +1,9 @@
 """Pages of monthly reports: a shop's reports, the coordinator's view of every report
 with the form that generates a month and its progress, and the download of a PDF; the
-download of a ledger's yearly archive, offered beside the FEC on the books page."""
+download of a ledger's yearly archive, offered beside the FEC on the books page; the
+impact pages (the cooperative's for the coordinator, a shop's for its shopkeeper)."""
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,13 +24,14 @@ from mache.formats import format_month_name, plural
 from mache.forms import add_service_errors, posted
 from mache.periods import current_month, format_month, parse_month, previous_month
 from shops.models import User
-from shops.selectors import shop_list
+from shops.selectors import shop_list, visible_shop
 from shops.views import role_required, shop_page
 
 from . import selectors, services
 from .apis import archive_response
 from .archive import archive_year, may_archive
-from .forms import GenerateForm
+from .forms import GenerateForm, ImpactPeriodForm
+from .impact import impact_by_month, impact_figures, impact_years
 from .models import Report, TaskRun
 
 MONTHS_LISTED = 12
@@ -184,10 +188,60 @@ def archive_download(request, ledger_key):
     )
 
 
+# --- Impact (docs/impact.md) ----------------------------------------------------------------
+
+
+def _impact(request, shop) -> dict:
+    """The period form and, when it is valid (or not sent: the current year), the
+    impact of the period for `shop` (None: the cooperative), and of each of its months
+    when the period is a year."""
+    form = ImpactPeriodForm(
+        request.GET if {"year", "month"} & set(request.GET) else None,
+        years=impact_years(shop=shop),
+    )
+    if form.is_bound and not form.is_valid():
+        return {"form": form, "impact": None}
+    if form.is_bound:
+        start, end, year, month = form.period()
+    else:
+        year, month = form.fields["year"].initial, None
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return {
+        "form": form,
+        "impact": impact_figures(start=start, end=end, shop=shop),
+        "months": impact_by_month(year=year, shop=shop) if month is None else [],
+        "period": format_month_name(start) if month else f"l'année {year}",
+        "query": urlencode({"year": year, **({"month": month} if month else {})}),
+        "year": year,  # the yearly impact report's (docs/impact.md)
+    }
+
+
+@role_required(User.Role.COORDINATOR)
+def coord_impact(request):
+    """The cooperative's impact (?shop=: one shop's) over a year or a month."""
+    shop = None
+    if request.GET.get("shop"):
+        shop = visible_shop(user=request.user, shop_id=request.GET["shop"])
+        if shop is None:
+            raise Http404
+    context = {"shop": shop, "show_shops": shop is None, **_impact(request, shop)}
+    return render(request, "worker/coord_impact.html", context)
+
+
+@role_required(User.Role.SHOPKEEPER)
+def shop_impact(request):
+    """The shopkeeper's own shop's impact over a year or a month."""
+    context = shop_page(request)
+    context.update(_impact(request, context["shop"]))
+    return render(request, "worker/shop_impact.html", context)
+
+
 page_urlpatterns = [
     path("rapports/", shop_reports, name="shop-reports"),
     path("rapports/<int:pk>/pdf/", report_download, name="report-download"),
     path("coordination/rapports/", coord_reports, name="coord-reports"),
+    path("impact/", shop_impact, name="shop-impact"),
+    path("coordination/impact/", coord_impact, name="coord-impact"),
     path("coordination/rapports/suivi/<str:run_id>/", coord_report_run, name="coord-report-run"),
     path("comptable/<str:ledger_key>/archive/", archive_download, name="acc-archive"),
 ]

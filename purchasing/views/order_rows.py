@@ -14,6 +14,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from catalogue.cache import catalogue_version
+from catalogue.local import product_is_organic, short_label
 from mache.cache import cached
 from mache.formats import format_eur, format_quantity, format_unit_price
 
@@ -104,14 +105,29 @@ def fill_html(line, *, oob: bool = False) -> str:
 OOB = ' hx-swap-oob="true"'
 
 
+def product_tags(product) -> str:
+    """The product's own origin and labels, short ("Vergers de Guichen · AB · HVE"), or
+    "" when it has none: its supplier's are said once at the top of the form
+    (docs/local-producers.md; a few bytes a product, issue 18)."""
+    return " · ".join(
+        [product.origin] * bool(product.origin) + list(map(short_label, product.labels))
+    )
+
+
 def product_head(product, tiers) -> dict:
-    """The catalogue part of a product's card, escaped: its opening tag's attributes and
-    its name, reference, case, VAT and prices."""
+    """The catalogue part of a product's card, escaped: its opening tag's class (bio:
+    what the organic filter reads, docs/local-producers.md) and attributes, and its name,
+    reference, case, VAT, origin and labels, prices. Its labels are its own or its
+    supplier's: a change to either gives a new catalogue version."""
     return {
+        "classes": " bio" if product_is_organic(product) else "",
         "attrs": format_html(
             ' data-search="{}" data-category="{}"', search_text(product), product.category
         ),
-        "html": render_to_string("purchasing/_order_product.html", {"p": product, "tiers": tiers}),
+        "html": render_to_string(
+            "purchasing/_order_product.html",
+            {"p": product, "tiers": tiers, "tags": product_tags(product)},
+        ),
     }
 
 
@@ -119,14 +135,18 @@ def catalogue(supplier_id: int, queryset) -> dict:
     """The supplier's active products (`queryset`, read with their price tiers) and the
     catalogue part of each one's card, for the supplier's current catalogue version: a
     change to the catalogue changes the key (catalogue.cache), so the entry is never
-    stale. {"products": [Product], "heads": {product id: head}}."""
+    stale. Whether the supplier is local is not in it: that depends on the cooperative's
+    hub and radius too, and `cards` writes it for each request.
+    {"products": [Product], "heads": {product id: head}}."""
 
     def read():
         products = list(queryset)
         heads = {p.pk: product_head(p, list(p.price_tiers.all())) for p in products}
         return {"products": products, "heads": heads}
 
-    key = f"order-form-catalogue:{supplier_id}:{catalogue_version(supplier_id)}"
+    # "cards": the heads gained their class (local producers); the entries made before,
+    # under "catalogue", are never read again.
+    key = f"order-form-cards:{supplier_id}:{catalogue_version(supplier_id)}"
     return cached(key, read, timeout=CATALOGUE_TIMEOUT)
 
 
@@ -149,10 +169,14 @@ def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
     )
 
 
-def cards(heads: dict, lines, fields: dict, hidden: set, *, with_errors: bool) -> list[str]:
+def cards(
+    heads: dict, lines, fields: dict, hidden: set, *, with_errors: bool, local: bool = False
+) -> list[str]:
     """Each product's card of the order form (safe HTML), in the estimate's order: the
     catalogue part from `heads` (`catalogue`), the two fields as plain inputs, the fill.
-    `with_errors`: the form has errors (else no field's are looked up)."""
+    `with_errors`: the form has errors (else no field's are looked up). `local`: the
+    supplier is local now (catalogue.local), what the local filter reads."""
+    local_class = " local" if local else ""
     result = []
     for line in lines:
         pk = line.product.pk
@@ -161,7 +185,8 @@ def cards(heads: dict, lines, fields: dict, hidden: set, *, with_errors: bool) -
         result.append(
             mark_safe(  # noqa: S308 - cached parts escaped by format_html and the template,
                 # the typed values and the errors by _input
-                f'<div class="card product-card" id="product-{pk}"{head["attrs"]}'
+                f'<div class="card product-card{local_class}{head["classes"]}" id="product-{pk}"'
+                f"{head['attrs']}"
                 f'{" hidden" if pk in hidden else ""}>{head["html"]}<div class="inline">'
                 f"{_input('q', 'Quantité', pk, quantity, with_errors)}"
                 f"{_input('t', 'Tolérance', pk, tolerance, with_errors)}</div>"

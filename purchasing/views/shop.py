@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from catalogue import local as catalogue_local
 from catalogue import selectors as catalogue_selectors
 from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
@@ -45,16 +46,20 @@ def _shop_order(user, round_, shop):
 
 
 def _order_page(request, round_id, shop):
-    """What the order form and its estimate both need."""
+    """What the order form and its estimate both need; the supplier's place (kind,
+    commune, distance, local: catalogue.local) in catalogue["place"]."""
     round_ = get_object_or_404(selectors.round_list(user=request.user), pk=round_id)
     products = (
         catalogue_selectors.product_list(user=request.user)
         .filter(supplier_id=round_.supplier_id, active=True)
         .order_by("name", "id")
     )
+    cooperative = catalogue_local.local_settings()
+    place = catalogue_local.supplier_place(round_.supplier, cooperative)
     # The supplier's active products with their tiers, from the cache while the
     # catalogue does not change (views/order_rows.py); every member sees them all.
     catalogue = order_rows.catalogue(round_.supplier_id, products)
+    catalogue = {**catalogue, "place": place, "cooperative": cooperative}
     return round_, _shop_order(request.user, round_, shop), catalogue
 
 
@@ -86,7 +91,18 @@ def shop_rounds(request):
         .annotate(products=Count("lines"))
         .values_list("round_id", "products")
     )
-    rows = [{"round": r, "state": _round_state(r), "products": ordered.get(r.pk)} for r in rounds]
+    # Who supplies each round and from where (docs/local-producers.md), the cooperative
+    # read once.
+    cooperative = catalogue_local.local_settings()
+    rows = [
+        {
+            "round": r,
+            "state": _round_state(r),
+            "products": ordered.get(r.pk),
+            "place": catalogue_local.supplier_place(r.supplier, cooperative),
+        }
+        for r in rounds
+    ]
     return render(
         request,
         "purchasing/shop_rounds.html",
@@ -109,8 +125,10 @@ def shop_order(request, pk):
     if _round_state(round_) != "open":
         if request.method == "POST":
             messages.error(request, ROUND_CLOSED)
-            return _closed_order_page(request, page, round_, order, status=409)
-        return _closed_order_page(request, page, round_, order)
+            return _closed_order_page(
+                request, page, round_, order, status=409, place=catalogue["place"]
+            )
+        return _closed_order_page(request, page, round_, order, place=catalogue["place"])
     initial, filled_from = _prefill(request, shop, round_, order, products)
     form = OrderForm(posted(request), products=products, initial=initial)
     status = 200
@@ -122,7 +140,9 @@ def shop_order(request, pk):
             except orders.RoundClosed:
                 messages.error(request, ROUND_CLOSED)
                 round_.refresh_from_db()
-                return _closed_order_page(request, page, round_, order, status=409)
+                return _closed_order_page(
+                    request, page, round_, order, status=409, place=catalogue["place"]
+                )
             except InvalidInput as exc:
                 add_service_errors(form, exc)
             except BusinessRuleError as exc:  # a suspended shop, an order made in another tab
@@ -138,7 +158,8 @@ def shop_order(request, pk):
             "form": form,
             "state": "open",
             "filled_from": filled_from,
-            **_page_context(request, round_, shop, order, form, catalogue["heads"]),
+            "place": catalogue["place"],
+            **_page_context(request, round_, shop, order, form, catalogue),
         },
         status=status,
     )
@@ -178,25 +199,30 @@ def _prefill(request, shop, round_, order, products):
     return OrderForm.initial_from(order), None
 
 
-def _page_context(request, round_, shop, order, form, heads) -> dict:
+def _page_context(request, round_, shop, order, form, catalogue) -> dict:
     """The estimate, the search and one card per product (views/order_rows.py)."""
     form.is_valid()
     estimate = selectors.order_estimate(
         round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
-    context = _filter_context(request, form)
+    context = _filter_context(request, form, catalogue["cooperative"])
     fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
     cards = order_rows.cards(
-        heads, estimate["lines"], fields, context["hidden"], with_errors=bool(form.errors)
+        catalogue["heads"],
+        estimate["lines"],
+        fields,
+        context["hidden"],
+        with_errors=bool(form.errors),
+        local=catalogue["place"].local,
     )
     return {**context, "estimate": estimate, "cards": cards}
 
 
-def _filter_context(request, form) -> dict:
-    """The search and category filter: the products that do not match are hidden, never
-    left out of the form (what was typed for them is kept and saved), and a product
-    whose field is in error is always shown."""
-    search = ProductFilterForm(request.GET, products=form.products)
+def _filter_context(request, form, cooperative) -> dict:
+    """The search, category, local and organic filters: the products that do not match
+    are hidden, never left out of the form (what was typed for them is kept and saved),
+    and a product whose field is in error is always shown."""
+    search = ProductFilterForm(request.GET, products=form.products, cooperative=cooperative)
     hidden = set()
     if search.active():
         hidden = {
@@ -227,7 +253,7 @@ def _order_save(request, shop, round_, order, form):
     return redirect("shop-order", pk=round_.pk)
 
 
-def _closed_order_page(request, page, round_, order, status=200):
+def _closed_order_page(request, page, round_, order, status=200, place=None):
     shop = page["shop"]
     supplier_order = (
         selectors.round_supplier_order(round_=round_)
@@ -260,6 +286,7 @@ def _closed_order_page(request, page, round_, order, status=200):
             "supplier_order": supplier_order,
             "allocations": allocations,
             "invoice": invoice,
+            "place": place,
         },
         status=status,
     )

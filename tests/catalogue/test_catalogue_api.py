@@ -31,8 +31,15 @@ def valid_product(supplier_, **changes):
             {"min_cases": 10, "unit_price": "1.0000"},
         ],
         "active": True,
+        "origin": "Moulin de Bécherel (35)",
+        "labels": ["AB"],
         **changes,
     }
+
+
+# What the API adds to a product sent as valid_product: its effective flags
+# (catalogue.local; no hub recorded in these tests, so nothing is local).
+COMPUTED = {"organic": True, "local": False}
 
 
 def snapshot():
@@ -134,8 +141,8 @@ def test_the_supplier_list_makes_a_fixed_number_of_queries(
     client = api.as_user(shopkeeper)
     for count in (3, 30):
         SupplierFactory.create_batch(count)
-        # token lookup, count, page
-        with django_assert_num_queries(3):
+        # token lookup, count, page, the cooperative's hub and radius (catalogue.local)
+        with django_assert_num_queries(4):
             assert client.get("/api/suppliers/").status_code == 200
 
 
@@ -166,6 +173,10 @@ def test_a_product_shows_exactly_the_fields_of_the_contract(api, shopkeeper):
             {"min_cases": 10, "unit_price": "1.0000"},
         ],
         "active": True,
+        "origin": "",
+        "labels": [],
+        "organic": False,
+        "local": False,
     }
 
 
@@ -185,8 +196,9 @@ def test_the_product_list_makes_a_fixed_number_of_queries(
     for count in (3, 30):
         for product in ProductFactory.create_batch(count, supplier=supplier):
             add_tiers(product, (5, "2.0000"), (10, "1.9000"))
-        # token lookup, count, page (with its supplier), tiers of the page
-        with django_assert_num_queries(4):
+        # token lookup, count, page (with its supplier), tiers of the page, the
+        # cooperative's hub and radius (catalogue.local)
+        with django_assert_num_queries(5):
             response = client.get("/api/products/")
         assert all(len(row["price_tiers"]) == 2 for row in response.json()["results"])
 
@@ -200,7 +212,7 @@ def test_a_coordinator_creates_a_product_with_its_tiers(api, coordinator):
     response = api.as_user(coordinator).post("/api/products/", payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body == {**payload, "id": body["id"]}
+    assert body == {**payload, **COMPUTED, "id": body["id"]}
     product = Product.objects.get(pk=body["id"])
     assert product.unit_price == Decimal("1.2000")
     assert list(product.price_tiers.values_list("min_cases", "unit_price")) == [
@@ -399,7 +411,7 @@ def test_putting_a_product_replaces_its_fields_and_tiers(api, coordinator):
     payload = valid_product(product.supplier, price_tiers=[])
     response = api.as_user(coordinator).put(f"/api/products/{product.id}/", payload, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json() == {**payload, "id": product.id}
+    assert response.json() == {**payload, **COMPUTED, "id": product.id}
     product.refresh_from_db()
     assert (product.sku, product.unit_price) == ("FAR-T65-1K", Decimal("1.2000"))
     assert not product.price_tiers.exists()

@@ -22,7 +22,7 @@ from mache.periods import PARIS, current_month, last_day_of_month, previous_mont
 from purchasing.models import Invoice, Round
 from purchasing.services.consolidation import round_consolidate
 from purchasing.services.receipt import supplier_order_receive
-from shops.models import Shop, User
+from shops.models import Cooperative, Shop, User
 from tests.factories import (
     ProductFactory,
     RoundFactory,
@@ -33,6 +33,8 @@ from tests.factories import (
     make_order,
 )
 from tests.purchasing.conftest import example, example_orders  # noqa: F401  (fixture)
+from worker.impact import QUERIES as IMPACT_QUERIES
+from worker.impact import impact_figures
 from worker.reports import cooperative_report_data, shop_report_data
 from worker.reports.figures import (
     EXPIRY_HORIZON_DAYS,
@@ -45,8 +47,9 @@ from worker.reports.figures import (
 MONTH = previous_month(current_month())
 LAST_DAY = last_day_of_month(MONTH)
 # Issue 14: two more each, the invoices' receivables (worker/reports/figures/receivables.py).
-SHOP_REPORT_QUERIES = 21
-COOPERATIVE_REPORT_QUERIES = 14
+# Issue 20: the month's impact figures, one worker.impact.impact_figures call each.
+SHOP_REPORT_QUERIES = 21 + IMPACT_QUERIES
+COOPERATIVE_REPORT_QUERIES = 14 + IMPACT_QUERIES
 
 
 def at(day: int, hour: int = 12, *, month: dt.date = MONTH) -> dt.datetime:
@@ -601,6 +604,43 @@ def test_the_cooperatives_figures(traded):
     lines = {line.key: line.median for line in per_shop[101].benchmark}
     assert data.medians.margin_rate == lines["margin_rate"] is not None
     assert data.medians.sales_per_day_open == lines["sales_per_day_open"]
+
+
+# --- Short supply chains: the month's impact figures (docs/impact.md) ----------------------------
+
+
+def test_the_reports_impact_figures_are_those_of_the_month(traded):
+    # The mill is a local organic producer, the example's dairy a far wholesaler.
+    Cooperative.objects.update(
+        hub_latitude=D("48.11170"), hub_longitude=D("-1.68000"), local_radius_km=60
+    )
+    mill = traded["mill"]
+    mill.kind, mill.labels = "producer", ["AB"]
+    mill.latitude, mill.longitude = D("48.40000"), D("-1.50000")
+    mill.save()
+    supplier = traded["supplier"]
+    supplier.latitude, supplier.longitude = D("43.60000"), D("1.44000")
+    supplier.save()
+    shop = traded["shops"][101]
+
+    data = shop_report_data(shop=shop, month=MONTH)
+    cooperative = cooperative_report_data(month=MONTH)
+
+    assert data.local_radius_km == cooperative.local_radius_km == 60
+    own = impact_figures(start=MONTH, end=LAST_DAY, shop=shop)
+    assert data.impact == own
+    everyone = impact_figures(start=MONTH, end=LAST_DAY)
+    assert cooperative.impact == everyone
+    # The figures are the month's invoices': the mill's goods are the local ones.
+    invoices = Invoice.objects.filter(shop=shop, issued_on__gte=MONTH, issued_on__lte=LAST_DAY)
+    assert own.purchases_excl_vat == sum(i.goods_excl_vat for i in invoices)
+    milled = sum(i.goods_excl_vat for i in invoices if i.round.supplier_id == mill.pk)
+    assert own.local_excl_vat == own.organic_excl_vat == own.paid_to_local_producers == milled > 0
+    assert own.local_producers == 1 and 0 < own.local_share < 100
+    assert everyone.purchases_excl_vat == sum(
+        i.goods_excl_vat for i in Invoice.objects.filter(issued_on__gte=MONTH)
+    )
+    assert [(z.zone, z.shops) for z in everyone.by_zone] == [("rural", 3)]
 
 
 # --- Queries: a fixed number whatever the data ---------------------------------------------------

@@ -209,3 +209,101 @@ def benchmark_chart(
     legend.colorNamePairs = [(BAR, "Votre commerce"), (MEDIAN, "Médiane de la coopérative")]
     drawing.add(legend)
     return drawing
+
+
+# --- The yearly impact report (docs/impact.md) ----------------------------------------------
+
+LOCAL = BAR  # the local part of the purchases
+NOT_LOCAL = MEDIAN  # the rest
+ORGANIC = colors.HexColor("#7a9e3d")  # the organic share
+SHARE_MAX = 100  # shares are percentages
+
+
+def monthly_local_chart(
+    months: Sequence[tuple[str, Decimal, Decimal]],
+    *,
+    width: float,
+    height: float = 68 * mm,
+) -> Drawing:
+    """For each (month's short name, purchases, their local part): one bar of the
+    month's purchases, its local part at the bottom and the rest above, with a legend."""
+    drawing = Drawing(width, height)
+    legend_room = 16
+    chart = VerticalBarChart()
+    chart.x, chart.y = 46, legend_room + 14
+    chart.width, chart.height = width - chart.x - 4, height - chart.y - 6
+    chart.data = [
+        [_plotted(local) for _, _, local in months],
+        [_plotted(purchases - local) for _, purchases, local in months],
+    ]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.categoryNames = [name for name, _, _ in months]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = MUTED
+    chart.categoryAxis.labels.dy = -2
+    chart.categoryAxis.labelAxisMode = "low"
+    chart.categoryAxis.strokeColor = MUTED
+    chart.categoryAxis.tickDown = 0
+    _style_value_axis(
+        chart.valueAxis, values=[purchases for _, purchases, _ in months], tick=_euro_tick
+    )
+    chart.bars[0].fillColor = LOCAL
+    chart.bars[1].fillColor = NOT_LOCAL
+    chart.bars.strokeColor = None
+    chart.groupSpacing = 8
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = chart.x, 6
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = 150
+    legend.fontName = FONT
+    legend.fontSize = 7.5
+    legend.fillColor = INK
+    legend.boxAnchor = "w"
+    legend.dx = legend.dy = 8
+    legend.colorNamePairs = [(LOCAL, "Produits locaux"), (NOT_LOCAL, "Autres achats")]
+    drawing.add(legend)
+    return drawing
+
+
+def shares_chart(
+    shares: Sequence[tuple[str, Decimal | None, colors.Color]],
+    *,
+    width: float,
+    bar_height: int = 18,
+) -> Drawing:
+    """For each (label, share in percent or None, colour): a bar on a 0-100 % scale with
+    its share printed at its end ("n.d." for None)."""
+    label_room, amount_room = 120, 50
+    height = bar_height * len(shares) + 26
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = label_room, 14
+    chart.width, chart.height = width - label_room - amount_room, height - chart.y - 4
+    chart.data = [[_plotted(share) for _, share, _ in shares]]
+    chart.categoryAxis.categoryNames = [label for label, _, _ in shares]
+    chart.categoryAxis.reverseDirection = 1
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.fillColor = INK
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.categoryAxis.strokeColor = MUTED
+    chart.categoryAxis.tickLeft = 0
+    _style_value_axis(chart.valueAxis, values=[Decimal(SHARE_MAX)], tick=_percent_tick)
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, SHARE_MAX
+    chart.valueAxis.valueStep = 20
+    chart.bars[0].strokeColor = None
+    for index, (_, _, colour) in enumerate(shares):
+        chart.bars[(0, index)].fillColor = colour
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [[_formatted(share, "%") for _, share, _ in shares]]
+    chart.barLabels.fontName = FONT_BOLD
+    chart.barLabels.fontSize = 8
+    chart.barLabels.fillColor = INK
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    drawing.add(chart)
+    return drawing

@@ -13,6 +13,7 @@ from decimal import Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from catalogue.labels import LABELS, ORGANIC
 from mache.formats import (
     NBSP,
     format_date,
@@ -69,6 +70,104 @@ def _bold(text: str, *, right: bool = False) -> Flowable:
 def _section(title: str, *flowables: Flowable) -> KeepTogether:
     """A heading and what follows it, never split across pages."""
     return KeepTogether([para(title, "heading"), *flowables])
+
+
+# --- Short supply chains: the section both reports share (docs/impact.md) -------------
+
+
+def _label_short(code: str) -> str:
+    """ "Agriculture biologique (AB)" -> "AB"; "Demeter" -> "Demeter"."""
+    name = LABELS[code]
+    return name[name.index("(") + 1 : -1] if name.endswith(")") else name
+
+
+ORGANIC_LABELS = ", ".join(_label_short(code) for code in LABELS if code in ORGANIC)
+
+
+IMPACT_NOTE = (
+    "Marchandises facturées par la coopérative dans le mois (hors TVA, port et frais de "
+    "service), avoirs du mois déduits. Un fournisseur sans coordonnées n'est pas compté "
+    "comme local."
+)
+
+
+def impact_rows(impact, *, radius: int) -> list[list[str]]:
+    """The rows (label, amount, share or count) of worker.impact.Impact's key figures,
+    as printed by the monthly reports and the yearly impact report."""
+    return [
+        [
+            "Achats par la coopérative (marchandises HT, avoirs déduits)",
+            format_eur(impact.purchases_excl_vat),
+            "",
+        ],
+        [
+            f"dont produits locaux (fournisseurs à {radius}{NBSP}km au plus)",
+            format_eur(impact.local_excl_vat),
+            _rate(impact.local_share),
+        ],
+        [
+            f"dont produits bio ({ORGANIC_LABELS})",
+            format_eur(impact.organic_excl_vat),
+            _rate(impact.organic_share),
+        ],
+        [
+            "Payé aux producteurs locaux",
+            format_eur(impact.paid_to_local_producers),
+            plural(impact.local_producers, "producteur", "producteurs"),
+        ],
+    ]
+
+
+def impact_table(impact, *, radius: int, width: float = CONTENT_WIDTH) -> Flowable:
+    return data_table(
+        ["Circuits courts", "Montant HT", "Part des achats"],
+        impact_rows(impact, radius=radius),
+        widths=[62, 20, 18],
+        right_columns={1, 2},
+        width=width,
+    )
+
+
+def zones_table(impact, *, width: float = CONTENT_WIDTH) -> list[Flowable]:
+    """Member shops by zone (worker.impact.ZoneImpact): shops, inhabitants of their
+    communes where recorded, purchases; a note when some shops have no count."""
+    zones = impact.by_zone
+    rows = [
+        [
+            zone.label,
+            format_quantity(zone.shops),
+            format_quantity(zone.inhabitants),
+            format_eur(zone.purchases_excl_vat),
+        ]
+        for zone in zones
+    ]
+    rows.append(
+        [
+            _bold("Total"),
+            _bold(format_quantity(sum(zone.shops for zone in zones)), right=True),
+            _bold(format_quantity(sum(zone.inhabitants for zone in zones)), right=True),
+            _bold(format_eur(sum((z.purchases_excl_vat for z in zones), Decimal("0"))), right=True),
+        ]
+    )
+    flowables = [
+        data_table(
+            ["Zone", "Commerces membres", "Habitants des communes", "Achats HT"],
+            rows,
+            widths=[34, 22, 24, 20],
+            right_columns={1, 2, 3},
+            width=width,
+        )
+    ]
+    missing = sum(zone.shops_without_inhabitants for zone in zones)
+    if missing:
+        flowables.append(
+            para(
+                f"Habitants non renseignés pour {plural(missing, 'commerce', 'commerces')} "
+                "(non comptés).",
+                "small",
+            )
+        )
+    return flowables
 
 
 # --- The shop's report -------------------------------------------------------------------
@@ -432,6 +531,11 @@ def shop_report_pdf(data: ShopReportData) -> bytes:
         _section(f"Trésorerie et coopérative au {format_date(data.date_to)}", *_treasury(data)),
         _section("Factures de la coopérative", *_receivables(data)),
         _section("Votre commerce et la médiane de la coopérative", *_benchmark(data)),
+        _section(
+            "Circuits courts et impact",
+            impact_table(data.impact, radius=data.local_radius_km),
+            para(IMPACT_NOTE, "small"),
+        ),
     ]
     frame = PageFrame(
         header_left=data.cooperative_name,
@@ -699,6 +803,12 @@ def cooperative_report_pdf(data: CooperativeReportData) -> bytes:
         _section(
             f"Factures des commerces au {format_date(data.date_to)}", *_shop_receivables(data)
         ),
+        _section(
+            "Circuits courts et impact",
+            impact_table(data.impact, radius=data.local_radius_km),
+            para(IMPACT_NOTE, "small"),
+        ),
+        _section("Commerces membres par zone", *zones_table(data.impact)),
     ]
     frame = PageFrame(
         header_left=data.cooperative_name,

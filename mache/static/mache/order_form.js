@@ -16,14 +16,21 @@
     if (!form) return;
     var search = form.querySelector("[name=q]");
     var category = form.querySelector("[name=categorie]");
+    // Local and organic only (docs/local-producers.md): the cards' classes say which.
+    var local = form.querySelector("[name=local]");
+    var bio = form.querySelector("[name=bio]");
     var words = folded(search ? search.value : "").split(/\s+/).filter(Boolean);
     var wanted = category ? category.value : "";
+    var onlyLocal = local ? local.checked : false;
+    var onlyBio = bio ? bio.checked : false;
     var shown = 0;
     var cards = document.querySelectorAll(".product-card");
     cards.forEach(function (card) {
       var text = card.getAttribute("data-search") || "";
       var match = words.every(function (word) { return text.indexOf(word) !== -1; }) &&
-        (!wanted || card.getAttribute("data-category") === wanted);
+        (!wanted || card.getAttribute("data-category") === wanted) &&
+        (!onlyLocal || card.classList.contains("local")) &&
+        (!onlyBio || card.classList.contains("bio"));
       // A product whose field is in error stays in sight.
       if (card.querySelector(".field-error")) match = true;
       card.hidden = !match;

@@ -23,7 +23,7 @@ from inventory.models import StockMovement
 from mache.money import ZERO, money
 from mache.periods import last_day_of_month, month_bounds
 from purchasing import rules
-from shops.models import Shop
+from shops.models import Cooperative, Shop
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -262,6 +262,15 @@ def shops_figures(*, shops: Sequence, win: Window) -> dict[int, ShopFigures]:
             losses_rate=percent(lost, sales),
         )
     return figures
+
+
+def cooperative_name_and_radius() -> tuple[str, int]:
+    """The cooperative's name and its local radius (a supplier within it of the hub is
+    local: docs/impact.md), in one query; the defaults before the cooperative exists."""
+    row = Cooperative.objects.values_list("name", "local_radius_km").first()
+    if row is None:
+        return "Coopérative", Cooperative._meta.get_field("local_radius_km").default
+    return row
 
 
 def active_shops() -> list[Shop]:

@@ -1,7 +1,8 @@
 """The figures of the cooperative's monthly report for the coordinator
 (docs/reports.md): members, purchases per supplier, savings produced, fees, rounds, shops.
 
-`cooperative_report_data` reads them in a fixed number of queries (14), whatever the
+`cooperative_report_data` reads them in a fixed number of queries
+(COOPERATIVE_REPORT_QUERIES in tests/worker/test_report_figures.py), whatever the
 number of shops, suppliers, rounds, invoices or entries.
 """
 
@@ -9,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 
@@ -17,13 +19,15 @@ from accounting.models import Ledger
 from accounting.statements import income_statement
 from mache.periods import paris_date
 from purchasing.models import Invoice, Round, SupplierOrder
-from shops.models import Cooperative, Shop
+from shops.models import Shop
+from worker import impact as impact_figures_module
 
 from .common import (
     INVOICE_FIELDS,
     ZERO,
     Medians,
     active_shops,
+    cooperative_name_and_radius,
     invoice_savings,
     medians,
     percent,
@@ -32,6 +36,9 @@ from .common import (
     with_supplements,
 )
 from .receivables import Receivables, receivables_by_shop, receivables_total
+
+if TYPE_CHECKING:  # worker.impact reads the figures' helpers: imported as a module above
+    from worker.impact import Impact
 
 FEE_ACCOUNT = accounts.SERVICES_SOLD[:3]  # the cooperative's service fees
 
@@ -121,6 +128,10 @@ class CooperativeReportData:
     medians: Medians
     receivables: Receivables  # every shop's, summed; the DSO of the sums
     receivables_by_shop: list[ShopReceivables]  # most overdue first
+    # Short supply chains (docs/impact.md): worker.impact.impact_figures of the month for
+    # the whole cooperative, unchanged (by zone included), and the local radius.
+    impact: "Impact"
+    local_radius_km: int
 
 
 def _members() -> tuple[list[str], list[MemberRow], list[int], int]:
@@ -240,9 +251,11 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
     - receivables: the cooperative's invoices to every shop (departed ones included) as
       they stood at the month's last day (receivables.Receivables); receivables_by_shop:
       per shop with something invoiced, paid or due, the most overdue first.
+    - impact: worker.impact.impact_figures of the month for the whole cooperative (local
+      and organic shares, local producers, member shops by zone: docs/impact.md).
     """
     win = window(month)
-    cooperative_name = Cooperative.objects.values_list("name", flat=True).first()
+    cooperative_name, radius = cooperative_name_and_radius()
     zones, members, by_zone, members_total = _members()
     new, departed = _member_changes(win)
     suppliers = _purchases_by_supplier(win)
@@ -290,7 +303,7 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
         month=month,
         date_from=win.date_from,
         date_to=win.date_to,
-        cooperative_name=cooperative_name or "Coopérative",
+        cooperative_name=cooperative_name,
         zones=zones,
         members=members,
         members_by_zone=by_zone,
@@ -312,4 +325,6 @@ def cooperative_report_data(*, month: dt.date) -> CooperativeReportData:
         medians=medians(figures.values()),
         receivables=receivables_total(row.receivables for row in owed),
         receivables_by_shop=owed,
+        impact=impact_figures_module.impact_figures(start=win.date_from, end=win.date_to),
+        local_radius_km=radius,
     )

@@ -1,13 +1,15 @@
 """The figures of a shop's monthly management report (docs/reports.md).
 
-`shop_report_data` reads them in a fixed number of queries (21), whatever the number of
-products, movements, entries or shops, and returns plain values only, so the report
-can be rendered, stored and compared with the statements and the API in tests.
+`shop_report_data` reads them in a fixed number of queries (SHOP_REPORT_QUERIES in
+tests/worker/test_report_figures.py), whatever the number of products, movements,
+entries or shops, and returns plain values only, so the report can be rendered, stored
+and compared with the statements and the API in tests.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -21,7 +23,7 @@ from inventory.selectors import stock_value_at
 from mache.money import money
 from mache.periods import previous_month
 from purchasing.models import Invoice
-from shops.models import Cooperative
+from worker import impact as impact_figures_module
 
 from .common import (
     INVOICE_FIELDS,
@@ -30,6 +32,7 @@ from .common import (
     Medians,
     Window,
     active_shops,
+    cooperative_name_and_radius,
     days_open,
     invoice_savings,
     loss_values,
@@ -41,6 +44,9 @@ from .common import (
     with_supplements,
 )
 from .receivables import NO_RECEIVABLES, Receivables, receivables_by_shop
+
+if TYPE_CHECKING:  # worker.impact reads the figures' helpers: imported as a module above
+    from worker.impact import Impact
 
 # Lots are listed when they expire at the latest this many days after the month's end:
 # what the shopkeeper must sell or withdraw in the first week of the next month.
@@ -172,6 +178,10 @@ class ShopReportData:
     sales_per_day_open: Decimal | None
     daily_sales: list[DaySales]  # every day of the month
     benchmark: list[BenchmarkLine]
+    # Short supply chains (docs/impact.md): worker.impact.impact_figures of the month for
+    # the shop, unchanged, and the cooperative's radius that makes a supplier local.
+    impact: "Impact"
+    local_radius_km: int
 
 
 def _months_with_entries(ledger: Ledger, months: dict[str, Window]) -> set[str]:
@@ -357,6 +367,8 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
     - benchmark: the shop's margin rate, sales per day open and losses rate beside the
       cooperative's medians over its active shops (common.shops_figures: grouped
       queries, the same formulas); no other shop is named.
+    - impact: worker.impact.impact_figures of the month for the shop (local and organic
+      shares, what went to local producers: docs/impact.md), one call.
     """
     win = window(month)
     previous_win = window(previous_month(month))
@@ -400,13 +412,14 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
     sales_per_day_open = per_day(figures.sales_of_goods, days)
     if peer_medians is None:
         peer_medians = cooperative_medians(month=month)
-    cooperative_name = Cooperative.objects.values_list("name", flat=True).first()
+    cooperative_name, radius = cooperative_name_and_radius()
+    impact = impact_figures_module.impact_figures(start=win.date_from, end=win.date_to, shop=shop)
 
     return ShopReportData(
         shop_id=shop.pk,
         shop_name=shop.name,
         commune=shop.commune,
-        cooperative_name=cooperative_name or "Coopérative",
+        cooperative_name=cooperative_name,
         month=month,
         date_from=win.date_from,
         date_to=win.date_to,
@@ -438,4 +451,6 @@ def shop_report_data(*, shop, month: dt.date, peer_medians=None) -> "ShopReportD
             losses_rate=losses_rate,
             peers=peer_medians,
         ),
+        impact=impact,
+        local_radius_km=radius,
     )
