@@ -50,8 +50,8 @@ from .reports.figures.common import INVOICE_FIELDS, invoice_savings, percent, wi
 MAX_YEARS = 10
 DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ASCII digits, nothing around
 
-# The cooperative, the invoices' lines, the credit notes' lines, the suppliers, the
-# invoices' savings and the shops.
+# The cooperative, the invoices' lines, the credit notes' lines, the suppliers (none
+# read, and no query, when the period has no line), the invoices' savings and the shops.
 QUERIES = 6
 
 GOODS, FEE = InvoiceLine.Kind.GOODS, InvoiceLine.Kind.FEE
@@ -233,6 +233,7 @@ def _member_during(start: dt.date, end: dt.date) -> Q:
 
 
 def _was_member(shop: dict, start: dt.date, end: dt.date) -> bool:
+    """_member_during for a shop read already (a month of a year read at once)."""
     return (
         shop["status"] != Shop.Status.CANDIDATE
         and (shop["joined_on"] is None or shop["joined_on"] <= end)
