@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -92,7 +91,8 @@ class SupplierSerializer(serializers.ModelSerializer):
             "local",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)  # "12.4" (one decimal) or null
+    # "12.4" (one decimal), or null without the supplier's or the hub's coordinates.
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_distance_km(self, supplier) -> str | None:
         distance = local.supplier_distance_km(supplier, _local_settings(self))
         return None if distance is None else f"{distance:.1f}"

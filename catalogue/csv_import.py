@@ -13,6 +13,7 @@ the header line (column names contain neither `;` nor `,`).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mache import csvfiles
@@ -20,6 +21,7 @@ from mache.csvfiles import file_error, parse_decimal, parse_whole, quoted, read_
 from mache.errors import InvalidInput
 
 from .cache import catalogue_changed
+from .labels import labels_clean
 from .models import MAX_UNITS, PriceTier, Product, Supplier, VatRate
 from .services import check_price_tiers
 
@@ -32,8 +34,12 @@ COLUMNS = [
     "vat_rate",
     "price_tiers",
     "active",
+    "origin",
+    "labels",
 ]
-OPTIONAL_COLUMNS = {"active"}
+# A column left out leaves the products' values as they are (new ones: the defaults).
+# origin and labels: the product's own (docs/local-producers.md); labels separated by |.
+OPTIONAL_COLUMNS = {"active", "origin", "labels"}
 MAX_ROWS = 10_000
 BATCH_SIZE = 1_000  # rows per INSERT/UPDATE statement: bounded statements, few of them
 
@@ -45,7 +51,8 @@ _PRICE = Product._meta.get_field("unit_price")
 _PRICE_PLACES = _PRICE.decimal_places
 _PRICE_INT_DIGITS = _PRICE.max_digits - _PRICE.decimal_places
 _MAX_LENGTHS = {
-    name: Product._meta.get_field(name).max_length for name in ("sku", "name", "unit_label")
+    name: Product._meta.get_field(name).max_length
+    for name in ("sku", "name", "unit_label", "origin")
 }
 _DEFAULT_UNIT_LABEL = Product._meta.get_field("unit_label").default
 
@@ -63,6 +70,8 @@ class Row:
     vat_rate: Decimal
     active: bool
     tiers: list[dict] = field(default_factory=list)
+    origin: str | None = None  # None: no such column in the file
+    labels: list[str] | None = None
 
 
 def parse_price(text: str) -> Decimal | None:
@@ -89,6 +98,15 @@ def parse_tiers(text: str) -> tuple[list[dict], list[str]]:
         else:
             tiers.append(tier)
     return tiers, errors
+
+
+def parse_labels(text: str) -> tuple[list[str], str | None]:
+    """ "AB|Label Rouge" as codes (catalogue.labels.labels_clean), and the error found."""
+    try:
+        return labels_clean([part.strip() for part in text.split("|")]), None
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        return [], f"labels (labels) : {message[:1].lower() + message[1:]}"
 
 
 def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
@@ -132,6 +150,17 @@ def parse_row(cells: dict[str, str]) -> tuple[dict, list[str]]:
         errors.append(f"actif {quoted(cells['active'])} invalide (1, 0, oui, non, true ou false).")
     values["active"] = ACTIVE_WORDS.get(active, True)
 
+    if "origin" in cells:
+        values["origin"] = cells["origin"]
+        if len(values["origin"]) > _MAX_LENGTHS["origin"]:
+            errors.append(
+                f"origine (origin) trop longue ({_MAX_LENGTHS['origin']} caractères au plus)."
+            )
+    if "labels" in cells:
+        values["labels"], label_error = parse_labels(cells["labels"])
+        if label_error:
+            errors.append(label_error)
+
     values["tiers"], tier_errors = parse_tiers(cells["price_tiers"])
     errors.extend(tier_errors)
     if values["unit_price"] is not None and not tier_errors:
@@ -150,7 +179,7 @@ def parse_catalogue(text: str) -> list[Row]:
         text,
         columns=COLUMNS,
         optional=OPTIONAL_COLUMNS,
-        expected=f"{';'.join(COLUMNS)} (active est facultative)",
+        expected=f"{';'.join(COLUMNS)} (active, origin et labels sont facultatives)",
         max_rows=MAX_ROWS,
         what="produits",
     )
@@ -183,6 +212,8 @@ def catalogue_import(*, supplier: Supplier, file) -> dict:
     """
     rows = parse_catalogue(read_text(file))
     fields = ["name", "unit_label", "case_size", "unit_price", "vat_rate", "active"]
+    # The optional columns the file has (every row has the same).
+    fields += [name for name in ("origin", "labels") if getattr(rows[0], name) is not None]
     try:
         with transaction.atomic():
             # Two imports for one supplier run one after the other, never interleaved.

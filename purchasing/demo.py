@@ -13,6 +13,10 @@ from .models import Round
 from .services.orders import round_create
 
 
+def _degrees(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def demo_catalogue_load(data: dict) -> dict:
     """Suppliers and products by name and SKU; one open round for the first supplier
     when none is open, closing in two days. Returns counts for the command to print."""
@@ -30,6 +34,12 @@ def demo_catalogue_load(data: dict) -> dict:
                     else None
                 ),
                 "shipping_fee": Decimal(row["shipping_fee"]),
+                # Who it is and where (docs/local-producers.md).
+                "kind": row.get("kind", "wholesaler"),
+                "commune": row.get("commune", ""),
+                "latitude": _degrees(row.get("latitude")),
+                "longitude": _degrees(row.get("longitude")),
+                "labels": row.get("labels", []),
             }
             supplier = Supplier.objects.filter(name=row["name"]).first()
             if supplier is None:
@@ -52,6 +62,8 @@ def demo_catalogue_load(data: dict) -> dict:
                     "case_size": row["case_size"],
                     "unit_price": Decimal(row["unit_price"]),
                     "vat_rate": Decimal(row["vat_rate"]),
+                    "origin": row.get("origin", ""),
+                    "labels": row.get("labels", []),
                     "price_tiers": [
                         {"min_cases": t["min_cases"], "unit_price": Decimal(t["unit_price"])}
                         for t in row["price_tiers"]

@@ -36,6 +36,12 @@ def demo_members_load(data: dict) -> list[tuple[str, str, str | None]]:
                 "share_value": Decimal(coop_data["share_value"]),
             },
         )
+        # The hub's place (docs/local-producers.md), unless the coordinator typed one.
+        if "hub_latitude" in coop_data:
+            Cooperative.objects.filter(hub_latitude=None, hub_longitude=None).update(
+                hub_latitude=Decimal(coop_data["hub_latitude"]),
+                hub_longitude=Decimal(coop_data["hub_longitude"]),
+            )
         for row in data["shops"]:
             joined = row.get("joined_on")
             shop, created = Shop.objects.update_or_create(

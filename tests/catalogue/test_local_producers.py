@@ -390,3 +390,55 @@ def test_the_lists_read_the_cooperative_once_whatever_their_rows(
         with django_assert_num_queries(5):
             products = client.get("/api/products/").json()
         assert all(row["local"] and row["organic"] for row in products["results"])
+
+
+# --- The CSV import: the product's own origin and labels (optional columns) -------------
+
+CSV_HEADER = "sku;name;unit_label;case_size;unit_price;vat_rate;price_tiers;active"
+
+
+def post_csv(client, supplier, text):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("catalogue.csv", text.encode(), content_type="text/csv")
+    return client.post(
+        f"/api/suppliers/{supplier.pk}/import/", {"file": upload}, format="multipart"
+    )
+
+
+@pytest.mark.django_db
+def test_the_import_takes_origin_and_labels_when_the_file_has_them(api, coordinator):
+    supplier = SupplierFactory(labels=["AB"])
+    text = (
+        f"{CSV_HEADER};origin;labels\n"
+        "CID;Cidre;bouteille;12;1,0000;20;;1;Pays d'Auge;igp|Label Rouge\n"
+        "JUS;Jus;bouteille;6;1,5000;5,5;;1;;\n"
+    )
+    response = post_csv(api.as_user(coordinator), supplier, text)
+    assert response.status_code == 200, response.json()
+    stored = dict(
+        (sku, (origin, labels))
+        for sku, origin, labels in Product.objects.values_list("sku", "origin", "labels")
+    )
+    assert stored == {"CID": ("Pays d'Auge", ["IGP", "LABEL_ROUGE"]), "JUS": ("", [])}
+
+
+@pytest.mark.django_db
+def test_a_file_without_those_columns_keeps_them(api, coordinator):
+    supplier = SupplierFactory()
+    ProductFactory(supplier=supplier, sku="CID", origin="Pays d'Auge", labels=["IGP"])
+    text = f"{CSV_HEADER}\nCID;Cidre brut;bouteille;12;1,0000;20;;1\n"
+    assert post_csv(api.as_user(coordinator), supplier, text).status_code == 200
+    product = Product.objects.get()
+    assert (product.name, product.origin, product.labels) == ("Cidre brut", "Pays d'Auge", ["IGP"])
+
+
+@pytest.mark.django_db
+def test_an_unknown_label_in_the_file_is_a_line_error_and_writes_nothing(api, coordinator):
+    supplier = SupplierFactory()
+    text = f"{CSV_HEADER};labels\nCID;Cidre;bouteille;12;1,0000;20;;1;AB|Bio local\n"
+    response = post_csv(api.as_user(coordinator), supplier, text)
+    assert response.status_code == 400
+    [message] = response.json()["file"]
+    assert message.startswith("Ligne 2 : labels (labels) : label inconnu : BIO_LOCAL")
+    assert not Product.objects.exists()
