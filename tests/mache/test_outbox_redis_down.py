@@ -284,7 +284,7 @@ def test_the_consolidated_email_lost_while_redis_was_down_is_sent_once_it_is_bac
     spare_redis.start()
     assert step("drain", 2) == {"sent": [3, 0]}  # a second drain sends nothing again
     assert sorted(spare_redis.queued()) == sorted(
-        ("worker.send_notification", m.task_id, m.args) for m in messages
+        (m.task_name, m.task_id, m.args) for m in messages
     )
 
     log = tmp_path / "worker.log"
