@@ -44,7 +44,7 @@ class StoredDocument(models.Model):
 
     # What the document is, one key per document: "<kind>:<ids...>", e.g.
     # "invoice-pdf:12", "credit-note-xml:3", "purchase-order:7", "delivery-note:7:4",
-    # "delivery-notes:7", "report:40", "archive:<ledger id>:<year>".
+    # "delivery-notes:7", "report:40:1" (its first build), "archive:<ledger id>:<year>".
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField("type", max_length=40)
     name = models.CharField("fichier", max_length=300)  # the name in the storage

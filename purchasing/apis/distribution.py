@@ -104,13 +104,7 @@ class DeliveryNotesView(APIView):
             raise NotReceived()
         if shop_id is None and not sees_all_shops(request.user):
             if len(shops) != 1:
-                raise InvalidInput(
-                    {
-                        "shop": [
-                            "Précisez le commerce : cette commande en sert plusieurs des vôtres."
-                        ]
-                    }
-                )
+                raise InvalidInput({"shop": [SEVERAL_SHOPS]})
             shop_id = shops[0]
         if shop_id is None:
             document = delivery_notes_document(supplier_order)

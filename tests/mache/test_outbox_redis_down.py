@@ -271,18 +271,20 @@ def test_the_consolidated_email_lost_while_redis_was_down_is_sent_once_it_is_bac
     supplier_order = step("consolidate_as_the_worker", round_.pk)["supplier_order"]
 
     # Two e-mails wait: the coordinator's, and the purchase order to the supplier
-    # (docs/rounds.md), both unsent.
+    # (docs/rounds.md), with the storing of that purchase order as issued
+    # (docs/documents.md), all unsent.
     messages = list(OutboxMessage.objects.order_by("pk"))
     assert sorted((m.task_name, m.args[0], m.args[1]) for m in messages) == [
+        ("purchasing.document_store", "purchase-order", supplier_order),
         ("worker.send_notification", "purchase_order_to_supplier", supplier_order),
         ("worker.send_notification", "round_consolidated", supplier_order),
     ]
     assert all(m.sent_at is None and m.last_error for m in messages)
 
     spare_redis.start()
-    assert step("drain", 2) == {"sent": [2, 0]}  # a second drain sends nothing again
+    assert step("drain", 2) == {"sent": [3, 0]}  # a second drain sends nothing again
     assert sorted(spare_redis.queued()) == sorted(
-        ("worker.send_notification", m.task_id, m.args) for m in messages
+        (m.task_name, m.task_id, m.args) for m in messages
     )
 
     log = tmp_path / "worker.log"
