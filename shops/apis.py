@@ -104,6 +104,7 @@ class UserOutput(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "email",
+            "phone",
             "role",
             "shops",
             "is_active",
@@ -122,6 +123,7 @@ class UserInput(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
     is_active = serializers.BooleanField(required=False)
 
     def validate_username(self, value):

@@ -139,6 +139,12 @@ class PersonForm(forms.Form):
     email = forms.EmailField(label="E-mail", max_length=254, required=False)
     first_name = forms.CharField(label="Prénom", max_length=150, required=False)
     last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    phone = forms.CharField(
+        label="Téléphone",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     role = forms.ChoiceField(label="Rôle", choices=User.Role.choices)
     shops = _shop_field()
 

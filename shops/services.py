@@ -86,9 +86,15 @@ def user_create(
     email: str = "",
     first_name: str = "",
     last_name: str = "",
+    phone: str = "",
 ) -> User:
     user = User(
-        username=username, role=role, email=email, first_name=first_name, last_name=last_name
+        username=username,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
     )
     user.staff_follows_role()
     full_clean_or_invalid(user, exclude=["password"])
@@ -270,7 +276,7 @@ def user_invite(
 
 
 def user_change(*, user_id: int, by: User, data: dict) -> User:
-    """A coordinator's change of someone's names, e-mail, role and shops (the people
+    """A coordinator's change of someone's names, e-mail, phone, role and shops (the people
     page). Shopkeepers and accountants keep at least one shop; nobody changes their own
     role (a coordinator could lock the cooperative out of its pages)."""
     data = dict(data)

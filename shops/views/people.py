@@ -82,6 +82,7 @@ def person(request, pk):
             "email": person.email,
             "first_name": person.first_name,
             "last_name": person.last_name,
+            "phone": person.phone,
             "role": person.role,
             "shops": list(person.shops.all()),
         },

@@ -59,6 +59,30 @@ def test_role_and_shops_are_changed(coord_client, shopkeeper, shop):
     assert set(shopkeeper.shops.all()) == {shop, other}
 
 
+def test_the_phone_is_shown_and_changed_on_the_persons_page(coord_client, shopkeeper, shop):
+    """User.phone, one of the contact fields an anonymisation erases
+    (docs/personal-data.md), is typed on the person's page."""
+    User.objects.filter(pk=shopkeeper.pk).update(phone="02 99 00 11 22")
+    page = coord_client.get(f"/coordination/personnes/{shopkeeper.pk}/").content.decode()
+    assert 'name="phone"' in page and 'value="02 99 00 11 22"' in page
+    assert 'type="tel"' in page
+    response = coord_client.post(
+        f"/coordination/personnes/{shopkeeper.pk}/",
+        {"phone": "06 12 34 56 78", "role": "shopkeeper", "shops": [shop.pk]},
+    )
+    assert response.status_code == 302
+    shopkeeper.refresh_from_db()
+    assert shopkeeper.phone == "06 12 34 56 78"
+    response = coord_client.post(
+        f"/coordination/personnes/{shopkeeper.pk}/",
+        {"phone": "0" * 31, "role": "shopkeeper", "shops": [shop.pk]},
+    )
+    assert response.status_code == 200
+    assert "phone" in response.context["form"].errors
+    shopkeeper.refresh_from_db()
+    assert shopkeeper.phone == "06 12 34 56 78"
+
+
 def test_a_shopkeeper_without_shop_is_refused_beside_the_field(coord_client, shopkeeper, shop):
     response = coord_client.post(
         f"/coordination/personnes/{shopkeeper.pk}/",

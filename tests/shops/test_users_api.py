@@ -95,3 +95,35 @@ def test_the_user_list_makes_a_fixed_number_of_queries(
     # token, count, page, shops prefetch
     with django_assert_num_queries(4):
         assert client.get("/api/users/").status_code == 200
+
+
+def test_a_users_phone_is_read_and_written_as_the_other_contact_fields(
+    api, coordinator, shopkeeper, shop
+):
+    """User.phone (docs/personal-data.md: name, e-mail and phone are what an
+    anonymisation erases) is set through the API, at creation and later."""
+    client = api.as_user(coordinator)
+    response = client.post("/api/users/", payload(shop, phone="06 12 34 56 78"), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["phone"] == "06 12 34 56 78"
+    assert User.objects.get(username="nouvelle").phone == "06 12 34 56 78"
+
+    response = client.patch(f"/api/users/{shopkeeper.pk}/", {"phone": "02 99 00 11 22"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["phone"] == "02 99 00 11 22"
+    shopkeeper.refresh_from_db()
+    assert shopkeeper.phone == "02 99 00 11 22"
+    assert client.get(f"/api/users/{shopkeeper.pk}/").json()["phone"] == "02 99 00 11 22"
+    response = client.patch(f"/api/users/{shopkeeper.pk}/", {"phone": ""}, format="json")
+    assert response.status_code == 200
+    shopkeeper.refresh_from_db()
+    assert shopkeeper.phone == ""
+
+
+def test_a_phone_too_long_is_400_on_its_field_and_nothing_written(api, coordinator, shopkeeper):
+    client = api.as_user(coordinator)
+    response = client.patch(f"/api/users/{shopkeeper.pk}/", {"phone": "0" * 31}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["phone"]
+    shopkeeper.refresh_from_db()
+    assert shopkeeper.phone == ""

@@ -243,6 +243,56 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
     assert "manifest.json introuvable" in output
 
 
+def test_a_manifest_naming_a_file_outside_the_backup_or_malformed_is_refused(
+    tmp_path, server_database
+):
+    """The manifest is read before anything is restored: an entry naming a file outside
+    the folder ("../../etc/passwd", an absolute path), a dump entry that names another
+    file than database.dump (whose hash would then vouch for a file that is not the one
+    restored), an entry without its hash: refused, exit status 2, nothing read outside
+    the folder, no scratch database, nothing restored."""
+    issued_world()
+    folder = backup(tmp_path)
+    saved = json.loads((folder / MANIFEST).read_text())
+    document = saved["files"][0]
+    empty = server_database(f"mache_restore_refused_{os.getpid()}")
+
+    def with_manifest(change) -> dict:
+        manifest = json.loads(json.dumps(saved))
+        change(manifest)
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+        return manifest
+
+    cases = [
+        lambda m: m["files"].append({**document, "path": "../../etc/passwd"}),
+        lambda m: m["files"].append({**document, "path": "files/../../../etc/passwd"}),
+        lambda m: m["files"].append({**document, "path": "/etc/passwd"}),
+        # The dump's entry vouching for a document's file: database.dump goes unchecked.
+        lambda m: m.update(dump={**document, "format": "pg_dump --format=custom"}),
+        lambda m: m["files"][0].pop("sha256"),
+        lambda m: m["files"].append("files/x"),
+        lambda m: m.update(files={"path": "files/x"}),
+        lambda m: m["summary"].pop("ledgers"),
+    ]
+    for change in cases:
+        with_manifest(change)
+        for command in (
+            ("restore_check", str(folder)),
+            ("restore", str(folder), "--database-url", empty),
+        ):
+            output, status = run(*command)
+            assert status == 2, (command, output)
+            assert "manifest.json" in output and "refusé" in output, output
+            assert scratch_databases() == set()
+    with psycopg.connect(empty) as target:
+        assert target.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
+    (folder / MANIFEST).write_text(json.dumps(saved))
+    output, status = run("restore_check", str(folder))
+    assert status == 0, output
+
+
 @pytest.mark.django_db(transaction=False)
 def test_the_retention_keeps_recent_folders_and_always_the_newest(tmp_path):
     now = timezone.now()

@@ -15,13 +15,14 @@ database only, then compared with the manifest.
 import datetime as dt
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlencode
 
 import dj_database_url
@@ -31,7 +32,7 @@ from django.utils import timezone
 from mache.formats import format_eur, plural
 
 from . import postgres
-from .folder import DUMP, FORMAT, MANIFEST, _sha256_of, storage_path
+from .folder import DUMP, FILES, FORMAT, MANIFEST, _sha256_of, storage_path
 from .postgres import BackupError
 from .summary import (
     SERIES_NAMES,
@@ -77,7 +78,56 @@ def manifest_read(folder: Path) -> dict:
     missing = [key for key in MANIFEST_KEYS if key not in manifest]
     if missing:
         raise BackupError(f"{path} incomplet : {', '.join(missing)} manquant.", returncode=2)
+    problem = manifest_problem(manifest)
+    if problem:
+        raise BackupError(f"{path} refusé : {problem}. Rien n'a été restauré.", returncode=2)
     return manifest
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SUMMARY_KEYS = ("tables", "ledgers", "numbering")
+
+
+def _entry_problem(entry, *, dump: bool) -> str | None:
+    """Why a file entry of the manifest is refused (None: it is sound). Its path must
+    stay inside the folder: database.dump for the dump (the file restored is the one
+    whose hash was checked), `files/<name>` without ".." for the others."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return f"entrée de fichier illisible ({str(entry)[:80]})"
+    name = entry["path"]
+    parts = PurePosixPath(name).parts
+    if dump and name != DUMP:
+        return f"la copie de la base doit être {DUMP}, pas « {name[:200]} »"
+    if not dump and (storage_path(Path("."), name) is None or len(parts) < 2 or parts[0] != FILES):
+        return f"nom de fichier hors du dossier de la sauvegarde : « {name[:200]} »"
+    size = entry.get("size")
+    if not isinstance(entry.get("sha256"), str) or not SHA256.match(entry["sha256"]):
+        return f"« {name[:200]} » sans empreinte SHA-256"
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return f"« {name[:200]} » sans taille"
+    return None
+
+
+def manifest_problem(manifest: dict) -> str | None:
+    """What makes a manifest unusable, in French (None: it can be checked): the files it
+    lists must be inside the folder (a name with "..", or absolute, is never opened) and
+    each with its hash and size; its summary and source database must be readable."""
+    if not isinstance(manifest["files"], list):
+        return "la liste des fichiers est illisible"
+    for entry, dump in [(manifest["dump"], True), *((e, False) for e in manifest["files"])]:
+        problem = _entry_problem(entry, dump=dump)
+        if problem:
+            return problem
+    summary = manifest["summary"]
+    if not isinstance(summary, dict) or not all(
+        isinstance(summary.get(key), dict) for key in SUMMARY_KEYS
+    ):
+        return "le résumé (lignes, balances, numérotation) est incomplet"
+    if not isinstance(manifest["database"], dict) or not isinstance(
+        manifest["database"].get("name"), str
+    ):
+        return "la base sauvegardée n'y est pas nommée"
+    return None
 
 
 def files_verify(folder: Path, manifest: dict) -> tuple[Check, dict[str, tuple[str, int]], bool]:
