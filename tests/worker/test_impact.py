@@ -757,12 +757,20 @@ def test_the_pages_are_linked_from_the_navigation_and_the_homes(year, client, co
     assert 'href="/impact/"' in client.get("/commerce/").content.decode()
 
 
-def test_a_bad_period_on_the_page_is_said_beside_the_field(year, client, coordinator):
+def test_a_bad_period_on_the_page_is_a_400_said_beside_the_field(year, client, coordinator):
+    """Bad input on a page answers 400 as on the API (the statements' pages do the same),
+    the error beside its field, no figure shown, nothing written."""
     client.force_login(coordinator)
+    shopkeeper = Client()
+    shopkeeper.force_login(UserFactory(shops=[year["shops"]["rimou"]]))
+    before = tables_digest(["shops", "purchasing", "worker"])
 
     response = client.get("/coordination/impact/", {"year": "1999", "month": "13"})
+    own = shopkeeper.get("/impact/", {"year": str(YEAR), "month": "0"})
 
-    assert response.status_code == 200
-    text = page_text(response)
-    assert "Sélectionnez un choix valide" in text
-    assert "Achats par la coopérative" not in text
+    for answer in (response, own):
+        assert answer.status_code == 400
+        text = page_text(answer)
+        assert "Sélectionnez un choix valide" in text
+        assert "Achats par la coopérative" not in text
+    assert tables_digest(["shops", "purchasing", "worker"]) == before
