@@ -33,6 +33,8 @@ class ShopSerializer(serializers.ModelSerializer):
             "postcode",
             "commune",
             "zone",
+            # The commune's inhabitants, recorded by the coordinator (docs/impact.md).
+            "inhabitants",
             "status",
             "joined_on",
             "left_on",

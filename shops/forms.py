@@ -57,6 +57,7 @@ class ShopForm(forms.ModelForm):
             "vat_number",
             "kind",
             "zone",
+            "inhabitants",
             "address",
             "postcode",
             "commune",
@@ -75,6 +76,7 @@ class ShopForm(forms.ModelForm):
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "inhabitants": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "opening_hours": forms.TextInput(
                 attrs={"placeholder": "mar.-sam. 8 h-12 h 30, 15 h 30-19 h"}
@@ -82,6 +84,8 @@ class ShopForm(forms.ModelForm):
         }
         help_texts = {
             "tour_position": "1 = premier arrêt ; vide : après les autres.",
+            "inhabitants": "Ceux de la commune du commerce, pour l'impact par zone ; vide : "
+            "non renseigné.",
             "latitude": "En degrés décimaux (par exemple 48,46321), pour le trajet le plus "
             "court de la tournée.",
             "vat_number": "Vide si le commerce n'en a pas ; sinon celui de son SIREN.",

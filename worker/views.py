@@ -194,13 +194,13 @@ def archive_download(request, ledger_key):
 def _impact(request, shop) -> dict:
     """The period form and, when it is valid (or not sent: the current year), the
     impact of the period for `shop` (None: the cooperative), and of each of its months
-    when the period is a year."""
+    when the period is a year. A period in error: `status` 400, as the API answers it."""
     form = ImpactPeriodForm(
         request.GET if {"year", "month"} & set(request.GET) else None,
         years=impact_years(shop=shop),
     )
     if form.is_bound and not form.is_valid():
-        return {"form": form, "impact": None}
+        return {"form": form, "impact": None, "status": 400}
     if form.is_bound:
         start, end, year, month = form.period()
     else:
@@ -213,6 +213,7 @@ def _impact(request, shop) -> dict:
         "period": format_month_name(start) if month else f"l'année {year}",
         "query": urlencode({"year": year, **({"month": month} if month else {})}),
         "year": year,  # the yearly impact report's (docs/impact.md)
+        "status": 200,
     }
 
 
@@ -225,7 +226,7 @@ def coord_impact(request):
         if shop is None:
             raise Http404
     context = {"shop": shop, "show_shops": shop is None, **_impact(request, shop)}
-    return render(request, "worker/coord_impact.html", context)
+    return render(request, "worker/coord_impact.html", context, status=context["status"])
 
 
 @role_required(User.Role.SHOPKEEPER)
@@ -233,7 +234,7 @@ def shop_impact(request):
     """The shopkeeper's own shop's impact over a year or a month."""
     context = shop_page(request)
     context.update(_impact(request, context["shop"]))
-    return render(request, "worker/shop_impact.html", context)
+    return render(request, "worker/shop_impact.html", context, status=context["status"])
 
 
 page_urlpatterns = [

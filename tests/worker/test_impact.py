@@ -478,6 +478,71 @@ def test_member_shops_by_zone_with_their_inhabitants(year):
     assert {z.zone: z.shops for z in january.by_zone} == {"rural": 2, "qpv": 1}
 
 
+def test_the_coordinator_records_the_inhabitants_over_the_api_and_the_page(
+    year, api, client, coordinator
+):
+    """Point 3 counts the inhabitants "when the coordinator records it": the API and the
+    member's form take them; the zones say them at once."""
+    from tests.shops.test_member_pages import new_shop_form
+
+    blosne, rimou = year["shops"]["blosne"], year["shops"]["rimou"]
+    coordination = api.as_user(coordinator)
+
+    response = coordination.patch(f"/api/shops/{blosne.pk}/", {"inhabitants": 4200}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["inhabitants"] == 4200
+    assert coordination.get(f"/api/shops/{rimou.pk}/").json()["inhabitants"] == 300
+    qpv = next(z for z in impact_figures(start=START, end=END).by_zone if z.zone == "qpv")
+    assert (qpv.inhabitants, qpv.shops_without_inhabitants) == (4200, 0)
+
+    client.force_login(coordinator)
+    page = client.get(f"/coordination/membres/{rimou.pk}/modifier/")
+    assert 'name="inhabitants"' in page.content.decode()
+    form = new_shop_form(
+        name=rimou.name,
+        legal_name=rimou.legal_name,
+        siret=rimou.siret,
+        zone=rimou.zone,
+        tour_position="",
+        inhabitants="320",
+    )
+    assert client.post(f"/coordination/membres/{rimou.pk}/modifier/", form).status_code == 302
+    rimou.refresh_from_db()
+    assert rimou.inhabitants == 320
+    form["inhabitants"] = ""  # not known: none recorded
+    client.post(f"/coordination/membres/{rimou.pk}/modifier/", form)
+    rimou.refresh_from_db()
+    assert rimou.inhabitants is None
+
+
+@pytest.mark.parametrize("value", [-1, 3_000_001, "beaucoup", 1.5])
+def test_bad_inhabitants_are_400_on_the_field_and_write_nothing(year, api, coordinator, value):
+    blosne = year["shops"]["blosne"]
+    before = tables_digest(["shops"])
+
+    response = api.as_user(coordinator).patch(
+        f"/api/shops/{blosne.pk}/", {"inhabitants": value}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["inhabitants"]
+    assert tables_digest(["shops"]) == before
+
+
+def test_a_shopkeeper_does_not_record_the_inhabitants(year, api):
+    rimou = year["shops"]["rimou"]
+    keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[rimou])
+
+    response = api.as_user(keeper).patch(
+        f"/api/shops/{rimou.pk}/", {"inhabitants": 9999}, format="json"
+    )
+
+    assert response.status_code == 403
+    rimou.refresh_from_db()
+    assert rimou.inhabitants == 300
+
+
 def test_an_empty_period_has_zero_shares(year, django_assert_max_num_queries):
     with django_assert_max_num_queries(QUERIES):  # no supplier to read: one less
         impact = impact_figures(start=dt.date(YEAR, 8, 1), end=dt.date(YEAR, 8, 31))
@@ -757,12 +822,20 @@ def test_the_pages_are_linked_from_the_navigation_and_the_homes(year, client, co
     assert 'href="/impact/"' in client.get("/commerce/").content.decode()
 
 
-def test_a_bad_period_on_the_page_is_said_beside_the_field(year, client, coordinator):
+def test_a_bad_period_on_the_page_is_a_400_said_beside_the_field(year, client, coordinator):
+    """Bad input on a page answers 400 as on the API (the statements' pages do the same),
+    the error beside its field, no figure shown, nothing written."""
     client.force_login(coordinator)
+    shopkeeper = Client()
+    shopkeeper.force_login(UserFactory(shops=[year["shops"]["rimou"]]))
+    before = tables_digest(["shops", "purchasing", "worker"])
 
     response = client.get("/coordination/impact/", {"year": "1999", "month": "13"})
+    own = shopkeeper.get("/impact/", {"year": str(YEAR), "month": "0"})
 
-    assert response.status_code == 200
-    text = page_text(response)
-    assert "Sélectionnez un choix valide" in text
-    assert "Achats par la coopérative" not in text
+    for answer in (response, own):
+        assert answer.status_code == 400
+        text = page_text(answer)
+        assert "Sélectionnez un choix valide" in text
+        assert "Achats par la coopérative" not in text
+    assert tables_digest(["shops", "purchasing", "worker"]) == before

@@ -419,6 +419,9 @@ def test_a_year_without_purchases_still_reads(db, tmp_path):
     assert "Aucun achat par la coopérative cette année." in text
     assert "Tous les fournisseurs de l'année ont leurs coordonnées." in text
     assert plain(format_eur(D("0"))) in text
+    # Without purchases the shares are 0,00 % (as the API's "0.00"), never "n.d.": the
+    # notes say what is printed.
+    assert "n.d." not in text
 
 
 # --- The monthly reports' section: impact_figures of the month ------------------------------

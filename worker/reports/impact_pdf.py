@@ -347,7 +347,7 @@ def _shares(data: ImpactReportData) -> list[Flowable]:
             width=CONTENT_WIDTH,
         ),
         para(
-            "Part des achats de marchandises HT, avoirs déduits ; n.d. sans achat dans l'année.",
+            "Part des achats de marchandises HT, avoirs déduits ; 0 % sans achat dans l'année.",
             "small",
         ),
     ]
