@@ -121,6 +121,7 @@ def archive_stream(target: ArchiveYear) -> tuple[str, Iterator[bytes]]:
     What refuses the archive (no SIRET: 409 `cooperative_missing`, from `fec_stream`)
     does so here, before the first byte; the rest is read as the chunks are taken."""
     fec_name, fec_chunks = fec_stream(ledger=target.ledger, year=target.year)
+    _issued_checked(target)
     return archive_filename(target, fec_name), _streamed(target, fec_name, fec_chunks)
 
 
@@ -276,6 +277,15 @@ def _issued_files(target: ArchiveYear) -> Iterator[tuple[str, Iterable]]:
         pdf, xml = _issued_bytes(kind, item, stored)
         yield f"{folder}/{item.number}.pdf", [pdf]
         yield f"{folder}/{item.number}.xml", [xml]
+
+
+def _issued_checked(target: ArchiveYear) -> None:
+    """Read every invoice's and credit note's stored bytes once before the first byte of
+    a streamed archive is sent: an altered one is refused with its 409
+    (`document_altered`) instead of cutting a ZIP already answered 200. Documents not
+    stored yet are stored here, as `_issued_bytes` would."""
+    for _name, _chunks in _issued_files(target):
+        pass
 
 
 def _issued_bytes(kind: str, item, stored: dict) -> tuple[bytes, bytes]:

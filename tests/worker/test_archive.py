@@ -278,6 +278,23 @@ def test_an_open_year_is_streamed_and_says_so(books, api, monkeypatch):
     assert not StoredDocument.objects.filter(kind="archive").exists()
 
 
+def test_an_open_year_with_an_altered_document_is_refused_before_its_first_byte(books, api):
+    shop = books["shop"]
+    later = [invoice for invoice in books["later"] if invoice.shop_id == shop.pk]
+    xml = issue_documents(later[0])[1]
+    with default_storage.open(xml.name, "wb") as handle:
+        handle.write(b"<autre/>")
+
+    response = api.as_user(books["accountant"]).get(URL, {"shop": shop.pk, "year": YEAR + 1})
+
+    # A 409 the client can read, not a ZIP answered 200 then cut where the document was.
+    assert response.status_code == 409
+    assert not response.streaming
+    assert response.json()["code"] == "document_altered"
+    xml.refresh_from_db()
+    assert xml.altered_at is not None
+
+
 def test_the_cooperative_ledger_holds_every_invoice_it_issued_in_the_year(
     books, api, coop, coordinator
 ):
