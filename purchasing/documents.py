@@ -15,9 +15,13 @@ The yearly archive calls `invoice_documents` and `credit_note_documents`.
 """
 
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from mache.documents import document_store
 from mache.errors import BusinessRuleError
@@ -25,7 +29,7 @@ from mache.models import StoredDocument
 from mache.outbox import enqueue_many_on_commit
 
 from . import facturx, pdf, selectors
-from .models import CreditNote, Invoice, SupplierOrder
+from .models import Allocation, CreditNote, Invoice, SupplierOrder
 
 log = logging.getLogger(__name__)
 
@@ -237,3 +241,83 @@ def store_issued_document(kind: str, object_id: int) -> dict:
     if not documents:
         log.info("document_store: nothing to store for %s %s", kind, object_id)
     return {"kind": kind, "object": object_id, "documents": [d.key for d in documents]}
+
+
+# --- Already issued, not stored yet: `manage.py documents_store_issued` ---------------------
+
+
+def _stored(prefix: str, *parts) -> Exists:
+    """A stored document whose key is `prefix` followed by `parts` (OuterRef ids)
+    joined by colons exists."""
+    pieces = [Value(prefix)]
+    for position, part in enumerate(parts):
+        if position:
+            pieces.append(Value(":"))
+        pieces.append(Cast(part, CharField()))
+    return Exists(StoredDocument.objects.filter(key=Concat(*pieces, output_field=CharField())))
+
+
+def issued_documents_missing() -> list[tuple[str, int]]:
+    """(kind, id) of every issued object one of whose documents is not stored yet, in the
+    order the documents were issued within each kind: invoices (supplementary ones
+    included) and credit notes lacking their PDF or XML, confirmed or received supplier
+    orders lacking their purchase order, received ones lacking a shop's delivery note or
+    the combined one. Four queries (a key each is looked up in the unique index)."""
+    pk = OuterRef("pk")
+    invoices = Invoice.objects.filter(
+        ~_stored("invoice-pdf:", pk) | ~_stored("invoice-xml:", pk)
+    ).order_by("issued_on", "year", "sequence")
+    credit_notes = CreditNote.objects.filter(
+        ~_stored("credit-note-pdf:", pk) | ~_stored("credit-note-xml:", pk)
+    ).order_by("issued_on", "year", "sequence")
+    purchase_orders = SupplierOrder.objects.filter(
+        ~_stored("purchase-order:", pk),
+        status__in=[SupplierOrder.Status.CONFIRMED, SupplierOrder.Status.RECEIVED],
+    ).order_by("pk")
+    shop_note_missing = Allocation.objects.filter(
+        ~_stored("delivery-note:", OuterRef("supplier_order_id"), OuterRef("shop_id")),
+        supplier_order=OuterRef("pk"),
+        allocated__gt=0,
+    )
+    delivery_notes = SupplierOrder.objects.filter(
+        Q(~_stored("delivery-notes:", pk)) | Q(Exists(shop_note_missing)),
+        status=SupplierOrder.Status.RECEIVED,
+    ).order_by("pk")
+    return [
+        *((INVOICE, i) for i in invoices.values_list("pk", flat=True)),
+        *((CREDIT_NOTE, i) for i in credit_notes.values_list("pk", flat=True)),
+        *((PURCHASE_ORDER, i) for i in purchase_orders.values_list("pk", flat=True)),
+        *((DELIVERY_NOTES, i) for i in delivery_notes.values_list("pk", flat=True)),
+    ]
+
+
+@dataclass
+class StoreProgress:
+    """Where `issued_documents_backfill` stands after a batch."""
+
+    total: int  # objects with a document missing when the run began
+    done: int = 0  # objects handled so far (stored or failed)
+    stored: int = 0  # documents stored by this run
+    failed: list[tuple[str, int]] = field(default_factory=list)
+
+
+def issued_documents_backfill(*, batch: int = 100) -> Iterator[StoreProgress]:
+    """Store every issued document that has none yet (a deployment upgrading from before
+    documents were stored), `batch` objects at a time, yielding the progress after each
+    batch. Idempotent: a document stored already is read, never drawn again, so a second
+    run stores nothing. An object whose document fails to render is logged and counted
+    in `failed`; the others go on (its documents stored before the failure stay)."""
+    missing = issued_documents_missing()
+    progress = StoreProgress(total=len(missing))
+    before = StoredDocument.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for start in range(0, len(missing), batch):
+        for kind, object_id in missing[start : start + batch]:
+            try:
+                documents = issued_documents_store(kind=kind, object_id=object_id)
+            except Exception:  # this object only: the next ones are stored
+                log.exception("documents_store_issued: %s %s not stored", kind, object_id)
+                progress.failed.append((kind, object_id))
+            else:
+                progress.stored += sum(1 for document in documents if document.pk > before)
+            progress.done += 1
+        yield progress

@@ -125,10 +125,13 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
 
     The PDF attached is the purchase order as issued (docs/documents.md), stored before
     the row is locked, in its own commit: a mail server that fails leaves it stored, and
-    the retry attaches the same bytes."""
+    the retry attaches the same bytes. Its bytes are read (checked) there too: an altered
+    purchase order is refused before the lock, so that its alarm (mache.documents flags
+    it) is not rolled back with the e-mail's transaction."""
     issued = SupplierOrder.objects.select_related("round__supplier").get(pk=supplier_order_id)
+    attached = None
     if purchase_order_issued(issued) and issued.sent_to_supplier_at is None:
-        purchase_order_document(issued)
+        attached = document_bytes(purchase_order_document(issued))
     with transaction.atomic():
         supplier_order = (
             SupplierOrder.objects.select_for_update(of=("self",))
@@ -163,7 +166,10 @@ def purchase_order_to_supplier(supplier_order_id: int) -> int:
         )
         message.attach(
             f"bon-de-commande-{supplier_order.pk}.pdf",
-            document_bytes(purchase_order_document(supplier_order)),
+            # Read before the lock; confirmed meanwhile (rare): read now.
+            attached
+            if attached is not None
+            else document_bytes(purchase_order_document(supplier_order)),
             "application/pdf",
         )
         sent = message.send()

@@ -284,6 +284,28 @@ def test_the_purchase_order_e_mailed_is_the_one_downloaded(db, media, coord, cli
     assert StoredDocument.objects.count() == 1
 
 
+def test_an_altered_purchase_order_is_not_e_mailed_and_raises_the_alarm(
+    db, media, caplog, monkeypatch
+):
+    """The e-mail task reads the stored purchase order before it locks the supplier order:
+    an altered one is refused there, and its flag (the coordinator's alarm) is not undone
+    by the rollback of the e-mail's transaction."""
+    world = distributed_round(receive=False)
+    supplier_order = world["supplier_order"]
+    store_issued_document.run("purchase-order", supplier_order.pk)
+    stored = StoredDocument.objects.get(key=f"purchase-order:{supplier_order.pk}")
+    (media / stored.name).write_bytes(b"%PDF-forged")
+    never_drawn(monkeypatch)
+    with caplog.at_level(logging.ERROR, logger="mache.documents"), pytest.raises(DocumentAltered):
+        notifications.purchase_order_to_supplier(supplier_order.pk)
+    assert not mail.outbox
+    assert any(stored.key in record.getMessage() for record in caplog.records)
+    stored.refresh_from_db()
+    assert stored.altered_at is not None
+    supplier_order.refresh_from_db()
+    assert supplier_order.sent_to_supplier_at is None
+
+
 def test_a_purchase_order_in_review_is_a_draft_drawn_each_time(db, media, coord, tmp_path):
     world = distributed_round(receive=False)
     supplier_order = world["supplier_order"]
