@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from mache.fields import ListField
 from mache.limits import MAX_PASSWORD_CHARS
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
-from mache.validators import coordinates_error, validate_postcode
+from mache.validators import place_error, validate_postcode
 
 from . import anonymisation, personal_data, selectors, services
 from .models import Cooperative, Shop, User
@@ -401,13 +401,14 @@ def _postcode_or_blank(value: str) -> None:
 
 
 def coordinates_valid(serializer, attrs: dict, latitude: str, longitude: str) -> dict:
-    """Both coordinates or neither, counting what a partial update leaves as it is."""
+    """Both coordinates or neither, in France (mache.validators.place_error, the rule of
+    suppliers and the hub), counting what a partial update leaves as it is."""
     instance = serializer.instance
 
     def value(name):
         return attrs[name] if name in attrs else getattr(instance, name, None)
 
-    if error := coordinates_error(value(latitude), value(longitude)):
+    if error := place_error(value(latitude), value(longitude)):
         raise serializers.ValidationError({latitude: [error]})
     return attrs
 

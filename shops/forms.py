@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from mache.identifiers import vat_number_for
-from mache.validators import coordinates_error
+from mache.validators import place_error
 
 from .models import Cooperative, Shop, User
 from .selectors import tour_position_error
@@ -95,7 +95,8 @@ class ShopForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if error := coordinates_error(cleaned.get("latitude"), cleaned.get("longitude")):
+        # Both or neither, in France: the rule of suppliers and the hub (docs/distribution.md).
+        if error := place_error(cleaned.get("latitude"), cleaned.get("longitude")):
             self.add_error("latitude", error)
         return cleaned
 

@@ -446,6 +446,9 @@ def test_the_shortest_route_starts_at_the_hub_when_its_coordinates_are_known(wor
         ({"latitude": "48.1"}, "latitude"),  # one coordinate alone
         ({"latitude": "91", "longitude": "2"}, "latitude"),
         ({"latitude": "48", "longitude": "-181"}, "longitude"),
+        # In range, but outside France: a misplaced decimal point, a dropped minus sign.
+        ({"latitude": "48.11", "longitude": "16.8"}, "latitude"),
+        ({"latitude": "-48.11", "longitude": "-1.68"}, "latitude"),
     ],
 )
 def test_coordinates_come_in_pairs_within_range(world, coord, client, body, field):
