@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from catalogue.labels import LABELS, ORGANIC
+from catalogue.local import short_label
 from mache.formats import (
     NBSP,
     format_date,
@@ -75,13 +76,7 @@ def _section(title: str, *flowables: Flowable) -> KeepTogether:
 # --- Short supply chains: the section both reports share (docs/impact.md) -------------
 
 
-def _label_short(code: str) -> str:
-    """ "Agriculture biologique (AB)" -> "AB"; "Demeter" -> "Demeter"."""
-    name = LABELS[code]
-    return name[name.index("(") + 1 : -1] if name.endswith(")") else name
-
-
-ORGANIC_LABELS = ", ".join(_label_short(code) for code in LABELS if code in ORGANIC)
+ORGANIC_LABELS = ", ".join(short_label(code) for code in LABELS if code in ORGANIC)
 
 
 IMPACT_NOTE = (
