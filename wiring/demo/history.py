@@ -187,6 +187,7 @@ BASKET = {"epicerie": (11.0, 17.0), "bar_epicerie": (6.0, 10.0)}
 ROUND_OPENS, ORDER, DEADLINE = dt.time(8, 0), dt.time(9, 0), dt.time(11, 0)
 REMINDERS, DIRECT_DEBIT, PAYMENT = dt.time(8, 0), dt.time(9, 15), dt.time(10, 30)
 EINVOICE_IN, TRANSFERS, APPROVAL = dt.time(7, 30), dt.time(10, 0), dt.time(14, 0)
+REPORTS = dt.time(6, 0)  # on the 1st, the month before's reports
 RECEIPT, EXPIRY, SALES, LOSS, COUNT = (
     dt.time(9, 30),
     dt.time(19, 0),
@@ -317,7 +318,7 @@ class History:
             day += dt.timedelta(days=1)
         month = self.start
         while next_month(month) <= self.today.replace(day=1):
-            self.add(at(next_month(month), dt.time(6, 0)), self.reports_of_month, month)
+            self.add(at(next_month(month), REPORTS), self.reports_of_month, month)
             month = next_month(month)
         month = next_month(max(self.start, self.einvoices_from))
         while month <= self.today:
