@@ -226,16 +226,14 @@ def undo(round_) -> None:
         )
 
 
-def build_round(rng: random.Random, shop_count: int, lines_per_order: int, product_count: int):
-    """Supplier, catalogue and round through the ORM (a few hundred rows); shops, orders
-    and their lines through COPY."""
-    from catalogue.models import PriceTier, Product, Supplier
-    from purchasing.models import Order, OrderLine, Round
-    from shops.models import Shop
+def supplier_and_catalogue(rng: random.Random, product_count: int, *, who: str, sku: str):
+    """A wholesaler (minimum 500.00, free shipping from 1,000.00, else 45.00) and its
+    `product_count` products with random case sizes, prices and VAT rates: the
+    catalogue every purchasing benchmark orders from. (supplier, [products])."""
+    from catalogue.models import Product, Supplier
 
-    now = timezone.now()
     supplier = Supplier.objects.create(
-        name="Grossiste bench",
+        name=f"Grossiste {who}",
         siret=sirets(1, start=80_000_000)[0],
         email="commandes@grossiste.example",
         min_order_amount=Decimal("500.00"),
@@ -245,14 +243,26 @@ def build_round(rng: random.Random, shop_count: int, lines_per_order: int, produ
     catalogue = Product.objects.bulk_create(
         Product(
             supplier=supplier,
-            sku=f"BEN-{n:04d}",
-            name=f"Produit bench {n}",
+            sku=f"{sku}-{n:04d}",
+            name=f"Produit {who} {n}",
             case_size=rng.choice(CASE_SIZES),
             unit_price=Decimal(rng.randint(3_000, 400_000)) / 10_000,
             vat_rate=rng.choice(VAT_RATES),
         )
         for n in range(product_count)
     )
+    return supplier, catalogue
+
+
+def build_round(rng: random.Random, shop_count: int, lines_per_order: int, product_count: int):
+    """Supplier, catalogue and round through the ORM (a few hundred rows); shops, orders
+    and their lines through COPY."""
+    from catalogue.models import PriceTier
+    from purchasing.models import Order, OrderLine, Round
+    from shops.models import Shop
+
+    now = timezone.now()
+    supplier, catalogue = supplier_and_catalogue(rng, product_count, who="bench", sku="BEN")
     tiers = []
     for product in catalogue:
         if rng.random() < 0.4:  # some products have volume prices, one to three steps

@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -43,7 +42,7 @@ from django.utils import timezone
 from mache.db import insert_rows
 
 from ._db import database_url, is_postgresql, no_notifications, sirets, throwaway_database
-from .consolidation import CASE_SIZES, VAT_RATES
+from .consolidation import supplier_and_catalogue
 
 
 def env_int(name: str, default: int) -> int:
@@ -100,31 +99,12 @@ def build(rng: random.Random, shop_count: int, product_count: int) -> dict:
     """Supplier, catalogue, an open round; shops, one shopkeeper each, their tokens."""
     from rest_framework.authtoken.models import Token
 
-    from catalogue.models import Product, Supplier
     from purchasing import selectors
     from purchasing.models import Round
     from shops.models import Shop, User
 
     now = timezone.now()
-    supplier = Supplier.objects.create(
-        name="Grossiste rush",
-        siret=sirets(1, start=80_000_000)[0],
-        email="commandes@grossiste.example",
-        min_order_amount=Decimal("500.00"),
-        free_shipping_threshold=Decimal("1000.00"),
-        shipping_fee=Decimal("45.00"),
-    )
-    catalogue = Product.objects.bulk_create(
-        Product(
-            supplier=supplier,
-            sku=f"RUSH-{n:04d}",
-            name=f"Produit rush {n}",
-            case_size=rng.choice(CASE_SIZES),
-            unit_price=Decimal(rng.randint(3_000, 400_000)) / 10_000,
-            vat_rate=rng.choice(VAT_RATES),
-        )
-        for n in range(product_count)
-    )
+    supplier, catalogue = supplier_and_catalogue(rng, product_count, who="rush", sku="RUSH")
     round_ = Round.objects.create(
         supplier=supplier,
         opens_at=now - dt.timedelta(hours=1),
