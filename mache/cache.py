@@ -5,6 +5,8 @@ Redis costs at most about a second before these helpers log a warning and go on.
 """
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import redis.exceptions
@@ -32,3 +34,28 @@ def cached(key: str, compute: Callable, *, timeout: int):
     except CACHE_DOWN as exc:
         log.warning("cache unreachable, %s not stored: %s", key, exc)
     return value
+
+
+class ProcessCopies:
+    """The last `size` values `cached` returned for keys whose value never changes (a
+    version in the key: catalogue.cache), kept in this process as they are: a request
+    that finds its key here skips reading and unpickling the shared copy (the order
+    form's 300 products, docs/catalogue.md "Cached views of the catalogue"). The values
+    are shared between requests: read them, never change them."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable, *, timeout: int):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = cached(key, compute, timeout=timeout)
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value

@@ -15,9 +15,9 @@ NBSP = "\u00a0"
 
 def _group_thousands(digits: str) -> str:
     """'1234567' -> '1 234 567' (no-break spaces)."""
-    head = len(digits) % 3 or 3
-    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
-    return NBSP.join(groups)
+    if len(digits) < 4:  # most quantities: nothing to group
+        return digits
+    return f"{int(digits):,}".replace(",", NBSP)
 
 
 def _format_fixed(value: Decimal) -> str:
@@ -36,10 +36,11 @@ def format_eur(amount) -> str:
     return f"{_format_fixed(money(amount))}{NBSP}€"
 
 
-def format_unit_price(price) -> str:
-    """A unit price with its four decimals: Decimal("1.2") -> "1,2000 €"."""
+def format_unit_price(price, *, symbol: bool = True) -> str:
+    """A unit price with its four decimals: Decimal("1.2") -> "1,2000 €" ("1,2000"
+    without `symbol`, in a list whose head says "€")."""
     value = to_decimal(price).quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
-    return f"{_format_fixed(value)}{NBSP}€"
+    return f"{_format_fixed(value)}{NBSP}€" if symbol else _format_fixed(value)
 
 
 def format_quantity(quantity: int) -> str:

@@ -122,8 +122,9 @@ class ProductFilterForm(forms.Form):
         self.fields["categorie"].error_messages["invalid_choice"] = (
             "Cette catégorie n'existe pas chez ce fournisseur."
         )
+        self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": "Nom ou référence", "autocomplete": "off"}
+            {"placeholder": "Nom ou référence", "autocomplete": "off"}
         )
         self._local = {}  # supplier id -> local, computed once each
 
@@ -154,7 +155,8 @@ class ProductFilterForm(forms.Form):
 
 
 def search_text(product) -> str:
-    """What the search looks in (order_form.js reads it from data-search)."""
+    """What the search looks in: the name, the reference and the category (order_form.js
+    reads the same from the row and its section)."""
     return folded(f"{product.name} {product.sku} {product.category}")
 
 

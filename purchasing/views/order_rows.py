@@ -9,18 +9,19 @@ only place, for the page and for the estimate's out-of-band updates alike
 (docs/consolidation.md, "What the order form shows").
 """
 
-from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from catalogue.cache import catalogue_version
 from catalogue.local import product_is_organic, short_label
-from mache.cache import cached
-from mache.formats import format_eur, format_quantity, format_unit_price
+from mache.cache import ProcessCopies
+from mache.formats import format_eur, format_quantity, format_rate, format_unit_price
 
-from ..forms import search_text
+from ..forms import folded
 
 CATALOGUE_TIMEOUT = 24 * 3600
+# The catalogues last read in this process: a few suppliers have a round open at once.
+CATALOGUES = ProcessCopies(size=16)
 
 
 def _s(count: int) -> str:
@@ -86,14 +87,17 @@ def shop_sentence(line):
     return ""
 
 
-def fill_html(line, *, oob: bool = False) -> str:
-    """One product's gauge and sentences (#fill-<product>), safe HTML; with `oob`, swapped
+def fill_html(line, *, oob: bool = False, detail: bool = False) -> str:
+    """One product's fill (#f<product>), safe HTML: by default its short form
+    (`compact_fill`), with `detail` the gauge and the whole sentences. With `oob`, swapped
     in place by htmx when the estimate comes back. Only numbers and our own sentences go
     in: nothing to escape."""
+    if not detail:
+        return compact_fill(line, oob=oob)
     shop = shop_sentence(line)
     gauge = line.gauge
     return mark_safe(  # noqa: S308 - numbers and our own sentences (shop_sentence escapes)
-        f'<div id="fill-{line.product.pk}" class="case-fill" data-gauge="{gauge}"'
+        f'<div id="f{line.product.pk}" class="case-fill" data-gauge="{gauge}"'
         f'{OOB if oob else ""}><div class="gauge" role="img" aria-label="Colis en cours du '
         f'groupe rempli à {gauge} %"><span style="width: {gauge}%"></span></div>'
         f'<div class="muted">{group_sentence(line)}</div>'
@@ -105,6 +109,45 @@ def fill_html(line, *, oob: bool = False) -> str:
 OOB = ' hx-swap-oob="true"'
 
 
+def compact_words(line) -> tuple[str, str]:
+    """The short form of the two sentences (docs/consolidation.md, "What the order form
+    shows"): the group's cases if the round closed now, the units it lacks for one case
+    more, its price when the volumes lower it; and what the shop would receive. Plain
+    text, ("", "") when there is nothing to say."""
+    group = []
+    if line.case_size == 1:
+        if line.units:
+            group.append(f"{format_quantity(line.units)} u.")
+    else:
+        if line.cases:
+            group.append(f"{format_quantity(line.cases)} colis")
+        if line.missing < line.case_size:
+            group.append(f"manque {format_quantity(line.missing)}")
+    if line.cases and line.unit_price != line.product.unit_price:
+        group.append(format_unit_price(line.unit_price, symbol=False))
+    if line.allocated:
+        shop = f"vous {format_quantity(line.allocated)} u. · {format_eur(line.amount)}"
+    elif line.quantity:
+        shop = "vous : rien"
+    elif line.tolerance:
+        shop = "tolérance seule : non retenue"
+    else:
+        shop = ""
+    return " · ".join(group), shop
+
+
+def compact_fill(line, *, oob: bool = False) -> str:
+    """`compact_words` over a gauge drawn by app.css from --g (the group's case in
+    progress, 0 to 100): a few dozen bytes a product (issue 18: the page for 300 products
+    under 60 kB)."""
+    group, shop = compact_words(line)
+    gauge = f" style=--g:{line.gauge}%" if line.gauge else ""
+    shop = f"<b>{shop}</b>" if shop else ""
+    return mark_safe(  # noqa: S308 - numbers and our own words
+        f"<i id=f{line.product.pk}{gauge}{OOB if oob else ''}>{group}{shop}</i>"
+    )
+
+
 def product_tags(product) -> str:
     """The product's own origin and labels, short ("Vergers de Guichen · AB · HVE"), or
     "" when it has none: its supplier's are said once at the top of the form
@@ -114,29 +157,54 @@ def product_tags(product) -> str:
     )
 
 
+DEFAULT_UNIT = "unité"  # catalogue.models.Product.unit_label's default: "colis de 6"
+
+
 def product_head(product, tiers) -> dict:
-    """The catalogue part of a product's card, escaped: its opening tag's class (bio:
-    what the organic filter reads, docs/local-producers.md) and attributes, and its name,
-    reference, case, VAT, origin and labels, prices. Its labels are its own or its
-    supplier's: a change to either gives a new catalogue version."""
+    """The catalogue part of a product's row, escaped: "bio" (what the organic filter
+    reads, docs/local-producers.md), its category, and its text in two forms: "short"
+    (name, reference, case, unit price excluding VAT, volume prices, origin and labels,
+    as few bytes as can be read: the list's head says "prix HT l'unité (€)") and
+    "detail" (the same in words, with the VAT rate). Its labels are its own or its supplier's: a change to either
+    gives a new catalogue version. The reference comes first in the small print:
+    order_form.js searches the name, the reference and the category."""
+    # Short: "par 6" (sold by the case of 6), the prices without "€"; detail: words.
+    short_case = f"par {format_quantity(product.case_size)}"
+    case = f"colis de {format_quantity(product.case_size)}"
+    if product.unit_label != DEFAULT_UNIT:
+        short_case += f" × {escape(product.unit_label)}"
+        case += f" × {escape(product.unit_label)}"
+
+    def prices(symbol: bool) -> str:
+        return "".join(
+            f"<br>dès {format_quantity(tier.min_cases)} colis : "
+            f"{format_unit_price(tier.unit_price, symbol=symbol)}"
+            for tier in tiers
+        )
+
+    tags = product_tags(product)
+    name = f"<b>{escape(product.name)}</b><small>{escape(product.sku)} · "
+    tags = f"</small><em class=tags>{escape(tags)}</em>" if tags else "</small>"
     return {
-        "classes": " bio" if product_is_organic(product) else "",
-        "attrs": format_html(
-            ' data-search="{}" data-category="{}"', search_text(product), product.category
+        "bio": product_is_organic(product),
+        "category": product.category,
+        "short": (
+            f"{name}{short_case} · {format_unit_price(product.unit_price, symbol=False)}"
+            f"{prices(False)}{tags}"
         ),
-        "html": render_to_string(
-            "purchasing/_order_product.html",
-            {"p": product, "tiers": tiers, "tags": product_tags(product)},
+        "detail": (
+            f"{name}{case} · TVA {format_rate(product.vat_rate)} · "
+            f"{format_unit_price(product.unit_price)} HT l'unité{prices(True)}{tags}"
         ),
     }
 
 
 def catalogue(supplier_id: int, queryset) -> dict:
     """The supplier's active products (`queryset`, read with their price tiers) and the
-    catalogue part of each one's card, for the supplier's current catalogue version: a
+    catalogue part of each one's row, for the supplier's current catalogue version: a
     change to the catalogue changes the key (catalogue.cache), so the entry is never
     stale. Whether the supplier is local is not in it: that depends on the cooperative's
-    hub and radius too, and `cards` writes it for each request.
+    hub and radius too, and `sections` writes it for each request.
     {"products": [Product], "heads": {product id: head}}."""
 
     def read():
@@ -144,53 +212,64 @@ def catalogue(supplier_id: int, queryset) -> dict:
         heads = {p.pk: product_head(p, list(p.price_tiers.all())) for p in products}
         return {"products": products, "heads": heads}
 
-    # "cards": the heads gained their class (local producers); the entries made before,
-    # under "catalogue", are never read again.
-    key = f"order-form-cards:{supplier_id}:{catalogue_version(supplier_id)}"
-    return cached(key, read, timeout=CATALOGUE_TIMEOUT)
+    # "rows": the compact rows of issue 18; the entries made before, under other names,
+    # are never read again.
+    key = f"order-form-rows:{supplier_id}:{catalogue_version(supplier_id)}"
+    return CATALOGUES.get(key, read, timeout=CATALOGUE_TIMEOUT)
 
 
 def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
-    """A plain input as mache/field.html would show the form's field: its label, what
-    was typed (escaped), its errors beside it."""
+    """A product's field: a bare input (order_form.js gives it its label, keyboard and
+    placeholder; the list's head names the columns), or, when it is in error, the field
+    as mache/field.html shows it: its label, what was typed, its errors beside it. What
+    was typed is escaped."""
     value = field.value()
-    value = "" if value is None else escape(value)
     errors = field.errors if with_errors else ()
-    wrapper, invalid, listed = "<div>", "", ""
-    if errors:
-        wrapper, invalid = '<div class="field-error">', ' aria-invalid="true"'
-        items = "".join(f"<li>{escape(error)}</li>" for error in errors)
-        listed = f'<ul class="errorlist">{items}</ul>'
+    if not errors:
+        value = "" if value in (None, "") else f' value="{escape(value)}"'
+        return f"<input name={prefix}{pk}{value}>"
+    items = "".join(f"<li>{escape(error)}</li>" for error in errors)
     return (
-        # The attributes in the order of Django's NumberInput.
-        f'{wrapper}<label for="id_{prefix}{pk}">{label}</label><input type="number" '
-        f'name="{prefix}{pk}" value="{value}" min="0" inputmode="numeric" placeholder="0"'
-        f'{invalid} id="id_{prefix}{pk}">{listed}</div>'
+        f'<div class="field-error"><label for="id_{prefix}{pk}">{label}</label>'
+        f'<input type="number" name="{prefix}{pk}" value="{escape(value or "")}" min="0" '
+        f'inputmode="numeric" aria-invalid="true" id="id_{prefix}{pk}">'
+        f'<ul class="errorlist">{items}</ul></div>'
     )
 
 
-def cards(
-    heads: dict, lines, fields: dict, hidden: set, *, with_errors: bool, local: bool = False
-) -> list[str]:
-    """Each product's card of the order form (safe HTML), in the estimate's order: the
-    catalogue part from `heads` (`catalogue`), the two fields as plain inputs, the fill.
-    `with_errors`: the form has errors (else no field's are looked up). `local`: the
-    supplier is local now (catalogue.local), what the local filter reads."""
-    local_class = " local" if local else ""
-    result = []
+def sections(
+    heads: dict,
+    lines,
+    fields: dict,
+    hidden: set,
+    *,
+    with_errors: bool,
+    detail: bool = False,
+) -> list[dict]:
+    """The order form's products by category (the categories in alphabetical order,
+    then the products without one), each a row (safe HTML): the catalogue part from
+    `heads` (`catalogue`), the two fields, the fill (`fill_html`, whole sentences with
+    `detail`). `with_errors`: the form has errors (else no field's are looked up).
+    `hidden`: the products the filters hide. [{"category", "rows", "hidden"}]."""
+    by_category: dict[str, dict] = {}
     for line in lines:
         pk = line.product.pk
         head = heads.get(pk) or product_head(line.product, line.tiers)
         quantity, tolerance = fields[pk]
-        result.append(
-            mark_safe(  # noqa: S308 - cached parts escaped by format_html and the template,
-                # the typed values and the errors by _input
-                f'<div class="card product-card{local_class}{head["classes"]}" id="product-{pk}"'
-                f"{head['attrs']}"
-                f'{" hidden" if pk in hidden else ""}>{head["html"]}<div class="inline">'
+        shown = pk not in hidden
+        attrs = (" class=bio" if head["bio"] else "") + ("" if shown else " hidden")
+        section = by_category.setdefault(
+            head["category"], {"category": head["category"], "rows": [], "hidden": True}
+        )
+        section["hidden"] = section["hidden"] and not shown
+        section["rows"].append(
+            mark_safe(  # noqa: S308 - the cached part escaped by product_head, the typed
+                # values and the errors by _input
+                f"<li{attrs}>{head['detail' if detail else 'short']}"
                 f"{_input('q', 'Quantité', pk, quantity, with_errors)}"
-                f"{_input('t', 'Tolérance', pk, tolerance, with_errors)}</div>"
-                f"{fill_html(line)}</div>"
+                f"{_input('t', 'Tolérance', pk, tolerance, with_errors)}"
+                # </li> left out, as HTML allows: 5 bytes a product.
+                f"{fill_html(line, detail=detail)}"
             )
         )
-    return result
+    return sorted(by_category.values(), key=lambda s: (not s["category"], folded(s["category"])))

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -63,15 +64,29 @@ def _order_page(request, round_id, shop):
     return round_, _shop_order(request.user, round_, shop), catalogue
 
 
-def _estimate_context(round_, shop, order, form) -> dict:
+DETAIL = "detail"
+
+
+def _detail(request) -> bool:
+    """Whether the order form shows each product's whole sentences (`?detail=1`, kept by
+    the form's hidden field through the estimate and the save) rather than their short
+    form (views/order_rows.py)."""
+    data = request.POST if request.method == "POST" else request.GET
+    return data.get(DETAIL) == "1"
+
+
+def _estimate_context(request, round_, shop, order, form) -> dict:
     """The estimate, and each product's fill for the estimate's out-of-band updates."""
     form.is_valid()
     estimate = selectors.order_estimate(
         round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
+    detail = _detail(request)
     return {
         "estimate": estimate,
-        "fills": [order_rows.fill_html(line, oob=True) for line in estimate["lines"]],
+        "fills": [
+            order_rows.fill_html(line, oob=True, detail=detail) for line in estimate["lines"]
+        ],
     }
 
 
@@ -200,22 +215,31 @@ def _prefill(request, shop, round_, order, products):
 
 
 def _page_context(request, round_, shop, order, form, catalogue) -> dict:
-    """The estimate, the search and one card per product (views/order_rows.py)."""
+    """The estimate, the search and one row per product by category
+    (views/order_rows.py)."""
     form.is_valid()
     estimate = selectors.order_estimate(
         round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
     )
     context = _filter_context(request, form, catalogue["cooperative"])
     fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
-    cards = order_rows.cards(
+    detail = _detail(request)
+    sections = order_rows.sections(
         catalogue["heads"],
         estimate["lines"],
         fields,
         context["hidden"],
         with_errors=bool(form.errors),
-        local=catalogue["place"].local,
+        detail=detail,
     )
-    return {**context, "estimate": estimate, "cards": cards}
+    return {
+        **context,
+        "estimate": estimate,
+        "sections": sections,
+        "products_count": len(estimate["lines"]),
+        "detail": detail,
+        "local": catalogue["place"].local,
+    }
 
 
 def _filter_context(request, form, cooperative) -> dict:
@@ -250,7 +274,8 @@ def _order_save(request, shop, round_, order, form):
         messages.success(
             request, "Commande enregistrée. Vous pouvez la modifier jusqu'à la date limite."
         )
-    return redirect("shop-order", pk=round_.pk)
+    url = reverse("shop-order", kwargs={"pk": round_.pk})
+    return redirect(f"{url}?{DETAIL}=1" if _detail(request) else url)
 
 
 def _closed_order_page(request, page, round_, order, status=200, place=None):
@@ -301,7 +326,7 @@ def shop_order_estimate(request, pk):
     form = OrderForm(request.POST, products=catalogue["products"])
     context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
     if not context["closed"]:
-        context.update(_estimate_context(round_, shop, order, form))
+        context.update(_estimate_context(request, round_, shop, order, form))
     return render(request, "purchasing/_order_estimate.html", context)
 
 
