@@ -164,10 +164,10 @@ def product_head(product, tiers) -> dict:
     """The catalogue part of a product's row, escaped: "bio" (what the organic filter
     reads, docs/local-producers.md), its category, and its text in two forms: "short"
     (name, reference, case, unit price excluding VAT, volume prices, origin and labels,
-    as few bytes as can be read: the list's head says "prix HT l'unité (€)") and
-    "detail" (the same in words, with the VAT rate). Its labels are its own or its supplier's: a change to either
-    gives a new catalogue version. The reference comes first in the small print:
-    order_form.js searches the name, the reference and the category."""
+    as few bytes as can be read: the list's head says what they are) and "detail" (the
+    same in words, with the VAT rate). Its labels are its own or its supplier's: a
+    change to either gives a new catalogue version. The reference comes first in the
+    small print: order_form.js searches the name, the reference and the category."""
     # Short: "par 6" (sold by the case of 6), the prices without "€"; detail: words.
     short_case = f"par {format_quantity(product.case_size)}"
     case = f"colis de {format_quantity(product.case_size)}"
