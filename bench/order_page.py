@@ -162,7 +162,8 @@ def run() -> None:
 
 
 def profile(client, url: str) -> None:
-    """BENCH_PROFILE=1: where ten requests of the page spend their time (cProfile)."""
+    """BENCH_PROFILE=1 (or a pstats order: tottime): where ten requests of the page
+    spend their time (cProfile)."""
     import cProfile
     import pstats
 
@@ -171,4 +172,8 @@ def profile(client, url: str) -> None:
     for _ in range(10):
         client.get(url)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    order = os.environ["BENCH_PROFILE"]
+    stats = pstats.Stats(profiler).sort_stats("cumulative" if order == "1" else order)
+    stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER") or ".", 45)  # a path's regex
+    if os.environ.get("BENCH_PROFILE_CALLERS"):  # who calls a function, e.g. _get_pk_val
+        stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])

@@ -57,6 +57,11 @@ class OrderForm(forms.Form):
         for product in self.products:
             yield product, self[f"q{product.pk}"], self[f"t{product.pk}"]
 
+    def shown(self, name: str):
+        """What field `name` shows, as its BoundField.value() would, without building one
+        (600 of them cost milliseconds, issue 18): the posted text, else the initial."""
+        return self.data.get(name) if self.is_bound else self.initial.get(name)
+
     def typed(self) -> dict[int, tuple[int, int]]:
         """Product id -> (quantity, tolerance) of the fields that parsed; a field in error
         counts as 0 (call after is_valid()). Unbound, the initial (saved) lines."""

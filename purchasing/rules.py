@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from mache.formats import format_rate
 from mache.money import money, split, split_money
@@ -117,6 +118,8 @@ class RoundPlan:
     allocated: list[int]
     total: Decimal
     shipping: Decimal
+    ordered: Mapping = field(default_factory=dict)  # product -> units asked by the group
+    tolerated: Mapping = field(default_factory=dict)  # product -> tolerances of the group
 
 
 def round_plan(
@@ -161,7 +164,7 @@ def round_plan(
         if any(line.cases for line in plan.values())
         else Decimal("0.00")
     )
-    return RoundPlan(plan, allocated, total, shipping)
+    return RoundPlan(plan, allocated, total, shipping, ordered, tolerated)
 
 
 def shipping_for(
@@ -182,8 +185,10 @@ def needs_review(total_excl_vat: Decimal, min_order_amount: Decimal) -> bool:
 FEE_VAT_RATE = Decimal("20.00")
 
 
-@dataclass(frozen=True)
-class GoodsLine:
+class GoodsLine(NamedTuple):
+    """A shop's goods of one product (rule 6): a named tuple, made by the thousand per
+    request in the order form's estimate (issue 18)."""
+
     product: object
     label: str
     units: int
@@ -274,16 +279,31 @@ def shop_invoices(
     shipping: Decimal,
     fee_rate: Decimal,
     fee_label: str = "Frais de service de la coopérative",
+    only=None,
 ) -> list[InvoiceDraft]:
     """Rule 6 for every shop of a round, in tie-break order (order rank, then shop id).
 
     Shops with no goods received get no invoice and no share of shipping. When no shop
     received anything, there is nothing to invoice (the shipping stays with the
     cooperative).
+
+    `only`: the one shop whose draft is wanted (the order form's estimate, issue 18): the
+    others' goods totals are still summed, since the shipping is shared by them, but
+    their drafts are neither finished nor returned. The wanted draft is the very one the
+    whole computation gives (tests/purchasing/test_rules.py).
     """
     drafts = []
     for shop, goods in shops:
         draft = InvoiceDraft(shop=shop)
+        if only is not None and shop != only:
+            received = [line for line in goods if line.units]
+            draft.goods_excl_vat = sum(
+                (line_amount(line.units, line.unit_price) for line in received),
+                Decimal("0.00"),
+            )
+            if received:
+                drafts.append(draft)
+            continue
         for line in goods:
             if line.units == 0:
                 continue
@@ -308,7 +328,12 @@ def shop_invoices(
         return []
 
     shares = split_money(shipping, [d.goods_excl_vat for d in drafts])
-    for draft, share in zip(drafts, shares, strict=True):
+    if only is not None:
+        pairs = [(d, share) for d, share in zip(drafts, shares, strict=True) if d.shop == only]
+        drafts = [draft for draft, _ in pairs]
+    else:
+        pairs = zip(drafts, shares, strict=True)
+    for draft, share in pairs:
         draft.shipping = share
         for rate, part in split_by_rate(share, amounts_by_rate(draft.lines)).items():
             draft.lines.append(

@@ -354,29 +354,42 @@ def _fill_wait(entry_key: str):
     return None
 
 
-def round_products(product_ids, *, loaded=()) -> tuple[dict, dict]:
+def product_terms(products) -> dict:
+    """Product id -> rules.ProductTerms of products read with their price tiers
+    prefetched (the order form keeps them with its cached catalogue, issue 18)."""
+    return {
+        product.id: rules.ProductTerms(
+            product.case_size,
+            product.unit_price,
+            [rules.Tier(tier.min_cases, tier.unit_price) for tier in product.price_tiers.all()],
+        )
+        for product in products
+    }
+
+
+def round_products(product_ids, *, loaded=(), loaded_terms=None) -> tuple[dict, dict]:
     """The products of a round's lines, and their terms for rules.round_plan (two
     queries at most, whatever the number of products). `loaded`: products already read
     with their price tiers prefetched (catalogue.selectors.product_list, as the order
-    form reads them), not read again: the page saves two queries (issue 18)."""
+    form reads them), not read again: the page saves two queries (issue 18);
+    `loaded_terms`: their `product_terms`, when already made."""
     known = {
-        product.pk: product
+        product.id: product
         for product in loaded
         if "price_tiers" in getattr(product, "_prefetched_objects_cache", {})
     }
-    tiers = defaultdict(list)
-    for pk, product in known.items():
-        for tier in product.price_tiers.all():
-            tiers[pk].append(rules.Tier(tier.min_cases, tier.unit_price))
+    terms = loaded_terms if loaded_terms is not None else product_terms(known.values())
+    terms = {pk: terms[pk] for pk in known}
     others = [pk for pk in product_ids if pk not in known]
     products = {**known, **(Product.objects.in_bulk(others) if others else {})}
     if others:
+        tiers = defaultdict(list)
         for tier in PriceTier.objects.filter(product_id__in=others):
             tiers[tier.product_id].append(rules.Tier(tier.min_cases, tier.unit_price))
-    terms = {
-        pk: rules.ProductTerms(product.case_size, product.unit_price, tiers[pk])
-        for pk, product in products.items()
-    }
+        for pk in others:
+            if pk in products:
+                product = products[pk]
+                terms[pk] = rules.ProductTerms(product.case_size, product.unit_price, tiers[pk])
     return products, terms
 
 
@@ -459,7 +472,19 @@ def estimate_gauge(*, cases: int, missing: int, case_size: int) -> int:
     return (case_size - missing) * 100 // case_size
 
 
-def order_estimate(*, round_, shop, products, order, typed) -> dict:
+def round_line_rows(*, round_) -> list[tuple]:
+    """Every line of the round in tie-break order: (order, shop, product, quantity,
+    tolerance)."""
+    return list(
+        OrderLine.objects.filter(order__round=round_)
+        .order_by("order__created_at", "order_id", "product_id")
+        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
+    )
+
+
+def order_estimate(
+    *, round_, shop, products, order, typed, terms=None, cooperative=None, rows=None
+) -> dict:
     """What the shop would be invoiced, and the group's fill, if the round closed now with
     the shop's typed lines in place of its saved ones; nothing is written.
 
@@ -467,14 +492,14 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
     order form shows"): `rules.round_plan` over every line of the round in tie-break
     order (the shop keeps its order's rank, or comes last with a new order), then
     `rules.shop_invoices` on the allocations as if all were received. `products`: the
-    form's products; `typed`: product id -> (quantity, tolerance).
+    form's products; `typed`: product id -> (quantity, tolerance); `terms`: their
+    `product_terms` when already made; `cooperative`: its row when already read (the
+    service fee's rate); `rows`: the round's `round_line_rows` when already read (the
+    order page reads them first, for the shop's saved lines too).
     """
     own = order.pk if order is not None else None
-    rows = list(
-        OrderLine.objects.filter(order__round=round_)
-        .order_by("order__created_at", "order_id", "product_id")
-        .values_list("order_id", "order__shop_id", "product_id", "quantity", "tolerance")
-    )
+    if rows is None:
+        rows = round_line_rows(round_=round_)
     # As the order services keep them: a line without quantity is dropped, its
     # tolerance with it (orders.check_lines).
     typed_rows = [
@@ -492,7 +517,7 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
             lines.append(row)
     lines += typed_rows  # a new order comes last
     catalog, terms = round_products(
-        {row[2] for row in lines} | {p.pk for p in products}, loaded=products
+        {row[2] for row in lines} | {p.id for p in products}, loaded=products, loaded_terms=terms
     )
     supplier = round_.supplier
     plan = rules.round_plan(
@@ -505,9 +530,14 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
     rank_of: dict = {}
     goods = []
     mine: dict[int, int] = {}
+    allocations = plan.allocated
+    group_prices = {pk: line.unit_price for pk, line in plan.products.items()}
+    goods_line = rules.GoodsLine
     for index, (order_id, shop_id, product_id, _, _) in enumerate(lines):
-        rank_of.setdefault(order_id, len(rank_of) + 1)
-        allocated = plan.allocated[index]
+        rank = rank_of.get(order_id)
+        if rank is None:
+            rank = rank_of[order_id] = len(rank_of) + 1
+        allocated = allocations[index]
         if order_id == own:
             mine[product_id] = allocated
         if allocated:
@@ -515,34 +545,31 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
             goods.append(
                 (
                     shop_id,
-                    rank_of[order_id],
-                    rules.GoodsLine(
-                        product=product_id,
-                        label=product.name,
-                        units=allocated,
-                        unit_price=plan.products[product_id].unit_price,
-                        base_unit_price=product.unit_price,
-                        vat_rate=product.vat_rate,
+                    rank,
+                    goods_line(
+                        product_id,
+                        product.name,
+                        allocated,
+                        group_prices[product_id],
+                        product.unit_price,
+                        product.vat_rate,
                     ),
                 )
             )
     drafts = rules.shop_invoices(
         rules.goods_by_shop(goods),
         shipping=plan.shipping,
-        fee_rate=rules.fee_rate(Cooperative.current().service_fee_rate),
+        fee_rate=rules.fee_rate((cooperative or Cooperative.current()).service_fee_rate),
+        only=shop.pk,
     )
-    invoice = next((draft for draft in drafts if draft.shop == shop.pk), None)
+    invoice = drafts[0] if drafts else None
 
     estimates = []
-    ordered: dict = {}
-    tolerated: dict = {}
-    for _, _, product_id, quantity, tolerance in lines:
-        ordered[product_id] = ordered.get(product_id, 0) + quantity
-        tolerated[product_id] = tolerated.get(product_id, 0) + tolerance
+    ordered, tolerated = plan.ordered, plan.tolerated
     for product in products:
-        term = terms[product.pk]
-        quantity, tolerance = typed.get(product.pk, (0, 0))
-        group = plan.products.get(product.pk) or rules.group_line(
+        term = terms[product.id]
+        quantity, tolerance = typed.get(product.id, (0, 0))
+        group = plan.products.get(product.id) or rules.group_line(
             ordered=0,
             tolerance=0,
             case_size=term.case_size,
@@ -550,14 +577,14 @@ def order_estimate(*, round_, shop, products, order, typed) -> dict:
             tiers=term.tiers,
         )
         missing = rules.missing_for_another_case(
-            ordered.get(product.pk, 0), tolerated.get(product.pk, 0), product.case_size
+            ordered.get(product.id, 0), tolerated.get(product.id, 0), product.case_size
         )
-        allocated = mine.get(product.pk, 0)
+        allocated = mine.get(product.id, 0)
         estimates.append(
             LineEstimate(
                 product=product,
                 tiers=list(term.tiers),
-                ordered=ordered.get(product.pk, 0),
+                ordered=ordered.get(product.id, 0),
                 cases=group.cases,
                 units=group.units,
                 unit_price=group.unit_price,

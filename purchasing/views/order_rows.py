@@ -18,6 +18,7 @@ from mache.cache import ProcessCopies
 from mache.formats import format_eur, format_quantity, format_rate, format_unit_price
 
 from ..forms import folded
+from ..selectors import product_terms
 
 CATALOGUE_TIMEOUT = 24 * 3600
 # The catalogues last read in this process: a few suppliers have a round open at once.
@@ -205,12 +206,13 @@ def catalogue(supplier_id: int, queryset) -> dict:
     change to the catalogue changes the key (catalogue.cache), so the entry is never
     stale. Whether the supplier is local is not in it: that depends on the cooperative's
     hub and radius too, and `sections` writes it for each request.
-    {"products": [Product], "heads": {product id: head}}."""
+    {"products": [Product], "heads": {product id: head}, "terms": {product id:
+    rules.ProductTerms}} (the estimate's terms, selectors.product_terms)."""
 
     def read():
         products = list(queryset)
         heads = {p.pk: product_head(p, list(p.price_tiers.all())) for p in products}
-        return {"products": products, "heads": heads}
+        return {"products": products, "heads": heads, "terms": product_terms(products)}
 
     # "rows": the compact rows of issue 18; the entries made before, under other names,
     # are never read again.
@@ -218,58 +220,58 @@ def catalogue(supplier_id: int, queryset) -> dict:
     return CATALOGUES.get(key, read, timeout=CATALOGUE_TIMEOUT)
 
 
-def _input(prefix: str, label: str, pk: int, field, with_errors: bool) -> str:
+def _input(prefix: str, label: str, pk: int, form) -> str:
     """A product's field: a bare input (order_form.js gives it its label, keyboard and
     placeholder; the list's head names the columns), or, when it is in error, the field
     as mache/field.html shows it: its label, what was typed, its errors beside it. What
     was typed is escaped."""
-    value = field.value()
-    errors = field.errors if with_errors else ()
+    name = f"{prefix}{pk}"
+    errors = form.errors.get(name) if form.errors else None
     if not errors:
+        value = form.shown(name)
         value = "" if value in (None, "") else f' value="{escape(value)}"'
-        return f"<input name={prefix}{pk}{value}>"
+        return f"<input name={name}{value}>"
+    value = form[name].value()
     items = "".join(f"<li>{escape(error)}</li>" for error in errors)
     return (
-        f'<div class="field-error"><label for="id_{prefix}{pk}">{label}</label>'
-        f'<input type="number" name="{prefix}{pk}" value="{escape(value or "")}" min="0" '
-        f'inputmode="numeric" aria-invalid="true" id="id_{prefix}{pk}">'
+        f'<div class="field-error"><label for="id_{name}">{label}</label>'
+        f'<input type="number" name="{name}" value="{escape("" if value is None else value)}" '
+        f'min="0" inputmode="numeric" aria-invalid="true" id="id_{name}">'
         f'<ul class="errorlist">{items}</ul></div>'
     )
 
 
-def sections(
-    heads: dict,
-    lines,
-    fields: dict,
-    hidden: set,
-    *,
-    with_errors: bool,
-    detail: bool = False,
-) -> list[dict]:
+def sections(heads: dict, lines, form, hidden: set, *, detail: bool = False) -> list[dict]:
     """The order form's products by category (the categories in alphabetical order,
     then the products without one), each a row (safe HTML): the catalogue part from
-    `heads` (`catalogue`), the two fields, the fill (`fill_html`, whole sentences with
-    `detail`). `with_errors`: the form has errors (else no field's are looked up).
-    `hidden`: the products the filters hide. [{"category", "rows", "hidden"}]."""
+    `heads` (`catalogue`), the two fields of `form` (purchasing.forms.OrderForm, validated
+    first), the fill (`fill_html`, whole sentences with `detail`). `hidden`: the products
+    the filters hide. [{"category", "rows": safe HTML, "hidden"}]."""
+    text = "detail" if detail else "short"
     by_category: dict[str, dict] = {}
     for line in lines:
-        pk = line.product.pk
-        head = heads.get(pk) or product_head(line.product, line.tiers)
-        quantity, tolerance = fields[pk]
+        product = line.product
+        pk = product.id
+        head = heads.get(pk) or product_head(product, line.tiers)
         shown = pk not in hidden
         attrs = (" class=bio" if head["bio"] else "") + ("" if shown else " hidden")
-        section = by_category.setdefault(
-            head["category"], {"category": head["category"], "rows": [], "hidden": True}
-        )
+        section = by_category.get(head["category"])
+        if section is None:
+            section = by_category[head["category"]] = {
+                "category": head["category"],
+                "rows": [],
+                "hidden": True,
+            }
         section["hidden"] = section["hidden"] and not shown
         section["rows"].append(
-            mark_safe(  # noqa: S308 - the cached part escaped by product_head, the typed
-                # values and the errors by _input
-                f"<li{attrs}>{head['detail' if detail else 'short']}"
-                f"{_input('q', 'Quantité', pk, quantity, with_errors)}"
-                f"{_input('t', 'Tolérance', pk, tolerance, with_errors)}"
-                # </li> left out, as HTML allows: 5 bytes a product.
-                f"{fill_html(line, detail=detail)}"
-            )
+            f"<li{attrs}>{head[text]}{_input('q', 'Quantité', pk, form)}"
+            f"{_input('t', 'Tolérance', pk, form)}"
+            # </li> left out, as HTML allows: 5 bytes a product.
+            f"{fill_html(line, detail=detail)}"
         )
-    return sorted(by_category.values(), key=lambda s: (not s["category"], folded(s["category"])))
+    result = sorted(by_category.values(), key=lambda s: (not s["category"], folded(s["category"])))
+    for section in result:
+        # One string a category, not a template loop over 300 rows.
+        section["rows"] = mark_safe("".join(section["rows"]))  # noqa: S308 - the cached part
+        # escaped by product_head, the typed values and the errors by _input
+    return result

@@ -18,6 +18,7 @@ from mache.documents import document_page_response
 from mache.errors import BusinessRuleError, InvalidInput
 from mache.forms import add_service_errors, posted
 from mache.periods import paris_today
+from shops.models import Cooperative
 from shops.views import current_shop, role_required, shop_page
 
 from .. import selectors
@@ -43,7 +44,14 @@ def _round_state(round_) -> str:
 
 
 def _shop_order(user, round_, shop):
-    return selectors.order_list(user=user).filter(round=round_, shop=shop).first()
+    """The shop's order in the round, without its lines: the order form reads them with
+    the round's (selectors.round_line_rows), the other pages when they need them."""
+    return (
+        selectors.order_list(user=user)
+        .prefetch_related(None)
+        .filter(round=round_, shop=shop)
+        .first()
+    )
 
 
 def _order_page(request, round_id, shop):
@@ -55,7 +63,8 @@ def _order_page(request, round_id, shop):
         .filter(supplier_id=round_.supplier_id, active=True)
         .order_by("name", "id")
     )
-    cooperative = catalogue_local.local_settings()
+    # The whole row, read once: the hub and radius here, the service fee in the estimate.
+    cooperative = Cooperative.current()
     place = catalogue_local.supplier_place(round_.supplier, cooperative)
     # The supplier's active products with their tiers, from the cache while the
     # catalogue does not change (views/order_rows.py); every member sees them all.
@@ -75,11 +84,17 @@ def _detail(request) -> bool:
     return data.get(DETAIL) == "1"
 
 
-def _estimate_context(request, round_, shop, order, form) -> dict:
+def _estimate_context(request, round_, shop, order, form, catalogue) -> dict:
     """The estimate, and each product's fill for the estimate's out-of-band updates."""
     form.is_valid()
     estimate = selectors.order_estimate(
-        round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
+        round_=round_,
+        shop=shop,
+        products=form.products,
+        order=order,
+        typed=form.typed(),
+        terms=catalogue["terms"],
+        cooperative=catalogue["cooperative"],
     )
     detail = _detail(request)
     return {
@@ -144,7 +159,10 @@ def shop_order(request, pk):
                 request, page, round_, order, status=409, place=catalogue["place"]
             )
         return _closed_order_page(request, page, round_, order, place=catalogue["place"])
-    initial, filled_from = _prefill(request, shop, round_, order, products)
+    # Every line of the round, read once on a GET: the shop's saved lines fill the form,
+    # and the estimate reads them all (issue 18: one query less).
+    rows = selectors.round_line_rows(round_=round_) if request.method == "GET" else None
+    initial, filled_from = _prefill(request, shop, round_, order, products, rows)
     form = OrderForm(posted(request), products=products, initial=initial)
     status = 200
     if request.method == "POST":
@@ -174,7 +192,7 @@ def shop_order(request, pk):
             "state": "open",
             "filled_from": filled_from,
             "place": catalogue["place"],
-            **_page_context(request, round_, shop, order, form, catalogue),
+            **_page_context(request, round_, shop, order, form, catalogue, rows),
         },
         status=status,
     )
@@ -183,7 +201,7 @@ def shop_order(request, pk):
 FILL_LAST, FILL_SUGGESTION = "derniere", "suggestion"
 
 
-def _prefill(request, shop, round_, order, products):
+def _prefill(request, shop, round_, order, products, rows=None):
     """The form's starting values: the saved order, or, when asked (?remplir=), the
     shop's last order with this supplier or the suggestion. Filling only fills the
     form: nothing is saved until the shopkeeper submits it."""
@@ -211,26 +229,32 @@ def _prefill(request, shop, round_, order, products):
             if row["product"] in active
         }
         return OrderForm.initial_of(lines), {"kind": FILL_SUGGESTION, **suggestion}
+    if rows is not None and order is not None:
+        saved = {
+            pk: (quantity, tolerance) for oid, _, pk, quantity, tolerance in rows if oid == order.pk
+        }
+        return OrderForm.initial_of(saved), None
     return OrderForm.initial_from(order), None
 
 
-def _page_context(request, round_, shop, order, form, catalogue) -> dict:
+def _page_context(request, round_, shop, order, form, catalogue, rows=None) -> dict:
     """The estimate, the search and one row per product by category
     (views/order_rows.py)."""
     form.is_valid()
     estimate = selectors.order_estimate(
-        round_=round_, shop=shop, products=form.products, order=order, typed=form.typed()
+        round_=round_,
+        shop=shop,
+        products=form.products,
+        order=order,
+        typed=form.typed(),
+        terms=catalogue["terms"],
+        cooperative=catalogue["cooperative"],
+        rows=rows,
     )
     context = _filter_context(request, form, catalogue["cooperative"])
-    fields = {product.pk: (qty, tol) for product, qty, tol in form.rows()}
     detail = _detail(request)
     sections = order_rows.sections(
-        catalogue["heads"],
-        estimate["lines"],
-        fields,
-        context["hidden"],
-        with_errors=bool(form.errors),
-        detail=detail,
+        catalogue["heads"], estimate["lines"], form, context["hidden"], detail=detail
     )
     return {
         **context,
@@ -326,7 +350,7 @@ def shop_order_estimate(request, pk):
     form = OrderForm(request.POST, products=catalogue["products"])
     context = {"round": round_, "oob": True, "closed": _round_state(round_) != "open"}
     if not context["closed"]:
-        context.update(_estimate_context(request, round_, shop, order, form))
+        context.update(_estimate_context(request, round_, shop, order, form, catalogue))
     return render(request, "purchasing/_order_estimate.html", context)
 
 

@@ -18,6 +18,7 @@ from mache.errors import InvalidInput
 from mache.errors import Throttled as ThrottledError
 from mache.forms import posted
 from mache.limits import MAX_PASSWORD_CHARS
+from mache.query import as_id
 
 from .. import selectors, services, throttle, twofactor
 from ..forms import MemberFilterForm
@@ -174,13 +175,17 @@ def role_required(*roles):
     return decorator
 
 
-def current_shop(request):
+def current_shop(request, shops=None):
     """The shop a shopkeeper's pages are about: ?shop= (one they may see, else 404), then
-    the one chosen before (kept in the session), then their first shop."""
-    shops = selectors.shop_list(user=request.user)
+    the one chosen before (kept in the session), then their first shop. `shops`: the
+    shops the user may see, by id, when already read (`shop_page`: one query, not two)."""
     wanted = request.GET.get("shop") or request.session.get("shop_id")
     if wanted:
-        shop = selectors.visible_shop(user=request.user, shop_id=wanted)
+        if shops is None:
+            shop = selectors.visible_shop(user=request.user, shop_id=wanted)
+        else:
+            pk = as_id(wanted)
+            shop = next((shop for shop in shops if shop.pk == pk), None)
         if shop is None:
             if request.GET.get("shop"):
                 raise Http404
@@ -188,7 +193,9 @@ def current_shop(request):
             if request.session.get("shop_id") != shop.pk:  # else no session write
                 request.session["shop_id"] = shop.pk
             return shop
-    shop = shops.first()
+    shop = shops[0] if shops else None
+    if shops is None:
+        shop = selectors.shop_list(user=request.user).first()
     if shop is None:
         raise Http404
     return shop
@@ -197,8 +204,8 @@ def current_shop(request):
 def shop_page(request) -> dict:
     """The context every shopkeeper page starts from: the current shop, and the shops
     to switch between when the user has several (a switcher for one is noise)."""
-    shop = current_shop(request)
-    shops = list(selectors.shop_list(user=request.user))
+    shops = list(selectors.shop_list(user=request.user).order_by("pk"))
+    shop = current_shop(request, shops)
     return {"shop": shop, "shops": shops if len(shops) > 1 else []}
 
 

@@ -97,6 +97,39 @@ def test_savings_are_the_volume_price_difference_per_line():
     assert draft.savings == D("12.00")
 
 
+goods_st = st.lists(
+    st.tuples(
+        st.integers(0, 60),
+        st.decimals("0.0100", "80", places=4),  # a line of one unit is a cent at least
+        st.sampled_from([D("2.10"), D("5.50"), D("10.00"), D("20.00")]),
+    ),
+    max_size=6,
+)
+
+
+@given(
+    st.lists(goods_st, min_size=1, max_size=8),
+    st.decimals("0", "90", places=2),
+    st.integers(0, 9),
+)
+def test_one_shops_draft_alone_is_the_one_the_whole_round_gives(shops_goods, shipping, wanted):
+    # The order form's estimate asks for one shop's draft only (issue 18): it must be
+    # the very draft of the whole computation, shipping share and totals included.
+    shops = [
+        (
+            shop,
+            [
+                GoodsLine(f"P{n}", f"P{n}", units, price, price, rate)
+                for n, (units, price, rate) in enumerate(goods)
+            ],
+        )
+        for shop, goods in enumerate(shops_goods)
+    ]
+    every = shop_invoices(shops, shipping=shipping, fee_rate=D("0.02"))
+    alone = shop_invoices(shops, shipping=shipping, fee_rate=D("0.02"), only=wanted)
+    assert alone == [draft for draft in every if draft.shop == wanted]
+
+
 def test_nothing_received_means_no_invoice():
     line = GoodsLine("P1", "P1", 0, D("1.0000"), D("1.2000"), D("5.50"))
     assert shop_invoices([(1, [line])], shipping=D("25.00"), fee_rate=D("0.02")) == []
