@@ -204,7 +204,7 @@ def current_shop(request, shops=None):
 def shop_page(request) -> dict:
     """The context every shopkeeper page starts from: the current shop, and the shops
     to switch between when the user has several (a switcher for one is noise)."""
-    shops = list(selectors.shop_list(user=request.user).order_by("pk"))
+    shops = list(selectors.shop_list(user=request.user))  # by name (Shop.Meta)
     shop = current_shop(request, shops)
     return {"shop": shop, "shops": shops if len(shops) > 1 else []}
 
