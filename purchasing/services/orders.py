@@ -198,14 +198,25 @@ def _write_lines(order: Order, lines: list[dict]) -> list[OrderLine]:
     )
 
 
-def _round_unlocked(round_id: int) -> Round:
+def _in_order(lines: list[OrderLine]) -> list[OrderLine]:
+    """Lines as a query reads them (OrderLine.Meta.ordering: by product)."""
+    return sorted(lines, key=lambda line: line.product_id)
+
+
+def _round_unlocked(round_id: int, *, read: Round | None = None) -> Round:
     """The round read without a lock, refused at once if it was no longer open when read
     (consolidated or cancelled: a status that never comes back). The clock is compared
-    with the deadline under the lock only."""
-    round_ = Round.objects.get(pk=round_id)
+    with the deadline under the lock only. `read`: the round as the request just read it
+    (with the order), not read a second time (issue 18: a query less a write)."""
+    round_ = read if read is not None else Round.objects.get(pk=round_id)
     if round_.status != Round.Status.OPEN:
         raise RoundClosed()
     return round_
+
+
+def _loaded_round(order: Order) -> Round | None:
+    """The order's round if it was read with it (select_related), else None."""
+    return order.round if Order.round.is_cached(order) else None
 
 
 def _locked_for_writing(round_: Round) -> None:
@@ -224,9 +235,14 @@ def _deadline_first(round_: Round) -> None:
         check_round_accepts_orders(round_)
 
 
-def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> Order:
+def order_place(
+    *, round_id: int, shop: Shop, lines: list[dict], user=None, read_round: Round | None = None
+) -> Order:
+    """The shop's order in the round; returns it with its lines (as `lines.all()` reads
+    them, without a query). `read_round`: the round as the caller just read it, not read
+    again (issue 18)."""
     # Everything that can be checked without the lock is, before it (docs/consolidation.md).
-    round_ = _round_unlocked(round_id)
+    round_ = _round_unlocked(round_id, read=read_round)
     try:
         if shop.status != Shop.Status.ACTIVE:
             raise ShopNotActive()
@@ -246,14 +262,16 @@ def order_place(*, round_id: int, shop: Shop, lines: list[dict], user=None) -> O
                 order = Order.objects.create(round=round_, shop=shop, created_by=user)
         except IntegrityError as exc:
             raise OrderExists() from exc
-        _write_lines(order, lines)
+        written = _write_lines(order, lines)
+    order._prefetched_objects_cache = {"lines": _in_order(written)}
     return order
 
 
 def order_replace_lines(*, order: Order, lines: list[dict]) -> Order:
     """The order's lines replaced; returns the order with its new lines (as `lines.all()`
-    reads them, without a query). `order`: as just read, its shop with it."""
-    round_ = _round_unlocked(order.round_id)
+    reads them, without a query). `order`: as just read, its shop with it (and its round,
+    when read with it)."""
+    round_ = _round_unlocked(order.round_id, read=_loaded_round(order))
     try:
         if order.shop.status != Shop.Status.ACTIVE:
             raise ShopNotActive()
@@ -270,12 +288,12 @@ def order_replace_lines(*, order: Order, lines: list[dict]) -> Order:
         written = _write_lines(locked, lines)
         locked.save(update_fields=["updated_at"])
     locked.shop = order.shop
-    locked._prefetched_objects_cache = {"lines": written}
+    locked._prefetched_objects_cache = {"lines": _in_order(written)}
     return locked
 
 
 def order_withdraw(*, order: Order) -> None:
-    round_ = _round_unlocked(order.round_id)
+    round_ = _round_unlocked(order.round_id, read=_loaded_round(order))
     with transaction.atomic():
         _locked_for_writing(round_)
         Order.objects.filter(pk=order.pk).delete()

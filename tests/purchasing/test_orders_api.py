@@ -195,6 +195,31 @@ def test_put_replaces_the_lines_and_delete_withdraws(api, example):
     assert not Order.objects.exists()
 
 
+def test_a_writes_answer_is_the_order_as_read_back(api, example, django_assert_num_queries):
+    # The answers of POST and PUT are made from what was written, not read again (issue
+    # 18): they must equal the order as GET reads it, lines by product whatever the order
+    # they were sent in.
+    client = api.as_user(example["keepers"][101])
+    lines = [(example["p3"], 6, 1), (example["p1"], 7, 2), (example["p2"], 4, 0)]
+    with django_assert_num_queries(13):  # round, shop, checks, lock, writes (savepoints)
+        placed = place(api, example, 101, lines)
+    assert placed.status_code == 201
+    order = placed.json()
+    assert order == client.get(f"/api/orders/{order['id']}/").json()
+    assert [line["product"] for line in order["lines"]] == sorted(
+        product.pk for product, _, _ in lines
+    )
+    with django_assert_num_queries(10):  # the order and its round, checks, lock, writes
+        changed = client.put(
+            f"/api/orders/{order['id']}/",
+            {"lines": lines_payload([(example["p2"], 5, 1), (example["p1"], 3, 0)])},
+            format="json",
+        )
+    assert changed.status_code == 200
+    assert changed.json() == client.get(f"/api/orders/{order['id']}/").json()
+    assert changed.json()["updated_at"] >= order["updated_at"]
+
+
 def test_every_write_after_the_deadline_is_409_round_closed(api, example):
     order = place(api, example, 101, [(example["p1"], 7, 2)]).json()
     Round.objects.filter(pk=example["round"].pk).update(
