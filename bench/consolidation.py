@@ -39,6 +39,7 @@ from ._db import (
     sirets,
     throwaway_database,
 )
+from ._out import figure
 
 BARE_GROUP_BY = """
     SELECT l.product_id, SUM(l.quantity), SUM(l.tolerance)
@@ -149,23 +150,18 @@ def run(shops: int, lines_per_order: int, products: int, seed: int) -> None:
         f"{floor_s:.2f} s; ratio {product_s / floor_s:.2f}x (target <= 1.5x); "
         f"load average {load:.1f} on {os.cpu_count()} cores"
     )
-    bench_line("consolidation.lines", shops * lines_per_order)
-    bench_line("consolidation.seconds", f"{product_s:.3f}")
-    bench_line("consolidation.floor_seconds", f"{floor_s:.3f}")
-    bench_line("consolidation.floor_ratio", f"{product_s / floor_s:.2f}")
-    bench_line("consolidation.commit_seconds", f"{commit:.3f}")
-    bench_line("consolidation.group_by_seconds", f"{bare_seconds:.3f}")
-    bench_line("consolidation.group_by_ratio", f"{product_s / bare_seconds:.1f}")
-    bench_line("consolidation.load_average", f"{load:.1f}")
+    figure("consolidation.lines", shops * lines_per_order)
+    figure("consolidation.seconds", f"{product_s:.3f}")
+    figure("consolidation.floor_seconds", f"{floor_s:.3f}")
+    figure("consolidation.floor_ratio", f"{product_s / floor_s:.2f}")
+    figure("consolidation.commit_seconds", f"{commit:.3f}")
+    figure("consolidation.group_by_seconds", f"{bare_seconds:.3f}")
+    figure("consolidation.group_by_ratio", f"{product_s / bare_seconds:.1f}")
+    figure("consolidation.load_average", f"{load:.1f}")
     if os.environ.get("BENCH_PROFILE"):
         profile(round_)
     if failures:
         raise AssertionError(f"consolidation bench: {failures} sanity check(s) failed")
-
-
-def bench_line(name: str, value) -> None:
-    """One figure a script can read (issue 18): `BENCH <name> <value>`."""
-    print(f"BENCH {name} {value}")
 
 
 FLOOR_TABLE = "bench_allocation_floor"

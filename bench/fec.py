@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from ._db import Stopwatch, analyze, database_url, is_postgresql, throwaway_database
+from ._out import figure
 from .ledger import CHUNK, YEAR, build_ledger, env_int, generate, load
 
 FEC_LIMIT_MIB = 30
@@ -44,12 +45,18 @@ def main() -> None:
             f"FEC streamed: {size / 2**20:.0f} MiB, {lines} lines in {seconds:.1f} s; "
             f"peak RSS +{growth:.1f} MiB (limit +{FEC_LIMIT_MIB} MiB)"
         )
+        figure("fec.lines", lines)
+        figure("fec.mib", size / 2**20)
+        figure("fec.stream_s", seconds)
+        figure("fec.stream_rss_mib", growth)
         if compare:
             joined, size, seconds = measure_in_subprocess(name, ledger.pk, "join")
             print(
                 f"FEC joined into bytes (fec_export, the former download): "
                 f"{seconds:.1f} s; peak RSS +{joined:.1f} MiB"
             )
+            figure("fec.joined_s", seconds)
+            figure("fec.joined_rss_mib", joined)
         if growth >= FEC_LIMIT_MIB:
             raise AssertionError(
                 f"fec bench: streaming the FEC grew the process by {growth:.1f} MiB "

@@ -26,6 +26,7 @@ from django.utils import timezone
 from mache.db import insert_rows
 
 from ._db import Stopwatch, analyze, best_of, is_postgresql, sirets, throwaway_database
+from ._out import figure
 
 YEAR = 2026
 CHUNK = 200_000  # lines per COPY: insert_rows holds its rows in memory
@@ -160,6 +161,7 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
             f"(COPY {copied - started:.2f} s); {per_line * 1e6:.0f} µs a line, "
             f"about {per_line * line_count:.0f} s for {line_count} lines"
         )
+        figure("ledger.balance_check_us_per_line", per_line * 1e6)
 
     # The rest with the triggers off. Checked at commit, 1,000,000 lines cost tens of
     # seconds of per-row trigger calls (measured above) for data that is balanced by
@@ -207,6 +209,9 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
     )
     if balance.total_debit != balance.total_credit:
         raise AssertionError("ledger bench: the trial balance does not balance")
+    figure("ledger.lines", total_lines)
+    figure("ledger.trial_balance_s", seconds)
+    trial_seconds = seconds
 
     def bare():
         with connection.cursor() as cursor:
@@ -215,6 +220,8 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
 
     bare_seconds, _ = best_of(3, bare)
     print(f"bare GROUP BY account_id, no label joined: {bare_seconds:.3f} s (the floor)")
+    figure("ledger.group_by_s", bare_seconds)
+    figure("ledger.trial_balance_ratio", trial_seconds / bare_seconds)
     if os.environ.get("BENCH_EXPLAIN"):
         explain(trial_balance, year)
 
@@ -223,16 +230,20 @@ def run(line_count: int, checked: int, rng: random.Random) -> None:
         f"VAT statement: {len(vat.collected)} collected and {len(vat.deductible)} deductible "
         f"rates, net due {vat.net_due} EUR: {seconds:.3f} s ({queries} query)"
     )
+    figure("ledger.vat_statement_s", seconds)
     seconds, income, queries = timed(lambda: income_statement(**year))
     print(
         f"income statement: result {income.result} EUR, margin rate {income.margin_rate} %: "
         f"{seconds:.3f} s ({queries} query)"
     )
+    figure("ledger.income_statement_s", seconds)
 
     january = {"ledger": ledger, "date_from": FIRST_DAY, "date_to": dt.date(YEAR, 1, 31)}
     seconds, book, queries = timed(lambda: general_ledger(**january), runs=1)
     month_lines = sum(len(account.lines) for account in book.accounts)
     print(f"general ledger of January: {month_lines} lines: {seconds:.2f} s ({queries} queries)")
+    figure("ledger.general_ledger_month_s", seconds)
+    figure("ledger.general_ledger_month_lines", month_lines)
 
 
 def timed(compute, runs: int = 3):

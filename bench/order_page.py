@@ -30,6 +30,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 from ._db import analyze, is_postgresql, throwaway_database
+from ._out import figure
 
 CATEGORIES = ["Épicerie", "Boissons", "Crèmerie", "Biscuits", "Conserves", "Hygiène", "Frais"]
 
@@ -158,7 +159,7 @@ def run() -> None:
         ("order_page.gzip_kb", f"{len(zipped.content) / 1000:.1f}"),
         ("order_page.load_average", f"{load:.1f}"),
     ):
-        print(f"BENCH {name} {value}")
+        figure(name, value)
 
 
 def profile(client, url: str) -> None:

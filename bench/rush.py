@@ -42,18 +42,12 @@ from django.utils import timezone
 from mache.db import insert_rows
 
 from ._db import database_url, is_postgresql, no_notifications, sirets, throwaway_database
+from ._out import figure
 from .consolidation import supplier_and_catalogue
 
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
-
-
-def bench(name: str, value) -> None:
-    """One figure for scripts: `BENCH rush.p95_ms 240`."""
-    if isinstance(value, float):
-        value = f"{value:.3f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.1f}"
-    print(f"BENCH {name} {value}")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -82,14 +76,14 @@ def main() -> None:
         f"{concurrency}, {workers} gunicorn workers; load average before "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
-    bench("rush.load_before", round(load[0], 2))
+    figure("rush.load_before", round(load[0], 2))
     with throwaway_database("mache_bench_rush") as name:
         data = build(random.Random(seed), shops, products)
         with gunicorn(name, workers) as server:
             run(server, data, lines, concurrency, late_seconds, seed)
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    bench("rush.load_after", round(load[0], 2))
+    figure("rush.load_after", round(load[0], 2))
 
 
 # --- Data -----------------------------------------------------------------------------
@@ -383,28 +377,28 @@ def run(server: Server, data: dict, lines: int, concurrency: int, late_seconds: 
         f"changed after the deadline: {written_after}"
     )
 
-    bench("rush.me_per_s", me["per_second"])
-    bench("rush.me_p50_ms", me["p50_ms"])
-    bench("rush.me_p95_ms", me["p95_ms"])
-    bench("rush.me_cpu_ms", me["cpu_ms"])
-    bench("rush.writes_per_s", rush["per_second"])
-    bench("rush.p50_ms", rush["p50_ms"])
-    bench("rush.p95_ms", rush["p95_ms"])
-    bench("rush.p99_ms", rush["p99_ms"])
-    bench("rush.write_cpu_ms", rush["cpu_ms"])
-    bench("rush.writes_per_me", round(ratio, 3))
-    bench("rush.errors", rush_errors)
-    bench("rush.fill_per_s", fill["per_second"])
-    bench("rush.fill_p50_ms", fill["p50_ms"])
-    bench("rush.fill_p95_ms", fill["p95_ms"])
-    bench("rush.fill_p99_ms", fill["p99_ms"])
-    bench("rush.fill_cpu_ms", fill["cpu_ms"])
-    bench("rush.close_wait_ms", closed["wait_ms"])
-    bench("rush.late_sent", len(late))
-    bench("rush.late_refused", refused)
-    bench("rush.late_accepted_after_close", accepted_after)
-    bench("rush.late_errors", late_errors)
-    bench("rush.orders_changed_after_deadline", written_after)
+    figure("rush.me_per_s", me["per_second"])
+    figure("rush.me_p50_ms", me["p50_ms"])
+    figure("rush.me_p95_ms", me["p95_ms"])
+    figure("rush.me_cpu_ms", me["cpu_ms"])
+    figure("rush.writes_per_s", rush["per_second"])
+    figure("rush.p50_ms", rush["p50_ms"])
+    figure("rush.p95_ms", rush["p95_ms"])
+    figure("rush.p99_ms", rush["p99_ms"])
+    figure("rush.write_cpu_ms", rush["cpu_ms"])
+    figure("rush.writes_per_me", round(ratio, 3))
+    figure("rush.errors", rush_errors)
+    figure("rush.fill_per_s", fill["per_second"])
+    figure("rush.fill_p50_ms", fill["p50_ms"])
+    figure("rush.fill_p95_ms", fill["p95_ms"])
+    figure("rush.fill_p99_ms", fill["p99_ms"])
+    figure("rush.fill_cpu_ms", fill["cpu_ms"])
+    figure("rush.close_wait_ms", closed["wait_ms"])
+    figure("rush.late_sent", len(late))
+    figure("rush.late_refused", refused)
+    figure("rush.late_accepted_after_close", accepted_after)
+    figure("rush.late_errors", late_errors)
+    figure("rush.orders_changed_after_deadline", written_after)
     failures = []
     if rush_errors or late_errors:
         failures.append(f"{rush_errors + late_errors} unexpected answers")

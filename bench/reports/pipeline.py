@@ -29,6 +29,7 @@ from .._db import (
     redis_db_url,
     throwaway_database,
 )
+from .._out import figure
 from .checks import check, verify
 from .data import generate
 
@@ -270,6 +271,11 @@ def timed_run(month: dt.date, pool: int, env: dict, log_path: Path, before: list
         f"{label}: {total} reports in {seconds:.1f} s = {total / seconds:.2f} reports/s "
         f"({'; '.join(notes)})"
     )
+    name = "reports.one_worker" if pool == 1 else f"reports.pool_{pool}"
+    figure(f"{name}.reports_per_s", total / seconds)
+    figure(f"{name}.failed", failed)
+    if before:
+        figure(f"{name}.speedup", before[0]["seconds"] / seconds)
     runtimes = sorted(
         float(match) for match in TASK_RUNTIME.findall(log_path.read_text(errors="replace"))
     )
@@ -318,6 +324,8 @@ def in_process(month: dt.date, first_month: dt.date, runs: list[dict]) -> None:
         shop_report_data(shop=shop, month=first_month)
     with CaptureQueriesContext(connection) as last:
         shop_report_data(shop=shop, month=month)
+    figure("reports.shop_report_s", building.seconds / (len(reports) - 1))
+    figure("reports.shop_report_queries", len(queries))
     print(
         f"one shop report in-process: {building.seconds / (len(reports) - 1):.2f} s "
         f"(mean of {len(reports) - 1}), {len(queries)} queries (figures: {len(last)} "
@@ -345,6 +353,10 @@ def breakdown(shop, month: dt.date, runs: list[dict]) -> None:
     pdf, content = best(lambda: shop_report_pdf(data))
     coop_figures, coop_data = best(lambda: cooperative_report_data(month=month), repeat=1)
     coop_pdf, _ = best(lambda: cooperative_report_pdf(coop_data), repeat=1)
+    figure("reports.shop_figures_s", figures)
+    figure("reports.shop_pdf_s", pdf)
+    figure("reports.cooperative_figures_s", coop_figures)
+    figure("reports.cooperative_pdf_s", coop_pdf)
     print(
         f"one shop report: figures {figures:.3f} s, PDF {pdf:.3f} s "
         f"({len(content) / 1024:.0f} KiB); the cooperative's: figures {coop_figures:.3f} s, "
