@@ -276,7 +276,7 @@ def test_order_a_line_with_the_keyboard_alone(live_server, browser, world):
     assert skip["text"] == "Aller au contenu", skip
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
-    tab_to(page, lambda f: f["id"] == f"id_q{line.product_id}")
+    tab_to(page, lambda f: f["name"] == f"q{line.product_id}")
     page.keyboard.press("Control+A")
     page.keyboard.type("5")
     tab_to(page, lambda f: f["tag"] == "BUTTON" and "Enregistrer" in f["text"])

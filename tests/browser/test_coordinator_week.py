@@ -131,8 +131,8 @@ def _week(live_server, coord, shopkeeper, newcomer, week, device):
     # Tuesday: Claire orders on her phone; the coordinator's page shows the fill.
     log_in(shopkeeper, live_server, "claire", DEFAULT_PASSWORD)
     shopkeeper.goto(f"{live_server.url}/commandes/{round_.pk}/")
-    shopkeeper.fill(f"#id_q{yaourts.pk}", "6")
-    shopkeeper.fill(f"#id_q{beurre.pk}", "10")
+    shopkeeper.fill(f"[name=q{yaourts.pk}]", "6")
+    shopkeeper.fill(f"[name=q{beurre.pk}]", "10")
     shopkeeper.click("button:has-text('Enregistrer')")
     expect(shopkeeper.locator(".messages")).to_contain_text("Commande enregistrée.")
     screenshot(shopkeeper, f"week-2-claire-orders-{device}")
@@ -243,7 +243,7 @@ def _week(live_server, coord, shopkeeper, newcomer, week, device):
     assert next_round.pk != round_.pk
     log_in(newcomer, live_server, "sophie", NEW_PASSWORD)
     newcomer.goto(f"{live_server.url}/commandes/{next_round.pk}/")
-    newcomer.fill(f"#id_q{beurre.pk}", "10")
+    newcomer.fill(f"[name=q{beurre.pk}]", "10")
     newcomer.click("button:has-text('Enregistrer')")
     expect(newcomer.locator(".messages")).to_contain_text("Commande enregistrée.")
     assert Order.objects.get(round=next_round, shop=newshop).lines.get().quantity == 10

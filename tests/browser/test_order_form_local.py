@@ -41,24 +41,26 @@ def test_the_shopkeeper_filters_organic_then_local_products_as_she_ticks(
     phone.goto(url)
     expect(phone.locator("#supplier-place")).to_contain_text("Producteur · Saint-Malo")
     expect(phone.locator("#supplier-place")).to_contain_text("Local")
-    expect(phone.locator(f"#product-{cidre.pk} .tags")).to_have_text("Pays d'Auge · IGP")
+    expect(phone.locator(f"li:has([name=q{cidre.pk}]) .tags")).to_have_text("Pays d'Auge · IGP")
 
-    phone.fill(f"#id_q{cidre.pk}", "12")
+    phone.fill(f"[name=q{cidre.pk}]", "12")
     phone.check("#id_bio")
-    expect(phone.locator(f"#product-{cidre.pk}")).to_be_hidden()
-    expect(phone.locator(f"#product-{galettes.pk}")).to_be_visible()
+    expect(phone.locator(f"li:has([name=q{cidre.pk}])")).to_be_hidden()
+    expect(phone.locator(f"li:has([name=q{galettes.pk}])")).to_be_visible()
     assert phone.url == url  # no reload: what was typed stays
-    assert phone.input_value(f"#id_q{cidre.pk}") == "12"
+    assert phone.input_value(f"[name=q{cidre.pk}]") == "12"
 
     phone.check("#id_local")
-    expect(phone.locator(f"#product-{galettes.pk}")).to_be_visible()
+    expect(phone.locator(f"li:has([name=q{galettes.pk}])")).to_be_visible()
     phone.uncheck("#id_bio")
-    expect(phone.locator(f"#product-{cidre.pk}")).to_be_visible()
+    expect(phone.locator(f"li:has([name=q{cidre.pk}])")).to_be_visible()
     assert fits_the_width(phone)
 
     # Out of the radius: « local » hides every product, and says none matches.
     Cooperative.objects.update(local_radius_km=10)
     phone.goto(url)
     phone.check("#id_local")
-    expect(phone.locator(f"#product-{galettes.pk}")).to_be_hidden()
+    expect(phone.locator(f"li:has([name=q{galettes.pk}])")).to_be_hidden()
+    expect(phone.locator(f"li:has([name=q{cidre.pk}])")).to_be_hidden()
+    expect(phone.locator("section.products")).to_be_hidden()  # left empty
     expect(phone.locator("#no-match")).to_be_visible()

@@ -13,6 +13,7 @@ from purchasing.models import Order
 from shops.models import User
 from tests.factories import DEFAULT_PASSWORD, ProductFactory, UserFactory, biscuit_round
 
+from .axe import assert_accessible
 from .conftest import ARTEFACTS, fits_the_width, log_in, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,30 +75,47 @@ def test_the_order_form_leaves_the_phone_screen_to_the_products(
     ARTEFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTEFACTS / "order-form-phone-screen.png"))
 
-    # Instant search: only the matching products stay in sight, without a reload.
+    # Instant search: only the matching products stay in sight, without a reload, and a
+    # category left without any is hidden with its title.
+    def row(product):
+        return phone.locator(f"li:has([name=q{product.pk}])")
+
+    sweet = phone.locator('section[data-category="Épicerie sucrée"]')
     phone.fill("#id_q", "cidre")
-    expect(phone.locator(f"#product-{world['cidre'].pk}")).to_be_visible()
-    expect(phone.locator(f"#product-{world['galettes'].pk}")).to_be_hidden()
+    expect(row(world["cidre"])).to_be_visible()
+    expect(row(world["galettes"])).to_be_hidden()
+    expect(sweet).to_be_hidden()
+    # By reference (the small print's first part) and by category (the section's).
+    phone.fill("#id_q", "conf-1")
+    expect(row(world["shelf"][0])).to_be_visible()
+    expect(row(world["shelf"][1])).to_be_hidden()
+    expect(row(world["cidre"])).to_be_hidden()
+    phone.fill("#id_q", "boissons")
+    expect(row(world["cidre"])).to_be_visible()
+    expect(sweet).to_be_hidden()
     phone.fill("#id_q", "")
+    expect(sweet).to_be_visible()
     phone.select_option("#id_categorie", "Boissons")
-    expect(phone.locator(f"#product-{world['shelf'][0].pk}")).to_be_hidden()
+    expect(row(world["shelf"][0])).to_be_hidden()
+    expect(sweet).to_be_hidden()
     phone.select_option("#id_categorie", "")
-    expect(phone.locator(f"#product-{world['shelf'][-1].pk}")).to_be_visible()
+    expect(row(world["shelf"][-1])).to_be_visible()
+    expect(sweet).to_be_visible()
 
     # A bad quantity far down the list: after the refused submit, its error is on screen,
     # above the sticky bar, the cursor in its field, and what was typed is still there.
     last = world["shelf"][-1]
-    phone.fill(f"#id_q{world['galettes'].pk}", "2")
-    phone.fill(f"#id_q{last.pk}", "-3")
+    phone.fill(f"[name=q{world['galettes'].pk}]", "2")
+    phone.fill(f"[name=q{last.pk}]", "-3")
     phone.click(".totals button[type=submit]")
     phone.wait_for_load_state("networkidle")
-    expect(phone.locator(f"#product-{last.pk}")).to_contain_text("Pas de nombre négatif.")
-    assert phone.input_value(f"#id_q{last.pk}") == "-3"
-    assert phone.input_value(f"#id_q{world['galettes'].pk}") == "2"
-    expect(phone.locator(f"#id_q{last.pk}")).to_be_focused()
+    expect(phone.locator(f"li:has([name=q{last.pk}])")).to_contain_text("Pas de nombre négatif.")
+    assert phone.input_value(f"[name=q{last.pk}]") == "-3"
+    assert phone.input_value(f"[name=q{world['galettes'].pk}]") == "2"
+    expect(phone.locator(f"[name=q{last.pk}]")).to_be_focused()
     placement = phone.evaluate(
         f"""() => {{
-            const error = document.querySelector("#product-{last.pk} .field-error");
+            const error = document.querySelector("li:has([name=q{last.pk}]) .field-error");
             const box = error.getBoundingClientRect();
             const bar = document.querySelector(".totals").getBoundingClientRect();
             return {{top: box.top, bottom: box.bottom, barTop: bar.top}};
@@ -105,6 +123,9 @@ def test_the_order_form_leaves_the_phone_screen_to_the_products(
     )
     assert placement["top"] >= 0, placement
     assert placement["bottom"] <= placement["barTop"], placement
+    # The field in error is shown in full, with its label, and the page stays accessible.
+    expect(phone.get_by_label("Quantité", exact=True)).to_have_value("-3")
+    assert_accessible(phone)
     phone.screenshot(path=str(ARTEFACTS / "order-form-phone-error.png"))
     screenshot(phone, "order-form-phone-error-full")
     assert not Order.objects.filter(shop=shop).exists()

@@ -20,6 +20,7 @@ from tests.factories import (
 )
 from tests.helpers import eur
 
+from .axe import assert_accessible
 from .conftest import fits_the_width, log_in, screenshot
 
 # live_server already makes the database transactional; the worker needs it too (it
@@ -51,22 +52,34 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     phone.click("text=Commander")
     phone.wait_for_url(f"{live_server.url}/commandes/{round_.pk}/")
 
-    # Before typing: the other shop's 4 sachets fill 4/6 of the group's case.
-    fill = phone.locator(f"#fill-{galettes.pk}")
-    assert fill.get_attribute("data-gauge") == "66"
-    assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "66%"
-    expect(fill).to_contain_text("Il manque 2 unités au groupe pour un premier colis.")
+    # The bare fields get their label, placeholder and keyboard from order_form.js.
+    quantity = phone.locator(f"[name=q{galettes.pk}]")
+    expect(quantity).to_have_attribute("aria-label", "Quantité : Galettes au beurre")
+    expect(quantity).to_have_attribute("inputmode", "numeric")
+    expect(quantity).to_have_attribute("placeholder", "Qté")
+    expect(phone.locator(f"[name=t{galettes.pk}]")).to_have_attribute(
+        "aria-label", "Tolérance : Galettes au beurre"
+    )
+    expect(phone.get_by_label("Quantité : Cidre brut fermier")).to_have_count(1)
+
+    # Before typing: the other shop's 4 sachets fill 4/6 of the group's case, 2 missing.
+    fill = phone.locator(f"#f{galettes.pk}")
+    assert fill.evaluate("e => e.style.getPropertyValue('--g')") == "66%"
+    expect(fill).to_have_text("manque 2")
+    expect(fill).to_be_visible()
+    expect(phone.locator(f"#f{cidre.pk}")).to_be_hidden()  # nothing to say yet
     assert phone.inner_text("#shop-excl") == eur("0,00 €")
     expect(phone.locator("#order-totals")).to_contain_text("minimum 20,00\u00a0€ non atteint")
 
     # Typing: the case fills up and the totals follow, without saving anything.
-    phone.fill(f"#id_q{galettes.pk}", "2")
-    expect(fill).to_have_attribute("data-gauge", "100")
-    assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "100%"
-    expect(fill).to_contain_text("Colis complet.")
+    phone.fill(f"[name=q{galettes.pk}]", "2")
+    # The group's words, then the shop's on a line of their own (app.css).
+    expect(fill).to_have_text(eur("1 colis vous 2 u. · 5,00 €"), use_inner_text=True)
+    expect(fill.locator("b")).to_have_text(eur("vous 2 u. · 5,00 €"))
+    assert fill.evaluate("e => e.style.getPropertyValue('--g')") == "100%"
     # What the shop would be invoiced: 5.00 of goods, 8.33 of shipping, 0.10 of fee.
     expect(phone.locator("#shop-excl")).to_have_text(eur("13,43 €"))
-    phone.fill(f"#id_q{cidre.pk}", "12")
+    phone.fill(f"[name=q{cidre.pk}]", "12")
     expect(phone.locator("#shop-goods")).to_have_text(eur("17,00 €"))
     # + shipping 15.74 (25.00 x 17 / 27) + fee 0.34; VAT 0.53 + 4.69
     expect(phone.locator("#shop-excl")).to_have_text(eur("33,08 €"))
@@ -74,6 +87,7 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     expect(phone.locator("#order-totals")).to_contain_text("minimum 20,00\u00a0€ atteint")
     assert not Order.objects.filter(shop=shop).exists()
     assert fits_the_width(phone)
+    assert_accessible(phone)  # the fills as the estimate swapped them
     screenshot(phone, "purchasing-order-phone")
 
     phone.click("text=Enregistrer ma commande")
@@ -82,7 +96,34 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     assert sorted(order.lines.values_list("product_id", "quantity")) == sorted(
         [(galettes.pk, 2), (cidre.pk, 12)]
     )
-    assert phone.input_value(f"#id_q{galettes.pk}") == "2"
+    assert phone.input_value(f"[name=q{galettes.pk}]") == "2"
+    expect(phone.locator(f"#f{cidre.pk}")).to_have_text(
+        eur("1 colis vous 12 u. · 12,00 €"), use_inner_text=True
+    )
+
+    # The same in whole sentences: the gauge and the fill follow the typing, the detail
+    # kept through the estimate and the save.
+    phone.click("text=Le détail en phrases")
+    phone.wait_for_url(f"{live_server.url}/commandes/{round_.pk}/?detail=1")
+    fill = phone.locator(f"#f{galettes.pk}")
+    expect(fill).to_have_attribute("data-gauge", "100")
+    expect(fill).to_contain_text("Colis complet.")
+    expect(fill).to_contain_text("Vous recevriez 2 unités ;")
+    phone.fill(f"[name=q{galettes.pk}]", "0")
+    expect(fill).to_have_attribute("data-gauge", "66")
+    assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "66%"
+    expect(fill).to_contain_text("Il manque 2 unités au groupe pour un premier colis.")
+    phone.fill(f"[name=q{galettes.pk}]", "2")
+    expect(fill).to_have_attribute("data-gauge", "100")
+    assert fill.locator(".gauge > span").evaluate("e => e.style.width") == "100%"
+    expect(fill).to_contain_text("Colis complet.")
+    assert fits_the_width(phone)
+    assert_accessible(phone)
+    screenshot(phone, "purchasing-order-detail-phone")
+    phone.click("text=Enregistrer ma commande")
+    phone.wait_for_url(f"{live_server.url}/commandes/{round_.pk}/?detail=1")
+    expect(phone.locator(".messages")).to_contain_text("Commande enregistrée.")
+    expect(phone.locator(f"#f{galettes.pk}")).to_contain_text("Colis complet.")
 
     # The deadline passes; the worker's job is done here directly.
     Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
@@ -93,7 +134,7 @@ def test_a_shopkeeper_orders_on_a_phone_then_sees_the_allocation(
     expect(main).to_contain_text("Ce que votre commerce reçoit")
     row = phone.locator("tr", has_text="Galettes au beurre")
     assert row.locator("td.num").all_inner_texts() == ["2", "2", "à venir"]
-    assert phone.locator(f"#id_q{galettes.pk}").count() == 0
+    assert phone.locator(f"[name=q{galettes.pk}]").count() == 0
     assert fits_the_width(phone)
     screenshot(phone, "purchasing-allocation-phone")
 

@@ -1,8 +1,8 @@
 """Who supplies, on the shopkeepers' pages (docs/local-producers.md): the open rounds and
 the order form say the supplier's kind, commune, distance to the hub, « Local » and
-labels; each product card its own origin and labels; the order form filters local and
-organic products (`?local=1&bio=1` without JavaScript; order_form.js reads the cards'
-classes), hiding products without dropping what was typed for them."""
+labels; each product's row its own origin and labels; the order form filters local and
+organic products (`?local=1&bio=1` without JavaScript; order_form.js reads the rows' and
+their sections' classes), hiding products without dropping what was typed for them."""
 
 import re
 from decimal import Decimal
@@ -23,6 +23,8 @@ from tests.factories import (
     close_round,
 )
 from tests.helpers import page_text as text
+
+from .order_form_helpers import row
 
 NBSP = "\u00a0"
 RENNES = {"hub_latitude": Decimal("48.11130"), "hub_longitude": Decimal("-1.68000")}
@@ -51,26 +53,15 @@ def form_url(world, query=""):
     return f"/commandes/{world['round'].pk}/{query}"
 
 
-def card(response, product) -> str:
-    """The product's card: its opening tag and content up to its inputs."""
-    html = response.content.decode()
-    match = re.search(
-        rf'<div class="([^"]*)" id="product-{product.pk}"([^>]*)>(.*?)<label', html, re.DOTALL
-    )
-    assert match, f"no card for {product}"
-    return match.group(0)
-
-
-def classes(response, product) -> set[str]:
-    html = response.content.decode()
-    found = re.search(rf'<div class="([^"]*)" id="product-{product.pk}"', html).group(1)
-    return set(found.split())
+def flags(response, product) -> set[str]:
+    """What the local and organic filters read of the product: its row's class (bio)
+    and its section's (local)."""
+    return row(response, product).flags
 
 
 def is_hidden(response, product) -> bool:
-    html = response.content.decode()
-    tag = re.search(rf'<div class="[^"]*" id="product-{product.pk}"[^>]*>', html).group(0)
-    return tag.endswith(" hidden>")
+    """Out of sight without JavaScript: its row hidden, or its whole section."""
+    return not row(response, product).visible
 
 
 def test_the_open_rounds_say_who_supplies_from_where(client, world):
@@ -87,11 +78,16 @@ def test_the_order_form_says_the_supplier_once_and_each_products_own_origin(clie
     body = text(response)
     assert body.count(f"Saint-Malo · à{NBSP}65{NBSP}km") == 1
     # The cider's own origin and labels; the galettes carry their supplier's (AB).
-    assert '<div class="tags">Pays d&#x27;Auge · IGP</div>' in card(response, world["cidre"])
-    assert "tags" not in card(response, world["galettes"])
-    assert classes(response, world["galettes"]) >= {"local", "bio"}
-    assert "bio" not in classes(response, world["cidre"])
-    assert "local" in classes(response, world["cidre"])
+    assert "<em class=tags>Pays d&#x27;Auge · IGP</em>" in row(response, world["cidre"]).html
+    assert "tags" not in row(response, world["galettes"]).html
+    assert flags(response, world["galettes"]) == {"local", "bio"}
+    assert "bio" not in flags(response, world["cidre"])
+    assert "local" in flags(response, world["cidre"])
+    # The same in whole sentences (?detail=1).
+    response = client.get(form_url(world, "?detail=1"))
+    assert "<em class=tags>Pays d&#x27;Auge · IGP</em>" in row(response, world["cidre"]).html
+    assert "tags" not in row(response, world["galettes"]).html
+    assert flags(response, world["galettes"]) == {"local", "bio"}
 
 
 def test_a_supplier_without_coordinates_is_said_so_and_nothing_is_local(
@@ -103,7 +99,7 @@ def test_a_supplier_without_coordinates_is_said_so_and_nothing_is_local(
     response = client.get(form_url(world))
     assert 'Producteur · Saint-Malo · <span class="muted">sans coordonnées</span>' in text(response)
     assert "badge ok" not in response.content.decode().split('id="supplier-place"')[1][:400]
-    assert "local" not in classes(response, world["galettes"])
+    assert "local" not in flags(response, world["galettes"])
 
 
 @pytest.mark.parametrize(
@@ -133,29 +129,31 @@ def test_local_only_hides_everything_of_a_supplier_out_of_the_radius(client, wor
     client.force_login(world["keeper"])
     response = client.get(form_url(world, "?local=1"))
     assert is_hidden(response, world["galettes"]) and is_hidden(response, world["cidre"])
+    # Their section too, left empty.
+    assert row(response, world["galettes"]).section_hidden
     no_match = re.search(r'<p class="muted" id="no-match"[^>]*>', response.content.decode())
     assert " hidden" not in no_match.group(0)  # « Aucun produit ne correspond »
 
 
-def test_a_new_radius_shows_at_once_despite_the_cached_cards(client, world):
+def test_a_new_radius_shows_at_once_despite_the_cached_rows(client, world):
     client.force_login(world["keeper"])
-    assert "local" in classes(client.get(form_url(world)), world["galettes"])
+    assert "local" in flags(client.get(form_url(world)), world["galettes"])
     # Changed by the service (as the page and the API do): no catalogue version changes.
     cooperative_update(data={"local_radius_km": 60})
     response = client.get(form_url(world))
-    assert "local" not in classes(response, world["galettes"])
+    assert "local" not in flags(response, world["galettes"])
     assert "badge ok" not in text(response).split('id="supplier-place"')[1][:400]
     cooperative_update(data={"local_radius_km": 80})
-    assert "local" in classes(client.get(form_url(world)), world["galettes"])
+    assert "local" in flags(client.get(form_url(world)), world["galettes"])
 
 
 def test_a_suppliers_labels_changed_show_at_once(client, world, django_capture_on_commit_callbacks):
     client.force_login(world["keeper"])
-    assert "bio" in classes(client.get(form_url(world)), world["galettes"])
+    assert "bio" in flags(client.get(form_url(world)), world["galettes"])
     with django_capture_on_commit_callbacks(execute=True):
         supplier_update(supplier=world["supplier"], data={"labels": ["HVE"]})
     response = client.get(form_url(world, "?bio=1"))
-    assert "bio" not in classes(response, world["galettes"])
+    assert "bio" not in flags(response, world["galettes"])
     assert is_hidden(response, world["galettes"])
 
 
@@ -183,7 +181,7 @@ def test_the_filters_add_no_query_per_product(client, world, django_capture_on_c
     client.force_login(world["keeper"])
 
     def count():
-        client.get(form_url(world, "?local=1&bio=1"))  # the cards in the cache
+        client.get(form_url(world, "?local=1&bio=1"))  # the rows in the cache
         with CaptureQueriesContext(connection) as queries:
             assert client.get(form_url(world, "?local=1&bio=1")).status_code == 200
         return len(queries)
@@ -198,17 +196,20 @@ def test_the_filters_add_no_query_per_product(client, world, django_capture_on_c
 
 
 def test_the_flags_cost_a_few_bytes_a_product(client, world, django_capture_on_commit_callbacks):
-    """Issue 18 keeps the order page light: the local and organic flags of a product
-    without an origin or labels of its own add its two classes, nothing else."""
+    """Issue 18 keeps the order page light: the organic flag of a product without an
+    origin or labels of its own adds its row's class, nothing else, and the local flag
+    its section's class, once for all the section's products."""
     client.force_login(world["keeper"])
     galettes = world["galettes"]
-    flagged = len(card(client.get(form_url(world)), galettes))
+    flagged = row(client.get(form_url(world)), galettes)
     with django_capture_on_commit_callbacks(execute=True):
         supplier_update(
             supplier=world["supplier"], data={"labels": [], "latitude": None, "longitude": None}
         )
-    plain = len(card(client.get(form_url(world)), galettes))
-    assert flagged - plain == len(" local bio")
+    plain = row(client.get(form_url(world)), galettes)
+    assert len(flagged.html) - len(plain.html) == len(" class=bio")
+    assert flagged.html.replace(" class=bio", "", 1) == plain.html
+    assert len(flagged.section) - len(plain.section) == len(" local")
 
 
 def test_the_form_of_a_closed_round_says_who_supplied(client, world):

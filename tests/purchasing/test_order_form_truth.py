@@ -4,7 +4,6 @@ invoiced if the round closed now, computed by the rules consolidation and receip
 allocation; search, category filter and the two ways to fill the form; bad input."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -37,6 +36,7 @@ from tests.helpers import eur
 from tests.helpers import page_text as text
 
 from .conftest import example_orders
+from .order_form_helpers import row, sentences, typed, words
 
 # --- The pure rule of the line's message ----------------------------------------------
 
@@ -285,21 +285,18 @@ def form_data(world, **values):
     return data
 
 
-def card(response, product) -> str:
-    """The product's card on the form, up to the next one."""
-    body = text(response)
-    start = f'<div class="card product-card" id="product-{product.pk}"'
-    end = '<div class="card product-card"|<div id="order-breakdown"'
-    match = re.search(rf"{start}.*?(?={end})", body)
-    return match.group(0)
-
-
 def test_the_line_says_what_the_shop_would_receive_consistently(client, world):
     client.force_login(world["keeper"])
     url = f"/commandes/{world['round'].pk}/estimation/"
-    # 4 (other shop) + 1 with 1 of tolerance: 5 + 1 fills the case of 6.
+    galettes, cidre = world["galettes"], world["cidre"]
+    # 4 (other shop) + 1 with 1 of tolerance: 5 + 1 fills the case of 6. In short: one
+    # case, none in progress (6 more units would make a second), 2 units for the shop.
     response = client.post(url, form_data(world, GAL=(1, 1)))
-    body = text(response)
+    assert words(response, galettes) == ("1 colis", eur("vous 2 u. · 5,00 €"))
+    assert words(response, cidre) == ("", "")
+    # In whole sentences (?detail=1, kept by the form's hidden field).
+    response = client.post(url, {**form_data(world, GAL=(1, 1)), "detail": "1"})
+    body = sentences(response, galettes)
     assert (
         'Vous recevriez <strong class="allocated">2 unités</strong>, dont 1 de votre tolérance'
         in body
@@ -310,14 +307,20 @@ def test_the_line_says_what_the_shop_would_receive_consistently(client, world):
 
     # 2 asked + 4 of tolerance beside the other shop's 4: 6 units, one case; the group
     # would need 6 more for a second (never "il manque 4" beside "1 colis").
-    response = client.post(url, form_data(world, GAL=(2, 4), CID=(5, 0)))
-    body = text(response)
+    data = form_data(world, GAL=(2, 4), CID=(5, 0))
+    response = client.post(url, {**data, "detail": "1"})
+    body = sentences(response, galettes)
     assert "Il manque 4 unités" not in body
     assert 'Vous recevriez <strong class="allocated">2 unités</strong> ;' in body
     # Cider: 5 of a case of 12, no case: the shop would receive nothing of it.
+    body = sentences(response, cidre)
     assert "Il manque 7 unités au groupe pour un premier colis." in body
     assert "aucun colis si la tournée fermait maintenant : le produit serait retiré." in body
     assert "Vous ne recevriez rien : le groupe ne remplit aucun colis de ce produit." in body
+    # In short: 6 units and 4 of tolerance lack 2 for a second case (6 - 4), never 4.
+    response = client.post(url, data)
+    assert words(response, galettes) == ("1 colis · manque 2", eur("vous 2 u. · 5,00 €"))
+    assert words(response, cidre) == ("manque 7", "vous : rien")
     assert not Order.objects.filter(shop=world["shop"]).exists()
 
 
@@ -325,13 +328,15 @@ def test_a_tolerance_without_quantity_counts_for_nothing_as_when_saved(client, w
     # 4 (other shop) + a tolerance of 2 alone: the services drop a line without quantity,
     # so no case is filled and nothing would be received.
     client.force_login(world["keeper"])
-    response = client.post(
-        f"/commandes/{world['round'].pk}/estimation/", form_data(world, GAL=("", 2))
-    )
-    body = text(response)
+    url = f"/commandes/{world['round'].pk}/estimation/"
+    response = client.post(url, {**form_data(world, GAL=("", 2)), "detail": "1"})
+    body = sentences(response, world["galettes"])
     assert "Sans quantité, la tolérance seule n'est pas retenue." in body
     assert "Il manque 2 unités au groupe pour un premier colis." in body
-    assert eur('<strong id="shop-incl">0,00 €</strong>') in body
+    assert eur('<strong id="shop-incl">0,00 €</strong>') in text(response)
+    response = client.post(url, form_data(world, GAL=("", 2)))
+    assert words(response, world["galettes"]) == ("manque 2", "tolérance seule : non retenue")
+    assert eur('<strong id="shop-incl">0,00 €</strong>') in text(response)
 
 
 def test_the_total_shown_is_the_invoice_not_quantities_at_base_price(client, world):
@@ -356,14 +361,17 @@ def test_search_and_category_filter_hide_products_without_leaving_the_form(clien
     creme = world["supplier"].products.get(sku="CRM")
     response = client.get(url, {"q": "creme"})  # without its accent
     assert response.status_code == 200
-    assert " hidden" not in card(response, creme).split(">")[0]
-    assert " hidden" in card(response, world["galettes"]).split(">")[0]
+    assert row(response, creme).visible
+    assert row(response, world["galettes"]).hidden
+    assert not row(response, world["galettes"]).section_hidden  # the cream's section
+    assert row(response, world["cidre"]).section_hidden  # no drink left in sight
     # Hidden products stay in the form: what is typed for them is still posted.
-    assert f'name="q{world["galettes"].pk}"' in text(response)
+    assert typed(response, f"q{world['galettes'].pk}") == ""
+    assert typed(response, f"q{world['cidre'].pk}") == ""
 
     response = client.get(url, {"categorie": "Boissons"})
-    assert " hidden" not in card(response, world["cidre"]).split(">")[0]
-    assert " hidden" in card(response, creme).split(">")[0]
+    assert row(response, world["cidre"]).visible
+    assert row(response, creme).hidden and row(response, creme).section_hidden
     body = text(response)
     assert '<option value="Boissons" selected>Boissons</option>' in body
     assert "Tout afficher" in body
@@ -382,7 +390,8 @@ def test_a_product_in_error_stays_visible_under_a_filter(client, world):
         form_data(world, GAL=("-3", "")),
     )
     assert response.status_code == 400
-    assert " hidden" not in card(response, world["galettes"]).split(">")[0]
+    assert row(response, world["galettes"]).visible
+    assert "Pas de nombre négatif." in row(response, world["galettes"]).text
 
 
 def test_repeat_my_last_order_fills_the_form_without_saving(client, world):
@@ -399,9 +408,11 @@ def test_repeat_my_last_order_fills_the_form_without_saving(client, world):
     client.force_login(world["keeper"])
     response = client.get(f"/commandes/{world['round'].pk}/", {"remplir": "derniere"})
     body = text(response)
-    assert f'name="q{galettes.pk}" value="9"' in body
-    assert f'name="t{galettes.pk}" value="2"' in body
-    assert f'name="q{cidre.pk}" value="24"' in body
+    assert typed(response, f"q{galettes.pk}") == "9"
+    assert typed(response, f"t{galettes.pk}") == "2"
+    assert typed(response, f"q{cidre.pk}") == "24"
+    assert typed(response, f"t{cidre.pk}") == ""
+    assert typed(response, f"q{gone.pk}") is None
     assert "Retiré" not in body
     assert "Rien n'est enregistré tant que vous ne cliquez pas sur « Enregistrer »." in body
     assert not Order.objects.filter(round=world["round"], shop=world["shop"]).exists()
@@ -412,7 +423,7 @@ def test_repeat_my_last_order_fills_the_form_without_saving(client, world):
     client.force_login(keeper)
     response = client.get(f"/commandes/{world['round'].pk}/", {"remplir": "derniere"})
     body = text(response)
-    assert f'name="q{galettes.pk}" value="9"' not in body
+    assert typed(response, f"q{galettes.pk}") == ""
     assert "Vous n'avez pas encore commandé chez ce fournisseur : rien à reprendre." in body
 
 
@@ -434,8 +445,8 @@ def test_the_suggestion_fills_the_form_without_saving(client, world, monkeypatch
     client.force_login(world["keeper"])
     response = client.get(f"/commandes/{world['round'].pk}/", {"remplir": "suggestion"})
     body = text(response)
-    assert f'name="q{world["galettes"].pk}" value="11"' in body
-    assert f'name="t{world["cidre"].pk}" value="3"' in body  # the saved tolerance kept
+    assert typed(response, f"q{world['galettes'].pk}") == "11"
+    assert typed(response, f"t{world['cidre'].pk}") == "3"  # the saved tolerance kept
     assert "Quantités suggérées d'après vos ventes des 28 derniers jours" in body
     assert list(
         OrderLine.objects.filter(order__shop=world["shop"]).values_list("product_id", "quantity")
@@ -456,11 +467,13 @@ def test_bad_input_is_kept_and_said_beside_the_field_and_nothing_is_written(clie
     )
     assert response.status_code == 400
     body = text(response)
-    assert f'name="q{world["galettes"].pk}" value="2,5"' in body
-    assert f'name="t{world["cidre"].pk}" value="-1"' in body
-    galettes_card = card(response, world["galettes"])
-    assert "Saisissez un nombre entier d'unités." in galettes_card
-    assert "Pas de nombre négatif." in card(response, world["cidre"])
+    assert typed(response, f"q{world['galettes'].pk}") == "2,5"
+    assert typed(response, f"t{world['cidre'].pk}") == "-1"
+    assert typed(response, f"q{world['cidre'].pk}") == "12"
+    galettes_row = row(response, world["galettes"]).text
+    assert "Saisissez un nombre entier d'unités." in galettes_row
+    assert "Pas de nombre négatif." not in galettes_row
+    assert "Pas de nombre négatif." in row(response, world["cidre"]).text
     assert "Corrigez les valeurs signalées : rien n'a été enregistré." in body
     assert not Order.objects.filter(shop=world["shop"]).exists()
 

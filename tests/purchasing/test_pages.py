@@ -33,6 +33,9 @@ from tests.factories import (
 from tests.helpers import eur
 from tests.helpers import page_text as text
 
+from .order_form_helpers import gauge, row, sentences, words
+from .order_form_helpers import typed as typed_value
+
 NBSP = "\u00a0"
 QUERY_BUDGET = 20
 
@@ -64,14 +67,6 @@ def order_data(world, **values):
     return data
 
 
-def gauge(response, product) -> int:
-    return int(
-        re.search(
-            rf'id="fill-{product.pk}"[^>]*data-gauge="(\d+)"', response.content.decode()
-        ).group(1)
-    )
-
-
 def close(round_):
     close_round(round_, ago=dt.timedelta(minutes=1))
     round_.refresh_from_db()
@@ -82,30 +77,51 @@ def close(round_):
 
 def test_the_order_form_lists_the_active_products_with_case_price_tiers_and_gauge(client, world):
     client.force_login(world["keeper"])
+    galettes, cidre = world["galettes"], world["cidre"]
     response = client.get(f"/commandes/{world['round'].pk}/")
     assert response.status_code == 200
     body = text(response)
     assert "Galettes" in body and "Cidre" in body and "Ancien produit" not in body
-    assert "colis de 6" in body
-    assert eur("dès 2 colis : 2,2000 €") in body
-    assert eur("2,5000 € HT l'unité") in body
-    # The other shop's 4 units fill 4/6 of the group's current case.
-    assert gauge(response, world["galettes"]) == 66
-    assert "Il manque 2 unités au groupe pour un premier colis." in body
-    assert gauge(response, world["cidre"]) == 0
+    # In short: reference, "par 6" (the case), the unit price excl. VAT without the
+    # euro sign (the list's head says so), the volume price.
+    assert "par 6 : colis de 6 · prix HT l'unité en €" in body
+    assert row(response, galettes).small == "GAL · par 6 · 2,5000\ndès 2 colis : 2,2000"
+    assert row(response, cidre).small == "CID · par 12 · 1,0000"
+    # The other shop's 4 units fill 4/6 of the group's current case: 2 missing.
+    assert gauge(response, galettes) == 66
+    assert words(response, galettes) == ("manque 2", "")
+    assert gauge(response, cidre) == 0
+    assert words(response, cidre) == ("", "")
     assert eur('<strong id="shop-incl">0,00 €</strong>') in body
     assert eur("minimum 50,00 € non atteint") in body
-    assert 'inputmode="numeric"' in body and 'min="0"' in body
+    # Bare fields, named by the product: order_form.js gives them their label and the
+    # numeric keyboard (tests/browser/test_purchasing_pages.py).
+    assert f"<input name=q{galettes.pk}><input name=t{galettes.pk}>" in row(response, galettes).html
+    assert "mache/order_form.js" in body
+
+    # In whole sentences.
+    response = client.get(f"/commandes/{world['round'].pk}/?detail=1")
+    assert row(response, galettes).small == eur(
+        f"GAL · colis de 6 · TVA 5,5{NBSP}% · 2,5000 € HT l'unité\ndès 2 colis : 2,2000 €"
+    )
+    assert gauge(response, galettes) == 66
+    assert "Il manque 2 unités au groupe pour un premier colis." in sentences(response, galettes)
+    assert gauge(response, cidre) == 0
 
 
 def test_the_estimate_counts_the_typed_quantities_without_saving_them(client, world):
     client.force_login(world["keeper"])
     url = f"/commandes/{world['round'].pk}/estimation/"
+    response = client.post(
+        url, {**order_data(world, galettes=(2, "")), "detail": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert gauge(response, world["galettes"]) == 100  # 4 + 2: the case is full
+    assert "Colis complet." in sentences(response, world["galettes"])
     response = client.post(url, order_data(world, galettes=(2, "")), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = text(response)
-    assert gauge(response, world["galettes"]) == 100  # 4 + 2: the case is full
-    assert "Colis complet." in body
+    assert gauge(response, world["galettes"]) == 100
+    assert words(response, world["galettes"]) == ("1 colis", eur("vous 2 u. · 5,00 €"))
     # What the shop would be invoiced (docs/consolidation.md, rule 6): its 2 galettes
     # 5.00, a third of the 25.00 shipping by goods (5.00 of 15.00) 8.33, the 2 % fee
     # 0.10; VAT 0.73 on 13.33 at 5.5 % and 0.02 on 0.10 at 20 %.
@@ -113,7 +129,7 @@ def test_the_estimate_counts_the_typed_quantities_without_saving_them(client, wo
     assert eur('<td class="num" id="shop-shipping">8,33 €</td>') in body
     assert eur('<th class="num" id="shop-excl">13,43 €</th>') in body
     assert eur('<strong id="shop-incl">14,18 €</strong>') in body
-    assert 'hx-swap-oob="true"' in body
+    assert f'<i id=f{world["galettes"].pk} style=--g:100% hx-swap-oob="true">' in body
     # 4 + 8 = 12 units: two cases, the tier price for every unit of the group.
     response = client.post(
         url, order_data(world, galettes=(8, ""), cidre=(12, "")), HTTP_HX_REQUEST="true"
@@ -133,11 +149,12 @@ def test_the_estimate_replaces_the_shops_saved_lines(client, world):
     client.force_login(world["keeper"])
     response = client.get(f"/commandes/{world['round'].pk}/")
     assert gauge(response, world["galettes"]) == 100
-    assert 'value="2"' in response.content.decode()
+    assert typed_value(response, f"q{world['galettes'].pk}") == "2"
     response = client.post(
         f"/commandes/{world['round'].pk}/estimation/", order_data(world, galettes=(1, ""))
     )
     assert gauge(response, world["galettes"]) == 83  # 4 + 1, not 4 + 2 + 1
+    assert words(response, world["galettes"]) == ("manque 1", "vous : rien")
 
 
 def test_an_invalid_value_counts_as_zero_in_the_estimate(client, world):
@@ -190,14 +207,15 @@ def test_a_bad_quantity_is_said_beside_its_field_keeps_the_input_and_saves_nothi
         f"/commandes/{world['round'].pk}/", order_data(world, galettes=(typed, ""), cidre=(24, ""))
     )
     assert response.status_code == 400
-    body = text(response)
-    card = body[
-        body.index(f'id="product-{world["galettes"].pk}"') : body.index(
-            f'id="fill-{world["galettes"].pk}"'
-        )
-    ]
-    assert message in card and f'value="{typed}"' in card and "field-error" in card
-    assert 'value="24"' in body  # what was typed elsewhere is kept too
+    line = row(response, world["galettes"])
+    assert message in line.text and "field-error" in line.html
+    # The field in full: its label, what was typed, the numeric keyboard, its error.
+    assert (
+        f'<label for="id_q{world["galettes"].pk}">Quantité</label><input type="number" '
+        f'name="q{world["galettes"].pk}" value="{typed}" min="0" inputmode="numeric" '
+        f'aria-invalid="true" id="id_q{world["galettes"].pk}">'
+    ) in line.html
+    assert typed_value(response, f"q{world['cidre'].pk}") == "24"  # kept too
     assert list(Order.objects.get(shop=world["shop"]).lines.values_list("quantity", flat=True)) == [
         12
     ]
