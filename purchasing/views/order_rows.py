@@ -220,11 +220,12 @@ def catalogue(supplier_id: int, queryset) -> dict:
     return CATALOGUES.get(key, read, timeout=CATALOGUE_TIMEOUT)
 
 
-def _input(prefix: str, label: str, pk: int, form) -> str:
+def _input(prefix: str, label: str, pk: int, form, product_name: str = "") -> str:
     """A product's field: a bare input (order_form.js gives it its label, keyboard and
     placeholder; the list's head names the columns), or, when it is in error, the field
-    as mache/field.html shows it: its label, what was typed, its errors beside it. What
-    was typed is escaped."""
+    as mache/field.html shows it: its label (with the product's name for a screen
+    reader, where the cursor lands after a refused save), what was typed, its errors
+    beside it. What was typed and the name are escaped."""
     name = f"{prefix}{pk}"
     errors = form.errors.get(name) if form.errors else None
     if not errors:
@@ -234,7 +235,8 @@ def _input(prefix: str, label: str, pk: int, form) -> str:
     value = form[name].value()
     items = "".join(f"<li>{escape(error)}</li>" for error in errors)
     return (
-        f'<div class="field-error"><label for="id_{name}">{label}</label>'
+        f'<div class="field-error"><label for="id_{name}">{label}<span class="visually-hidden">'
+        f" : {escape(product_name)}</span></label>"
         f'<input type="number" name="{name}" value="{escape("" if value is None else value)}" '
         f'min="0" inputmode="numeric" aria-invalid="true" id="id_{name}">'
         f'<ul class="errorlist">{items}</ul></div>'
@@ -264,8 +266,8 @@ def sections(heads: dict, lines, form, hidden: set, *, detail: bool = False) -> 
             }
         section["hidden"] = section["hidden"] and not shown
         section["rows"].append(
-            f"<li{attrs}>{head[text]}{_input('q', 'Quantité', pk, form)}"
-            f"{_input('t', 'Tolérance', pk, form)}"
+            f"<li{attrs}>{head[text]}{_input('q', 'Quantité', pk, form, product.name)}"
+            f"{_input('t', 'Tolérance', pk, form, product.name)}"
             # </li> left out, as HTML allows: 5 bytes a product.
             f"{fill_html(line, detail=detail)}"
         )

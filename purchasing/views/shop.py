@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from catalogue import local as catalogue_local
@@ -256,8 +257,20 @@ def _page_context(request, round_, shop, order, form, catalogue, rows=None) -> d
     sections = order_rows.sections(
         catalogue["heads"], estimate["lines"], form, context["hidden"], detail=detail
     )
+    # The links of the page keep the shop and the view (short or detail); the switch
+    # between the views keeps the filters too.
+    keep = {key: request.GET[key] for key in ("shop",) if request.GET.get(key)}
+    if detail:
+        keep[DETAIL] = "1"
+    switch = request.GET.copy()
+    for key in (DETAIL, "remplir"):
+        switch.pop(key, None)
+    if not detail:
+        switch[DETAIL] = "1"
     return {
         **context,
+        "keep_query": urlencode(keep),
+        "switch_query": switch.urlencode(),
         "estimate": estimate,
         "sections": sections,
         "products_count": len(estimate["lines"]),

@@ -467,3 +467,52 @@ def test_what_the_shopkeeper_typed_is_escaped(client, world, nasty, detail):
     [field] = parsed(response).xpath(f'//input[@name="q{nasty.pk}"]')
     assert field.get("value") == quantity
     assert parsed(response).xpath('//form[@id="order-form"]//script') == []
+
+
+# --- The links keep the view and the filters ------------------------------------------
+
+
+def links(response) -> dict[str, str]:
+    """Link text -> its query string (unescaped), and the filter form's hidden fields."""
+    tree = lxml.html.fromstring(response.content.decode())
+    found = {a.text_content().strip(): a.get("href") for a in tree.iter("a") if a.get("href")}
+    hidden = {
+        field.get("name"): field.get("value")
+        for field in tree.xpath('//form[@id="product-filter"]//input[@type="hidden"]')
+    }
+    return found, hidden
+
+
+def test_the_detail_view_is_kept_by_the_filters_and_the_fill_links(client, world):
+    client.force_login(world["keeper"])
+    shop = world["shop"].pk
+    response = client.get(url(world, f"?detail=1&q=farine&shop={shop}"))
+    found, hidden = links(response)
+    assert hidden == {"shop": str(shop), "detail": "1"}  # "Filtrer" keeps both
+    assert found["Tout afficher"] == f"?shop={shop}&detail=1"
+    assert found["Reprendre ma dernière commande"] == f"?remplir=derniere&shop={shop}&detail=1"
+    assert found["Utiliser la suggestion"] == f"?remplir=suggestion&shop={shop}&detail=1"
+    # The switch keeps the search and the shop, and leaves the detail.
+    assert found["Vue courte"] == f"?q=farine&shop={shop}"
+    short = client.get(url(world, found["Vue courte"])).content.decode()
+    assert 'name="detail"' not in short and 'class="case-fill"' not in short
+
+    response = client.get(url(world, f"?q=farine&remplir=derniere&shop={shop}"))
+    found, hidden = links(response)
+    assert hidden == {"shop": str(shop)}
+    assert found["Tout afficher"] == f"?shop={shop}"
+    # To the detail, with the search and the shop, without filling the form again.
+    assert found["Le détail en phrases"] == f"?q=farine&shop={shop}&detail=1"
+
+
+def test_a_field_in_error_names_its_product_for_a_screen_reader(client, world):
+    client.force_login(world["keeper"])
+    farine = world["products"]["farine"]
+    response = client.post(url(world), form_data(world, {"farine": ("-3", "")}))
+    assert response.status_code == 400
+    tree = lxml.html.fromstring(response.content.decode())
+    [label] = tree.xpath(f'//label[@for="id_q{farine.pk}"]')
+    assert label.text_content() == "Quantité : Farine de blé T65"
+    assert label.xpath('.//span[@class="visually-hidden"]')[0].text_content() == (
+        " : Farine de blé T65"
+    )

@@ -211,7 +211,8 @@ def test_a_bad_quantity_is_said_beside_its_field_keeps_the_input_and_saves_nothi
     assert message in line.text and "field-error" in line.html
     # The field in full: its label, what was typed, the numeric keyboard, its error.
     assert (
-        f'<label for="id_q{world["galettes"].pk}">Quantité</label><input type="number" '
+        f'<label for="id_q{world["galettes"].pk}">Quantité<span class="visually-hidden"> : '
+        f'Galettes</span></label><input type="number" '
         f'name="q{world["galettes"].pk}" value="{typed}" min="0" inputmode="numeric" '
         f'aria-invalid="true" id="id_q{world["galettes"].pk}">'
     ) in line.html
