@@ -123,8 +123,9 @@ def test_the_order_form_leaves_the_phone_screen_to_the_products(
     )
     assert placement["top"] >= 0, placement
     assert placement["bottom"] <= placement["barTop"], placement
-    # The field in error is shown in full, with its label, and the page stays accessible.
-    expect(phone.get_by_label("Quantité", exact=True)).to_have_value("-3")
+    # The field in error is shown in full, with its label naming the product, and the
+    # page stays accessible.
+    expect(phone.get_by_label(f"Quantité : {last.name}", exact=True)).to_have_value("-3")
     assert_accessible(phone)
     phone.screenshot(path=str(ARTEFACTS / "order-form-phone-error.png"))
     screenshot(phone, "order-form-phone-error-full")
