@@ -1,6 +1,6 @@
 """The recall banner of a shopkeeper's pages (docs/recalls.md, "The banner"): the lines of
 recalls their shops have not confirmed, read once per request and only if a page shows
-it (one query)."""
+it (one query when there is none)."""
 
 from django.utils.functional import SimpleLazyObject
 

@@ -180,7 +180,9 @@ def test_the_trace_refuses_bad_input(api, world, query, field):
 # --- The recall -----------------------------------------------------------------------
 
 
-def test_a_recall_blocks_the_lot_tells_every_shop_and_each_confirms(api, world, tmp_path):
+def test_a_recall_blocks_the_lot_tells_every_shop_and_each_confirms(
+    api, world, tmp_path, django_assert_num_queries
+):
     romazy, bazouges, tremblay = world["romazy"], world["bazouges"], world["tremblay"]
     product = world["product"]
     response = recall(api, world)
@@ -234,7 +236,8 @@ def test_a_recall_blocks_the_lot_tells_every_shop_and_each_confirms(api, world, 
 
     # The shopkeeper's pages carry the banner until the withdrawal is confirmed.
     keeper = world["keepers"][romazy]
-    assert [line.shop for line in unconfirmed_recalls(user=keeper)] == [romazy]
+    with django_assert_num_queries(2):  # is there any, then the banner's lines
+        assert [line.shop for line in unconfirmed_recalls(user=keeper)] == [romazy]
     confirmed = api.as_user(keeper).post(
         f"/api/recalls/{body['id']}/confirm/", {"shop": romazy.pk}, format="json"
     )
@@ -246,7 +249,8 @@ def test_a_recall_blocks_the_lot_tells_every_shop_and_each_confirms(api, world, 
     assert (movement.quantity, movement.quantity_after) == (-6, 3)
     assert [(part.lot.code, part.quantity) for part in movement.lot_parts.all()] == [(LOT, 6)]
     assert quantity(romazy, product) == 3
-    assert unconfirmed_recalls(user=keeper) == []
+    with django_assert_num_queries(1):  # nothing to show: one bare query (every page)
+        assert unconfirmed_recalls(user=keeper) == []
     # Twice: refused, nothing more withdrawn.
     again = api.as_user(keeper).post(
         f"/api/recalls/{body['id']}/confirm/", {"shop": romazy.pk}, format="json"
