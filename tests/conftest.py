@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from mache.periods import paris_today
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory
@@ -96,6 +97,13 @@ def api():
 
     client.as_user = as_user
     return client
+
+
+@pytest.fixture
+def today():
+    """The Paris day, read as the test starts. Never a module constant: a run that crosses
+    midnight in Paris would compare yesterday's date with the day the code reads."""
+    return paris_today()
 
 
 @pytest.fixture
