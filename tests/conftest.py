@@ -9,6 +9,7 @@ from mache.periods import paris_today
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory
+from .helpers import FAST_PASSWORD_HASHERS
 
 REDIS_DATABASES = 16  # redis-server's default `databases`
 
@@ -139,7 +140,7 @@ def accountant(shop):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # PBKDF2's deliberate slowness buys nothing in tests; the hasher is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
