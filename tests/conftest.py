@@ -185,10 +185,20 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def _session_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, real Redis broker) for the whole session."""
-    from celery.contrib.testing.worker import start_worker
+    from celery.contrib.testing.worker import start_worker, test_worker_started
     from django.conf import settings
 
     from mache.celery import app
+
+    def wake_its_loop_often(sender, worker, consumer, **kwargs):
+        # With the threads pool, a task that ends does not wake the worker's event loop
+        # (celery/celery#6941): the loop sleeps until its next timer, up to 10 s, before
+        # it takes the next message waiting (prefetch 1 per thread, late acks). A timer
+        # every 0.1 s bounds that wait. Tests only: the worker deployed runs prefork,
+        # whose pool wakes the loop (docker-compose.yml, manage.py serve).
+        consumer.timer.call_repeatedly(0.1, lambda: None)
+
+    test_worker_started.connect(wake_its_loop_often, sender=app, weak=False)
 
     if settings.CELERY_BROKER_URL.startswith("redis://"):
         # Tasks that earlier tests sent with no worker running name rows those tests
@@ -211,6 +221,7 @@ def _session_worker(django_db_setup, django_db_blocker):
             shutdown_timeout=30,
         ) as worker,
     ):
+        test_worker_started.disconnect(wake_its_loop_often, sender=app)
         yield worker
     # The worker's threads keep their database connections: end them, or the test
     # database cannot be dropped.
