@@ -222,6 +222,7 @@ def _session_worker(django_db_setup, django_db_blocker):
         ) as worker,
     ):
         test_worker_started.disconnect(wake_its_loop_often, sender=app)
+        _consumes(worker, False)  # until a test asks for it (live_worker)
         yield worker
     # The worker's threads keep their database connections: end them, or the test
     # database cannot be dropped.
@@ -234,6 +235,31 @@ def _session_worker(django_db_setup, django_db_blocker):
         )
 
 
+def _consumes(worker, consumes: bool) -> None:
+    """The session's worker takes tasks from the default queue while a live_worker test
+    runs, and only then: a transactional test without it commits writes whose tasks (a
+    document stored, an e-mail) must not be run behind its back, in the worker's thread,
+    while it counts rows. Asked through the broker (remote control), which the worker's
+    own loop answers."""
+    from mache.celery import app
+
+    control = app.control.add_consumer if consumes else app.control.cancel_consumer
+    replies = control("celery", destination=[worker.hostname], reply=True, timeout=10)
+    assert replies, f"the test worker did not answer {control.__name__}"
+
+
+def _wait_until_idle(timeout: float) -> list[str]:
+    """Wait for the session's worker to end the tasks it runs or holds; those left."""
+    import time
+
+    from celery.worker import state
+
+    deadline = time.monotonic() + timeout
+    while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [request.name for request in (*state.active_requests, *state.reserved_requests)]
+
+
 @pytest.fixture
 def live_worker(_session_worker):
     """The session's worker, idle and with an empty queue when the test starts.
@@ -242,18 +268,15 @@ def live_worker(_session_worker):
     its own connections, so it only sees committed rows. Tasks that earlier tests sent
     (their rows flushed since: an e-mail of a round gone, a report asked by the schema
     walk) are dropped, and the test waits for the ones already running, so that its own
-    tasks never queue behind them.
+    tasks never queue behind them. The worker consumes during the test only (_consumes),
+    and the test's own tasks are left to end before the next test.
     """
-    import time
-
-    from celery.worker import state
-
     from mache.celery import app
 
     app.control.purge()
-    deadline = time.monotonic() + 60
-    while state.active_requests and time.monotonic() < deadline:
-        time.sleep(0.1)
-    busy = [request.name for request in state.active_requests]
+    busy = _wait_until_idle(60)
     assert not busy, f"the test worker is still busy with earlier tests' tasks: {busy}"
-    return _session_worker
+    _consumes(_session_worker, True)
+    yield _session_worker
+    _consumes(_session_worker, False)
+    _wait_until_idle(60)  # what is left is said by the next live_worker test
