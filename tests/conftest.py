@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from mache.periods import paris_today
 from shops.models import User
 
 from .factories import CooperativeFactory, ShopFactory, UserFactory
+from .helpers import FAST_PASSWORD_HASHERS
 
 REDIS_DATABASES = 16  # redis-server's default `databases`
 
@@ -99,6 +101,13 @@ def api():
 
 
 @pytest.fixture
+def today():
+    """The Paris day, read as the test starts. Never a module constant: a run that crosses
+    midnight in Paris would compare yesterday's date with the day the code reads."""
+    return paris_today()
+
+
+@pytest.fixture
 def coop(db):
     return CooperativeFactory()
 
@@ -131,7 +140,7 @@ def accountant(shop):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # PBKDF2's deliberate slowness buys nothing in tests; the hasher is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -176,10 +185,20 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def _session_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, real Redis broker) for the whole session."""
-    from celery.contrib.testing.worker import start_worker
+    from celery.contrib.testing.worker import start_worker, test_worker_started
     from django.conf import settings
 
     from mache.celery import app
+
+    def wake_its_loop_often(sender, worker, consumer, **kwargs):
+        # With the threads pool, a task that ends does not wake the worker's event loop
+        # (celery/celery#6941): the loop sleeps until its next timer, up to 10 s, before
+        # it takes the next message waiting (prefetch 1 per thread, late acks). A timer
+        # every 0.1 s bounds that wait. Tests only: the worker deployed runs prefork,
+        # whose pool wakes the loop (docker-compose.yml, manage.py serve).
+        consumer.timer.call_repeatedly(0.1, lambda: None)
+
+    test_worker_started.connect(wake_its_loop_often, sender=app, weak=False)
 
     if settings.CELERY_BROKER_URL.startswith("redis://"):
         # Tasks that earlier tests sent with no worker running name rows those tests
@@ -202,6 +221,8 @@ def _session_worker(django_db_setup, django_db_blocker):
             shutdown_timeout=30,
         ) as worker,
     ):
+        test_worker_started.disconnect(wake_its_loop_often, sender=app)
+        _consumes(worker, False)  # until a test asks for it (live_worker)
         yield worker
     # The worker's threads keep their database connections: end them, or the test
     # database cannot be dropped.
@@ -214,6 +235,31 @@ def _session_worker(django_db_setup, django_db_blocker):
         )
 
 
+def _consumes(worker, consumes: bool) -> None:
+    """The session's worker takes tasks from the default queue while a live_worker test
+    runs, and only then: a transactional test without it commits writes whose tasks (a
+    document stored, an e-mail) must not be run behind its back, in the worker's thread,
+    while it counts rows. Asked through the broker (remote control), which the worker's
+    own loop answers."""
+    from mache.celery import app
+
+    control = app.control.add_consumer if consumes else app.control.cancel_consumer
+    replies = control("celery", destination=[worker.hostname], reply=True, timeout=10)
+    assert replies, f"the test worker did not answer {control.__name__}"
+
+
+def _wait_until_idle(timeout: float) -> list[str]:
+    """Wait for the session's worker to end the tasks it runs or holds; those left."""
+    import time
+
+    from celery.worker import state
+
+    deadline = time.monotonic() + timeout
+    while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [request.name for request in (*state.active_requests, *state.reserved_requests)]
+
+
 @pytest.fixture
 def live_worker(_session_worker):
     """The session's worker, idle and with an empty queue when the test starts.
@@ -222,18 +268,15 @@ def live_worker(_session_worker):
     its own connections, so it only sees committed rows. Tasks that earlier tests sent
     (their rows flushed since: an e-mail of a round gone, a report asked by the schema
     walk) are dropped, and the test waits for the ones already running, so that its own
-    tasks never queue behind them.
+    tasks never queue behind them. The worker consumes during the test only (_consumes),
+    and the test's own tasks are left to end before the next test.
     """
-    import time
-
-    from celery.worker import state
-
     from mache.celery import app
 
     app.control.purge()
-    deadline = time.monotonic() + 60
-    while state.active_requests and time.monotonic() < deadline:
-        time.sleep(0.1)
-    busy = [request.name for request in state.active_requests]
+    busy = _wait_until_idle(60)
     assert not busy, f"the test worker is still busy with earlier tests' tasks: {busy}"
-    return _session_worker
+    _consumes(_session_worker, True)
+    yield _session_worker
+    _consumes(_session_worker, False)
+    _wait_until_idle(60)  # what is left is said by the next live_worker test

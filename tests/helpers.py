@@ -11,9 +11,12 @@ import hashlib
 import html
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.apps import apps
+from django.db import transaction
+from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mache.formats import NBSP
@@ -140,6 +143,45 @@ def tables_digest(app_labels) -> str:
             rows = model.objects.order_by("pk").values_list()
             digest.update(repr((model._meta.label, list(rows))).encode())
     return digest.hexdigest()
+
+
+# --- Rows built once for a module -----------------------------------------------------
+
+# The hasher of the tests (tests/conftest.py, _fast_passwords): PBKDF2's deliberate
+# slowness buys nothing in tests.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def built_for_the_module(django_db_blocker, build: Callable[[], object]) -> Iterator[object]:
+    """What `build()` writes, written once for the tests of a module rather than once per
+    test: a module-scoped fixture yields from this, and the tests' own fixture takes it
+    with `db` and a `copy.deepcopy` of what it returned.
+
+    As Django's TestCase.setUpTestData: the rows are written in a transaction opened for
+    the module; each test runs in a savepoint of it (pytest-django's `db` nests its
+    atomic block), so what a test writes is rolled back at its end and the next test
+    finds the rows as built; the module's transaction is rolled back after its last test
+    (pytest tears a module's fixtures down before the next module's tests, under xdist
+    too). The deep copy gives each test instances of its own, as setUpTestData does.
+    Not for transactional tests: their flush would empty the module's rows as well."""
+    atomic = transaction.atomic()
+    # As the tests' own atomic blocks (django.test.TestCase._enter_atomics): a durable
+    # block inside the build is the services' outermost one, as it is in a test.
+    atomic._from_testcase = True
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+                built = build()
+        except BaseException as error:
+            atomic.__exit__(type(error), error, error.__traceback__)  # rolled back
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 # --- The URL walk ---------------------------------------------------------------------

@@ -2,22 +2,20 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from accounting.closing import period_close
 from accounting.models import ClosedPeriod, Entry
 from accounting.services import LineIn, chart_of_accounts, entry_post
 from mache.errors import NotAllowed
+from mache.periods import paris_today
 from tests.factories import CooperativeFactory, ShopFactory
-
-TODAY = timezone.localdate()
 
 
 def manual(shop_param, **changes):
     return {
         "shop": shop_param,
         "journal": "OD",
-        "date": str(TODAY),
+        "date": str(paris_today()),
         "label": "Régularisation",
         "piece_ref": "NOTE-12",
         "lines": [
@@ -28,12 +26,12 @@ def manual(shop_param, **changes):
     }
 
 
-def test_an_accountant_posts_a_manual_entry(api, accountant, shop):
+def test_an_accountant_posts_a_manual_entry(api, accountant, shop, today):
     response = api.as_user(accountant).post("/api/entries/", manual(shop.pk), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["shop"], body["journal"], body["number"]) == (shop.pk, "OD", 1)
-    assert body["reference"] == f"OD-{TODAY.year}-000001"
+    assert body["reference"] == f"OD-{today.year}-000001"
     assert [(ln["account"], ln["debit"], ln["credit"]) for ln in body["lines"]] == [
         ("658000", "12.30", "0.00"),
         ("512000", "0.00", "12.30"),
@@ -113,8 +111,8 @@ def test_bad_manual_entries_are_400_and_post_nothing(api, accountant, shop, chan
     assert not Entry.objects.exists()
 
 
-def test_an_entry_in_a_closed_month_is_400(api, accountant, shop):
-    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def test_an_entry_in_a_closed_month_is_400(api, accountant, shop, today):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     ClosedPeriod.objects.create(ledger=shop.ledger, month=last_month)
     response = api.as_user(accountant).post(
         "/api/entries/", manual(shop.pk, date=str(last_month + dt.timedelta(days=3))), format="json"
@@ -172,11 +170,11 @@ def test_the_cooperatives_books_are_for_coordinators(api, coordinator, accountan
     assert [j["code"] for j in journals] == ["ACH", "BQ", "CAI", "OD", "VTE"]
 
 
-def test_an_accountant_sees_only_the_books_of_their_shops(api, accountant, shop, other_shop):
+def test_an_accountant_sees_only_the_books_of_their_shops(api, accountant, shop, other_shop, today):
     entry_post(
         ledger=other_shop.ledger,
         journal="OD",
-        date=TODAY,
+        date=today,
         label="Autre",
         piece_ref="X",
         lines=[LineIn("658000", debit=Decimal("1.00")), LineIn("512000", credit=Decimal("1.00"))],
@@ -190,8 +188,8 @@ def test_an_accountant_sees_only_the_books_of_their_shops(api, accountant, shop,
     assert Entry.objects.count() == 1
 
 
-def test_entries_filter_by_period_and_journal(api, accountant, shop):
-    for day, journal in ((TODAY - dt.timedelta(days=40), "OD"), (TODAY, "OD"), (TODAY, "BQ")):
+def test_entries_filter_by_period_and_journal(api, accountant, shop, today):
+    for day, journal in ((today - dt.timedelta(days=40), "OD"), (today, "OD"), (today, "BQ")):
         entry_post(
             ledger=shop.ledger,
             journal=journal,
@@ -204,20 +202,20 @@ def test_entries_filter_by_period_and_journal(api, accountant, shop):
             ],
         )
     client = api.as_user(accountant)
-    since = TODAY - dt.timedelta(days=5)
+    since = today - dt.timedelta(days=5)
     assert client.get(f"/api/entries/?shop={shop.pk}&from={since}").json()["count"] == 2
     assert client.get(f"/api/entries/?shop={shop.pk}&from={since}&journal=BQ").json()["count"] == 1
     assert client.get(f"/api/entries/?shop={shop.pk}&from=hier").status_code == 400
 
 
 def test_the_entry_list_makes_a_fixed_number_of_queries(
-    api, accountant, shop, django_assert_num_queries
+    api, accountant, shop, django_assert_num_queries, today
 ):
     for n in range(15):
         entry_post(
             ledger=shop.ledger,
             journal="OD",
-            date=TODAY,
+            date=today,
             label=f"e{n}",
             piece_ref="x",
             lines=[
@@ -231,8 +229,8 @@ def test_the_entry_list_makes_a_fixed_number_of_queries(
         assert client.get(f"/api/entries/?shop={shop.pk}").json()["count"] == 15
 
 
-def test_closing_a_month_locks_it(api, coordinator, shop):
-    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def test_closing_a_month_locks_it(api, coordinator, shop, today):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     client = api.as_user(coordinator)
     response = client.post(
         "/api/periods/close/", {"shop": shop.pk, "month": f"{last_month:%Y-%m}"}, format="json"
@@ -240,16 +238,16 @@ def test_closing_a_month_locks_it(api, coordinator, shop):
     assert response.status_code == 201, response.json()
     assert ClosedPeriod.objects.filter(ledger=shop.ledger, month=last_month).exists()
     current = client.post(
-        "/api/periods/close/", {"shop": shop.pk, "month": f"{TODAY:%Y-%m}"}, format="json"
+        "/api/periods/close/", {"shop": shop.pk, "month": f"{today:%Y-%m}"}, format="json"
     )
     assert current.status_code == 400 and "month" in current.json()
     bad = client.post("/api/periods/close/", {"shop": shop.pk, "month": "2026-13"}, format="json")
     assert bad.status_code == 400 and "month" in bad.json()
 
 
-def test_accountants_post_entries_but_do_not_close_months(api, accountant, shop):
+def test_accountants_post_entries_but_do_not_close_months(api, accountant, shop, today):
     # Issue 10, point 6: closing a month is for good, and the coordinator's alone.
-    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     response = api.as_user(accountant).post(
         "/api/periods/close/", {"shop": shop.pk, "month": f"{last_month:%Y-%m}"}, format="json"
     )
@@ -257,8 +255,8 @@ def test_accountants_post_entries_but_do_not_close_months(api, accountant, shop)
     assert not ClosedPeriod.objects.exists()
 
 
-def test_the_closing_service_refuses_an_accountant_too(accountant, shop):
-    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def test_the_closing_service_refuses_an_accountant_too(accountant, shop, today):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     with pytest.raises(NotAllowed):
         period_close(ledger=shop.ledger, month=last_month, user=accountant)
     assert not ClosedPeriod.objects.exists()

@@ -16,9 +16,6 @@ from mache.periods import paris_today
 from tests.accounting.test_pages import errors_beside, errors_of_group, value_of
 from tests.factories import SupplierFactory, post_bank_charge
 
-TODAY = paris_today()
-MONTH_START = TODAY.replace(day=1)
-
 
 def new_url(shop) -> str:
     return f"/comptable/{shop.pk}/ecritures/nouvelle/"
@@ -27,7 +24,7 @@ def new_url(shop) -> str:
 def typed(**changes) -> dict:
     return {
         "journal": "OD",
-        "date": TODAY.isoformat(),
+        "date": paris_today().isoformat(),
         "label": "Régularisation",
         "piece_ref": "NOTE-7",
         "line1_account": "658000",
@@ -125,8 +122,8 @@ def test_the_auxiliary_typed_is_posted(logged, shop):
     assert (line.auxiliary.code, line.credit) == ("COOP", Decimal("12.30"))
 
 
-def test_the_piece_date_is_kept_for_the_whole_entry(logged, shop):
-    day = TODAY - dt.timedelta(days=1)
+def test_the_piece_date_is_kept_for_the_whole_entry(logged, shop, today):
+    day = today - dt.timedelta(days=1)
     logged.post(new_url(shop), typed(piece_date=day.isoformat()))
     assert Entry.objects.get().piece_date == day
 
@@ -171,19 +168,20 @@ def test_the_search_is_for_those_who_write_the_books(client, shopkeeper, account
 # --- The reversal's date --------------------------------------------------------------
 
 
-def test_a_reversal_takes_the_date_chosen_on_the_books_page(logged, shop):
-    entry = post_bank_charge(shop.ledger, day=MONTH_START)
+def test_a_reversal_takes_the_date_chosen_on_the_books_page(logged, shop, today):
+    month_start = today.replace(day=1)
+    entry = post_bank_charge(shop.ledger, day=month_start)
     page = logged.get(f"/comptable/{shop.pk}/").content.decode()
-    assert f'name="date" id="reverse-date-{entry.pk}" value="{TODAY:%Y-%m-%d}"' in page
+    assert f'name="date" id="reverse-date-{entry.pk}" value="{today:%Y-%m-%d}"' in page
     logged.post(
-        f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/", {"date": MONTH_START.isoformat()}
+        f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/", {"date": month_start.isoformat()}
     )
     reversal = Entry.objects.get(reversal_of=entry)
-    assert (reversal.date, reversal.piece_ref) == (MONTH_START, f"EXT-{entry.reference}")
+    assert (reversal.date, reversal.piece_ref) == (month_start, f"EXT-{entry.reference}")
 
 
-def test_a_reversal_into_a_closed_month_is_said_and_writes_nothing(logged, shop):
-    last_month = (MONTH_START - dt.timedelta(days=1)).replace(day=1)
+def test_a_reversal_into_a_closed_month_is_said_and_writes_nothing(logged, shop, today):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     entry = post_bank_charge(shop.ledger, day=last_month)
     ClosedPeriod.objects.create(ledger=shop.ledger, month=last_month)
     page = logged.post(

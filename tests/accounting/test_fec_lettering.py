@@ -13,7 +13,6 @@ from accounting.fec.format import FIELDS
 from accounting.lettering import letters_of
 from accounting.services import cooperative_ledger
 from accounting.statements import general_ledger
-from mache.periods import paris_today
 from payments.services.payments import payment_cancel, payment_record
 from purchasing.services.settlement import invoice_customer_line
 from tests.factories import CooperativeFactory, ShopFactory, UserFactory
@@ -22,7 +21,6 @@ from tests.factories.purchasing import received_round
 pytestmark = pytest.mark.django_db
 
 LET, DATE_LET = FIELDS.index("EcritureLet"), FIELDS.index("DateLet")
-TODAY = paris_today()
 
 
 def rows_of(content: bytes) -> list[list[str]]:
@@ -30,29 +28,29 @@ def rows_of(content: bytes) -> list[list[str]]:
 
 
 @pytest.fixture
-def settled():
+def settled(today):
     """Two shops: one invoice paid in full (lettered), one half paid (not lettered), a
     payment cancelled (its letter removed)."""
     CooperativeFactory()
     paid_shop, open_shop = ShopFactory(), ShopFactory()
     invoices = received_round({paid_shop: 12, open_shop: 12})
     paid, half = invoices[paid_shop.pk], invoices[open_shop.pk]
-    payment_record(shop=paid_shop, date=TODAY, amount=paid.total_incl_vat, method="transfer")
-    payment_record(shop=open_shop, date=TODAY, amount=Decimal("5.00"), method="cheque")
+    payment_record(shop=paid_shop, date=today, amount=paid.total_incl_vat, method="transfer")
+    payment_record(shop=open_shop, date=today, amount=Decimal("5.00"), method="cheque")
     third = received_round({open_shop: 6})[open_shop.pk]
     cancelled = payment_record(
         shop=open_shop,
-        date=TODAY,
+        date=today,
         amount=third.total_incl_vat,
         method="cheque",
         invoices=[third.pk],
     )
-    payment_cancel(payment=cancelled, date=TODAY)
+    payment_cancel(payment=cancelled, date=today)
     return {"paid": paid, "half": half, "third": third}
 
 
-def test_the_fec_carries_each_lettered_line_letter_and_date(settled):
-    filename, content = fec_export(ledger=cooperative_ledger(), year=TODAY.year)
+def test_the_fec_carries_each_lettered_line_letter_and_date(settled, today):
+    filename, content = fec_export(ledger=cooperative_ledger(), year=today.year)
     assert fec_violations(content, filename) == []
     rows = rows_of(content)
     lettered = [row for row in rows if row[LET]]
@@ -70,18 +68,18 @@ def test_the_fec_carries_each_lettered_line_letter_and_date(settled):
     assert all(row[DATE_LET] == "" for row in rows if not row[LET])
 
 
-def test_the_fec_still_reads_the_books_in_four_queries(settled, django_assert_num_queries):
+def test_the_fec_still_reads_the_books_in_four_queries(settled, django_assert_num_queries, today):
     ledger = cooperative_ledger()
     # The SIRET, the fiscal years, the year's lines (letters joined), the balances before.
     with django_assert_num_queries(4):
-        filename, content = fec_export(ledger=ledger, year=TODAY.year)
+        filename, content = fec_export(ledger=ledger, year=today.year)
     assert fec_violations(content, filename) == []
     assert sum(1 for row in rows_of(content) if row[LET]) == 2
 
 
-def test_the_general_ledger_shows_the_letters(api, settled):
+def test_the_general_ledger_shows_the_letters(api, settled, today):
     ledger = cooperative_ledger()
-    statement = general_ledger(ledger=ledger, date_from=TODAY, date_to=TODAY)
+    statement = general_ledger(ledger=ledger, date_from=today, date_to=today)
     [customers] = [a for a in statement.accounts if a.account == accounts.CUSTOMERS]
     paid_line = invoice_customer_line(settled["paid"])
     code, _ = letters_of([paid_line.pk])[paid_line.pk]
@@ -91,7 +89,7 @@ def test_the_general_ledger_shows_the_letters(api, settled):
 
     coordinator = UserFactory(role="coordinator")
     client = api.as_user(coordinator)
-    query = {"shop": "coop", "from": TODAY.isoformat(), "to": TODAY.isoformat()}
+    query = {"shop": "coop", "from": today.isoformat(), "to": today.isoformat()}
     body = client.get("/api/statements/general-ledger/", query).json()
     [json_customers] = [a for a in body["accounts"] if a["account"] == accounts.CUSTOMERS]
     assert [line["letter"] for line in json_customers["lines"]] == [

@@ -14,8 +14,6 @@ from mache.periods import paris_today
 from tests.factories import CooperativeFactory, SupplierFactory, post_entry
 from tests.factories.accounting import credit, debit
 
-TODAY = paris_today()
-
 
 def line(account, *, debit=None, credit=None, aux=None, label=""):
     body = {"account": account, "label": label}
@@ -32,7 +30,7 @@ def entry(shop_param, *lines, **changes):
     return {
         "shop": shop_param,
         "journal": "OD",
-        "date": str(TODAY),
+        "date": str(paris_today()),
         "label": "Régularisation",
         "piece_ref": "NOTE-2026-14",
         "lines": list(lines) or [line("658000", debit="12.30"), line("512000", credit="12.30")],
@@ -55,8 +53,8 @@ def client(api, accountant):
 # --- The piece ---------------------------------------------------------------------------
 
 
-def test_the_piece_typed_is_the_piece_kept_with_one_piece_date(client, shop):
-    piece_day = TODAY - dt.timedelta(days=2)
+def test_the_piece_typed_is_the_piece_kept_with_one_piece_date(client, shop, today):
+    piece_day = today - dt.timedelta(days=2)
     response = client.post(
         "/api/entries/",
         entry(shop.pk, piece_ref="  FAC-889 ", piece_date=str(piece_day)),
@@ -67,7 +65,7 @@ def test_the_piece_typed_is_the_piece_kept_with_one_piece_date(client, shop):
     assert (body["piece_ref"], body["piece_date"]) == ("FAC-889", str(piece_day))
     # Without a piece date, the piece is dated the entry's day.
     second = client.post("/api/entries/", entry(shop.pk), format="json").json()
-    assert second["piece_date"] == str(TODAY)
+    assert second["piece_date"] == str(today)
 
 
 @pytest.mark.parametrize("piece", [None, "", "   "])
@@ -199,11 +197,11 @@ def test_the_cooperative_is_a_shops_supplier(client, shop):
     assert response.json()["lines"][0]["auxiliary"] == "COOP"
 
 
-def test_an_auxiliary_account_the_ledger_has_is_taken(client, shop):
+def test_an_auxiliary_account_the_ledger_has_is_taken(client, shop, today):
     post_entry(
         shop.ledger,
         "ACH",
-        TODAY,
+        today,
         "Facture",
         "F-1",
         debit("607000", "5.00"),
@@ -266,11 +264,11 @@ def test_a_shop_is_not_its_own_customer_nor_a_supplier_under_411(api, coordinato
     assert [m[:9] for m in response.json()["lines"]] == ["Ligne 1 :", "Ligne 2 :"]
 
 
-def test_an_auxiliary_of_another_account_is_refused(client, shop):
+def test_an_auxiliary_of_another_account_is_refused(client, shop, today):
     post_entry(
         shop.ledger,
         "ACH",
-        TODAY,
+        today,
         "Facture",
         "F-1",
         debit("607000", "5.00"),
@@ -306,8 +304,8 @@ def test_every_error_is_said_at_once(client, shop):
 # --- In the FEC -----------------------------------------------------------------------
 
 
-def test_the_fec_shows_the_typed_piece_one_piece_date_and_the_auxiliaries(client, shop):
-    piece_day = TODAY - dt.timedelta(days=1)
+def test_the_fec_shows_the_typed_piece_one_piece_date_and_the_auxiliaries(client, shop, today):
+    piece_day = today - dt.timedelta(days=1)
     response = client.post(
         "/api/entries/",
         entry(
@@ -333,7 +331,7 @@ def test_the_fec_shows_the_typed_piece_one_piece_date_and_the_auxiliaries(client
         format="json",
     )
     assert response.status_code == 201, response.json()
-    filename, content = fec_export(ledger=shop.ledger, year=TODAY.year)
+    filename, content = fec_export(ledger=shop.ledger, year=today.year)
     assert fec_violations(content, filename) == []
     rows = [r.split("\t") for r in content.decode().splitlines()[1:]]
     ours = [r for r in rows if r[2] == response.json()["reference"]]

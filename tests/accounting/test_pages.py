@@ -19,11 +19,14 @@ from mache.formats import format_eur
 from mache.periods import last_day_of_month, paris_today
 from tests.factories import post_bank_charge
 
-TODAY = paris_today()
-MONTH_START = TODAY.replace(day=1)
-MONTH_END = last_day_of_month(MONTH_START)
-PERIOD = {"start": MONTH_START.isoformat(), "end": MONTH_END.isoformat()}
 BUDGET = 20
+
+
+@pytest.fixture
+def period(today) -> dict:
+    """The current month, which the books show by default."""
+    month_start = today.replace(day=1)
+    return {"start": month_start.isoformat(), "end": last_day_of_month(month_start).isoformat()}
 
 
 def errors_beside(page: str, name: str) -> list[str]:
@@ -58,7 +61,7 @@ def books_url(shop_or_coop) -> str:
 
 def ticket(**changes) -> dict:
     return {
-        "date": TODAY.isoformat(),
+        "date": paris_today().isoformat(),
         "ttc_20": "120,00",
         "ttc_5_5": "10.55",
         "cash": "30,55",
@@ -68,23 +71,23 @@ def ticket(**changes) -> dict:
     }
 
 
-def test_the_till_offers_todays_ticket(client, shopkeeper, shop):
+def test_the_till_offers_todays_ticket(client, shopkeeper, shop, today):
     client.force_login(shopkeeper)
     response = client.get("/caisse/")
     assert response.status_code == 200
     page = response.content.decode()
     assert shop.name in page
-    assert value_of(page, "date") == TODAY.isoformat()
+    assert value_of(page, "date") == today.isoformat()
     assert "Ventes TTC à 5,5" in page and "Carte bancaire" in page
 
 
-def test_a_shopkeeper_records_a_z_ticket_typed_with_decimal_commas(client, shopkeeper, shop):
+def test_a_shopkeeper_records_a_z_ticket_typed_with_decimal_commas(client, shopkeeper, shop, today):
     client.force_login(shopkeeper)
     response = client.post("/caisse/", ticket())
     assert response.status_code == 302
     day = SalesDay.objects.get(shop=shop)
     assert (day.date, day.cash, day.card, day.other) == (
-        TODAY,
+        today,
         Decimal("30.55"),
         Decimal("100.00"),
         Decimal("0.00"),
@@ -94,8 +97,8 @@ def test_a_shopkeeper_records_a_z_ticket_typed_with_decimal_commas(client, shopk
         (Decimal("20.00"), Decimal("120.00")),
     ]
     page = client.get(response["Location"]).content.decode()
-    assert f"Ticket Z du {TODAY:%d/%m/%Y} enregistré : {format_eur(Decimal('130.55'))}" in page
-    assert f"VTE-{TODAY.year}-000001" in page  # the recent tickets, with their entry
+    assert f"Ticket Z du {today:%d/%m/%Y} enregistré : {format_eur(Decimal('130.55'))}" in page
+    assert f"VTE-{today.year}-000001" in page  # the recent tickets, with their entry
 
 
 def test_payments_that_do_not_match_the_sales_are_said_beside_the_payments(client, shopkeeper):
@@ -116,10 +119,10 @@ def test_payments_that_do_not_match_the_sales_are_said_beside_the_payments(clien
     assert not SalesDay.objects.exists() and not Entry.objects.exists()
 
 
-def test_a_second_ticket_for_the_day_is_refused_beside_the_date(client, shopkeeper, shop):
+def test_a_second_ticket_for_the_day_is_refused_beside_the_date(client, shopkeeper, shop, today):
     sales_day_record(
         shop=shop,
-        date=TODAY,
+        date=today,
         user=shopkeeper,
         lines=[{"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("12.00")}],
         payments={"cash": Decimal("12.00")},
@@ -127,13 +130,13 @@ def test_a_second_ticket_for_the_day_is_refused_beside_the_date(client, shopkeep
     client.force_login(shopkeeper)
     page = client.post("/caisse/", ticket()).content.decode()
     [message] = errors_beside(page, "date")
-    assert message.startswith(f"Le ticket Z du {TODAY:%d/%m/%Y} est déjà enregistré")
+    assert message.startswith(f"Le ticket Z du {today:%d/%m/%Y} est déjà enregistré")
     assert SalesDay.objects.count() == 1 and Entry.objects.count() == 1
 
 
-def test_a_future_day_is_refused_beside_the_date(client, shopkeeper):
+def test_a_future_day_is_refused_beside_the_date(client, shopkeeper, today):
     client.force_login(shopkeeper)
-    tomorrow = TODAY + dt.timedelta(days=1)
+    tomorrow = today + dt.timedelta(days=1)
     page = client.post("/caisse/", ticket(date=tomorrow.isoformat())).content.decode()
     assert "dans le futur" in errors_beside(page, "date")[0]
     assert value_of(page, "date") == tomorrow.isoformat()
@@ -161,11 +164,11 @@ def test_bad_till_input_is_said_beside_its_field(client, shopkeeper, field, type
     assert not SalesDay.objects.exists() and not Entry.objects.exists()
 
 
-def test_an_empty_ticket_writes_nothing(client, shopkeeper):
+def test_an_empty_ticket_writes_nothing(client, shopkeeper, today):
     client.force_login(shopkeeper)
     page = client.post("/caisse/", {}).content.decode()
     assert errors_beside(page, "date") == ["Ce champ est obligatoire."]
-    page = client.post("/caisse/", {"date": TODAY.isoformat()}).content.decode()
+    page = client.post("/caisse/", {"date": today.isoformat()}).content.decode()
     assert errors_of_group(page, "lines") == [
         "Le total des ventes est nul : il n'y a rien à comptabiliser."
     ]
@@ -187,12 +190,12 @@ def test_the_till_is_for_shopkeepers_and_coordinators(
 
 @pytest.mark.parametrize("days", [3, 40])
 def test_the_till_stays_within_its_query_budget(
-    client, shopkeeper, shop, django_assert_max_num_queries, days
+    client, shopkeeper, shop, django_assert_max_num_queries, days, today
 ):
     for back in range(days):
         sales_day_record(
             shop=shop,
-            date=TODAY - dt.timedelta(days=back),
+            date=today - dt.timedelta(days=back),
             user=shopkeeper,
             lines=[{"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("10.55")}],
             payments={"card": Decimal("10.55")},
@@ -225,27 +228,29 @@ def test_a_coordinator_sees_every_shop_and_the_cooperative(
 # --- The books ------------------------------------------------------------------------
 
 
-def test_the_books_show_the_period_statements_and_entries(client, accountant, shop):
+def test_the_books_show_the_period_statements_and_entries(client, accountant, shop, today, period):
     entry = post_bank_charge(shop.ledger, amount="1234.56")
     client.force_login(accountant)
     response = client.get(books_url(shop))
     assert response.status_code == 200
     page = response.content.decode()
     # The current month by default.
-    assert (value_of(page, "start"), value_of(page, "end")) == (PERIOD["start"], PERIOD["end"])
-    query = f"start={PERIOD['start']}&amp;end={PERIOD['end']}"
+    assert (value_of(page, "start"), value_of(page, "end")) == (period["start"], period["end"])
+    query = f"start={period['start']}&amp;end={period['end']}"
     for slug in ("balance", "grand-livre", "journal", "compte-de-resultat", "tva"):
         for extension in ("csv", "xlsx", "pdf"):
             assert f"/comptable/{shop.pk}/releves/{slug}.{extension}?{query}" in page
     # The trial balance's preview, in French figures.
     assert "658000" in page and format_eur(Decimal("1234.56")) in page
     assert "1\u00a0234,56\u00a0€" in page
-    assert entry.reference in page and f"{TODAY:%d/%m/%Y}" in page
+    assert entry.reference in page and f"{today:%d/%m/%Y}" in page
     assert f"/ecritures/{entry.pk}/extourne/" in page
     assert "/ecritures/nouvelle/" in page
 
 
-def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, shopkeeper, shop):
+def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(
+    client, shopkeeper, shop, today
+):
     entry = post_bank_charge(shop.ledger)
     client.force_login(shopkeeper)
     page = client.get(books_url(shop)).content.decode()
@@ -254,13 +259,13 @@ def test_a_shopkeeper_reads_the_books_of_their_shop_but_writes_nothing(client, s
     assert client.post(f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/").status_code == 403
     assert client.get(f"/comptable/{shop.pk}/ecritures/nouvelle/").status_code == 403
     assert client.get(f"/comptable/{shop.pk}/releves/balance.csv").status_code == 200
-    assert client.get(f"/comptable/{shop.pk}/fec/?year={TODAY.year}").status_code == 200
+    assert client.get(f"/comptable/{shop.pk}/fec/?year={today.year}").status_code == 200
     assert Entry.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", ["shopkeeper", "accountant"])
 def test_another_shops_books_and_the_cooperatives_are_404(
-    client, request, shop, other_shop, coop, role
+    client, request, shop, other_shop, coop, role, today
 ):
     user = request.getfixturevalue(role)
     foreign = post_bank_charge(other_shop.ledger)
@@ -269,8 +274,8 @@ def test_another_shops_books_and_the_cooperatives_are_404(
         for url in (
             f"/comptable/{key}/",
             f"/comptable/{key}/releves/balance.csv",
-            f"/comptable/{key}/fec/?year={TODAY.year}",
-            f"/comptable/{key}/fec/description/?year={TODAY.year}",
+            f"/comptable/{key}/fec/?year={today.year}",
+            f"/comptable/{key}/fec/description/?year={today.year}",
         ):
             assert client.get(url).status_code == 404, url
     if role == "accountant":
@@ -319,13 +324,13 @@ def test_a_bad_period_is_said_beside_its_field(client, accountant, shop, query, 
     assert "Corrigez la période" in page and "releves/balance.csv" not in page
 
 
-def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop):
+def test_the_journal_filter_reloads_the_entries_alone(client, accountant, shop, period):
     sale = post_bank_charge(shop.ledger, journal="VTE", label="Vente")
     other = post_bank_charge(shop.ledger, journal="OD")
     client.force_login(accountant)
     response = client.get(
         books_url(shop),
-        {**PERIOD, "journal": "VTE"},
+        {**period, "journal": "VTE"},
         HTTP_HX_REQUEST="true",
         HTTP_HX_TARGET="entries",
     )
@@ -372,33 +377,37 @@ API_NAMES = {
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx", "pdf"])
 @pytest.mark.parametrize("slug", list(API_NAMES))
-def test_each_statement_downloads_as_the_apis_file(client, api, accountant, shop, slug, extension):
+def test_each_statement_downloads_as_the_apis_file(
+    client, api, accountant, shop, slug, extension, period
+):
     post_bank_charge(shop.ledger)
     client.force_login(accountant)
-    response = client.get(f"/comptable/{shop.pk}/releves/{slug}.{extension}", PERIOD)
+    response = client.get(f"/comptable/{shop.pk}/releves/{slug}.{extension}", period)
     assert response.status_code == 200
     assert response["Content-Type"] == FORMATS[extension].content_type
     from_api = api.as_user(accountant).get(
         f"/api/statements/{API_NAMES[slug]}/",
-        {"shop": shop.pk, "from": PERIOD["start"], "to": PERIOD["end"], "format": extension},
+        {"shop": shop.pk, "from": period["start"], "to": period["end"], "format": extension},
     )
     assert (
         response["Content-Disposition"]
         == from_api["Content-Disposition"]
         == (
-            f'attachment; filename="{slug}-{shop.pk}-{PERIOD["start"]}-{PERIOD["end"]}.{extension}"'
+            f'attachment; filename="{slug}-{shop.pk}-{period["start"]}-{period["end"]}.{extension}"'
         )
     )
     if extension == "csv":
         assert response.content == from_api.content
 
 
-def test_the_journal_of_one_journal_downloads_and_an_unknown_one_is_said(client, accountant, shop):
+def test_the_journal_of_one_journal_downloads_and_an_unknown_one_is_said(
+    client, accountant, shop, period
+):
     post_bank_charge(shop.ledger, journal="VTE")
     client.force_login(accountant)
-    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**PERIOD, "journal": "VTE"})
+    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**period, "journal": "VTE"})
     assert 'filename="journal-vte-' in response["Content-Disposition"]
-    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**PERIOD, "journal": "XYZ"})
+    response = client.get(f"/comptable/{shop.pk}/releves/journal.csv", {**period, "journal": "XYZ"})
     assert response.status_code == 400
     assert "Journal « XYZ » inconnu" in errors_beside(response.content.decode(), "journal")[0]
 
@@ -419,58 +428,61 @@ def test_a_bad_period_in_a_download_is_said_beside_its_field(client, accountant,
         assert client.get(url).status_code == 404
 
 
-def test_the_fec_of_a_year_downloads_as_the_apis(client, api, accountant, shop):
+def test_the_fec_of_a_year_downloads_as_the_apis(client, api, accountant, shop, today):
     post_bank_charge(shop.ledger)
     client.force_login(accountant)
-    response = client.get(f"/comptable/{shop.pk}/fec/", {"year": TODAY.year})
+    response = client.get(f"/comptable/{shop.pk}/fec/", {"year": today.year})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    filename = f"{shop.siret[:9]}FEC{TODAY.year}1231.txt"
+    filename = f"{shop.siret[:9]}FEC{today.year}1231.txt"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert response.streaming
     content = b"".join(response.streaming_content)
     assert fec_violations(content, filename) == []
     from_api = api.as_user(accountant).get(
-        "/api/exports/fec/", {"shop": shop.pk, "year": TODAY.year}
+        "/api/exports/fec/", {"shop": shop.pk, "year": today.year}
     )
     assert content == b"".join(from_api.streaming_content)
 
 
-def test_the_fec_description_is_offered_beside_the_download(client, api, accountant, shop):
+def test_the_fec_description_is_offered_beside_the_download(client, api, accountant, shop, today):
     post_bank_charge(shop.ledger)
     client.force_login(accountant)
     page = client.get(books_url(shop)).content.decode()
     assert f'formaction="/comptable/{shop.pk}/fec/description/"' in page
-    response = client.get(f"/comptable/{shop.pk}/fec/description/", {"year": TODAY.year})
+    response = client.get(f"/comptable/{shop.pk}/fec/description/", {"year": today.year})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     text = response.content.decode()
     assert "DESCRIPTION DU FICHIER DES ÉCRITURES COMPTABLES" in text
     from_api = api.as_user(accountant).get(
-        "/api/exports/fec-description/", {"shop": shop.pk, "year": TODAY.year}
+        "/api/exports/fec-description/", {"shop": shop.pk, "year": today.year}
     )
     assert response.content == from_api.content
     response = client.get(f"/comptable/{shop.pk}/fec/description/", {"year": "1999"})
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("year", ["1999", str(TODAY.year + 2), "deux-mille", ""])
-def test_a_bad_fec_year_is_said_beside_the_year(client, accountant, shop, year):
+# An int is a number of years after the current one, read as the test runs.
+@pytest.mark.parametrize("year", ["1999", pytest.param(2, id="in-two-years"), "deux-mille", ""])
+def test_a_bad_fec_year_is_said_beside_the_year(client, accountant, shop, year, today):
+    if isinstance(year, int):
+        year = str(today.year + year)
     client.force_login(accountant)
     response = client.get(f"/comptable/{shop.pk}/fec/", {"year": year})
     assert response.status_code == 400
     [message] = errors_beside(response.content.decode(), "year")
-    assert message in (f"Un exercice entre 2000 et {TODAY.year + 1}.", "Choisissez un exercice.")
+    assert message in (f"Un exercice entre 2000 et {today.year + 1}.", "Choisissez un exercice.")
 
 
 # --- Reversals ------------------------------------------------------------------------
 
 
-def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
+def test_an_accountant_reverses_an_entry_once(client, accountant, shop, period):
     entry = post_bank_charge(shop.ledger)
     client.force_login(accountant)
     url = f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/"
-    back = f"start={PERIOD['start']}&end={PERIOD['end']}&journal=OD"
+    back = f"start={period['start']}&end={period['end']}&journal=OD"
     response = client.post(url, {"back": back})
     assert response.status_code == 302
     assert response["Location"] == f"/comptable/{shop.pk}/?{back}"
@@ -493,11 +505,11 @@ def test_an_accountant_reverses_an_entry_once(client, accountant, shop):
     assert client.get(url).status_code == 405
 
 
-def test_a_reversal_into_a_closed_month_is_refused(client, coordinator, shop):
+def test_a_reversal_into_a_closed_month_is_refused(client, coordinator, shop, today):
     entry = post_bank_charge(shop.ledger)
     # The reversal is dated today: the current month closed (straight in the table, as
     # period_close closes only months that are over).
-    ClosedPeriod.objects.create(ledger=shop.ledger, month=MONTH_START)
+    ClosedPeriod.objects.create(ledger=shop.ledger, month=today.replace(day=1))
     client.force_login(coordinator)
     page = client.post(
         f"/comptable/{shop.pk}/ecritures/{entry.pk}/extourne/", follow=True
@@ -512,7 +524,7 @@ def test_a_reversal_into_a_closed_month_is_refused(client, coordinator, shop):
 def manual(**changes) -> dict:
     return {
         "journal": "OD",
-        "date": TODAY.isoformat(),
+        "date": paris_today().isoformat(),
         "label": "Régularisation",
         "piece_ref": "NOTE-12",
         "line1_account": "658000",
@@ -524,7 +536,7 @@ def manual(**changes) -> dict:
     }
 
 
-def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
+def test_an_accountant_posts_a_manual_entry(client, accountant, shop, period):
     client.force_login(accountant)
     page = client.get(f"/comptable/{shop.pk}/ecritures/nouvelle/").content.decode()
     assert '<option value="658000">' in page  # the ledger's accounts, to pick from
@@ -532,7 +544,7 @@ def test_an_accountant_posts_a_manual_entry(client, accountant, shop):
     assert response.status_code == 302
     entry = Entry.objects.get()
     assert (
-        response["Location"] == f"/comptable/{shop.pk}/?start={PERIOD['start']}&end={PERIOD['end']}"
+        response["Location"] == f"/comptable/{shop.pk}/?start={period['start']}&end={period['end']}"
     )
     assert (entry.journal.code, entry.label, entry.piece_ref, entry.created_by) == (
         "OD",
@@ -607,8 +619,8 @@ def test_an_empty_manual_entry_writes_nothing(client, accountant, shop):
     assert not Entry.objects.exists()
 
 
-def test_an_entry_into_a_closed_month_is_said_beside_the_date(client, accountant, shop):
-    last_month = (MONTH_START - dt.timedelta(days=1)).replace(day=1)
+def test_an_entry_into_a_closed_month_is_said_beside_the_date(client, accountant, shop, today):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     ClosedPeriod.objects.create(ledger=shop.ledger, month=last_month)
     client.force_login(accountant)
     page = client.post(

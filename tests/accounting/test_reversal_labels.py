@@ -10,12 +10,8 @@ import pytest
 from accounting.fec import fec_export, fec_violations
 from accounting.models import ClosedPeriod, Entry
 from accounting.services import entry_reverse
-from mache.periods import paris_today
 from tests.factories import post_bank_charge, post_entry
 from tests.factories.accounting import credit, debit
-
-TODAY = paris_today()
-MONTH_START = TODAY.replace(day=1)
 
 
 @pytest.fixture
@@ -23,8 +19,9 @@ def client(api, accountant):
     return api.as_user(accountant)
 
 
-def test_a_reversals_lines_name_the_entry_it_reverses(client, shop):
-    original = post_bank_charge(shop.ledger, day=MONTH_START, piece_ref="REL-0042")
+def test_a_reversals_lines_name_the_entry_it_reverses(client, shop, today):
+    month_start = today.replace(day=1)
+    original = post_bank_charge(shop.ledger, day=month_start, piece_ref="REL-0042")
     response = client.post(f"/api/entries/{original.pk}/reverse/", {}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -36,25 +33,27 @@ def test_a_reversals_lines_name_the_entry_it_reverses(client, shop):
     ]
     assert (body["piece_ref"], body["piece_date"], body["date"]) == (
         f"EXT-{ref}",
-        str(TODAY),
-        str(TODAY),
+        str(today),
+        str(today),
     )
 
 
-def test_a_reversal_is_dated_the_day_chosen(client, shop):
-    original = post_bank_charge(shop.ledger, day=MONTH_START)
+def test_a_reversal_is_dated_the_day_chosen(client, shop, today):
+    month_start = today.replace(day=1)
+    original = post_bank_charge(shop.ledger, day=month_start)
     response = client.post(
-        f"/api/entries/{original.pk}/reverse/", {"date": str(MONTH_START)}, format="json"
+        f"/api/entries/{original.pk}/reverse/", {"date": str(month_start)}, format="json"
     )
     assert response.status_code == 201, response.json()
     assert (response.json()["date"], response.json()["piece_date"]) == (
-        str(MONTH_START),
-        str(MONTH_START),
+        str(month_start),
+        str(month_start),
     )
 
 
-def test_a_reversal_into_a_closed_month_is_409_and_writes_nothing(client, shop):
-    last_month = (MONTH_START - dt.timedelta(days=1)).replace(day=1)
+def test_a_reversal_into_a_closed_month_is_409_and_writes_nothing(client, shop, today):
+    month_start = today.replace(day=1)
+    last_month = (month_start - dt.timedelta(days=1)).replace(day=1)
     original = post_bank_charge(shop.ledger, day=last_month)
     ClosedPeriod.objects.create(ledger=shop.ledger, month=last_month)
     response = client.post(
@@ -78,9 +77,9 @@ def test_a_long_label_is_cut_to_the_columns_width(shop):
     assert [len(line.label) for line in reversal.lines.all()][0] == 200
 
 
-def test_the_fec_shows_the_reversal_with_its_own_piece_and_labels(shop):
+def test_the_fec_shows_the_reversal_with_its_own_piece_and_labels(shop, today):
     # Given an invoice and its reversal in the same year
-    day = dt.date(TODAY.year, 1, 5) if TODAY.month > 1 else TODAY
+    day = dt.date(today.year, 1, 5) if today.month > 1 else today
     invoice = post_entry(
         shop.ledger,
         "ACH",

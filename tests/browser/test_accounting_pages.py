@@ -17,15 +17,13 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory, post_bank_charge, rec
 
 from .conftest import fits_the_width, log_in, screenshot
 
-TODAY = paris_today()
-MONTH_START = TODAY.replace(day=1)
-
 
 def books_with_entries(shop):
     """A Z ticket two days ago (or today early in the month) and a bank charge today."""
+    today = paris_today()
     record_sales_day(
         shop,
-        date=max(MONTH_START, TODAY - dt.timedelta(days=2)),
+        date=max(today.replace(day=1), today - dt.timedelta(days=2)),
         lines=[
             {"vat_rate": Decimal("5.50"), "amount_incl_vat": Decimal("211.00")},
             {"vat_rate": Decimal("20.00"), "amount_incl_vat": Decimal("48.00")},
@@ -35,7 +33,7 @@ def books_with_entries(shop):
     return post_bank_charge(
         shop.ledger,
         "8.40",
-        day=TODAY,
+        day=today,
         label="Frais bancaires",
         piece_ref="RELEVE-11",
         line_labels=("Frais de tenue", "Banque"),
@@ -43,7 +41,7 @@ def books_with_entries(shop):
 
 
 def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry(
-    live_server, laptop, shop
+    live_server, laptop, shop, today
 ):
     UserFactory(username="compta", role=User.Role.ACCOUNTANT, shops=[shop])
     charge = books_with_entries(shop)
@@ -60,8 +58,9 @@ def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry
     with laptop.expect_download() as download_info:
         laptop.click("a[href*='/releves/balance.csv']")
     download = download_info.value
-    end = last_day_of_month(MONTH_START)
-    assert download.suggested_filename == f"balance-{shop.pk}-{MONTH_START}-{end}.csv"
+    month_start = today.replace(day=1)
+    end = last_day_of_month(month_start)
+    assert download.suggested_filename == f"balance-{shop.pk}-{month_start}-{end}.csv"
     rows = list(
         csv.reader(
             io.StringIO(Path(download.path()).read_bytes().decode("utf-8-sig")), delimiter=";"
@@ -74,12 +73,12 @@ def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry
     assert rows[-1][1:3] == ["Total", "267,40"]
 
     # The FEC of the year: its lawful name, and the project's validator finds nothing.
-    laptop.select_option("select[name=year]", str(TODAY.year))
+    laptop.select_option("select[name=year]", str(today.year))
     with laptop.expect_download() as download_info:
         laptop.click("text=Télécharger le FEC")
     download = download_info.value
     assert re.fullmatch(r"\d{9}FEC\d{8}\.txt", download.suggested_filename)
-    assert download.suggested_filename == f"{shop.siret[:9]}FEC{TODAY.year}1231.txt"
+    assert download.suggested_filename == f"{shop.siret[:9]}FEC{today.year}1231.txt"
     content = Path(download.path()).read_bytes()
     assert fec_violations(content, download.suggested_filename) == []
     assert content.count(b"\n") == 1 + 6 + 2  # header, the Z ticket's lines, the charge's
@@ -103,12 +102,12 @@ def test_an_accountant_downloads_a_trial_balance_and_a_fec_and_reverses_an_entry
     screenshot(laptop, "comptable-extourne")
 
 
-def test_a_shopkeeper_records_the_days_z_ticket_on_a_phone(live_server, phone, shop):
+def test_a_shopkeeper_records_the_days_z_ticket_on_a_phone(live_server, phone, shop, today):
     UserFactory(username="epiciere", role=User.Role.SHOPKEEPER, shops=[shop])
     log_in(phone, live_server, "epiciere", DEFAULT_PASSWORD)
     phone.click("header >> text=Caisse")
     phone.wait_for_url(f"{live_server.url}/caisse/")
-    assert phone.input_value("input[name=date]") == TODAY.isoformat()
+    assert phone.input_value("input[name=date]") == today.isoformat()
     phone.fill("input[name=ttc_20]", "120,00")
     phone.fill("input[name=ttc_5_5]", "10,55")
     phone.fill("input[name=cash]", "30,00")
@@ -131,7 +130,7 @@ def test_a_shopkeeper_records_the_days_z_ticket_on_a_phone(live_server, phone, s
     phone.fill("input[name=cash]", "30,55")
     phone.click("text=Enregistrer le ticket Z")
     phone.wait_for_load_state("networkidle")
-    assert f"Ticket Z du {TODAY:%d/%m/%Y} enregistré : 130,55\u00a0€" in phone.inner_text("main")
+    assert f"Ticket Z du {today:%d/%m/%Y} enregistré : 130,55\u00a0€" in phone.inner_text("main")
     day = SalesDay.objects.get(shop=shop)
     assert day.entry.reference in phone.inner_text("table")
     assert phone.input_value("input[name=cash]") == ""  # a fresh form for the next day

@@ -12,12 +12,18 @@ from mache.periods import PARIS, paris_today
 
 from .conftest import receive
 
-TODAY = paris_today()
 OUT_OF_BOUNDS = (
     "La date doit être comprise entre le 01/03/2019 (adhésion du commerce) et aujourd'hui."
 )
 JOINED = dt.date(2019, 3, 1)
 TOO_EARLY = [dt.date(1, 1, 1), JOINED - dt.timedelta(days=1)]
+
+
+def day_of(day):
+    """A day of the parameters: "today" and "tomorrow" are read as the test runs (not at
+    collection: a run may cross midnight in Paris)."""
+    today = paris_today()
+    return {"today": today, "tomorrow": today + dt.timedelta(days=1)}.get(day, day)
 
 
 @pytest.fixture
@@ -66,39 +72,39 @@ def test_a_movement_before_the_shop_joined_is_400_on_occurred_on(
     assert StockMovement.objects.count() == 1  # the receipt only
 
 
-def test_a_movement_in_the_future_is_400_on_occurred_on(api, shopkeeper, member, product):
-    for day in (TODAY + dt.timedelta(days=1), dt.date(9999, 12, 31)):
+def test_a_movement_in_the_future_is_400_on_occurred_on(api, shopkeeper, member, product, today):
+    for day in (today + dt.timedelta(days=1), dt.date(9999, 12, 31)):
         response = movement(api, shopkeeper, member, product, day)
         assert response.status_code == 400
         assert response.json() == {"occurred_on": [OUT_OF_BOUNDS]}
     assert StockMovement.objects.count() == 1
 
 
-@pytest.mark.parametrize("day", [JOINED, TODAY])
+@pytest.mark.parametrize("day", [JOINED, "today"])
 def test_a_movement_on_either_bound_is_recorded(api, shopkeeper, member, product, day):
-    response = movement(api, shopkeeper, member, product, day)
+    response = movement(api, shopkeeper, member, product, day_of(day))
     assert response.status_code == 201, response.json()
 
 
-def test_a_shop_not_yet_joined_records_no_movement(api, shopkeeper, member, product):
-    member.joined_on = TODAY + dt.timedelta(days=10)
+def test_a_shop_not_yet_joined_records_no_movement(api, shopkeeper, member, product, today):
+    member.joined_on = today + dt.timedelta(days=10)
     member.save(update_fields=["joined_on"])
-    response = movement(api, shopkeeper, member, product, TODAY)
+    response = movement(api, shopkeeper, member, product, today)
     assert response.status_code == 400
     assert list(response.json()) == ["occurred_on"]
 
 
-@pytest.mark.parametrize("day", [*TOO_EARLY, TODAY + dt.timedelta(days=1), dt.date(9999, 12, 31)])
+@pytest.mark.parametrize("day", [*TOO_EARLY, "tomorrow", dt.date(9999, 12, 31)])
 def test_a_count_out_of_the_shops_dates_is_400_on_counted_on(api, shopkeeper, member, product, day):
-    response = count(api, shopkeeper, member, product, day)
+    response = count(api, shopkeeper, member, product, day_of(day))
     assert response.status_code == 400, response.json()
     assert response.json() == {"counted_on": [OUT_OF_BOUNDS]}
     assert not StockCount.objects.exists()
 
 
-@pytest.mark.parametrize("day", [JOINED, TODAY])
+@pytest.mark.parametrize("day", [JOINED, "today"])
 def test_a_count_on_either_bound_is_recorded(api, shopkeeper, member, product, day):
-    response = count(api, shopkeeper, member, product, day)
+    response = count(api, shopkeeper, member, product, day_of(day))
     assert response.status_code == 201, response.json()
 
 

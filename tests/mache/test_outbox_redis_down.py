@@ -39,7 +39,6 @@ from worker.models import Report, TaskRun
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-LAST_MONTH = format_month(previous_month(current_month()))
 COORDINATOR_EMAIL = "coord@mache.example"
 
 
@@ -305,7 +304,8 @@ def test_reports_asked_while_redis_is_down_are_generated_once_it_is_back(
     spare_redis.start()
     spare_redis.stop()
 
-    answer = step("generate", LAST_MONTH, shop.pk, coordinator.pk)
+    last_month = format_month(previous_month(current_month()))
+    answer = step("generate", last_month, shop.pk, coordinator.pk)
 
     assert answer["status"] == 202
     run_id = answer["body"]["task_id"]

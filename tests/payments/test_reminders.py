@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from mache.models import OutboxMessage
-from mache.periods import paris_today
 from payments.models import DirectDebitBatch, DirectDebitItem, Mandate, PaymentReminder
 from payments.notifications import payment_reminder
 from payments.services.reminders import payment_reminders_send, reminder_level
@@ -25,7 +24,6 @@ from tests.mache.test_settings import run_manage
 from tests.purchasing.test_deadline_race import run_in_thread, wait_for_lock_waiter
 from worker.tasks import payment_reminders
 
-TODAY = paris_today()
 DUE = dt.date(2026, 3, 2)  # a Monday; the sweeps below are given their day
 
 
@@ -190,11 +188,11 @@ def visible(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text_of(response)).replace("\u00a0", " "))
 
 
-def test_the_coordinator_sees_overdue_invoices_and_their_reminders(client, invoice, shop):
+def test_the_coordinator_sees_overdue_invoices_and_their_reminders(client, invoice, shop, today):
     coordinator = UserFactory(role=User.Role.COORDINATOR)
     other = ShopFactory(name="Bar de Vieux-Vy")
-    recent = issued_invoice(other, total="30.00", issued_on=TODAY, due_on=TODAY)  # not late
-    late = issued_invoice(other, total="60.00", issued_on=TODAY - dt.timedelta(days=40))
+    recent = issued_invoice(other, total="30.00", issued_on=today, due_on=today)  # not late
+    late = issued_invoice(other, total="60.00", issued_on=today - dt.timedelta(days=40))
     [reminder_id] = payment_reminders_send(today=days(7))
     payment_reminder(reminder_id)
     client.force_login(coordinator)

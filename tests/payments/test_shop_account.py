@@ -26,11 +26,10 @@ from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
-TODAY = paris_today()
-
 
 def day(n: int) -> dt.date:
-    return TODAY - dt.timedelta(days=n)
+    """n days ago in Paris, read when called (never at import: a run may cross midnight)."""
+    return paris_today() - dt.timedelta(days=n)
 
 
 def books_owed(shop, on: dt.date) -> tuple[Decimal, Decimal]:
@@ -84,7 +83,7 @@ def history():
     }
 
 
-def test_the_account_balance_is_the_books_balance_at_any_date(history):
+def test_the_account_balance_is_the_books_balance_at_any_date(history, today):
     shop = history["shop"]
     for n in (35, 30, 26, 25, 20, 16, 15, 12, 10, 6, 5, 3, 2, 1, 0):
         coop, shop_side = books_owed(shop, day(n))
@@ -92,9 +91,9 @@ def test_the_account_balance_is_the_books_balance_at_any_date(history):
         account = shop_account(shop=shop, end=day(n))
         assert account.closing_balance == coop, n
         # Any period: the opening balance is the books' the day before.
-        account = shop_account(shop=shop, start=day(n), end=TODAY)
+        account = shop_account(shop=shop, start=day(n), end=today)
         assert account.opening_balance == books_owed(shop, day(n + 1))[0], n
-        assert account.closing_balance == books_owed(shop, TODAY)[0], n
+        assert account.closing_balance == books_owed(shop, today)[0], n
         assert (
             account.opening_balance + account.total_debit - account.total_credit
             == account.closing_balance
@@ -130,7 +129,7 @@ def test_the_lines_run_in_date_order_with_their_kind_ref_and_running_balance(his
     ) - Decimal("20.00") - Decimal("15.00")
 
 
-def test_open_items_are_the_invoices_due_and_the_unused_credit(history):
+def test_open_items_are_the_invoices_due_and_the_unused_credit(history, today):
     shop = history["shop"]
     first, second, third = (Invoice.objects.get(pk=i.pk) for i in history["invoices"])
     account = shop_account(shop=shop)
@@ -143,7 +142,7 @@ def test_open_items_are_the_invoices_due_and_the_unused_credit(history):
 
     # Overpaid: everything paid, the rest a negative item.
     total = sum(item.amount for item in account.open_items)
-    payment_record(shop=shop, date=TODAY, amount=total + Decimal("12.34"), method="transfer")
+    payment_record(shop=shop, date=today, amount=total + Decimal("12.34"), method="transfer")
     account = shop_account(shop=shop)
     assert [(item.kind, item.amount) for item in account.open_items] == [
         ("credit", Decimal("-12.34"))
@@ -151,12 +150,12 @@ def test_open_items_are_the_invoices_due_and_the_unused_credit(history):
     assert account.closing_balance == Decimal("-12.34") == -shop_credit_balance(shop)
 
 
-def test_a_lettered_invoice_shows_its_letter(history):
+def test_a_lettered_invoice_shows_its_letter(history, today):
     shop = history["shop"]
     first, second, third = history["invoices"]
     payment_record(
         shop=shop,
-        date=TODAY,
+        date=today,
         amount=second.total_incl_vat,
         method="transfer",
         invoices=[second.pk],
@@ -166,7 +165,7 @@ def test_a_lettered_invoice_shows_its_letter(history):
     line_id = invoice_customer_line(second).pk
     assert line.ref == second.number and line.letter == letters_of([line_id])[line_id][0]
     # Its last payment carries the same letter, an open invoice none.
-    assert shop_account(shop=shop, start=TODAY).lines[-1].letter == line.letter
+    assert shop_account(shop=shop, start=today).lines[-1].letter == line.letter
     assert shop_account(shop=shop, start=day(30), end=day(30)).lines[0].letter == ""
 
 
@@ -237,7 +236,7 @@ def test_the_csv_and_pdf_carry_the_same_lines(api, history, coordinator, tmp_pat
 
 
 def test_the_account_reads_in_a_fixed_number_of_queries(
-    api, history, coordinator, django_assert_num_queries
+    api, history, coordinator, django_assert_num_queries, today
 ):
     shop = history["shop"]
     client = api.as_user(coordinator)
@@ -248,6 +247,6 @@ def test_the_account_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         client.get(url)
     for _ in range(3):
-        payment_record(shop=shop, date=TODAY, amount=Decimal("1.00"), method="cash")
+        payment_record(shop=shop, date=today, amount=Decimal("1.00"), method="cash")
     with django_assert_num_queries(9):
         assert len(client.get(url).json()["lines"]) == 12

@@ -18,12 +18,18 @@ from tests.factories import CooperativeFactory, SupplierFactory
 
 from .test_consolidation import place_example
 
-TODAY = paris_today()
 FOUNDED = dt.date(2018, 6, 12)
 
 
 def paris(day: dt.date, hour=12) -> str:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS).isoformat()
+
+
+def read_today(change: dict) -> dict:
+    """A change of the parameters with its days read as the test runs, not at collection
+    (a run may cross midnight in Paris): a callable value is given today's date."""
+    today = paris_today()
+    return {key: value(today) if callable(value) else value for key, value in change.items()}
 
 
 def round_payload(supplier, **changes):
@@ -32,7 +38,7 @@ def round_payload(supplier, **changes):
         "supplier": supplier.pk,
         "opens_at": now.isoformat(),
         "closes_at": (now + dt.timedelta(days=2)).isoformat(),
-        "delivery_date": (TODAY + dt.timedelta(days=4)).isoformat(),
+        "delivery_date": (paris_today() + dt.timedelta(days=4)).isoformat(),
         **changes,
     }
 
@@ -52,11 +58,11 @@ def create_round(api, coordinator):
 # --- Rounds: points 8 and 9 -------------------------------------------------------------------
 
 
-def test_a_deadline_already_past_is_400_on_closes_at(create_round):
+def test_a_deadline_already_past_is_400_on_closes_at(create_round, today):
     response = create_round(
         opens_at=(timezone.now() - dt.timedelta(days=2)).isoformat(),
         closes_at=(timezone.now() - dt.timedelta(minutes=1)).isoformat(),
-        delivery_date=str(TODAY + dt.timedelta(days=1)),
+        delivery_date=str(today + dt.timedelta(days=1)),
     )
     assert response.status_code == 400, response.json()
     assert response.json() == {
@@ -72,11 +78,14 @@ def test_a_deadline_already_past_is_400_on_closes_at(create_round):
         ({"opens_at": paris(FOUNDED - dt.timedelta(days=1))}, "opens_at"),
         ({"closes_at": "9999-12-31T12:00:00+01:00"}, "closes_at"),
         ({"delivery_date": "9999-12-31"}, "delivery_date"),
-        ({"delivery_date": str(TODAY + dt.timedelta(days=YEAR_AHEAD_DAYS + 1))}, "delivery_date"),
+        (
+            {"delivery_date": lambda today: str(today + dt.timedelta(days=YEAR_AHEAD_DAYS + 1))},
+            "delivery_date",
+        ),
     ],
 )
 def test_round_dates_out_of_bounds_are_400_on_their_field(create_round, change, field):
-    response = create_round(**change)
+    response = create_round(**read_today(change))
     assert response.status_code == 400, response.json()
     assert list(response.json()) == [field]
     assert response.json()[field][0].startswith(
@@ -85,8 +94,8 @@ def test_round_dates_out_of_bounds_are_400_on_their_field(create_round, change, 
     assert not Round.objects.exists()
 
 
-def test_round_dates_on_their_bounds_are_accepted(create_round):
-    last = TODAY + dt.timedelta(days=YEAR_AHEAD_DAYS)
+def test_round_dates_on_their_bounds_are_accepted(create_round, today):
+    last = today + dt.timedelta(days=YEAR_AHEAD_DAYS)
     response = create_round(
         opens_at=paris(FOUNDED, hour=9), closes_at=paris(last, hour=10), delivery_date=str(last)
     )
@@ -98,16 +107,16 @@ def test_round_dates_on_their_bounds_are_accepted(create_round):
     [
         (
             {
-                "opens_at": paris(TODAY + dt.timedelta(days=5)),
-                "closes_at": paris(TODAY + dt.timedelta(days=4)),
+                "opens_at": lambda today: paris(today + dt.timedelta(days=5)),
+                "closes_at": lambda today: paris(today + dt.timedelta(days=4)),
             },
             "closes_at",
             "La date limite doit suivre l'ouverture.",
         ),
         (
             {
-                "closes_at": paris(TODAY + dt.timedelta(days=5)),
-                "delivery_date": str(TODAY + dt.timedelta(days=4)),
+                "closes_at": lambda today: paris(today + dt.timedelta(days=5)),
+                "delivery_date": lambda today: str(today + dt.timedelta(days=4)),
             },
             "delivery_date",
             "La livraison ne peut précéder la date limite.",
@@ -117,7 +126,7 @@ def test_round_dates_on_their_bounds_are_accepted(create_round):
 def test_the_deadline_follows_the_opening_and_precedes_the_delivery(
     create_round, change, field, message
 ):
-    response = create_round(**change)
+    response = create_round(**read_today(change))
     assert response.status_code == 400
     assert response.json() == {field: [message]}
 
@@ -148,9 +157,9 @@ def receive(api, coordinator, ex, **body):
 
 
 def test_a_receipt_dated_yesterday_dates_invoices_stock_and_entries_yesterday(
-    api, coordinator, closed_days_ago
+    api, coordinator, closed_days_ago, today
 ):
-    yesterday = TODAY - dt.timedelta(days=1)
+    yesterday = today - dt.timedelta(days=1)
 
     response = receive(api, coordinator, closed_days_ago, received_on=str(yesterday))
 
@@ -168,17 +177,19 @@ def test_a_receipt_dated_yesterday_dates_invoices_stock_and_entries_yesterday(
     } == {yesterday}
 
 
-def test_a_receipt_without_a_date_is_dated_today(api, coordinator, closed_days_ago):
+def test_a_receipt_without_a_date_is_dated_today(api, coordinator, closed_days_ago, today):
     response = receive(api, coordinator, closed_days_ago)
     assert response.status_code == 201, response.json()
-    assert {invoice["issued_on"] for invoice in response.json()["invoices"]} == {str(TODAY)}
-    assert set(Entry.objects.values_list("date", flat=True)) == {TODAY}
+    assert {invoice["issued_on"] for invoice in response.json()["invoices"]} == {str(today)}
+    assert set(Entry.objects.values_list("date", flat=True)) == {today}
 
 
 @pytest.mark.parametrize("days", [1, 400])
-def test_a_receipt_in_the_future_is_400_on_received_on(api, coordinator, closed_days_ago, days):
+def test_a_receipt_in_the_future_is_400_on_received_on(
+    api, coordinator, closed_days_ago, days, today
+):
     response = receive(
-        api, coordinator, closed_days_ago, received_on=str(TODAY + dt.timedelta(days=days))
+        api, coordinator, closed_days_ago, received_on=str(today + dt.timedelta(days=days))
     )
     assert response.status_code == 400, response.json()
     assert list(response.json()) == ["received_on"]
@@ -186,8 +197,10 @@ def test_a_receipt_in_the_future_is_400_on_received_on(api, coordinator, closed_
     assert SupplierOrder.objects.get().status == "confirmed"
 
 
-def test_a_receipt_before_the_round_closed_is_400_on_received_on(api, coordinator, closed_days_ago):
-    closed = TODAY - dt.timedelta(days=3)
+def test_a_receipt_before_the_round_closed_is_400_on_received_on(
+    api, coordinator, closed_days_ago, today
+):
+    closed = today - dt.timedelta(days=3)
     before = receive(
         api, coordinator, closed_days_ago, received_on=str(closed - dt.timedelta(days=1))
     )
@@ -203,12 +216,14 @@ def test_a_receipt_before_the_round_closed_is_400_on_received_on(api, coordinato
     assert receive(api, coordinator, closed_days_ago, received_on=str(closed)).status_code == 201
 
 
-def test_a_receipt_before_a_served_shop_joined_is_400_naming_it(api, coordinator, closed_days_ago):
+def test_a_receipt_before_a_served_shop_joined_is_400_naming_it(
+    api, coordinator, closed_days_ago, today
+):
     shop = closed_days_ago["shops"][102]
-    shop.joined_on = TODAY - dt.timedelta(days=1)
+    shop.joined_on = today - dt.timedelta(days=1)
     shop.save(update_fields=["joined_on"])
     response = receive(
-        api, coordinator, closed_days_ago, received_on=str(TODAY - dt.timedelta(days=2))
+        api, coordinator, closed_days_ago, received_on=str(today - dt.timedelta(days=2))
     )
     assert response.status_code == 400
     assert response.json()["received_on"] == [
@@ -217,8 +232,8 @@ def test_a_receipt_before_a_served_shop_joined_is_400_naming_it(api, coordinator
     ]
 
 
-def test_the_receipt_page_takes_the_date(client, coordinator, closed_days_ago):
-    yesterday = TODAY - dt.timedelta(days=1)
+def test_the_receipt_page_takes_the_date(client, coordinator, closed_days_ago, today):
+    yesterday = today - dt.timedelta(days=1)
     client.force_login(coordinator)
     url = f"/coordination/tournees/{closed_days_ago['round'].pk}/reception/"
     page = client.get(url)
@@ -228,7 +243,7 @@ def test_the_receipt_page_takes_the_date(client, coordinator, closed_days_ago):
         f"r{line.product_id}": line.units for line in closed_days_ago["supplier_order"].lines.all()
     }
     future = client.post(
-        url, {**units, "received_on": (TODAY + dt.timedelta(days=1)).strftime("%d/%m/%Y")}
+        url, {**units, "received_on": (today + dt.timedelta(days=1)).strftime("%d/%m/%Y")}
     )
     assert future.status_code == 400
     assert "La date doit être comprise entre" in future.content.decode()

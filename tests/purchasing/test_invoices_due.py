@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mache.periods import paris_today
 from purchasing.models import Invoice, InvoiceLine
 from purchasing.rules import invoice_status
 from purchasing.selectors import invoices_with_due
@@ -20,22 +19,21 @@ from tests.helpers import text_of
 
 from .test_receipt import consolidated, receive  # noqa: F401  (fixture)
 
-TODAY = paris_today()
 DAY = dt.timedelta(days=1)
 STATUSES = ["open", "partially_paid", "paid", "overdue", "credited"]
 
 
 @pytest.fixture
-def book(coop, shop, other_shop):
+def book(coop, shop, other_shop, today):
     """One invoice of each kind for `shop` (120.00 incl. VAT each), and one of another
     shop, overdue; name -> (invoice, the status the rule gives on TODAY)."""
-    past, future = TODAY - DAY, TODAY + 10 * DAY
+    past, future = today - DAY, today + 10 * DAY
     made = {
-        "open": (issued_invoice(shop, issued_on=TODAY, due_on=future), "open"),
-        "due_today": (issued_invoice(shop, issued_on=TODAY, due_on=TODAY), "open"),
+        "open": (issued_invoice(shop, issued_on=today, due_on=future), "open"),
+        "due_today": (issued_invoice(shop, issued_on=today, due_on=today), "open"),
         "overdue": (issued_invoice(shop, issued_on=past, due_on=past), "overdue"),
         "partly": (
-            issued_invoice(shop, issued_on=TODAY, due_on=future, paid="50.00"),
+            issued_invoice(shop, issued_on=today, due_on=future, paid="50.00"),
             "partially_paid",
         ),
         "partly_late": (
@@ -48,11 +46,11 @@ def book(coop, shop, other_shop):
             "credited",
         ),
         "paid_and_credited": (
-            issued_invoice(shop, issued_on=TODAY, due_on=future, paid="20", credited="100"),
+            issued_invoice(shop, issued_on=today, due_on=future, paid="20", credited="100"),
             "paid",
         ),
         "part_credited": (
-            issued_invoice(shop, issued_on=TODAY, due_on=future, credited="20.00"),
+            issued_invoice(shop, issued_on=today, due_on=future, credited="20.00"),
             "open",
         ),
     }
@@ -60,10 +58,10 @@ def book(coop, shop, other_shop):
     return made
 
 
-def test_the_statuses_of_the_fixture_are_the_rules(book):
+def test_the_statuses_of_the_fixture_are_the_rules(book, today):
     # The fixture's expectations are the rule's, read from docs/invoices-due.md by hand above.
     for name, (invoice, expected) in book.items():
-        assert invoice.status_on(TODAY) == expected, name
+        assert invoice.status_on(today) == expected, name
 
 
 def test_the_api_gives_due_date_status_amount_due_and_line_ids(api, shopkeeper, book):
@@ -95,10 +93,10 @@ def test_the_status_filter_is_the_status_of_each_invoice(api, coordinator, book,
     assert {row["status"] for row in body["results"]} <= {status}
 
 
-def test_the_database_status_is_the_rule_for_every_invoice(book):
+def test_the_database_status_is_the_rule_for_every_invoice(book, today):
     """The SQL of invoices_with_due against rules.invoice_status, invoice by invoice, on
     the due date, the day before and the day after."""
-    for day in (TODAY - DAY, TODAY, TODAY + DAY):
+    for day in (today - DAY, today, today + DAY):
         for invoice in invoices_with_due(Invoice.objects.all(), today=day):
             assert invoice.due_status == invoice_status(
                 total=invoice.total_incl_vat,
@@ -129,12 +127,12 @@ def test_an_unknown_status_is_a_400_naming_the_filter(api, shopkeeper, book, val
 
 
 def test_the_list_has_a_fixed_query_count_with_the_filter(
-    api, shopkeeper, shop, book, django_assert_num_queries
+    api, shopkeeper, shop, book, django_assert_num_queries, today
 ):
     client = api.as_user(shopkeeper)
     client.get("/api/invoices/")  # the token's first use writes its last use
     for _ in range(5):
-        issued_invoice(shop, issued_on=TODAY - DAY, due_on=TODAY - DAY, paid="10.00")
+        issued_invoice(shop, issued_on=today - DAY, due_on=today - DAY, paid="10.00")
     with django_assert_num_queries(5):  # token, count, page, lines, vat
         body = client.get("/api/invoices/?status=overdue").json()
     assert body["count"] == 7
@@ -144,12 +142,13 @@ def test_a_received_invoice_falls_due_after_the_cooperatives_term(
     api,
     coordinator,
     consolidated,  # noqa: F811
+    today,
 ):
     # The worked example's cooperative (CooperativeFactory): its payment term.
     term = consolidated["coop"].payment_term_days
     invoices = receive(api, coordinator, consolidated).json()["invoices"]
     for row in invoices:
-        assert row["due_on"] == (TODAY + dt.timedelta(days=term)).isoformat()
+        assert row["due_on"] == (today + dt.timedelta(days=term)).isoformat()
         assert row["status"] == "open"
         assert row["amount_due"] == row["total_incl_vat"]
         ids = [ln["id"] for ln in row["lines"]]
@@ -182,8 +181,10 @@ def test_the_invoices_page_shows_each_status_and_the_total_overdue(client, shopk
     assert "Reste à payer : 600,00 €" in text
 
 
-def test_without_overdue_invoices_the_page_has_no_overdue_card(client, coop, shop, shopkeeper):
-    issued_invoice(shop, issued_on=TODAY, due_on=TODAY + DAY)
+def test_without_overdue_invoices_the_page_has_no_overdue_card(
+    client, coop, shop, shopkeeper, today
+):
+    issued_invoice(shop, issued_on=today, due_on=today + DAY)
     client.force_login(shopkeeper)
     response = client.get("/factures/")
     assert response.status_code == 200
@@ -191,17 +192,19 @@ def test_without_overdue_invoices_the_page_has_no_overdue_card(client, coop, sho
     assert "À payer" in visible(response)
 
 
-def test_the_invoice_page_lists_its_settlements_not_cancelled(client, shopkeeper, coop, shop):
-    invoice = issued_invoice(shop, issued_on=TODAY - 40 * DAY)
-    settle(invoice, amount="30.00", date=TODAY - 20 * DAY)
-    settle(invoice, amount="25.00", date=TODAY - 15 * DAY, kind="credit_note")
-    settle(invoice, amount="99.00", date=TODAY - 10 * DAY, cancelled_at=timezone.now())
+def test_the_invoice_page_lists_its_settlements_not_cancelled(
+    client, shopkeeper, coop, shop, today
+):
+    invoice = issued_invoice(shop, issued_on=today - 40 * DAY)
+    settle(invoice, amount="30.00", date=today - 20 * DAY)
+    settle(invoice, amount="25.00", date=today - 15 * DAY, kind="credit_note")
+    settle(invoice, amount="99.00", date=today - 10 * DAY, cancelled_at=timezone.now())
     client.force_login(shopkeeper)
     text = visible(client.get(f"/factures/{invoice.pk}/"))
     assert "En retard" in text
     assert "Reste à payer : 65,00 €" in text  # 120.00 - 30.00 - 25.00
-    assert f"{TODAY - 20 * DAY:%d/%m/%Y} Règlement 30,00 €" in text
-    assert f"{TODAY - 15 * DAY:%d/%m/%Y} Avoir 25,00 €" in text
+    assert f"{today - 20 * DAY:%d/%m/%Y} Règlement 30,00 €" in text
+    assert f"{today - 15 * DAY:%d/%m/%Y} Avoir 25,00 €" in text
     assert "99,00" not in text
 
 
@@ -211,7 +214,7 @@ def test_the_invoice_page_is_scoped(client, shopkeeper, book):
     assert client.get(f"/factures/{book['overdue'][0].pk}/").status_code == 200
 
 
-def test_the_invoices_page_has_a_fixed_query_count(client, shopkeeper, shop, book):
+def test_the_invoices_page_has_a_fixed_query_count(client, shopkeeper, shop, book, today):
     client.force_login(shopkeeper)
     client.get("/factures/")
 
@@ -222,6 +225,6 @@ def test_the_invoices_page_has_a_fixed_query_count(client, shopkeeper, shop, boo
 
     before = count()
     for _ in range(6):
-        issued_invoice(shop, issued_on=TODAY - DAY, due_on=TODAY - DAY)
+        issued_invoice(shop, issued_on=today - DAY, due_on=today - DAY)
     assert count() == before
     assert Decimal(0) < Decimal(before) <= 25

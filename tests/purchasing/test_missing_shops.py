@@ -33,9 +33,13 @@ from tests.helpers import page_text, pdf_text
 
 from .test_deadline_race import run_in_thread, wait_for_lock_waiter
 
-# A deadline three days ahead, to the second: the sweeps below are called "at" fixed
-# moments before it.
-DEADLINE = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+
+@pytest.fixture
+def deadline():
+    """A deadline three days ahead, to the second: the sweeps below are called "at" fixed
+    moments before it. Read as the test starts (a module constant would be as old as the
+    run)."""
+    return timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
 
 
 def queued(kind: str) -> list[int]:
@@ -48,7 +52,7 @@ def queued(kind: str) -> list[int]:
 
 
 @pytest.fixture
-def round_world(db):
+def round_world(db, deadline):
     """An open round; one shop ordered, two active shops did not (one reachable by its
     own e-mail and its shopkeeper's, one by nothing), a candidate did not either."""
     CooperativeFactory()
@@ -56,9 +60,9 @@ def round_world(db):
     product = ProductFactory(supplier=supplier, case_size=1)
     round_ = RoundFactory(
         supplier=supplier,
-        opens_at=DEADLINE - dt.timedelta(days=7),
-        closes_at=DEADLINE,
-        delivery_date=(DEADLINE + dt.timedelta(days=2)).date(),
+        opens_at=deadline - dt.timedelta(days=7),
+        closes_at=deadline,
+        delivery_date=(deadline + dt.timedelta(days=2)).date(),
     )
     ordered = ShopFactory(name="Bar qui a commandé", email="bar@example.org")
     make_order(round_, ordered, (product, 2, 0))
@@ -149,31 +153,31 @@ def test_shopkeepers_cannot_remind(client, round_world):
 # --- 24 h before the deadline, once ---------------------------------------------------
 
 
-def test_the_sweep_reminds_24_hours_before_the_deadline_once(round_world):
+def test_the_sweep_reminds_24_hours_before_the_deadline_once(round_world, deadline):
     round_ = round_world["round"]
-    assert round_reminders_send(now=DEADLINE - dt.timedelta(hours=24, seconds=1)) == []
-    assert round_reminders_send(now=DEADLINE - dt.timedelta(hours=24)) == [round_.pk]
-    assert round_reminders_send(now=DEADLINE - dt.timedelta(hours=23)) == []
-    assert round_reminders_send(now=DEADLINE - dt.timedelta(minutes=1)) == []
+    assert round_reminders_send(now=deadline - dt.timedelta(hours=24, seconds=1)) == []
+    assert round_reminders_send(now=deadline - dt.timedelta(hours=24)) == [round_.pk]
+    assert round_reminders_send(now=deadline - dt.timedelta(hours=23)) == []
+    assert round_reminders_send(now=deadline - dt.timedelta(minutes=1)) == []
     assert queued("missing_shops_reminder") == [round_.pk]
     round_.refresh_from_db()
-    assert round_.reminder_sent_at == DEADLINE - dt.timedelta(hours=24)
+    assert round_.reminder_sent_at == deadline - dt.timedelta(hours=24)
 
 
-def test_no_reminder_after_the_deadline_nor_for_a_consolidated_round(round_world):
+def test_no_reminder_after_the_deadline_nor_for_a_consolidated_round(round_world, deadline):
     round_ = round_world["round"]
-    assert round_reminders_send(now=DEADLINE) == []
+    assert round_reminders_send(now=deadline) == []
     close_round(round_)
     round_consolidate(round_id=round_.pk)
     assert round_reminders_send(now=timezone.now() - dt.timedelta(minutes=1)) == []
     assert queued("missing_shops_reminder") == []
 
 
-def test_an_extended_deadline_is_reminded_again_before_it(round_world):
+def test_an_extended_deadline_is_reminded_again_before_it(round_world, deadline):
     round_ = round_world["round"]
-    now = DEADLINE - dt.timedelta(hours=20)
+    now = deadline - dt.timedelta(hours=20)
     assert round_reminders_send(now=now) == [round_.pk]
-    later = DEADLINE + dt.timedelta(days=2)
+    later = deadline + dt.timedelta(days=2)
     round_update(
         round_id=round_.pk,
         closes_at=later,
@@ -188,11 +192,11 @@ def test_an_extended_deadline_is_reminded_again_before_it(round_world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_remind_once():
+def test_two_sweeps_at_once_remind_once(deadline):
     """Sweep A has claimed the round and not committed; sweep B's conditional UPDATE
     waits on the row, then finds it claimed and leaves it."""
-    round_ = RoundFactory(opens_at=DEADLINE - dt.timedelta(days=7), closes_at=DEADLINE)
-    now = DEADLINE - dt.timedelta(hours=2)
+    round_ = RoundFactory(opens_at=deadline - dt.timedelta(days=7), closes_at=deadline)
+    now = deadline - dt.timedelta(hours=2)
     claimed, release = threading.Event(), threading.Event()
 
     def sweep_a():

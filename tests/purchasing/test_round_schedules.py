@@ -22,9 +22,13 @@ from tests.factories import SupplierFactory, UserFactory
 
 from .test_deadline_race import run_in_thread, wait_for_lock_waiter
 
-# A Monday well ahead, so that every date below is still to come.
-WEEK = paris_date(timezone.now()) + dt.timedelta(days=14)
-WEEK -= dt.timedelta(days=WEEK.weekday())
+
+@pytest.fixture
+def week() -> dt.date:
+    """A Monday well ahead, so that every date below is still to come (read as the test
+    starts, not at import)."""
+    ahead = paris_date(timezone.now()) + dt.timedelta(days=14)
+    return ahead - dt.timedelta(days=ahead.weekday())
 
 
 def paris(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -47,52 +51,52 @@ def thursday_schedule(**changes) -> RoundSchedule:
 # --- The dates ------------------------------------------------------------------------
 
 
-def test_the_round_of_a_week_opens_at_midnight_and_is_delivered_on_the_next_delivery_day(db):
+def test_the_round_of_a_week_opens_at_midnight_and_is_delivered_on_the_next_delivery_day(db, week):
     schedule = thursday_schedule()
-    dates = schedule_round_dates(schedule, WEEK)
-    thursday = WEEK + dt.timedelta(days=3)
+    dates = schedule_round_dates(schedule, week)
+    thursday = week + dt.timedelta(days=3)
     assert dates == {
-        "opens_at": paris(WEEK, 0),  # Monday 00:00, three days before Thursday
+        "opens_at": paris(week, 0),  # Monday 00:00, three days before Thursday
         "closes_at": paris(thursday, 18),
-        "delivery_date": WEEK + dt.timedelta(days=8),  # the Tuesday after
+        "delivery_date": week + dt.timedelta(days=8),  # the Tuesday after
     }
 
 
-def test_a_delivery_on_the_deadline_weekday_is_the_same_day(db):
+def test_a_delivery_on_the_deadline_weekday_is_the_same_day(db, week):
     schedule = thursday_schedule(delivery_weekday=3)
-    assert schedule_round_dates(schedule, WEEK)["delivery_date"] == WEEK + dt.timedelta(days=3)
+    assert schedule_round_dates(schedule, week)["delivery_date"] == week + dt.timedelta(days=3)
 
 
-def test_the_due_weeks_are_those_whose_round_is_open_now(db):
+def test_the_due_weeks_are_those_whose_round_is_open_now(db, week):
     schedule = thursday_schedule()
-    thursday = WEEK + dt.timedelta(days=3)
-    assert schedule_weeks_due(schedule, paris(WEEK, 0) - dt.timedelta(minutes=1)) == []
-    assert schedule_weeks_due(schedule, paris(WEEK, 0)) == [WEEK]
-    assert schedule_weeks_due(schedule, paris(thursday, 17, 59)) == [WEEK]
+    thursday = week + dt.timedelta(days=3)
+    assert schedule_weeks_due(schedule, paris(week, 0) - dt.timedelta(minutes=1)) == []
+    assert schedule_weeks_due(schedule, paris(week, 0)) == [week]
+    assert schedule_weeks_due(schedule, paris(thursday, 17, 59)) == [week]
     assert schedule_weeks_due(schedule, paris(thursday, 18)) == []  # deadline reached
     # Opening 10 days ahead: on Friday, next week's round is open, and the one after not yet.
     long = thursday_schedule(opens_days_before=10)
-    assert schedule_weeks_due(long, paris(WEEK + dt.timedelta(days=4), 12)) == [
-        WEEK + dt.timedelta(days=7)
+    assert schedule_weeks_due(long, paris(week + dt.timedelta(days=4), 12)) == [
+        week + dt.timedelta(days=7)
     ]
 
 
 # --- The sweep ------------------------------------------------------------------------
 
 
-def test_the_sweep_opens_one_round_per_week(db):
+def test_the_sweep_opens_one_round_per_week(db, week):
     schedule = thursday_schedule()
-    tuesday_noon = paris(WEEK + dt.timedelta(days=1), 12)
+    tuesday_noon = paris(week + dt.timedelta(days=1), 12)
     opened = schedules_open_due(now=tuesday_noon)
     round_ = Round.objects.get()
     assert opened == [round_.pk]
     assert (round_.supplier, round_.schedule, round_.schedule_week) == (
         schedule.supplier,
         schedule,
-        WEEK,
+        week,
     )
     assert round_.status == Round.Status.OPEN
-    assert round_.closes_at == paris(WEEK + dt.timedelta(days=3), 18)
+    assert round_.closes_at == paris(week + dt.timedelta(days=3), 18)
     # The same week again (a minute later, an hour later): nothing more.
     assert schedules_open_due(now=tuesday_noon + dt.timedelta(minutes=1)) == []
     assert schedules_open_due(now=tuesday_noon + dt.timedelta(hours=30)) == []
@@ -102,17 +106,17 @@ def test_the_sweep_opens_one_round_per_week(db):
     assert Round.objects.count() == 2
 
 
-def test_a_cancelled_round_of_the_week_is_not_opened_again(db):
+def test_a_cancelled_round_of_the_week_is_not_opened_again(db, week):
     thursday_schedule()
-    now = paris(WEEK + dt.timedelta(days=1), 12)
+    now = paris(week + dt.timedelta(days=1), 12)
     [round_id] = schedules_open_due(now=now)
     Round.objects.filter(pk=round_id).update(status=Round.Status.CANCELLED)
     assert schedules_open_due(now=now + dt.timedelta(hours=1)) == []
 
 
-def test_an_inactive_schedule_opens_nothing(db):
+def test_an_inactive_schedule_opens_nothing(db, week):
     thursday_schedule(active=False)
-    assert schedules_open_due(now=paris(WEEK + dt.timedelta(days=1), 12)) == []
+    assert schedules_open_due(now=paris(week + dt.timedelta(days=1), 12)) == []
     assert not Round.objects.exists()
 
 
@@ -127,12 +131,12 @@ def test_the_beat_task_opens_this_weeks_round_once(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_open_one_round():
+def test_two_sweeps_at_once_open_one_round(week):
     """Sweep A has inserted the week's round and not committed; sweep B, on another
     connection, finds nothing yet, inserts too and waits on the unique index; A commits;
     B's insert fails on the constraint and B skips it. One round."""
     thursday_schedule()
-    now = paris(WEEK + dt.timedelta(days=1), 12)
+    now = paris(week + dt.timedelta(days=1), 12)
     inserted, release = threading.Event(), threading.Event()
 
     def sweep_a():

@@ -37,8 +37,9 @@ def test_issued_invoices_are_deposited_by_the_worker_and_updated_from_the_inbox(
     invoices = received_round({shops[0]: 6, shops[1]: 12})  # committed: the tasks go
     numbers = sorted(invoice.number for invoice in invoices.values())
 
-    # The worker renders both Factur-X PDFs behind the round's e-mails: about 20 s alone,
-    # more on a busy machine (the suite runs on two processes): a bound, not a budget.
+    # The worker renders both Factur-X PDFs behind the round's e-mails: a second or two
+    # alone, more on a busy machine (the suite runs on two processes): a bound, not a
+    # budget.
     assert wait_until(
         lambda: EInvoiceEvent.objects.filter(status="deposited").count() == 2, timeout=90
     )

@@ -4,6 +4,7 @@ a supplementary invoice. Every figure is checked against the invoices' and credi
 lines summed here, line by line, with the suppliers' places and the products' labels
 written out by hand: never through worker.impact's own code."""
 
+import copy
 import datetime as dt
 from contextlib import contextmanager
 from decimal import Decimal as D
@@ -33,13 +34,10 @@ from tests.factories import (
     add_tiers,
     make_order,
 )
-from tests.helpers import page_text, tables_digest
+from tests.helpers import built_for_the_module, page_text, tables_digest
 from worker.impact import QUERIES, impact_by_month, impact_figures
 from worker.reports import cooperative_report_data
 
-# The last finished year: receipts, credit notes and invoices refuse future dates.
-YEAR = paris_today().year - 1
-START, END = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
 ZERO = D("0.00")
 
 # The hub in Rennes; the suppliers' places (great-circle distances to the hub).
@@ -64,8 +62,8 @@ ORGANIC = {
 }  # their labels, or their supplier's
 
 
-def at(month: int, day: int, hour: int = 12) -> dt.datetime:
-    return dt.datetime(YEAR, month, day, hour, tzinfo=PARIS)
+def at(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=PARIS)
 
 
 @contextmanager
@@ -77,34 +75,36 @@ def clock_at(moment: dt.datetime):
         yield
 
 
-def receive(supplier, orders, *, month: int, day: int):
+def receive(supplier, orders, *, year: int, month: int, day: int):
     """A round of `supplier`: the shops' orders [(shop, [(product, units)])] placed on
-    the 1st, its deadline, consolidation and receipt in full on `day`. Returns the
-    supplier order and the invoices by shop id."""
+    the 1st, its deadline, consolidation and receipt in full on `day` of `month` of
+    `year`. Returns the supplier order and the invoices by shop id."""
     round_ = RoundFactory(supplier=supplier)
     Round.objects.filter(pk=round_.pk).update(
-        opens_at=at(month, 1, 8),
-        closes_at=at(month, day, 8),
-        delivery_date=dt.date(YEAR, month, day),
+        opens_at=at(year, month, 1, 8),
+        closes_at=at(year, month, day, 8),
+        delivery_date=dt.date(year, month, day),
     )
     for index, (shop, lines) in enumerate(orders):
         make_order(
             round_,
             shop,
             *[(product, units, 0) for product, units in lines],
-            created_at=at(month, 1, 9) + dt.timedelta(minutes=index),
+            created_at=at(year, month, 1, 9) + dt.timedelta(minutes=index),
         )
-    with clock_at(at(month, day, 10)):
+    with clock_at(at(year, month, day, 10)):
         supplier_order = round_consolidate(round_id=round_.pk)
         invoices = supplier_order_receive(supplier_order_id=supplier_order.pk, received={})
     return supplier_order, {invoice.shop_id: invoice for invoice in invoices}
 
 
-@pytest.fixture
-def year(db):
-    """A year of four suppliers (a local organic producer, a local processor, a far
-    wholesaler, a producer without coordinates) and five rounds, a credit note in March
-    on a February invoice, a supplementary invoice in July completing June's round."""
+def build_year() -> dict:
+    """The last finished year (receipts, credit notes and invoices refuse future dates):
+    four suppliers (a local organic producer, a local processor, a far wholesaler, a
+    producer without coordinates) and five rounds, a credit note in March on a February
+    invoice, a supplementary invoice in July completing June's round."""
+    number = paris_today().year - 1
+    start, end = dt.date(number, 1, 1), dt.date(number, 12, 31)
     CooperativeFactory(hub_latitude=HUB[0], hub_longitude=HUB[1], local_radius_km=80)
     farm = SupplierFactory(
         name=FARM,
@@ -163,15 +163,15 @@ def year(db):
         name="Épicerie des Lices",
         zone=Shop.Zone.URBAN,
         inhabitants=5000,
-        joined_on=dt.date(YEAR, 10, 1),
+        joined_on=dt.date(number, 10, 1),
     )
     # Never members that year: a candidate, a shop that left the year before.
     ShopFactory(name="Candidat", status=Shop.Status.CANDIDATE, joined_on=None, inhabitants=9)
     ShopFactory(
         name="Parti",
         status=Shop.Status.LEFT,
-        joined_on=dt.date(YEAR - 3, 1, 1),
-        left_on=dt.date(YEAR - 1, 6, 30),
+        joined_on=dt.date(number - 3, 1, 1),
+        left_on=dt.date(number - 1, 6, 30),
         inhabitants=7,
     )
 
@@ -182,12 +182,14 @@ def year(db):
             (blosne, [(yoghurts, 30)]),
             (vieux_vy, [(yoghurts, 20), (butter, 5)]),
         ],
+        year=number,
         month=2,
         day=10,
     )
     receive(
         biscuits,
         [(rimou, [(galettes, 24), (shortbread, 12)]), (blosne, [(galettes, 12)])],
+        year=number,
         month=4,
         day=14,
     )
@@ -198,11 +200,18 @@ def year(db):
             (blosne, [(rice, 15)]),
             (vieux_vy, [(rice, 10), (oil, 4)]),
         ],
+        year=number,
         month=6,
         day=9,
     )
-    receive(honey, [(rimou, [(honey_jar, 6)]), (vieux_vy, [(honey_jar, 4)])], month=9, day=15)
-    receive(farm, [(rimou, [(yoghurts, 50)]), (city, [(butter, 8)])], month=12, day=3)
+    receive(
+        honey,
+        [(rimou, [(honey_jar, 6)]), (vieux_vy, [(honey_jar, 4)])],
+        year=number,
+        month=9,
+        day=15,
+    )
+    receive(farm, [(rimou, [(yoghurts, 50)]), (city, [(butter, 8)])], year=number, month=12, day=3)
 
     # March: 5 yoghurts of February taken back from Rimou, and a part of its fee.
     invoice = february[rimou.pk]
@@ -211,7 +220,7 @@ def year(db):
     credit_note_issue(
         invoice_id=invoice.pk,
         reason="Yaourts abîmés",
-        issued_on=dt.date(YEAR, 3, 5),
+        issued_on=dt.date(number, 3, 5),
         lines=[
             {"invoice_line": yoghurt_line.pk, "quantity": 5},
             {
@@ -223,18 +232,35 @@ def year(db):
         ],
     )
     # July: the wholesaler billed 0.90 more rice than the shops were invoiced for.
-    with clock_at(at(7, 6, 10)):
+    with clock_at(at(number, 7, 6, 10)):
         _, supplements = supplier_differences_settle(
             supplier_order=june_order,
             deltas={rice.pk: D("0.90")},
-            issued_on=dt.date(YEAR, 7, 6),
+            issued_on=dt.date(number, 7, 6),
             reason="Facture fournisseur G-7",
         )
     assert len(supplements) == 3
     return {
+        "number": number,
+        "start": start,
+        "end": end,
+        "period": {"from": start.isoformat(), "to": end.isoformat()},  # the API's query
         "shops": {"rimou": rimou, "blosne": blosne, "vieux_vy": vieux_vy, "city": city},
         "suppliers": {"farm": farm, "biscuits": biscuits, "wholesaler": wholesaler},
     }
+
+
+@pytest.fixture(scope="module")
+def built_year(django_db_setup, django_db_blocker):
+    """The year, built once for the module's tests (tests/helpers.py)."""
+    yield from built_for_the_module(django_db_blocker, build_year)
+
+
+@pytest.fixture
+def year(built_year, db):
+    """The built year; what the test writes is rolled back at its end, and its instances
+    are its own."""
+    return copy.deepcopy(built_year)
 
 
 # --- The figures as the lines say them, summed here -----------------------------------
@@ -313,9 +339,10 @@ def assert_matches(impact, wanted):
 
 
 def test_the_years_figures_are_those_of_the_invoices_and_credit_notes(year):
-    impact = impact_figures(start=START, end=END)
+    start, end = year["start"], year["end"]
+    impact = impact_figures(start=start, end=end)
 
-    wanted = expected(START, END)
+    wanted = expected(start, end)
     assert_matches(impact, wanted)
     # The test's own sums, checked by hand: February's farm goods are 40 + 30 + 20
     # yoghurts at 0.90 and 15 butters at 2.40, December's 50 yoghurts and 8 butters,
@@ -325,11 +352,12 @@ def test_the_years_figures_are_those_of_the_invoices_and_credit_notes(year):
     assert wanted["by_supplier"][WHOLESALER] == D("60.75") + D("31.00") + D("0.90")
     assert impact.purchases_excl_vat > impact.local_excl_vat > impact.paid_to_local_producers > 0
     assert impact.local_producers == 1  # the farm; the processor is no producer
-    assert impact.start == START and impact.end == END and impact.shop_id is None
+    assert impact.start == start and impact.end == end and impact.shop_id is None
 
 
 def test_the_suppliers_are_listed_with_their_kind_place_and_organic_purchases(year):
-    impact = impact_figures(start=START, end=END)
+    start, end = year["start"], year["end"]
+    impact = impact_figures(start=start, end=end)
 
     lines = {s.supplier: s for s in impact.by_supplier}
     assert [s.purchases_excl_vat for s in impact.by_supplier] == sorted(
@@ -353,25 +381,27 @@ def test_the_suppliers_are_listed_with_their_kind_place_and_organic_purchases(ye
 
 
 def test_a_producer_without_coordinates_is_not_local_and_is_listed(year):
-    impact = impact_figures(start=START, end=END)
+    start, end = year["start"], year["end"]
+    impact = impact_figures(start=start, end=end)
 
     honey = next(s for s in impact.by_supplier if s.supplier == HONEY)
     assert (honey.kind, honey.local, honey.distance_km) == ("producer", False, None)
     assert honey.distance_text == "sans coordonnées"
     assert impact.without_coordinates == [HONEY]
     assert impact.local_producers == 1  # a producer, but not a local one
-    assert impact.paid_to_local_producers == expected(START, END)["by_supplier"][FARM]
+    assert impact.paid_to_local_producers == expected(start, end)["by_supplier"][FARM]
 
 
 def test_each_month_is_its_own_period_and_the_months_add_up_to_the_year(year):
-    months = impact_by_month(year=YEAR)
+    number, start, end = year["number"], year["start"], year["end"]
+    months = impact_by_month(year=number)
 
-    assert [m.start for m in months] == [dt.date(YEAR, n, 1) for n in range(1, 13)]
+    assert [m.start for m in months] == [dt.date(number, n, 1) for n in range(1, 13)]
     for month in months:
         assert_matches(month, expected(month.start, month.end))
         alone = impact_figures(start=month.start, end=month.end)
         assert month == alone
-    impact = impact_figures(start=START, end=END)
+    impact = impact_figures(start=start, end=end)
     for name in ("purchases_excl_vat", "local_excl_vat", "organic_excl_vat", "fees", "savings"):
         assert sum((getattr(m, name) for m in months), ZERO) == getattr(impact, name)
     # The supplementary invoice of July counts in June, with its round's invoice.
@@ -385,7 +415,8 @@ def test_each_month_is_its_own_period_and_the_months_add_up_to_the_year(year):
 
 
 def test_the_savings_are_the_monthly_reports_savings(year):
-    months = impact_by_month(year=YEAR)
+    number = year["number"]
+    months = impact_by_month(year=number)
 
     for month in months:
         report = cooperative_report_data(month=month.start)
@@ -398,14 +429,15 @@ def test_the_savings_are_the_monthly_reports_savings(year):
 
 
 def test_a_supplier_moved_out_of_the_radius_changes_the_local_share(year):
-    before = impact_figures(start=START, end=END)
+    start, end = year["start"], year["end"]
+    before = impact_figures(start=start, end=end)
     biscuits = year["suppliers"]["biscuits"]
 
     biscuits.latitude, biscuits.longitude = NANTES
     biscuits.save()
-    moved = impact_figures(start=START, end=END)
+    moved = impact_figures(start=start, end=end)
 
-    wanted = expected(START, END, local={FARM})
+    wanted = expected(start, end, local={FARM})
     assert_matches(moved, wanted)
     spent = before.local_excl_vat - moved.local_excl_vat
     assert spent == wanted["by_supplier"][BISCUITS] > 0
@@ -416,20 +448,21 @@ def test_a_supplier_moved_out_of_the_radius_changes_the_local_share(year):
     biscuits.latitude, biscuits.longitude = SAINT_MALO
     biscuits.save()
     Cooperative.objects.update(local_radius_km=50)
-    lowered = impact_figures(start=START, end=END)
+    lowered = impact_figures(start=start, end=end)
     assert_matches(lowered, wanted)
     assert lowered.local_share == moved.local_share
     assert not next(s for s in lowered.by_supplier if s.supplier == BISCUITS).local
 
 
 def test_the_shops_figures_add_up_to_the_cooperatives(year):
-    impact = impact_figures(start=START, end=END)
+    start, end = year["start"], year["end"]
+    impact = impact_figures(start=start, end=end)
     shops = year["shops"].values()
 
-    alone = {shop.pk: impact_figures(start=START, end=END, shop=shop) for shop in shops}
+    alone = {shop.pk: impact_figures(start=start, end=end, shop=shop) for shop in shops}
 
     for shop in shops:
-        assert_matches(alone[shop.pk], expected(START, END, shop=shop))
+        assert_matches(alone[shop.pk], expected(start, end, shop=shop))
         assert alone[shop.pk].shop_id == shop.pk
         [zone] = alone[shop.pk].by_zone
         assert (zone.zone, zone.shops) == (shop.zone, 1)
@@ -456,8 +489,9 @@ def test_the_shops_figures_add_up_to_the_cooperatives(year):
 
 
 def test_member_shops_by_zone_with_their_inhabitants(year):
+    number, start, end = year["number"], year["start"], year["end"]
     shops = year["shops"]
-    impact = impact_figures(start=START, end=END)
+    impact = impact_figures(start=start, end=end)
 
     zones = {z.zone: z for z in impact.by_zone}
     assert [z.zone for z in impact.by_zone] == ["rural", "qpv", "urban"]
@@ -465,16 +499,16 @@ def test_member_shops_by_zone_with_their_inhabitants(year):
     assert (rural.shops, rural.inhabitants, rural.shops_without_inhabitants) == (2, 700, 0)
     assert (qpv.shops, qpv.inhabitants, qpv.shops_without_inhabitants) == (1, 0, 1)
     assert (urban.shops, urban.inhabitants) == (1, 5000)
-    wanted = {shop.zone: expected(START, END, shop=shop)["purchases"] for shop in shops.values()}
+    wanted = {shop.zone: expected(start, end, shop=shop)["purchases"] for shop in shops.values()}
     wanted["rural"] = (
-        expected(START, END, shop=shops["rimou"])["purchases"]
-        + expected(START, END, shop=shops["vieux_vy"])["purchases"]
+        expected(start, end, shop=shops["rimou"])["purchases"]
+        + expected(start, end, shop=shops["vieux_vy"])["purchases"]
     )
     assert {z.zone: z.purchases_excl_vat for z in impact.by_zone} == wanted
     assert sum((z.purchases_excl_vat for z in impact.by_zone), ZERO) == impact.purchases_excl_vat
     assert {line.shop for line in impact.by_shop} == {s.name for s in shops.values()}
     # January: the city shop had not joined yet.
-    january = impact_figures(start=START, end=dt.date(YEAR, 1, 31))
+    january = impact_figures(start=start, end=dt.date(number, 1, 31))
     assert {z.zone: z.shops for z in january.by_zone} == {"rural": 2, "qpv": 1}
 
 
@@ -485,6 +519,7 @@ def test_the_coordinator_records_the_inhabitants_over_the_api_and_the_page(
     member's form take them; the zones say them at once."""
     from tests.shops.test_member_pages import new_shop_form
 
+    start, end = year["start"], year["end"]
     blosne, rimou = year["shops"]["blosne"], year["shops"]["rimou"]
     coordination = api.as_user(coordinator)
 
@@ -493,7 +528,7 @@ def test_the_coordinator_records_the_inhabitants_over_the_api_and_the_page(
     assert response.status_code == 200, response.json()
     assert response.json()["inhabitants"] == 4200
     assert coordination.get(f"/api/shops/{rimou.pk}/").json()["inhabitants"] == 300
-    qpv = next(z for z in impact_figures(start=START, end=END).by_zone if z.zone == "qpv")
+    qpv = next(z for z in impact_figures(start=start, end=end).by_zone if z.zone == "qpv")
     assert (qpv.inhabitants, qpv.shops_without_inhabitants) == (4200, 0)
 
     client.force_login(coordinator)
@@ -544,8 +579,9 @@ def test_a_shopkeeper_does_not_record_the_inhabitants(year, api):
 
 
 def test_an_empty_period_has_zero_shares(year, django_assert_max_num_queries):
+    number = year["number"]
     with django_assert_max_num_queries(QUERIES):  # no supplier to read: one less
-        impact = impact_figures(start=dt.date(YEAR, 8, 1), end=dt.date(YEAR, 8, 31))
+        impact = impact_figures(start=dt.date(number, 8, 1), end=dt.date(number, 8, 31))
 
     assert impact.purchases_excl_vat == ZERO
     assert (impact.local_share, impact.organic_share) == (ZERO, ZERO)
@@ -557,12 +593,13 @@ def test_an_empty_period_has_zero_shares(year, django_assert_max_num_queries):
 
 
 def test_a_fixed_number_of_queries_whatever_the_data(year, django_assert_num_queries):
+    number, start, end = year["number"], year["start"], year["end"]
     with django_assert_num_queries(QUERIES):
-        impact_figures(start=START, end=END)
+        impact_figures(start=start, end=end)
     with django_assert_num_queries(QUERIES):
-        impact_figures(start=START, end=END, shop=year["shops"]["rimou"])
+        impact_figures(start=start, end=end, shop=year["shops"]["rimou"])
     with django_assert_num_queries(QUERIES):
-        impact_by_month(year=YEAR)
+        impact_by_month(year=number)
 
     # More suppliers, products and shops: the same count.
     more_shops = [ShopFactory(name=f"Épicerie {n}") for n in range(3)]
@@ -577,14 +614,15 @@ def test_a_fixed_number_of_queries_whatever_the_data(year, django_assert_num_que
         receive(
             supplier,
             [(shop, [(p, 3) for p in products]) for shop in more_shops],
+            year=number,
             month=10,
             day=20 + n,
         )
     with django_assert_num_queries(QUERIES):
-        impact = impact_figures(start=START, end=END)
+        impact = impact_figures(start=start, end=end)
     assert impact.local_producers == 3
     with django_assert_num_queries(QUERIES):
-        impact_by_month(year=YEAR)
+        impact_by_month(year=number)
 
 
 # --- The API ------------------------------------------------------------------------------
@@ -632,50 +670,49 @@ def as_api(impact) -> dict:
     }
 
 
-PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
-
-
 def test_the_api_says_the_figures_to_the_cent(year, api, coordinator):
+    number, start, end, period = year["number"], year["start"], year["end"], year["period"]
     client = api.as_user(coordinator)
     rimou = year["shops"]["rimou"]
 
-    response = client.get("/api/impact/", PERIOD)
+    response = client.get("/api/impact/", period)
     assert response.status_code == 200
     body = response.json()
-    assert body == as_api(impact_figures(start=START, end=END))
-    assert body["local_share"] == str(expected(START, END)["local_share"])
+    assert body == as_api(impact_figures(start=start, end=end))
+    assert body["local_share"] == str(expected(start, end)["local_share"])
     assert len(body["local_share"].split(".")[1]) == 2
     assert next(s for s in body["by_supplier"] if s["supplier"] == HONEY)["distance_km"] is None
     farm = next(s for s in body["by_supplier"] if s["supplier"] == FARM)
     assert len(farm["distance_km"].split(".")[1]) == 1
 
-    response = client.get("/api/impact/", {**PERIOD, "shop": rimou.pk})
-    assert response.json() == as_api(impact_figures(start=START, end=END, shop=rimou))
+    response = client.get("/api/impact/", {**period, "shop": rimou.pk})
+    assert response.json() == as_api(impact_figures(start=start, end=end, shop=rimou))
     assert response.json()["shop"] == rimou.pk
 
-    march = {"from": f"{YEAR}-03-01", "to": f"{YEAR}-03-31"}
+    march = {"from": f"{number}-03-01", "to": f"{number}-03-31"}
     assert client.get("/api/impact/", march).json()["purchases_excl_vat"] == "-4.50"
 
 
 def test_a_shopkeeper_and_an_accountant_see_their_shop_only(year, api):
+    start, end, period = year["start"], year["end"], year["period"]
     shops = year["shops"]
     rimou, blosne = shops["rimou"], shops["blosne"]
-    own = as_api(impact_figures(start=START, end=END, shop=rimou))
+    own = as_api(impact_figures(start=start, end=end, shop=rimou))
     for role in (User.Role.SHOPKEEPER, User.Role.ACCOUNTANT):
         client = api.as_user(UserFactory(role=role, shops=[rimou]))
 
-        assert client.get("/api/impact/", PERIOD).json() == own  # their only shop
-        assert client.get("/api/impact/", {**PERIOD, "shop": rimou.pk}).json() == own
-        assert client.get("/api/impact/", {**PERIOD, "shop": blosne.pk}).status_code == 404
-        assert client.get("/api/impact/", {**PERIOD, "shop": 999999}).status_code == 404
-        assert client.post("/api/impact/", PERIOD, format="json").status_code == 405
+        assert client.get("/api/impact/", period).json() == own  # their only shop
+        assert client.get("/api/impact/", {**period, "shop": rimou.pk}).json() == own
+        assert client.get("/api/impact/", {**period, "shop": blosne.pk}).status_code == 404
+        assert client.get("/api/impact/", {**period, "shop": 999999}).status_code == 404
+        assert client.post("/api/impact/", period, format="json").status_code == 405
 
     both = api.as_user(UserFactory(role=User.Role.SHOPKEEPER, shops=[rimou, blosne]))
-    response = both.get("/api/impact/", PERIOD)
+    response = both.get("/api/impact/", period)
     assert response.status_code == 400
     assert list(response.json()) == ["shop"]
-    assert both.get("/api/impact/", {**PERIOD, "shop": blosne.pk}).json()["shop"] == blosne.pk
-    assert APIClient().get("/api/impact/", PERIOD).status_code in (401, 403)
+    assert both.get("/api/impact/", {**period, "shop": blosne.pk}).json()["shop"] == blosne.pk
+    assert APIClient().get("/api/impact/", period).status_code in (401, 403)
 
 
 @pytest.mark.parametrize(
@@ -718,15 +755,16 @@ def test_ten_years_is_the_longest_period(api, coordinator, db):
 def test_the_api_and_the_pages_read_as_many_queries_whatever_the_data(
     year, api, client, coordinator
 ):
+    number, period = year["number"], year["period"]
     api_client = api.as_user(coordinator)
     client.force_login(coordinator)
     shopkeeper = Client()
     shopkeeper.force_login(UserFactory(shops=[year["shops"]["rimou"]]))
     asked = [
-        (api_client, "/api/impact/", PERIOD),
-        (client, "/coordination/impact/", {"year": YEAR}),
-        (client, "/coordination/impact/", {"year": YEAR, "month": 6}),
-        (shopkeeper, "/impact/", {"year": YEAR}),
+        (api_client, "/api/impact/", period),
+        (client, "/coordination/impact/", {"year": number}),
+        (client, "/coordination/impact/", {"year": number, "month": 6}),
+        (shopkeeper, "/impact/", {"year": number}),
     ]
 
     def counts():
@@ -747,6 +785,7 @@ def test_the_api_and_the_pages_read_as_many_queries_whatever_the_data(
         receive(
             supplier,
             [(s, [(p, 4) for p in products]) for s in (shop, year["shops"]["rimou"])],
+            year=number,
             month=6 + 5 * n,
             day=4 + n,
         )
@@ -777,14 +816,15 @@ def shows(text: str, impact) -> None:
 
 
 def test_the_coordinators_page_shows_the_apis_figures(year, api, client, coordinator):
-    body = api.as_user(coordinator).get("/api/impact/", PERIOD).json()
+    number, start, end, period = year["number"], year["start"], year["end"], year["period"]
+    body = api.as_user(coordinator).get("/api/impact/", period).json()
     client.force_login(coordinator)
 
-    response = client.get("/coordination/impact/", {"year": YEAR})
+    response = client.get("/coordination/impact/", {"year": number})
 
     assert response.status_code == 200
     text = page_text(response)
-    impact = impact_figures(start=START, end=END)
+    impact = impact_figures(start=start, end=end)
     assert body == as_api(impact)
     shows(text, impact)
     assert "Fournisseurs sans coordonnées" in text and HONEY in text
@@ -793,23 +833,24 @@ def test_the_coordinators_page_shows_the_apis_figures(year, api, client, coordin
     assert "Janvier" in text and "Décembre" in text  # the months of the year
     assert "QPV" in text and "5\u00a0000" in text  # by zone, with inhabitants
 
-    march = client.get("/coordination/impact/", {"year": YEAR, "month": 3})
-    shows(page_text(march), impact_figures(start=dt.date(YEAR, 3, 1), end=dt.date(YEAR, 3, 31)))
+    march = client.get("/coordination/impact/", {"year": number, "month": 3})
+    shows(page_text(march), impact_figures(start=dt.date(number, 3, 1), end=dt.date(number, 3, 31)))
 
     rimou = year["shops"]["rimou"]
-    one = client.get("/coordination/impact/", {"year": YEAR, "shop": rimou.pk})
-    shows(page_text(one), impact_figures(start=START, end=END, shop=rimou))
+    one = client.get("/coordination/impact/", {"year": number, "shop": rimou.pk})
+    shows(page_text(one), impact_figures(start=start, end=end, shop=rimou))
 
 
 def test_the_shopkeepers_page_shows_their_shops_figures(year, client):
+    number, start, end = year["number"], year["start"], year["end"]
     rimou = year["shops"]["rimou"]
     client.force_login(UserFactory(shops=[rimou]))
 
-    response = client.get("/impact/", {"year": YEAR})
+    response = client.get("/impact/", {"year": number})
 
     assert response.status_code == 200
     text = page_text(response)
-    shows(text, impact_figures(start=START, end=END, shop=rimou))
+    shows(text, impact_figures(start=start, end=end, shop=rimou))
     assert year["shops"]["blosne"].name not in text
     assert client.get("/impact/", {"shop": year["shops"]["blosne"].pk}).status_code == 404
     assert client.get("/coordination/impact/").status_code == 403
@@ -825,13 +866,14 @@ def test_the_pages_are_linked_from_the_navigation_and_the_homes(year, client, co
 def test_a_bad_period_on_the_page_is_a_400_said_beside_the_field(year, client, coordinator):
     """Bad input on a page answers 400 as on the API (the statements' pages do the same),
     the error beside its field, no figure shown, nothing written."""
+    number = year["number"]
     client.force_login(coordinator)
     shopkeeper = Client()
     shopkeeper.force_login(UserFactory(shops=[year["shops"]["rimou"]]))
     before = tables_digest(["shops", "purchasing", "worker"])
 
     response = client.get("/coordination/impact/", {"year": "1999", "month": "13"})
-    own = shopkeeper.get("/impact/", {"year": str(YEAR), "month": "0"})
+    own = shopkeeper.get("/impact/", {"year": str(number), "month": "0"})
 
     for answer in (response, own):
         assert answer.status_code == 400

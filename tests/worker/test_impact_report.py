@@ -4,6 +4,7 @@ credit note, local, far and unplaced suppliers, organic labels), the PDF read ba
 text with poppler, every figure printed compared with worker.impact's and the API's,
 formatted in French, to the cent."""
 
+import copy
 import datetime as dt
 from contextlib import contextmanager
 from decimal import Decimal as D
@@ -37,6 +38,7 @@ from tests.factories import (
     make_order,
 )
 from tests.helpers import (
+    built_for_the_module,
     page_count,
     pdf_text,
     plain,
@@ -54,14 +56,14 @@ from worker.reports import (
 )
 from worker.reports.impact_pdf import impact_report_data, impact_report_pdf
 
-# A year that is over: every receipt, invoice and credit note is dated in the past.
-YEAR = paris_today().year - 1
 # The months the rounds are received in (the others stay empty).
 MONTHS = (1, 3, 6, 9, 11)
+# Stand for years in the parameters of a test, which reads them as it runs.
+NEXT_YEAR, BUILT_YEAR = "<next year>", "<the built year>"
 
 
-def at(month: int, day: int, hour: int = 12) -> dt.datetime:
-    return dt.datetime(YEAR, month, day, hour, tzinfo=PARIS)
+def at(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=PARIS)
 
 
 @contextmanager
@@ -72,27 +74,30 @@ def clock_at(moment: dt.datetime):
         yield
 
 
-def receive(supplier, orders, *, month: int, day: int = 10) -> list[Invoice]:
+def receive(supplier, orders, *, year: int, month: int, day: int = 10) -> list[Invoice]:
     """A round of `supplier` whose orders are placed on the 1st and received (then
-    invoiced) on `day` of `month` of YEAR."""
+    invoiced) on `day` of `month` of `year`."""
     round_ = RoundFactory(supplier=supplier)
     Round.objects.filter(pk=round_.pk).update(
-        opens_at=at(month, 1, 8),
-        closes_at=at(month, day, 8),
-        delivery_date=dt.date(YEAR, month, day),
+        opens_at=at(year, month, 1, 8),
+        closes_at=at(year, month, day, 8),
+        delivery_date=dt.date(year, month, day),
     )
     for index, (shop, lines) in enumerate(orders):
-        make_order(round_, shop, *lines, created_at=at(month, 1, 9) + dt.timedelta(minutes=index))
-    with clock_at(at(month, day, 10)):
+        created_at = at(year, month, 1, 9) + dt.timedelta(minutes=index)
+        make_order(round_, shop, *lines, created_at=created_at)
+    with clock_at(at(year, month, day, 10)):
         supplier_order = round_consolidate(round_id=round_.pk)
         return supplier_order_receive(supplier_order_id=supplier_order.pk, received={}, lots={})
 
 
 def build_year() -> dict:
-    """The cooperative (hub near Rennes, radius 80 km), three member shops (two rural,
+    """A year that is over (every receipt, invoice and credit note is dated in the past):
+    the cooperative (hub near Rennes, radius 80 km), three member shops (two rural,
     one in a QPV, one without its inhabitants) and four suppliers: a local organic
     producer, a local processor with one organic product, a far wholesaler and a
     producer without coordinates; rounds in MONTHS, a credit note in October."""
+    number = paris_today().year - 1
     CooperativeFactory(hub_latitude=D("48.11170"), hub_longitude=D("-1.68000"))
     Cooperative.objects.update(local_radius_km=80)
     shops = [
@@ -138,23 +143,29 @@ def build_year() -> dict:
     salad = ProductFactory(supplier=unplaced, name="Salades", unit_price=D("1.0000"))
     rimou, vieux_vy, blosne = shops
     invoices = []
-    invoices += receive(farm, [(rimou, [(vegetables, 24, 0), (eggs, 36, 0)])], month=1)
+    invoices += receive(farm, [(rimou, [(vegetables, 24, 0), (eggs, 36, 0)])], year=number, month=1)
     invoices += receive(
-        wholesaler, [(rimou, [(pasta, 48, 0)]), (blosne, [(pasta, 30, 0)])], month=1, day=20
+        wholesaler,
+        [(rimou, [(pasta, 48, 0)]), (blosne, [(pasta, 30, 0)])],
+        year=number,
+        month=1,
+        day=20,
     )
     invoices += receive(
         dairy,
         [(vieux_vy, [(yoghurt, 18, 0), (butter, 12, 0)]), (blosne, [(yoghurt, 6, 0)])],
+        year=number,
         month=3,
     )
-    invoices += receive(unplaced, [(vieux_vy, [(salad, 30, 0)])], month=6)
+    invoices += receive(unplaced, [(vieux_vy, [(salad, 30, 0)])], year=number, month=6)
     # Together the two shops reach the farm's volume price and share its shipping.
     invoices += receive(
         farm,
         [(vieux_vy, [(vegetables, 12, 0)]), (blosne, [(vegetables, 12, 0), (eggs, 24, 0)])],
+        year=number,
         month=9,
     )
-    invoices += receive(wholesaler, [(vieux_vy, [(pasta, 60, 0)])], month=11)
+    invoices += receive(wholesaler, [(vieux_vy, [(pasta, 60, 0)])], year=number, month=11)
     # October: a credit note on September's farm invoice to Vieux-Vy (a case of vegetables).
     september = next(
         i
@@ -165,11 +176,12 @@ def build_year() -> dict:
         invoice_id=september.pk,
         reason="Légumes abîmés",
         lines=[{"invoice_line": september.lines.get(kind="goods").pk, "quantity": 6}],
-        issued_on=dt.date(YEAR, 10, 3),
+        issued_on=dt.date(number, 10, 3),
     )
     coordinator = UserFactory(username="coordination", role=User.Role.COORDINATOR)
     keeper = UserFactory(username="rimou", role=User.Role.SHOPKEEPER, shops=[rimou])
     return {
+        "number": number,
         "shops": shops,
         "rimou": rimou,
         "vieux_vy": vieux_vy,
@@ -184,14 +196,22 @@ def build_year() -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def built_year(django_db_setup, django_db_blocker):
+    """The year, built once for the module's tests (tests/helpers.py)."""
+    yield from built_for_the_module(django_db_blocker, build_year)
+
+
 @pytest.fixture
-def year(db):
-    return build_year()
+def year(built_year, db):
+    """The built year; what the test writes is rolled back at its end, and its instances
+    are its own."""
+    return copy.deepcopy(built_year)
 
 
-def api_impact(api, user, **params) -> dict:
-    """GET /api/impact/ over YEAR (or the given dates) as `user`."""
-    query = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31", **params}
+def api_impact(api, user, year: int, **params) -> dict:
+    """GET /api/impact/ over `year` (or the given dates) as `user`."""
+    query = {"from": f"{year}-01-01", "to": f"{year}-12-31", **params}
     response = api.as_user(user).get("/api/impact/", query)
     assert response.status_code == 200, response.content
     return response.json()
@@ -244,16 +264,17 @@ def as_api(impact) -> dict:
 
 
 def test_the_yearly_report_prints_the_apis_figures(year, api, tmp_path):
-    figures = api_impact(api, year["coordinator"])
+    number = year["number"]
+    figures = api_impact(api, year["coordinator"], number)
 
-    pdf = impact_report_pdf(YEAR)
+    pdf = impact_report_pdf(number)
 
     pages = page_count(pdf, tmp_path)
     save_pages_png(pdf, tmp_path, "rapport-impact-cooperative", pages=range(1, pages + 1))
     assert pdf.startswith(b"%PDF") and 2 <= pages <= 5
     text = pdf_text(pdf, tmp_path)
     flat = squeezed(text).replace(" %", "%")
-    assert "MACHE Test" in text and f"Rapport d'impact {YEAR}" in text
+    assert "MACHE Test" in text and f"Rapport d'impact {number}" in text
     # The built year is not empty: every kind of figure has something to print.
     for key in ("purchases_excl_vat", "local_excl_vat", "organic_excl_vat", "savings", "fees"):
         assert D(figures[key]) > 0, key
@@ -269,7 +290,7 @@ def test_the_yearly_report_prints_the_apis_figures(year, api, tmp_path):
         assert f"{label} {eur(figures[key])}" in flat, label
     # The year's line under the months.
     assert (
-        f"Année {YEAR} {eur(figures['purchases_excl_vat'])} {eur(figures['local_excl_vat'])} "
+        f"Année {number} {eur(figures['purchases_excl_vat'])} {eur(figures['local_excl_vat'])} "
         f"{rate(figures['local_share'])} {eur(figures['organic_excl_vat'])} "
         f"{rate(figures['organic_share'])} {eur(figures['paid_to_local_producers'])}"
     ) in flat
@@ -328,7 +349,7 @@ def test_the_yearly_report_prints_the_apis_figures(year, api, tmp_path):
     assert "Habitants non renseignés pour 1 commerce (non comptés)." in flat
     # The shops of the year, each with the API's figures for that shop.
     for shop in year["shops"]:
-        own = api_impact(api, year["coordinator"], shop=shop.pk)
+        own = api_impact(api, year["coordinator"], number, shop=shop.pk)
         assert (
             f"{shop.name} {'QPV' if shop.zone == 'qpv' else 'Rurale'} "
             f"{eur(own['purchases_excl_vat'])} {rate(own['local_share'])} "
@@ -339,12 +360,13 @@ def test_the_yearly_report_prints_the_apis_figures(year, api, tmp_path):
 
 def test_the_built_year_is_the_invoices_less_the_credit_note(year, api):
     """The figures the report prints come from the invoices and the credit note built."""
-    figures = api_impact(api, year["coordinator"])
+    number = year["number"]
+    figures = api_impact(api, year["coordinator"], number)
 
-    invoices = Invoice.objects.filter(issued_on__year=YEAR)
+    invoices = Invoice.objects.filter(issued_on__year=number)
     credited = sum(
         line.amount
-        for note in CreditNote.objects.filter(issued_on__year=YEAR)
+        for note in CreditNote.objects.filter(issued_on__year=number)
         for line in note.lines.filter(kind="goods")
     )
     assert credited > 0
@@ -356,8 +378,9 @@ def test_the_built_year_is_the_invoices_less_the_credit_note(year, api):
 
 
 def test_the_months_add_up_to_the_year(year, tmp_path):
-    whole = impact_figures(start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31))
-    months = impact_by_month(year=YEAR)
+    number = year["number"]
+    whole = impact_figures(start=dt.date(number, 1, 1), end=dt.date(number, 12, 31))
+    months = impact_by_month(year=number)
 
     assert len(months) == 12
     for key in (
@@ -374,7 +397,7 @@ def test_the_months_add_up_to_the_year(year, tmp_path):
     assert [m.purchases_excl_vat != 0 for m in months] == [n in (*MONTHS, 10) for n in range(1, 13)]
     assert months[9].purchases_excl_vat < 0  # October: only the credit note
     # Each month's line of the report is that month's figures.
-    flat = flat_text(impact_report_pdf(YEAR), tmp_path)
+    flat = flat_text(impact_report_pdf(number), tmp_path)
     for number, month in enumerate(months, start=1):
         row = [
             format_eur(month.purchases_excl_vat),
@@ -389,11 +412,12 @@ def test_the_months_add_up_to_the_year(year, tmp_path):
 
 
 def test_a_shops_yearly_report(year, api, tmp_path):
+    number = year["number"]
     rimou = year["rimou"]
-    figures = api_impact(api, year["keeper"])
+    figures = api_impact(api, year["keeper"], number)
     assert figures["shop"] == rimou.pk
 
-    pdf = impact_report_pdf(YEAR, shop=rimou)
+    pdf = impact_report_pdf(number, shop=rimou)
 
     save_pages_png(pdf, tmp_path, "rapport-impact-commerce", pages=(1,))
     text = pdf_text(pdf, tmp_path)
@@ -405,35 +429,22 @@ def test_a_shops_yearly_report(year, api, tmp_path):
     # No other shop is named, nor its suppliers.
     assert "Bar de Vieux-Vy" not in text and "Blosne" not in text
     assert "Laiterie de la Vallée" not in text
-    assert impact_report_data(year=YEAR, shop=rimou).figures == impact_figures(
-        start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31), shop=rimou
+    assert impact_report_data(year=number, shop=rimou).figures == impact_figures(
+        start=dt.date(number, 1, 1), end=dt.date(number, 12, 31), shop=rimou
     )
-
-
-def test_a_year_without_purchases_still_reads(db, tmp_path):
-    CooperativeFactory()
-    ShopFactory(name="Épicerie seule")
-
-    text = pdf_text(impact_report_pdf(YEAR), tmp_path)
-
-    assert "Aucun achat par la coopérative cette année." in text
-    assert "Tous les fournisseurs de l'année ont leurs coordonnées." in text
-    assert plain(format_eur(D("0"))) in text
-    # Without purchases the shares are 0,00 % (as the API's "0.00"), never "n.d.": the
-    # notes say what is printed.
-    assert "n.d." not in text
 
 
 # --- The monthly reports' section: impact_figures of the month ------------------------------
 
 
 def test_the_monthly_reports_print_the_months_impact(year, tmp_path):
-    september = dt.date(YEAR, 9, 1)
+    number = year["number"]
+    september = dt.date(number, 9, 1)
     vieux_vy = year["vieux_vy"]
 
     shop_data = shop_report_data(shop=vieux_vy, month=september)
     shop_text = flat_text(shop_report_pdf(shop_data), tmp_path)
-    january = dt.date(YEAR, 1, 1)
+    january = dt.date(number, 1, 1)
     coop_data = cooperative_report_data(month=january)
     coop_text = flat_text(cooperative_report_pdf(coop_data), tmp_path)
 
@@ -457,49 +468,51 @@ def test_the_monthly_reports_print_the_months_impact(year, tmp_path):
 
 
 def test_the_coordinator_downloads_the_cooperatives_report(year, api, tmp_path):
-    figures = api_impact(api, year["coordinator"])
+    number = year["number"]
+    figures = api_impact(api, year["coordinator"], number)
 
-    response = api.as_user(year["coordinator"]).get("/api/impact/report/", {"year": YEAR})
+    response = api.as_user(year["coordinator"]).get("/api/impact/report/", {"year": number})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'inline; filename="rapport-impact-{YEAR}.pdf"'
+    assert response["Content-Disposition"] == f'inline; filename="rapport-impact-{number}.pdf"'
     flat = flat_text(response.content, tmp_path)
     assert all(row in flat for row in key_rows(figures))
     assert "Bar de Vieux-Vy" in flat  # the table of shops
     shop = year["blosne"]
     response = api.as_user(year["coordinator"]).get(
-        "/api/impact/report/", {"year": YEAR, "shop": shop.pk}
+        "/api/impact/report/", {"year": number, "shop": shop.pk}
     )
     assert response.status_code == 200
-    own = api_impact(api, year["coordinator"], shop=shop.pk)
+    own = api_impact(api, year["coordinator"], number, shop=shop.pk)
     flat = flat_text(response.content, tmp_path)
     assert all(row in flat for row in key_rows(own))
     assert "Épicerie de Rimou" not in flat
 
 
 def test_a_shopkeeper_gets_their_shops_report_only(year, api, tmp_path):
+    number = year["number"]
     keeper, rimou = year["keeper"], year["rimou"]
     client = api.as_user(keeper)
 
-    named = client.get("/api/impact/report/", {"year": YEAR, "shop": rimou.pk})
-    implied = client.get("/api/impact/report/", {"year": YEAR})
-    other = client.get("/api/impact/report/", {"year": YEAR, "shop": year["vieux_vy"].pk})
-    missing = client.get("/api/impact/report/", {"year": YEAR, "shop": 987654})
+    named = client.get("/api/impact/report/", {"year": number, "shop": rimou.pk})
+    implied = client.get("/api/impact/report/", {"year": number})
+    other = client.get("/api/impact/report/", {"year": number, "shop": year["vieux_vy"].pk})
+    missing = client.get("/api/impact/report/", {"year": number, "shop": 987654})
 
     assert named.status_code == implied.status_code == 200
     assert named["Content-Disposition"] == (
-        f'inline; filename="rapport-impact-{YEAR}-epicerie-de-rimou.pdf"'
+        f'inline; filename="rapport-impact-{number}-epicerie-de-rimou.pdf"'
     )
     for response in (named, implied):
         text = pdf_text(response.content, tmp_path)
         assert "Épicerie de Rimou" in text and "Bar de Vieux-Vy" not in text
     assert other.status_code == missing.status_code == 404
     accountant = UserFactory(role=User.Role.ACCOUNTANT, shops=[rimou])
-    assert api.as_user(accountant).get("/api/impact/report/", {"year": YEAR}).status_code == 200
+    assert api.as_user(accountant).get("/api/impact/report/", {"year": number}).status_code == 200
     assert (
         api.as_user(accountant)
-        .get("/api/impact/report/", {"year": YEAR, "shop": year["blosne"].pk})
+        .get("/api/impact/report/", {"year": number, "shop": year["blosne"].pk})
         .status_code
         == 404
     )
@@ -512,12 +525,15 @@ def test_a_shopkeeper_gets_their_shops_report_only(year, api, tmp_path):
         ({"year": ""}, "year"),
         ({"year": "deux mille"}, "year"),
         ({"year": "1999"}, "year"),
-        ({"year": str(paris_today().year + 1)}, "year"),
+        ({"year": NEXT_YEAR}, "year"),
         ({"year": "99999999999999999999"}, "year"),
-        ({"year": str(YEAR), "shop": "abc"}, "shop"),
+        ({"year": BUILT_YEAR, "shop": "abc"}, "shop"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(year, api, params, field):
+    # The years named in the parameters, read as the test runs (not at collection).
+    years = {NEXT_YEAR: str(paris_today().year + 1), BUILT_YEAR: str(year["number"])}
+    params = {key: years.get(value, value) for key, value in params.items()}
     before = tables_digest(["worker", "purchasing", "shops"])
 
     response = api.as_user(year["coordinator"]).get("/api/impact/report/", params)
@@ -528,20 +544,22 @@ def test_bad_input_is_a_400_naming_the_field(year, api, params, field):
 
 
 def test_nobody_logged_in_gets_nothing(year, client):
-    response = client.get("/api/impact/report/", {"year": YEAR})
+    number = year["number"]
+    response = client.get("/api/impact/report/", {"year": number})
 
     assert response.status_code in (401, 403)
 
 
 def test_the_impact_pages_link_the_yearly_report(year, client):
+    number = year["number"]
     client.force_login(year["coordinator"])
-    page = client.get("/coordination/impact/", {"year": YEAR})
-    one_shop = client.get("/coordination/impact/", {"year": YEAR, "shop": year["rimou"].pk})
+    page = client.get("/coordination/impact/", {"year": number})
+    one_shop = client.get("/coordination/impact/", {"year": number, "shop": year["rimou"].pk})
     client.force_login(year["keeper"])
-    own = client.get("/impact/", {"year": YEAR})
+    own = client.get("/impact/", {"year": number})
 
     assert page.status_code == one_shop.status_code == own.status_code == 200
-    assert f'href="/api/impact/report/?year={YEAR}"' in page.content.decode()
-    link = f'href="/api/impact/report/?year={YEAR}&amp;shop={year["rimou"].pk}"'
+    assert f'href="/api/impact/report/?year={number}"' in page.content.decode()
+    link = f'href="/api/impact/report/?year={number}&amp;shop={year["rimou"].pk}"'
     assert link in one_shop.content.decode() and link in own.content.decode()
-    assert f"Rapport d'impact {YEAR} (PDF)" in text_of(page)
+    assert f"Rapport d'impact {number} (PDF)" in text_of(page)

@@ -15,8 +15,14 @@ from tests.helpers import text_of
 from tests.shops.test_pages import PAGE_BUDGET, errors_beside
 from worker.models import Report, TaskRun
 
-LAST_MONTH = previous_month(current_month())
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def last_month():
+    """Read as the test starts, never at import: a run may cross midnight, and a month, in
+    Paris."""
+    return previous_month(current_month())
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +38,14 @@ def body_of(response) -> bytes:
 # --- A shop's reports -----------------------------------------------------------------
 
 
-def test_a_shopkeeper_sees_the_reports_of_their_shop_by_month(client, shopkeeper, shop, other_shop):
+def test_a_shopkeeper_sees_the_reports_of_their_shop_by_month(
+    client, shopkeeper, shop, other_shop, last_month
+):
     ready = ready_report(shop)
-    Report.objects.create(shop=shop, month=previous_month(LAST_MONTH))
+    Report.objects.create(shop=shop, month=previous_month(last_month))
     Report.objects.create(
         shop=shop,
-        month=previous_month(previous_month(LAST_MONTH)),
+        month=previous_month(previous_month(last_month)),
         status=Report.Status.FAILED,
         error="figures",
     )
@@ -52,14 +60,14 @@ def test_a_shopkeeper_sees_the_reports_of_their_shop_by_month(client, shopkeeper
     assert frdatetime(ready.generated_at) in page
 
 
-def test_a_ready_report_downloads_as_a_pdf(client, shopkeeper, shop):
+def test_a_ready_report_downloads_as_a_pdf(client, shopkeeper, shop, last_month):
     report = ready_report(shop)
     client.force_login(shopkeeper)
     response = client.get(f"/rapports/{report.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="rapport-epicerie-de-romazy-{format_month(LAST_MONTH)}.pdf"'
+        f'attachment; filename="rapport-epicerie-de-romazy-{format_month(last_month)}.pdf"'
     )
     assert body_of(response) == PDF
 
@@ -83,9 +91,9 @@ def test_downloads_keep_to_the_reports_the_user_may_see(
     assert client.get(f"/rapports/{theirs.pk}/pdf/").status_code == 302
 
 
-def test_a_report_not_ready_or_lost_is_not_served(client, shopkeeper, shop, media):
-    pending = Report.objects.create(shop=shop, month=LAST_MONTH)
-    lost = ready_report(shop, month=previous_month(LAST_MONTH))
+def test_a_report_not_ready_or_lost_is_not_served(client, shopkeeper, shop, media, last_month):
+    pending = Report.objects.create(shop=shop, month=last_month)
+    lost = ready_report(shop, month=previous_month(last_month))
     (media / lost.file.name).unlink()
     client.force_login(shopkeeper)
     response = client.get(f"/rapports/{pending.pk}/pdf/", follow=True)
@@ -114,11 +122,13 @@ def coord_client(client, coordinator):
     return client
 
 
-def test_the_coordinator_sees_a_months_reports_cooperative_first(coord_client, shop, other_shop):
+def test_the_coordinator_sees_a_months_reports_cooperative_first(
+    coord_client, shop, other_shop, last_month
+):
     ready_report(shop)
-    Report.objects.create(shop=other_shop, month=LAST_MONTH)
+    Report.objects.create(shop=other_shop, month=last_month)
     coop = ready_report(None)
-    older = previous_month(LAST_MONTH)
+    older = previous_month(last_month)
     ready_report(shop, month=older)
     page = text_of(coord_client.get("/coordination/rapports/"))
     listed = page[page.index("<h2>Rapports ·") :]
@@ -136,16 +146,18 @@ def test_the_coordinator_sees_a_months_reports_cooperative_first(coord_client, s
     page = text_of(coord_client.get("/coordination/rapports/?mois=n'importe"))
     assert "Coopérative" in page[page.index("<h2>Rapports ·") :]
     form = page[page.index('<form method="post" class="card') :]
-    assert f'value="{format_month(LAST_MONTH)}"' in form  # last month by default
+    assert f'value="{format_month(last_month)}"' in form  # last month by default
 
 
-def test_generating_every_shop_starts_a_run_and_shows_its_progress(coord_client, shop, other_shop):
+def test_generating_every_shop_starts_a_run_and_shows_its_progress(
+    coord_client, shop, other_shop, last_month
+):
     ShopFactory(status=Shop.Status.CANDIDATE, joined_on=None)
-    response = coord_client.post("/coordination/rapports/", {"month": format_month(LAST_MONTH)})
+    response = coord_client.post("/coordination/rapports/", {"month": format_month(last_month)})
     run = TaskRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == (
-        f"/coordination/rapports/?mois={format_month(LAST_MONTH)}&suivi={run.pk}"
+        f"/coordination/rapports/?mois={format_month(last_month)}&suivi={run.pk}"
     )
     assert run.total == 3  # the two active shops and the cooperative
     assert set(Report.objects.values_list("shop_id", "status")) == {
@@ -160,19 +172,19 @@ def test_generating_every_shop_starts_a_run_and_shows_its_progress(coord_client,
     assert "0 rapport prêt sur 3" in page
 
 
-def test_generating_chosen_shops_only(coord_client, shop, other_shop):
+def test_generating_chosen_shops_only(coord_client, shop, other_shop, last_month):
     ShopFactory()
     coord_client.post(
         "/coordination/rapports/",
-        {"month": format_month(LAST_MONTH), "shops": [shop.pk, other_shop.pk]},
+        {"month": format_month(last_month), "shops": [shop.pk, other_shop.pk]},
     )
     assert TaskRun.objects.get().total == 2
     assert set(Report.objects.values_list("shop_id", flat=True)) == {shop.pk, other_shop.pk}
 
 
-def test_the_progress_partial_polls_until_the_run_has_finished(coord_client, shop):
+def test_the_progress_partial_polls_until_the_run_has_finished(coord_client, shop, last_month):
     coord_client.post(
-        "/coordination/rapports/", {"month": format_month(LAST_MONTH), "shops": [shop.pk]}
+        "/coordination/rapports/", {"month": format_month(last_month), "shops": [shop.pk]}
     )
     run = TaskRun.objects.get()
     url = f"/coordination/rapports/suivi/{run.pk}/"
@@ -217,10 +229,10 @@ def test_the_progress_is_for_coordinators(client, shopkeeper):
     ],
 )
 def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothing(
-    coord_client, shop, post, field, message
+    coord_client, shop, post, field, message, last_month
 ):
     late = ShopFactory(name="Épicerie récente", joined_on=timezone.localdate())
-    data = {"month": format_month(LAST_MONTH), "shops": [str(shop.pk)]}
+    data = {"month": format_month(last_month), "shops": [str(shop.pk)]}
     for key, value in post.items():
         if value == "NEXT":
             value = format_month(next_month(current_month()))
@@ -230,7 +242,7 @@ def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothi
     response = coord_client.post("/coordination/rapports/", data)
     assert response.status_code == 200
     page = text_of(response)
-    assert errors_beside(page, field) == [message.format(month=format_month_name(LAST_MONTH))]
+    assert errors_beside(page, field) == [message.format(month=format_month_name(last_month))]
     if data["month"]:
         assert f'name="month" value="{data["month"]}"' in page
     if field == "month":
@@ -243,11 +255,11 @@ def test_a_bad_request_is_said_beside_the_field_keeps_the_input_and_writes_nothi
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_report_pages_stay_within_a_fixed_query_budget(
-    client, coordinator, shop, django_assert_max_num_queries, size
+    client, coordinator, shop, django_assert_max_num_queries, size, last_month
 ):
     CooperativeFactory()
     keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[shop])
-    month = LAST_MONTH
+    month = last_month
     for _ in range(size):
         ready_report(ShopFactory())
         ready_report(shop, month=month)
@@ -257,7 +269,7 @@ def test_report_pages_stay_within_a_fixed_query_budget(
     with django_assert_max_num_queries(PAGE_BUDGET):
         assert client.get("/coordination/rapports/").status_code == 200
     with django_assert_max_num_queries(PAGE_BUDGET):
-        response = client.post("/coordination/rapports/", {"month": format_month(LAST_MONTH)})
+        response = client.post("/coordination/rapports/", {"month": format_month(last_month)})
     run = TaskRun.objects.get()
     assert response.status_code == 302 and run.total == size + 2  # every shop and the cooperative
     with django_assert_max_num_queries(PAGE_BUDGET):

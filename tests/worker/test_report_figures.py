@@ -43,20 +43,33 @@ from worker.reports.figures import (
     window,
 )
 
-# The last finished month: movements and Z tickets refuse future dates.
-MONTH = previous_month(current_month())
-LAST_DAY = last_day_of_month(MONTH)
 # Issue 14: two more each, the invoices' receivables (worker/reports/figures/receivables.py).
 # Issue 20: the month's impact figures, one worker.impact.impact_figures call each.
 SHOP_REPORT_QUERIES = 21 + IMPACT_QUERIES
 COOPERATIVE_REPORT_QUERIES = 14 + IMPACT_QUERIES
 
 
-def at(day: int, hour: int = 12, *, month: dt.date = MONTH) -> dt.datetime:
+def last_finished_month() -> dt.date:
+    """The last finished month: movements and Z tickets refuse future dates. Read as the
+    test runs, never at import: a run may cross midnight, and a month, in Paris."""
+    return previous_month(current_month())
+
+
+@pytest.fixture
+def month() -> dt.date:
+    return last_finished_month()
+
+
+@pytest.fixture
+def last_day(month) -> dt.date:
+    return last_day_of_month(month)
+
+
+def at(day: int, hour: int = 12, *, month: dt.date) -> dt.datetime:
     return dt.datetime(month.year, month.month, day, hour, tzinfo=PARIS)
 
 
-def day_of(day: int, *, month: dt.date = MONTH) -> dt.date:
+def day_of(day: int, *, month: dt.date) -> dt.date:
     return month.replace(day=day)
 
 
@@ -69,14 +82,18 @@ def clock_at(moment: dt.datetime):
         yield
 
 
-def receive_round(round_, orders, *, day: int, lots=None):
+def receive_round(round_, orders, *, day: int, month: dt.date, lots=None):
     """Orders placed on the 1st, deadline and receipt on `day` of the month."""
     Round.objects.filter(pk=round_.pk).update(
-        opens_at=at(1, 8), closes_at=at(day, 8), delivery_date=day_of(day)
+        opens_at=at(1, 8, month=month),
+        closes_at=at(day, 8, month=month),
+        delivery_date=day_of(day, month=month),
     )
     for index, (shop, lines) in enumerate(orders):
-        make_order(round_, shop, *lines, created_at=at(1, 9) + dt.timedelta(minutes=index))
-    with clock_at(at(day, 10)):
+        make_order(
+            round_, shop, *lines, created_at=at(1, 9, month=month) + dt.timedelta(minutes=index)
+        )
+    with clock_at(at(day, 10, month=month)):
         supplier_order = round_consolidate(round_id=round_.pk)
         return supplier_order_receive(
             supplier_order_id=supplier_order.pk, received={}, lots=lots or {}
@@ -95,11 +112,12 @@ def z_ticket(shop, day: dt.date, amount: D):
     )
 
 
-def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = False):
-    """A month of trade for the worked example's shops 101-103 (and `extra_shops` more):
+def trade_month(ex, *, month: dt.date, products: int = 3, extra_shops: int = 0, busy: bool = False):
+    """A `month` of trade for the worked example's shops 101-103 (and `extra_shops` more):
     two rounds received (the example's and a mill's with `products` products), sales,
     losses, Z tickets, a local purchase, a cash deposit, a payment to the cooperative
     and the month-end stock variation; a Z ticket the month before for shop 101."""
+    last_day = last_day_of_month(month)
     shops = ex["shops"]
     more = [
         ShopFactory(name=f"Épicerie voisine {n}", commune=f"Bourg {n}") for n in range(extra_shops)
@@ -109,9 +127,10 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
         [(shops[n], lines) for n, lines in example_orders(ex)],
         day=2,
         lots={
-            ex["p1"].pk: ("L-P1", LAST_DAY + dt.timedelta(days=30)),
-            ex["p2"].pk: ("L-P2", LAST_DAY + dt.timedelta(days=3)),
+            ex["p1"].pk: ("L-P1", last_day + dt.timedelta(days=30)),
+            ex["p2"].pk: ("L-P2", last_day + dt.timedelta(days=3)),
         },
+        month=month,
     )
     mill = SupplierFactory(
         name="Moulin de Rimou", shipping_fee=D("18.00"), free_shipping_threshold=D("600.00")
@@ -136,7 +155,8 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
             for i, shop in enumerate(buyers)
         ],
         day=9,
-        lots={flours[0].pk: ("L-F0", day_of(20))},
+        lots={flours[0].pk: ("L-F0", day_of(20, month=month))},
+        month=month,
     )
 
     # Sales and losses after the receipts, in one batch per day.
@@ -152,7 +172,7 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
                     product_id=balance.product_id,
                     kind="sale",
                     quantity=-sold,
-                    occurred_at=at(12 + n % 10),
+                    occurred_at=at(12 + n % 10, month=month),
                 )
             )
         if balance.quantity - max(sold, 0) >= 3 and n % 2 == 0:
@@ -164,30 +184,30 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
                     kind="loss",
                     quantity=-(1 + n % 2),
                     reason=reason,
-                    occurred_at=at(25),
+                    occurred_at=at(25, month=month),
                 )
             )
     movements_record(movements=sales)
     movements_record(movements=losses)
 
     # Z tickets: shop 101 opens most days, 102 fewer, 103 a few, the neighbours some.
-    days = range(3, LAST_DAY.day + 1) if busy else range(3, 28, 2)
+    days = range(3, last_day.day + 1) if busy else range(3, 28, 2)
     for day in days:
-        z_ticket(shops[101], day_of(day), D("52.00") + D(day))
+        z_ticket(shops[101], day_of(day, month=month), D("52.00") + D(day))
         if day % 3:
-            z_ticket(shops[102], day_of(day), D("45.50") + D(day) * 2)
+            z_ticket(shops[102], day_of(day, month=month), D("45.50") + D(day) * 2)
     for day in (5, 12, 19):
-        z_ticket(shops[103], day_of(day), D("16.00"))
+        z_ticket(shops[103], day_of(day, month=month), D("16.00"))
     for n, shop in enumerate(more):
         for day in range(4, 28, 4 + n % 3):
-            z_ticket(shop, day_of(day), D("110.00") + D(n * 7))
-    z_ticket(shops[101], day_of(15, month=previous_month(MONTH)), D("150.00"))
+            z_ticket(shop, day_of(day, month=month), D("110.00") + D(n * 7))
+    z_ticket(shops[101], day_of(15, month=previous_month(month)), D("150.00"))
 
     ledger = Ledger.objects.get(shop=shops[101])
     entry_post(
         ledger=ledger,
         journal="ACH",
-        date=day_of(14),
+        date=day_of(14, month=month),
         label="Achat au producteur",
         piece_ref="F-LOCAL-1",
         lines=[
@@ -199,7 +219,7 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
     entry_post(
         ledger=ledger,
         journal="BQ",
-        date=day_of(20),
+        date=day_of(20, month=month),
         label="Dépôt d'espèces",
         piece_ref="DEP-1",
         lines=[LineIn("512000", debit=D("150.00")), LineIn("530000", credit=D("150.00"))],
@@ -207,7 +227,7 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
     entry_post(
         ledger=ledger,
         journal="BQ",
-        date=day_of(28),
+        date=day_of(28, month=month),
         label="Règlement coopérative",
         piece_ref="VIR-1",
         lines=[
@@ -216,13 +236,13 @@ def trade_month(ex, *, products: int = 3, extra_shops: int = 0, busy: bool = Fal
         ],
     )
     for shop in everyone:
-        stock_variation_post(shop=shop, month=MONTH)
+        stock_variation_post(shop=shop, month=month)
     return {**ex, "mill": mill, "flours": flours, "more": more, "everyone": everyone}
 
 
 @pytest.fixture
-def traded(example):  # noqa: F811
-    return trade_month(example)
+def traded(example, month):  # noqa: F811
+    return trade_month(example, month=month)
 
 
 @pytest.fixture
@@ -233,19 +253,19 @@ def coordinator_api(api, traded):
 # --- The shop's figures -------------------------------------------------------------------
 
 
-def test_month_figures_are_the_income_statement(traded, coordinator_api):
+def test_month_figures_are_the_income_statement(traded, coordinator_api, month, last_day):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     response = coordinator_api.get(
         "/api/statements/income-statement/",
-        {"shop": shop.pk, "from": MONTH.isoformat(), "to": LAST_DAY.isoformat()},
+        {"shop": shop.pk, "from": month.isoformat(), "to": last_day.isoformat()},
     )
     assert response.status_code == 200
     api = response.json()
     figures = data.figures
-    assert figures.month == MONTH
+    assert figures.month == month
     assert figures.sales_of_goods == D(api["sales_of_goods"]) > 0
     assert figures.purchases_of_goods == D(api["purchases_of_goods"]) > 0
     assert figures.stock_variation == D(api["stock_variation"]) != 0
@@ -257,17 +277,17 @@ def test_month_figures_are_the_income_statement(traded, coordinator_api):
         D(api["total_income"]),
         D(api["total_charges"]),
     )
-    statement = income_statement(ledger=shop.ledger, date_from=MONTH, date_to=LAST_DAY)
+    statement = income_statement(ledger=shop.ledger, date_from=month, date_to=last_day)
     assert figures.cost_of_goods_sold == statement.cost_of_goods_sold
 
 
-def test_months_without_entries_are_absent(traded):
+def test_months_without_entries_are_absent(traded, month):
     shop_101, shop_103 = traded["shops"][101], traded["shops"][103]
 
-    with_previous = shop_report_data(shop=shop_101, month=MONTH)
-    without = shop_report_data(shop=shop_103, month=MONTH)
+    with_previous = shop_report_data(shop=shop_101, month=month)
+    without = shop_report_data(shop=shop_103, month=month)
 
-    before = previous_month(MONTH)
+    before = previous_month(month)
     statement = income_statement(
         ledger=shop_101.ledger, date_from=before, date_to=last_day_of_month(before)
     )
@@ -278,12 +298,12 @@ def test_months_without_entries_are_absent(traded):
     assert without.previous is None and without.year_before is None
 
 
-def test_the_same_month_a_year_before_when_the_books_hold_it(traded):
+def test_the_same_month_a_year_before_when_the_books_hold_it(traded, month):
     shop = traded["shops"][101]
-    year_before = MONTH.replace(year=MONTH.year - 1)
+    year_before = month.replace(year=month.year - 1)
     z_ticket(shop, year_before.replace(day=10), D("99.00"))
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     statement = income_statement(
         ledger=shop.ledger, date_from=year_before, date_to=last_day_of_month(year_before)
@@ -292,14 +312,14 @@ def test_the_same_month_a_year_before_when_the_books_hold_it(traded):
     assert data.year_before.sales_of_goods == statement.amount("sales_of_goods") == D("93.84")
 
 
-def test_pooling_savings_are_those_of_the_invoices(traded):
+def test_pooling_savings_are_those_of_the_invoices(traded, month, last_day):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     invoices = list(
         Invoice.objects.filter(
-            shop=shop, issued_on__gte=MONTH, issued_on__lte=LAST_DAY
+            shop=shop, issued_on__gte=month, issued_on__lte=last_day
         ).select_related("round__supplier")
     )
     assert len(invoices) == 2
@@ -319,7 +339,7 @@ def test_pooling_savings_are_those_of_the_invoices(traded):
     }
 
 
-def test_shipping_alone_is_free_past_the_threshold(example):  # noqa: F811
+def test_shipping_alone_is_free_past_the_threshold(example, month):  # noqa: F811
     # Shop 102 alone orders enough to reach the mill's threshold: nothing saved on
     # shipping, since alone it would not have paid any either.
     shops = example["shops"]
@@ -331,10 +351,11 @@ def test_shipping_alone_is_free_past_the_threshold(example):  # noqa: F811
         RoundFactory(supplier=mill),
         [(shops[102], [(flour, 30, 0)]), (shops[101], [(flour, 5, 0)])],
         day=3,
+        month=month,
     )
 
-    alone = shop_report_data(shop=shops[102], month=MONTH).savings
-    helped = shop_report_data(shop=shops[101], month=MONTH).savings
+    alone = shop_report_data(shop=shops[102], month=month).savings
+    helped = shop_report_data(shop=shops[101], month=month).savings
 
     assert alone.shipping == D("0.00") and alone.invoices[0].shipping_alone == D("0.00")
     assert helped.invoices[0].shipping_alone == D("18.00")
@@ -342,10 +363,10 @@ def test_shipping_alone_is_free_past_the_threshold(example):  # noqa: F811
     assert helped.invoices[0].shipping_share == D("0.00")  # the round reached free shipping
 
 
-def test_losses_by_reason_and_their_rate(traded):
+def test_losses_by_reason_and_their_rate(traded, month):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     expected = {}
     for movement in shop.stock_movements.filter(kind="loss"):
@@ -365,17 +386,17 @@ def test_losses_by_reason_and_their_rate(traded):
     )
 
 
-def test_stock_value_is_the_apis_and_lots_expiring_soon(traded, coordinator_api):
+def test_stock_value_is_the_apis_and_lots_expiring_soon(traded, coordinator_api, month, last_day):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     response = coordinator_api.get(
-        "/api/stock/value/", {"shop": shop.pk, "date": LAST_DAY.isoformat()}
+        "/api/stock/value/", {"shop": shop.pk, "date": last_day.isoformat()}
     )
     assert response.status_code == 200
     assert data.stock_value == D(response.json()["value"]) > 0
-    assert data.expiry_horizon == LAST_DAY + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
+    assert data.expiry_horizon == last_day + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
     lots = StockLot.objects.filter(shop=shop, remaining__gt=0, expires_on__lte=data.expiry_horizon)
     assert sorted((lot.code, lot.expires_on, lot.remaining) for lot in lots) == sorted(
         (lot.lot, lot.expires_on, lot.quantity) for lot in data.expiring_lots
@@ -385,11 +406,11 @@ def test_stock_value_is_the_apis_and_lots_expiring_soon(traded, coordinator_api)
     assert "L-P2" in codes and "L-F0" in codes and "L-P1" not in codes
 
 
-def test_top_products_by_units_sold(example):  # noqa: F811
-    traded = trade_month(example, products=14)
+def test_top_products_by_units_sold(example, month):  # noqa: F811
+    traded = trade_month(example, products=14, month=month)
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     sales = {}
     for movement in shop.stock_movements.filter(kind="sale").select_related("product"):
@@ -406,22 +427,22 @@ def test_top_products_by_units_sold(example):  # noqa: F811
     ]
 
 
-def test_cash_bank_and_due_to_the_cooperative(traded, coordinator_api):
+def test_cash_bank_and_due_to_the_cooperative(traded, coordinator_api, month, last_day):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     balances = {
         a.account: a.balance
         for a in trial_balance(
-            ledger=shop.ledger, date_from=dt.date(2000, 1, 1), date_to=LAST_DAY
+            ledger=shop.ledger, date_from=dt.date(2000, 1, 1), date_to=last_day
         ).accounts
     }
     assert data.cash_balance == balances["530000"] > 0
     assert data.bank_balance == balances["512000"] > 0
     ledger = coordinator_api.get(
         "/api/statements/general-ledger/",
-        {"shop": shop.pk, "from": "2000-01-01", "to": LAST_DAY.isoformat()},
+        {"shop": shop.pk, "from": "2000-01-01", "to": last_day.isoformat()},
     ).json()
     [suppliers] = [a for a in ledger["accounts"] if a["account"] == "401000"]
     due = sum(
@@ -436,22 +457,22 @@ def test_cash_bank_and_due_to_the_cooperative(traded, coordinator_api):
     assert data.due_to_cooperative == due == invoiced - D("60.00") > 0
 
 
-def test_sales_per_day_open_and_the_days(traded):
+def test_sales_per_day_open_and_the_days(traded, month, last_day):
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
-    days = shop.sales_days.filter(date__gte=MONTH, date__lte=LAST_DAY).count()
+    days = shop.sales_days.filter(date__gte=month, date__lte=last_day).count()
     assert data.days_open == days == len(range(3, 28, 2))
     assert data.sales_per_day_open == money(data.figures.sales_of_goods / days)
-    assert len(data.daily_sales) == LAST_DAY.day
+    assert len(data.daily_sales) == last_day.day
     assert sum(d.sales for d in data.daily_sales) == data.figures.sales_of_goods
-    assert data.daily_sales[2].day == day_of(3) and data.daily_sales[2].sales > 0
+    assert data.daily_sales[2].day == day_of(3, month=month) and data.daily_sales[2].sales > 0
     assert data.daily_sales[3].sales == 0  # the 4th: closed
 
 
-def test_no_z_ticket_no_sales_per_day(example):  # noqa: F811
-    data = shop_report_data(shop=example["shops"][101], month=MONTH)
+def test_no_z_ticket_no_sales_per_day(example, month):  # noqa: F811
+    data = shop_report_data(shop=example["shops"][101], month=month)
 
     assert data.days_open == 0 and data.sales_per_day_open is None
     assert data.figures.margin_rate is None and data.losses_rate is None
@@ -461,37 +482,37 @@ def test_no_z_ticket_no_sales_per_day(example):  # noqa: F811
 # --- The cooperative's median ---------------------------------------------------------------
 
 
-def test_the_grouped_figures_are_each_shops_income_statement(traded):
+def test_the_grouped_figures_are_each_shops_income_statement(traded, month, last_day):
     shops = list(
         Shop.objects.filter(pk__in=[s.pk for s in traded["everyone"]]).select_related("ledger")
     )
-    win = window(MONTH)
+    win = window(month)
 
     grouped = statements_by_ledger(ledgers=[s.ledger for s in shops], win=win)
     figures = shops_figures(shops=shops, win=win)
 
     for shop in shops:
-        own = income_statement(ledger=shop.ledger, date_from=MONTH, date_to=LAST_DAY)
+        own = income_statement(ledger=shop.ledger, date_from=month, date_to=last_day)
         assert grouped[shop.ledger.pk].amounts == own.amounts
         assert grouped[shop.ledger.pk].result == own.result
         assert figures[shop.pk].gross_margin == own.gross_margin
         assert figures[shop.pk].margin_rate == own.margin_rate
-        data = shop_report_data(shop=shop, month=MONTH)
+        data = shop_report_data(shop=shop, month=month)
         assert figures[shop.pk].sales_per_day_open == data.sales_per_day_open
         assert figures[shop.pk].losses_rate == data.losses_rate
         assert figures[shop.pk].losses_value == data.losses_value
 
 
-def test_the_benchmark_is_the_median_of_the_active_shops(example):  # noqa: F811
-    traded = trade_month(example, extra_shops=3)
+def test_the_benchmark_is_the_median_of_the_active_shops(example, month):  # noqa: F811
+    traded = trade_month(example, extra_shops=3, month=month)
     suspended = traded["more"][2]
     Shop.objects.filter(pk=suspended.pk).update(status=Shop.Status.SUSPENDED)
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     active = [s for s in traded["everyone"] if s.pk != suspended.pk]
-    reports = [shop_report_data(shop=s, month=MONTH) for s in active]
+    reports = [shop_report_data(shop=s, month=month) for s in active]
     lines = {line.key: line for line in data.benchmark}
     for key, own in (
         ("margin_rate", data.figures.margin_rate),
@@ -514,11 +535,11 @@ def test_the_benchmark_is_the_median_of_the_active_shops(example):  # noqa: F811
         )
 
 
-def test_no_median_below_three_shops(traded):
+def test_no_median_below_three_shops(traded, month):
     # Shops 102 and 103 leave the cooperative: one other shop would be given away.
     Shop.objects.filter(pk__in=[102, 103]).update(status=Shop.Status.LEFT)
 
-    data = shop_report_data(shop=traded["shops"][101], month=MONTH)
+    data = shop_report_data(shop=traded["shops"][101], month=month)
 
     assert all(line.median is None and line.shops == 1 for line in data.benchmark)
 
@@ -526,21 +547,23 @@ def test_no_median_below_three_shops(traded):
 # --- The cooperative's report ------------------------------------------------------------------
 
 
-def test_the_cooperatives_figures(traded):
+def test_the_cooperatives_figures(traded, month, last_day):
     shops = traded["shops"]
     ShopFactory(
         name="Boulangerie nouvelle",
         status=Shop.Status.CANDIDATE,
         zone=Shop.Zone.QPV,
-        joined_on=day_of(12),
+        joined_on=day_of(12, month=month),
     )
     ShopFactory(
-        name="Bar du port", status=Shop.Status.LEFT, left_on=LAST_DAY, joined_on=dt.date(2020, 1, 1)
+        name="Bar du port", status=Shop.Status.LEFT, left_on=last_day, joined_on=dt.date(2020, 1, 1)
     )
     cancelled = RoundFactory(supplier=traded["mill"], status=Round.Status.CANCELLED)
-    Round.objects.filter(pk=cancelled.pk).update(opens_at=at(1), closes_at=at(5))
+    Round.objects.filter(pk=cancelled.pk).update(
+        opens_at=at(1, month=month), closes_at=at(5, month=month)
+    )
 
-    data = cooperative_report_data(month=MONTH)
+    data = cooperative_report_data(month=month)
 
     assert data.zones == ["Rurale", "QPV", "Urbaine"]
     by_status = {row.status: (row.counts, row.total) for row in data.members}
@@ -551,8 +574,10 @@ def test_the_cooperatives_figures(traded):
         "Parti": ([1, 0, 0], 1),
     }
     assert data.members_by_zone == [4, 1, 0] and data.members_total == 5
-    assert [(m.name, m.on) for m in data.new_members] == [("Boulangerie nouvelle", day_of(12))]
-    assert [(m.name, m.on) for m in data.departed_members] == [("Bar du port", LAST_DAY)]
+    assert [(m.name, m.on) for m in data.new_members] == [
+        ("Boulangerie nouvelle", day_of(12, month=month))
+    ]
+    assert [(m.name, m.on) for m in data.departed_members] == [("Bar du port", last_day)]
 
     orders = {
         r.supplier.name: r.supplier_order
@@ -567,14 +592,14 @@ def test_the_cooperatives_figures(traded):
         key=lambda row: -row[2],
     )
 
-    invoices = Invoice.objects.filter(issued_on__gte=MONTH, issued_on__lte=LAST_DAY)
-    per_shop = {shop.pk: shop_report_data(shop=shop, month=MONTH) for shop in shops.values()}
+    invoices = Invoice.objects.filter(issued_on__gte=month, issued_on__lte=last_day)
+    per_shop = {shop.pk: shop_report_data(shop=shop, month=month) for shop in shops.values()}
     assert data.savings_volume == sum(i.savings for i in invoices)
     assert data.savings_total == sum(r.savings.total for r in per_shop.values())
     assert data.savings_total == data.savings_volume + data.savings_shipping
 
     coop = income_statement(
-        ledger=Ledger.objects.get(kind="cooperative"), date_from=MONTH, date_to=LAST_DAY
+        ledger=Ledger.objects.get(kind="cooperative"), date_from=month, date_to=last_day
     )
     fees = [a.amount for g in coop.income for a in g.accounts if a.account == "706000"]
     assert data.fees_collected == sum(fees) == sum(i.fee for i in invoices) > 0
@@ -609,7 +634,7 @@ def test_the_cooperatives_figures(traded):
 # --- Short supply chains: the month's impact figures (docs/impact.md) ----------------------------
 
 
-def test_the_reports_impact_figures_are_those_of_the_month(traded):
+def test_the_reports_impact_figures_are_those_of_the_month(traded, month, last_day):
     # The mill is a local organic producer, the example's dairy a far wholesaler.
     Cooperative.objects.update(
         hub_latitude=D("48.11170"), hub_longitude=D("-1.68000"), local_radius_km=60
@@ -623,22 +648,22 @@ def test_the_reports_impact_figures_are_those_of_the_month(traded):
     supplier.save()
     shop = traded["shops"][101]
 
-    data = shop_report_data(shop=shop, month=MONTH)
-    cooperative = cooperative_report_data(month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
+    cooperative = cooperative_report_data(month=month)
 
     assert data.local_radius_km == cooperative.local_radius_km == 60
-    own = impact_figures(start=MONTH, end=LAST_DAY, shop=shop)
+    own = impact_figures(start=month, end=last_day, shop=shop)
     assert data.impact == own
-    everyone = impact_figures(start=MONTH, end=LAST_DAY)
+    everyone = impact_figures(start=month, end=last_day)
     assert cooperative.impact == everyone
     # The figures are the month's invoices': the mill's goods are the local ones.
-    invoices = Invoice.objects.filter(shop=shop, issued_on__gte=MONTH, issued_on__lte=LAST_DAY)
+    invoices = Invoice.objects.filter(shop=shop, issued_on__gte=month, issued_on__lte=last_day)
     assert own.purchases_excl_vat == sum(i.goods_excl_vat for i in invoices)
     milled = sum(i.goods_excl_vat for i in invoices if i.round.supplier_id == mill.pk)
     assert own.local_excl_vat == own.organic_excl_vat == own.paid_to_local_producers == milled > 0
     assert own.local_producers == 1 and 0 < own.local_share < 100
     assert everyone.purchases_excl_vat == sum(
-        i.goods_excl_vat for i in Invoice.objects.filter(issued_on__gte=MONTH)
+        i.goods_excl_vat for i in Invoice.objects.filter(issued_on__gte=month)
     )
     assert [(z.zone, z.shops) for z in everyone.by_zone] == [("rural", 3)]
 
@@ -646,23 +671,28 @@ def test_the_reports_impact_figures_are_those_of_the_month(traded):
 # --- Queries: a fixed number whatever the data ---------------------------------------------------
 
 
-def test_reports_read_a_fixed_number_of_queries(example, django_assert_num_queries):  # noqa: F811
-    small = trade_month(example)
+def test_reports_read_a_fixed_number_of_queries(example, django_assert_num_queries, month):  # noqa: F811
+    small = trade_month(example, month=month)
 
     with django_assert_num_queries(SHOP_REPORT_QUERIES):
-        shop_report_data(shop=small["shops"][101], month=MONTH)
+        shop_report_data(shop=small["shops"][101], month=month)
     with django_assert_num_queries(COOPERATIVE_REPORT_QUERIES):
-        cooperative_report_data(month=MONTH)
+        cooperative_report_data(month=month)
 
 
-def test_the_same_queries_for_a_much_larger_month(example, django_assert_num_queries):  # noqa: F811
+def test_the_same_queries_for_a_much_larger_month(
+    example,  # noqa: F811
+    django_assert_num_queries,
+    month,
+    last_day,
+):
     # Ten times the products, every day open, six more shops.
-    large = trade_month(example, products=30, extra_shops=6, busy=True)
+    large = trade_month(example, products=30, extra_shops=6, busy=True, month=month)
     assert StockBalance.objects.count() > 200
 
     with django_assert_num_queries(SHOP_REPORT_QUERIES):
-        data = shop_report_data(shop=large["shops"][101], month=MONTH)
+        data = shop_report_data(shop=large["shops"][101], month=month)
     with django_assert_num_queries(COOPERATIVE_REPORT_QUERIES):
-        cooperative = cooperative_report_data(month=MONTH)
-    assert len(data.top_products) == 10 and data.days_open == LAST_DAY.day - 2
+        cooperative = cooperative_report_data(month=month)
+    assert len(data.top_products) == 10 and data.days_open == last_day.day - 2
     assert len(cooperative.shops) == 9

@@ -7,10 +7,11 @@ from decimal import Decimal as D
 import pytest
 
 from mache.formats import format_date, format_eur, format_quantity, format_rate
+from mache.periods import last_day_of_month
 from shops.models import Shop
 from tests.helpers import page_count, pdf_text, plain, save_pages_png, squeezed
 from tests.purchasing.conftest import example  # noqa: F401  (fixture)
-from tests.worker.test_report_figures import LAST_DAY, MONTH, trade_month
+from tests.worker.test_report_figures import last_finished_month, trade_month
 from worker.reports import (
     cooperative_report_data,
     cooperative_report_pdf,
@@ -36,8 +37,13 @@ MONTHS_FR = [
 
 
 @pytest.fixture
-def traded(example):  # noqa: F811
-    return trade_month(example, extra_shops=2)
+def month():
+    return last_finished_month()
+
+
+@pytest.fixture
+def traded(example, month):  # noqa: F811
+    return trade_month(example, extra_shops=2, month=month)
 
 
 def test_month_label_in_french():
@@ -51,9 +57,9 @@ def test_month_label_in_french():
     assert month_label(dt.date(2027, 10, 1)) == f"{MONTHS_FR[9]} 2027"
 
 
-def test_the_shops_report(traded, tmp_path):
+def test_the_shops_report(traded, tmp_path, month):
     shop = traded["shops"][101]
-    data = shop_report_data(shop=shop, month=MONTH)
+    data = shop_report_data(shop=shop, month=month)
 
     pdf = shop_report_pdf(data)
 
@@ -65,8 +71,8 @@ def test_the_shops_report(traded, tmp_path):
     assert 2 <= page_count(pdf, tmp_path) <= 4
     text = pdf_text(pdf, tmp_path)
     flat = squeezed(text)
-    month = f"{MONTHS_FR[MONTH.month - 1]} {MONTH.year}"
-    assert f"Commerce 101 — {month}" in text
+    label = f"{MONTHS_FR[month.month - 1]} {month.year}"
+    assert f"Commerce 101 — {label}" in text
     figures = data.figures
     assert (
         plain(
@@ -115,9 +121,9 @@ def test_the_shops_report(traded, tmp_path):
     assert not [name for name in others if name in text]
 
 
-def test_absent_months_print_blank(example, tmp_path):  # noqa: F811
-    traded = trade_month(example)
-    data = shop_report_data(shop=traded["shops"][103], month=MONTH)
+def test_absent_months_print_blank(example, tmp_path, month):  # noqa: F811
+    traded = trade_month(example, month=month)
+    data = shop_report_data(shop=traded["shops"][103], month=month)
 
     text = pdf_text(shop_report_pdf(data), tmp_path)
 
@@ -126,8 +132,8 @@ def test_absent_months_print_blank(example, tmp_path):  # noqa: F811
     assert plain(format_eur(data.figures.sales_of_goods)) in text
 
 
-def test_an_empty_month_still_reads(example, tmp_path):  # noqa: F811
-    data = shop_report_data(shop=example["shops"][102], month=MONTH)
+def test_an_empty_month_still_reads(example, tmp_path, month):  # noqa: F811
+    data = shop_report_data(shop=example["shops"][102], month=month)
 
     pdf = shop_report_pdf(data)
 
@@ -138,9 +144,9 @@ def test_an_empty_month_still_reads(example, tmp_path):  # noqa: F811
     assert "n.d." in text
 
 
-def test_a_long_month_stays_within_four_pages(example, tmp_path):  # noqa: F811
-    traded = trade_month(example, products=40, extra_shops=3, busy=True)
-    data = shop_report_data(shop=traded["shops"][101], month=MONTH)
+def test_a_long_month_stays_within_four_pages(example, tmp_path, month):  # noqa: F811
+    traded = trade_month(example, products=40, extra_shops=3, busy=True, month=month)
+    data = shop_report_data(shop=traded["shops"][101], month=month)
     assert len(data.top_products) == 10
 
     pdf = shop_report_pdf(data)
@@ -148,9 +154,11 @@ def test_a_long_month_stays_within_four_pages(example, tmp_path):  # noqa: F811
     assert 2 <= page_count(pdf, tmp_path) <= 4
 
 
-def test_the_cooperatives_report(traded, tmp_path):
-    Shop.objects.filter(name="Épicerie voisine 1").update(status=Shop.Status.LEFT, left_on=LAST_DAY)
-    data = cooperative_report_data(month=MONTH)
+def test_the_cooperatives_report(traded, tmp_path, month):
+    Shop.objects.filter(name="Épicerie voisine 1").update(
+        status=Shop.Status.LEFT, left_on=last_day_of_month(month)
+    )
+    data = cooperative_report_data(month=month)
 
     pdf = cooperative_report_pdf(data)
 
@@ -159,7 +167,7 @@ def test_the_cooperatives_report(traded, tmp_path):
     )
     text = pdf_text(pdf, tmp_path)
     flat = squeezed(text)
-    assert f"MACHE Test — {month_label(MONTH)}" in text
+    assert f"MACHE Test — {month_label(month)}" in text
     assert "Membres par statut et par zone" in text
     assert "Statut Rurale QPV Urbaine Total" in flat
     assert "Actif 4 0 0 4" in flat and "Parti 1 0 0 1" in flat and "Total 5 0 0 5" in flat

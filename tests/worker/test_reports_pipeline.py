@@ -24,7 +24,14 @@ from worker.reports.build import report_build
 from worker.services import reports_generate
 from worker.tasks import monthly_reports
 
-LAST_MONTH = format_month(previous_month(current_month()))
+# Stands for the last month in the parameters: read as the test runs, not at collection
+# (a run may cross midnight, and a month, in Paris).
+IN_LAST_MONTH = "<the last month>"
+
+
+@pytest.fixture
+def last_month() -> str:
+    return format_month(previous_month(current_month()))
 
 
 def wait_until(predicate, timeout=60.0, step=0.2):
@@ -52,13 +59,13 @@ def is_complete_pdf(path: Path) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
+def test_a_month_of_reports_on_a_real_worker(live_worker, api, media, last_month):
     CooperativeFactory()
     shops = [ShopFactory(name=f"Épicerie {n}") for n in range(3)]
     keeper = UserFactory(role=User.Role.SHOPKEEPER, shops=[shops[0]], email="e0@mache.example")
     coordinator = UserFactory(role=User.Role.COORDINATOR)
     response = api.as_user(coordinator).post(
-        "/api/reports/generate/", {"month": LAST_MONTH}, format="json"
+        "/api/reports/generate/", {"month": last_month}, format="json"
     )
     assert response.status_code == 202
     task_id = response.json()["task_id"]
@@ -80,7 +87,7 @@ def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
     client = api.as_user(keeper)
     listed = client.get("/api/reports/").json()["results"]
     assert [(r["shop"], r["month"], r["status"]) for r in listed] == [
-        (shops[0].pk, LAST_MONTH, "ready")
+        (shops[0].pk, last_month, "ready")
     ]
     download = client.get(f"/api/reports/{listed[0]['id']}/pdf/")
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
@@ -98,10 +105,10 @@ def test_a_month_of_reports_on_a_real_worker(live_worker, api, media):
     assert f"/api/reports/{listed[0]['id']}/pdf/" in message.body
 
 
-def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db):
+def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db, last_month):
     CooperativeFactory()
     shops = [ShopFactory() for _ in range(2)]
-    run = reports_generate(month=LAST_MONTH, shop_ids=[s.pk for s in shops])
+    run = reports_generate(month=last_month, shop_ids=[s.pk for s in shops])
     client = api.as_user(coordinator)
     assert client.get(f"/api/tasks/{run.pk}/").json() == {
         "state": "PENDING",
@@ -120,11 +127,11 @@ def test_progress_is_shown_while_reports_are_made(api, coordinator, media, db):
 
 
 def test_regeneration_stores_a_new_document_and_keeps_the_one_before(
-    media, db, django_capture_on_commit_callbacks
+    media, db, django_capture_on_commit_callbacks, last_month
 ):
     CooperativeFactory()
     shop = ShopFactory()
-    reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+    reports_generate(month=last_month, shop_ids=[shop.pk])
     with django_capture_on_commit_callbacks(execute=True):
         report = report_build(report_id=Report.objects.get(shop=shop).pk)
     first = report.document
@@ -133,7 +140,7 @@ def test_regeneration_stores_a_new_document_and_keeps_the_one_before(
     # A redelivered task finds it built: nothing rendered, nothing stored.
     assert report_build(report_id=report.pk).document_id == first.pk
     assert StoredDocument.objects.count() == 1
-    reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+    reports_generate(month=last_month, shop_ids=[shop.pk])
     with django_capture_on_commit_callbacks(execute=True):
         again = report_build(report_id=report.pk)
     assert Report.objects.filter(shop=shop).count() == 1
@@ -145,14 +152,14 @@ def test_regeneration_stores_a_new_document_and_keeps_the_one_before(
 
 
 def test_a_report_built_before_documents_were_stored_is_replaced_by_a_document(
-    media, db, django_capture_on_commit_callbacks
+    media, db, django_capture_on_commit_callbacks, last_month
 ):
     CooperativeFactory()
     shop = ShopFactory()
     old = ready_report(shop)
     old_file = media / old.file.name
     assert old.document is None and old_file.exists()
-    reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+    reports_generate(month=last_month, shop_ids=[shop.pk])
     with django_capture_on_commit_callbacks(execute=True):
         built = report_build(report_id=old.pk)
     assert built.document.key == f"report:{old.pk}:1"
@@ -168,30 +175,34 @@ def test_a_report_built_before_documents_were_stored_is_replaced_by_a_document(
         ({"month": "2026-13"}, "month"),
         ({"month": "novembre"}, "month"),
         ({}, "month"),
-        ({"month": LAST_MONTH, "shops": [999999]}, "shops"),
-        ({"month": LAST_MONTH, "shops": ["x"]}, "shops"),
-        ({"month": LAST_MONTH, "shops": []}, "shops"),
+        ({"month": IN_LAST_MONTH, "shops": [999999]}, "shops"),
+        ({"month": IN_LAST_MONTH, "shops": ["x"]}, "shops"),
+        ({"month": IN_LAST_MONTH, "shops": []}, "shops"),
     ],
 )
-def test_bad_requests_are_400_naming_the_field_and_start_nothing(api, coordinator, payload, field):
+def test_bad_requests_are_400_naming_the_field_and_start_nothing(
+    api, coordinator, payload, field, last_month
+):
+    if payload.get("month") == IN_LAST_MONTH:
+        payload = {**payload, "month": last_month}
     response = api.as_user(coordinator).post("/api/reports/generate/", payload, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not TaskRun.objects.exists() and not Report.objects.exists()
 
 
-def test_a_month_before_the_shop_joined_is_400(api, coordinator, db):
+def test_a_month_before_the_shop_joined_is_400(api, coordinator, db, last_month):
     shop = ShopFactory(joined_on=current_month())
     response = api.as_user(coordinator).post(
-        "/api/reports/generate/", {"month": LAST_MONTH, "shops": [shop.pk]}, format="json"
+        "/api/reports/generate/", {"month": last_month, "shops": [shop.pk]}, format="json"
     )
     assert response.status_code == 400 and "shops" in response.json()
     assert not Report.objects.exists()
 
 
-def test_only_coordinators_generate(api, shopkeeper, shop):
+def test_only_coordinators_generate(api, shopkeeper, shop, last_month):
     response = api.as_user(shopkeeper).post(
-        "/api/reports/generate/", {"month": LAST_MONTH, "shops": [shop.pk]}, format="json"
+        "/api/reports/generate/", {"month": last_month, "shops": [shop.pk]}, format="json"
     )
     assert response.status_code == 403
     assert not Report.objects.exists()
@@ -207,7 +218,7 @@ def test_the_first_of_the_month_does_every_active_shop_and_the_cooperative(db):
 
 
 def test_the_report_list_is_scoped_and_counted(
-    api, coordinator, shopkeeper, shop, django_assert_num_queries
+    api, coordinator, shopkeeper, shop, django_assert_num_queries, last_month
 ):
     others = [ShopFactory() for _ in range(6)]
     for target in [shop, *others]:
@@ -217,7 +228,7 @@ def test_the_report_list_is_scoped_and_counted(
     assert api.as_user(shopkeeper).get("/api/reports/?shop=coop").json()["count"] == 0
     client = api.as_user(coordinator)
     with django_assert_num_queries(3):  # token, count, page (shops joined)
-        assert client.get(f"/api/reports/?month={LAST_MONTH}").json()["count"] == 8
+        assert client.get(f"/api/reports/?month={last_month}").json()["count"] == 8
     assert client.get("/api/reports/?month=11-2026").status_code == 400
 
 
@@ -230,14 +241,14 @@ def children_of(pid: int) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_path):
+def test_a_worker_killed_mid_report_is_retried_and_leaves_no_partial_file(tmp_path, last_month):
     from mache.celery import app
     from worker.reports.build import generate_report
 
     CooperativeFactory()
     shop = ShopFactory()
     with transaction.atomic():
-        run = reports_generate(month=LAST_MONTH, shop_ids=[shop.pk])
+        run = reports_generate(month=last_month, shop_ids=[shop.pk])
         # The test sends the report's task itself, to a worker of its own: the message
         # the service queued is marked sent before the commit, so that the session's
         # worker (running on the default queue since an earlier test) never takes it
