@@ -314,7 +314,7 @@ def round_fill_changed(round_id: int) -> None:
 
 
 def round_fill_cached(round_id: int, compute):
-    """What `compute()` returns (the serialised fill of round `round_id`), computed at most
+    """What `compute()` returns (the fill of round `round_id` as its JSON answer), computed at most
     once per FILL_COMPUTE_EVERY seconds per round: a copy of the round's current version
     is served as is; an older copy is served while a computation took place in the last
     second; otherwise this request computes. Without the cache (Redis down), computes."""

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from mache.documents import document_response
 from mache.outbox import enqueue_on_commit
 from mache.permissions import COORDINATOR_ONLY, ActionRoles
+from mache.renderers import JSONRenderer
 
 from .. import selectors
 from ..documents import purchase_order_document, purchase_order_issued
@@ -96,11 +97,16 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         cached round is one that exists, so a copy needs no query of the round."""
 
         def compute():
-            return dict(FillSerializer(selectors.round_fill(round_=self.get_object())).data)
+            # The copy is the JSON answer itself: a poll neither unpickles 300 rows nor
+            # encodes them again (issue 18: under 5 ms of CPU a request).
+            data = FillSerializer(selectors.round_fill(round_=self.get_object())).data
+            return JSONRenderer().render(data)
 
         if not (str(pk).isascii() and str(pk).isdigit()):
-            return Response(compute())
-        return Response(selectors.round_fill_cached(int(pk), compute))
+            body = compute()
+        else:
+            body = selectors.round_fill_cached(int(pk), compute)
+        return HttpResponse(body, content_type="application/json")
 
     @extend_schema(request=None, responses={202: TaskSerializer})
     @action(detail=True, methods=["post"])
