@@ -85,10 +85,11 @@ def _detail(request) -> bool:
     return data.get(DETAIL) == "1"
 
 
-def _estimate_context(request, round_, shop, order, form, catalogue) -> dict:
-    """The estimate, and each product's fill for the estimate's out-of-band updates."""
+def _estimate(round_, shop, order, form, catalogue, rows=None) -> dict:
+    """selectors.order_estimate for what the form holds (validated first), with what the
+    page has already read: the products' terms, the cooperative, the round's lines."""
     form.is_valid()
-    estimate = selectors.order_estimate(
+    return selectors.order_estimate(
         round_=round_,
         shop=shop,
         products=form.products,
@@ -96,7 +97,13 @@ def _estimate_context(request, round_, shop, order, form, catalogue) -> dict:
         typed=form.typed(),
         terms=catalogue["terms"],
         cooperative=catalogue["cooperative"],
+        rows=rows,
     )
+
+
+def _estimate_context(request, round_, shop, order, form, catalogue) -> dict:
+    """The estimate, and each product's fill for the estimate's out-of-band updates."""
+    estimate = _estimate(round_, shop, order, form, catalogue)
     detail = _detail(request)
     return {
         "estimate": estimate,
@@ -241,17 +248,7 @@ def _prefill(request, shop, round_, order, products, rows=None):
 def _page_context(request, round_, shop, order, form, catalogue, rows=None) -> dict:
     """The estimate, the search and one row per product by category
     (views/order_rows.py)."""
-    form.is_valid()
-    estimate = selectors.order_estimate(
-        round_=round_,
-        shop=shop,
-        products=form.products,
-        order=order,
-        typed=form.typed(),
-        terms=catalogue["terms"],
-        cooperative=catalogue["cooperative"],
-        rows=rows,
-    )
+    estimate = _estimate(round_, shop, order, form, catalogue, rows)
     context = _filter_context(request, form, catalogue["cooperative"])
     detail = _detail(request)
     sections = order_rows.sections(
