@@ -298,7 +298,9 @@ FILL_WAIT = 1.0
 
 
 def _fill_keys(round_id: int) -> tuple[str, str, str]:
-    return (f"fill:{round_id}:version", f"fill:{round_id}", f"fill:{round_id}:computing")
+    # The copy is the JSON answer since issue 18 (a dict before): under its own key, so
+    # that a copy left by the code before is never served as bytes.
+    return (f"fill:{round_id}:version", f"fill:{round_id}:json", f"fill:{round_id}:computing")
 
 
 def round_fill_changed(round_id: int) -> None:
@@ -314,10 +316,11 @@ def round_fill_changed(round_id: int) -> None:
 
 
 def round_fill_cached(round_id: int, compute):
-    """What `compute()` returns (the fill of round `round_id` as its JSON answer), computed at most
-    once per FILL_COMPUTE_EVERY seconds per round: a copy of the round's current version
-    is served as is; an older copy is served while a computation took place in the last
-    second; otherwise this request computes. Without the cache (Redis down), computes."""
+    """What `compute()` returns (the fill of round `round_id` as its JSON answer),
+    computed at most once per FILL_COMPUTE_EVERY seconds per round: a copy of the round's
+    current version is served as is; an older copy is served while a computation took
+    place in the last second; otherwise this request computes. Without the cache (Redis
+    down), computes."""
     version_key, entry_key, slot_key = _fill_keys(round_id)
     try:
         found = cache.get_many([version_key, entry_key])

@@ -124,4 +124,18 @@ def test_without_the_cache_the_fill_is_computed(api, example, monkeypatch):
 def test_an_unknown_round_is_404_and_not_cached(api, shopkeeper, pk):
     client = api.as_user(shopkeeper)
     assert client.get(f"/api/rounds/{pk}/fill/").status_code == 404
-    assert cache.get(f"fill:{pk}") is None
+    if pk.isdigit():
+        assert cache.get(selectors._fill_keys(int(pk))[1]) is None
+    assert cache.get(f"fill:{pk}") is None and cache.get(f"fill:{pk}:json") is None
+
+
+def test_a_copy_left_by_the_code_before_is_not_served(api, example):
+    # Before issue 18 the copy was the serialised dict, under "fill:<round>", tagged with
+    # the round's version: after a deploy it must not be sent as the answer's bytes.
+    client = api.as_user(example["keepers"][101])
+    first = client.get(fill_url(example))
+    version_key = selectors._fill_keys(example["round"].pk)[0]
+    cache.set(f"fill:{example['round'].pk}", (cache.get(version_key), {"stale": True}))
+    again = client.get(fill_url(example))
+    assert again.status_code == 200 and again["Content-Type"] == "application/json"
+    assert again.json() == first.json() and "stale" not in again.json()
