@@ -101,8 +101,32 @@ def test_fill_shows_group_totals_only(api, example):
     assert body["min_order_amount"] == "0.00"
     assert body["free_shipping_threshold"] == "300.00"
     assert body["shipping_if_closed_now"] == "25.00"
-    # nothing says which shop ordered what: no key names a shop, no shop's name shows
-    # (a shop's id cannot be told from a quantity: the keys say there is none)
+    # Nothing says which shop ordered what: the answer has the contract's fields and no
+    # other (no place for a shop's id: "101" once looked for in the whole text also met
+    # ids and prices that contain it), no key names a shop, no shop's name shows.
+    assert set(body) == {
+        "round",
+        "status",
+        "closes_at",
+        "total_excl_vat",
+        "min_order_amount",
+        "free_shipping_threshold",
+        "shipping_if_closed_now",
+        "products",
+    }
+    for row in body["products"]:
+        assert set(row) == {
+            "product",
+            "name",
+            "sku",
+            "ordered",
+            "tolerance",
+            "case_size",
+            "cases_if_closed_now",
+            "missing_for_next_case",
+            "unit_price",
+        }
+    assert body["round"] == example["round"].pk
     assert "shop" not in str(body)
     for shop in example["shops"].values():
         assert shop.name not in str(body)
